@@ -1,0 +1,446 @@
+import YAML
+
+/// Reads manifest text into a ``Manifest``, collecting every problem in one pass.
+///
+/// Pure: it takes bytes and returns values; the planner checks files and models afterwards.
+package struct ManifestDecoder: Sendable {
+    /// The largest manifest accepted, in bytes.
+    package static let maxFileSize = 8 * 1024 * 1024
+    /// The longest prompt accepted anywhere, in characters after trimming.
+    package static let maxPromptLength = 20_000
+
+    static let topLevelKeys = [
+        "version", "name", "output", "concurrency", "layout", "defaults", "prompts", "images", "matrix", "jobs",
+    ]
+    static let jobKeys = ["prompt", "image", "model", "aspect_ratio", "resolution", "quality", "samples", "params"]
+
+    /// Makes a decoder.
+    package init() {}
+
+    /// Decodes a manifest.
+    ///
+    /// - Parameters:
+    ///   - bytes: the file's contents.
+    ///   - file: the path as the user wrote it, for diagnostics.
+    ///   - directory: the folder relative paths start from.
+    /// - Returns: the manifest, or `nil` when there were errors; `diagnostics` holds them.
+    package func decode(_ bytes: [UInt8], file: String, directory: String, diagnostics: inout Diagnostics)
+        -> Manifest?
+    {
+        if bytes.count > Self.maxFileSize {
+            diagnostics.error(
+                "the file is \(bytes.count) bytes; a manifest may be at most \(Self.maxFileSize / 1024 / 1024) MiB",
+                at: .start,
+                path: ""
+            )
+            return nil
+        }
+        let root: Node?
+        do {
+            root = try YAMLParser().parse(bytes)
+        } catch {
+            diagnostics.error(error.message, at: error.mark, path: "")
+            return nil
+        }
+        guard let root, !root.isNull else {
+            diagnostics.error("the manifest is empty; it needs at least 'version: 1' and a matrix or jobs", at: .start, path: "")
+            return nil
+        }
+        var reader = Reader(diagnostics: diagnostics)
+        let manifest = reader.manifest(root, file: file, directory: directory)
+        diagnostics = reader.diagnostics
+        return diagnostics.hasErrors ? nil : manifest
+    }
+}
+
+/// The decoding pass: walks the node tree, records errors, and keeps going to find them all.
+private struct Reader {
+    var diagnostics: Diagnostics
+
+    mutating func manifest(_ root: Node, file: String, directory: String) -> Manifest? {
+        guard let pairs = mapping(root, .root) else { return nil }
+        let fields = keyed(pairs, allowed: ManifestDecoder.topLevelKeys, path: .root)
+
+        var version: Int?
+        if let node = fields["version"] {
+            version = integer(node, .root.key("version"), range: 1...1)
+        } else {
+            diagnostics.error("the manifest needs 'version: 1'", at: root.mark, path: "version")
+        }
+
+        let stem = Self.fileStem(file)
+        var name = stem
+        if let node = fields["name"], let text = string(node, .root.key("name")) {
+            if text.isEmpty || !text.unicodeScalars.allSatisfy(Self.isNameCharacter) {
+                diagnostics.error(
+                    "\"\(text)\" is not a valid name; use letters, digits, '.', '_' and '-'",
+                    at: node.mark,
+                    path: "name"
+                )
+            } else {
+                name = text
+            }
+        }
+        var output: Located<String>?
+        if let node = fields["output"], let text = string(node, .root.key("output")) {
+            if text.isEmpty {
+                diagnostics.error("'output' must not be empty", at: node.mark, path: "output")
+            } else {
+                output = Located(text, mark: node.mark, path: .root.key("output"))
+            }
+        }
+        var concurrency = 4
+        if let node = fields["concurrency"], let value = integer(node, .root.key("concurrency"), range: 1...500) {
+            concurrency = value
+        }
+        var layout: Located<String>?
+        if let node = fields["layout"], let text = string(node, .root.key("layout")) {
+            layout = Located(text, mark: node.mark, path: .root.key("layout"))
+        }
+        var defaults = JobFields()
+        if let node = fields["defaults"] {
+            defaults = jobFields(node, .root.key("defaults"), allowLists: true) ?? JobFields()
+        }
+        let prompts = fields["prompts"].map { promptLibrary($0, .root.key("prompts")) } ?? [:]
+        let images = fields["images"].map { imageLibrary($0, .root.key("images")) } ?? [:]
+
+        var blocks: [MatrixBlock] = []
+        if let node = fields["matrix"] {
+            let path = KeyPath.root.key("matrix")
+            switch node.content {
+            case .mapping:
+                if let block = matrixBlock(node, path) { blocks.append(block) }
+            case .sequence(let items):
+                if items.isEmpty { diagnostics.error("'matrix' is an empty list", at: node.mark, path: "matrix") }
+                for (position, item) in items.enumerated() {
+                    if let block = matrixBlock(item, path.index(position)) { blocks.append(block) }
+                }
+            case .scalar:
+                diagnostics.error("expected a mapping of axes or a list of them, found \(node.kindDescription)", at: node.mark, path: "matrix")
+            }
+        }
+        var jobs: [JobEntry] = []
+        if let node = fields["jobs"], let items = sequence(node, .root.key("jobs")) {
+            for (position, item) in items.enumerated() {
+                let path = KeyPath.root.key("jobs").index(position)
+                if let entry = jobFields(item, path, allowLists: true) {
+                    jobs.append(JobEntry(fields: entry, mark: item.mark, path: path))
+                }
+            }
+        }
+        if fields["matrix"] == nil && fields["jobs"] == nil {
+            diagnostics.error("the manifest has no jobs: add a 'matrix' or a 'jobs' list", at: root.mark, path: "")
+        }
+        guard version != nil else { return nil }
+        return Manifest(
+            file: file,
+            directory: directory,
+            name: name,
+            output: output,
+            concurrency: concurrency,
+            layout: layout,
+            defaults: defaults,
+            prompts: prompts,
+            images: images,
+            matrix: blocks,
+            jobs: jobs,
+            mark: root.mark
+        )
+    }
+
+    // MARK: Job fields
+
+    mutating func jobFields(_ node: Node, _ path: KeyPath, allowLists: Bool) -> JobFields? {
+        guard let pairs = mapping(node, path) else { return nil }
+        let fields = keyed(pairs, allowed: ManifestDecoder.jobKeys, path: path)
+        var result = JobFields()
+        if let value = fields["prompt"] {
+            result.prompt = promptValue(value, path.key("prompt"))
+        }
+        if let value = fields["image"] {
+            result.image = imageValue(value, path.key("image"))
+        }
+        if let value = fields["model"], let text = nonEmptyString(value, path.key("model")) {
+            result.model = Located(text, mark: value.mark, path: path.key("model"))
+        }
+        for key in OptionKey.allCases {
+            if let value = fields[key.manifestKey], let text = nonEmptyString(value, path.key(key.manifestKey)) {
+                result.options[key] = Located(text, mark: value.mark, path: path.key(key.manifestKey))
+            }
+        }
+        if let value = fields["samples"] {
+            result.samples = samples(value, path.key("samples"))
+        }
+        if let value = fields["params"] {
+            result.params = params(value, path.key("params"))
+        }
+        return result
+    }
+
+    mutating func matrixBlock(_ node: Node, _ path: KeyPath) -> MatrixBlock? {
+        guard let pairs = mapping(node, path) else { return nil }
+        let fields = keyed(pairs, allowed: ManifestDecoder.jobKeys, path: path)
+        var block = MatrixBlock(mark: node.mark, path: path)
+        block.prompt = fields["prompt"].flatMap { axis($0, path.key("prompt"), isPrompt: true) }
+        block.image = fields["image"].flatMap { axis($0, path.key("image"), isPrompt: false) }
+        block.model = fields["model"].flatMap { axis($0, path.key("model"), isPrompt: false) }
+        for key in OptionKey.allCases {
+            if let value = fields[key.manifestKey], let values = axis(value, path.key(key.manifestKey), isPrompt: false) {
+                block.options[key] = values
+            }
+        }
+        if let value = fields["samples"] {
+            block.samples = samples(value, path.key("samples"))
+        }
+        if let value = fields["params"] {
+            block.params = params(value, path.key("params"))
+        }
+        if fields.isEmpty {
+            diagnostics.error("a matrix block needs at least one axis", at: node.mark, path: path.description)
+        }
+        return block
+    }
+
+    /// An axis: a scalar is one value, a list one value per entry.
+    mutating func axis(_ node: Node, _ path: KeyPath, isPrompt: Bool) -> [Located<String>]? {
+        let items: [(Node, KeyPath)]
+        switch node.content {
+        case .sequence(let list):
+            if list.isEmpty {
+                diagnostics.error("an axis needs at least one value", at: node.mark, path: path.description)
+                return nil
+            }
+            items = list.enumerated().map { ($1, path.index($0)) }
+        case .scalar:
+            items = [(node, path)]
+        case .mapping:
+            diagnostics.error("expected a value or a list of values, found a mapping", at: node.mark, path: path.description)
+            return nil
+        }
+        var values: [Located<String>] = []
+        for (item, itemPath) in items {
+            if isPrompt {
+                if let prompt = promptValue(item, itemPath) { values.append(prompt) }
+            } else if let text = nonEmptyString(item, itemPath) {
+                values.append(Located(text, mark: item.mark, path: itemPath))
+            }
+        }
+        return values.count == items.count ? values : nil
+    }
+
+    mutating func promptValue(_ node: Node, _ path: KeyPath) -> Located<String>? {
+        guard let text = string(node, path) else { return nil }
+        guard checkPrompt(text, at: node.mark, path) else { return nil }
+        return Located(text, mark: node.mark, path: path)
+    }
+
+    mutating func checkPrompt(_ text: String, at mark: Mark, _ path: KeyPath) -> Bool {
+        let trimmed = text.trimmed
+        if trimmed.isEmpty {
+            diagnostics.error("the prompt is empty", at: mark, path: path.description)
+            return false
+        }
+        let length = trimmed.count
+        if length > ManifestDecoder.maxPromptLength {
+            diagnostics.error(
+                "the prompt has \(length) characters; the limit is \(ManifestDecoder.maxPromptLength)",
+                at: mark,
+                path: path.description
+            )
+            return false
+        }
+        return true
+    }
+
+    mutating func imageValue(_ node: Node, _ path: KeyPath) -> Located<ImageValue>? {
+        switch node.content {
+        case .sequence(let items):
+            if items.isEmpty {
+                diagnostics.error("an image list needs at least one image", at: node.mark, path: path.description)
+                return nil
+            }
+            var refs: [Located<String>] = []
+            for (position, item) in items.enumerated() {
+                if let text = nonEmptyString(item, path.index(position)) {
+                    refs.append(Located(text, mark: item.mark, path: path.index(position)))
+                }
+            }
+            return refs.count == items.count ? Located(.list(refs), mark: node.mark, path: path) : nil
+        default:
+            guard let text = nonEmptyString(node, path) else { return nil }
+            return Located(.single(text), mark: node.mark, path: path)
+        }
+    }
+
+    mutating func samples(_ node: Node, _ path: KeyPath) -> Located<Int>? {
+        integer(node, path, range: 1...10_000).map { Located($0, mark: node.mark, path: path) }
+    }
+
+    mutating func params(_ node: Node, _ path: KeyPath) -> [Located<Param>] {
+        guard let pairs = mapping(node, path) else { return [] }
+        var result: [Located<Param>] = []
+        for pair in pairs {
+            guard let key = keyName(pair.key, path) else { continue }
+            let valuePath = path.key(key)
+            if let value = jsonValue(pair.value, valuePath) {
+                result.append(Located(Param(key: key, value: value), mark: pair.value.mark, path: valuePath))
+            }
+        }
+        return result
+    }
+
+    // MARK: Libraries
+
+    mutating func promptLibrary(_ node: Node, _ path: KeyPath) -> [String: Located<String>] {
+        guard let pairs = mapping(node, path) else { return [:] }
+        var library: [String: Located<String>] = [:]
+        for pair in pairs {
+            guard let id = libraryID(pair.key, path) else { continue }
+            if let text = promptValue(pair.value, path.key(id)) {
+                library[id] = text
+            }
+        }
+        return library
+    }
+
+    mutating func imageLibrary(_ node: Node, _ path: KeyPath) -> [String: Located<ImageValue>] {
+        guard let pairs = mapping(node, path) else { return [:] }
+        var library: [String: Located<ImageValue>] = [:]
+        for pair in pairs {
+            guard let id = libraryID(pair.key, path) else { continue }
+            if let value = imageValue(pair.value, path.key(id)) {
+                library[id] = value
+            }
+        }
+        return library
+    }
+
+    mutating func libraryID(_ node: Node, _ path: KeyPath) -> String? {
+        guard let id = keyName(node, path) else { return nil }
+        if id.unicodeScalars.contains(where: { $0 == "/" || $0 == "*" || $0.properties.generalCategory == .control }) {
+            diagnostics.error("library id '\(id)' may not contain '/', '*' or control characters", at: node.mark, path: path.key(id).description)
+            return nil
+        }
+        return id
+    }
+
+    // MARK: Typed scalars
+
+    mutating func mapping(_ node: Node, _ path: KeyPath) -> [Node.Pair]? {
+        if let pairs = node.mapping { return pairs }
+        diagnostics.error("expected a mapping, found \(node.kindDescription)", at: node.mark, path: path.description)
+        return nil
+    }
+
+    mutating func sequence(_ node: Node, _ path: KeyPath) -> [Node]? {
+        if let items = node.sequence { return items }
+        diagnostics.error("expected a list, found \(node.kindDescription)", at: node.mark, path: path.description)
+        return nil
+    }
+
+    /// The text of a scalar that is not null. Numbers and booleans are taken as the text written,
+    /// so `aspect_ratio: 16:9` means "16:9" whatever YAML 1.1 would make of it.
+    mutating func string(_ node: Node, _ path: KeyPath) -> String? {
+        guard let scalar = node.scalar, !node.isNull else {
+            diagnostics.error("expected a string, found \(node.kindDescription)", at: node.mark, path: path.description)
+            return nil
+        }
+        return scalar.value
+    }
+
+    mutating func nonEmptyString(_ node: Node, _ path: KeyPath) -> String? {
+        guard let text = string(node, path) else { return nil }
+        let trimmed = text.trimmed
+        if trimmed.isEmpty {
+            diagnostics.error("expected a value, found an empty string", at: node.mark, path: path.description)
+            return nil
+        }
+        return trimmed
+    }
+
+    mutating func integer(_ node: Node, _ path: KeyPath, range: ClosedRange<Int>) -> Int? {
+        guard let scalar = node.scalar, !node.isNull, scalar.style == .plain, let value = Int(scalar.value) else {
+            let found = node.scalar.map { "\"\($0.value)\"" } ?? node.kindDescription
+            diagnostics.error("expected a whole number, found \(found)", at: node.mark, path: path.description)
+            return nil
+        }
+        guard range.contains(value) else {
+            let allowed = range.count == 1 ? "must be \(range.lowerBound)" : "must be from \(range.lowerBound) to \(range.upperBound)"
+            diagnostics.error("\(value) is out of range: it \(allowed)", at: node.mark, path: path.description)
+            return nil
+        }
+        return value
+    }
+
+    mutating func keyName(_ node: Node, _ path: KeyPath) -> String? {
+        guard let scalar = node.scalar, !scalar.value.isEmpty else {
+            diagnostics.error("a key must be a plain string, found \(node.kindDescription)", at: node.mark, path: path.description)
+            return nil
+        }
+        return scalar.value
+    }
+
+    /// Checks a mapping's keys against the allowed ones and returns the values by key.
+    mutating func keyed(_ pairs: [Node.Pair], allowed: [String], path: KeyPath) -> [String: Node] {
+        var result: [String: Node] = [:]
+        for pair in pairs {
+            guard let key = keyName(pair.key, path) else { continue }
+            guard allowed.contains(key) else {
+                let hint = Suggestion.hint(for: key, in: allowed)
+                diagnostics.error("unknown key '\(key)'\(hint)", at: pair.key.mark, path: path.key(key).description)
+                continue
+            }
+            result[key] = pair.value
+        }
+        return result
+    }
+
+    /// A params value, typed as YAML 1.1 would type it (quoted text stays a string).
+    mutating func jsonValue(_ node: Node, _ path: KeyPath) -> JSONValue? {
+        switch node.content {
+        case .scalar(let scalar):
+            return Self.typedScalar(scalar, tag: node.tag, isNull: node.isNull)
+        case .sequence(let items):
+            var values: [JSONValue] = []
+            for (position, item) in items.enumerated() {
+                guard let value = jsonValue(item, path.index(position)) else { return nil }
+                values.append(value)
+            }
+            return .array(values)
+        case .mapping(let pairs):
+            var members: [(String, JSONValue)] = []
+            for pair in pairs {
+                guard let key = keyName(pair.key, path), let value = jsonValue(pair.value, path.key(key)) else { return nil }
+                members.append((key, value))
+            }
+            return .object(members)
+        }
+    }
+
+    static func typedScalar(_ scalar: Scalar, tag: String?, isNull: Bool) -> JSONValue {
+        if isNull { return .null }
+        if tag == YAMLTag.string || scalar.style != .plain { return .string(scalar.value) }
+        let text = scalar.value
+        switch text {
+        case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON": return .boolean(true)
+        case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF": return .boolean(false)
+        default: break
+        }
+        if let value = Int(text) { return .integer(value) }
+        if text.contains(where: { $0.isASCIIDigit }), let value = Double(text), value.isFinite { return .number(value) }
+        return .string(text)
+    }
+
+    static func fileStem(_ file: String) -> String {
+        var base = file.split(separator: "/").last.map(String.init) ?? file
+        for suffix in [".yaml", ".yml"] where base.hasSuffix(suffix) {
+            base.removeLast(suffix.count)
+        }
+        let cleaned = String(String.UnicodeScalarView(base.unicodeScalars.map { isNameCharacter($0) ? $0 : "-" }))
+        return cleaned.isEmpty ? "manifest" : cleaned
+    }
+
+    static func isNameCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
+    }
+}

@@ -1,0 +1,100 @@
+/// A JSON value with a canonical rendering: the values of `params`, and anything rh-batch writes
+/// as JSON without Foundation's encoder.
+package enum JSONValue: Sendable, Hashable {
+    case string(String)
+    case integer(Int)
+    case number(Double)
+    case boolean(Bool)
+    case null
+    case array([JSONValue])
+    /// Keys in the order given; ``canonical`` sorts them.
+    case object([(String, JSONValue)])
+
+    package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+        lhs.canonical == rhs.canonical
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        hasher.combine(canonical)
+    }
+
+    /// Compact JSON with object keys sorted: equal values render equal text.
+    package var canonical: String {
+        var out = ""
+        write(to: &out, sorted: true)
+        return out
+    }
+
+    /// Compact JSON with object keys in their given order.
+    package var json: String {
+        var out = ""
+        write(to: &out, sorted: false)
+        return out
+    }
+
+    /// The name of the value's JSON type, for error messages.
+    package var typeName: String {
+        switch self {
+        case .string: "a string"
+        case .integer: "an integer"
+        case .number: "a number"
+        case .boolean: "a boolean"
+        case .null: "null"
+        case .array: "a list"
+        case .object: "a mapping"
+        }
+    }
+
+    /// Appends the value's JSON text.
+    package func write(to out: inout String, sorted: Bool) {
+        switch self {
+        case .string(let text):
+            JSONValue.writeString(text, to: &out)
+        case .integer(let value):
+            out += String(value)
+        case .number(let value):
+            out += value.isFinite ? "\(value)" : "null"
+        case .boolean(let value):
+            out += value ? "true" : "false"
+        case .null:
+            out += "null"
+        case .array(let items):
+            out += "["
+            for (position, item) in items.enumerated() {
+                if position > 0 { out += "," }
+                item.write(to: &out, sorted: sorted)
+            }
+            out += "]"
+        case .object(let pairs):
+            out += "{"
+            let ordered = sorted ? pairs.sorted { $0.0 < $1.0 } : pairs
+            for (position, (key, value)) in ordered.enumerated() {
+                if position > 0 { out += "," }
+                JSONValue.writeString(key, to: &out)
+                out += ":"
+                value.write(to: &out, sorted: sorted)
+            }
+            out += "}"
+        }
+    }
+
+    /// Appends a JSON string literal.
+    package static func writeString(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20:
+                let hex = String(c.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default:
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
+    }
+}
