@@ -1,0 +1,175 @@
+/// The output path template: `{model}/{image}/{prompt}/{aspect_ratio}_{resolution}_{quality}_{sample}.{ext}`.
+///
+/// A placeholder whose field the job's model does not take is left out together with one
+/// separator beside it, so a grok-imagine result lands at `grok-imagine/room/greenhouse/1.png`.
+/// `{ext}` and `{index}` are only known once a task has finished; rendering leaves them in place
+/// for ``PlannedJob/outputPath(index:fileExtension:)``.
+package struct OutputLayout: Sendable {
+    /// A template placeholder.
+    package enum Placeholder: String, Sendable, CaseIterable {
+        case model, endpoint, image, prompt
+        case aspectRatio = "aspect_ratio"
+        case resolution, quality, sample, index, key, ext
+    }
+
+    enum Token: Sendable {
+        case literal(String)
+        case placeholder(Placeholder)
+    }
+
+    /// The default template of the manifest format.
+    package static let defaultTemplate = "{model}/{image}/{prompt}/{aspect_ratio}_{resolution}_{quality}_{sample}.{ext}"
+
+    /// The template's path components, each a list of tokens.
+    let components: [[Token]]
+    /// Whether the template places `{index}` itself.
+    package let hasIndex: Bool
+
+    /// Parses a template.
+    ///
+    /// - Throws: a message when a placeholder is unknown, a brace is unbalanced, or the template
+    ///   could leave the output folder.
+    package init(_ template: String) throws(LayoutError) {
+        var text = template.trimmed
+        if text.hasPrefix("/") { throw LayoutError("the layout must be a relative path, not start with '/'") }
+        if !text.contains("{ext}") { text += ".{ext}" }
+        var components: [[Token]] = []
+        for component in text.split(separator: "/", omittingEmptySubsequences: false) {
+            if component.isEmpty { throw LayoutError("the layout has an empty path component ('//' or a trailing '/')") }
+            if component == ".." || component == "." {
+                throw LayoutError("the layout may not use '\(component)' as a path component")
+            }
+            components.append(try Self.tokens(component))
+        }
+        self.components = components
+        self.hasIndex = components.joined().contains {
+            if case .placeholder(.index) = $0 { return true }
+            return false
+        }
+    }
+
+    private static func tokens(_ component: Substring) throws(LayoutError) -> [Token] {
+        var tokens: [Token] = []
+        var rest = component
+        while let open = rest.firstIndex(of: "{") {
+            if open > rest.startIndex { tokens.append(.literal(String(rest[..<open]))) }
+            guard let close = rest[open...].firstIndex(of: "}") else {
+                throw LayoutError("the layout has a '{' without its '}'")
+            }
+            let name = String(rest[rest.index(after: open)..<close])
+            guard let placeholder = Placeholder(rawValue: name) else {
+                let known = Placeholder.allCases.map { "{\($0.rawValue)}" }.joined(separator: " ")
+                let hint = Suggestion.closest(to: name, in: Placeholder.allCases.map(\.rawValue)).map { " (did you mean '{\($0)}'?)" } ?? ""
+                throw LayoutError("unknown placeholder '{\(name)}'\(hint); known: \(known)")
+            }
+            tokens.append(.placeholder(placeholder))
+            rest = rest[rest.index(after: close)...]
+        }
+        if rest.contains("}") { throw LayoutError("the layout has a '}' without its '{'") }
+        if !rest.isEmpty { tokens.append(.literal(String(rest))) }
+        return tokens
+    }
+
+    /// Renders the path for a job's values; a `nil` value is a field the model does not take.
+    /// `{ext}` and `{index}` stay in the result as written.
+    package func render(_ value: (Placeholder) -> String?) -> String {
+        var path = ""
+        for (position, component) in components.enumerated() {
+            if position > 0 { path += "/" }
+            var pieces: [String] = []
+            var missing: [Bool] = []
+            for token in component {
+                switch token {
+                case .literal(let text):
+                    pieces.append(text)
+                    missing.append(false)
+                case .placeholder(.ext):
+                    pieces.append("{ext}")
+                    missing.append(false)
+                case .placeholder(.index):
+                    pieces.append("{index}")
+                    missing.append(false)
+                case .placeholder(let placeholder):
+                    if let text = value(placeholder) {
+                        pieces.append(Self.safe(text))
+                        missing.append(false)
+                    } else {
+                        pieces.append("")
+                        missing.append(true)
+                    }
+                }
+            }
+            for index in pieces.indices where missing[index] {
+                if index > 0, let last = pieces[index - 1].last, Self.separators.contains(last) {
+                    pieces[index - 1].removeLast()
+                } else if index + 1 < pieces.count, let first = pieces[index + 1].first, Self.separators.contains(first) {
+                    pieces[index + 1].removeFirst()
+                }
+            }
+            var rendered = pieces.joined()
+            if rendered.isEmpty || rendered.hasPrefix(".") { rendered = "_" + rendered }
+            path += rendered
+        }
+        return path
+    }
+
+    private static let separators: Set<Character> = ["_", "-"]
+
+    /// Makes a value safe as (part of) one file name: no `/`, no `..`, no control characters,
+    /// `:` written as `x`, at most 80 characters.
+    package static func safe(_ text: String) -> String {
+        var out = ""
+        var lastWasDash = false
+        for scalar in text.unicodeScalars {
+            let replacement: Unicode.Scalar?
+            switch scalar {
+            case ":": replacement = "x"
+            case "/", "\\", "*", "?", "\"", "<", ">", "|", "{", "}", "%": replacement = "-"
+            case _ where scalar.properties.isWhitespace: replacement = "-"
+            case _ where scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format:
+                replacement = nil
+            default: replacement = scalar
+            }
+            guard let replacement else { continue }
+            if replacement == "-" {
+                if lastWasDash { continue }
+                lastWasDash = true
+            } else {
+                lastWasDash = false
+            }
+            out.unicodeScalars.append(replacement)
+            if out.count >= 80 { break }
+        }
+        while out.contains("..") { out = out.replacingAll("..", with: "_") }
+        if out.hasPrefix(".") { out = "_" + out.dropFirst() }
+        return out.isEmpty ? "_" : out
+    }
+}
+
+/// A layout template that cannot be used.
+package struct LayoutError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// One sentence saying what is wrong.
+    package var message: String
+
+    init(_ message: String) {
+        self.message = message
+    }
+
+    package var description: String { message }
+}
+
+extension String {
+    /// Replaces every occurrence of `target`.
+    package func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var out = ""
+        var rest = self[...]
+        while let range = rest.firstRange(of: target) {
+            out += rest[..<range.lowerBound]
+            out += replacement
+            rest = rest[range.upperBound...]
+        }
+        out += rest
+        return out
+    }
+}

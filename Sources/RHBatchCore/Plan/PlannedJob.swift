@@ -1,0 +1,135 @@
+import YAML
+
+/// A prompt as a job uses it.
+package struct PromptRef: Sendable, Hashable {
+    /// The library id, or a slug of the text with a short hash.
+    package var id: String
+    /// The text sent to the API (trimmed).
+    package var text: String
+}
+
+/// Where in the manifest a job came from.
+package struct JobOrigin: Sendable, Hashable {
+    /// `matrix`, `matrix[1]` or `jobs[3]`.
+    package var path: KeyPath
+    /// Where that block or entry starts.
+    package var mark: Mark
+}
+
+/// One job of a plan: a model call with final fields, a stable key and an output path.
+package struct PlannedJob: Sendable {
+    /// The stable key: SHA-256 (hex) of the endpoint, final fields, input identities and sample.
+    package var key: String
+    /// The model's alias.
+    package var model: String
+    /// The model's endpoint.
+    package var endpoint: String
+    /// The prompt.
+    package var prompt: PromptRef
+    /// The input image(s).
+    package var image: ImageInput
+    /// Final option values by field (defaults applied, fields the model does not take dropped).
+    package var options: [OptionKey: String]
+    /// Final option values as body fields, in the model's order.
+    package var apiOptions: [Param]
+    /// Extra body fields from `params`, sorted by key.
+    package var params: [Param]
+    /// The sample number, from 1.
+    package var sample: Int
+    /// The output path relative to the output root, with `{ext}` and `{index}` still in it.
+    package var outputTemplate: String
+    /// Whether ``outputTemplate`` places `{index}` itself.
+    package var layoutHasIndex: Bool
+    /// The catalog price of one call.
+    package var price: Money
+    /// Where it came from.
+    package var origin: JobOrigin
+
+    /// The short key used in reports and `{key}`.
+    package var id: String { String(key.prefix(12)) }
+
+    /// The path of result number `index` (from 1) with the given extension.
+    ///
+    /// When the layout has no `{index}`, the first result takes the plain path and later ones
+    /// get `-2`, `-3`, ... before the extension.
+    package func outputPath(index: Int = 1, fileExtension: String) -> String {
+        var path = outputTemplate.replacingAll("{index}", with: String(index))
+        if !layoutHasIndex && index > 1 {
+            path = path.replacingAll(".{ext}", with: "-\(index).{ext}")
+        }
+        return path.replacingAll("{ext}", with: OutputLayout.safe(fileExtension))
+    }
+
+    /// The API body fields other than the prompt and the images: what the report lists as `params`.
+    package var bodyFields: [Param] {
+        apiOptions + params
+    }
+
+    /// The submit body, given the URL of each input image in order.
+    package func body(imageURLs: [String], imageField: ImageField, promptKey: String = "prompt") -> JSONValue {
+        var members: [(String, JSONValue)] = [(promptKey, .string(prompt.text))]
+        if imageField.isList {
+            members.append((imageField.apiKey, .array(imageURLs.map(JSONValue.string))))
+        } else {
+            members.append((imageField.apiKey, .string(imageURLs.first ?? "")))
+        }
+        for field in bodyFields {
+            members.append((field.key, field.value))
+        }
+        return .object(members)
+    }
+}
+
+/// A combination that was folded into an earlier, identical job.
+package struct MergedJob: Sendable {
+    /// The id of the job it became.
+    package var into: String
+    /// Why it is the same job.
+    package var reason: String
+    /// Where it was written.
+    package var origin: JobOrigin
+}
+
+/// A combination left out under `--skip-invalid` because it does not fit its model.
+package struct SkippedJob: Sendable {
+    /// What the combination was: model, image, prompt and options.
+    package var summary: String
+    /// Why it was skipped.
+    package var reason: String
+    /// Where the offending value was written.
+    package var mark: Mark
+    /// Its key path.
+    package var path: KeyPath
+}
+
+/// A manifest expanded into jobs, checked against the catalog and the files, and priced.
+package struct Plan: Sendable {
+    /// The manifest it came from.
+    package var manifest: Manifest
+    /// The jobs, in manifest order, each key once.
+    package var jobs: [PlannedJob]
+    /// Combinations merged into earlier jobs.
+    package var merged: [MergedJob]
+    /// Combinations skipped under `--skip-invalid`.
+    package var skipped: [SkippedJob]
+    /// Every distinct local input image, in first-use order.
+    package var localImages: [LocalImage]
+    /// The estimated cost of running every job once.
+    package var estimatedCost: Money
+    /// The currency of every amount.
+    package var currency: String
+    /// Warnings found while planning.
+    package var warnings: [Diagnostic]
+
+    /// Job counts per model alias, in catalog order of first appearance.
+    package var jobsPerModel: [(model: String, jobs: Int, cost: Money)] {
+        var order: [String] = []
+        var counts: [String: (Int, Money)] = [:]
+        for job in jobs {
+            if counts[job.model] == nil { order.append(job.model) }
+            let current = counts[job.model] ?? (0, .zero)
+            counts[job.model] = (current.0 + 1, current.1 + job.price)
+        }
+        return order.map { ($0, counts[$0]!.0, counts[$0]!.1) }
+    }
+}

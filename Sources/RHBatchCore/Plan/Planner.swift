@@ -1,0 +1,798 @@
+import Crypto
+import YAML
+
+/// Turns a ``Manifest`` into a ``Plan``: expands the matrix, fits every job to its model, checks
+/// local images, derives stable keys and output paths, and prices the result.
+///
+/// All problems are collected in one pass. The only I/O is reading local images (through
+/// ``ImageInspector``) and listing globs.
+package struct Planner {
+    /// Planning choices from the command line.
+    package struct Options: Sendable {
+        /// Skip combinations that do not fit their model instead of refusing the manifest.
+        package var skipInvalid: Bool
+        /// The most jobs a manifest may expand to.
+        package var maxJobs: Int
+
+        /// Makes options.
+        package init(skipInvalid: Bool = false, maxJobs: Int = 1_000_000) {
+            self.skipInvalid = skipInvalid
+            self.maxJobs = maxJobs
+        }
+    }
+
+    let catalog: ModelCatalog
+    let options: Options
+
+    /// Makes a planner over a catalog.
+    package init(catalog: ModelCatalog = .builtIn, options: Options = Options()) {
+        self.catalog = catalog
+        self.options = options
+    }
+
+    /// Plans a manifest; on failure `diagnostics` holds every error.
+    package func plan(_ manifest: Manifest, diagnostics: inout Diagnostics) -> Plan? {
+        var run = PlanningRun(manifest: manifest, catalog: catalog, options: options, diagnostics: diagnostics)
+        let plan = run.plan()
+        diagnostics = run.diagnostics
+        return diagnostics.hasErrors ? nil : plan
+    }
+}
+
+/// One planning pass and its working state.
+private struct PlanningRun {
+    struct ImageUse {
+        var input: Int
+        var mark: Mark
+        var path: KeyPath
+    }
+
+    struct PromptUse {
+        var prompt: PromptRef
+        var mark: Mark
+        var path: KeyPath
+    }
+
+    struct ModelUse {
+        var model: ModelSpec
+        var mark: Mark
+        var path: KeyPath
+    }
+
+    /// A combination before it is fitted to its model.
+    struct Combination {
+        var prompt: PromptUse
+        var image: ImageUse
+        var model: ModelUse
+        var options: [OptionKey: Located<String>]
+        var samples: Int
+        var params: [Located<Param>]
+        var origin: JobOrigin
+    }
+
+    let manifest: Manifest
+    let catalog: ModelCatalog
+    let options: Planner.Options
+    var diagnostics: Diagnostics
+
+    var inspector = ImageInspector()
+    var inputs: [ImageInput] = []
+    var inputIndex: [String: Int] = [:]
+    var derivedIDs: Set<Int> = []
+    var layout: OutputLayout?
+
+    var jobs: [PlannedJob] = []
+    var jobIndex: [String: Int] = [:]
+    var paths: [String: Int] = [:]
+    var merged: [MergedJob] = []
+    var skipped: [SkippedJob] = []
+    var localImages: [LocalImage] = []
+    var seenImages: Set<String> = []
+
+    init(manifest: Manifest, catalog: ModelCatalog, options: Planner.Options, diagnostics: Diagnostics) {
+        self.manifest = manifest
+        self.catalog = catalog
+        self.options = options
+        self.diagnostics = diagnostics
+    }
+
+    mutating func plan() -> Plan? {
+        readLayout()
+        let defaults = resolveFields(manifest.defaults, allowGlob: false)
+        var blocks: [ResolvedBlock] = []
+        for block in manifest.matrix { blocks.append(resolveBlock(block)) }
+        var entries: [(JobEntry, ResolvedFields)] = []
+        for entry in manifest.jobs { entries.append((entry, resolveFields(entry.fields, allowGlob: false))) }
+        assignImageIDs()
+        if diagnostics.hasErrors { return nil }
+
+        var total = 0
+        for block in blocks {
+            total += block.count * (block.samples ?? defaults.samples ?? 1)
+        }
+        for (_, fields) in entries {
+            total += fields.samples ?? defaults.samples ?? 1
+        }
+        if total > options.maxJobs {
+            diagnostics.error(
+                "the manifest expands to \(total) jobs; the limit is \(options.maxJobs): split it into several manifests",
+                at: manifest.matrix.first?.mark ?? manifest.mark,
+                path: manifest.matrix.first?.path.description ?? ""
+            )
+            return nil
+        }
+        jobs.reserveCapacity(total)
+
+        for block in blocks {
+            expand(block, defaults: defaults)
+        }
+        for (entry, fields) in entries {
+            let origin = JobOrigin(path: entry.path, mark: entry.mark)
+            if let combination = combine(fields, defaults: defaults, origin: origin) { add(combination) }
+        }
+        if jobs.isEmpty && !diagnostics.hasErrors {
+            if skipped.isEmpty {
+                diagnostics.error("the manifest expands to no jobs", at: manifest.mark, path: "")
+            } else {
+                diagnostics.warning("every job was skipped as invalid; nothing would run", at: manifest.mark, path: "")
+            }
+        }
+        if diagnostics.hasErrors { return nil }
+
+        var cost = Money.zero
+        for job in jobs { cost += job.price }
+        return Plan(
+            manifest: manifest,
+            jobs: jobs,
+            merged: merged,
+            skipped: skipped,
+            localImages: localImages,
+            estimatedCost: cost,
+            currency: catalog.models.first?.price.currency ?? "CNY",
+            warnings: diagnostics.all.filter { $0.severity == .warning }
+        )
+    }
+
+    // MARK: Layout
+
+    mutating func readLayout() {
+        let template = manifest.layout?.value ?? OutputLayout.defaultTemplate
+        do {
+            layout = try OutputLayout(template)
+        } catch {
+            diagnostics.error(error.message, at: manifest.layout?.mark ?? manifest.mark, path: "layout")
+        }
+    }
+
+    // MARK: Resolving values
+
+    /// Fields with prompts and images resolved; `nil` members are unset.
+    struct ResolvedFields {
+        var prompt: PromptUse?
+        var image: ImageUse?
+        var model: ModelUse?
+        var options: [OptionKey: Located<String>]
+        var samples: Int?
+        var params: [Located<Param>]
+    }
+
+    struct ResolvedBlock {
+        var block: MatrixBlock
+        var prompts: [PromptUse]?
+        var images: [ImageUse]?
+        var models: [ModelUse]?
+        var options: [(OptionKey, [Located<String>])]
+        var samples: Int?
+
+        var count: Int {
+            var count = 1
+            count *= prompts?.count ?? 1
+            count *= images?.count ?? 1
+            count *= models?.count ?? 1
+            for (_, values) in options { count *= values.count }
+            return count
+        }
+    }
+
+    mutating func resolveFields(_ fields: JobFields, allowGlob: Bool) -> ResolvedFields {
+        var image: ImageUse?
+        if let value = fields.image {
+            image = resolveImage(value).first
+        }
+        var prompt: PromptUse?
+        if let value = fields.prompt { prompt = resolvePrompt(value) }
+        var model: ModelUse?
+        if let value = fields.model { model = resolveModel(value) }
+        return ResolvedFields(
+            prompt: prompt,
+            image: image,
+            model: model,
+            options: fields.options,
+            samples: fields.samples?.value,
+            params: fields.params
+        )
+    }
+
+    mutating func resolveBlock(_ block: MatrixBlock) -> ResolvedBlock {
+        var prompts: [PromptUse]?
+        if let values = block.prompt {
+            prompts = []
+            for value in values { prompts?.append(resolvePrompt(value)) }
+        }
+        var images: [ImageUse]?
+        if let values = block.image {
+            images = []
+            for value in values { images?.append(contentsOf: resolveAxisImage(value)) }
+        }
+        var models: [ModelUse]?
+        if let values = block.model {
+            models = []
+            for value in values {
+                if let model = resolveModel(value) { models?.append(model) }
+            }
+        }
+        let optionAxes = OptionKey.allCases.compactMap { key in block.options[key].map { (key, $0) } }
+        return ResolvedBlock(
+            block: block,
+            prompts: prompts,
+            images: images,
+            models: models,
+            options: optionAxes,
+            samples: block.samples?.value
+        )
+    }
+
+    mutating func resolvePrompt(_ value: Located<String>) -> PromptUse {
+        if let entry = manifest.prompts[value.value] {
+            return PromptUse(prompt: PromptRef(id: value.value, text: entry.value.trimmed), mark: value.mark, path: value.path)
+        }
+        let text = value.value.trimmed
+        if !text.contains(where: \.isWhitespace), let near = Suggestion.closest(to: text, in: manifest.prompts.keys) {
+            diagnostics.warning(
+                "'\(text)' is not a prompt id, so it is sent as the prompt text itself (did you mean '\(near)'?)",
+                at: value.mark,
+                path: value.path.description
+            )
+        }
+        return PromptUse(prompt: PromptRef(id: Self.promptSlug(text), text: text), mark: value.mark, path: value.path)
+    }
+
+    mutating func resolveModel(_ value: Located<String>) -> ModelUse? {
+        guard let model = catalog.model(named: value.value) else {
+            let hint = Suggestion.hint(for: value.value, in: catalog.allNames)
+            let known = catalog.models.map(\.alias).joined(separator: ", ")
+            diagnostics.error("unknown model '\(value.value)'\(hint); known: \(known)", at: value.mark, path: value.path.description)
+            return nil
+        }
+        return ModelUse(model: model, mark: value.mark, path: value.path)
+    }
+
+    /// A matrix image value: one input per matched file for a glob, else one input.
+    mutating func resolveAxisImage(_ value: Located<String>) -> [ImageUse] {
+        let reference = value.value
+        if let entry = manifest.images[reference] {
+            switch entry.value {
+            case .single(let target) where Glob.isPattern(target) && !Self.isURL(target):
+                return globInputs(target, mark: value.mark, path: value.path)
+            case .single(let target):
+                return source(target, mark: entry.mark, path: entry.path).map { [use([$0], id: reference, value)] } ?? []
+            case .list(let items):
+                return listInput(items, id: reference).map { [use($0.sources, id: $0.id, value)] } ?? []
+            }
+        }
+        if Glob.isPattern(reference) && !Self.isURL(reference) {
+            return globInputs(reference, mark: value.mark, path: value.path)
+        }
+        guard let source = source(reference, mark: value.mark, path: value.path) else { return [] }
+        return [use([source], id: nil, value)]
+    }
+
+    /// A job or defaults image value: never expanded.
+    mutating func resolveImage(_ value: Located<ImageValue>) -> [ImageUse] {
+        switch value.value {
+        case .single(let reference):
+            if let entry = manifest.images[reference] {
+                switch entry.value {
+                case .single(let target):
+                    if Glob.isPattern(target) && !Self.isURL(target) {
+                        diagnostics.error(
+                            "image '\(reference)' is a glob, and globs are expanded only in matrix axes",
+                            at: value.mark,
+                            path: value.path.description
+                        )
+                        return []
+                    }
+                    return source(target, mark: entry.mark, path: entry.path).map {
+                        [ImageUse(input: intern([$0], id: reference), mark: value.mark, path: value.path)]
+                    } ?? []
+                case .list(let items):
+                    return listInput(items, id: reference).map {
+                        [ImageUse(input: intern($0.sources, id: $0.id), mark: value.mark, path: value.path)]
+                    } ?? []
+                }
+            }
+            if Glob.isPattern(reference) && !Self.isURL(reference) {
+                diagnostics.error(
+                    "'\(reference)' is a glob; globs are expanded only in matrix axes (list the files here instead)",
+                    at: value.mark,
+                    path: value.path.description
+                )
+                return []
+            }
+            guard let source = source(reference, mark: value.mark, path: value.path) else { return [] }
+            return [ImageUse(input: intern([source], id: nil), mark: value.mark, path: value.path)]
+        case .list(let items):
+            guard let input = listInput(items, id: nil) else { return [] }
+            return [ImageUse(input: intern(input.sources, id: input.id), mark: value.mark, path: value.path)]
+        }
+    }
+
+    /// Several images for one job; library ids inside the list are replaced by their images.
+    mutating func listInput(_ items: [Located<String>], id: String?) -> (sources: [ImageSource], id: String?)? {
+        var sources: [ImageSource] = []
+        var failed = false
+        for item in items {
+            if let entry = manifest.images[item.value] {
+                switch entry.value {
+                case .single(let target) where !Glob.isPattern(target) || Self.isURL(target):
+                    if let source = source(target, mark: entry.mark, path: entry.path) { sources.append(source) } else { failed = true }
+                case .list(let nested):
+                    for target in nested {
+                        if let source = source(target.value, mark: target.mark, path: target.path) {
+                            sources.append(source)
+                        } else {
+                            failed = true
+                        }
+                    }
+                default:
+                    diagnostics.error("image '\(item.value)' is a glob and cannot be part of a list", at: item.mark, path: item.path.description)
+                    failed = true
+                }
+            } else if Glob.isPattern(item.value) && !Self.isURL(item.value) {
+                diagnostics.error("'\(item.value)' is a glob; a list of images names files, not patterns", at: item.mark, path: item.path.description)
+                failed = true
+            } else if let source = source(item.value, mark: item.mark, path: item.path) {
+                sources.append(source)
+            } else {
+                failed = true
+            }
+        }
+        return failed ? nil : (sources, id)
+    }
+
+    mutating func globInputs(_ pattern: String, mark: Mark, path: KeyPath) -> [ImageUse] {
+        let files = Glob.matches(pattern, in: manifest.directory)
+        if files.isEmpty {
+            diagnostics.error("the glob '\(pattern)' matches no files", at: mark, path: path.description)
+            return []
+        }
+        var uses: [ImageUse] = []
+        for file in files {
+            guard let source = source(file, mark: mark, path: path) else { continue }
+            uses.append(ImageUse(input: intern([source], id: nil), mark: mark, path: path))
+        }
+        return uses
+    }
+
+    mutating func use(_ sources: [ImageSource], id: String?, _ value: Located<String>) -> ImageUse {
+        ImageUse(input: intern(sources, id: id), mark: value.mark, path: value.path)
+    }
+
+    /// A checked local file or a URL; `nil` (with an error recorded) when the file is unusable.
+    mutating func source(_ reference: String, mark: Mark, path: KeyPath) -> ImageSource? {
+        if Self.isURL(reference) {
+            let rest = reference.drop { $0 != ":" }.dropFirst(3)
+            if rest.isEmpty || rest.hasPrefix("/") {
+                diagnostics.error("'\(reference)' is not a complete URL", at: mark, path: path.description)
+                return nil
+            }
+            return .remote(reference)
+        }
+        let absolute = reference.hasPrefix("/") ? reference : manifest.directory + "/" + reference
+        switch inspector.inspect(path: reference, absolutePath: absolute) {
+        case .success(let image):
+            if seenImages.insert(image.absolutePath).inserted { localImages.append(image) }
+            return .local(image)
+        case .failure(let problem):
+            diagnostics.error(problem.message, at: mark, path: path.description)
+            return nil
+        }
+    }
+
+    /// The index of an input, one per distinct list of sources and id.
+    mutating func intern(_ sources: [ImageSource], id: String?) -> Int {
+        let identity = (id.map { "id:" + $0 } ?? "derived") + "|" + sources.map(Self.identity).joined(separator: "|")
+        if let existing = inputIndex[identity] { return existing }
+        let index = inputs.count
+        inputs.append(ImageInput(id: id ?? Self.derivedID(sources), sources: sources))
+        inputIndex[identity] = index
+        if id == nil { derivedIDs.insert(index) }
+        return index
+    }
+
+    /// Gives derived ids that collide (two different files named `room.png`) a short hash suffix.
+    mutating func assignImageIDs() {
+        var owners: [String: Set<String>] = [:]
+        for (index, input) in inputs.enumerated() {
+            let identity = input.sources.map(Self.identity).joined(separator: "|")
+            owners[input.id, default: []].insert(derivedIDs.contains(index) ? identity : "library")
+        }
+        for index in derivedIDs.sorted() {
+            let input = inputs[index]
+            guard let sharing = owners[input.id], sharing.count > 1 else { continue }
+            let identity = input.sources.map(Self.identity).joined(separator: "|")
+            inputs[index].id = input.id + "-" + Self.shortHash(identity)
+        }
+    }
+
+    // MARK: Expansion
+
+    mutating func expand(_ block: ResolvedBlock, defaults: ResolvedFields) {
+        let origin = JobOrigin(path: block.block.path, mark: block.block.mark)
+        let prompts = block.prompts ?? defaults.prompt.map { [$0] }
+        let images = block.images ?? defaults.image.map { [$0] }
+        let models = block.models ?? defaults.model.map { [$0] }
+        var missing: [String] = []
+        if prompts == nil { missing.append("prompt") }
+        if images == nil { missing.append("image") }
+        if models == nil { missing.append("model") }
+        if !missing.isEmpty {
+            let names = missing.map { "'\($0)'" }.joined(separator: ", ")
+            diagnostics.error(
+                "no \(names) for these jobs: add \(missing.count == 1 ? "it" : "them") as an axis or under 'defaults'",
+                at: block.block.mark,
+                path: block.block.path.description
+            )
+            return
+        }
+        guard let prompts, let images, let models else { return }
+        let samples = block.samples ?? defaults.samples ?? 1
+        let params = Self.merge(defaults.params, block.block.params)
+
+        var optionAxes: [[Located<String>?]] = []
+        for key in OptionKey.allCases {
+            if let axis = block.options.first(where: { $0.0 == key })?.1 {
+                optionAxes.append(axis)
+            } else {
+                optionAxes.append([defaults.options[key]])
+            }
+        }
+        let optionSets = Self.product(optionAxes)
+        for prompt in prompts {
+            for image in images {
+                for model in models {
+                    for chosen in optionSets {
+                        add(Combination(
+                            prompt: prompt,
+                            image: image,
+                            model: model,
+                            options: chosen,
+                            samples: samples,
+                            params: params,
+                            origin: origin
+                        ))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Every combination of option values, the last axis varying fastest.
+    static func product(_ axes: [[Located<String>?]]) -> [[OptionKey: Located<String>]] {
+        var result: [[OptionKey: Located<String>]] = [[:]]
+        for (key, values) in zip(OptionKey.allCases, axes) {
+            var next: [[OptionKey: Located<String>]] = []
+            for partial in result {
+                for value in values {
+                    var chosen = partial
+                    chosen[key] = value
+                    next.append(chosen)
+                }
+            }
+            result = next
+        }
+        return result
+    }
+
+    /// An explicit job: its own fields over the defaults.
+    mutating func combine(_ fields: ResolvedFields, defaults: ResolvedFields, origin: JobOrigin) -> Combination? {
+        let prompt = fields.prompt ?? defaults.prompt
+        let image = fields.image ?? defaults.image
+        let model = fields.model ?? defaults.model
+        var missing: [String] = []
+        if prompt == nil && manifestDefines("prompt", origin) { missing.append("prompt") }
+        if image == nil && manifestDefines("image", origin) { missing.append("image") }
+        if model == nil && manifestDefines("model", origin) { missing.append("model") }
+        if !missing.isEmpty {
+            let names = missing.map { "'\($0)'" }.joined(separator: ", ")
+            diagnostics.error("this job has no \(names): set \(missing.count == 1 ? "it" : "them") here or under 'defaults'", at: origin.mark, path: origin.path.description)
+            return nil
+        }
+        guard let prompt, let image, let model else { return nil }
+        return Combination(
+            prompt: prompt,
+            image: image,
+            model: model,
+            options: defaults.options.merging(fields.options) { _, job in job },
+            samples: fields.samples ?? defaults.samples ?? 1,
+            params: Self.merge(defaults.params, fields.params),
+            origin: origin
+        )
+    }
+
+    /// True when the field is missing rather than written but invalid (already reported).
+    func manifestDefines(_ field: String, _ origin: JobOrigin) -> Bool {
+        guard let entry = manifest.jobs.first(where: { $0.path == origin.path }) else { return true }
+        switch field {
+        case "prompt": return entry.fields.prompt == nil && manifest.defaults.prompt == nil
+        case "image": return entry.fields.image == nil && manifest.defaults.image == nil
+        default: return entry.fields.model == nil && manifest.defaults.model == nil
+        }
+    }
+
+    static func merge(_ base: [Located<Param>], _ overrides: [Located<Param>]) -> [Located<Param>] {
+        let keys = Set(overrides.map(\.value.key))
+        return base.filter { !keys.contains($0.value.key) } + overrides
+    }
+
+    // MARK: Fitting and adding
+
+    mutating func add(_ combination: Combination) {
+        let model = combination.model.model
+        var problems: [(message: String, mark: Mark, path: KeyPath)] = []
+        var dropped: [String] = []
+        var finalOptions: [OptionKey: String] = [:]
+        var apiOptions: [Param] = []
+
+        for key in OptionKey.allCases {
+            let value = combination.options[key]
+            guard let field = model.option(key) else {
+                if value != nil { dropped.append(key.manifestKey) }
+                continue
+            }
+            if let value {
+                guard field.values.contains(value.value) else {
+                    let accepted = field.values.joined(separator: ", ")
+                    problems.append((
+                        "\"\(value.value)\" is not accepted by \(model.alias) (accepted: \(accepted))",
+                        value.mark,
+                        value.path
+                    ))
+                    continue
+                }
+                finalOptions[key] = value.value
+            } else if field.required, let fallback = field.defaultValue {
+                finalOptions[key] = fallback
+            }
+        }
+        for field in model.options {
+            if let value = finalOptions[field.key] { apiOptions.append(Param(key: field.apiKey, value: .string(value))) }
+        }
+
+        let input = inputs[combination.image.input]
+        let imageUse = combination.image
+        if input.sources.count > model.image.maxCount {
+            let limit = model.image.isList ? "at most \(model.image.maxCount) input images" : "one input image"
+            problems.append(("\(model.alias) takes \(limit); this input has \(input.sources.count)", imageUse.mark, imageUse.path))
+        }
+        for source in input.sources {
+            guard case .local(let image) = source else { continue }
+            if !model.image.formats.contains(image.format) {
+                let accepted = model.image.formats.map(\.displayName).joined(separator: ", ")
+                problems.append((
+                    "'\(image.path)' is a \(image.format.displayName) image; \(model.alias) accepts \(accepted)",
+                    imageUse.mark,
+                    imageUse.path
+                ))
+            }
+            if image.bytes > model.image.maxBytes {
+                problems.append((
+                    "'\(image.path)' is \(Self.megabytes(image.bytes)); \(model.alias) accepts at most \(Self.megabytes(model.image.maxBytes))",
+                    imageUse.mark,
+                    imageUse.path
+                ))
+            }
+        }
+        if combination.prompt.prompt.text.count > model.prompt.maxLength {
+            problems.append((
+                "the prompt is longer than the \(model.prompt.maxLength) characters \(model.alias) accepts",
+                combination.prompt.mark,
+                combination.prompt.path
+            ))
+        }
+
+        var params: [Param] = []
+        let reserved = model.reservedAPIKeys
+        for param in combination.params {
+            let key = param.value.key
+            if reserved.contains(key) {
+                let field = Self.jobFieldName(forAPIKey: key, model: model)
+                diagnostics.error(
+                    "'\(key)' is set by the job field '\(field)'; set that instead of params.\(key)",
+                    at: param.mark,
+                    path: param.path.description
+                )
+                return
+            }
+            if let declared = model.extraFields.first(where: { $0.apiKey == key }), !Self.matches(param.value.value, declared.type) {
+                problems.append((
+                    "\(model.alias) expects \(declared.type.rawValue) for '\(key)', found \(param.value.value.typeName)",
+                    param.mark,
+                    param.path
+                ))
+                continue
+            }
+            params.append(param.value)
+        }
+        params.sort { $0.key < $1.key }
+
+        if !problems.isEmpty {
+            if options.skipInvalid {
+                let summary = Self.summary(model: model, input: input, prompt: combination.prompt.prompt, options: combination.options)
+                for sample in 1...combination.samples {
+                    _ = sample
+                    skipped.append(SkippedJob(summary: summary, reason: problems[0].message, mark: problems[0].mark, path: problems[0].path))
+                }
+            } else {
+                for problem in problems {
+                    diagnostics.error(problem.message, at: problem.mark, path: problem.path.description)
+                }
+            }
+            return
+        }
+        guard let layout else { return }
+
+        let price = model.price.price(for: finalOptions) ?? .zero
+        let baseIdentity = Self.identityText(
+            endpoint: model.endpoint,
+            prompt: combination.prompt.prompt.text,
+            fields: (apiOptions + params).sorted { $0.key < $1.key },
+            input: input
+        )
+        for sample in 1...combination.samples {
+            let key = Self.sha256(baseIdentity + "sample:\(sample)\n")
+            if let existing = jobIndex[key] {
+                let reason = dropped.isEmpty
+                    ? "the same job is written twice"
+                    : "\(model.alias) takes no \(dropped.joined(separator: ", "))"
+                merged.append(MergedJob(into: jobs[existing].id, reason: reason, origin: combination.origin))
+                continue
+            }
+            let shortKey = String(key.prefix(12))
+            let path = layout.render { placeholder in
+                switch placeholder {
+                case .model: model.alias
+                case .endpoint: model.endpoint
+                case .image: input.id
+                case .prompt: combination.prompt.prompt.id
+                case .aspectRatio: finalOptions[.aspectRatio]
+                case .resolution: finalOptions[.resolution]
+                case .quality: finalOptions[.quality]
+                case .sample: String(sample)
+                case .key: shortKey
+                case .index, .ext: nil
+                }
+            }
+            if let other = paths[path] {
+                diagnostics.error(
+                    "jobs \(jobs[other].id) and \(shortKey) would both write '\(path.replacingAll("{ext}", with: "png"))': "
+                        + "add a placeholder such as {key} or {sample} to 'layout', or give the images or prompts distinct ids",
+                    at: manifest.layout?.mark ?? combination.origin.mark,
+                    path: manifest.layout == nil ? combination.origin.path.description : "layout"
+                )
+                continue
+            }
+            paths[path] = jobs.count
+            jobIndex[key] = jobs.count
+            jobs.append(PlannedJob(
+                key: key,
+                model: model.alias,
+                endpoint: model.endpoint,
+                prompt: combination.prompt.prompt,
+                image: input,
+                options: finalOptions,
+                apiOptions: apiOptions,
+                params: params,
+                sample: sample,
+                outputTemplate: path,
+                layoutHasIndex: layout.hasIndex,
+                price: price,
+                origin: combination.origin
+            ))
+        }
+    }
+
+    // MARK: Helpers
+
+    static func isURL(_ text: String) -> Bool {
+        let lower = text.prefix(8).lowercased()
+        return lower.hasPrefix("http://") || lower.hasPrefix("https://")
+    }
+
+    static func identity(_ source: ImageSource) -> String {
+        switch source {
+        case .local(let image): "sha256:" + image.sha256
+        case .remote(let url): "url:" + url
+        }
+    }
+
+    /// The text a job key hashes: everything that changes what the API is asked to do.
+    static func identityText(endpoint: String, prompt: String, fields: [Param], input: ImageInput) -> String {
+        var text = "rh-batch/job/v1\nendpoint:\(endpoint)\nprompt:"
+        JSONValue.writeString(prompt, to: &text)
+        text += "\n"
+        for field in fields {
+            text += "field:\(field.key)="
+            field.value.write(to: &text, sorted: true)
+            text += "\n"
+        }
+        for source in input.sources {
+            text += "image:" + identity(source) + "\n"
+        }
+        return text
+    }
+
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).hexString
+    }
+
+    static func shortHash(_ text: String) -> String {
+        String(sha256(text).prefix(6))
+    }
+
+    static func derivedID(_ sources: [ImageSource]) -> String {
+        let stems = sources.map { source -> String in
+            let reference = source.reference
+            var last = reference.split(separator: "/").last.map(String.init) ?? reference
+            if isURL(reference) {
+                last = String(last.prefix { $0 != "?" && $0 != "#" })
+            }
+            if let dot = last.lastIndex(of: "."), dot > last.startIndex { last = String(last[..<dot]) }
+            return last.isEmpty ? "image" : last
+        }
+        return stems.joined(separator: "+")
+    }
+
+    static func promptSlug(_ text: String) -> String {
+        var slug = ""
+        var lastWasDash = true
+        for scalar in text.lowercased().unicodeScalars {
+            if scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)) {
+                slug.unicodeScalars.append(scalar)
+                lastWasDash = false
+            } else if !lastWasDash {
+                slug += "-"
+                lastWasDash = true
+            }
+            if slug.count >= 32 { break }
+        }
+        while slug.hasSuffix("-") { slug.removeLast() }
+        return (slug.isEmpty ? "prompt" : slug) + "-" + shortHash(text)
+    }
+
+    static func megabytes(_ bytes: Int) -> String {
+        let tenths = (bytes * 10 + 512 * 1024) / (1024 * 1024)
+        return "\(tenths / 10).\(tenths % 10) MB"
+    }
+
+    static func matches(_ value: JSONValue, _ type: ExtraField.ValueType) -> Bool {
+        switch (value, type) {
+        case (.string, .string), (.integer, .integer), (.integer, .number), (.number, .number), (.boolean, .boolean): true
+        default: false
+        }
+    }
+
+    static func jobFieldName(forAPIKey key: String, model: ModelSpec) -> String {
+        if key == model.prompt.apiKey { return "prompt" }
+        if key == model.image.apiKey { return "image" }
+        return model.options.first { $0.apiKey == key }?.key.manifestKey ?? key
+    }
+
+    static func summary(model: ModelSpec, input: ImageInput, prompt: PromptRef, options: [OptionKey: Located<String>]) -> String {
+        var parts = [model.alias, input.id, prompt.id]
+        for key in OptionKey.allCases {
+            if let value = options[key] { parts.append(value.value) }
+        }
+        return parts.joined(separator: " × ")
+    }
+}
