@@ -81,7 +81,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
-        .testTarget(name: "RHBatchCoreTests", dependencies: ["RHBatchCore", "YAML"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RHBatchCoreTests",
+            dependencies: ["RHBatchCore", "YAML", "RunningHubSimulator"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "RunningHubAPITests",
             dependencies: [

@@ -23,7 +23,9 @@ package struct ManifestDecoder: Sendable {
     ///   - bytes: the file's contents.
     ///   - file: the path as the user wrote it, for diagnostics.
     ///   - directory: the folder relative paths start from.
-    /// - Returns: the manifest, or `nil` when there were errors; `diagnostics` holds them.
+    /// - Returns: the manifest, or `nil` when the document is not a manifest at all. A manifest
+    ///   with errors in some values is still returned (without those values) so that the planner
+    ///   can report its own findings in the same pass; `diagnostics` holds every error.
     package func decode(_ bytes: [UInt8], file: String, directory: String, diagnostics: inout Diagnostics)
         -> Manifest?
     {
@@ -49,7 +51,7 @@ package struct ManifestDecoder: Sendable {
         var reader = Reader(diagnostics: diagnostics)
         let manifest = reader.manifest(root, file: file, directory: directory)
         diagnostics = reader.diagnostics
-        return diagnostics.hasErrors ? nil : manifest
+        return manifest
     }
 }
 

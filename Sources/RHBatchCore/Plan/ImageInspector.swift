@@ -58,7 +58,7 @@ package struct ImageInspector: Sendable {
         var total = 0
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
                 return .failure(Problem(message: "image file '\(path)' cannot be read (\(String(cString: strerror(errno))))"))

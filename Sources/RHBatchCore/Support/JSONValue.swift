@@ -98,3 +98,39 @@ package enum JSONValue: Sendable, Hashable {
         out += "\""
     }
 }
+
+extension JSONValue {
+    /// Indented JSON with keys in their given order, for files people read.
+    package var pretty: String {
+        var out = ""
+        writePretty(to: &out, indent: 0)
+        return out
+    }
+
+    private func writePretty(to out: inout String, indent: Int) {
+        let pad = String(repeating: "  ", count: indent + 1)
+        let closing = String(repeating: "  ", count: indent)
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            out += "[\n"
+            for (position, item) in items.enumerated() {
+                out += pad
+                item.writePretty(to: &out, indent: indent + 1)
+                out += position < items.count - 1 ? ",\n" : "\n"
+            }
+            out += closing + "]"
+        case .object(let pairs) where !pairs.isEmpty:
+            out += "{\n"
+            for (position, (key, value)) in pairs.enumerated() {
+                out += pad
+                JSONValue.writeString(key, to: &out)
+                out += ": "
+                value.writePretty(to: &out, indent: indent + 1)
+                out += position < pairs.count - 1 ? ",\n" : "\n"
+            }
+            out += closing + "}"
+        default:
+            write(to: &out, sorted: false)
+        }
+    }
+}

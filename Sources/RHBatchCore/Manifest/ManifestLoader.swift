@@ -1,0 +1,90 @@
+import YAML
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a manifest file from disk and plans it: the one call the commands make.
+package struct ManifestLoader: Sendable {
+    let catalog: ModelCatalog
+    let options: Planner.Options
+
+    /// Makes a loader.
+    package init(catalog: ModelCatalog = .builtIn, options: Planner.Options = Planner.Options()) {
+        self.catalog = catalog
+        self.options = options
+    }
+
+    /// Reads, decodes and plans the manifest at `path`.
+    ///
+    /// - Throws: ``ManifestError`` with every diagnostic when the manifest is unreadable or invalid.
+    package func load(_ path: String) throws(ManifestError) -> Plan {
+        var diagnostics = Diagnostics(file: path)
+        let bytes: [UInt8]
+        switch Self.readFile(path, limit: ManifestDecoder.maxFileSize) {
+        case .success(let contents):
+            bytes = contents
+        case .failure(let message):
+            diagnostics.error(message, at: .start, path: "")
+            throw ManifestError(diagnostics.all)
+        }
+        let directory = Self.directory(of: path)
+        guard let manifest = ManifestDecoder().decode(bytes, file: path, directory: directory, diagnostics: &diagnostics)
+        else {
+            throw ManifestError(diagnostics.all)
+        }
+        let plan = Planner(catalog: catalog, options: options).plan(manifest, diagnostics: &diagnostics)
+        guard let plan, !diagnostics.hasErrors else {
+            throw ManifestError(diagnostics.all)
+        }
+        return plan
+    }
+
+    /// The folder a path is in (`.` for a bare file name).
+    package static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let folder = String(path[..<slash])
+        return folder.isEmpty ? "/" : folder
+    }
+
+    enum ReadResult {
+        case success([UInt8])
+        case failure(String)
+    }
+
+    /// Reads a whole file, refusing directories and files over `limit` bytes without reading them.
+    static func readFile(_ path: String, limit: Int) -> ReadResult {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            return .failure("cannot read the manifest: \(String(cString: strerror(errno)))")
+        }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            return .failure("this is a directory, not a manifest file")
+        }
+        if Int(info.st_size) > limit {
+            return .failure("the file is \(info.st_size) bytes; a manifest may be at most \(limit / 1024 / 1024) MiB")
+        }
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            return .failure("cannot read the manifest: \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return .failure("cannot read the manifest: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+            if bytes.count > limit {
+                return .failure("the file is larger than \(limit / 1024 / 1024) MiB, the most a manifest may be")
+            }
+        }
+        return .success(bytes)
+    }
+}

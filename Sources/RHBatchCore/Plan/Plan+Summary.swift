@@ -1,0 +1,116 @@
+import YAML
+
+extension Plan {
+    /// The plan as `rh-batch plan --json` prints it.
+    package func summaryJSON(examples: Int = 5) -> JSONValue {
+        let perModel = jobsPerModel.map { entry in
+            JSONValue.object([
+                ("model", .string(entry.model)),
+                ("jobs", .integer(entry.jobs)),
+                ("estimatedCost", .string(entry.cost.description)),
+            ])
+        }
+        var mergedReasons: [(String, Int)] = []
+        for item in merged {
+            if let index = mergedReasons.firstIndex(where: { $0.0 == item.reason }) {
+                mergedReasons[index].1 += 1
+            } else {
+                mergedReasons.append((item.reason, 1))
+            }
+        }
+        return .object([
+            ("manifest", .string(manifest.file)),
+            ("name", .string(manifest.name)),
+            ("output", .string(outputDirectory)),
+            ("concurrency", .integer(manifest.concurrency)),
+            ("jobs", .integer(jobs.count)),
+            ("perModel", .array(perModel)),
+            ("localImages", .integer(localImages.count)),
+            ("merged", .integer(merged.count)),
+            ("mergedReasons", .array(mergedReasons.map { .object([("reason", .string($0.0)), ("jobs", .integer($0.1))]) })),
+            ("skipped", .array(skipped.map { item in
+                .object([
+                    ("job", .string(item.summary)),
+                    ("reason", .string(item.reason)),
+                    ("location", .string("\(manifest.file):\(item.mark.line):\(item.mark.column)")),
+                    ("path", .string(item.path.description)),
+                ])
+            })),
+            ("estimatedCost", .object([("amount", .string(estimatedCost.description)), ("currency", .string(currency))])),
+            ("exampleOutputs", .array(exampleOutputs(examples).map(JSONValue.string))),
+        ])
+    }
+
+    /// The plan as `rh-batch plan` prints it for a person.
+    package func summaryText(examples: Int = 5) -> String {
+        var lines: [String] = []
+        let jobWord = jobs.count == 1 ? "job" : "jobs"
+        lines.append("\(manifest.file): \(jobs.count) \(jobWord), estimated cost \(estimatedCost) \(currency)")
+        let width = jobsPerModel.map(\.model.count).max() ?? 0
+        for entry in jobsPerModel {
+            let name = entry.model.padding(toLength: width)
+            lines.append("  \(name)  \(String(entry.jobs).leftPadded(toLength: 7)) jobs  \(entry.cost.description.leftPadded(toLength: 10)) \(currency)")
+        }
+        lines.append("  local images: \(localImages.count), concurrency: \(manifest.concurrency)")
+        if !merged.isEmpty {
+            var reasons: [(String, Int)] = []
+            for item in merged {
+                if let index = reasons.firstIndex(where: { $0.0 == item.reason }) {
+                    reasons[index].1 += 1
+                } else {
+                    reasons.append((item.reason, 1))
+                }
+            }
+            lines.append("merged \(merged.count) identical \(merged.count == 1 ? "combination" : "combinations"):")
+            for (reason, count) in reasons { lines.append("  \(count) × \(reason)") }
+        }
+        if !skipped.isEmpty {
+            lines.append("skipped \(skipped.count) invalid \(skipped.count == 1 ? "job" : "jobs") (--skip-invalid):")
+            for item in skipped.prefix(20) {
+                lines.append("  \(item.summary): \(item.reason) (\(manifest.file):\(item.mark.line):\(item.mark.column))")
+            }
+            if skipped.count > 20 { lines.append("  ... and \(skipped.count - 20) more") }
+        }
+        lines.append("output: \(outputDirectory)")
+        let samples = exampleOutputs(examples)
+        if !samples.isEmpty {
+            lines.append("example outputs:")
+            for path in samples { lines.append("  \(path)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The result folder: the manifest's `output` (or `out/<name>`) relative to its folder.
+    package var outputDirectory: String {
+        let output = manifest.outputPath
+        if output.hasPrefix("/") { return output }
+        return manifest.directory == "." ? output : manifest.directory + "/" + output
+    }
+
+    /// A few output paths spread over the plan, one per model first.
+    package func exampleOutputs(_ count: Int) -> [String] {
+        guard count > 0, !jobs.isEmpty else { return [] }
+        var chosen: [Int] = []
+        var models: Set<String> = []
+        for (index, job) in jobs.enumerated() where models.insert(job.model).inserted {
+            chosen.append(index)
+            if chosen.count == count { break }
+        }
+        var index = 0
+        while chosen.count < min(count, jobs.count) {
+            if !chosen.contains(index) { chosen.append(index) }
+            index += 1
+        }
+        return chosen.sorted().map { jobs[$0].outputPath(fileExtension: "png") }
+    }
+}
+
+extension String {
+    func padding(toLength length: Int) -> String {
+        count >= length ? self : self + String(repeating: " ", count: length - count)
+    }
+
+    func leftPadded(toLength length: Int) -> String {
+        count >= length ? self : String(repeating: " ", count: length - count) + self
+    }
+}

@@ -1,0 +1,36 @@
+import RHBatchCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where commands write what they say.
+enum Console {
+    /// Writes a line to standard error.
+    static func error(_ text: String) {
+        let line = Array((text + "\n").utf8)
+        line.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    /// Writes the diagnostics of a manifest to standard error, then a count.
+    static func report(_ error: ManifestError) {
+        for diagnostic in error.diagnostics {
+            Console.error(diagnostic.description)
+        }
+        let errors = error.diagnostics.filter { $0.severity == .error }.count
+        if errors > 0 {
+            Console.error("\(errors) \(errors == 1 ? "error" : "errors") found; nothing was sent")
+        }
+    }
+
+    /// Writes warnings, if any, to standard error.
+    static func warnings(_ diagnostics: [Diagnostic]) {
+        for diagnostic in diagnostics { Console.error(diagnostic.description) }
+    }
+}
+
+/// Exit codes of the command line contract.
+enum ExitCodes {
+    /// The command line or the manifest is invalid; nothing was sent.
+    static let invalid: Int32 = 64
+}

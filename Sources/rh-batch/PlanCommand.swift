@@ -1,0 +1,31 @@
+import ArgumentParser
+import RHBatchCore
+
+/// `rh-batch plan MANIFEST`: expand and price a manifest without sending anything.
+struct PlanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Expand a manifest into jobs: counts per model, merged and skipped jobs, cost, example paths."
+    )
+
+    @Argument(help: "The manifest.")
+    var manifest: String
+
+    @Flag(help: "Print the plan as JSON.")
+    var json = false
+
+    @Flag(help: "Skip jobs that do not fit their model instead of refusing the manifest.")
+    var skipInvalid = false
+
+    func run() throws {
+        let plan: Plan
+        do {
+            plan = try ManifestLoader(options: Planner.Options(skipInvalid: skipInvalid)).load(manifest)
+        } catch {
+            Console.report(error)
+            throw ExitCode(ExitCodes.invalid)
+        }
+        Console.warnings(plan.warnings)
+        print(json ? plan.summaryJSON().pretty : plan.summaryText())
+    }
+}

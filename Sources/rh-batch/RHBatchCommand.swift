@@ -1,0 +1,23 @@
+import ArgumentParser
+
+/// The `rh-batch` command: batch image edits on RunningHub from a YAML manifest.
+@main
+struct RHBatchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rh-batch",
+        abstract: "Run batches of RunningHub image edits from a YAML manifest.",
+        discussion: """
+            A manifest lists prompts × images × models × aspect ratios; rh-batch validates it, \
+            uploads the images, runs the jobs within the API's concurrency, downloads the results \
+            and writes a report. Exit codes: 0 all done, 1 some jobs failed, 2 stopped early, \
+            64 invalid input, 130 interrupted.
+            """,
+        version: RHBatchVersion.current,
+        subcommands: [ValidateCommand.self, PlanCommand.self, ModelsCommand.self]
+    )
+}
+
+/// The tool's version, as reports name it.
+enum RHBatchVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+import RHBatchCore
+
+/// `rh-batch validate MANIFEST...`: check manifests and print every problem, compiler-style.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check manifests; print file:line:col: error: path: message for every problem."
+    )
+
+    @Argument(help: "The manifests to check.")
+    var manifests: [String]
+
+    @Flag(help: "Skip jobs that do not fit their model instead of reporting them as errors.")
+    var skipInvalid = false
+
+    func run() throws {
+        var failed = false
+        let loader = ManifestLoader(options: Planner.Options(skipInvalid: skipInvalid))
+        for path in manifests {
+            do {
+                let plan = try loader.load(path)
+                Console.warnings(plan.warnings)
+                let skipped = plan.skipped.isEmpty ? "" : ", \(plan.skipped.count) skipped"
+                print("\(path): ok, \(plan.jobs.count) \(plan.jobs.count == 1 ? "job" : "jobs")\(skipped)")
+            } catch {
+                Console.report(error)
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(ExitCodes.invalid) }
+    }
+}
