@@ -74,6 +74,8 @@ package struct JobFields: Sendable {
     package var samples: Located<Int>?
     /// Extra body fields, in file order.
     package var params: [Located<Param>] = []
+    /// The keys written, valid or not: a key that is written but invalid is not "missing".
+    package var written: Set<String> = []
 
     /// No fields set.
     package init() {}
@@ -117,6 +119,8 @@ package struct MatrixBlock: Sendable {
     package var samples: Located<Int>?
     /// Extra body fields for every combination.
     package var params: [Located<Param>] = []
+    /// The keys written, valid or not.
+    package var written: Set<String> = []
     /// Where the block starts.
     package var mark: Mark
     /// Its key path (`matrix` or `matrix[1]`).

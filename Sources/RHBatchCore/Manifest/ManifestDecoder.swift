@@ -156,6 +156,7 @@ private struct Reader {
         guard let pairs = mapping(node, path) else { return nil }
         let fields = keyed(pairs, allowed: ManifestDecoder.jobKeys, path: path)
         var result = JobFields()
+        result.written = Set(fields.keys)
         if let value = fields["prompt"] {
             result.prompt = promptValue(value, path.key("prompt"))
         }
@@ -183,6 +184,7 @@ private struct Reader {
         guard let pairs = mapping(node, path) else { return nil }
         let fields = keyed(pairs, allowed: ManifestDecoder.jobKeys, path: path)
         var block = MatrixBlock(mark: node.mark, path: path)
+        block.written = Set(fields.keys)
         block.prompt = fields["prompt"].flatMap { axis($0, path.key("prompt"), isPrompt: true) }
         block.image = fields["image"].flatMap { axis($0, path.key("image"), isPrompt: false) }
         block.model = fields["model"].flatMap { axis($0, path.key("model"), isPrompt: false) }

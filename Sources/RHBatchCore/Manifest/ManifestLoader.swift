@@ -33,13 +33,18 @@ package struct ManifestLoader: Sendable {
         let directory = Self.directory(of: path)
         guard let manifest = ManifestDecoder().decode(bytes, file: path, directory: directory, diagnostics: &diagnostics)
         else {
-            throw ManifestError(diagnostics.all)
+            throw ManifestError(Self.sorted(diagnostics.all))
         }
         let plan = Planner(catalog: catalog, options: options).plan(manifest, diagnostics: &diagnostics)
         guard let plan, !diagnostics.hasErrors else {
-            throw ManifestError(diagnostics.all)
+            throw ManifestError(Self.sorted(diagnostics.all))
         }
         return plan
+    }
+
+    /// Diagnostics in file order, those at the same place in the order found.
+    static func sorted(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
+        diagnostics.enumerated().sorted { ($0.element.mark, $0.offset) < ($1.element.mark, $1.offset) }.map(\.element)
     }
 
     /// The folder a path is in (`.` for a bare file name).

@@ -104,7 +104,6 @@ private struct PlanningRun {
         var entries: [(JobEntry, ResolvedFields)] = []
         for entry in manifest.jobs { entries.append((entry, resolveFields(entry.fields, allowGlob: false))) }
         assignImageIDs()
-        if diagnostics.hasErrors { return nil }
 
         var total = 0
         for block in blocks {
@@ -174,6 +173,7 @@ private struct PlanningRun {
         var options: [OptionKey: Located<String>]
         var samples: Int?
         var params: [Located<Param>]
+        var written: Set<String>
     }
 
     struct ResolvedBlock {
@@ -209,7 +209,8 @@ private struct PlanningRun {
             model: model,
             options: fields.options,
             samples: fields.samples?.value,
-            params: fields.params
+            params: fields.params,
+            written: fields.written
         )
     }
 
@@ -432,10 +433,8 @@ private struct PlanningRun {
         let prompts = block.prompts ?? defaults.prompt.map { [$0] }
         let images = block.images ?? defaults.image.map { [$0] }
         let models = block.models ?? defaults.model.map { [$0] }
-        var missing: [String] = []
-        if prompts == nil { missing.append("prompt") }
-        if images == nil { missing.append("image") }
-        if models == nil { missing.append("model") }
+        let written = block.block.written.union(manifest.defaults.written)
+        let missing = ["prompt", "image", "model"].filter { !written.contains($0) }
         if !missing.isEmpty {
             let names = missing.map { "'\($0)'" }.joined(separator: ", ")
             diagnostics.error(
@@ -499,13 +498,15 @@ private struct PlanningRun {
         let prompt = fields.prompt ?? defaults.prompt
         let image = fields.image ?? defaults.image
         let model = fields.model ?? defaults.model
-        var missing: [String] = []
-        if prompt == nil && manifestDefines("prompt", origin) { missing.append("prompt") }
-        if image == nil && manifestDefines("image", origin) { missing.append("image") }
-        if model == nil && manifestDefines("model", origin) { missing.append("model") }
+        let written = fields.written.union(defaults.written)
+        let missing = ["prompt", "image", "model"].filter { !written.contains($0) }
         if !missing.isEmpty {
             let names = missing.map { "'\($0)'" }.joined(separator: ", ")
-            diagnostics.error("this job has no \(names): set \(missing.count == 1 ? "it" : "them") here or under 'defaults'", at: origin.mark, path: origin.path.description)
+            diagnostics.error(
+                "this job has no \(names): set \(missing.count == 1 ? "it" : "them") here or under 'defaults'",
+                at: origin.mark,
+                path: origin.path.description
+            )
             return nil
         }
         guard let prompt, let image, let model else { return nil }
@@ -518,16 +519,6 @@ private struct PlanningRun {
             params: Self.merge(defaults.params, fields.params),
             origin: origin
         )
-    }
-
-    /// True when the field is missing rather than written but invalid (already reported).
-    func manifestDefines(_ field: String, _ origin: JobOrigin) -> Bool {
-        guard let entry = manifest.jobs.first(where: { $0.path == origin.path }) else { return true }
-        switch field {
-        case "prompt": return entry.fields.prompt == nil && manifest.defaults.prompt == nil
-        case "image": return entry.fields.image == nil && manifest.defaults.image == nil
-        default: return entry.fields.model == nil && manifest.defaults.model == nil
-        }
     }
 
     static func merge(_ base: [Located<Param>], _ overrides: [Located<Param>]) -> [Located<Param>] {

@@ -1,0 +1,89 @@
+import Testing
+
+@testable import RHBatchCore
+
+@Suite("Output layout")
+struct OutputLayoutTests {
+    func fixture() throws -> Fixture {
+        let fixture = try Fixture()
+        try fixture.png("living room.png", seed: 1)
+        return fixture
+    }
+
+    @Test func defaultLayoutLeavesOutFieldsAModelDoesNotTake() throws {
+        let plan = try fixture().plan(
+            """
+            version: 1
+            prompts: {green: Make it green.}
+            images: {room: living room.png}
+            matrix: {prompt: green, image: room, model: [gpt-image-2, nano-banana-pro, grok-imagine], aspect_ratio: "16:9"}
+            jobs: [{prompt: green, image: room, model: nano-banana-pro, resolution: 4k}]
+
+            """
+        )
+        #expect(plan.jobs.map { $0.outputPath(fileExtension: "png") } == [
+            "gpt-image-2/room/green/16x9_2k_medium_1.png",
+            "nano-banana-pro/room/green/16x9_1k_1.png",
+            "grok-imagine/room/green/1.png",
+            "nano-banana-pro/room/green/4k_1.png",
+        ])
+    }
+
+    @Test func valuesAreMadeSafeForFileNames() throws {
+        let plan = try fixture().plan(
+            "version: 1\njobs: [{prompt: \"Paint it ../../etc: now\", image: living room.png, model: grok-imagine}]\n"
+        )
+        let path = plan.jobs[0].outputPath(fileExtension: "jpg")
+        #expect(path.hasPrefix("grok-imagine/living-room/paint-it-etc-now-"))
+        #expect(path.hasSuffix("/1.jpg"))
+        #expect(!path.contains(".."))
+        #expect(OutputLayout.safe("../a/b:c\u{7}d") == "_-a-bxcd")
+        #expect(OutputLayout.safe(String(repeating: "x", count: 500)).count == 80)
+        #expect(OutputLayout.safe("") == "_")
+    }
+
+    @Test func customLayoutWithKeyAndIndex() throws {
+        let plan = try fixture().plan(
+            "version: 1\nlayout: \"{endpoint}/{key}-{index}.{ext}\"\njobs: [{prompt: A., image: living room.png, model: grok-imagine}]\n"
+        )
+        let job = plan.jobs[0]
+        #expect(job.outputPath(index: 2, fileExtension: "png") == "rhart-image-x-official-edit/\(job.id)-2.png")
+    }
+
+    @Test func laterResultsGetASuffixWhenTheLayoutHasNoIndex() throws {
+        let plan = try fixture().plan("version: 1\njobs: [{prompt: A., image: living room.png, model: grok-imagine}]\n")
+        let job = plan.jobs[0]
+        #expect(job.outputPath(index: 1, fileExtension: "png").hasSuffix("/1.png"))
+        #expect(job.outputPath(index: 3, fileExtension: "png").hasSuffix("/1-3.png"))
+    }
+
+    @Test func collisionsAreManifestErrors() throws {
+        let errors = try fixture().errors(
+            "version: 1\nlayout: \"{model}/{image}.{ext}\"\nmatrix: {prompt: [A., B.], image: living room.png, model: grok-imagine}\n"
+        )
+        #expect(errors.count == 1)
+        #expect(errors[0].hasPrefix("m.yaml:2:9: error: layout: jobs "))
+        #expect(errors[0].contains("would both write 'grok-imagine/living-room.png'"))
+    }
+
+    @Test(arguments: [
+        ("{model}/{colour}.{ext}", "unknown placeholder '{colour}'"),
+        ("{model}/{imgae}.{ext}", "unknown placeholder '{imgae}' (did you mean '{image}'?)"),
+        ("/abs/{key}.{ext}", "the layout must be a relative path"),
+        ("{model}/../{key}.{ext}", "the layout may not use '..' as a path component"),
+        ("{model}//{key}", "the layout has an empty path component"),
+        ("{model/{key}", "the layout has a '{' without its '}'"),
+    ])
+    func badLayoutsAreRefused(layout: String, message: String) throws {
+        let errors = try fixture().errors(
+            "version: 1\nlayout: \"\(layout)\"\njobs: [{prompt: A., image: living room.png, model: grok-imagine}]\n"
+        )
+        #expect(errors.count == 1)
+        #expect(errors.first?.hasPrefix("m.yaml:2:9: error: layout: \(message)") == true, "\(errors)")
+    }
+
+    @Test func layoutWithoutExtGetsOne() throws {
+        let plan = try fixture().plan("version: 1\nlayout: \"{key}\"\njobs: [{prompt: A., image: living room.png, model: grok-imagine}]\n")
+        #expect(plan.jobs[0].outputPath(fileExtension: "webp") == "\(plan.jobs[0].id).webp")
+    }
+}
