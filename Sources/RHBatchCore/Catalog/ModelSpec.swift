@@ -55,6 +55,11 @@ package struct ModelSpec: Sendable {
     package var reservedAPIKeys: Set<String> {
         Set([prompt.apiKey, image.apiKey] + options.map(\.apiKey))
     }
+
+    /// Whether a manifest job field already controls this API body key.
+    package func isReserved(_ apiKey: String) -> Bool {
+        apiKey == prompt.apiKey || apiKey == image.apiKey || options.contains { $0.apiKey == apiKey }
+    }
 }
 
 /// A job field that is a choice from a list: `aspect_ratio`, `resolution`, `quality`.

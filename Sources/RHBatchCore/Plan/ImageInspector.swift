@@ -82,13 +82,15 @@ package struct ImageInspector: Sendable {
 extension Sequence<UInt8> {
     /// Lowercase hexadecimal.
     package var hexString: String {
-        var out = ""
-        for byte in self {
-            out.append(Self.digits[Int(byte >> 4)])
-            out.append(Self.digits[Int(byte & 0x0F)])
+        let digits: StaticString = "0123456789abcdef"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(underestimatedCount * 2)
+        digits.withUTF8Buffer { table in
+            for byte in self {
+                bytes.append(table[Int(byte >> 4)])
+                bytes.append(table[Int(byte & 0x0F)])
+            }
         }
-        return out
+        return String(decoding: bytes, as: UTF8.self)
     }
-
-    private static var digits: [Character] { Array("0123456789abcdef") }
 }

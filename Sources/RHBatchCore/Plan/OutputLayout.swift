@@ -70,8 +70,9 @@ package struct OutputLayout: Sendable {
         return tokens
     }
 
-    /// Renders the path for a job's values; a `nil` value is a field the model does not take.
-    /// `{ext}` and `{index}` stay in the result as written.
+    /// Renders the path for a job's values, which the caller has made safe with ``safe(_:)``; a
+    /// `nil` value is a field the model does not take. `{ext}` and `{index}` stay in the result as
+    /// written.
     package func render(_ value: (Placeholder) -> String?) -> String {
         var path = ""
         for (position, component) in components.enumerated() {
@@ -91,7 +92,7 @@ package struct OutputLayout: Sendable {
                     missing.append(false)
                 case .placeholder(let placeholder):
                     if let text = value(placeholder) {
-                        pieces.append(Self.safe(text))
+                        pieces.append(text)
                         missing.append(false)
                     } else {
                         pieces.append("")
@@ -115,10 +116,32 @@ package struct OutputLayout: Sendable {
 
     private static let separators: Set<Character> = ["_", "-"]
 
+    /// True for short ASCII names that need no change: letters, digits, `.`, `_`, `-`, `+`, no `..`.
+    private static func isPlainSafe(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard !utf8.isEmpty, utf8.count <= 80, utf8.first != UInt8(ascii: ".") else { return false }
+        var previousDot = false
+        for byte in utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "+"):
+                previousDot = false
+            case UInt8(ascii: "."):
+                if previousDot { return false }
+                previousDot = true
+            default:
+                return false
+            }
+        }
+        return true
+    }
+
     /// Makes a value safe as (part of) one file name: no `/`, no `..`, no control characters,
     /// `:` written as `x`, at most 80 characters.
     package static func safe(_ text: String) -> String {
+        if isPlainSafe(text) { return text }
         var out = ""
+        var length = 0
         var lastWasDash = false
         for scalar in text.unicodeScalars {
             let replacement: Unicode.Scalar?
@@ -138,7 +161,8 @@ package struct OutputLayout: Sendable {
                 lastWasDash = false
             }
             out.unicodeScalars.append(replacement)
-            if out.count >= 80 { break }
+            length += 1
+            if length >= 80 { break }
         }
         while out.contains("..") { out = out.replacingAll("..", with: "_") }
         if out.hasPrefix(".") { out = "_" + out.dropFirst() }

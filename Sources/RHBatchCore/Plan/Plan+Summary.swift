@@ -46,8 +46,9 @@ extension Plan {
         var lines: [String] = []
         let jobWord = jobs.count == 1 ? "job" : "jobs"
         lines.append("\(manifest.file): \(jobs.count) \(jobWord), estimated cost \(estimatedCost) \(currency)")
-        let width = jobsPerModel.map(\.model.count).max() ?? 0
-        for entry in jobsPerModel {
+        let perModel = jobsPerModel
+        let width = perModel.map(\.model.count).max() ?? 0
+        for entry in perModel {
             let name = entry.model.padding(toLength: width)
             lines.append("  \(name)  \(String(entry.jobs).leftPadded(toLength: 7)) jobs  \(entry.cost.description.leftPadded(toLength: 10)) \(currency)")
         }
@@ -82,9 +83,7 @@ extension Plan {
 
     /// The result folder: the manifest's `output` (or `out/<name>`) relative to its folder.
     package var outputDirectory: String {
-        let output = manifest.outputPath
-        if output.hasPrefix("/") { return output }
-        return manifest.directory == "." ? output : manifest.directory + "/" + output
+        FilePath.join(manifest.directory, manifest.outputPath)
     }
 
     /// A few output paths spread over the plan, one per model first.

@@ -88,6 +88,7 @@ private struct PlanningRun {
     var skipped: [SkippedJob] = []
     var localImages: [LocalImage] = []
     var seenImages: Set<String> = []
+    var safeNames = SafeNames()
 
     init(manifest: Manifest, catalog: ModelCatalog, options: Planner.Options, diagnostics: Diagnostics) {
         self.manifest = manifest
@@ -121,6 +122,8 @@ private struct PlanningRun {
             return nil
         }
         jobs.reserveCapacity(total)
+        jobIndex.reserveCapacity(total)
+        paths.reserveCapacity(total)
 
         for block in blocks {
             expand(block, defaults: defaults)
@@ -584,7 +587,8 @@ private struct PlanningRun {
                 ))
             }
         }
-        if combination.prompt.prompt.text.count > model.prompt.maxLength {
+        let promptText = combination.prompt.prompt.text
+        if promptText.utf8.count > model.prompt.maxLength, promptText.count > model.prompt.maxLength {
             problems.append((
                 "the prompt is longer than the \(model.prompt.maxLength) characters \(model.alias) accepts",
                 combination.prompt.mark,
@@ -593,10 +597,9 @@ private struct PlanningRun {
         }
 
         var params: [Param] = []
-        let reserved = model.reservedAPIKeys
         for param in combination.params {
             let key = param.value.key
-            if reserved.contains(key) {
+            if model.isReserved(key) {
                 let field = Self.jobFieldName(forAPIKey: key, model: model)
                 diagnostics.error(
                     "'\(key)' is set by the job field '\(field)'; set that instead of params.\(key)",
@@ -651,18 +654,20 @@ private struct PlanningRun {
             }
             let shortKey = String(key.prefix(12))
             let path = layout.render { placeholder in
-                switch placeholder {
-                case .model: model.alias
-                case .endpoint: model.endpoint
-                case .image: input.id
-                case .prompt: combination.prompt.prompt.id
-                case .aspectRatio: finalOptions[.aspectRatio]
-                case .resolution: finalOptions[.resolution]
-                case .quality: finalOptions[.quality]
-                case .sample: String(sample)
-                case .key: shortKey
-                case .index, .ext: nil
-                }
+                let value: String? =
+                    switch placeholder {
+                    case .model: model.alias
+                    case .endpoint: model.endpoint
+                    case .image: input.id
+                    case .prompt: combination.prompt.prompt.id
+                    case .aspectRatio: finalOptions[.aspectRatio]
+                    case .resolution: finalOptions[.resolution]
+                    case .quality: finalOptions[.quality]
+                    case .sample: String(sample)
+                    case .key: shortKey
+                    case .index, .ext: nil
+                    }
+                return value.map { safeNames.name(for: $0) }
             }
             if let other = paths[path] {
                 diagnostics.error(
@@ -694,6 +699,19 @@ private struct PlanningRun {
     }
 
     // MARK: Helpers
+
+    /// File-name-safe forms of values, computed once per distinct value: a 100,000-job matrix
+    /// repeats the same few hundred ids and ratios.
+    struct SafeNames {
+        private var cache: [String: String] = [:]
+
+        mutating func name(for value: String) -> String {
+            if let known = cache[value] { return known }
+            let safe = OutputLayout.safe(value)
+            cache[value] = safe
+            return safe
+        }
+    }
 
     static func isURL(_ text: String) -> Bool {
         let lower = text.prefix(8).lowercased()

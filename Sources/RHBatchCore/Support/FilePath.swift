@@ -1,0 +1,26 @@
+/// Lexical path arithmetic: no file system access, no symlink resolution.
+package enum FilePath {
+    /// `path` relative to `directory` (or `path` itself when absolute), with `.` and `..` folded
+    /// where they can be: `manifests` + `../out/x` is `out/x`.
+    package static func join(_ directory: String, _ path: String) -> String {
+        normalize(path.hasPrefix("/") ? path : directory + "/" + path)
+    }
+
+    /// Folds `.`, `..` and repeated slashes; keeps leading `..` of a relative path.
+    package static func normalize(_ path: String) -> String {
+        let absolute = path.hasPrefix("/")
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != ".." {
+                parts.removeLast()
+                continue
+            }
+            if part == "..", absolute { continue }
+            parts.append(part)
+        }
+        let joined = parts.joined(separator: "/")
+        if absolute { return "/" + joined }
+        return joined.isEmpty ? "." : joined
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import RunningHubSimulator
+import Testing
+
+@Suite("validate, plan and models commands")
+struct ManifestCommandTests {
+    let repository: String = {
+        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("Package.swift").path) {
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder.path
+    }()
+
+    func folderWithImage() throws -> TempFolder {
+        let folder = try TempFolder()
+        try folder.write("room.png", Data(PNGEncoder.solid(width: 4, height: 4, color: (10, 20, 30))))
+        return folder
+    }
+
+    @Test(arguments: ["quickstart.yaml", "rooms.yaml", "dataset.yaml"])
+    func exampleManifestsAreValid(name: String) throws {
+        let result = try CLI.run(["validate", "manifests/\(name)"], directory: repository)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("manifests/\(name): ok, "))
+    }
+
+    @Test func planPrintsCountsCostAndExamples() throws {
+        let result = try CLI.run(["plan", "manifests/quickstart.yaml"], directory: repository)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("manifests/quickstart.yaml: 7 jobs, estimated cost 3.26 CNY"))
+        #expect(result.stdout.contains("grok-imagine/room/greenhouse/1.png"))
+        #expect(result.stdout.contains("output: out/quickstart"))
+    }
+
+    @Test func planJSONIsMachineReadable() throws {
+        let result = try CLI.run(["plan", "manifests/rooms.yaml", "--json"], directory: repository)
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["jobs"] as? Int == 51)
+        #expect(object["merged"] as? Int == 9)
+        let cost = try #require(object["estimatedCost"] as? [String: Any])
+        #expect(cost["currency"] as? String == "CNY")
+        #expect(cost["amount"] as? String == "53.616")
+    }
+
+    @Test func invalidManifestExitsWith64AndLocatedErrors() throws {
+        let folder = try folderWithImage()
+        let manifest = try folder.write(
+            "bad.yaml",
+            "version: 1\nmatrix:\n  prompt: Hi.\n  image: room.png\n  model: nano-banana-pro\n  aspect_ratio: \"1:3\"\n"
+        )
+        let result = try CLI.run(["validate", manifest])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("\(manifest):6:17: error: matrix.aspect_ratio: \"1:3\" is not accepted by nano-banana-pro (accepted: 1:1, 3:2,"))
+        #expect(result.stdout.isEmpty)
+
+        let skipped = try CLI.run(["plan", manifest, "--skip-invalid"])
+        #expect(skipped.status == 0)
+        #expect(skipped.stdout.contains("skipped 1 invalid job (--skip-invalid):"))
+    }
+
+    @Test func validateChecksEveryManifestGiven() throws {
+        let folder = try folderWithImage()
+        let good = try folder.write("good.yaml", "version: 1\njobs: [{prompt: Hi., image: room.png, model: grok-imagine}]\n")
+        let bad = try folder.write("bad.yaml", "version: 1\njobs: [{prompt: Hi., image: nope.png, model: grok-imagine}]\n")
+        let result = try CLI.run(["validate", bad, good])
+        #expect(result.status == 64)
+        #expect(result.stdout.contains("good.yaml: ok, 1 job"))
+        #expect(result.stderr.contains("bad.yaml:2:29: error: jobs[0].image: image file 'nope.png' does not exist"))
+    }
+
+    @Test(arguments: [
+        ("", "the manifest is empty"),
+        ("version: 1\n\tjobs: []\n", "a tab character is not allowed here"),
+        ("a: &a [1]\nb: *zz\n", "alias '*zz' names no anchor"),
+    ])
+    func badYAMLExitsWith64(text: String, message: String) throws {
+        let folder = try TempFolder()
+        let manifest = try folder.write("m.yaml", text)
+        let result = try CLI.run(["validate", manifest])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+    }
+
+    @Test func binaryGarbageExitsWith64() throws {
+        let folder = try TempFolder()
+        var bytes = [UInt8](repeating: 0, count: 8192)
+        for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
+        let manifest = try folder.write("m.yaml", Data(bytes))
+        let result = try CLI.run(["validate", manifest])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("\(manifest):"))
+        #expect(result.stderr.contains(": error: "))
+    }
+
+    @Test func unreadableImageIsReported() throws {
+        let folder = try folderWithImage()
+        try folder.write("secret.png", Data(PNGEncoder.solid(width: 2, height: 2, color: (1, 2, 3))))
+        let manifest = try folder.write("m.yaml", "version: 1\njobs: [{prompt: Hi., image: secret.png, model: grok-imagine}]\n")
+        try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: folder.path + "/secret.png")
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
+        // Root reads any file, so when the tests run as root the check runs as 'nobody'.
+        var prefix: [String] = []
+        if getuid() == 0 {
+            try #require(FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser"), "runuser is needed to drop root")
+            prefix = ["/usr/sbin/runuser", "-u", "nobody", "--"]
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: manifest)
+            try FileManager.default.setAttributes(
+                [.posixPermissions: 0o755],
+                ofItemAtPath: (folder.path as NSString).deletingLastPathComponent
+            )
+        }
+        let result = try CLI.run(["validate", manifest], prefix: prefix)
+        #expect(result.status == 64, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("m.yaml:2:29: error: jobs[0].image: image file 'secret.png' cannot be read (Permission denied)"))
+    }
+
+    @Test func modelsListsTheCatalog() throws {
+        let text = try CLI.run(["models"])
+        #expect(text.status == 0)
+        #expect(text.stdout.contains("rhart-image-g-2-official/image-to-image"))
+        let json = try CLI.run(["models", "--json"])
+        let models = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(models.map { $0["alias"] as? String } == ["gpt-image-2", "grok-imagine", "nano-banana-pro"])
+    }
+
+    @Test func badCommandLineExitsWith64() throws {
+        let result = try CLI.run(["plan"])
+        #expect(result.status == 64)
+    }
+}
