@@ -5,7 +5,14 @@
 /// with it, and tests use it for real input files.
 package enum PNGEncoder {
     /// Encodes `width × height` pixels; `pixel(x, y)` gives each one's red, green and blue.
-    package static func encode(width: Int, height: Int, pixel: (Int, Int) -> (UInt8, UInt8, UInt8)) -> [UInt8] {
+    /// `padding` adds an ancillary `rhPd` chunk of that many zero bytes, which readers skip: a
+    /// way to make large files cheaply.
+    package static func encode(
+        width: Int,
+        height: Int,
+        padding: Int = 0,
+        pixel: (Int, Int) -> (UInt8, UInt8, UInt8)
+    ) -> [UInt8] {
         precondition(width > 0 && height > 0, "a PNG needs at least one pixel")
         var raw: [UInt8] = []
         raw.reserveCapacity((width * 3 + 1) * height)
@@ -25,6 +32,9 @@ package enum PNGEncoder {
         header += [8, 2, 0, 0, 0]
         appendChunk("IHDR", header, to: &png)
         appendChunk("IDAT", zlibStored(raw), to: &png)
+        if padding > 0 {
+            appendChunk("rhPd", [UInt8](repeating: 0, count: padding), to: &png)
+        }
         appendChunk("IEND", [], to: &png)
         return png
     }

@@ -1,0 +1,404 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import NIOPosix
+
+/// The RunningHub HTTP client: submit, query, upload, download, account and queue status.
+///
+/// Every call returns a classified outcome instead of throwing for API errors; the only error
+/// thrown by `submit` and `query` is `CancellationError`. Nothing is retried here: retrying is the
+/// scheduler's decision, and a submit is never sent twice by the client.
+package struct RunningHubClient: Sendable {
+    /// Where and how to reach the API.
+    package struct Configuration: Sendable {
+        /// The standard-model base URL, `https://www.runninghub.ai/openapi/v2`.
+        package var baseURL: String
+        /// The key, sent as `Authorization: Bearer`.
+        package var apiKey: APIKey
+        /// How long to wait for a connection.
+        package var connectTimeout: Duration
+        /// How long one JSON call may take.
+        package var requestTimeout: Duration
+        /// How long an upload may take.
+        package var uploadTimeout: Duration
+        /// How long a result download may go without receiving data, and in all.
+        package var downloadTimeout: Duration
+
+        /// The default base URL.
+        package static let defaultBaseURL = "https://www.runninghub.ai/openapi/v2"
+
+        /// Makes a configuration.
+        package init(
+            baseURL: String = defaultBaseURL,
+            apiKey: APIKey,
+            connectTimeout: Duration = .seconds(10),
+            requestTimeout: Duration = .seconds(60),
+            uploadTimeout: Duration = .seconds(300),
+            downloadTimeout: Duration = .seconds(600)
+        ) {
+            var base = baseURL
+            while base.hasSuffix("/") { base.removeLast() }
+            self.baseURL = base
+            self.apiKey = apiKey
+            self.connectTimeout = connectTimeout
+            self.requestTimeout = requestTimeout
+            self.uploadTimeout = uploadTimeout
+            self.downloadTimeout = downloadTimeout
+        }
+
+        /// `scheme://host[:port]` of ``baseURL``: the root of the legacy `/uc` and `/task` paths.
+        package var hostRoot: String {
+            guard let range = baseURL.range(of: "://") else { return baseURL }
+            let rest = baseURL[range.upperBound...]
+            let host = rest.prefix { $0 != "/" }
+            return String(baseURL[..<range.upperBound]) + host
+        }
+    }
+
+    let http: HTTPClient
+    /// The configuration in use.
+    package let configuration: Configuration
+    let logger: Logger
+
+    /// Makes a client over an `HTTPClient` the caller owns and shuts down.
+    package init(http: HTTPClient, configuration: Configuration, logger: Logger) {
+        self.http = http
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The `HTTPClient` configuration rh-batch uses: connect timeout and no redirects loops.
+    package static func httpConfiguration(connectTimeout: Duration = .seconds(10)) -> HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000))
+        configuration.redirectConfiguration = .follow(max: 5, allowCycles: false)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        configuration.decompression = .disabled
+        return configuration
+    }
+
+    // MARK: Submit
+
+    /// Submits a task: `POST {base}/{endpoint}` with a JSON body.
+    ///
+    /// Not an error: an API refusal (``SubmitOutcome/refused(_:)``) or a lost answer
+    /// (``SubmitOutcome/unknown(_:)``); both are outcomes for the caller to act on.
+    package func submit(endpoint: String, body: [UInt8]) async throws(CancellationError) -> SubmitOutcome {
+        let url = configuration.baseURL + "/" + endpoint
+        var request = jsonRequest(url: url, method: .POST)
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let answer: Answer
+        do {
+            answer = try await send(request, timeout: configuration.requestTimeout)
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            let failure = Self.transportFailure(error)
+            return failure.errorClass == .retryable ? .refused(failure) : .unknown(failure)
+        }
+        return Self.submitOutcome(status: answer.status, headers: answer.headers, body: answer.body)
+    }
+
+    /// Interprets a submit answer (pure, for tests).
+    package static func submitOutcome(status: Int, headers: HTTPHeaders, body: [UInt8]) -> SubmitOutcome {
+        let retryAfter = headers.first(name: "retry-after").flatMap(Self.retryAfter)
+        let object = Self.jsonObject(body)
+        if let object, let code = Self.errorCode(object) {
+            let message = Self.string(object["errorMessage"]) ?? Self.string(object["message"]) ?? Self.string(object["msg"]) ?? ""
+            var errorClass = ErrorTable.classify(code: code)
+            if status == 429 { errorClass = .retryable }
+            if (500...599).contains(status) && errorClass != .fatal { errorClass = .unknownOutcome }
+            let failure = APIFailure(code: code, message: message, httpStatus: status, errorClass: errorClass, retryAfter: retryAfter)
+            return errorClass == .unknownOutcome ? .unknown(failure) : .refused(failure)
+        }
+        guard status == 200 else {
+            let errorClass = ErrorTable.classify(httpStatus: status, duringSubmit: true)
+            let failure = APIFailure(
+                code: "http-\(status)",
+                message: "HTTP \(status)\(Self.describeBody(body))",
+                httpStatus: status,
+                errorClass: errorClass,
+                retryAfter: retryAfter
+            )
+            return errorClass == .unknownOutcome ? .unknown(failure) : .refused(failure)
+        }
+        guard let object, let snapshot = Self.snapshot(object) else {
+            return .unknown(APIFailure(
+                code: "bad-answer",
+                message: "the submit answer is not a task object\(Self.describeBody(body))",
+                httpStatus: status,
+                errorClass: .unknownOutcome
+            ))
+        }
+        return .accepted(snapshot)
+    }
+
+    // MARK: Query
+
+    /// Queries a task: `POST {base}/query`.
+    package func query(taskId: String) async throws(CancellationError) -> QueryOutcome {
+        var request = jsonRequest(url: configuration.baseURL + "/query", method: .POST)
+        request.body = .bytes(ByteBuffer(bytes: Array("{\"taskId\":\(Self.jsonString(taskId))}".utf8)))
+        let answer: Answer
+        do {
+            answer = try await send(request, timeout: configuration.requestTimeout)
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            var failure = Self.transportFailure(error)
+            failure.errorClass = .transient
+            return .failed(failure)
+        }
+        return Self.queryOutcome(status: answer.status, headers: answer.headers, body: answer.body, taskId: taskId)
+    }
+
+    /// Interprets a query answer (pure, for tests).
+    package static func queryOutcome(status: Int, headers: HTTPHeaders, body: [UInt8], taskId: String) -> QueryOutcome {
+        let retryAfter = headers.first(name: "retry-after").flatMap(Self.retryAfter)
+        let object = Self.jsonObject(body)
+        if let object, let snapshot = Self.snapshot(object), status == 200 {
+            if snapshot.state == .failed || (snapshot.errorCode == nil) {
+                return .task(snapshot)
+            }
+        }
+        if let object, let code = Self.errorCode(object) {
+            let message = Self.string(object["errorMessage"]) ?? Self.string(object["message"]) ?? Self.string(object["msg"]) ?? ""
+            var errorClass = ErrorTable.classify(code: code)
+            if errorClass == .retryable || (500...599).contains(status) { errorClass = errorClass == .fatal ? .fatal : .transient }
+            // A non-empty error code on a task answer is the task's own failure.
+            if errorClass == .final, let snapshot = Self.snapshot(object), code != "1004" {
+                var failed = snapshot
+                failed.state = .failed
+                failed.errorCode = code
+                failed.errorMessage = message
+                return .task(failed)
+            }
+            return .failed(APIFailure(code: code, message: message, httpStatus: status, errorClass: errorClass, retryAfter: retryAfter))
+        }
+        let errorClass: ErrorClass = status == 200 ? .transient : ErrorTable.classify(httpStatus: status, duringSubmit: false)
+        return .failed(APIFailure(
+            code: status == 200 ? "bad-answer" : "http-\(status)",
+            message: "the query answer for task \(taskId) is not a task object: HTTP \(status)\(Self.describeBody(body))",
+            httpStatus: status,
+            errorClass: errorClass == .final ? .transient : errorClass,
+            retryAfter: retryAfter
+        ))
+    }
+
+    // MARK: Account and queue
+
+    /// The key's concurrency limit and load.
+    package func queueStatus() async throws -> QueueStatus {
+        let request = jsonRequest(url: configuration.baseURL + "/queue/status", method: .GET)
+        let answer = try await sendChecked(request)
+        guard let data = answer["data"] as? [String: Any] else { throw Self.envelopeFailure(answer) }
+        return QueueStatus(
+            keyType: Self.string(data["apiKeyType"]) ?? "",
+            concurrencyLimit: Self.int(data["concurrentLimit"]) ?? 0,
+            running: Self.int(data["runningCount"]) ?? 0,
+            queued: Self.int(data["queuedCount"]) ?? 0
+        )
+    }
+
+    /// The account's balance.
+    package func accountStatus() async throws -> AccountStatus {
+        var request = jsonRequest(url: configuration.hostRoot + "/uc/openapi/accountStatus", method: .POST)
+        // The legacy endpoint wants the key in the body as well; it goes nowhere else.
+        let key = String(configuration.apiKey.authorizationHeader.dropFirst("Bearer ".count))
+        request.body = .bytes(ByteBuffer(bytes: Array("{\"apikey\":\(Self.jsonString(key))}".utf8)))
+        let answer = try await sendChecked(request)
+        guard let data = answer["data"] as? [String: Any] else { throw Self.envelopeFailure(answer) }
+        return AccountStatus(
+            remainingMoney: Self.string(data["remainMoney"]),
+            currency: Self.string(data["currency"]),
+            runningTasks: Self.int(data["currentTaskCounts"]) ?? 0
+        )
+    }
+
+    /// Sends a `{code, msg, data}` call and returns the object when `code` is 0.
+    private func sendChecked(_ request: HTTPClientRequest) async throws -> [String: Any] {
+        let answer: Answer
+        do {
+            answer = try await send(request, timeout: configuration.requestTimeout)
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw Self.transportFailure(error)
+        }
+        guard let object = Self.jsonObject(answer.body) else {
+            throw APIFailure(
+                code: "http-\(answer.status)",
+                message: "HTTP \(answer.status)\(Self.describeBody(answer.body))",
+                httpStatus: answer.status,
+                errorClass: ErrorTable.classify(httpStatus: answer.status, duringSubmit: false)
+            )
+        }
+        if let code = Self.string(object["code"]), code != "0", code != "200" {
+            throw Self.envelopeFailure(object, status: answer.status)
+        }
+        return object
+    }
+
+    static func envelopeFailure(_ object: [String: Any], status: Int = 200) -> APIFailure {
+        let code = string(object["code"]) ?? "bad-answer"
+        let message = string(object["message"]) ?? string(object["msg"]) ?? "the answer has no data"
+        return APIFailure(code: code, message: message, httpStatus: status, errorClass: ErrorTable.classify(code: code))
+    }
+
+    // MARK: Transport
+
+    struct Answer {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: [UInt8]
+    }
+
+    func jsonRequest(url: String, method: HTTPMethod) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Authorization", value: configuration.apiKey.authorizationHeader)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "rh-batch")
+        return request
+    }
+
+    /// Sends a request and collects an answer of at most 4 MiB.
+    func send(_ request: HTTPClientRequest, timeout: Duration) async throws -> Answer {
+        do {
+            let response = try await http.execute(request, timeout: Self.timeAmount(timeout), logger: logger)
+            var body = try await response.body.collect(upTo: 4 * 1024 * 1024)
+            let bytes = body.readBytes(length: body.readableBytes) ?? []
+            return Answer(status: Int(response.status.code), headers: response.headers, body: bytes)
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw error
+        }
+    }
+
+    /// Classifies a transport error: a connection that never opened is safe to retry; anything
+    /// after the request may have been sent is not.
+    static func transportFailure(_ error: any Error) -> APIFailure {
+        if let error = error as? APIFailure { return error }
+        if isConnectFailure(error) {
+            return APIFailure(code: "connection-failed", message: "could not connect: \(error)", errorClass: .retryable)
+        }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .readTimeout, .deadlineExceeded:
+                return APIFailure(code: "timeout", message: "no answer in time (\(error))", errorClass: .unknownOutcome)
+            case .remoteConnectionClosed:
+                return APIFailure(code: "connection-lost", message: "the connection closed before the answer was complete", errorClass: .unknownOutcome)
+            default:
+                break
+            }
+        }
+        return APIFailure(code: "transport", message: "\(error)", errorClass: .unknownOutcome)
+    }
+
+    static func isConnectFailure(_ error: any Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        if let error = error as? HTTPClientError, error == .connectTimeout || error == .getConnectionFromPoolTimeout {
+            return true
+        }
+        if let error = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode) { return true }
+        if let error = error as? ChannelError, case .connectTimeout = error { return true }
+        return false
+    }
+
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
+    // MARK: Tolerant JSON reading
+
+    static func jsonObject(_ body: [UInt8]) -> [String: Any]? {
+        guard !body.isEmpty else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
+    }
+
+    /// A task object from a v2 answer, tolerating numeric ids and unknown fields.
+    static func snapshot(_ object: [String: Any]) -> TaskSnapshot? {
+        guard let taskId = string(object["taskId"]), !taskId.isEmpty else { return nil }
+        let status = (string(object["status"]) ?? "").uppercased()
+        let state: TaskState
+        switch status {
+        case "QUEUED", "CREATE", "PENDING": state = .queued
+        case "RUNNING", "PROCESSING": state = .running
+        case "SUCCESS", "SUCCEEDED", "FINISHED": state = .succeeded
+        case "FAILED", "FAIL", "ERROR": state = .failed
+        case "CANCEL", "CANCELLED", "CANCELED": state = .cancelled
+        default: return nil
+        }
+        var results: [TaskResult] = []
+        if let list = object["results"] as? [Any] {
+            for item in list {
+                guard let entry = item as? [String: Any] else { continue }
+                guard let url = string(entry["url"]) ?? string(entry["outputUrl"]) ?? string(entry["fileUrl"]), !url.isEmpty else { continue }
+                results.append(TaskResult(url: url, outputType: string(entry["outputType"]) ?? string(entry["fileType"])))
+            }
+        }
+        var cost: String?
+        if let usage = object["usage"] as? [String: Any] {
+            cost = string(usage["thirdPartyConsumeMoney"]) ?? string(usage["consumeMoney"])
+        }
+        return TaskSnapshot(
+            taskId: taskId,
+            state: state,
+            results: results,
+            cost: cost,
+            errorCode: errorCode(object),
+            errorMessage: string(object["errorMessage"]).flatMap { $0.isEmpty ? nil : $0 }
+        )
+    }
+
+    /// A non-empty, non-zero error code, as a string.
+    static func errorCode(_ object: [String: Any]) -> String? {
+        let value = object["errorCode"] ?? (object["taskId"] == nil ? object["code"] : nil)
+        guard let code = string(value), !code.isEmpty, code != "0" else { return nil }
+        return code
+    }
+
+    static func string(_ value: Any?) -> String? {
+        switch value {
+        case let text as String: return text
+        case let number as NSNumber: return number.stringValue
+        case let number as Int: return String(number)
+        case let number as Double: return String(number)
+        default: return nil
+        }
+    }
+
+    static func int(_ value: Any?) -> Int? {
+        switch value {
+        case let number as Int: return number
+        case let number as NSNumber: return number.intValue
+        case let text as String: return Int(text.trimmingCharacters(in: .whitespaces))
+        default: return nil
+        }
+    }
+
+    static func retryAfter(_ value: String) -> Duration? {
+        if let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds >= 0 {
+            return .milliseconds(Int64(min(seconds, 3600) * 1000))
+        }
+        return nil
+    }
+
+    static func describeBody(_ body: [UInt8]) -> String {
+        let text = String(decoding: body.prefix(200), as: UTF8.self)
+        if text.lowercased().contains("<html") { return " (an HTML error page)" }
+        let oneLine = text.replacingOccurrences(of: "\n", with: " ").trimmingCharacters(in: .whitespaces)
+        return oneLine.isEmpty ? " (empty body)" : ": \(oneLine)"
+    }
+
+    static func jsonString(_ text: String) -> String {
+        let data = (try? JSONSerialization.data(withJSONObject: [text], options: [])) ?? Data("[\"\"]".utf8)
+        let array = String(decoding: data, as: UTF8.self)
+        return String(array.dropFirst().dropLast())
+    }
+}

@@ -1,0 +1,40 @@
+/// What the simulator saw, for tests and benchmarks to check a runner against.
+package struct Ledger: Sendable, Codable, Equatable {
+    /// One task that was charged.
+    package struct BilledTask: Sendable, Codable, Equatable {
+        package var taskId: String
+        package var endpoint: String
+        package var body: String
+        package var price: Double
+    }
+
+    /// Submits that created a task.
+    package var submitsAccepted = 0
+    /// Submits refused, by reason (`421`, `429`, `1007`, `1002`, `5xx`, ...).
+    package var submitsRefused: [String: Int] = [:]
+    /// Tasks charged, in order.
+    package var billed: [BilledTask] = []
+    /// Queries per task id.
+    package var queries: [String: Int] = [:]
+    /// Queries of task ids the simulator never issued.
+    package var unknownTaskQueries = 0
+    /// Result downloads per path (complete and cut off).
+    package var downloads: [String: Int] = [:]
+    /// Result downloads refused because the URL had expired.
+    package var expiredDownloads = 0
+    /// Uploads received.
+    package var uploads = 0
+    /// The most unfinished tasks one key had at once.
+    package var peakConcurrent = 0
+    /// Billed tasks whose endpoint and body repeat an earlier billed task: double billing.
+    package var doubleBilled = 0
+    /// Finished tasks that no query saw finished: results a runner never collected.
+    package var unpolledFinished = 0
+
+    /// The number of submits refused for every reason.
+    package var totalRefused: Int { submitsRefused.values.reduce(0, +) }
+    /// The number of queries of every task.
+    package var totalQueries: Int { queries.values.reduce(0, +) }
+    /// The number of downloads of every result.
+    package var totalDownloads: Int { downloads.values.reduce(0, +) }
+}

@@ -1,0 +1,108 @@
+/// How the simulator behaves: latency, limits, faults and the seed that makes its random choices
+/// repeatable.
+package struct SimulatorConfiguration: Sendable {
+    /// The address to listen on: loopback only.
+    package var host: String
+    /// The port; 0 picks any free port.
+    package var port: Int
+    /// The fault scenarios in force (several may combine).
+    package var scenarios: Set<Scenario>
+    /// The shortest and longest time from submit to a finished task, in seconds.
+    package var latency: ClosedRange<Double>
+    /// The most unfinished tasks one key may have; past it submits get `421`.
+    package var concurrencyLimit: Int
+    /// Submits per second one key may send under `ratelimit` before getting HTTP 429.
+    package var submitsPerSecond: Int
+    /// The seed of every random choice.
+    package var seed: UInt64
+    /// Prompts containing this text fail moderation (`1501`) under `moderation`.
+    package var moderationMarker: String
+    /// How long result URLs work under `expire`, in seconds.
+    package var resultLifetime: Double
+    /// The long side of result images, in pixels.
+    package var resultSide: Int
+    /// Extra bytes to pad each result PNG with (an ancillary chunk), for download benchmarks.
+    package var resultPadding: Int
+    /// The account balance in CNY; submits that would overdraw it get `416`.
+    package var balance: Double
+    /// Keys the simulator accepts; `nil` accepts any key except those starting with `bad`
+    /// (answered `1002`) and `personal` (answered `1014`, the wrong key type).
+    package var apiKeys: Set<String>?
+
+    /// The key `--simulate` runs use.
+    package static let defaultKey = "rh-batch-simulator-key"
+
+    /// Makes a configuration; the defaults are a clean, fast simulator on any free port.
+    package init(
+        host: String = "127.0.0.1",
+        port: Int = 0,
+        scenarios: Set<Scenario> = [],
+        latency: ClosedRange<Double> = 0.5...2.0,
+        concurrencyLimit: Int? = nil,
+        submitsPerSecond: Int = 20,
+        seed: UInt64 = 1,
+        moderationMarker: String = "FORBIDDEN",
+        resultLifetime: Double = 86_400,
+        resultSide: Int = 64,
+        resultPadding: Int = 0,
+        balance: Double = 1_000_000,
+        apiKeys: Set<String>? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.scenarios = scenarios
+        self.latency = latency
+        self.concurrencyLimit = concurrencyLimit ?? (scenarios.contains(.ratelimit) ? 8 : 50)
+        self.submitsPerSecond = submitsPerSecond
+        self.seed = seed
+        self.moderationMarker = moderationMarker
+        self.resultLifetime = scenarios.contains(.expire) && resultLifetime == 86_400 ? 2 : resultLifetime
+        self.resultSide = resultSide
+        self.resultPadding = resultPadding
+        self.balance = balance
+        self.apiKeys = apiKeys
+    }
+}
+
+/// A fault scenario of the simulator.
+package enum Scenario: String, Sendable, Hashable, CaseIterable {
+    /// No faults.
+    case clean
+    /// 5xx after a task was created, 5xx and busy codes on queries, connections cut mid-answer,
+    /// truncated downloads.
+    case flaky
+    /// HTTP 429 with `Retry-After` on bursts, and a low concurrency limit.
+    case ratelimit
+    /// Prompts with the marker word fail with `1501`.
+    case moderation
+    /// Tasks take five times longer.
+    case slow
+    /// Two results per task.
+    case multi
+    /// Real quirks: numeric task ids, instant `SUCCESS` on submit, numeric error codes, extra fields.
+    case quirky
+    /// Result URLs stop working after ``SimulatorConfiguration/resultLifetime``.
+    case expire
+
+    /// Parses `flaky+multi` or `flaky,multi`.
+    package static func parseList(_ text: String) throws(ScenarioError) -> Set<Scenario> {
+        var result: Set<Scenario> = []
+        for name in text.split(whereSeparator: { $0 == "+" || $0 == "," }) {
+            guard let scenario = Scenario(rawValue: name.lowercased()) else {
+                throw ScenarioError(name: String(name))
+            }
+            if scenario != .clean { result.insert(scenario) }
+        }
+        return result
+    }
+}
+
+/// An unknown scenario name.
+package struct ScenarioError: Error, Sendable, CustomStringConvertible {
+    /// The name given.
+    package var name: String
+
+    package var description: String {
+        "unknown scenario '\(name)'; known: \(Scenario.allCases.map(\.rawValue).joined(separator: ", "))"
+    }
+}

@@ -1,0 +1,234 @@
+import Foundation
+
+/// The simulator's shared state: tasks, uploads, the account and the ledger.
+///
+/// An actor because every request handler reads and changes it; its random choices come from
+/// one seeded generator, so a run is repeatable request for request.
+package actor SimulatorState {
+    let configuration: SimulatorConfiguration
+    private var random: SeededRandom
+    private var tasks: [String: SimulatedTask] = [:]
+    private var seenFinished: Set<String> = []
+    private var uploads: [String: [UInt8]] = [:]
+    private var ledger = Ledger()
+    private var billedBodies: Set<String> = []
+    private var balance: Double
+    private var nextTaskNumber: UInt64 = 2_013_508_786_110_730_241
+    private var recentSubmits: [String: [ContinuousClock.Instant]] = [:]
+    private let clock = ContinuousClock()
+
+    /// Makes the state for a configuration.
+    package init(configuration: SimulatorConfiguration) {
+        self.configuration = configuration
+        self.random = SeededRandom(seed: configuration.seed)
+        self.balance = configuration.balance
+    }
+
+    /// A copy of the ledger as it stands.
+    package func snapshot() -> Ledger {
+        var copy = ledger
+        let now = clock.now
+        copy.unpolledFinished = tasks.values.filter { !$0.isActive(at: now) && !seenFinished.contains($0.id) }.count
+        return copy
+    }
+
+    // MARK: Auth and account
+
+    enum KeyCheck {
+        case ok
+        case invalid
+        case wrongType
+    }
+
+    func check(key: String?) -> KeyCheck {
+        guard let key, !key.isEmpty else { return .invalid }
+        if let keys = configuration.apiKeys { return keys.contains(key) ? .ok : .invalid }
+        if key.hasPrefix("bad") { return .invalid }
+        if key.hasPrefix("personal") { return .wrongType }
+        return .ok
+    }
+
+    func account() -> (balance: Double, running: Int) {
+        let now = clock.now
+        return (balance, tasks.values.filter { $0.isActive(at: now) }.count)
+    }
+
+    // MARK: Decisions with chance
+
+    /// Draws with probability `p` when the scenario is in force.
+    func roll(_ scenario: Scenario, _ p: Double) -> Bool {
+        configuration.scenarios.contains(scenario) && random.chance(p)
+    }
+
+    func refuse(_ reason: String) {
+        ledger.submitsRefused[reason, default: 0] += 1
+    }
+
+    // MARK: Submit
+
+    enum SubmitDecision {
+        case accepted(SimulatedTask)
+        case refused(code: String, message: String, httpStatus: Int, retryAfter: Int?)
+    }
+
+    func submit(key: String, endpoint: String, body: [String: Any], canonicalBody: String) -> SubmitDecision {
+        let now = clock.now
+        if configuration.scenarios.contains(.ratelimit) {
+            var recent = recentSubmits[key, default: []].filter { now - $0 < .seconds(1) }
+            if recent.count >= configuration.submitsPerSecond {
+                recentSubmits[key] = recent
+                refuse("429")
+                return .refused(code: "1003", message: "Rate limit exceeded, please slow down requests", httpStatus: 429, retryAfter: 1)
+            }
+            recent.append(now)
+            recentSubmits[key] = recent
+        }
+        let active = tasks.values.filter { $0.apiKey == key && $0.isActive(at: now) }.count
+        if active >= configuration.concurrencyLimit {
+            refuse("421")
+            return .refused(code: "421", message: "TASK_QUEUE_MAXED", httpStatus: 200, retryAfter: nil)
+        }
+        guard let rules = ModelRules.all[endpoint] else {
+            refuse("1001")
+            return .refused(code: "1001", message: "Invalid URL, please check your link", httpStatus: 200, retryAfter: nil)
+        }
+        if let problem = rules.problem(with: body) {
+            refuse("1007")
+            return .refused(code: "1007", message: "Invalid parameters, please check your input: \(problem)", httpStatus: 200, retryAfter: nil)
+        }
+        if let missing = missingUpload(in: body) {
+            refuse("1013")
+            return .refused(code: "1013", message: "File processing failed, please check the URL or retry: \(missing)", httpStatus: 200, retryAfter: nil)
+        }
+        let price = rules.price(for: body)
+        if price > balance {
+            refuse("416")
+            return .refused(code: "416", message: "TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET", httpStatus: 200, retryAfter: nil)
+        }
+
+        var latency = Double.random(in: configuration.latency, using: &random)
+        if configuration.scenarios.contains(.slow) { latency *= 5 }
+        if configuration.scenarios.contains(.quirky) && random.chance(0.25) { latency = 0 }
+        let prompt = body["prompt"] as? String ?? ""
+        let moderated = configuration.scenarios.contains(.moderation) && prompt.contains(configuration.moderationMarker)
+        let outcome: SimulatedTask.Outcome =
+            moderated
+            ? .failure(code: "1501", message: "Content verification failed, please modify your prompt or images")
+            : .success(results: configuration.scenarios.contains(.multi) ? 2 : 1)
+        let (width, height) = Self.size(ratio: body["aspectRatio"] as? String, longSide: configuration.resultSide)
+        nextTaskNumber += UInt64.random(in: 1...997, using: &random)
+        let task = SimulatedTask(
+            id: String(nextTaskNumber),
+            apiKey: key,
+            endpoint: endpoint,
+            canonicalBody: canonicalBody,
+            createdAt: now,
+            runningAt: now + .seconds(latency * 0.2),
+            finishesAt: now + .seconds(latency),
+            outcome: outcome,
+            price: moderated ? 0 : price,
+            billed: !moderated,
+            width: width,
+            height: height,
+            pixelSeed: Self.hash(endpoint + canonicalBody)
+        )
+        tasks[task.id] = task
+        ledger.submitsAccepted += 1
+        ledger.peakConcurrent = max(ledger.peakConcurrent, active + 1)
+        if task.billed {
+            balance -= price
+            ledger.billed.append(Ledger.BilledTask(taskId: task.id, endpoint: endpoint, body: canonicalBody, price: price))
+            if !billedBodies.insert(endpoint + "\n" + canonicalBody).inserted { ledger.doubleBilled += 1 }
+        }
+        return .accepted(task)
+    }
+
+    /// A `/view` URL of this simulator that names no upload, or `nil`.
+    private func missingUpload(in body: [String: Any]) -> String? {
+        var urls: [String] = []
+        if let list = body["imageUrls"] as? [Any] { urls += list.compactMap { $0 as? String } }
+        if let single = body["image"] as? String { urls.append(single) }
+        for url in urls where url.contains("/view?filename=") {
+            guard let name = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "filename" })?.value else {
+                return url
+            }
+            if uploads[String(name.prefix { $0 != "." })] == nil { return url }
+        }
+        return nil
+    }
+
+    // MARK: Query, cancel
+
+    func query(taskId: String) -> (SimulatedTask, String)? {
+        guard let task = tasks[taskId] else {
+            ledger.unknownTaskQueries += 1
+            return nil
+        }
+        ledger.queries[taskId, default: 0] += 1
+        let status = task.status(at: clock.now)
+        if status == "SUCCESS" || status == "FAILED" || status == "CANCEL" { seenFinished.insert(taskId) }
+        return (task, status)
+    }
+
+    func cancel(taskId: String) -> Bool {
+        guard var task = tasks[taskId] else { return false }
+        if task.isActive(at: clock.now) {
+            task.cancelled = true
+            if task.billed {
+                balance += task.price
+            }
+            tasks[taskId] = task
+        }
+        return true
+    }
+
+    // MARK: Files
+
+    func storeUpload(_ bytes: [UInt8], name: String) -> String {
+        ledger.uploads += 1
+        uploads[name] = bytes
+        return name
+    }
+
+    func upload(named name: String) -> [UInt8]? {
+        uploads[name]
+    }
+
+    enum ResultLookup {
+        case found(SimulatedTask)
+        case expired
+        case missing
+    }
+
+    func result(taskId: String, index: Int, path: String) -> ResultLookup {
+        guard let task = tasks[taskId], task.status(at: clock.now) == "SUCCESS",
+            case .success(let count) = task.outcome, (1...count).contains(index)
+        else { return .missing }
+        let age = clock.now - task.finishesAt
+        if age > .seconds(configuration.resultLifetime) {
+            ledger.expiredDownloads += 1
+            return .expired
+        }
+        ledger.downloads[path, default: 0] += 1
+        return .found(task)
+    }
+
+    // MARK: Helpers
+
+    static func size(ratio: String?, longSide: Int) -> (Int, Int) {
+        guard let ratio, let colon = ratio.firstIndex(of: ":"),
+            let w = Double(ratio[..<colon]), let h = Double(ratio[ratio.index(after: colon)...]), w > 0, h > 0
+        else { return (longSide, longSide * 3 / 4) }
+        if w >= h { return (longSide, max(1, Int((Double(longSide) * h / w).rounded()))) }
+        return (max(1, Int((Double(longSide) * w / h).rounded())), longSide)
+    }
+
+    static func hash(_ text: String) -> UInt64 {
+        var value: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in text.utf8 {
+            value ^= UInt64(byte)
+            value = value &* 0x0000_0100_0000_01B3
+        }
+        return value
+    }
+}
