@@ -96,6 +96,7 @@ extension RunningHubClient {
         var hasher = SHA256()
         var head: [UInt8] = []
         var received = 0
+        var streaming = false
         let expected: Int?
         do {
             let response = try await http.execute(request, timeout: Self.timeAmount(configuration.downloadTimeout), logger: logger)
@@ -105,6 +106,7 @@ extension RunningHubClient {
                 throw DownloadError(reason: reason, message: "HTTP \(status) for the result URL")
             }
             expected = response.headers.first(name: "content-length").flatMap { Int($0) }
+            streaming = true
             for try await buffer in response.body {
                 try buffer.withUnsafeReadableBytes { bytes in
                     if head.count < 16 { head += bytes.prefix(16 - head.count) }
@@ -125,8 +127,8 @@ extension RunningHubClient {
             throw error
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            if let error = error as? HTTPClientError, error == .remoteConnectionClosed {
-                throw DownloadError(reason: .incomplete, message: "the connection closed after \(received) bytes")
+            if streaming {
+                throw DownloadError(reason: .incomplete, message: "the body broke off after \(received) bytes (\(error))")
             }
             throw DownloadError(reason: .transport, message: "the download failed after \(received) bytes: \(error)")
         }

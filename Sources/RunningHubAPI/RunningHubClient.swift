@@ -402,3 +402,19 @@ package struct RunningHubClient: Sendable {
         return String(array.dropFirst().dropLast())
     }
 }
+
+extension RunningHubClient {
+    /// Runs `body` with a client whose `HTTPClient` is shut down afterwards on every path.
+    package static func withClient<Result>(
+        _ configuration: Configuration,
+        logger: Logger,
+        _ body: (RunningHubClient) async throws -> Result
+    ) async throws -> Result {
+        try await HTTPClient.withHTTPClient(
+            configuration: httpConfiguration(connectTimeout: configuration.connectTimeout),
+            backgroundActivityLogger: logger
+        ) { http in
+            try await body(RunningHubClient(http: http, configuration: configuration, logger: logger))
+        }
+    }
+}

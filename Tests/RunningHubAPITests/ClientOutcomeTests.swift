@@ -1,0 +1,119 @@
+import NIOHTTP1
+import Testing
+
+@testable import RunningHubAPI
+
+/// How answers are read and classified, without sockets.
+@Suite("Client answer classification")
+struct ClientOutcomeTests {
+    func submit(_ body: String, status: Int = 200, headers: HTTPHeaders = [:]) -> SubmitOutcome {
+        RunningHubClient.submitOutcome(status: status, headers: headers, body: Array(body.utf8))
+    }
+
+    func query(_ body: String, status: Int = 200) -> QueryOutcome {
+        RunningHubClient.queryOutcome(status: status, headers: [:], body: Array(body.utf8), taskId: "7")
+    }
+
+    @Test func acceptedWithStringOrNumberIds() {
+        let string = submit(#"{"taskId":"2013508786110730241","status":"RUNNING","errorCode":"","errorMessage":"","results":null}"#)
+        #expect(string == .accepted(TaskSnapshot(taskId: "2013508786110730241", state: .running)))
+        let number = submit(#"{"taskId":2013508786110730241,"status":"QUEUED","errorCode":0,"extra":{"a":1}}"#)
+        #expect(number == .accepted(TaskSnapshot(taskId: "2013508786110730241", state: .queued)))
+    }
+
+    @Test func instantSuccessCarriesResults() {
+        let outcome = submit(
+            #"{"taskId":"1","status":"SUCCESS","errorCode":"","results":[{"url":"https://x/y.jpg","outputType":"jpg","text":null}],"usage":{"thirdPartyConsumeMoney":"0.14","consumeMoney":null}}"#
+        )
+        #expect(outcome == .accepted(TaskSnapshot(taskId: "1", state: .succeeded, results: [TaskResult(url: "https://x/y.jpg", outputType: "jpg")], cost: "0.14")))
+    }
+
+    @Test(arguments: [
+        (#"{"taskId":"","errorCode":"421","errorMessage":"TASK_QUEUE_MAXED"}"#, 200, "421", ErrorClass.retryable),
+        (#"{"taskId":"","errorCode":1003,"errorMessage":"Rate limit"}"#, 200, "1003", .retryable),
+        (#"{"errorCode":"415","errorMessage":"busy"}"#, 200, "415", .retryable),
+        (#"{"errorCode":"1007","errorMessage":"Invalid parameters"}"#, 200, "1007", .final),
+        (#"{"errorCode":"1501","errorMessage":"moderation"}"#, 200, "1501", .final),
+        (#"{"errorCode":"1002","errorMessage":"Invalid API Key"}"#, 200, "1002", .fatal),
+        (#"{"code":1014,"message":"invalid api type"}"#, 400, "1014", .fatal),
+        (#"{"errorCode":"416","errorMessage":"wallet"}"#, 200, "416", .fatal),
+        (#"{"errorCode":"812","errorMessage":"no funds"}"#, 200, "812", .fatal),
+        (#"{"errorCode":"1003","errorMessage":"slow down"}"#, 429, "1003", .retryable),
+    ])
+    func refusalsAreClassified(body: String, status: Int, code: String, errorClass: ErrorClass) {
+        guard case .refused(let failure) = submit(body, status: status) else {
+            Issue.record("expected a refusal")
+            return
+        }
+        #expect(failure.code == code)
+        #expect(failure.errorClass == errorClass)
+    }
+
+    @Test func retryAfterIsRead() {
+        guard case .refused(let failure) = submit("{}", status: 429, headers: ["Retry-After": "3"]) else {
+            Issue.record("expected a refusal")
+            return
+        }
+        #expect(failure.errorClass == .retryable)
+        #expect(failure.retryAfter == .seconds(3))
+    }
+
+    @Test func serverErrorsAndGarbageAreUnknownOutcomes() {
+        for (body, status) in [("<html><body>502 Bad Gateway</body></html>", 502), ("", 500), ("not json", 200), (#"{"hello":1}"#, 200)] {
+            guard case .unknown(let failure) = submit(body, status: status) else {
+                Issue.record("\(status) \(body) should be an unknown outcome")
+                continue
+            }
+            #expect(failure.errorClass == .unknownOutcome)
+        }
+        guard case .unknown(let html) = submit("<html>502</html>", status: 502) else { return }
+        #expect(html.message.contains("HTML error page"))
+    }
+
+    @Test func queryStates() {
+        #expect(query(#"{"taskId":"7","status":"RUNNING","errorCode":""}"#) == .task(TaskSnapshot(taskId: "7", state: .running)))
+        #expect(query(#"{"taskId":"7","status":"CANCEL"}"#) == .task(TaskSnapshot(taskId: "7", state: .cancelled)))
+        let failed = query(#"{"taskId":"7","status":"FAILED","errorCode":"1501","errorMessage":"Content verification failed","failedReason":{}}"#)
+        #expect(failed == .task(TaskSnapshot(taskId: "7", state: .failed, errorCode: "1501", errorMessage: "Content verification failed")))
+        let numeric = query(#"{"taskId":7,"status":"FAILED","errorCode":1505,"errorMessage":"people"}"#)
+        #expect(numeric == .task(TaskSnapshot(taskId: "7", state: .failed, errorCode: "1505", errorMessage: "people")))
+    }
+
+    @Test func queryFailuresAreClassified() {
+        for (body, status, expected) in [
+            (#"{"taskId":"7","status":"","errorCode":"1011","errorMessage":"busy"}"#, 200, ErrorClass.transient),
+            (#"{"taskId":"7","errorCode":"1005"}"#, 200, .transient),
+            ("<html>502</html>", 502, .transient),
+            ("garbage", 200, .transient),
+            (#"{"taskId":"7","status":"","errorCode":"1002"}"#, 200, .fatal),
+            (#"{"taskId":"7","status":"","errorCode":"1004","errorMessage":"Task not found"}"#, 200, .final),
+        ] {
+            guard case .failed(let failure) = query(body, status: status) else {
+                Issue.record("\(body) should be a failed query")
+                continue
+            }
+            #expect(failure.errorClass == expected, "\(body)")
+        }
+    }
+
+    @Test func errorTableCoversTheDocumentedCodes() {
+        for code in ["421", "415", "1003"] { #expect(ErrorTable.classify(code: code) == .retryable) }
+        for code in ["1005", "1010", "1011", "1012"] { #expect(ErrorTable.classify(code: code) == .transient) }
+        for code in ["1007", "301", "1501", "1505", "1013"] { #expect(ErrorTable.classify(code: code) == .final) }
+        for code in ["1002", "802", "401", "1014", "416", "812"] { #expect(ErrorTable.classify(code: code) == .fatal) }
+    }
+
+    @Test func keyNeverPrints() throws {
+        let key = try #require(APIKey("sk-secret-1234"))
+        #expect("\(key)" == "***")
+        #expect(String(reflecting: key) == "APIKey(***)")
+        #expect(key.authorizationHeader == "Bearer sk-secret-1234")
+        #expect(APIKey("   ") == nil)
+    }
+
+    @Test func hostRootDropsThePath() throws {
+        let configuration = RunningHubClient.Configuration(baseURL: "https://www.runninghub.cn/openapi/v2/", apiKey: try #require(APIKey("k")))
+        #expect(configuration.baseURL == "https://www.runninghub.cn/openapi/v2")
+        #expect(configuration.hostRoot == "https://www.runninghub.cn")
+    }
+}
