@@ -13,7 +13,7 @@ struct RHBatchCommand: AsyncParsableCommand {
             64 invalid input, 130 interrupted.
             """,
         version: RHBatchVersion.current,
-        subcommands: [ValidateCommand.self, PlanCommand.self, ModelsCommand.self]
+        subcommands: [ValidateCommand.self, PlanCommand.self, ModelsCommand.self, SimulatorCommand.self]
     )
 }
 

@@ -105,11 +105,9 @@ struct ManifestCommandTests {
         if getuid() == 0 {
             try #require(FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser"), "runuser is needed to drop root")
             prefix = ["/usr/sbin/runuser", "-u", "nobody", "--"]
+            // The temporary folder's parent (/tmp) is world-traversable; the folder and the
+            // manifest only need to be readable by 'nobody'.
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: manifest)
-            try FileManager.default.setAttributes(
-                [.posixPermissions: 0o755],
-                ofItemAtPath: (folder.path as NSString).deletingLastPathComponent
-            )
         }
         let result = try CLI.run(["validate", manifest], prefix: prefix)
         #expect(result.status == 64, "\(result.stdout)\(result.stderr)")

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Logging
+import RunningHubSimulator
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `rh-batch simulator`: the built-in RunningHub simulator as a server of its own.
+struct SimulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulator",
+        abstract: "Run the built-in RunningHub simulator on 127.0.0.1 until interrupted.",
+        discussion: """
+            Point rh-batch at it with RH_API_BASE_URL=<printed URL>/openapi/v2 and any API key \
+            (keys starting with 'bad' are refused as invalid, 'personal' as the wrong key type). \
+            Scenarios combine with '+': clean, flaky, ratelimit, moderation, slow, multi, quirky, \
+            expire. GET /__simulator/ledger shows what it saw.
+            """
+    )
+
+    @Option(help: "The port; 0 picks a free one.")
+    var port = 0
+
+    @Option(help: "The loopback address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Fault scenarios, combined with '+' (e.g. flaky+multi).")
+    var scenario = "clean"
+
+    @Option(help: "Task latency range in seconds, MIN:MAX.")
+    var latency = "0.5:2"
+
+    @Option(help: "Most unfinished tasks per key before submits get 421 (default 50, 8 under ratelimit).")
+    var concurrencyLimit: Int?
+
+    @Option(help: "Submits per second per key before HTTP 429, under ratelimit.")
+    var submitsPerSecond = 20
+
+    @Option(help: "Seed of the simulator's random choices.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Seconds result URLs work under the expire scenario.")
+    var resultLifetime: Double?
+
+    @Option(help: "Long side of result images in pixels.")
+    var resultSide = 64
+
+    @Option(help: "Bytes of padding added to each result image (for download benchmarks).")
+    var resultPadding = 0
+
+    @Option(help: "Account balance in CNY.")
+    var balance: Double = 1_000_000
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard host.hasPrefix("127.") || host == "::1" || host == "localhost" else {
+            throw ValidationError("--host must be a loopback address (127.x.x.x, ::1 or localhost)")
+        }
+        _ = try parsedLatency()
+        do { _ = try Scenario.parseList(scenario) } catch { throw ValidationError(error.description) }
+        if let limit = concurrencyLimit, limit < 1 { throw ValidationError("--concurrency-limit must be at least 1") }
+        guard resultSide >= 1 && resultSide <= 8192 else { throw ValidationError("--result-side must be 1...8192") }
+        guard resultPadding >= 0 else { throw ValidationError("--result-padding must not be negative") }
+    }
+
+    func parsedLatency() throws -> ClosedRange<Double> {
+        try Self.parseRange(latency, name: "--latency")
+    }
+
+    /// Parses `A:B` (or a single `A`) seconds.
+    static func parseRange(_ text: String, name: String) throws -> ClosedRange<Double> {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let low = Double(parts[0]), let high = Double(parts.last!), low >= 0, low <= high
+        else { throw ValidationError("\(name) must be MIN:MAX seconds with 0 <= MIN <= MAX, e.g. 0.5:2") }
+        return low...high
+    }
+
+    func run() async throws {
+        let scenarios = try Scenario.parseList(scenario)
+        let configuration = SimulatorConfiguration(
+            host: host,
+            port: port,
+            scenarios: scenarios,
+            latency: try parsedLatency(),
+            concurrencyLimit: concurrencyLimit,
+            submitsPerSecond: submitsPerSecond,
+            seed: seed,
+            resultLifetime: resultLifetime ?? 86_400,
+            resultSide: resultSide,
+            resultPadding: resultPadding,
+            balance: balance
+        )
+        var logger = Logger(label: "rh-batch.simulator")
+        logger.logLevel = .warning
+        let names = scenarios.isEmpty ? "clean" : scenarios.map(\.rawValue).sorted().joined(separator: "+")
+        try await SimulatorServer.run(configuration, logger: logger) { baseURL in
+            let text = """
+                RunningHub simulator listening on \(baseURL) (scenario: \(names), latency: \(configuration.latency.lowerBound)-\(configuration.latency.upperBound) s, limit: \(configuration.concurrencyLimit))
+                RH_API_BASE_URL=\(baseURL)/openapi/v2
+
+                """
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBytes { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+        }
+    }
+}
