@@ -40,6 +40,7 @@ let package = Package(
             name: "RHBatchCore",
             dependencies: [
                 "YAML",
+                "RunningHubAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -169,6 +169,12 @@ package struct DownloadError: Error, Sendable, Hashable, CustomStringConvertible
         }
     }
 
+    /// Makes a download error.
+    package init(reason: Reason, message: String) {
+        self.reason = reason
+        self.message = message
+    }
+
     package var description: String { "\(reason.rawValue): \(message)" }
 }
 
@@ -176,6 +182,11 @@ package struct DownloadError: Error, Sendable, Hashable, CustomStringConvertible
 package struct UploadError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The classified failure.
     package var failure: APIFailure
+
+    /// Wraps a failure.
+    package init(failure: APIFailure) {
+        self.failure = failure
+    }
 
     package var description: String { "upload failed: \(failure)" }
 }

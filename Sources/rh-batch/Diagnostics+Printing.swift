@@ -12,6 +12,13 @@ enum Console {
         line.withUnsafeBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 
+    /// Writes text to standard output, unbuffered, so progress and summaries appear at once.
+    static func out(_ text: String) {
+        guard !text.isEmpty else { return }
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBytes { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+    }
+
     /// Writes the diagnostics of a manifest to standard error, then a count.
     static func report(_ error: ManifestError) {
         for diagnostic in error.diagnostics {

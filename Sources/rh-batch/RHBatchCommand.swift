@@ -3,6 +3,19 @@ import ArgumentParser
 /// The `rh-batch` command: batch image edits on RunningHub from a YAML manifest.
 @main
 struct RHBatchCommand: AsyncParsableCommand {
+    /// Accepts `--simulate=SCENARIO` as `--simulate --scenario SCENARIO` before parsing.
+    static func main() async {
+        var arguments: [String] = []
+        for argument in CommandLine.arguments.dropFirst() {
+            if argument.hasPrefix("--simulate=") {
+                arguments += ["--simulate", "--scenario", String(argument.dropFirst("--simulate=".count))]
+            } else {
+                arguments.append(argument)
+            }
+        }
+        await main(arguments)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "rh-batch",
         abstract: "Run batches of RunningHub image edits from a YAML manifest.",
@@ -13,7 +26,7 @@ struct RHBatchCommand: AsyncParsableCommand {
             64 invalid input, 130 interrupted.
             """,
         version: RHBatchVersion.current,
-        subcommands: [ValidateCommand.self, PlanCommand.self, ModelsCommand.self, SimulatorCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, ModelsCommand.self, SimulatorCommand.self]
     )
 }
 

@@ -1,3 +1,4 @@
+import Crypto
 import YAML
 
 #if canImport(Glibc)
@@ -36,9 +37,10 @@ package struct ManifestLoader: Sendable {
             throw ManifestError(Self.sorted(diagnostics.all))
         }
         let plan = Planner(catalog: catalog, options: options).plan(manifest, diagnostics: &diagnostics)
-        guard let plan, !diagnostics.hasErrors else {
+        guard var plan, !diagnostics.hasErrors else {
             throw ManifestError(Self.sorted(diagnostics.all))
         }
+        plan.manifestSHA256 = SHA256.hash(data: bytes).hexString
         return plan
     }
 

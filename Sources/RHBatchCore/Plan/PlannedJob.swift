@@ -120,6 +120,8 @@ package struct Plan: Sendable {
     package var currency: String
     /// Warnings found while planning.
     package var warnings: [Diagnostic]
+    /// SHA-256 of the manifest file's bytes.
+    package var manifestSHA256 = ""
 
     /// Job counts per model alias, in catalog order of first appearance.
     package var jobsPerModel: [(model: String, jobs: Int, cost: Money)] {

@@ -24,3 +24,17 @@ package enum FilePath {
         return joined.isEmpty ? "." : joined
     }
 }
+
+extension FilePath {
+    /// The folder part of a path (`.` for a bare name).
+    package static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let folder = String(path[..<slash])
+        return folder.isEmpty ? "/" : folder
+    }
+
+    /// The last component of a path.
+    package static func name(of path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+}

@@ -1,0 +1,139 @@
+import Logging
+import RunningHubAPI
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a plan: uploads, submits through the ``SubmitScheduler``, polls, downloads, journals, and
+/// reports.
+///
+/// One task group carries every piece of I/O as a child task; the children report back with
+/// ``RunEvent``s and only the loop in ``run(interrupts:)`` changes the run's state, so there is no
+/// shared mutable state to guard.
+package struct BatchRunner: Sendable {
+    let plan: Plan
+    let options: RunOptions
+    let service: any RunningHubService
+    let logger: Logger
+    let console: @Sendable (String) -> Void
+
+    /// Makes a runner.
+    ///
+    /// - Parameter console: receives progress lines (with `\r` redraws for live progress).
+    package init(
+        plan: Plan,
+        options: RunOptions,
+        service: any RunningHubService,
+        logger: Logger,
+        console: @escaping @Sendable (String) -> Void
+    ) {
+        self.plan = plan
+        self.options = options
+        self.service = service
+        self.logger = logger
+        self.console = console
+    }
+
+    /// The output folder this run writes.
+    package var outputDirectory: String {
+        options.outputDirectory ?? plan.outputDirectory
+    }
+
+    /// Runs the plan and writes the report.
+    ///
+    /// - Parameter interrupts: one element per Ctrl-C: the first stops new submits and drains,
+    ///   the second stops at once.
+    /// - Returns: the outcome, after `report.json` and `index.jsonl` are written.
+    /// - Throws: ``RunSetupError`` when the output folder cannot be used (locked, damaged journal).
+    package func run(interrupts: AsyncStream<Void>) async throws(RunSetupError) -> RunOutcome {
+        let startedAt = Timestamp.now()
+        let folder = outputDirectory
+        do {
+            try FileSystem.makeDirectory(folder)
+        } catch {
+            throw RunSetupError(message: "cannot create the output folder \(folder): \(error)")
+        }
+        let lock: OutputLock
+        do {
+            lock = try OutputLock(folder: folder)
+        } catch {
+            throw RunSetupError(message: error.message)
+        }
+        let contents: Journal.Contents
+        let journal: Journal
+        do {
+            contents = try Journal.read(folder: folder)
+            journal = try Journal(folder: folder)
+        } catch {
+            throw RunSetupError(message: error.description)
+        }
+        for warning in contents.warnings { console("warning: \(warning)\n") }
+
+        var coordinator = RunCoordinator(
+            plan: plan,
+            options: options,
+            service: service,
+            journal: journal,
+            folder: folder,
+            history: contents.state,
+            logger: logger,
+            console: console
+        )
+        await coordinator.start()
+        await withTaskGroup(of: RunEvent.self) { group in
+            coordinator.launch(&group, interrupts: interrupts)
+            if coordinator.isFinished { group.cancelAll() }
+            while let event = await group.next() {
+                coordinator.handle(event, &group)
+                if coordinator.isFinished {
+                    group.cancelAll()
+                }
+            }
+        }
+        let outcome = await coordinator.finish(startedAt: startedAt)
+        withExtendedLifetime(lock) {}
+        return outcome
+    }
+}
+
+/// The result of a run.
+package struct RunOutcome: Sendable {
+    /// The process exit code (0, 1, 2 or 130).
+    package var exitCode: Int32
+    /// `report.json`'s contents.
+    package var report: JSONValue
+    /// The human summary.
+    package var summary: String
+    /// Jobs per final status.
+    package var totals: RunTotals
+}
+
+/// The output folder cannot be used.
+package struct RunSetupError: Error, Sendable, CustomStringConvertible {
+    /// What to tell the user.
+    package var message: String
+
+    package var description: String { message }
+}
+
+/// Small file-system helpers for the runner.
+package enum FileSystem {
+    /// Creates a folder and its parents.
+    package static func makeDirectory(_ path: String) throws(AtomicFile.Failure) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw AtomicFile.Failure(description: "cannot create \(current): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// Size and modification time (nanoseconds) of a regular file.
+    package static func fileInfo(_ path: String) -> (bytes: Int, mtime: Int)? {
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        return (Int(info.st_size), Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec))
+    }
+}

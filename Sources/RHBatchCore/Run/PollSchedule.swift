@@ -1,0 +1,39 @@
+/// When to ask about a task: soon at first, then less and less often, with jitter, and never
+/// after the task's time bound.
+package struct PollSchedule: Sendable, Hashable {
+    /// The first wait and the shortest.
+    package var minimum: Duration
+    /// The longest wait between two queries.
+    package var maximum: Duration
+    /// How much each wait grows over the previous one.
+    package var growth: Double
+    /// How long a task may take before it is given up as `timeout`.
+    package var taskTimeout: Duration
+
+    /// The schedule for real use: tasks of 10-60 s take about 3-7 queries.
+    package static let standard = PollSchedule(minimum: .seconds(3), maximum: .seconds(15), growth: 1.5, taskTimeout: .seconds(1800))
+
+    /// Makes a schedule.
+    package init(minimum: Duration, maximum: Duration, growth: Double = 1.5, taskTimeout: Duration = .seconds(1800)) {
+        self.minimum = minimum
+        self.maximum = max(minimum, maximum)
+        self.growth = max(1, growth)
+        self.taskTimeout = taskTimeout
+    }
+
+    /// The wait before query number `attempt` (from 1), with `jitter` in 0..<1 spreading it by ±10%.
+    package func delay(attempt: Int, jitter: Double) -> Duration {
+        var wait = minimum
+        if attempt > 1 {
+            let factor = pow(growth, Double(min(attempt - 1, 60)))
+            wait = min(minimum * factor, maximum)
+        }
+        return wait * (0.9 + 0.2 * jitter)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,100 @@
+import RunningHubAPI
+
+/// A sidecar's JSON before its file is known.
+struct SidecarDraft: Sendable {
+    var members: [(String, JSONValue)]
+
+    var value: JSONValue { .object(members) }
+
+    mutating func complete(with record: OutputRecord) {
+        members.append(("resultURL", .string(record.url)))
+        members.append(("file", .object([
+            ("path", .string(record.path)), ("bytes", .integer(record.bytes)), ("sha256", .string(record.sha256)),
+        ])))
+    }
+}
+
+extension RunCoordinator {
+    /// What every description of a job shares: the sidecar, the index line and the report entry.
+    func jobDescription(_ index: Int) -> [(String, JSONValue)] {
+        let job = plan.jobs[index]
+        let run = jobs[index]
+        var images: [JSONValue] = []
+        for (position, source) in job.image.sources.enumerated() {
+            var members: [(String, JSONValue)] = [("id", .string(job.image.id))]
+            switch source {
+            case .local(let image):
+                members.append(("source", .string(image.path)))
+                members.append(("sha256", .string(image.sha256)))
+            case .remote(let url):
+                members.append(("source", .string(url)))
+            }
+            if position < run.inputURLs.count, !run.inputURLs[position].isEmpty {
+                members.append(("uploadedURL", .string(run.inputURLs[position])))
+            }
+            images.append(.object(members))
+        }
+        return [
+            ("id", .string(job.id)),
+            ("key", .string(job.key)),
+            ("model", .string(job.model)),
+            ("endpoint", .string(job.endpoint)),
+            ("prompt", .object([("id", .string(job.prompt.id)), ("text", .string(job.prompt.text))])),
+            ("images", .array(images)),
+            ("params", .object(job.bodyFields.map { ($0.key, $0.value) })),
+            ("sample", .integer(job.sample)),
+        ]
+    }
+
+    func sidecarJSON(_ index: Int, resultIndex: Int, result: TaskResult, relativePath: String) -> SidecarDraft {
+        let run = jobs[index]
+        var members = jobDescription(index)
+        members.append(("index", .integer(resultIndex)))
+        members.append(("taskId", run.taskId.map(JSONValue.string) ?? .null))
+        members.append(("cost", .object([
+            ("amount", .string((run.cost ?? plan.jobs[index].price).description)), ("currency", .string(plan.currency)),
+        ])))
+        members.append(("submittedAt", run.submittedAt.map(JSONValue.string) ?? .null))
+        members.append(("finishedAt", .string(run.finishedAt ?? Timestamp.now())))
+        members.append(("durationSeconds", Self.duration(run.submittedAt, run.finishedAt).map(JSONValue.number) ?? .null))
+        members.append(("simulated", .boolean(options.simulated)))
+        return SidecarDraft(members: members)
+    }
+
+    static func duration(_ start: String?, _ end: String?) -> Double? {
+        guard let start = start.flatMap(Timestamp.parse), let end = end.flatMap(Timestamp.parse), end >= start else { return nil }
+        return (end - start * 1).rounded(toPlaces: 3)
+    }
+
+    /// One `index.jsonl` line per result file of every succeeded job, in plan order.
+    func indexLines() -> String {
+        var text = ""
+        for index in selected where jobs[index].status == .succeeded {
+            let run = jobs[index]
+            for resultIndex in run.outputs.keys.sorted() {
+                let output = run.outputs[resultIndex]!
+                var members = jobDescription(index)
+                members += [
+                    ("index", .integer(resultIndex)),
+                    ("path", .string(output.path)),
+                    ("bytes", .integer(output.bytes)),
+                    ("sha256", .string(output.sha256)),
+                    ("resultURL", .string(output.url)),
+                    ("taskId", run.taskId.map(JSONValue.string) ?? .null),
+                    ("cost", .string((run.cost ?? plan.jobs[index].price).description)),
+                ]
+                JSONValue.object(members).write(to: &text, sorted: false)
+                text += "\n"
+            }
+        }
+        return text
+    }
+}
+
+extension Double {
+    func rounded(toPlaces places: Int) -> Double {
+        var factor = 1.0
+        for _ in 0..<places { factor *= 10 }
+        return (self * factor).rounded() / factor
+    }
+}

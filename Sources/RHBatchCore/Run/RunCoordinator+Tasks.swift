@@ -1,0 +1,398 @@
+import RunningHubAPI
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The child tasks of a run: each does its I/O, journals what it must, and reports one event.
+extension RunCoordinator {
+    // MARK: Uploads
+
+    mutating func pumpUploads(_ group: inout TaskGroup<RunEvent>) {
+        while uploadsActive < options.uploadConcurrency, !uploadQueue.isEmpty, stopReason == nil {
+            let number = uploadQueue.removeFirst()
+            let image = images[number]
+            uploadsActive += 1
+            let service = service
+            let journal = journal
+            group.addTask {
+                let bytes: [UInt8]
+                switch Journal.readAll(image.absolutePath) {
+                case .success(let contents): bytes = contents
+                case .missing, .failure:
+                    return .uploaded(image: number, .failure(UploadError(failure: APIFailure(
+                        code: "file", message: "cannot read \(image.path) any more", errorClass: .final
+                    ))))
+                }
+                var lastError = UploadError(failure: APIFailure(code: "upload", message: "not attempted", errorClass: .transient))
+                for attempt in 1...4 {
+                    do {
+                        let url = try await service.upload(
+                            bytes: bytes,
+                            fileName: FilePath.name(of: image.path),
+                            contentType: "image/" + (image.format == .jpeg ? "jpeg" : image.format.rawValue)
+                        )
+                        try? await journal.append(JournalRecord(.uploaded, at: Timestamp.now(), [
+                            ("sha256", .text(image.sha256)), ("url", .text(url)),
+                        ]))
+                        return .uploaded(image: number, .success(url))
+                    } catch let error as UploadError {
+                        lastError = error
+                        if error.failure.errorClass == .fatal || error.failure.errorClass == .final { break }
+                    } catch is CancellationError {
+                        break
+                    } catch {
+                        lastError = UploadError(failure: APIFailure(code: "upload", message: "\(error)", errorClass: .transient))
+                    }
+                    if Task.isCancelled { break }
+                    try? await Task.sleep(for: .seconds(1 << (attempt - 1)))
+                }
+                return .uploaded(image: number, .failure(lastError))
+            }
+        }
+    }
+
+    mutating func handleUpload(_ number: Int, _ result: Result<String, UploadError>, _ group: inout TaskGroup<RunEvent>) {
+        let waiting = jobsWaitingForImage[number] ?? []
+        switch result {
+        case .success(let url):
+            imageURLs[number] = url
+            for job in waiting where jobs[job].status == .pending {
+                missingImages[job, default: 1] -= 1
+                if missingImages[job] == 0 {
+                    missingImages[job] = nil
+                    execute(scheduler.enqueue(job, estimate: plan.jobs[job].price, now: now), &group)
+                }
+            }
+        case .failure(let error):
+            let message = "uploading \(images[number].path) failed: \(error.failure)"
+            imageFailures[number] = message
+            for job in waiting where jobs[job].status == .pending { failUpload(job, message) }
+            if error.failure.errorClass == .fatal { execute(scheduler.stopFatal(error.failure), &group) }
+        }
+        jobsWaitingForImage[number] = nil
+    }
+
+    // MARK: Submits
+
+    func inputURLs(for index: Int) -> [String] {
+        plan.jobs[index].image.sources.map { source in
+            switch source {
+            case .remote(let url): url
+            case .local(let image): imageIndex[image.sha256].flatMap { imageURLs[$0] } ?? ""
+            }
+        }
+    }
+
+    mutating func startSubmit(_ index: Int, _ group: inout TaskGroup<RunEvent>) {
+        let job = plan.jobs[index]
+        guard let model = ModelCatalog.builtIn.model(named: job.endpoint) else {
+            execute(scheduler.submitFinished(index, .failed(APIFailure(code: "catalog", message: "unknown endpoint \(job.endpoint)", errorClass: .final)), now: now), &group)
+            return
+        }
+        let urls = inputURLs(for: index)
+        let body = Array(job.body(imageURLs: urls, imageField: model.image, promptKey: model.prompt.apiKey).json.utf8)
+        jobs[index].attempts += 1
+        submitsSent += 1
+        let attempt = jobs[index].attempts
+        let key = job.key
+        let endpoint = job.endpoint
+        let service = service
+        let journal = journal
+        group.addTask {
+            do {
+                try await journal.append(JournalRecord(.submitting, at: Timestamp.now(), [
+                    ("key", .text(key)), ("attempt", .number(attempt)),
+                ]))
+            } catch {
+                return .journalFailed(job: index, "the journal cannot be written (\(error)); the submit was not sent")
+            }
+            let outcome: SubmitOutcome
+            do {
+                outcome = try await service.submit(endpoint: endpoint, body: body)
+            } catch {
+                return .cancelled(job: index)
+            }
+            let at = Timestamp.now()
+            var records: [JournalRecord] = []
+            switch outcome {
+            case .accepted(let task):
+                records.append(JournalRecord(.submitted, at: at, [
+                    ("key", .text(key)), ("taskId", .text(task.taskId)), ("inputs", .text(urls.joined(separator: " "))),
+                ]))
+                if task.state.isFinished { records.append(RunCoordinator.finishedRecord(key: key, task)) }
+            case .refused(let failure) where failure.errorClass != .retryable:
+                records.append(JournalRecord(.failed, at: at, [
+                    ("key", .text(key)), ("phase", .text("submit")), ("code", .text(failure.code)), ("message", .text(failure.message)),
+                ]))
+            case .refused:
+                // Nothing was created; the journal's "submitting" is superseded by the next attempt.
+                records.append(JournalRecord(.failed, at: at, [
+                    ("key", .text(key)), ("phase", .text("submit")), ("code", .text("refused")), ("message", .text("refused, to be retried")),
+                ]))
+            case .unknown(let failure):
+                records.append(JournalRecord(.unknown, at: at, [
+                    ("key", .text(key)), ("code", .text(failure.code)), ("message", .text(failure.message)),
+                ]))
+            }
+            do {
+                try await journal.append(records)
+            } catch {
+                return .journalFailed(job: index, "the journal cannot be written (\(error)) after a submit")
+            }
+            return .submitted(job: index, outcome, inputURLs: urls, at: at)
+        }
+    }
+
+    static func finishedRecord(key: String, _ task: TaskSnapshot) -> JournalRecord {
+        let status: String
+        switch task.state {
+        case .succeeded: status = "succeeded"
+        case .cancelled: status = "cancelled"
+        default: status = "failed"
+        }
+        var fields: [(String, JournalRecord.FieldValue)] = [
+            ("key", .text(key)), ("taskId", .text(task.taskId)), ("status", .text(status)),
+        ]
+        if !task.results.isEmpty {
+            fields.append(("urls", .text(task.results.map(\.url).joined(separator: " "))))
+            fields.append(("types", .text(task.results.map { $0.outputType ?? "" }.joined(separator: " "))))
+        }
+        if let cost = task.cost { fields.append(("cost", .text(cost))) }
+        if let code = task.errorCode { fields.append(("code", .text(code))) }
+        if let message = task.errorMessage { fields.append(("message", .text(message))) }
+        return JournalRecord(.finished, at: Timestamp.now(), fields)
+    }
+
+    mutating func handleSubmit(_ index: Int, _ outcome: SubmitOutcome, inputURLs urls: [String], at: String, _ group: inout TaskGroup<RunEvent>) {
+        switch outcome {
+        case .accepted(let task):
+            jobs[index].taskId = task.taskId
+            jobs[index].submittedAt = at
+            jobs[index].inputURLs = urls
+            if task.state.isFinished {
+                execute(scheduler.submitFinished(index, .acceptedFinished(actualCost: task.cost.flatMap { Money($0) }), now: now), &group)
+                taskFinished(index, task, &group)
+            } else {
+                execute(scheduler.submitFinished(index, .accepted, now: now), &group)
+                startPoll(index, taskId: task.taskId, holdsSlot: true, immediately: false, &group)
+            }
+        case .refused(let failure):
+            let result: SubmitScheduler.SubmitResult = failure.errorClass == .retryable ? .refused(failure) : .failed(failure)
+            execute(scheduler.submitFinished(index, result, now: now), &group)
+        case .unknown(let failure):
+            execute(scheduler.submitFinished(index, .unknown(failure), now: now), &group)
+            if options.resubmitUnknown { jobs[index].status = .pending }
+        }
+    }
+
+    // MARK: Polls
+
+    mutating func startPoll(_ index: Int, taskId: String, holdsSlot: Bool, immediately: Bool, _ group: inout TaskGroup<RunEvent>) {
+        jobs[index].holdsSlot = holdsSlot
+        jobs[index].status = .pending
+        pollsActive += 1
+        let schedule = options.poll
+        let key = plan.jobs[index].key
+        let service = service
+        let journal = journal
+        let seed = jitter.next()
+        group.addTask {
+            var random = SplitMix(seed: seed)
+            let clock = ContinuousClock()
+            let started = clock.now
+            var attempt = 0
+            while true {
+                attempt += 1
+                if !(immediately && attempt == 1) {
+                    do {
+                        try await Task.sleep(for: schedule.delay(attempt: attempt, jitter: random.unit()))
+                    } catch {
+                        return .cancelled(job: index)
+                    }
+                }
+                let elapsed = clock.now - started
+                if elapsed > schedule.taskTimeout {
+                    try? await journal.append(JournalRecord(.finished, at: Timestamp.now(), [
+                        ("key", .text(key)), ("taskId", .text(taskId)), ("status", .text("timeout")),
+                        ("code", .text("timeout")), ("message", .text("no result after \(Int(elapsed.components.seconds)) s")),
+                    ]))
+                    return .taskEnded(job: index, .timeout(elapsed: elapsed))
+                }
+                let outcome: QueryOutcome
+                do {
+                    outcome = try await service.query(taskId: taskId)
+                } catch {
+                    return .cancelled(job: index)
+                }
+                switch outcome {
+                case .task(let task) where task.state.isFinished:
+                    do {
+                        try await journal.append(RunCoordinator.finishedRecord(key: key, task))
+                    } catch {
+                        return .journalFailed(job: index, "the journal cannot be written (\(error))")
+                    }
+                    return .taskEnded(job: index, .finished(task))
+                case .task:
+                    continue
+                case .failed(let failure):
+                    switch failure.errorClass {
+                    case .fatal: return .taskEnded(job: index, .fatal(failure))
+                    case .final: return .taskEnded(job: index, .lost(failure))
+                    default: continue
+                    }
+                }
+            }
+        }
+    }
+
+    mutating func handlePollEnd(_ index: Int, _ end: PollEnd, _ group: inout TaskGroup<RunEvent>) {
+        var cost: Money?
+        if case .finished(let task) = end { cost = task.cost.flatMap { Money($0) } ?? (task.state == .succeeded ? nil : .zero) }
+        if jobs[index].holdsSlot {
+            jobs[index].holdsSlot = false
+            execute(scheduler.taskEnded(index, actualCost: cost, now: now), &group)
+        }
+        switch end {
+        case .finished(let task):
+            taskFinished(index, task, &group)
+        case .timeout(let elapsed):
+            jobs[index].status = .timeout
+            jobs[index].failure = JobFailure(phase: "poll", code: "timeout", message: "no result after \(Int(elapsed.components.seconds)) s; the next run asks again")
+        case .fatal(let failure):
+            jobs[index].status = .unknown
+            jobs[index].failure = JobFailure(phase: "poll", code: failure.code, message: failure.message)
+            execute(scheduler.stopFatal(failure), &group)
+        case .lost(let failure):
+            if jobs[index].resumed && jobs[index].status == .pending && (failure.code == "1004") {
+                // The task of an earlier run is gone and its results were never saved: run it again.
+                needSubmit(index, &group)
+            } else {
+                jobs[index].status = .failed
+                jobs[index].failure = JobFailure(phase: "poll", code: failure.code, message: failure.message)
+            }
+        }
+    }
+
+    mutating func taskFinished(_ index: Int, _ task: TaskSnapshot, _ group: inout TaskGroup<RunEvent>) {
+        jobs[index].finishedAt = Timestamp.now()
+        if let cost = task.cost.flatMap({ Money($0) }) { jobs[index].cost = cost }
+        switch task.state {
+        case .succeeded:
+            jobs[index].results = task.results
+            if task.results.isEmpty {
+                jobs[index].status = .failed
+                jobs[index].failure = JobFailure(phase: "poll", code: "no-results", message: "the task succeeded without results")
+                return
+            }
+            for (offset, result) in task.results.enumerated() where jobs[index].outputs[offset + 1] == nil {
+                jobs[index].pendingDownloads += 1
+                downloadQueue.append((index, offset + 1, result))
+            }
+            if jobs[index].pendingDownloads == 0 { jobs[index].status = .succeeded }
+            pumpDownloads(&group)
+        case .cancelled:
+            jobs[index].status = .cancelled
+            jobs[index].failure = JobFailure(phase: "poll", code: task.errorCode ?? "cancelled", message: task.errorMessage ?? "the task was cancelled")
+        default:
+            jobs[index].status = .failed
+            jobs[index].cost = jobs[index].cost ?? .zero
+            jobs[index].failure = JobFailure(phase: "poll", code: task.errorCode ?? "failed", message: task.errorMessage ?? "the task failed")
+        }
+    }
+
+    // MARK: Downloads
+
+    mutating func pumpDownloads(_ group: inout TaskGroup<RunEvent>) {
+        while downloadsActive < options.downloadConcurrency, downloadHead < downloadQueue.count, !cancelledAll {
+            let (index, resultIndex, result) = downloadQueue[downloadHead]
+            downloadHead += 1
+            downloadsActive += 1
+            let job = plan.jobs[index]
+            let fileExtension = Self.fileExtension(result)
+            let relative = job.outputPath(index: resultIndex, fileExtension: fileExtension)
+            let sidecar = sidecarJSON(index, resultIndex: resultIndex, result: result, relativePath: relative)
+            let folder = folder
+            let attempts = options.downloadAttempts
+            let service = service
+            let journal = journal
+            group.addTask {
+                var lastError = DownloadError(reason: .transport, message: "not attempted")
+                for attempt in 1...max(1, attempts) {
+                    do {
+                        var file = try await service.download(url: result.url, to: folder + "/" + relative)
+                        var path = relative
+                        if file.format != fileExtension {
+                            // The bytes say another format than the API did: name the file after the bytes.
+                            let renamed = RunCoordinator.replacingExtension(of: relative, with: file.format)
+                            if rename(folder + "/" + relative, folder + "/" + renamed) == 0 {
+                                path = renamed
+                                file.path = folder + "/" + renamed
+                            }
+                        }
+                        let record = OutputRecord(path: path, url: result.url, bytes: file.bytes, sha256: file.sha256)
+                        var json = sidecar
+                        json.complete(with: record)
+                        try? AtomicFile.write(Array((json.value.pretty + "\n").utf8), to: folder + "/" + RunCoordinator.replacingExtension(of: path, with: "json"))
+                        var fields: [(String, JournalRecord.FieldValue)] = [
+                            ("key", .text(job.key)), ("index", .number(resultIndex)), ("path", .text(path)),
+                            ("sha256", .text(file.sha256)), ("bytes", .number(file.bytes)),
+                        ]
+                        if let info = FileSystem.fileInfo(folder + "/" + path) { fields.append(("mtime", .number(info.mtime))) }
+                        do {
+                            try await journal.append(JournalRecord(.downloaded, at: Timestamp.now(), fields))
+                        } catch {
+                            return .journalFailed(job: nil, "the journal cannot be written (\(error))")
+                        }
+                        return .downloaded(job: index, index: resultIndex, .success(record))
+                    } catch let error as DownloadError {
+                        lastError = error
+                        if !error.isRetryable { break }
+                    } catch {
+                        if Task.isCancelled { return .cancelled(job: index) }
+                        lastError = DownloadError(reason: .transport, message: "\(error)")
+                    }
+                    if Task.isCancelled { return .cancelled(job: index) }
+                    try? await Task.sleep(for: .milliseconds(500 * (1 << min(attempt - 1, 5))))
+                }
+                let code = lastError.reason == .expired ? "expired" : "download"
+                return .downloaded(job: index, index: resultIndex, .failure(JobFailure(
+                    phase: "download",
+                    code: code,
+                    message: lastError.message + (lastError.reason == .expired ? " (the result URL has expired; the task is not run again)" : "")
+                )))
+            }
+        }
+    }
+
+    mutating func handleDownload(_ index: Int, _ resultIndex: Int, _ result: Result<OutputRecord, JobFailure>) {
+        jobs[index].pendingDownloads -= 1
+        switch result {
+        case .success(let record): jobs[index].outputs[resultIndex] = record
+        case .failure(let failure): jobs[index].downloadFailure = failure
+        }
+        if jobs[index].pendingDownloads == 0 {
+            if let failure = jobs[index].downloadFailure {
+                jobs[index].status = .failed
+                jobs[index].failure = failure
+            } else {
+                jobs[index].status = .succeeded
+            }
+        }
+    }
+
+    static func fileExtension(_ result: TaskResult) -> String {
+        let known = ["png": "png", "jpg": "jpg", "jpeg": "jpg", "webp": "webp"]
+        if let type = result.outputType?.lowercased(), let ext = known[type] { return ext }
+        let path = result.url.split(separator: "?").first.map(String.init) ?? result.url
+        if let dot = path.lastIndex(of: "."), let ext = known[path[path.index(after: dot)...].lowercased()] { return ext }
+        return "png"
+    }
+
+    static func replacingExtension(of path: String, with ext: String) -> String {
+        let name = FilePath.name(of: path)
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return path + "." + ext }
+        return String(path.dropLast(name.distance(from: dot, to: name.endIndex))) + "." + ext
+    }
+}
+

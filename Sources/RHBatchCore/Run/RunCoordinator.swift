@@ -1,0 +1,430 @@
+import Crypto
+import Logging
+import RunningHubAPI
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The run's state and its reactions to events; owned by the loop in ``BatchRunner/run(interrupts:)``.
+struct RunCoordinator {
+    let plan: Plan
+    let options: RunOptions
+    let service: any RunningHubService
+    let journal: Journal
+    let folder: String
+    let history: JournalState
+    let logger: Logger
+    let console: @Sendable (String) -> Void
+    let clock = ContinuousClock()
+    let startInstant: ContinuousClock.Instant
+
+    var scheduler: SubmitScheduler
+    var jobs: [JobRun]
+    /// Plan indexes of the jobs this run covers (after `--shard`).
+    var selected: [Int] = []
+
+    // Uploads
+    var imageIndex: [String: Int] = [:]
+    var images: [LocalImage] = []
+    var imageURLs: [Int: String] = [:]
+    var imageFailures: [Int: String] = [:]
+    var uploadQueue: [Int] = []
+    var uploadsActive = 0
+    var jobsWaitingForImage: [Int: [Int]] = [:]
+    var missingImages: [Int: Int] = [:]
+
+    // Polls and downloads
+    var pollsActive = 0
+    var downloadQueue: [(job: Int, index: Int, result: TaskResult)] = []
+    var downloadHead = 0
+    var downloadsActive = 0
+
+    // Stopping
+    var interrupts = 0
+    var stopReason: SubmitScheduler.StopReason?
+    var localFailure: String?
+    var cancelledAll = false
+    var helpersRunning = 0
+    var jitter: SplitMix
+
+    // Counters for progress
+    var submitsSent = 0
+    var lastProgressLine = ""
+
+    init(
+        plan: Plan,
+        options: RunOptions,
+        service: any RunningHubService,
+        journal: Journal,
+        folder: String,
+        history: JournalState,
+        logger: Logger,
+        console: @escaping @Sendable (String) -> Void
+    ) {
+        self.plan = plan
+        self.options = options
+        self.service = service
+        self.journal = journal
+        self.folder = folder
+        self.history = history
+        self.logger = logger
+        self.console = console
+        self.startInstant = ContinuousClock.now
+        self.jobs = Array(repeating: JobRun(), count: plan.jobs.count)
+        self.jitter = SplitMix(seed: UInt64(truncatingIfNeeded: plan.jobs.count) &+ 0x1234)
+        self.scheduler = SubmitScheduler(.init(
+            maxInFlight: options.concurrency ?? plan.manifest.concurrency,
+            retryBase: options.retryBase,
+            resubmitUnknown: options.resubmitUnknown,
+            maxCost: options.maxCost,
+            unreachableLimit: options.unreachableLimit
+        ))
+    }
+
+    var now: Duration { clock.now - startInstant }
+
+    // MARK: Start
+
+    /// Decides each job's first step from the journal and records the run's start.
+    mutating func start() async {
+        var records: [JournalRecord] = [
+            JournalRecord(.run, at: Timestamp.now(), [
+                ("manifest", .text(plan.manifest.file)), ("jobs", .number(plan.jobs.count)),
+                ("simulated", .text(options.simulated ? "true" : "false")),
+            ])
+        ]
+        for (index, job) in plan.jobs.enumerated() {
+            if let shard = options.shard, Self.shard(of: job.key, count: shard.count) != shard.index { continue }
+            selected.append(index)
+            if history.entries[job.key] == nil && history.plannedPaths[job.key] == nil {
+                records.append(JournalRecord(.planned, at: Timestamp.now(), [
+                    ("key", .text(job.key)), ("path", .text(job.outputTemplate)),
+                ]))
+            }
+        }
+        do {
+            try await journal.append(records)
+        } catch {
+            localFailure = "the journal cannot be written: \(error)"
+        }
+    }
+
+    static func shard(of key: String, count: Int) -> Int {
+        Int(UInt64(key.prefix(12), radix: 16).map { $0 % UInt64(count) } ?? 0)
+    }
+
+    /// Starts the first child tasks: uploads, re-attached polls, downloads of earlier results, the
+    /// progress timer and the signal watcher.
+    mutating func launch(_ group: inout TaskGroup<RunEvent>, interrupts stream: AsyncStream<Void>) {
+        helpersRunning += 1
+        group.addTask {
+            var iterator = stream.makeAsyncIterator()
+            guard await iterator.next() != nil else { return .signalsClosed }
+            return .interrupt
+        }
+        signalStream = stream
+        scheduleProgress(&group)
+        if let failure = localFailure {
+            stopReason = .interrupted
+            localFailure = failure
+            for job in selected { jobs[job].status = .cancelled; jobs[job].failure = JobFailure(phase: "submit", code: "journal", message: failure) }
+            return
+        }
+        for job in selected { resume(job, &group) }
+        pumpUploads(&group)
+        pumpDownloads(&group)
+    }
+
+    var signalStream: AsyncStream<Void>?
+
+    /// What the journal says to do with a job.
+    mutating func resume(_ index: Int, _ group: inout TaskGroup<RunEvent>) {
+        let job = plan.jobs[index]
+        guard let entry = history.entries[job.key] else {
+            needSubmit(index, &group)
+            return
+        }
+        jobs[index].attempts = entry.attempts
+        jobs[index].taskId = entry.taskId
+        jobs[index].submittedAt = entry.submittedAt
+        jobs[index].finishedAt = entry.finishedAt
+        jobs[index].cost = entry.cost.flatMap { Money($0) }
+        jobs[index].inputURLs = entry.inputURLs
+        jobs[index].resumed = true
+        switch entry.stage {
+        case .succeeded:
+            jobs[index].results = entry.results
+            var missing: [Int] = []
+            for resultIndex in 1...max(1, entry.results.count) {
+                if let download = entry.downloads[resultIndex], verify(download) {
+                    jobs[index].outputs[resultIndex] = OutputRecord(
+                        path: download.path,
+                        url: resultIndex <= entry.results.count ? entry.results[resultIndex - 1].url : "",
+                        bytes: download.bytes,
+                        sha256: download.sha256
+                    )
+                } else {
+                    missing.append(resultIndex)
+                }
+            }
+            if missing.isEmpty {
+                jobs[index].status = .succeeded
+                jobs[index].alreadyDone = true
+            } else if let taskId = entry.taskId {
+                // Results were never fetched, or were deleted: ask the task for fresh URLs.
+                startPoll(index, taskId: taskId, holdsSlot: false, immediately: true, &group)
+            } else {
+                needSubmit(index, &group)
+            }
+        case .submitted, .cancelled:
+            if let taskId = entry.taskId {
+                scheduler.adopt(estimate: job.price)
+                startPoll(index, taskId: taskId, holdsSlot: true, immediately: true, &group)
+            } else {
+                needSubmit(index, &group)
+            }
+        case .submitting, .unknown:
+            if options.resubmitUnknown {
+                needSubmit(index, &group)
+            } else {
+                jobs[index].status = .unknown
+                jobs[index].failure = JobFailure(
+                    phase: "submit",
+                    code: entry.code ?? "interrupted",
+                    message: entry.message.map { "earlier run: \($0)" }
+                        ?? "an earlier run stopped between sending the submit and recording its answer; a task may exist (use --resubmit-unknown to send it again, which may bill twice)"
+                )
+            }
+        case .failed:
+            if options.retryFailed {
+                needSubmit(index, &group)
+            } else {
+                jobs[index].status = .failed
+                jobs[index].failure = JobFailure(
+                    phase: entry.phase ?? "submit",
+                    code: entry.code ?? "failed",
+                    message: "earlier run: " + (entry.message ?? "failed") + " (use --retry-failed to run it again)"
+                )
+            }
+        }
+    }
+
+    /// True when a recorded download is still on disk unchanged (size and time, else its hash).
+    func verify(_ download: JournalEntry.Download) -> Bool {
+        let path = folder + "/" + download.path
+        guard let info = FileSystem.fileInfo(path), info.bytes == download.bytes else { return false }
+        // Same size and modification time as when it was written: unchanged, without reading it.
+        if let mtime = download.mtime, mtime == info.mtime { return true }
+        return Self.sha256(ofFile: path) == download.sha256
+    }
+
+    static func sha256(ofFile path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 { if errno == EINTR { continue } else { return nil } }
+            if count == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+        return hasher.finalize().hexString
+    }
+
+    /// Queues a job for submitting once its local images are uploaded.
+    mutating func needSubmit(_ index: Int, _ group: inout TaskGroup<RunEvent>) {
+        jobs[index].status = .pending
+        jobs[index].taskId = nil
+        jobs[index].results = []
+        jobs[index].outputs = [:]
+        jobs[index].failure = nil
+        jobs[index].alreadyDone = false
+        var waiting = 0
+        for source in plan.jobs[index].image.sources {
+            guard case .local(let image) = source else { continue }
+            let imageNumber = imageNumber(for: image)
+            if imageURLs[imageNumber] != nil { continue }
+            if let failure = imageFailures[imageNumber] {
+                failUpload(index, failure)
+                return
+            }
+            if jobsWaitingForImage[imageNumber] == nil {
+                jobsWaitingForImage[imageNumber] = []
+                uploadQueue.append(imageNumber)
+            }
+            if !(jobsWaitingForImage[imageNumber]!.last == index) {
+                jobsWaitingForImage[imageNumber]!.append(index)
+                waiting += 1
+            }
+        }
+        if waiting == 0 {
+            execute(scheduler.enqueue(index, estimate: plan.jobs[index].price, now: now), &group)
+        } else {
+            missingImages[index] = waiting
+        }
+    }
+
+    mutating func imageNumber(for image: LocalImage) -> Int {
+        if let number = imageIndex[image.sha256] { return number }
+        images.append(image)
+        imageIndex[image.sha256] = images.count - 1
+        return images.count - 1
+    }
+
+    mutating func failUpload(_ index: Int, _ message: String) {
+        jobs[index].status = .failed
+        jobs[index].failure = JobFailure(phase: "upload", code: "upload", message: message)
+        let key = plan.jobs[index].key
+        let journal = journal
+        Task.detached { try? await journal.append(JournalRecord(.failed, at: Timestamp.now(), [
+            ("key", .text(key)), ("phase", .text("upload")), ("code", .text("upload")), ("message", .text(message)),
+        ])) }
+    }
+
+    // MARK: The loop
+
+    /// True once nothing is left to do (helpers are then cancelled).
+    var isFinished: Bool {
+        if cancelledAll { return true }
+        let uploadsLeft = uploadsActive > 0 || (!uploadQueue.isEmpty && stopReason == nil)
+        let downloadsLeft = downloadsActive > 0 || downloadHead < downloadQueue.count
+        return !uploadsLeft && scheduler.isIdle && pollsActive == 0 && !downloadsLeft
+    }
+
+    mutating func handle(_ event: RunEvent, _ group: inout TaskGroup<RunEvent>) {
+        switch event {
+        case .uploaded(let image, let result):
+            uploadsActive -= 1
+            handleUpload(image, result, &group)
+            pumpUploads(&group)
+        case .submitted(let job, let outcome, let inputURLs, let at):
+            handleSubmit(job, outcome, inputURLs: inputURLs, at: at, &group)
+        case .taskEnded(let job, let end):
+            pollsActive -= 1
+            handlePollEnd(job, end, &group)
+        case .downloaded(let job, let index, let result):
+            downloadsActive -= 1
+            handleDownload(job, index, result)
+            pumpDownloads(&group)
+        case .wake:
+            helpersRunning -= 1
+            execute(scheduler.tick(now: now), &group)
+        case .progress:
+            helpersRunning -= 1
+            showProgress(final: false)
+            if !isFinished { scheduleProgress(&group) }
+        case .interrupt:
+            helpersRunning -= 1
+            interrupts += 1
+            if interrupts == 1 {
+                console(options.progress == .off ? "" : "\n")
+                console("interrupted: no new submits; waiting for \(scheduler.inFlight) tasks in flight (Ctrl-C again to stop now)\n")
+                execute(scheduler.interrupt(), &group)
+                let drain = options.drainTimeout
+                helpersRunning += 1
+                group.addTask {
+                    try? await Task.sleep(for: drain)
+                    return .drainOver
+                }
+            } else {
+                console("stopping now; tasks in flight stay recorded in the journal for the next run\n")
+                cancelAll(&group)
+            }
+            if let stream = signalStream, !cancelledAll {
+                helpersRunning += 1
+                group.addTask {
+                    var iterator = stream.makeAsyncIterator()
+                    guard await iterator.next() != nil else { return .signalsClosed }
+                    return .interrupt
+                }
+            }
+        case .drainOver:
+            helpersRunning -= 1
+            if !isFinished && !Task.isCancelled {
+                console("the drain time is over; stopping now\n")
+                cancelAll(&group)
+            }
+        case .signalsClosed:
+            helpersRunning -= 1
+        case .cancelled(let job):
+            if jobs[job].status == .pending {
+                jobs[job].status = .cancelled
+                jobs[job].failure = JobFailure(phase: jobs[job].taskId == nil ? "submit" : "poll", code: "interrupted", message: "stopped by Ctrl-C; the journal lets the next run pick it up")
+            }
+        case .journalFailed(let job, let message):
+            localFailure = message
+            if let job { markCancelled(job, code: "journal", message: message) }
+            if stopReason == nil {
+                console("error: \(message); no further submits\n")
+                execute(scheduler.interrupt(), &group)
+                stopReason = .interrupted
+            }
+        }
+    }
+
+    mutating func cancelAll(_ group: inout TaskGroup<RunEvent>) {
+        cancelledAll = true
+        if stopReason == nil { execute(scheduler.interrupt(), &group) }
+        group.cancelAll()
+    }
+
+    mutating func markCancelled(_ job: Int, code: String, message: String) {
+        guard jobs[job].status == .pending else { return }
+        jobs[job].status = .cancelled
+        jobs[job].failure = JobFailure(phase: "submit", code: code, message: message)
+    }
+
+    // MARK: Scheduler actions
+
+    mutating func execute(_ actions: [SubmitScheduler.Action], _ group: inout TaskGroup<RunEvent>) {
+        for action in actions {
+            switch action {
+            case .submit(let job):
+                startSubmit(job, &group)
+            case .wake(let at):
+                let delay = at - now
+                helpersRunning += 1
+                group.addTask {
+                    if delay > .zero { try? await Task.sleep(for: delay) }
+                    return .wake
+                }
+            case .jobEnded(let job, let end):
+                switch end {
+                case .failed(let failure):
+                    jobs[job].status = .failed
+                    jobs[job].failure = JobFailure(phase: "submit", code: failure.code, message: failure.message)
+                case .unknown(let failure):
+                    jobs[job].status = .unknown
+                    jobs[job].failure = JobFailure(
+                        phase: "submit",
+                        code: failure.code,
+                        message: failure.message + " (the task may exist and may be billed; use --resubmit-unknown to send it again)"
+                    )
+                }
+            case .stop(let reason):
+                stopReason = stopReason ?? reason
+                let message = Self.describe(reason)
+                if case .interrupted = reason {} else { console((options.progress == .live ? "\n" : "") + "stopping: \(message)\n") }
+                for job in scheduler.waitingJobs {
+                    markCancelled(job, code: "stopped", message: "not submitted: \(message)")
+                }
+                for (image, waiting) in jobsWaitingForImage where imageURLs[image] == nil {
+                    for job in waiting { markCancelled(job, code: "stopped", message: "not submitted: \(message)") }
+                }
+                uploadQueue.removeAll()
+            }
+        }
+    }
+
+    static func describe(_ reason: SubmitScheduler.StopReason) -> String {
+        switch reason {
+        case .fatal(let failure): "the API refused the key or the account: \(failure)"
+        case .budget(let limit): "the next submit would pass --max-cost \(limit)"
+        case .unreachable(let failure): "the API could not be reached for too long (\(failure.message))"
+        case .interrupted: "interrupted"
+        }
+    }
+}

@@ -1,0 +1,50 @@
+/// What `rh-batch run` was asked to do beyond the manifest.
+package struct RunOptions: Sendable {
+    /// How progress is shown.
+    package enum ProgressMode: Sendable, Hashable {
+        /// A live status line, redrawn in place (a terminal).
+        case live
+        /// A plain line every few seconds (cron, CI).
+        case lines(every: Duration)
+        /// Nothing until the summary.
+        case off
+    }
+
+    /// Tasks in flight at once; `nil` takes the manifest's `concurrency`.
+    package var concurrency: Int?
+    /// The output folder; `nil` takes the manifest's.
+    package var outputDirectory: String?
+    /// Run again jobs that ended failed in an earlier run.
+    package var retryFailed = false
+    /// Resubmit jobs whose submit outcome is unknown (may bill twice).
+    package var resubmitUnknown = false
+    /// Stop submitting before estimated plus actual spend passes this.
+    package var maxCost: Money?
+    /// Run only shard `index` of `count` (by job key).
+    package var shard: (index: Int, count: Int)?
+    /// When to query tasks.
+    package var poll = PollSchedule.standard
+    /// Downloads at once.
+    package var downloadConcurrency = 8
+    /// Uploads at once.
+    package var uploadConcurrency = 4
+    /// Attempts per result download.
+    package var downloadAttempts = 5
+    /// How long the first Ctrl-C waits for in-flight tasks before giving up on them.
+    package var drainTimeout: Duration = .seconds(300)
+    /// Base of the wait after a refused submit.
+    package var retryBase: Duration = .seconds(1)
+    /// Stop when the API cannot be reached for this long.
+    package var unreachableLimit: Duration = .seconds(300)
+    /// Whether the run is against the built-in simulator.
+    package var simulated = false
+    /// The API base URL, for the report.
+    package var apiBaseURL = ""
+    /// How progress is shown.
+    package var progress = ProgressMode.off
+    /// Print less.
+    package var quiet = false
+
+    /// Makes default options.
+    package init() {}
+}

@@ -1,0 +1,17 @@
+import RunningHubAPI
+
+/// The API calls a run makes: the seam between the runner and the network.
+///
+/// ``RunningHubClient`` is the real one; tests may put anything that answers the same way here.
+package protocol RunningHubService: Sendable {
+    /// Uploads an image and returns the URL job bodies use.
+    func upload(bytes: [UInt8], fileName: String, contentType: String) async throws -> String
+    /// Submits a task; never retried by the implementation.
+    func submit(endpoint: String, body: [UInt8]) async throws(CancellationError) -> SubmitOutcome
+    /// Asks for a task's state.
+    func query(taskId: String) async throws(CancellationError) -> QueryOutcome
+    /// Downloads a result, atomically, to `destination`.
+    func download(url: String, to destination: String) async throws -> DownloadedFile
+}
+
+extension RunningHubClient: RunningHubService {}

@@ -1,0 +1,217 @@
+import ArgumentParser
+import Dispatch
+import Logging
+import RHBatchCore
+import RunningHubAPI
+import RunningHubSimulator
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `rh-batch run MANIFEST`: validate, plan, upload, submit, poll, download, report.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a manifest: upload, submit, poll, download, write sidecars, index and report.",
+        discussion: """
+            Needs RH_API_KEY (and optionally RH_API_BASE_URL), or --simulate to run against the \
+            built-in simulator with no key. Re-running into the same output folder does only what is \
+            left. Exit codes: 0 all done, 1 some jobs did not succeed, 2 stopped early (key, \
+            budget, API unreachable), 64 invalid input, 130 interrupted.
+            """
+    )
+
+    @Argument(help: "The manifest.")
+    var manifest: String
+
+    @Flag(help: "Run against the built-in simulator on a loopback port; no API key needed. --simulate=SCENARIO picks a scenario.")
+    var simulate = false
+
+    @Option(help: "Simulator scenario(s) for --simulate, combined with '+' (clean, flaky, ratelimit, moderation, slow, multi, quirky, expire).")
+    var scenario = "clean"
+
+    @Option(help: "Simulated task latency for --simulate, MIN:MAX seconds.")
+    var simLatency = "1:3"
+
+    @Option(help: "Simulated concurrency limit per key for --simulate.")
+    var simConcurrencyLimit: Int?
+
+    @Option(name: [.customShort("j"), .long], help: "Most tasks in flight at once (overrides the manifest's concurrency).")
+    var concurrency: Int?
+
+    @Option(name: [.customShort("o"), .long], help: "Output folder (overrides the manifest's output).")
+    var output: String?
+
+    @Flag(help: "Skip jobs that do not fit their model instead of refusing the manifest.")
+    var skipInvalid = false
+
+    @Flag(help: "Run again the jobs that ended failed in an earlier run of this output folder.")
+    var retryFailed = false
+
+    @Flag(help: "Resubmit jobs whose earlier submit had an unknown outcome (may bill twice).")
+    var resubmitUnknown = false
+
+    @Option(help: "Stop submitting once estimated plus actual spend would pass this amount (in the catalog's currency).")
+    var maxCost: String?
+
+    @Option(help: "Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4.")
+    var shard: String?
+
+    @Option(help: "Poll schedule MIN:MAX seconds: the first wait and the longest (default 3:15; 0.25:2 with --simulate).")
+    var pollInterval: String?
+
+    @Option(help: "Seconds a task may take before it is given up as timeout.")
+    var taskTimeout: Double = 1800
+
+    @Option(help: "Seconds the first Ctrl-C waits for tasks in flight before stopping.")
+    var drainTimeout: Double = 300
+
+    @Option(help: "Downloads at once.")
+    var downloadConcurrency = 8
+
+    @Flag(help: "No progress display.")
+    var noProgress = false
+
+    @Flag(name: .shortAndLong, help: "Print only the summary.")
+    var quiet = false
+
+    @Flag(name: .shortAndLong, help: "Log API traffic and decisions to standard error.")
+    var verbose = false
+
+    func validate() throws {
+        if let concurrency, !(1...500).contains(concurrency) { throw ValidationError("-j must be 1...500") }
+        if let maxCost, Money(maxCost) == nil { throw ValidationError("--max-cost must be an amount like 25 or 12.50") }
+        if let shard { _ = try Self.parseShard(shard) }
+        if let pollInterval { _ = try SimulatorCommand.parseRange(pollInterval, name: "--poll-interval") }
+        _ = try SimulatorCommand.parseRange(simLatency, name: "--sim-latency")
+        do { _ = try Scenario.parseList(scenario) } catch { throw ValidationError(error.description) }
+        guard taskTimeout > 0, drainTimeout >= 0, downloadConcurrency >= 1 else {
+            throw ValidationError("--task-timeout, --drain-timeout and --download-concurrency must be positive")
+        }
+    }
+
+    static func parseShard(_ text: String) throws -> (index: Int, count: Int) {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, (0..<count).contains(index) else {
+            throw ValidationError("--shard must be I/N with 0 <= I < N, e.g. 0/4")
+        }
+        return (index, count)
+    }
+
+    func run() async throws {
+        let plan: Plan
+        do {
+            plan = try ManifestLoader(options: Planner.Options(skipInvalid: skipInvalid)).load(manifest)
+        } catch {
+            Console.report(error)
+            throw ExitCode(ExitCodes.invalid)
+        }
+        Console.warnings(plan.warnings)
+
+        var logger = Logger(label: "rh-batch")
+        logger.logLevel = verbose ? .debug : .warning
+        var options = RunOptions()
+        options.concurrency = concurrency
+        options.outputDirectory = output
+        options.retryFailed = retryFailed
+        options.resubmitUnknown = resubmitUnknown
+        options.maxCost = maxCost.flatMap { Money($0) }
+        options.shard = try shard.map(Self.parseShard)
+        options.downloadConcurrency = downloadConcurrency
+        options.drainTimeout = .milliseconds(Int64(drainTimeout * 1000))
+        let pollRange = try pollInterval.map { try SimulatorCommand.parseRange($0, name: "--poll-interval") }
+            ?? (simulate ? 0.25...2 : 3...15)
+        options.poll = PollSchedule(
+            minimum: .milliseconds(Int64(pollRange.lowerBound * 1000)),
+            maximum: .milliseconds(Int64(pollRange.upperBound * 1000)),
+            taskTimeout: .milliseconds(Int64(taskTimeout * 1000))
+        )
+        options.simulated = simulate
+        if simulate { options.retryBase = .milliseconds(250) }
+        options.quiet = quiet
+        options.progress = quiet || noProgress ? .off : (isatty(STDOUT_FILENO) == 1 ? .live : .lines(every: .seconds(10)))
+
+        let interrupts = SignalWatcher.interrupts()
+        let outcome: RunOutcome
+        if simulate {
+            let configuration = SimulatorConfiguration(
+                scenarios: try Scenario.parseList(scenario),
+                latency: try SimulatorCommand.parseRange(simLatency, name: "--sim-latency"),
+                concurrencyLimit: simConcurrencyLimit
+            )
+            let runOptions = options
+            let logger = logger
+            outcome = try await SimulatorServer.withRunning(configuration) { baseURL, _ in
+                var options = runOptions
+                options.apiBaseURL = baseURL + "/openapi/v2"
+                Console.out("simulating RunningHub at \(options.apiBaseURL) (scenario: \(scenario))\n")
+                let client = RunningHubClient.Configuration(baseURL: options.apiBaseURL, apiKey: APIKey(SimulatorConfiguration.defaultKey)!)
+                return try await Self.execute(plan: plan, options: options, client: client, logger: logger, interrupts: interrupts)
+            }
+        } else {
+            guard let key = Environment.value("RH_API_KEY").flatMap(APIKey.init) else {
+                Console.error("error: RH_API_KEY is not set; set it to your RunningHub API key, or try --simulate")
+                throw ExitCode(2)
+            }
+            options.apiBaseURL = Environment.value("RH_API_BASE_URL") ?? RunningHubClient.Configuration.defaultBaseURL
+            let client = RunningHubClient.Configuration(baseURL: options.apiBaseURL, apiKey: key)
+            outcome = try await Self.execute(plan: plan, options: options, client: client, logger: logger, interrupts: interrupts)
+        }
+        Console.out(outcome.summary + "\n")
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+    }
+
+    static func execute(
+        plan: Plan,
+        options: RunOptions,
+        client: RunningHubClient.Configuration,
+        logger: Logger,
+        interrupts: AsyncStream<Void>
+    ) async throws -> RunOutcome {
+        try await RunningHubClient.withClient(client, logger: logger) { client in
+            let runner = BatchRunner(plan: plan, options: options, service: client, logger: logger) { text in
+                Console.out(text)
+            }
+            do {
+                return try await runner.run(interrupts: interrupts)
+            } catch {
+                Console.error("error: \(error)")
+                throw ExitCode(2)
+            }
+        }
+    }
+}
+
+/// Turns SIGINT and SIGTERM into an async stream, one element per signal.
+enum SignalWatcher {
+    /// The stream of interrupts; the default handlers are replaced for the life of the process.
+    static func interrupts() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+        let queue = DispatchQueue(label: "rh-batch.signals")
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { continuation.yield() }
+            source.resume()
+            sources.append(source)
+        }
+        Retained.sources = sources
+        return stream
+    }
+
+    /// Keeps the signal sources alive for the process's life.
+    private enum Retained {
+        nonisolated(unsafe) static var sources: [any DispatchSourceSignal] = []
+    }
+}
+
+/// Reads the process environment.
+enum Environment {
+    static func value(_ name: String) -> String? {
+        guard let pointer = getenv(name) else { return nil }
+        let text = String(cString: pointer)
+        return text.isEmpty ? nil : text
+    }
+}
