@@ -115,12 +115,15 @@ package struct SubmitScheduler: Sendable {
 
     private var ready: [Int] = []
     private var readyHead = 0
+    private var retry: [Int] = []
     private var estimates: [Int: Money] = [:]
     private var refusalsByJob: [Int: Int] = [:]
     private var refusalStreak = 0
     private var cleanStreak = 0
     private var unreachableSince: Duration?
     private var wakeScheduled: Duration?
+    private var sentAt: [Int: Int] = [:]
+    private var lastDecrease = 0
     private var random: SplitMix
 
     /// Starts with nothing queued.
@@ -131,13 +134,13 @@ package struct SubmitScheduler: Sendable {
     }
 
     /// Jobs waiting to be submitted.
-    package var queued: Int { ready.count - readyHead }
+    package var queued: Int { retry.count + ready.count - readyHead }
 
     /// True when nothing is waiting and nothing is in flight.
     package var isIdle: Bool { inFlight == 0 && (queued == 0 || stopReason != nil) }
 
     /// The jobs still waiting, in order; after a stop, these will not run.
-    package var waitingJobs: ArraySlice<Int> { ready[readyHead...] }
+    package var waitingJobs: [Int] { retry + ready[readyHead...] }
 
     // MARK: Events
 
@@ -178,19 +181,15 @@ package struct SubmitScheduler: Sendable {
                 }
             } else {
                 unreachableSince = nil
-                ceiling = max(1, min(ceiling - 1, accepted))
+                lowerCeiling(after: failure, job: job)
             }
             refusalsByJob[job, default: 0] += 1
             if refusalsByJob[job, default: 0] >= configuration.maxRefusals {
                 actions.append(.jobEnded(job, .failed(failure)))
             } else {
-                // Back to the front: a refused job keeps its place in the order.
-                if readyHead > 0 {
-                    readyHead -= 1
-                    ready[readyHead] = job
-                } else {
-                    ready.insert(job, at: 0)
-                }
+                // Refused jobs go first when submits resume, in plan order.
+                let position = retry.firstIndex { $0 > job } ?? retry.endIndex
+                retry.insert(job, at: position)
                 refusalStreak += 1
                 let delay = failure.retryAfter ?? backoff(refusalStreak)
                 let until = now + delay
@@ -256,23 +255,39 @@ package struct SubmitScheduler: Sendable {
             pausedUntil = nil
         }
         while queued > 0 && inFlight < ceiling {
-            let job = ready[readyHead]
+            let job = retry.first ?? ready[readyHead]
             let estimate = estimates[job] ?? .zero
             if let limit = configuration.maxCost, committed + estimate > limit {
                 actions += stop(.budget(limit: limit))
                 break
             }
-            readyHead += 1
-            if readyHead > 1024 && readyHead * 2 > ready.count {
-                ready.removeFirst(readyHead)
-                readyHead = 0
+            if retry.isEmpty {
+                readyHead += 1
+                if readyHead > 1024 && readyHead * 2 > ready.count {
+                    ready.removeFirst(readyHead)
+                    readyHead = 0
+                }
+            } else {
+                retry.removeFirst()
             }
             inFlight += 1
             submitsSent += 1
+            sentAt[job] = submitsSent
             committed += estimate
             actions.append(.submit(job))
         }
         return actions
+    }
+
+    /// A capacity refusal (`421`, `415`) means the account holds no more tasks than we have
+    /// accepted: the ceiling drops to that (and by at least one), once per congestion episode, so
+    /// a burst of refusals for submits sent together lowers it once. A rate limit (`1003`, HTTP 429)
+    /// is about pace, not capacity: only the pause applies.
+    private mutating func lowerCeiling(after failure: APIFailure, job: Int) {
+        let isRateLimit = failure.code == "1003" || failure.httpStatus == 429
+        guard !isRateLimit, (sentAt[job] ?? 0) > lastDecrease else { return }
+        ceiling = max(1, min(ceiling - 1, accepted))
+        lastDecrease = submitsSent
     }
 
     private mutating func stop(_ reason: StopReason) -> [Action] {
