@@ -113,7 +113,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RHBatchTests",
-            dependencies: ["rh-batch", "RHBatchCore", "RunningHubSimulator"],
+            dependencies: ["rh-batch", "RHBatchCore", "RunningHubAPI", "RunningHubSimulator"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -159,24 +159,22 @@ package struct RunningHubClient: Sendable {
     package static func queryOutcome(status: Int, headers: HTTPHeaders, body: [UInt8], taskId: String) -> QueryOutcome {
         let retryAfter = headers.first(name: "retry-after").flatMap(Self.retryAfter)
         let object = Self.jsonObject(body)
-        if let object, let snapshot = Self.snapshot(object), status == 200 {
-            if snapshot.state == .failed || (snapshot.errorCode == nil) {
-                return .task(snapshot)
-            }
-        }
         if let object, let code = Self.errorCode(object) {
             let message = Self.string(object["errorMessage"]) ?? Self.string(object["message"]) ?? Self.string(object["msg"]) ?? ""
             var errorClass = ErrorTable.classify(code: code)
             if errorClass == .retryable || (500...599).contains(status) { errorClass = errorClass == .fatal ? .fatal : .transient }
-            // A non-empty error code on a task answer is the task's own failure.
-            if errorClass == .final, let snapshot = Self.snapshot(object), code != "1004" {
-                var failed = snapshot
+            // A final error code on a task answer is the task's own failure (moderation, bad
+            // input); busy, rate and server codes are about the query, whatever the status says.
+            if errorClass == .final, code != "1004", var failed = Self.snapshot(object) {
                 failed.state = .failed
                 failed.errorCode = code
                 failed.errorMessage = message
                 return .task(failed)
             }
             return .failed(APIFailure(code: code, message: message, httpStatus: status, errorClass: errorClass, retryAfter: retryAfter))
+        }
+        if let object, status == 200, let snapshot = Self.snapshot(object) {
+            return .task(snapshot)
         }
         let errorClass: ErrorClass = status == 200 ? .transient : ErrorTable.classify(httpStatus: status, duringSubmit: false)
         return .failed(APIFailure(

@@ -82,6 +82,8 @@ struct ClientOutcomeTests {
     @Test func queryFailuresAreClassified() {
         for (body, status, expected) in [
             (#"{"taskId":"7","status":"","errorCode":"1011","errorMessage":"busy"}"#, 200, ErrorClass.transient),
+            (#"{"taskId":"7","status":"FAILED","errorCode":"1011","errorMessage":"busy"}"#, 200, .transient),
+            (#"{"taskId":"7","status":"FAILED","errorCode":1010}"#, 200, .transient),
             (#"{"taskId":"7","errorCode":"1005"}"#, 200, .transient),
             ("<html>502</html>", 502, .transient),
             ("garbage", 200, .transient),

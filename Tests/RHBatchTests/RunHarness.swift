@@ -1,0 +1,93 @@
+import Foundation
+import Logging
+import RHBatchCore
+import RunningHubAPI
+import RunningHubSimulator
+
+/// Runs manifests in-process against the simulator on a loopback port.
+struct RunHarness {
+    let folder: TempFolder
+
+    init() throws {
+        folder = try TempFolder()
+        for (name, seed) in [("room.png", 1), ("sofa.png", 2), ("rug.png", 3)] {
+            try folder.write(name, Data(PNGEncoder.encode(width: 8, height: 6) { x, y in (UInt8(seed * 40), UInt8(x * 20), UInt8(y * 30)) }))
+        }
+    }
+
+    /// Three models, two prompts, two ratios: 2 × (2 + 2 + 1) = 10 jobs.
+    static let threeModels = """
+        version: 1
+        name: e2e
+        output: out
+        concurrency: 4
+        prompts:
+          green: Make it green.
+          neon: Make it neon.
+        matrix:
+          prompt: [green, neon]
+          image: room.png
+          model: [gpt-image-2, nano-banana-pro, grok-imagine]
+          aspect_ratio: ["16:9", "1:1"]
+
+        """
+
+    struct Result {
+        var outcome: RunOutcome
+        var ledger: Ledger
+        var plan: Plan
+        var output: String
+    }
+
+    func run(
+        _ manifest: String,
+        simulator: SimulatorConfiguration = .init(latency: 0.05...0.2),
+        key: String = SimulatorConfiguration.defaultKey,
+        configure: (inout RunOptions) -> Void = { _ in }
+    ) async throws -> Result {
+        let path = try folder.write("manifest.yaml", manifest)
+        let plan = try ManifestLoader().load(path)
+        var options = RunOptions()
+        options.poll = PollSchedule(minimum: .milliseconds(50), maximum: .milliseconds(200))
+        options.retryBase = .milliseconds(100)
+        options.simulated = true
+        options.progress = .off
+        configure(&options)
+        let finalOptions = options
+        return try await SimulatorServer.withRunning(simulator) { baseURL, state in
+            var options = finalOptions
+            options.apiBaseURL = baseURL + "/openapi/v2"
+            let configuration = RunningHubClient.Configuration(
+                baseURL: options.apiBaseURL,
+                apiKey: APIKey(key)!,
+                requestTimeout: .seconds(5),
+                downloadTimeout: .seconds(5)
+            )
+            let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            let outcome = try await RunningHubClient.withClient(configuration, logger: logger) { client in
+                let runner = BatchRunner(plan: plan, options: options, service: client, logger: logger) { _ in }
+                let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
+                defer { continuation.finish() }
+                return try await runner.run(interrupts: stream)
+            }
+            return Result(outcome: outcome, ledger: await state.snapshot(), plan: plan, output: options.outputDirectory ?? plan.outputDirectory)
+        }
+    }
+
+    /// Every file under a folder, relative, sorted.
+    static func files(_ folder: String) -> [String] {
+        let enumerator = FileManager.default.enumerator(atPath: folder)
+        var result: [String] = []
+        while let path = enumerator?.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: folder + "/" + path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                result.append(path)
+            }
+        }
+        return result.sorted()
+    }
+
+    static func json(_ path: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] ?? [:]
+    }
+}

@@ -1,0 +1,169 @@
+import Crypto
+import Foundation
+import RHBatchCore
+import RunningHubSimulator
+import Testing
+
+/// `rh-batch run` end to end against the simulator on loopback.
+@Suite("run against the simulator", .timeLimit(.minutes(2)))
+struct RunTests {
+    @Test func cleanRunProducesEveryFileAndAgreesWithTheLedger() async throws {
+        let harness = try RunHarness()
+        let result = try await harness.run(RunHarness.threeModels)
+        let totals = result.outcome.totals
+        #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
+        #expect(totals.jobs == 10 && totals.succeeded == 10 && totals.outputs == 10)
+        // One billed task per job, no more.
+        #expect(result.ledger.billed.count == 10)
+        #expect(result.ledger.doubleBilled == 0)
+        #expect(result.ledger.uploads == 1)
+        #expect(result.ledger.unpolledFinished == 0)
+
+        let files = RunHarness.files(result.output)
+        let images = files.filter { $0.hasSuffix(".png") }
+        #expect(images.count == 10)
+        #expect(files.filter { $0.hasSuffix(".json") && $0.contains("/") }.count == 10)
+        #expect(files.contains("report.json") && files.contains("index.jsonl") && files.contains("journal.jsonl"))
+        #expect(!files.contains { $0.contains("rh-partial") || $0.contains("rh-tmp") })
+        for job in result.plan.jobs {
+            let path = job.outputPath(fileExtension: "png")
+            #expect(images.contains(path), "\(path) missing")
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: result.output + "/" + path))
+            #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+            let sidecar = try RunHarness.json(result.output + "/" + path.replacingOccurrences(of: ".png", with: ".json"))
+            #expect(sidecar["key"] as? String == job.key)
+            let file = try #require(sidecar["file"] as? [String: Any])
+            #expect(file["sha256"] as? String == SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
+            #expect(file["bytes"] as? Int == bytes.count)
+        }
+        let report = try RunHarness.json(result.output + "/report.json")
+        #expect(report["schemaVersion"] as? Int == 1)
+        #expect(report["simulated"] as? Bool == true)
+        let reportTotals = try #require(report["totals"] as? [String: Any])
+        #expect(reportTotals["succeeded"] as? Int == 10)
+        let cost = try #require(reportTotals["cost"] as? [String: Any])
+        let billed = result.ledger.billed.reduce(0) { $0 + $1.price }
+        #expect(abs((Double(cost["amount"] as? String ?? "") ?? -1) - billed) < 0.0001)
+        let reportJobs = try #require(report["jobs"] as? [[String: Any]])
+        #expect(reportJobs.map { $0["key"] as? String } == result.plan.jobs.map(\.key))
+        #expect(Set(reportJobs.compactMap { $0["taskId"] as? String }) == Set(result.ledger.billed.map(\.taskId)))
+        let index = try String(contentsOfFile: result.output + "/index.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(index.count == 10)
+        // The grok jobs took no ratio: their sidecars list no aspectRatio.
+        let grok = try #require(result.plan.jobs.first { $0.model == "grok-imagine" })
+        let sidecar = try RunHarness.json(result.output + "/" + grok.outputPath(fileExtension: "json"))
+        #expect((sidecar["params"] as? [String: Any])?.isEmpty == true)
+    }
+
+    @Test func flakyRunsEndSucceededOrUnknownAndNeverBillTwice() async throws {
+        let harness = try RunHarness()
+        let result = try await harness.run(
+            RunHarness.threeModels,
+            simulator: .init(scenarios: [.flaky], latency: 0.05...0.15, seed: 7)
+        )
+        let totals = result.outcome.totals
+        #expect(totals.succeeded + totals.unknown == 10, "\(result.outcome.summary)")
+        #expect(totals.failed == 0, "\(result.outcome.summary)")
+        #expect(result.ledger.doubleBilled == 0)
+        #expect(!RunHarness.files(result.output).contains { $0.contains("rh-partial") || $0.contains("rh-tmp") })
+        #expect(result.outcome.exitCode == (totals.unknown > 0 ? 1 : 0))
+        let report = try RunHarness.json(result.output + "/report.json")
+        let unknown = (report["jobs"] as? [[String: Any]] ?? []).filter { $0["status"] as? String == "unknown" }
+        #expect(unknown.count == totals.unknown)
+        #expect(unknown.allSatisfy { ($0["error"] as? [String: Any])?["phase"] as? String == "submit" })
+    }
+
+    @Test func ratelimitedRunsStayWithinTheLimitAndBackOff() async throws {
+        let harness = try RunHarness()
+        let manifest = RunHarness.threeModels.replacingOccurrences(of: "concurrency: 4", with: "concurrency: 8")
+            .replacingOccurrences(of: "[green, neon]", with: "[green, neon, 'Make it blue.', 'Make it red.']")
+        let result = try await harness.run(
+            manifest,
+            simulator: .init(scenarios: [.ratelimit], latency: 0.1...0.2, concurrencyLimit: 3, submitsPerSecond: 10)
+        )
+        #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
+        #expect(result.outcome.totals.succeeded == 20)
+        #expect(result.ledger.peakConcurrent <= 3)
+        #expect(result.ledger.billed.count == 20)
+        // Backing off, not hammering: refusals stay a small multiple of the jobs.
+        #expect(result.ledger.totalRefused > 0)
+        #expect(result.ledger.totalRefused < 60, "\(result.ledger.submitsRefused)")
+    }
+
+    @Test func moderatedJobsFailWith1501AndTheRestSucceed() async throws {
+        let harness = try RunHarness()
+        let manifest = RunHarness.threeModels.replacingOccurrences(of: "neon: Make it neon.", with: "neon: Make it FORBIDDEN.")
+        let result = try await harness.run(manifest, simulator: .init(scenarios: [.moderation], latency: 0.05...0.1))
+        #expect(result.outcome.exitCode == 1)
+        #expect(result.outcome.totals.succeeded == 5)
+        #expect(result.outcome.totals.failed == 5)
+        let report = try RunHarness.json(result.output + "/report.json")
+        for job in report["jobs"] as? [[String: Any]] ?? [] where job["status"] as? String == "failed" {
+            let error = try #require(job["error"] as? [String: Any])
+            #expect(error["code"] as? String == "1501")
+            #expect(["poll", "submit"].contains(error["phase"] as? String))
+        }
+    }
+
+    @Test func aBadKeyStopsTheRunAtOnceWithNothingBilled() async throws {
+        let harness = try RunHarness()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let result = try await harness.run(RunHarness.threeModels, key: "bad-key")
+        #expect(clock.now - start < .seconds(10))
+        #expect(result.outcome.exitCode == 2)
+        #expect(result.ledger.billed.isEmpty)
+        #expect(result.outcome.summary.contains("stopped early"))
+    }
+
+    @Test func theBudgetStopsSubmits() async throws {
+        let harness = try RunHarness()
+        // Jobs cost 0.926 / 0.8 / 0.14 each; 2.0 CNY covers the first two.
+        let result = try await harness.run(RunHarness.threeModels) { $0.maxCost = Money("2.0") }
+        #expect(result.outcome.exitCode == 2)
+        let spent = result.ledger.billed.reduce(0) { $0 + $1.price }
+        #expect(spent <= 2.0)
+        #expect(result.ledger.billed.count >= 1)
+        #expect(result.outcome.totals.cancelled > 0)
+        let report = try RunHarness.json(result.output + "/report.json")
+        #expect((report["stopReason"] as? String)?.contains("--max-cost") == true)
+    }
+
+    @Test func multiResultsAreAllDownloaded() async throws {
+        let harness = try RunHarness()
+        let result = try await harness.run(RunHarness.threeModels, simulator: .init(scenarios: [.multi], latency: 0.05...0.1))
+        #expect(result.outcome.exitCode == 0)
+        #expect(result.outcome.totals.outputs == 20)
+        let job = result.plan.jobs[0]
+        let files = RunHarness.files(result.output)
+        #expect(files.contains(job.outputPath(index: 1, fileExtension: "png")))
+        #expect(files.contains(job.outputPath(index: 2, fileExtension: "png")))
+    }
+
+    @Test func expiredResultsAreReportedAndNothingIsResubmitted() async throws {
+        let harness = try RunHarness()
+        let result = try await harness.run(
+            RunHarness.threeModels,
+            simulator: .init(scenarios: [.expire], latency: 0.02...0.05, resultLifetime: 0.01)
+        ) {
+            $0.poll = PollSchedule(minimum: .milliseconds(300), maximum: .milliseconds(300))
+            $0.downloadAttempts = 2
+        }
+        #expect(result.outcome.exitCode == 1)
+        #expect(result.outcome.totals.failed == 10)
+        #expect(result.ledger.billed.count == 10)
+        #expect(result.ledger.submitsAccepted == 10)
+        let report = try RunHarness.json(result.output + "/report.json")
+        let errors = (report["jobs"] as? [[String: Any]] ?? []).compactMap { $0["error"] as? [String: Any] }
+        #expect(errors.count == 10)
+        #expect(errors.allSatisfy { $0["phase"] as? String == "download" && $0["code"] as? String == "expired" })
+    }
+
+    @Test func quirkyAnswersStillRunEverything() async throws {
+        let harness = try RunHarness()
+        let result = try await harness.run(RunHarness.threeModels, simulator: .init(scenarios: [.quirky], latency: 0.05...0.1, seed: 5))
+        #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
+        #expect(result.outcome.totals.succeeded == 10)
+        #expect(result.ledger.doubleBilled == 0)
+    }
+}
