@@ -26,7 +26,7 @@ struct RHBatchCommand: AsyncParsableCommand {
             64 invalid input, 130 interrupted.
             """,
         version: RHBatchVersion.current,
-        subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, ModelsCommand.self, SimulatorCommand.self]
+        subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, StatusCommand.self, ModelsCommand.self, SimulatorCommand.self]
     )
 }
 

@@ -50,7 +50,7 @@ enum CLI {
 }
 
 /// A temporary folder for one test.
-final class TempFolder {
+final class TempFolder: Sendable {
     let path: String
 
     init() throws {

@@ -5,7 +5,7 @@ import RunningHubAPI
 import RunningHubSimulator
 
 /// Runs manifests in-process against the simulator on a loopback port.
-struct RunHarness {
+struct RunHarness: Sendable {
     let folder: TempFolder
 
     init() throws {
@@ -45,17 +45,43 @@ struct RunHarness {
         key: String = SimulatorConfiguration.defaultKey,
         configure: (inout RunOptions) -> Void = { _ in }
     ) async throws -> Result {
-        let path = try folder.write("manifest.yaml", manifest)
-        let plan = try ManifestLoader().load(path)
         var options = RunOptions()
-        options.poll = PollSchedule(minimum: .milliseconds(50), maximum: .milliseconds(200))
-        options.retryBase = .milliseconds(100)
-        options.simulated = true
-        options.progress = .off
         configure(&options)
         let finalOptions = options
-        return try await SimulatorServer.withRunning(simulator) { baseURL, state in
-            var options = finalOptions
+        return try await withSimulator(simulator) { session in
+            try await session.run(manifest, key: key) { $0 = Self.merge(finalOptions, into: $0) }
+        }
+    }
+
+    static func merge(_ custom: RunOptions, into base: RunOptions) -> RunOptions {
+        var merged = custom
+        if custom.poll == PollSchedule.standard { merged.poll = base.poll }
+        if custom.retryBase == .seconds(1) { merged.retryBase = base.retryBase }
+        merged.simulated = true
+        merged.progress = .off
+        return merged
+    }
+
+    /// A simulator that several runs share, so its ledger spans them.
+    struct Session: Sendable {
+        let folder: String
+        let baseURL: String
+        let state: SimulatorState
+
+        func run(
+            _ manifest: String,
+            key: String = SimulatorConfiguration.defaultKey,
+            configure: (inout RunOptions) -> Void = { _ in }
+        ) async throws -> Result {
+            let path = folder + "/manifest.yaml"
+            try Data(manifest.utf8).write(to: URL(fileURLWithPath: path))
+            let plan = try ManifestLoader().load(path)
+            var options = RunOptions()
+            options.poll = PollSchedule(minimum: .milliseconds(50), maximum: .milliseconds(200))
+            options.retryBase = .milliseconds(100)
+            options.simulated = true
+            options.progress = .off
+            configure(&options)
             options.apiBaseURL = baseURL + "/openapi/v2"
             let configuration = RunningHubClient.Configuration(
                 baseURL: options.apiBaseURL,
@@ -64,13 +90,24 @@ struct RunHarness {
                 downloadTimeout: .seconds(5)
             )
             let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            let finalOptions = options
             let outcome = try await RunningHubClient.withClient(configuration, logger: logger) { client in
-                let runner = BatchRunner(plan: plan, options: options, service: client, logger: logger) { _ in }
+                let runner = BatchRunner(plan: plan, options: finalOptions, service: client, logger: logger) { _ in }
                 let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
                 defer { continuation.finish() }
                 return try await runner.run(interrupts: stream)
             }
             return Result(outcome: outcome, ledger: await state.snapshot(), plan: plan, output: options.outputDirectory ?? plan.outputDirectory)
+        }
+    }
+
+    func withSimulator<T: Sendable>(
+        _ configuration: SimulatorConfiguration = .init(latency: 0.05...0.2),
+        _ body: @Sendable (Session) async throws -> T
+    ) async throws -> T {
+        let folder = folder.path
+        return try await SimulatorServer.withRunning(configuration) { baseURL, state in
+            try await body(Session(folder: folder, baseURL: baseURL, state: state))
         }
     }
 

@@ -264,13 +264,9 @@ extension RunCoordinator {
             jobs[index].failure = JobFailure(phase: "poll", code: failure.code, message: failure.message)
             execute(scheduler.stopFatal(failure), &group)
         case .lost(let failure):
-            if jobs[index].resumed && jobs[index].status == .pending && (failure.code == "1004") {
-                // The task of an earlier run is gone and its results were never saved: run it again.
-                needSubmit(index, &group)
-            } else {
-                jobs[index].status = .failed
-                jobs[index].failure = JobFailure(phase: "poll", code: failure.code, message: failure.message)
-            }
+            // The task may have run and been billed: it is not sent again unless --retry-failed.
+            let hint = jobs[index].resumed ? " (the task of an earlier run is gone; --retry-failed runs the job again)" : ""
+            failJob(index, JobFailure(phase: "poll", code: failure.code, message: failure.message + hint))
         }
     }
 
@@ -373,12 +369,22 @@ extension RunCoordinator {
         }
         if jobs[index].pendingDownloads == 0 {
             if let failure = jobs[index].downloadFailure {
-                jobs[index].status = .failed
-                jobs[index].failure = failure
+                failJob(index, failure)
             } else {
                 jobs[index].status = .succeeded
             }
         }
+    }
+
+    /// Marks a job failed and journals it, so the next run leaves it alone unless --retry-failed.
+    mutating func failJob(_ index: Int, _ failure: JobFailure) {
+        jobs[index].status = .failed
+        jobs[index].failure = failure
+        let record = JournalRecord(.failed, at: Timestamp.now(), [
+            ("key", .text(plan.jobs[index].key)), ("phase", .text(failure.phase)),
+            ("code", .text(failure.code)), ("message", .text(failure.message)),
+        ])
+        pendingJournal.append(record)
     }
 
     static func fileExtension(_ result: TaskResult) -> String {

@@ -48,6 +48,10 @@ struct RunCoordinator {
     var helpersRunning = 0
     var jitter: SplitMix
 
+    /// Records the loop itself decided on, written by the next journal child or at the end.
+    var pendingJournal: [JournalRecord] = []
+    var journalWritesActive = 0
+
     // Counters for progress
     var submitsSent = 0
     var lastProgressLine = ""
@@ -275,13 +279,7 @@ struct RunCoordinator {
     }
 
     mutating func failUpload(_ index: Int, _ message: String) {
-        jobs[index].status = .failed
-        jobs[index].failure = JobFailure(phase: "upload", code: "upload", message: message)
-        let key = plan.jobs[index].key
-        let journal = journal
-        Task.detached { try? await journal.append(JournalRecord(.failed, at: Timestamp.now(), [
-            ("key", .text(key)), ("phase", .text("upload")), ("code", .text("upload")), ("message", .text(message)),
-        ])) }
+        failJob(index, JobFailure(phase: "upload", code: "upload", message: message))
     }
 
     // MARK: The loop
@@ -291,11 +289,37 @@ struct RunCoordinator {
         if cancelledAll { return true }
         let uploadsLeft = uploadsActive > 0 || (!uploadQueue.isEmpty && stopReason == nil)
         let downloadsLeft = downloadsActive > 0 || downloadHead < downloadQueue.count
-        return !uploadsLeft && scheduler.isIdle && pollsActive == 0 && !downloadsLeft
+        return !uploadsLeft && scheduler.isIdle && pollsActive == 0 && !downloadsLeft && journalWritesActive == 0
+            && pendingJournal.isEmpty
     }
 
     mutating func handle(_ event: RunEvent, _ group: inout TaskGroup<RunEvent>) {
+        handleEvent(event, &group)
+        flushJournal(&group)
+    }
+
+    /// Writes the records the loop decided on, from a child task so the loop never waits on disk.
+    mutating func flushJournal(_ group: inout TaskGroup<RunEvent>) {
+        guard !pendingJournal.isEmpty else { return }
+        let records = pendingJournal
+        pendingJournal = []
+        let journal = journal
+        journalWritesActive += 1
+        group.addTask {
+            do {
+                try await journal.append(records)
+                return .journalWritten(error: nil)
+            } catch {
+                return .journalWritten(error: "the journal cannot be written (\(error))")
+            }
+        }
+    }
+
+    mutating func handleEvent(_ event: RunEvent, _ group: inout TaskGroup<RunEvent>) {
         switch event {
+        case .journalWritten(let error):
+            journalWritesActive -= 1
+            if let error { handleEvent(.journalFailed(job: nil, error), &group) }
         case .uploaded(let image, let result):
             uploadsActive -= 1
             handleUpload(image, result, &group)

@@ -24,6 +24,8 @@ enum RunEvent: Sendable {
     case journalFailed(job: Int?, String)
     /// The interrupt stream ended (no more signals will come).
     case signalsClosed
+    /// Records the loop decided on were written (or the error that stopped them).
+    case journalWritten(error: String?)
 }
 
 /// How polling a task ended.

@@ -1,0 +1,125 @@
+/// What an output folder's journal says, optionally against the manifest that fills it:
+/// `rh-batch status`.
+package struct OutputStatus: Sendable {
+    /// One job worth naming: failed, unknown or in flight.
+    package struct Item: Sendable {
+        /// The short key.
+        package var id: String
+        /// `model image prompt` when the manifest is known, else the planned output path.
+        package var label: String
+        package var stage: String
+        package var taskId: String?
+        package var phase: String?
+        package var code: String?
+        package var message: String?
+    }
+
+    /// The folder read.
+    package var folder: String
+    /// Jobs by stage: `done`, `in flight`, `unknown`, `failed`, `cancelled`, `results missing`,
+    /// `submitting`, and with a manifest `not started` and `left the manifest`.
+    package var counts: [(String, Int)]
+    /// Spend recorded in the journal.
+    package var spent: Money
+    /// The currency of the spend.
+    package var currency: String
+    /// Failed, unknown and in-flight jobs.
+    package var items: [Item]
+    /// Warnings from reading the journal.
+    package var warnings: [String]
+
+    /// Reads `folder`'s journal; with a plan, also counts jobs not started and jobs that left it.
+    package static func load(folder: String, plan: Plan?) throws(JournalError) -> OutputStatus {
+        let contents = try Journal.read(folder: folder)
+        let state = contents.state
+        var jobsByKey: [String: PlannedJob] = [:]
+        if let plan { for job in plan.jobs { jobsByKey[job.key] = job } }
+        var counts: [String: Int] = [:]
+        var items: [Item] = []
+        var spent = Money.zero
+        for key in state.entries.keys.sorted() {
+            let entry = state.entries[key]!
+            if let cost = entry.cost.flatMap({ Money($0) }) { spent += cost }
+            if plan != nil && jobsByKey[key] == nil {
+                counts["left the manifest", default: 0] += 1
+                continue
+            }
+            let stage: String
+            switch entry.stage {
+            case .succeeded: stage = entry.isComplete ? "done" : "results missing"
+            case .submitted: stage = "in flight"
+            case .submitting: stage = "unknown"
+            case .unknown: stage = "unknown"
+            case .failed: stage = "failed"
+            case .cancelled: stage = "cancelled"
+            }
+            counts[stage, default: 0] += 1
+            guard stage != "done" else { continue }
+            let label: String
+            if let job = jobsByKey[key] {
+                label = "\(job.model) \(job.image.id) \(job.prompt.id)"
+            } else {
+                label = state.plannedPaths[key] ?? key
+            }
+            items.append(Item(
+                id: String(key.prefix(12)),
+                label: label,
+                stage: stage,
+                taskId: entry.taskId,
+                phase: entry.phase,
+                code: entry.code ?? (entry.stage == .submitting ? "interrupted" : nil),
+                message: entry.message ?? (entry.stage == .submitting ? "a run stopped between sending the submit and recording its answer" : nil)
+            ))
+        }
+        if let plan {
+            let notStarted = plan.jobs.filter { state.entries[$0.key] == nil }.count
+            if notStarted > 0 { counts["not started"] = notStarted }
+        }
+        let order = ["done", "in flight", "results missing", "unknown", "failed", "cancelled", "not started", "left the manifest"]
+        return OutputStatus(
+            folder: folder,
+            counts: order.compactMap { name in counts[name].map { (name, $0) } },
+            spent: spent,
+            currency: plan?.currency ?? "CNY",
+            items: items,
+            warnings: contents.warnings
+        )
+    }
+
+    /// As `rh-batch status` prints it.
+    package var text: String {
+        var lines = ["\(folder): " + (counts.isEmpty ? "no jobs recorded" : counts.map { "\($0.1) \($0.0)" }.joined(separator: ", "))]
+        lines.append("spent so far: \(spent) \(currency)")
+        for stage in ["in flight", "unknown", "failed", "cancelled", "results missing"] {
+            let matching = items.filter { $0.stage == stage }
+            guard !matching.isEmpty else { continue }
+            lines.append("\(stage):")
+            for item in matching.prefix(50) {
+                var line = "  \(item.id) \(item.label)"
+                if let taskId = item.taskId { line += " task \(taskId)" }
+                if let code = item.code { line += ": \(item.phase.map { "\($0) " } ?? "")\(code)" }
+                if let message = item.message { line += " \(message)" }
+                lines.append(line)
+            }
+            if matching.count > 50 { lines.append("  ... and \(matching.count - 50) more") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// As `rh-batch status --json` prints it.
+    package var json: JSONValue {
+        .object([
+            ("folder", .string(folder)),
+            ("counts", .object(counts.map { ($0.0, .integer($0.1)) })),
+            ("spent", .object([("amount", .string(spent.description)), ("currency", .string(currency))])),
+            ("jobs", .array(items.map { item in
+                var members: [(String, JSONValue)] = [("id", .string(item.id)), ("label", .string(item.label)), ("stage", .string(item.stage))]
+                if let taskId = item.taskId { members.append(("taskId", .string(taskId))) }
+                if let phase = item.phase { members.append(("phase", .string(phase))) }
+                if let code = item.code { members.append(("code", .string(code))) }
+                if let message = item.message { members.append(("message", .string(message))) }
+                return .object(members)
+            })),
+        ])
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import RHBatchCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `rh-batch status DIR-or-MANIFEST`: what the journal of an output folder says.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show what an output folder's journal says: done, in flight, failed, unknown, spend.",
+        discussion: "Given a manifest, reads its output folder and also counts jobs not started and jobs that left the manifest. Sends nothing."
+    )
+
+    @Argument(help: "An output folder, or a manifest (its output folder is read).")
+    var target: String
+
+    @Option(name: [.customShort("o"), .long], help: "The output folder, when it is not the manifest's.")
+    var output: String?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        var info = stat()
+        let isFolder = stat(target, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+        var plan: Plan?
+        var folder = output ?? target
+        if !isFolder {
+            do {
+                plan = try ManifestLoader().load(target)
+            } catch {
+                Console.report(error)
+                throw ExitCode(ExitCodes.invalid)
+            }
+            folder = output ?? plan!.outputDirectory
+        }
+        guard stat(folder, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
+            if plan != nil {
+                print("\(folder): not run yet (\(plan!.jobs.count) jobs not started)")
+                return
+            }
+            Console.error("error: \(folder) is not an output folder")
+            throw ExitCode(ExitCodes.invalid)
+        }
+        let status: OutputStatus
+        do {
+            status = try OutputStatus.load(folder: folder, plan: plan)
+        } catch {
+            Console.error(error.description)
+            throw ExitCode(2)
+        }
+        for warning in status.warnings { Console.error("warning: \(warning)") }
+        print(json ? status.json.pretty : status.text)
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import RHBatchCore
+import RunningHubSimulator
+import Testing
+
+/// Re-running a manifest into the same folder, as a nightly job does.
+@Suite("nightly re-runs", .timeLimit(.minutes(2)))
+struct NightlyTests {
+    @Test func aFinishedManifestSendsNothingTheSecondTime() async throws {
+        let harness = try RunHarness()
+        try await harness.withSimulator { session in
+            let first = try await session.run(RunHarness.threeModels)
+            #expect(first.outcome.exitCode == 0)
+            let second = try await session.run(RunHarness.threeModels)
+            #expect(second.outcome.exitCode == 0)
+            #expect(second.outcome.totals.alreadyDone == 10)
+            #expect(second.outcome.totals.succeeded == 0)
+            #expect(second.ledger.submitsAccepted == first.ledger.submitsAccepted)
+            #expect(second.ledger.totalRefused == first.ledger.totalRefused)
+            #expect(second.ledger.uploads == first.ledger.uploads)
+            #expect(second.ledger.totalQueries == first.ledger.totalQueries)
+            #expect(second.ledger.totalDownloads == first.ledger.totalDownloads)
+            // The index still lists every result, the report every job.
+            let index = try String(contentsOfFile: second.output + "/index.jsonl", encoding: .utf8)
+            #expect(index.split(separator: "\n").count == 10)
+        }
+    }
+
+    @Test func addedPromptsRunOnlyTheNewCombinations() async throws {
+        let harness = try RunHarness()
+        try await harness.withSimulator { session in
+            let first = try await session.run(RunHarness.threeModels)
+            let grown = RunHarness.threeModels.replacingOccurrences(of: "[green, neon]", with: "[green, neon, 'Make it gold.']")
+            let second = try await session.run(grown)
+            #expect(second.outcome.exitCode == 0)
+            #expect(second.outcome.totals.succeeded == 5)
+            #expect(second.outcome.totals.alreadyDone == 10)
+            #expect(second.ledger.billed.count == first.ledger.billed.count + 5)
+            #expect(second.ledger.doubleBilled == 0)
+        }
+    }
+
+    @Test func aDeletedResultIsFetchedAgainWithoutANewTask() async throws {
+        let harness = try RunHarness()
+        try await harness.withSimulator { session in
+            let first = try await session.run(RunHarness.threeModels)
+            let job = first.plan.jobs[3]
+            let path = first.output + "/" + job.outputPath(fileExtension: "png")
+            let original = try Data(contentsOf: URL(fileURLWithPath: path))
+            try FileManager.default.removeItem(atPath: path)
+            let second = try await session.run(RunHarness.threeModels)
+            #expect(second.outcome.exitCode == 0)
+            #expect(second.outcome.totals.succeeded == 1)
+            #expect(second.outcome.totals.alreadyDone == 9)
+            #expect(second.ledger.submitsAccepted == first.ledger.submitsAccepted)
+            #expect(second.ledger.totalDownloads == first.ledger.totalDownloads + 1)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == original)
+        }
+    }
+
+    @Test func aChangedResultIsFetchedAgain() async throws {
+        let harness = try RunHarness()
+        try await harness.withSimulator { session in
+            let first = try await session.run(RunHarness.threeModels)
+            let path = first.output + "/" + first.plan.jobs[0].outputPath(fileExtension: "png")
+            var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes[bytes.count - 20] ^= 0xFF
+            try bytes.write(to: URL(fileURLWithPath: path))
+            let second = try await session.run(RunHarness.threeModels)
+            #expect(second.outcome.totals.succeeded == 1)
+            #expect(second.ledger.totalDownloads == first.ledger.totalDownloads + 1)
+            #expect(second.ledger.submitsAccepted == first.ledger.submitsAccepted)
+        }
+    }
+
+    @Test func failedJobsAreLeftAloneUnlessRetryFailed() async throws {
+        let harness = try RunHarness()
+        let manifest = RunHarness.threeModels.replacingOccurrences(of: "neon: Make it neon.", with: "neon: Make it FORBIDDEN.")
+        try await harness.withSimulator(.init(scenarios: [.moderation], latency: 0.05...0.1)) { session in
+            let first = try await session.run(manifest)
+            #expect(first.outcome.totals.failed == 5)
+            let second = try await session.run(manifest)
+            #expect(second.outcome.exitCode == 1)
+            #expect(second.outcome.totals.failed == 5)
+            #expect(second.ledger.submitsAccepted == first.ledger.submitsAccepted)
+            let third = try await session.run(manifest) { $0.retryFailed = true }
+            #expect(third.ledger.submitsAccepted == first.ledger.submitsAccepted + 5)
+            #expect(third.outcome.totals.failed == 5)
+        }
+    }
+
+    @Test func tasksInFlightAreReattachedNotResubmitted() async throws {
+        let harness = try RunHarness()
+        try await harness.withSimulator(.init(latency: 1.0...1.0)) { session in
+            // Stop the first run right after its submits with a tiny drain: tasks stay in flight.
+            let stopped = try await session.run(RunHarness.threeModels) {
+                $0.poll = PollSchedule(minimum: .milliseconds(50), maximum: .milliseconds(100), taskTimeout: .milliseconds(300))
+                $0.concurrency = 10
+            }
+            #expect(stopped.outcome.totals.timeout == 10)
+            let resumed = try await session.run(RunHarness.threeModels)
+            #expect(resumed.outcome.exitCode == 0, "\(resumed.outcome.summary)")
+            #expect(resumed.outcome.totals.succeeded == 10)
+            #expect(resumed.ledger.submitsAccepted == 10)
+            #expect(resumed.ledger.doubleBilled == 0)
+        }
+    }
+
+    @Test func statusCountsAndNamesJobs() async throws {
+        let harness = try RunHarness()
+        let manifest = RunHarness.threeModels.replacingOccurrences(of: "neon: Make it neon.", with: "neon: Make it FORBIDDEN.")
+        try await harness.withSimulator(.init(scenarios: [.moderation], latency: 0.05...0.1)) { session in
+            let first = try await session.run(manifest)
+            let smaller = manifest.replacingOccurrences(of: "model: [gpt-image-2, nano-banana-pro, grok-imagine]", with: "model: [gpt-image-2, grok-imagine]")
+                .replacingOccurrences(of: "[green, neon]", with: "[green, neon, 'Make it gold.']")
+            let path = try harness.folder.write("manifest.yaml", smaller)
+            let status = try OutputStatus.load(folder: first.output, plan: try ManifestLoader().load(path))
+            let counts = Dictionary(uniqueKeysWithValues: status.counts.map { ($0.0, $0.1) })
+            #expect(counts["done"] == 3)
+            #expect(counts["failed"] == 3)
+            #expect(counts["not started"] == 3)
+            #expect(counts["left the manifest"] == 4)
+            #expect(status.items.filter { $0.stage == "failed" }.allSatisfy { $0.code == "1501" && $0.label.contains(" neon") })
+            #expect(status.text.contains("spent so far: "))
+            let bare = try OutputStatus.load(folder: first.output, plan: nil)
+            #expect(bare.counts.first { $0.0 == "done" }?.1 == 5)
+        }
+    }
+
+    @Test func aSecondRunnerOnTheSameFolderIsRefused() async throws {
+        let harness = try RunHarness()
+        try await harness.withSimulator { session in
+            let folder = harness.folder.path + "/out"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let lock = try OutputLock(folder: folder)
+            await #expect(throws: RunSetupError.self) { _ = try await session.run(RunHarness.threeModels) }
+            withExtendedLifetime(lock) {}
+        }
+    }
+}
