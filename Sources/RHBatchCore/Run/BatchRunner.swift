@@ -69,6 +69,7 @@ package struct BatchRunner: Sendable {
             throw RunSetupError(message: error.description)
         }
         for warning in contents.warnings { console("warning: \(warning)\n") }
+        FileSystem.removeLeftovers(in: folder, for: ["report.json", "index.jsonl", "journal.jsonl"])
 
         var coordinator = RunCoordinator(
             plan: plan,
@@ -128,6 +129,22 @@ package enum FileSystem {
                 throw AtomicFile.Failure(description: "cannot create \(current): \(String(cString: strerror(errno)))")
             }
         }
+    }
+
+    /// Removes the temporary files a killed run may have left for `name` in `folder`
+    /// (`.NAME.rh-partial-*`, `.NAME.rh-tmp-*`). Only called under the output lock.
+    package static func removeLeftovers(in folder: String, for names: [String]) {
+        guard let directory = opendir(folder) else { return }
+        defer { closedir(directory) }
+        let prefixes = names.flatMap { [".\($0).rh-partial-", ".\($0).rh-tmp-"] }
+        var doomed: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name.hasPrefix("."), prefixes.contains(where: { name.hasPrefix($0) }) { doomed.append(name) }
+        }
+        for name in doomed { unlink(folder + "/" + name) }
     }
 
     /// Size and modification time (nanoseconds) of a regular file.

@@ -313,6 +313,12 @@ extension RunCoordinator {
             let service = service
             let journal = journal
             group.addTask {
+                // A run killed mid-download left its temporary file here: clear it first.
+                let destination = folder + "/" + relative
+                FileSystem.removeLeftovers(
+                    in: FilePath.directory(of: destination),
+                    for: [FilePath.name(of: relative), FilePath.name(of: RunCoordinator.replacingExtension(of: relative, with: "json"))]
+                )
                 var lastError = DownloadError(reason: .transport, message: "not attempted")
                 for attempt in 1...max(1, attempts) {
                     do {

@@ -1,0 +1,172 @@
+import Crypto
+import Foundation
+import RHBatchCore
+import RunningHubSimulator
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// kill -9 at random moments, then re-run until done: nothing lost, nothing billed twice.
+@Suite("kill -9 and resume", .serialized, .timeLimit(.minutes(5)))
+struct CrashTests {
+    /// The simulator as a process of its own, so its ledger outlives every killed runner.
+    final class SimulatorProcess: Sendable {
+        let process: Process
+        let baseURL: String
+
+        init(scenario: String, seed: UInt64) throws {
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: CLI.executable)
+            process.arguments = [
+                "simulator", "--scenario", scenario, "--latency", "0.1:0.4", "--seed", String(seed),
+                "--result-padding", "150000", "--concurrency-limit", "50",
+            ]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            var text = ""
+            let deadline = Date().addingTimeInterval(10)
+            while !text.contains("RH_API_BASE_URL=") || !text.hasSuffix("\n"), Date() < deadline {
+                let data = out.fileHandleForReading.availableData
+                if data.isEmpty { break }
+                text += String(decoding: data, as: UTF8.self)
+            }
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("RH_API_BASE_URL=") }) else {
+                process.terminate()
+                throw CocoaError(.fileReadUnknown)
+            }
+            baseURL = String(line.dropFirst("RH_API_BASE_URL=".count))
+        }
+
+        func ledger() async throws -> Ledger {
+            let root = baseURL.replacingOccurrences(of: "/openapi/v2", with: "")
+            let (data, _) = try await URLSession.shared.data(from: URL(string: root + "/__simulator/ledger")!)
+            return try JSONDecoder().decode(Ledger.self, from: data)
+        }
+
+        func stop() {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    func manifest(in folder: TempFolder) throws -> String {
+        for index in 0..<4 {
+            try folder.write("in/room\(index).png", Data(PNGEncoder.solid(width: 8, height: 6, color: (UInt8(index * 50), 90, 200))))
+        }
+        let prompts = (1...25).map { "'Variation \($0): restyle the room.'" }.joined(separator: ", ")
+        return try folder.write(
+            "crash.yaml",
+            """
+            version: 1
+            name: crash
+            output: out
+            concurrency: 16
+            matrix:
+              prompt: [\(prompts)]
+              image: "in/*.png"
+              model: [grok-imagine, nano-banana-pro]
+
+            """
+        )
+    }
+
+    /// Runs the binary; kills it with SIGKILL after `killAfter` seconds if it is still running.
+    /// Returns the exit status, or nil when it was killed.
+    func run(_ manifest: String, baseURL: String, killAfter: Double?) async throws -> Int32? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.executable)
+        process.arguments = ["run", manifest, "--poll-interval", "0.05:0.2", "--no-progress", "-q"]
+        process.environment = ["RH_API_KEY": "crash-test-key", "RH_API_BASE_URL": baseURL, "PATH": "/usr/bin:/bin"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        if let killAfter {
+            let deadline = Date().addingTimeInterval(killAfter)
+            while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                return nil
+            }
+        }
+        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+        return process.terminationStatus
+    }
+
+    func crashAndResume(scenario: String, seed: UInt64) async throws {
+        let folder = try TempFolder()
+        let manifest = try manifest(in: folder)
+        let simulator = try SimulatorProcess(scenario: scenario, seed: seed)
+        defer { simulator.stop() }
+
+        // Kill moments drawn from a seeded generator: during uploads, with tasks in flight,
+        // and later, mid-download (results are padded to 150 kB to make downloads take time).
+        var random = SplitMix(seed: seed)
+        let windows: [ClosedRange<Double>] = [0.02...0.15, 0.2...0.6, 0.6...1.2, 1.2...2.0, 2.0...3.0]
+        var kills = 0
+        for window in windows {
+            let moment = window.lowerBound + (window.upperBound - window.lowerBound) * random.unit()
+            if try await run(manifest, baseURL: simulator.baseURL, killAfter: moment) == nil { kills += 1 }
+        }
+        #expect(kills >= 3, "the runs finished before most kills; the test lost its point")
+        var status: Int32?
+        for _ in 0..<5 where status == nil {
+            status = try await run(manifest, baseURL: simulator.baseURL, killAfter: nil)
+        }
+        let exit = try #require(status)
+
+        let output = folder.path + "/out"
+        let report = try RunHarness.json(output + "/report.json")
+        let totals = try #require(report["totals"] as? [String: Any])
+        let jobs = try #require(report["jobs"] as? [[String: Any]])
+        #expect(jobs.count == 200)
+        let done = jobs.filter { $0["status"] as? String == "succeeded" }
+        let unknown = jobs.filter { $0["status"] as? String == "unknown" }
+        // Only an interrupted submit can leave a job unknown (or, under flaky, a lost answer).
+        #expect(done.count + unknown.count == 200, "\(totals)")
+        #expect(unknown.allSatisfy { ($0["error"] as? [String: Any])?["phase"] as? String == "submit" })
+        #expect(exit == (unknown.isEmpty ? 0 : 1))
+        #expect((totals["succeeded"] as? Int ?? 0) + (totals["alreadyDone"] as? Int ?? 0) == done.count)
+
+        let ledger = try await simulator.ledger()
+        #expect(ledger.doubleBilled == 0, "a job was billed twice")
+        // Every succeeded job was billed exactly once; an unknown job at most once.
+        #expect(ledger.billed.count >= done.filter { $0["model"] as? String != nil }.count)
+        #expect(ledger.billed.count <= done.count + unknown.count)
+        #expect(ledger.unpolledFinished <= unknown.count)
+
+        // Every file complete, and matching the journal and its sidecar.
+        let journal = try Journal.read(folder: output)
+        var files = 0
+        for job in done {
+            let key = try #require(job["key"] as? String)
+            let entry = try #require(journal.state.entries[key])
+            #expect(entry.isComplete)
+            for output in job["outputs"] as? [[String: Any]] ?? [] {
+                let path = try #require(output["path"] as? String)
+                let bytes = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/" + path))
+                let hash = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+                #expect(hash == output["sha256"] as? String)
+                #expect(entry.downloads[1]?.sha256 == hash)
+                let sidecar = try RunHarness.json(folder.path + "/out/" + path.replacingOccurrences(of: ".png", with: ".json"))
+                #expect((sidecar["file"] as? [String: Any])?["sha256"] as? String == hash)
+                files += 1
+            }
+        }
+        #expect(files == done.count)
+        let leftovers = RunHarness.files(output).filter { $0.contains(".rh-partial") || $0.contains(".rh-tmp") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+    }
+
+    @Test func cleanAPI() async throws {
+        try await crashAndResume(scenario: "clean", seed: 20_261_121)
+    }
+
+    @Test func flakyAPI() async throws {
+        try await crashAndResume(scenario: "flaky", seed: 42)
+    }
+}
