@@ -29,6 +29,8 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // syncfs(2), which Swift's Glibc module does not declare.
+        .target(name: "CSystemShims"),
         // YAML node tree with 1-based marks; no C type leaks out.
         .target(
             name: "YAML",
@@ -41,6 +43,7 @@ let package = Package(
             dependencies: [
                 "YAML",
                 "RunningHubAPI",
+                "CSystemShims",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

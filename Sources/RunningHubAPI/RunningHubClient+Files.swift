@@ -67,10 +67,13 @@ extension RunningHubClient {
 
     /// Downloads a result to `destination`, streaming it through a temporary file in the same
     /// folder that is checked (complete length, a real image), synced and renamed into place.
+    /// The folder itself is not synced: a caller that records the file elsewhere syncs that record
+    /// (on ext4 the rename is committed with it), and a file lost with its record is fetched again.
     ///
     /// A partial file never remains: on any failure the temporary file is removed and
-    /// `destination` is untouched.
-    package func download(url: String, to destination: String) async throws -> DownloadedFile {
+    /// `destination` is untouched. With `durable: false` the file is not synced before the
+    /// rename, for callers that sync the whole file system afterwards.
+    package func download(url: String, to destination: String, durable: Bool = true) async throws -> DownloadedFile {
         let folder = (destination as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
@@ -138,7 +141,7 @@ extension RunningHubClient {
         guard received > 0, let format = Self.imageFormat(head) else {
             throw DownloadError(reason: .notAnImage, message: "the \(received) bytes received are not a PNG, JPEG or WEBP image")
         }
-        guard fsync(descriptor) == 0 else {
+        guard !durable || fsync(descriptor) == 0 else {
             throw DownloadError(reason: .fileSystem, message: "syncing \(temporary) failed: \(String(cString: strerror(errno)))")
         }
         close(descriptor)
@@ -147,7 +150,6 @@ extension RunningHubClient {
             throw DownloadError(reason: .fileSystem, message: "renaming into \(destination) failed: \(String(cString: strerror(errno)))")
         }
         renamed = true
-        Self.syncFolder(folder.isEmpty ? "." : folder)
         return DownloadedFile(path: destination, bytes: received, sha256: Self.hex(hasher.finalize()), format: format)
     }
 

@@ -1,3 +1,4 @@
+import CSystemShims
 import Dispatch
 import Synchronization
 
@@ -8,9 +9,11 @@ import Glibc
 /// `journal.jsonl` in an output folder: read at the start of a run, appended to during it,
 /// compacted at its end.
 ///
-/// Appends are group-committed: every caller's record is written and `fdatasync`ed before its
-/// `append` returns, and records that arrive while a sync is in progress share the next one, so
-/// hundreds of tasks in flight cost a few syncs per second, not hundreds.
+/// Appends are group-committed: every caller's record is written and synced before its `append`
+/// returns, and records that arrive while a sync is in progress share the next one, so hundreds
+/// of tasks in flight cost a few syncs per second, not hundreds. The sync is `syncfs(2)`: it also
+/// makes durable every result file and rename written before the record, which is why downloads
+/// do not sync each file themselves.
 package final class Journal: Sendable {
     /// The journal's path.
     package let path: String
@@ -41,7 +44,6 @@ package final class Journal: Sendable {
 
     /// Appends records and returns once they are on disk.
     package func append(_ records: [JournalRecord]) async throws {
-        guard !records.isEmpty else { return }
         var bytes: [UInt8] = []
         for record in records { bytes += record.line.utf8 }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -60,22 +62,70 @@ package final class Journal: Sendable {
         }
     }
 
+    /// Queues records to be written with the next durable append (or ``flushQueued()``) without
+    /// waiting for a sync of their own: for records whose loss in a crash costs only a repeated
+    /// query or download, never a result or a second bill.
+    package func appendLazily(_ records: [JournalRecord]) {
+        guard !records.isEmpty else { return }
+        var bytes: [UInt8] = []
+        for record in records { bytes += record.line.utf8 }
+        state.withLock { $0.bytes += bytes }
+    }
+
+    /// Queues records and starts a sync now without waiting for it: the window in which a crash
+    /// loses them is one sync, and records queued meanwhile share it.
+    package func appendSoon(_ records: [JournalRecord]) {
+        guard !records.isEmpty else { return }
+        var bytes: [UInt8] = []
+        for record in records { bytes += record.line.utf8 }
+        let start = state.withLock { pending -> Bool in
+            pending.bytes += bytes
+            if pending.flushing || pending.failure != nil { return false }
+            pending.flushing = true
+            return true
+        }
+        if start { queue.async { self.flush() } }
+    }
+
+    /// Writes and syncs whatever ``appendLazily(_:)`` queued.
+    package func flushQueued() async throws {
+        let hasQueued = state.withLock { !$0.bytes.isEmpty }
+        if hasQueued { try await append([]) }
+    }
+
+    /// Returns once everything appended or queued so far is on disk.
+    package func sync() async throws {
+        let idle = state.withLock { $0.bytes.isEmpty && !$0.flushing && $0.failure == nil }
+        if idle { return }
+        try await append([])
+    }
+
     /// Appends one record and returns once it is on disk.
     package func append(_ record: JournalRecord) async throws {
         try await append([record])
     }
 
     /// Writes and syncs everything pending, then whatever arrived meanwhile, until nothing is left.
+    ///
+    /// Each round first waits a millisecond so that records arriving together (a burst of tasks
+    /// finishing, the submits that follow) share one sync; a round with nothing new to write
+    /// releases its waiters without syncing again.
     private func flush() {
+        var synced = false
         while true {
+            usleep(1000)
             let (bytes, waiters) = state.withLock { pending -> ([UInt8], [CheckedContinuation<Void, any Error>]) in
                 let taken = (pending.bytes, pending.waiters)
                 pending.bytes = []
                 pending.waiters = []
-                if taken.1.isEmpty { pending.flushing = false }
+                if taken.0.isEmpty && taken.1.isEmpty { pending.flushing = false }
                 return taken
             }
-            if waiters.isEmpty { return }
+            if bytes.isEmpty && waiters.isEmpty { return }
+            if bytes.isEmpty && synced {
+                for waiter in waiters { waiter.resume() }
+                continue
+            }
             var failure: JournalError?
             bytes.withUnsafeBytes { raw in
                 var offset = 0
@@ -89,9 +139,10 @@ package final class Journal: Sendable {
                     offset += written
                 }
             }
-            if failure == nil && fdatasync(descriptor) != 0 {
+            if failure == nil && rh_syncfs(descriptor) != 0 {
                 failure = JournalError(path: path, line: nil, message: "sync failed: \(String(cString: strerror(errno)))")
             }
+            synced = true
             if let failure {
                 state.withLock { $0.failure = failure }
                 for waiter in waiters { waiter.resume(throwing: failure) }

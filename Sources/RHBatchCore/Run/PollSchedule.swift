@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// When to ask about a task: soon at first, then less and less often, with jitter, and never
 /// after the task's time bound.
 package struct PollSchedule: Sendable, Hashable {
@@ -21,6 +27,15 @@ package struct PollSchedule: Sendable, Hashable {
         self.taskTimeout = taskTimeout
     }
 
+    /// The first wait when tasks of this run have been seen to take at least about `expected`:
+    /// nine tenths of it (but no less than ``minimum``), so a task is rarely asked about before
+    /// it can be done. Without an expectation it is the schedule's first wait.
+    package func firstDelay(expected: Duration?, jitter: Double) -> Duration {
+        guard let expected else { return delay(attempt: 1, jitter: jitter) }
+        let informed = min(expected * 0.9, taskTimeout)
+        return max(informed, minimum) * (0.95 + 0.1 * jitter)
+    }
+
     /// The wait before query number `attempt` (from 1), with `jitter` in 0..<1 spreading it by ±10%.
     package func delay(attempt: Int, jitter: Double) -> Duration {
         var wait = minimum
@@ -32,8 +47,3 @@ package struct PollSchedule: Sendable, Hashable {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif

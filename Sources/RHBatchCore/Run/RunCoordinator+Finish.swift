@@ -126,10 +126,13 @@ extension RunCoordinator {
         }
 
         var problems: [String] = []
-        if !pendingJournal.isEmpty {
-            do { try await journal.append(pendingJournal) } catch { problems.append("the journal could not be written: \(error)") }
-            pendingJournal = []
+        do {
+            try await journal.append(pendingJournal)
+            try await journal.flushQueued()
+        } catch {
+            problems.append("the journal could not be written: \(error)")
         }
+        pendingJournal = []
         if let failure = localFailure { problems.append("local failure: \(failure)") }
         do {
             try AtomicFile.write(Array(indexLines().utf8), to: folder + "/index.jsonl")

@@ -135,10 +135,16 @@ extension RunCoordinator {
                     ("key", .text(key)), ("code", .text(failure.code)), ("message", .text(failure.message)),
                 ]))
             }
-            do {
-                try await journal.append(records)
-            } catch {
-                return .journalFailed(job: index, "the journal cannot be written (\(error)) after a submit")
+            if case .accepted(let task) = outcome, !task.state.isFinished {
+                // Synced at once without holding this child up; startPoll waits for the sync before
+                // its first query, so the task id is on disk before the task is polled.
+                journal.appendSoon(records)
+            } else {
+                do {
+                    try await journal.append(records)
+                } catch {
+                    return .journalFailed(job: index, "the journal cannot be written (\(error)) after a submit")
+                }
             }
             return .submitted(job: index, outcome, inputURLs: urls, at: at)
         }
@@ -174,6 +180,7 @@ extension RunCoordinator {
                 execute(scheduler.submitFinished(index, .acceptedFinished(actualCost: task.cost.flatMap { Money($0) }), now: now), &group)
                 taskFinished(index, task, &group)
             } else {
+                jobs[index].acceptedAt = clock.now
                 execute(scheduler.submitFinished(index, .accepted, now: now), &group)
                 startPoll(index, taskId: task.taskId, holdsSlot: true, immediately: false, &group)
             }
@@ -193,6 +200,7 @@ extension RunCoordinator {
         jobs[index].status = .pending
         pollsActive += 1
         let schedule = options.poll
+        let expected = immediately ? nil : durations.typical
         let key = plan.jobs[index].key
         let service = service
         let journal = journal
@@ -205,8 +213,11 @@ extension RunCoordinator {
             while true {
                 attempt += 1
                 if !(immediately && attempt == 1) {
+                    let wait = attempt == 1
+                        ? schedule.firstDelay(expected: expected, jitter: random.unit())
+                        : schedule.delay(attempt: attempt - (expected == nil ? 0 : 1), jitter: random.unit())
                     do {
-                        try await Task.sleep(for: schedule.delay(attempt: attempt, jitter: random.unit()))
+                        try await Task.sleep(for: wait)
                     } catch {
                         return .cancelled(job: index)
                     }
@@ -219,6 +230,14 @@ extension RunCoordinator {
                     ]))
                     return .taskEnded(job: index, .timeout(elapsed: elapsed))
                 }
+                if attempt == 1 {
+                    // The task id must be on disk before the task is polled.
+                    do {
+                        try await journal.sync()
+                    } catch {
+                        return .journalFailed(job: index, "the journal cannot be written (\(error))")
+                    }
+                }
                 let outcome: QueryOutcome
                 do {
                     outcome = try await service.query(taskId: taskId)
@@ -227,11 +246,8 @@ extension RunCoordinator {
                 }
                 switch outcome {
                 case .task(let task) where task.state.isFinished:
-                    do {
-                        try await journal.append(RunCoordinator.finishedRecord(key: key, task))
-                    } catch {
-                        return .journalFailed(job: index, "the journal cannot be written (\(error))")
-                    }
+                    // A lost "finished" costs one more query on resume, never a result or a bill.
+                    journal.appendLazily([RunCoordinator.finishedRecord(key: key, task)])
                     return .taskEnded(job: index, .finished(task))
                 case .task:
                     continue
@@ -247,6 +263,9 @@ extension RunCoordinator {
     }
 
     mutating func handlePollEnd(_ index: Int, _ end: PollEnd, _ group: inout TaskGroup<RunEvent>) {
+        if case .finished(let task) = end, task.state == .succeeded, !jobs[index].resumed, let started = jobs[index].acceptedAt {
+            durations.record(clock.now - started)
+        }
         var cost: Money?
         if case .finished(let task) = end { cost = task.cost.flatMap { Money($0) } ?? (task.state == .succeeded ? nil : .zero) }
         if jobs[index].holdsSlot {
@@ -322,7 +341,8 @@ extension RunCoordinator {
                 var lastError = DownloadError(reason: .transport, message: "not attempted")
                 for attempt in 1...max(1, attempts) {
                     do {
-                        var file = try await service.download(url: result.url, to: folder + "/" + relative)
+                        // Not synced here: the journal's next sync (syncfs) covers the file and its rename.
+                        var file = try await service.download(url: result.url, to: folder + "/" + relative, durable: false)
                         var path = relative
                         if file.format != fileExtension {
                             // The bytes say another format than the API did: name the file after the bytes.
@@ -335,17 +355,19 @@ extension RunCoordinator {
                         let record = OutputRecord(path: path, url: result.url, bytes: file.bytes, sha256: file.sha256)
                         var json = sidecar
                         json.complete(with: record)
-                        try? AtomicFile.write(Array((json.value.pretty + "\n").utf8), to: folder + "/" + RunCoordinator.replacingExtension(of: path, with: "json"))
+                        // Not synced: the result and its journal record are; a sidecar is rewritten with them.
+                        try? AtomicFile.write(
+                            Array((json.value.pretty + "\n").utf8),
+                            to: folder + "/" + RunCoordinator.replacingExtension(of: path, with: "json"),
+                            durable: false
+                        )
                         var fields: [(String, JournalRecord.FieldValue)] = [
                             ("key", .text(job.key)), ("index", .number(resultIndex)), ("path", .text(path)),
                             ("sha256", .text(file.sha256)), ("bytes", .number(file.bytes)),
                         ]
                         if let info = FileSystem.fileInfo(folder + "/" + path) { fields.append(("mtime", .number(info.mtime))) }
-                        do {
-                            try await journal.append(JournalRecord(.downloaded, at: Timestamp.now(), fields))
-                        } catch {
-                            return .journalFailed(job: nil, "the journal cannot be written (\(error))")
-                        }
+                        // Written with the next sync: if it is lost, the next run downloads the file again.
+                        journal.appendLazily([JournalRecord(.downloaded, at: Timestamp.now(), fields)])
                         return .downloaded(job: index, index: resultIndex, .success(record))
                     } catch let error as DownloadError {
                         lastError = error

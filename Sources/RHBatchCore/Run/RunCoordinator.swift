@@ -36,6 +36,7 @@ struct RunCoordinator {
 
     // Polls and downloads
     var pollsActive = 0
+    var durations = TaskDurations()
     var downloadQueue: [(job: Int, index: Int, result: TaskResult)] = []
     var downloadHead = 0
     var downloadsActive = 0

@@ -9,9 +9,9 @@ package enum AtomicFile {
         package var description: String
     }
 
-    /// Writes `bytes` to a temporary file beside `path`, syncs it, renames it over `path` and syncs
-    /// the folder.
-    package static func write(_ bytes: [UInt8], to path: String) throws(Failure) {
+    /// Writes `bytes` to a temporary file beside `path`, renames it over `path`, and when
+    /// `durable`, syncs the file before the rename and the folder after it.
+    package static func write(_ bytes: [UInt8], to path: String, durable: Bool = true) throws(Failure) {
         let folder = FilePath.directory(of: path)
         let temporary = folder + "/." + FilePath.name(of: path) + ".rh-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -29,14 +29,14 @@ package enum AtomicFile {
                 offset += written
             }
         }
-        if failure == nil && fsync(descriptor) != 0 { failure = "syncing \(temporary) failed: \(String(cString: strerror(errno)))" }
+        if failure == nil && durable && fsync(descriptor) != 0 { failure = "syncing \(temporary) failed: \(String(cString: strerror(errno)))" }
         close(descriptor)
         if failure == nil && rename(temporary, path) != 0 { failure = "renaming to \(path) failed: \(String(cString: strerror(errno)))" }
         if let failure {
             unlink(temporary)
             throw Failure(description: failure)
         }
-        syncFolder(folder)
+        if durable { syncFolder(folder) }
     }
 
     /// Makes renames in a folder durable.

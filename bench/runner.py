@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Benchmarks rh-batch against the simulator running as its own process (issue 6).
+
+Usage: bench/runner.py [--quick] [rows...]   (rows: throughput, large, downloads, ratelimit, resume)
+Builds nothing: bench/run.sh builds the release binary first and calls this.
+Prints a markdown table: wall time vs the ideal ceil(J/N)*L, submits and queries per job,
+CPU seconds per 1,000 jobs, peak RSS, and row-specific figures.
+"""
+import json
+import math
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import time
+import urllib.request
+import zlib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.environ.get("RH_BATCH_BIN") or os.path.join(ROOT, ".build", "release", "rh-batch")
+WORK = os.path.join(ROOT, "bench", "out")
+
+
+def png(path, seed, side=16):
+    raw = b"".join(b"\x00" + b"".join(bytes(((seed + x) % 256, (seed // 256 + y) % 256, 77)) for x in range(side)) for y in range(side))
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
+    data += chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def make_manifest(folder, jobs, concurrency, images=20, name="bench"):
+    os.makedirs(os.path.join(folder, "in"), exist_ok=True)
+    for i in range(images):
+        png(os.path.join(folder, "in", f"img{i:03d}.png"), i)
+    prompts = math.ceil(jobs / images)
+    lines = [f"version: 1", f"name: {name}", "output: out", f"concurrency: {concurrency}",
+             "layout: \"{image}/{prompt}.{ext}\"", "matrix:", "  model: grok-imagine",
+             "  image: \"in/*.png\"", "  prompt:"]
+    lines += [f"    - 'Variation {p}: restyle the room and keep its layout.'" for p in range(prompts)]
+    path = os.path.join(folder, "m.yaml")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    assert prompts * images == jobs, "jobs must be a multiple of the image count"
+    return path
+
+
+class Simulator:
+    def __init__(self, *args):
+        self.process = subprocess.Popen([BIN, "simulator", *args], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.base = None
+        while self.base is None:
+            line = self.process.stdout.readline()
+            if not line:
+                raise RuntimeError("the simulator did not start")
+            if line.startswith("RH_API_BASE_URL="):
+                self.base = line.strip().split("=", 1)[1]
+
+    def ledger(self):
+        root = self.base.replace("/openapi/v2", "")
+        with urllib.request.urlopen(root + "/__simulator/ledger") as answer:
+            return json.load(answer)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+
+
+def run(manifest, simulator, *extra):
+    env = dict(os.environ, RH_API_KEY="bench-key", RH_API_BASE_URL=simulator.base)
+    command = ["/usr/bin/time", "-f", "%e %U %S %M", BIN, "run", manifest, "--no-progress", "-q", *extra]
+    result = subprocess.run(command, env=env, capture_output=True, text=True)
+    wall, user, system, rss = result.stderr.strip().splitlines()[-1].split()
+    return {"exit": result.returncode, "wall": float(wall), "cpu": float(user) + float(system), "rss_mb": int(rss) / 1024, "stdout": result.stdout}
+
+
+def fresh(name):
+    folder = os.path.join(WORK, name)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(folder)
+    return folder
+
+
+def throughput_row(label, jobs, concurrency, latency, poll):
+    folder = fresh(label)
+    manifest = make_manifest(folder, jobs, concurrency)
+    sim = Simulator("--latency", f"{latency}:{latency}", "--concurrency-limit", str(concurrency * 2), "--result-side", "16")
+    try:
+        r = run(manifest, sim, "--poll-interval", poll)
+        ledger = sim.ledger()
+    finally:
+        sim.stop()
+    ideal = math.ceil(jobs / concurrency) * latency
+    queries = sum(ledger["queries"].values())
+    return (f"| {jobs:,} jobs, {concurrency} in flight, latency {latency} s, poll {poll} s | "
+            f"{r['wall']:.1f} s vs ideal {ideal:.1f} s: efficiency {ideal / r['wall']:.2f} | "
+            f"{ledger['submitsAccepted'] / jobs:.2f} submits/job, {queries / jobs:.1f} queries/job | "
+            f"{r['cpu'] / jobs * 1000:.2f} CPU s per 1,000 jobs | peak RSS {r['rss_mb']:.0f} MB | exit {r['exit']} |")
+
+
+def downloads_row(count=20, size_mb=50):
+    folder = fresh("downloads")
+    manifest = make_manifest(folder, count, count, images=count)
+    sim = Simulator("--latency", "0.2:0.2", "--result-padding", str(size_mb * 1024 * 1024), "--result-side", "16")
+    try:
+        r = run(manifest, sim, "--poll-interval", "0.1:0.1", "--download-concurrency", "4")
+    finally:
+        sim.stop()
+    report = json.load(open(os.path.join(folder, "out", "report.json")))
+    total = report["totals"]["bytes"]
+    seconds = r["wall"] - 0.2
+    return (f"| {count} results of {size_mb} MB, 4 downloads at once | {total / 1e6:.0f} MB in {r['wall']:.1f} s: "
+            f"{total / 1e6 / seconds:.0f} MB/s (includes the 0.2 s task latency) | — | {r['cpu']:.2f} CPU s | peak RSS {r['rss_mb']:.0f} MB "
+            f"(files are {size_mb} MB each) | exit {r['exit']} |")
+
+
+def ratelimit_row(jobs=480, limit=16, asked=64, latency=1.0):
+    folder = fresh("ratelimit")
+    manifest = make_manifest(folder, jobs, asked)
+    sim = Simulator("--scenario", "ratelimit", "--latency", f"{latency}:{latency}", "--concurrency-limit", str(limit),
+                    "--submits-per-second", "1000", "--result-side", "16")
+    try:
+        r = run(manifest, sim, "--poll-interval", "0.1:0.1")
+        ledger = sim.ledger()
+    finally:
+        sim.stop()
+    ideal = math.ceil(jobs / limit) * latency
+    refused = sum(ledger["submitsRefused"].values())
+    return (f"| ratelimit: limit {limit}, asked for {asked}, {jobs} jobs, latency {latency} s | "
+            f"{r['wall']:.1f} s vs ideal {ideal:.1f} s at {limit}: efficiency {ideal / r['wall']:.2f} | "
+            f"{refused / jobs:.2f} refusals/job, peak {ledger['peakConcurrent']} in flight | "
+            f"{r['cpu'] / jobs * 1000:.2f} CPU s per 1,000 jobs | peak RSS {r['rss_mb']:.0f} MB | exit {r['exit']} |")
+
+
+def resume_row(jobs=100_000, concurrency=500):
+    folder = fresh("resume")
+    manifest = make_manifest(folder, jobs, concurrency, images=50)
+    sim = Simulator("--latency", "0.05:0.05", "--concurrency-limit", str(concurrency * 2), "--result-side", "4")
+    try:
+        first = run(manifest, sim, "--poll-interval", "0.05:0.05", "--download-concurrency", "32")
+        before = sim.ledger()
+        again = run(manifest, sim)
+        after = sim.ledger()
+    finally:
+        sim.stop()
+    submits = after["submitsAccepted"] - before["submitsAccepted"] + sum(after["submitsRefused"].values()) - sum(before["submitsRefused"].values())
+    return (f"| resume of a finished {jobs:,}-job folder (first run: {first['wall']:.0f} s, exit {first['exit']}) | "
+            f"{again['wall']:.2f} s wall | {submits} submits, {after['uploads'] - before['uploads']} uploads | "
+            f"{again['cpu']:.2f} CPU s | peak RSS {again['rss_mb']:.0f} MB | exit {again['exit']} |")
+
+
+def main():
+    rows = [a for a in sys.argv[1:] if not a.startswith("--")] or ["throughput", "large", "downloads", "resume", "ratelimit"]
+    print("| scenario | time | API calls | CPU | memory | |")
+    print("|---|---|---|---|---|---|")
+    for row in rows:
+        if row == "throughput":
+            print(throughput_row("throughput", 2000, 64, 1.0, "0.1:0.1"), flush=True)
+        elif row == "large":
+            print(throughput_row("large", 10_000, 200, 0.5, "0.05:0.05"), flush=True)
+        elif row == "downloads":
+            print(downloads_row(), flush=True)
+        elif row == "resume":
+            print(resume_row(), flush=True)
+        elif row == "ratelimit":
+            print(ratelimit_row(), flush=True)
+
+
+if __name__ == "__main__":
+    main()
