@@ -331,13 +331,16 @@ extension RunCoordinator {
             let attempts = options.downloadAttempts
             let service = service
             let journal = journal
+            let resumed = jobs[index].resumed
             group.addTask {
-                // A run killed mid-download left its temporary file here: clear it first.
-                let destination = folder + "/" + relative
-                FileSystem.removeLeftovers(
-                    in: FilePath.directory(of: destination),
-                    for: [FilePath.name(of: relative), FilePath.name(of: RunCoordinator.replacingExtension(of: relative, with: "json"))]
-                )
+                if resumed {
+                    // A run killed mid-download may have left its temporary files here.
+                    let destination = folder + "/" + relative
+                    FileSystem.removeLeftovers(
+                        in: FilePath.directory(of: destination),
+                        for: [FilePath.name(of: relative), FilePath.name(of: RunCoordinator.replacingExtension(of: relative, with: "json"))]
+                    )
+                }
                 var lastError = DownloadError(reason: .transport, message: "not attempted")
                 for attempt in 1...max(1, attempts) {
                     do {
