@@ -25,28 +25,39 @@ struct SubmitSchedulerTests {
         #expect(submits(scheduler.taskEnded(1, actualCost: price, now: .seconds(6))) == [3])
     }
 
-    @Test func queueFullPausesLowersTheCeilingAndRetriesTheSameJobFirst() {
+    @Test func queueFullWithOurTasksRunningWaitsForOneToEnd() {
         var scheduler = SubmitScheduler(.init(maxInFlight: 4, retryBase: .seconds(2)))
         for job in 0..<6 { _ = scheduler.enqueue(job, estimate: price, now: .zero) }
         _ = scheduler.submitFinished(0, .accepted, now: .seconds(1))
         _ = scheduler.submitFinished(1, .accepted, now: .seconds(1))
         let actions = scheduler.submitFinished(2, .refused(queueFull), now: .seconds(1))
-        // Held back: no submit, one wake-up at the end of a jittered 2 s wait.
-        #expect(submits(actions).isEmpty)
-        guard case .wake(let at) = actions.last else {
-            Issue.record("expected a wake-up, got \(actions)")
-            return
-        }
-        #expect(at >= .milliseconds(2600) && at <= .milliseconds(3400))
+        // No timer: the account is full of our own two tasks, so the ceiling drops to two.
+        #expect(actions.isEmpty)
         #expect(scheduler.ceiling == 2)
         // Job 3 was sent together with job 2: the same congestion, no second decrease.
-        _ = scheduler.submitFinished(3, .refused(queueFull), now: .seconds(1))
+        #expect(scheduler.submitFinished(3, .refused(queueFull), now: .seconds(1)).isEmpty)
         #expect(scheduler.ceiling == 2)
-        #expect(submits(scheduler.tick(now: .milliseconds(1500))).isEmpty)
-        #expect(submits(scheduler.taskEnded(0, actualCost: price, now: .seconds(2))).isEmpty)
-        // After the wait the refused jobs go first, in their order, up to the lowered ceiling.
-        #expect(submits(scheduler.tick(now: .seconds(30))) == [2])
+        // When one of ours ends, the refused jobs go first, in their order.
+        #expect(submits(scheduler.taskEnded(0, actualCost: price, now: .seconds(2))) == [2])
+        #expect(submits(scheduler.taskEnded(1, actualCost: price, now: .seconds(3))) == [3])
         #expect(scheduler.refusals == 2)
+    }
+
+    @Test func queueFullOfSomeoneElsesTasksPausesWithBackoff() {
+        var scheduler = SubmitScheduler(.init(maxInFlight: 4, retryBase: .seconds(2)))
+        for job in 0..<3 { _ = scheduler.enqueue(job, estimate: price, now: .zero) }
+        _ = scheduler.submitFinished(0, .refused(queueFull), now: .seconds(1))
+        _ = scheduler.submitFinished(1, .refused(queueFull), now: .seconds(1))
+        let actions = scheduler.submitFinished(2, .refused(queueFull), now: .seconds(1))
+        #expect(actions.contains { if case .wake = $0 { return true } else { return false } })
+        #expect(scheduler.ceiling == 1)
+        guard let paused = scheduler.pausedUntil else {
+            Issue.record("expected a pause")
+            return
+        }
+        #expect(paused >= .milliseconds(2600) && paused <= .milliseconds(3400))
+        #expect(submits(scheduler.tick(now: .milliseconds(1500))).isEmpty)
+        #expect(submits(scheduler.tick(now: .seconds(30))) == [0])
     }
 
     @Test func retryAfterIsHonoured() {
@@ -84,8 +95,8 @@ struct SubmitSchedulerTests {
         #expect(scheduler.ceiling == 4)
         for job in 5..<8 { _ = scheduler.submitFinished(job, .refused(queueFull), now: .zero) }
         #expect(scheduler.ceiling == 4)
-        _ = scheduler.taskEnded(0, actualCost: nil, now: .seconds(1))
-        let resent = submits(scheduler.tick(now: .seconds(60)))
+        var resent = submits(scheduler.taskEnded(0, actualCost: nil, now: .seconds(1)))
+        resent += submits(scheduler.tick(now: .seconds(60)))
         #expect(resent == [4])
         // Refused again though it was sent after the decrease: another congestion, one lower.
         _ = scheduler.submitFinished(4, .refused(queueFull), now: .seconds(60))

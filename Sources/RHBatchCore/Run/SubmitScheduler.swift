@@ -123,7 +123,7 @@ package struct SubmitScheduler: Sendable {
     private var unreachableSince: Duration?
     private var wakeScheduled: Duration?
     private var sentAt: [Int: Int] = [:]
-    private var lastDecrease = 0
+    private var lastEpisode = 0
     private var random: SplitMix
 
     /// Starts with nothing queued.
@@ -174,6 +174,13 @@ package struct SubmitScheduler: Sendable {
             committed += Money(micros: -(estimates[job]?.micros ?? 0))
             refusals += 1
             cleanStreak = 0
+            // Submits sent together are refused together: one congestion episode, counted once
+            // for the backoff and the ceiling however many of them come back refused.
+            let newEpisode = (sentAt[job] ?? 0) > lastEpisode
+            if newEpisode {
+                lastEpisode = submitsSent
+                refusalStreak += 1
+            }
             if failure.code == "connection-failed" {
                 unreachableSince = unreachableSince ?? now
                 if let since = unreachableSince, now - since >= configuration.unreachableLimit {
@@ -181,7 +188,7 @@ package struct SubmitScheduler: Sendable {
                 }
             } else {
                 unreachableSince = nil
-                lowerCeiling(after: failure, job: job)
+                if newEpisode { lowerCeiling(after: failure) }
             }
             refusalsByJob[job, default: 0] += 1
             if refusalsByJob[job, default: 0] >= configuration.maxRefusals {
@@ -190,10 +197,15 @@ package struct SubmitScheduler: Sendable {
                 // Refused jobs go first when submits resume, in plan order.
                 let position = retry.firstIndex { $0 > job } ?? retry.endIndex
                 retry.insert(job, at: position)
-                refusalStreak += 1
-                let delay = failure.retryAfter ?? backoff(refusalStreak)
-                let until = now + delay
-                pausedUntil = max(pausedUntil ?? until, until)
+                // A full queue while our own tasks run frees up as they end: the lowered ceiling
+                // makes the next submit wait for one of them, not for a timer. Otherwise (a rate
+                // limit, or the account full of someone else's tasks) wait, with backoff.
+                let capacity = !(failure.code == "1003" || failure.httpStatus == 429) && failure.code != "connection-failed"
+                if !capacity || accepted == 0 || failure.retryAfter != nil {
+                    let delay = failure.retryAfter ?? backoff(max(1, refusalStreak))
+                    let until = now + delay
+                    pausedUntil = max(pausedUntil ?? until, until)
+                }
             }
         case .failed(let failure):
             inFlight -= 1
@@ -280,14 +292,12 @@ package struct SubmitScheduler: Sendable {
     }
 
     /// A capacity refusal (`421`, `415`) means the account holds no more tasks than we have
-    /// accepted: the ceiling drops to that (and by at least one), once per congestion episode, so
-    /// a burst of refusals for submits sent together lowers it once. A rate limit (`1003`, HTTP 429)
+    /// accepted: the ceiling drops to that, and by at least one. A rate limit (`1003`, HTTP 429)
     /// is about pace, not capacity: only the pause applies.
-    private mutating func lowerCeiling(after failure: APIFailure, job: Int) {
+    private mutating func lowerCeiling(after failure: APIFailure) {
         let isRateLimit = failure.code == "1003" || failure.httpStatus == 429
-        guard !isRateLimit, (sentAt[job] ?? 0) > lastDecrease else { return }
+        guard !isRateLimit else { return }
         ceiling = max(1, min(ceiling - 1, accepted))
-        lastDecrease = submitsSent
     }
 
     private mutating func stop(_ reason: StopReason) -> [Action] {
@@ -300,7 +310,9 @@ package struct SubmitScheduler: Sendable {
         unreachableSince = nil
         refusalStreak = 0
         cleanStreak += 1
-        if cleanStreak >= configuration.raiseAfter && ceiling < configuration.maxInFlight {
+        // Additive increase: one more slot per ceiling's worth of clean submits, so probing the
+        // account's limit costs about one refusal per round of tasks.
+        if cleanStreak >= max(configuration.raiseAfter, ceiling) && ceiling < configuration.maxInFlight {
             ceiling += 1
             cleanStreak = 0
         }
