@@ -15,6 +15,9 @@ package actor SimulatorState {
     private var balance: Double
     private var nextTaskNumber: UInt64 = 2_013_508_786_110_730_241
     private var recentSubmits: [String: [ContinuousClock.Instant]] = [:]
+    /// Finish times of each key's unfinished tasks (cancelled ones removed), kept small by
+    /// dropping the finished ones at each submit, so a submit costs O(limit), not O(all tasks).
+    private var activeFinishes: [String: [(id: String, at: ContinuousClock.Instant)]] = [:]
     private let clock = ContinuousClock()
 
     /// Makes the state for a configuration.
@@ -83,7 +86,10 @@ package actor SimulatorState {
             recent.append(now)
             recentSubmits[key] = recent
         }
-        let active = tasks.values.filter { $0.apiKey == key && $0.isActive(at: now) }.count
+        var running = activeFinishes[key, default: []]
+        running.removeAll { $0.at <= now }
+        activeFinishes[key] = running
+        let active = running.count
         if active >= configuration.concurrencyLimit {
             refuse("421")
             return .refused(code: "421", message: "TASK_QUEUE_MAXED", httpStatus: 200, retryAfter: nil)
@@ -133,6 +139,7 @@ package actor SimulatorState {
             pixelSeed: Self.hash(endpoint + canonicalBody)
         )
         tasks[task.id] = task
+        if task.finishesAt > now { activeFinishes[key, default: []].append((task.id, task.finishesAt)) }
         ledger.submitsAccepted += 1
         ledger.peakConcurrent = max(ledger.peakConcurrent, active + 1)
         if task.billed {
@@ -174,6 +181,7 @@ package actor SimulatorState {
         guard var task = tasks[taskId] else { return false }
         if task.isActive(at: clock.now) {
             task.cancelled = true
+            activeFinishes[task.apiKey]?.removeAll { $0.id == taskId }
             if task.billed {
                 balance += task.price
             }

@@ -27,6 +27,16 @@ package final class Journal: Sendable {
         var flushing = false
         var failure: JournalError?
         var closed = false
+        var jobRecords = 0
+    }
+
+    /// How many records about jobs this journal object has written or queued.
+    package var jobRecordsAppended: Int {
+        state.withLock { $0.jobRecords }
+    }
+
+    private static func countsAsJobRecord(_ record: JournalRecord) -> Bool {
+        record.event != .run && record.event != .uploaded
     }
 
     /// Opens (creating if needed) the journal in `folder` for appending.
@@ -46,6 +56,7 @@ package final class Journal: Sendable {
     package func append(_ records: [JournalRecord]) async throws {
         var bytes: [UInt8] = []
         for record in records { bytes += record.line.utf8 }
+        let jobRecords = records.filter(Self.countsAsJobRecord).count
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let start = state.withLock { pending -> Bool in
                 if let failure = pending.failure {
@@ -53,6 +64,7 @@ package final class Journal: Sendable {
                     return false
                 }
                 pending.bytes += bytes
+                pending.jobRecords += jobRecords
                 pending.waiters.append(continuation)
                 if pending.flushing { return false }
                 pending.flushing = true
@@ -69,7 +81,11 @@ package final class Journal: Sendable {
         guard !records.isEmpty else { return }
         var bytes: [UInt8] = []
         for record in records { bytes += record.line.utf8 }
-        state.withLock { $0.bytes += bytes }
+        let jobRecords = records.filter(Self.countsAsJobRecord).count
+        state.withLock {
+            $0.bytes += bytes
+            $0.jobRecords += jobRecords
+        }
     }
 
     /// Queues records and starts a sync now without waiting for it: the window in which a crash
@@ -78,8 +94,10 @@ package final class Journal: Sendable {
         guard !records.isEmpty else { return }
         var bytes: [UInt8] = []
         for record in records { bytes += record.line.utf8 }
+        let jobRecords = records.filter(Self.countsAsJobRecord).count
         let start = state.withLock { pending -> Bool in
             pending.bytes += bytes
+            pending.jobRecords += jobRecords
             if pending.flushing || pending.failure != nil { return false }
             pending.flushing = true
             return true
@@ -174,7 +192,7 @@ package final class Journal: Sendable {
         case .failure(let message): throw JournalError(path: path, line: nil, message: message)
         case .success(let contents): bytes = contents
         }
-        var state = JournalState()
+        var state = JournalState(capacity: bytes.count / 400)
         var warnings: [String] = []
         let text = String(decoding: bytes, as: UTF8.self)
         var lineNumber = 0

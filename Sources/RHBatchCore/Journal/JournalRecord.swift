@@ -13,6 +13,8 @@ package struct JournalRecord: Sendable, Hashable {
         /// A submit is about to be sent (`key`, `attempt`): a crash after this and before
         /// `submitted` leaves the job's outcome unknown.
         case submitting
+        /// The API definitely refused the submit: no task exists (`key`, `code`, `message`).
+        case refused
         /// The API accepted the submit (`key`, `taskId`).
         case submitted
         /// The task ended (`key`, `taskId`, `status`, `urls`, `types`, `cost`).

@@ -6,6 +6,8 @@ package struct JournalEntry: Sendable, Hashable {
     package enum Stage: String, Sendable, Hashable {
         /// A submit was about to go out and no answer was recorded: it may have created a task.
         case submitting
+        /// Every submit so far was refused before a task existed: the job is still to do.
+        case refused
         /// A task exists and had not finished when last seen.
         case submitted
         /// The task succeeded; see ``JournalEntry/downloads`` for what was written.
@@ -68,8 +70,23 @@ package struct JournalState: Sendable {
     /// Runs recorded.
     package var runs = 0
 
-    /// Makes an empty state.
-    package init() {}
+    /// Makes an empty state, with room for about `capacity` jobs.
+    package init(capacity: Int = 0) {
+        entries.reserveCapacity(capacity)
+    }
+
+    /// Space-separated words; most fields hold one, so that case skips the general split.
+    static func words(_ text: String?) -> [String] {
+        guard let text, !text.isEmpty else { return [] }
+        if !text.utf8.contains(UInt8(ascii: " ")) { return [text] }
+        return text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    static func results(urls: String?, types: String?) -> [TaskResult] {
+        let urls = words(urls).filter { !$0.isEmpty }
+        let types = words(types)
+        return urls.enumerated().map { TaskResult(url: $1, outputType: $0 < types.count && !types[$0].isEmpty ? types[$0] : nil) }
+    }
 
     /// Applies one record.
     package mutating func apply(_ record: JournalRecord) {
@@ -104,14 +121,12 @@ package struct JournalState: Sendable {
             entry.stage = .submitted
             entry.taskId = record["taskId"]
             entry.submittedAt = record.at
-            entry.inputURLs = record["inputs"].map { $0.split(separator: " ").map(String.init) } ?? []
+            entry.inputURLs = Self.words(record["inputs"])
         case .finished:
             entry.taskId = record["taskId"] ?? entry.taskId
             entry.finishedAt = record.at
             entry.cost = record["cost"]
-            let urls = record["urls"].map { $0.split(separator: " ").map(String.init) } ?? []
-            let types = record["types"].map { $0.split(separator: " ", omittingEmptySubsequences: false).map(String.init) } ?? []
-            entry.results = urls.enumerated().map { TaskResult(url: $1, outputType: $0 < types.count && !types[$0].isEmpty ? types[$0] : nil) }
+            entry.results = Self.results(urls: record["urls"], types: record["types"])
             switch record["status"] {
             case "succeeded": entry.stage = .succeeded
             case "cancelled", "timeout": entry.stage = .cancelled
@@ -130,6 +145,10 @@ package struct JournalState: Sendable {
                     mtime: record.number("mtime")
                 )
             }
+        case .refused:
+            entry.stage = .refused
+            entry.code = record["code"]
+            entry.message = record["message"]
         case .failed:
             entry.stage = .failed
             entry.phase = record["phase"]
@@ -149,11 +168,10 @@ package struct JournalState: Sendable {
             entry.phase = record["phase"]
             entry.code = record["code"]
             entry.message = record["message"]
-            let urls = record["urls"].map { $0.split(separator: " ").map(String.init) } ?? []
-            let types = record["types"].map { $0.split(separator: " ", omittingEmptySubsequences: false).map(String.init) } ?? []
-            entry.results = urls.enumerated().map { TaskResult(url: $1, outputType: $0 < types.count && !types[$0].isEmpty ? types[$0] : nil) }
-            entry.inputURLs = record["inputs"].map { $0.split(separator: " ").map(String.init) } ?? []
+            entry.results = Self.results(urls: record["urls"], types: record["types"])
+            entry.inputURLs = Self.words(record["inputs"])
             entry.downloads = [:]
+            if let path = record["path"] { plannedPaths[key] = path }
         case .run, .uploaded, .planned:
             break
         }
@@ -167,12 +185,10 @@ package struct JournalState: Sendable {
         records.reserveCapacity(entries.count * 2)
         for key in entries.keys.sorted() {
             let entry = entries[key]!
-            if let path = plannedPaths[key] {
-                records.append(JournalRecord(.planned, at: time, [("key", .text(key)), ("path", .text(path))]))
-            }
             var fields: [(String, JournalRecord.FieldValue)] = [
                 ("key", .text(key)), ("stage", .text(entry.stage.rawValue)), ("attempts", .number(entry.attempts)),
             ]
+            if let path = plannedPaths[key] { fields.append(("path", .text(path))) }
             func add(_ name: String, _ value: String?) {
                 if let value { fields.append((name, .text(value))) }
             }

@@ -49,6 +49,7 @@ package struct OutputStatus: Sendable {
             case .succeeded: stage = entry.isComplete ? "done" : "results missing"
             case .submitted: stage = "in flight"
             case .submitting: stage = "unknown"
+            case .refused: stage = "not started"
             case .unknown: stage = "unknown"
             case .failed: stage = "failed"
             case .cancelled: stage = "cancelled"

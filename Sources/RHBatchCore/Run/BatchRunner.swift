@@ -102,8 +102,6 @@ package struct BatchRunner: Sendable {
 package struct RunOutcome: Sendable {
     /// The process exit code (0, 1, 2 or 130).
     package var exitCode: Int32
-    /// `report.json`'s contents.
-    package var report: JSONValue
     /// The human summary.
     package var summary: String
     /// Jobs per final status.

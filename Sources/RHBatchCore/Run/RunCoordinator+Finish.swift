@@ -135,72 +135,103 @@ extension RunCoordinator {
         pendingJournal = []
         if let failure = localFailure { problems.append("local failure: \(failure)") }
         do {
-            try AtomicFile.write(Array(indexLines().utf8), to: folder + "/index.jsonl")
+            try writeIndexIfChanged()
         } catch {
             problems.append("index.jsonl could not be written: \(error)")
         }
-        // Fold this run's records into the journal's compact form, so the next read stays quick.
-        if let contents = try? Journal.read(folder: folder) {
+        // Fold this run's records into the journal's compact form, so the next read stays quick;
+        // a run that recorded nothing about any job leaves the journal as it is.
+        if journal.jobRecordsAppended > 0, let contents = try? Journal.read(folder: folder) {
             do {
                 try Journal.compact(folder: folder, state: contents.state, at: finishedAt)
             } catch {
                 problems.append("\(error)")
             }
         }
-        let report = reportJSON(startedAt: startedAt, finishedAt: finishedAt, totals: totals, exitCode: exitCode)
         do {
-            try AtomicFile.write(Array((report.pretty + "\n").utf8), to: folder + "/report.json")
+            try writeReport(startedAt: startedAt, finishedAt: finishedAt, totals: totals, exitCode: exitCode)
         } catch {
             problems.append("report.json could not be written: \(error)")
         }
         let summary = summaryText(totals: totals, exitCode: exitCode, problems: problems)
-        return RunOutcome(exitCode: exitCode, report: report, summary: summary, totals: totals)
+        return RunOutcome(exitCode: exitCode, summary: summary, totals: totals)
     }
 
-    func reportJSON(startedAt: String, finishedAt: String, totals: RunTotals, exitCode: Int32) -> JSONValue {
-        var jobEntries: [JSONValue] = []
-        jobEntries.reserveCapacity(selected.count + plan.skipped.count)
-        for index in selected {
-            let run = jobs[index]
-            let job = plan.jobs[index]
-            var members = jobDescription(index)
-            members.insert(("status", .string(run.status.rawValue)), at: 8)
-            members += [
-                ("alreadyDone", .boolean(run.alreadyDone)),
-                ("taskId", run.taskId.map(JSONValue.string) ?? .null),
-                ("attempts", .integer(run.attempts)),
-                ("submittedAt", run.submittedAt.map(JSONValue.string) ?? .null),
-                ("finishedAt", run.finishedAt.map(JSONValue.string) ?? .null),
-                ("durationSeconds", Self.duration(run.submittedAt, run.finishedAt).map(JSONValue.number) ?? .null),
-                ("cost", .object([
-                    ("amount", .string((run.cost ?? (run.status == .succeeded ? job.price : .zero)).description)),
-                    ("currency", .string(plan.currency)),
-                    ("estimated", .string(job.price.description)),
-                ])),
-                ("outputs", .array(run.outputs.keys.sorted().map { key in
-                    let output = run.outputs[key]!
-                    return .object([
-                        ("path", .string(output.path)), ("url", .string(output.url)),
-                        ("bytes", .integer(output.bytes)), ("sha256", .string(output.sha256)),
-                    ])
-                })),
-            ]
-            if let failure = run.failure, run.status != .succeeded {
-                members.append(("error", .object([
-                    ("phase", .string(failure.phase)), ("code", .string(failure.code)), ("message", .string(failure.message)),
-                ])))
-            }
-            jobEntries.append(.object(members))
+    /// Writes `report.json`: the top level indented, each job on one line, streamed to disk.
+    func writeReport(startedAt: String, finishedAt: String, totals: RunTotals, exitCode: Int32) throws(AtomicFile.Failure) {
+        let writer = try AtomicFileWriter(path: folder + "/report.json")
+        let header = reportHeader(startedAt: startedAt, finishedAt: finishedAt, totals: totals, exitCode: exitCode)
+        var text = header.pretty
+        text.removeLast(2)  // "\n}": the jobs follow as the last member.
+        text += ",\n  \"jobs\": ["
+        writer.write(text)
+        var first = true
+        for entry in reportJobs() {
+            writer.write(first ? "\n    " : ",\n    ")
+            first = false
+            writer.write(entry)
         }
-        for skipped in plan.skipped {
-            jobEntries.append(.object([
-                ("id", .null), ("key", .null), ("summary", .string(skipped.summary)), ("status", .string("skipped")),
-                ("error", .object([
-                    ("phase", .string("validate")), ("code", .string("invalid")),
-                    ("message", .string("\(plan.manifest.file):\(skipped.mark.line):\(skipped.mark.column): \(skipped.path): \(skipped.reason)")),
-                ])),
-            ]))
+        writer.write(first ? "]\n}\n" : "\n  ]\n}\n")
+        try writer.commit()
+    }
+
+    /// The report's job entries as JSON text, in plan order, then the skipped combinations.
+    func reportJobs() -> LazyMapSequence<Range<Int>, String> {
+        (0..<(selected.count + plan.skipped.count)).lazy.map { position in
+            position < selected.count ? reportEntry(selected[position]) : skippedEntry(plan.skipped[position - selected.count]).json
         }
+    }
+
+    /// One job of the report, as compact JSON text.
+    func reportEntry(_ index: Int) -> String {
+        let run = jobs[index]
+        let job = plan.jobs[index]
+        var writer = JSONObjectWriter()
+        writeJobDescription(index, to: &writer)
+        writer.string("status", run.status.rawValue)
+        writer.boolean("alreadyDone", run.alreadyDone)
+        writer.string("taskId", run.taskId)
+        writer.integer("attempts", run.attempts)
+        writer.string("submittedAt", run.submittedAt)
+        writer.string("finishedAt", run.finishedAt)
+        writer.number("durationSeconds", Self.duration(run.submittedAt, run.finishedAt))
+        var cost = JSONObjectWriter()
+        cost.string("amount", (run.cost ?? (run.status == .succeeded ? job.price : .zero)).description)
+        cost.string("currency", plan.currency)
+        cost.string("estimated", job.price.description)
+        writer.raw("cost", cost.finish())
+        var outputs = "["
+        for (position, key) in run.outputs.keys.sorted().enumerated() {
+            let output = run.outputs[key]!
+            var entry = JSONObjectWriter(prefix: position == 0 ? "" : ",")
+            entry.string("path", output.path)
+            entry.string("url", output.url)
+            entry.integer("bytes", output.bytes)
+            entry.string("sha256", output.sha256)
+            outputs += entry.finish()
+        }
+        writer.raw("outputs", outputs + "]")
+        if let failure = run.failure, run.status != .succeeded {
+            var error = JSONObjectWriter()
+            error.string("phase", failure.phase)
+            error.string("code", failure.code)
+            error.string("message", failure.message)
+            writer.raw("error", error.finish())
+        }
+        return writer.finish()
+    }
+
+    func skippedEntry(_ skipped: SkippedJob) -> JSONValue {
+        return .object([
+            ("id", .null), ("key", .null), ("summary", .string(skipped.summary)), ("status", .string("skipped")),
+            ("error", .object([
+                ("phase", .string("validate")), ("code", .string("invalid")),
+                ("message", .string("\(plan.manifest.file):\(skipped.mark.line):\(skipped.mark.column): \(skipped.path): \(skipped.reason)")),
+            ])),
+        ])
+    }
+
+    func reportHeader(startedAt: String, finishedAt: String, totals: RunTotals, exitCode: Int32) -> JSONValue {
         let duration = (Timestamp.parse(finishedAt) ?? 0) - (Timestamp.parse(startedAt) ?? 0)
         return .object([
             ("schemaVersion", .integer(1)),
@@ -225,7 +256,6 @@ extension RunCoordinator {
                 ("cost", .object([("amount", .string(totals.cost.description)), ("currency", .string(plan.currency))])),
                 ("submits", .integer(submitsSent)), ("refusals", .integer(scheduler.refusals)),
             ])),
-            ("jobs", .array(jobEntries)),
         ])
     }
 

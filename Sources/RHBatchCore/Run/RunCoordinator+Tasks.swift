@@ -121,14 +121,16 @@ extension RunCoordinator {
                     ("key", .text(key)), ("taskId", .text(task.taskId)), ("inputs", .text(urls.joined(separator: " "))),
                 ]))
                 if task.state.isFinished { records.append(RunCoordinator.finishedRecord(key: key, task)) }
-            case .refused(let failure) where failure.errorClass != .retryable:
+            case .refused(let failure) where failure.errorClass == .final:
+                // The job itself is refused (invalid parameters, moderation): a later run leaves it
+                // alone unless --retry-failed.
                 records.append(JournalRecord(.failed, at: at, [
                     ("key", .text(key)), ("phase", .text("submit")), ("code", .text(failure.code)), ("message", .text(failure.message)),
                 ]))
-            case .refused:
-                // Nothing was created; the journal's "submitting" is superseded by the next attempt.
-                records.append(JournalRecord(.failed, at: at, [
-                    ("key", .text(key)), ("phase", .text("submit")), ("code", .text("refused")), ("message", .text("refused, to be retried")),
+            case .refused(let failure):
+                // No task was created (queue full, rate limit, bad key, no balance): still to do.
+                records.append(JournalRecord(.refused, at: at, [
+                    ("key", .text(key)), ("code", .text(failure.code)), ("message", .text(failure.message)),
                 ]))
             case .unknown(let failure):
                 records.append(JournalRecord(.unknown, at: at, [
@@ -382,7 +384,12 @@ extension RunCoordinator {
                     if Task.isCancelled { return .cancelled(job: index) }
                     try? await Task.sleep(for: .milliseconds(500 * (1 << min(attempt - 1, 5))))
                 }
-                let code = lastError.reason == .expired ? "expired" : "download"
+                let code: String
+                switch lastError.reason {
+                case .expired: code = "expired"
+                case .notAnImage: code = "not-an-image"
+                default: code = "download"
+                }
                 return .downloaded(job: index, index: resultIndex, .failure(JobFailure(
                     phase: "download",
                     code: code,
@@ -400,7 +407,14 @@ extension RunCoordinator {
         }
         if jobs[index].pendingDownloads == 0 {
             if let failure = jobs[index].downloadFailure {
-                failJob(index, failure)
+                if failure.code == "expired" || failure.code == "not-an-image" {
+                    // Fetching again cannot help: recorded, so only --retry-failed runs it again.
+                    failJob(index, failure)
+                } else {
+                    // The task succeeded; the next run asks it for its results again.
+                    jobs[index].status = .failed
+                    jobs[index].failure = failure
+                }
             } else {
                 jobs[index].status = .succeeded
             }

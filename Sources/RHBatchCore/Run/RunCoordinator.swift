@@ -146,7 +146,8 @@ struct RunCoordinator {
     /// What the journal says to do with a job.
     mutating func resume(_ index: Int, _ group: inout TaskGroup<RunEvent>) {
         let job = plan.jobs[index]
-        guard let entry = history.entries[job.key] else {
+        guard let entry = history.entries[job.key], entry.stage != .refused else {
+            jobs[index].attempts = history.entries[job.key]?.attempts ?? 0
             needSubmit(index, &group)
             return
         }
@@ -189,6 +190,8 @@ struct RunCoordinator {
             } else {
                 needSubmit(index, &group)
             }
+        case .refused:
+            needSubmit(index, &group)
         case .submitting, .unknown:
             if options.resubmitUnknown {
                 needSubmit(index, &group)
@@ -279,8 +282,11 @@ struct RunCoordinator {
         return images.count - 1
     }
 
+    /// An upload failed: nothing was sent or billed, so the job is not journaled as failed and
+    /// the next run tries again.
     mutating func failUpload(_ index: Int, _ message: String) {
-        failJob(index, JobFailure(phase: "upload", code: "upload", message: message))
+        jobs[index].status = .failed
+        jobs[index].failure = JobFailure(phase: "upload", code: "upload", message: message)
     }
 
     // MARK: The loop
