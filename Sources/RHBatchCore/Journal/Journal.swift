@@ -194,24 +194,29 @@ package final class Journal: Sendable {
         }
         var state = JournalState(capacity: bytes.count / 400)
         var warnings: [String] = []
-        let text = String(decoding: bytes, as: UTF8.self)
-        var lineNumber = 0
-        var rest = text[...]
-        while !rest.isEmpty {
-            lineNumber += 1
-            let newline = rest.utf8.firstIndex(of: UInt8(ascii: "\n"))
-            let line = newline.map { rest[..<$0] } ?? rest
-            let complete = newline != nil
-            rest = newline.map { rest[rest.utf8.index(after: $0)...] } ?? rest[rest.endIndex...]
-            if line.utf8.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { continue }
-            if let record = JournalRecord.parse(line.utf8) {
-                state.apply(record)
-            } else if !complete {
-                warnings.append("\(path):\(lineNumber): the last line is incomplete (a run was stopped while writing it); ignoring it")
-            } else {
-                throw JournalError(path: path, line: lineNumber, message: "this line is not a journal record; the journal is damaged (move it away to start the folder afresh)")
+        var failure: JournalError?
+        bytes.withUnsafeBufferPointer { buffer in
+            var lineNumber = 0
+            var start = 0
+            while start < buffer.count {
+                lineNumber += 1
+                var end = start
+                while end < buffer.count && buffer[end] != UInt8(ascii: "\n") { end += 1 }
+                let complete = end < buffer.count
+                let line = UnsafeBufferPointer(rebasing: buffer[start..<end])
+                start = end + 1
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { continue }
+                if let record = JournalRecord.parse(line) {
+                    state.apply(record)
+                } else if !complete {
+                    warnings.append("\(path):\(lineNumber): the last line is incomplete (a run was stopped while writing it); ignoring it")
+                } else {
+                    failure = JournalError(path: path, line: lineNumber, message: "this line is not a journal record; the journal is damaged (move it away to start the folder afresh)")
+                    return
+                }
             }
         }
+        if let failure { throw failure }
         return Contents(state: state, warnings: warnings)
     }
 

@@ -98,6 +98,12 @@ package struct JournalRecord: Sendable, Hashable {
 
     /// Parses one line (without its newline); `nil` when it is not a flat journal object.
     package static func parse(_ line: Substring.UTF8View) -> JournalRecord? {
+        let bytes = Array(line)
+        return bytes.withUnsafeBufferPointer { parse($0) }
+    }
+
+    /// Parses one line (without its newline) from raw bytes.
+    package static func parse(_ line: UnsafeBufferPointer<UInt8>) -> JournalRecord? {
         var parser = FlatObjectParser(bytes: line)
         guard let pairs = parser.parse() else { return nil }
         var event: Event?
@@ -122,12 +128,12 @@ package struct JournalRecord: Sendable, Hashable {
 
 /// Reads `{"name":"text","n":12}`: one object of string and integer members, nothing nested.
 struct FlatObjectParser {
-    let bytes: Substring.UTF8View
-    var index: Substring.UTF8View.Index
+    let bytes: UnsafeBufferPointer<UInt8>
+    var index: Int
 
-    init(bytes: Substring.UTF8View) {
+    init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
-        self.index = bytes.startIndex
+        self.index = 0
     }
 
     mutating func parse() -> [(String, JournalRecord.FieldValue)]? {
@@ -163,12 +169,12 @@ struct FlatObjectParser {
     }
 
     private mutating func skipSpace() {
-        while index < bytes.endIndex, [0x20, 0x09, 0x0D].contains(bytes[index]) { bytes.formIndex(after: &index) }
+        while index < bytes.endIndex, [0x20, 0x09, 0x0D].contains(bytes[index]) { index += 1 }
     }
 
     private mutating func take(_ byte: UInt8) -> Bool {
         guard index < bytes.endIndex, bytes[index] == byte else { return false }
-        bytes.formIndex(after: &index)
+        index += 1
         return true
     }
 
@@ -182,7 +188,7 @@ struct FlatObjectParser {
             guard !overflow else { return nil }
             value = product + Int(bytes[index] - 0x30)
             digits += 1
-            bytes.formIndex(after: &index)
+            index += 1
         }
         return digits > 0 ? (negative ? -value : value) : nil
     }
@@ -195,18 +201,18 @@ struct FlatObjectParser {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 if simple {
-                    let text = String(decoding: bytes[start..<index], as: UTF8.self)
-                    bytes.formIndex(after: &index)
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    index += 1
                     return text
                 }
                 break
             }
             if byte == UInt8(ascii: "\\") {
                 simple = false
-                bytes.formIndex(after: &index)
+                index += 1
                 guard index < bytes.endIndex else { return nil }
             }
-            bytes.formIndex(after: &index)
+            index += 1
         }
         guard !simple, index < bytes.endIndex else { return nil }
         // Escapes: decode the slice as JSON the slow way (rare: quotes or control characters).
@@ -214,13 +220,13 @@ struct FlatObjectParser {
         var cursor = start
         while cursor < index {
             let byte = bytes[cursor]
-            bytes.formIndex(after: &cursor)
+            cursor += 1
             guard byte == UInt8(ascii: "\\") else {
                 out.append(byte)
                 continue
             }
             let escape = bytes[cursor]
-            bytes.formIndex(after: &cursor)
+            cursor += 1
             switch escape {
             case UInt8(ascii: "n"): out.append(0x0A)
             case UInt8(ascii: "r"): out.append(0x0D)
@@ -231,14 +237,14 @@ struct FlatObjectParser {
                 var hex = ""
                 for _ in 0..<4 where cursor < index {
                     hex.append(Character(Unicode.Scalar(bytes[cursor])))
-                    bytes.formIndex(after: &cursor)
+                    cursor += 1
                 }
                 guard let code = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(code) else { return nil }
                 out += Array(String(Character(scalar)).utf8)
             default: out.append(escape)
             }
         }
-        bytes.formIndex(after: &index)
+        index += 1
         return String(decoding: out, as: UTF8.self)
     }
 }

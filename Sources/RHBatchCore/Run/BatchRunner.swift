@@ -82,6 +82,7 @@ package struct BatchRunner: Sendable {
             console: console
         )
         await coordinator.start()
+        await coordinator.fitToAccountLimit()
         await withTaskGroup(of: RunEvent.self) { group in
             coordinator.launch(&group, interrupts: interrupts)
             if coordinator.isFinished { group.cancelAll() }

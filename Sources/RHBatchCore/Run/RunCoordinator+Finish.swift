@@ -149,7 +149,7 @@ extension RunCoordinator {
             }
         }
         do {
-            try writeReport(startedAt: startedAt, finishedAt: finishedAt, totals: totals, exitCode: exitCode)
+            try await writeReport(startedAt: startedAt, finishedAt: finishedAt, totals: totals, exitCode: exitCode)
         } catch {
             problems.append("report.json could not be written: \(error)")
         }
@@ -157,68 +157,59 @@ extension RunCoordinator {
         return RunOutcome(exitCode: exitCode, summary: summary, totals: totals)
     }
 
-    /// Writes `report.json`: the top level indented, each job on one line, streamed to disk.
-    func writeReport(startedAt: String, finishedAt: String, totals: RunTotals, exitCode: Int32) throws(AtomicFile.Failure) {
+    /// Writes `report.json`: the top level indented, each job on one line, streamed to disk;
+    /// chunks of jobs are rendered on all cores, two chunks ahead of the writer.
+    func writeReport(startedAt: String, finishedAt: String, totals: RunTotals, exitCode: Int32) async throws(AtomicFile.Failure) {
         let writer = try AtomicFileWriter(path: folder + "/report.json")
         let header = reportHeader(startedAt: startedAt, finishedAt: finishedAt, totals: totals, exitCode: exitCode)
         var text = header.pretty
         text.removeLast(2)  // "\n}": the jobs follow as the last member.
         text += ",\n  \"jobs\": ["
         writer.write(text)
+        let renderer = JobRenderer(plan: plan, jobs: jobs)
+        let selected = selected
+        let chunk = 4096
+        let chunks = (selected.count + chunk - 1) / chunk
         var first = true
-        for entry in reportJobs() {
+        await withTaskGroup(of: (Int, String).self) { group in
+            var rendered: [Int: String] = [:]
+            var next = 0
+            var launched = 0
+            func launch(_ number: Int, _ group: inout TaskGroup<(Int, String)>) {
+                let range = (number * chunk)..<min(selected.count, (number + 1) * chunk)
+                group.addTask {
+                    var text = ""
+                    for (offset, position) in range.enumerated() {
+                        text += number == 0 && offset == 0 ? "\n    " : ",\n    "
+                        text += renderer.reportEntry(selected[position])
+                    }
+                    return (number, text)
+                }
+            }
+            while launched < min(chunks, 3) {
+                launch(launched, &group)
+                launched += 1
+            }
+            while let (number, text) = await group.next() {
+                rendered[number] = text
+                while let ready = rendered.removeValue(forKey: next) {
+                    writer.write(ready)
+                    first = false
+                    next += 1
+                    if launched < chunks {
+                        launch(launched, &group)
+                        launched += 1
+                    }
+                }
+            }
+        }
+        for skipped in plan.skipped {
             writer.write(first ? "\n    " : ",\n    ")
             first = false
-            writer.write(entry)
+            writer.write(skippedEntry(skipped).json)
         }
         writer.write(first ? "]\n}\n" : "\n  ]\n}\n")
         try writer.commit()
-    }
-
-    /// The report's job entries as JSON text, in plan order, then the skipped combinations.
-    func reportJobs() -> LazyMapSequence<Range<Int>, String> {
-        (0..<(selected.count + plan.skipped.count)).lazy.map { position in
-            position < selected.count ? reportEntry(selected[position]) : skippedEntry(plan.skipped[position - selected.count]).json
-        }
-    }
-
-    /// One job of the report, as compact JSON text.
-    func reportEntry(_ index: Int) -> String {
-        let run = jobs[index]
-        let job = plan.jobs[index]
-        var writer = JSONObjectWriter()
-        writeJobDescription(index, to: &writer)
-        writer.string("status", run.status.rawValue)
-        writer.boolean("alreadyDone", run.alreadyDone)
-        writer.string("taskId", run.taskId)
-        writer.integer("attempts", run.attempts)
-        writer.string("submittedAt", run.submittedAt)
-        writer.string("finishedAt", run.finishedAt)
-        writer.number("durationSeconds", Self.duration(run.submittedAt, run.finishedAt))
-        var cost = JSONObjectWriter()
-        cost.string("amount", (run.cost ?? (run.status == .succeeded ? job.price : .zero)).description)
-        cost.string("currency", plan.currency)
-        cost.string("estimated", job.price.description)
-        writer.raw("cost", cost.finish())
-        var outputs = "["
-        for (position, key) in run.outputs.keys.sorted().enumerated() {
-            let output = run.outputs[key]!
-            var entry = JSONObjectWriter(prefix: position == 0 ? "" : ",")
-            entry.string("path", output.path)
-            entry.string("url", output.url)
-            entry.integer("bytes", output.bytes)
-            entry.string("sha256", output.sha256)
-            outputs += entry.finish()
-        }
-        writer.raw("outputs", outputs + "]")
-        if let failure = run.failure, run.status != .succeeded {
-            var error = JSONObjectWriter()
-            error.string("phase", failure.phase)
-            error.string("code", failure.code)
-            error.string("message", failure.message)
-            writer.raw("error", error.finish())
-        }
-        return writer.finish()
     }
 
     func skippedEntry(_ skipped: SkippedJob) -> JSONValue {

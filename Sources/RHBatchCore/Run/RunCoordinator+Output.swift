@@ -47,41 +47,6 @@ extension RunCoordinator {
         ]
     }
 
-    /// The members of ``jobDescription(_:)``, written straight into `writer`.
-    func writeJobDescription(_ index: Int, to writer: inout JSONObjectWriter) {
-        let job = plan.jobs[index]
-        let run = jobs[index]
-        writer.string("id", job.id)
-        writer.string("key", job.key)
-        writer.string("model", job.model)
-        writer.string("endpoint", job.endpoint)
-        var prompt = JSONObjectWriter()
-        prompt.string("id", job.prompt.id)
-        prompt.string("text", job.prompt.text)
-        writer.raw("prompt", prompt.finish())
-        var images = "["
-        for (position, source) in job.image.sources.enumerated() {
-            var image = JSONObjectWriter(prefix: position == 0 ? "" : ",")
-            image.string("id", job.image.id)
-            switch source {
-            case .local(let local):
-                image.string("source", local.path)
-                image.string("sha256", local.sha256)
-            case .remote(let url):
-                image.string("source", url)
-            }
-            if position < run.inputURLs.count, !run.inputURLs[position].isEmpty {
-                image.string("uploadedURL", run.inputURLs[position])
-            }
-            images += image.finish()
-        }
-        writer.raw("images", images + "]")
-        var params = JSONObjectWriter()
-        for field in job.bodyFields { params.value(field.key, field.value) }
-        writer.raw("params", params.finish())
-        writer.integer("sample", job.sample)
-    }
-
     func sidecarJSON(_ index: Int, resultIndex: Int, result: TaskResult, relativePath: String) -> SidecarDraft {
         let run = jobs[index]
         var members = jobDescription(index)
@@ -102,28 +67,10 @@ extension RunCoordinator {
         return (end - start * 1).rounded(toPlaces: 3)
     }
 
-    /// One `index.jsonl` line per result file of `index`'s job.
-    func indexLines(_ index: Int, into text: inout String) {
-        let run = jobs[index]
-        for resultIndex in run.outputs.keys.sorted() {
-            let output = run.outputs[resultIndex]!
-            var line = JSONObjectWriter()
-            writeJobDescription(index, to: &line)
-            line.integer("index", resultIndex)
-            line.string("path", output.path)
-            line.integer("bytes", output.bytes)
-            line.string("sha256", output.sha256)
-            line.string("resultURL", output.url)
-            line.string("taskId", run.taskId)
-            line.string("cost", (run.cost ?? plan.jobs[index].price).description)
-            text += line.finish()
-            text += "\n"
-        }
-    }
-
     /// Rewrites `index.jsonl` (every result file of every succeeded job, in plan order) unless it
     /// already lists exactly these files: a digest of them is kept in `.rh-batch-index`.
     func writeIndexIfChanged() throws(AtomicFile.Failure) {
+        let renderer = JobRenderer(plan: plan, jobs: jobs)
         var hasher = SHA256()
         for index in selected where jobs[index].status == .succeeded {
             hasher.update(data: Array(plan.jobs[index].key.utf8))
@@ -141,7 +88,7 @@ extension RunCoordinator {
         let writer = try AtomicFileWriter(path: folder + "/index.jsonl")
         for index in selected where jobs[index].status == .succeeded {
             var text = ""
-            indexLines(index, into: &text)
+            renderer.indexLines(index, into: &text)
             writer.write(text)
         }
         try writer.commit(durable: false)

@@ -115,6 +115,38 @@ struct RunCoordinator {
         }
     }
 
+    /// When there is anything to submit, asks the API for the key's concurrency limit (waiting at
+    /// most 5 s) and starts the ceiling there instead of learning it from refusals: the account's
+    /// limit, which other clients share, is the real ceiling.
+    mutating func fitToAccountLimit() async {
+        let needsSubmits = selected.contains { index in
+            guard let entry = history.entries[plan.jobs[index].key] else { return true }
+            switch entry.stage {
+            case .refused: return true
+            case .failed: return options.retryFailed
+            case .unknown, .submitting: return options.resubmitUnknown
+            default: return false
+            }
+        }
+        guard needsSubmits, localFailure == nil else { return }
+        let service = service
+        let status = await withTaskGroup(of: QueueStatus?.self) { group -> QueueStatus? in
+            group.addTask { try? await service.queueStatus() }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(5))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        guard let status, status.concurrencyLimit > 0, status.concurrencyLimit < scheduler.configuration.maxInFlight else { return }
+        if !options.quiet {
+            console("the key allows \(status.concurrencyLimit) tasks at once (\(status.running) running now); using \(status.concurrencyLimit) instead of \(scheduler.configuration.maxInFlight)\n")
+        }
+        scheduler.limit(to: status.concurrencyLimit)
+    }
+
     static func shard(of key: String, count: Int) -> Int {
         Int(UInt64(key.prefix(12), radix: 16).map { $0 % UInt64(count) } ?? 0)
     }

@@ -10,6 +10,8 @@ package protocol RunningHubService: Sendable {
     func submit(endpoint: String, body: [UInt8]) async throws(CancellationError) -> SubmitOutcome
     /// Asks for a task's state.
     func query(taskId: String) async throws(CancellationError) -> QueryOutcome
+    /// The key's concurrency limit and current load.
+    func queueStatus() async throws -> QueueStatus
     /// Downloads a result, atomically, to `destination`; `durable` syncs it before the rename.
     func download(url: String, to destination: String, durable: Bool) async throws -> DownloadedFile
 }

@@ -96,7 +96,7 @@ package struct SubmitScheduler: Sendable {
         case unknown(APIFailure)
     }
 
-    package let configuration: Configuration
+    package private(set) var configuration: Configuration
     /// The current in-flight ceiling.
     package private(set) var ceiling: Int
     /// Jobs submitting or accepted and unfinished.
@@ -143,6 +143,12 @@ package struct SubmitScheduler: Sendable {
     package var waitingJobs: [Int] { retry + ready[readyHead...] }
 
     // MARK: Events
+
+    /// Lowers the most tasks in flight for the whole run (the account's own limit is lower).
+    package mutating func limit(to maximum: Int) {
+        configuration.maxInFlight = max(1, min(configuration.maxInFlight, maximum))
+        ceiling = min(ceiling, configuration.maxInFlight)
+    }
 
     /// A task from an earlier run that is still unfinished: it holds a slot like an accepted one.
     package mutating func adopt(estimate: Money) {
