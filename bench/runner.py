@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks rh-batch against the simulator running as its own process (issue 6).
 
-Usage: bench/runner.py [--quick] [rows...]   (rows: throughput, large, downloads, ratelimit, resume)
+Usage: bench/runner.py [rows...]   (rows: throughput, large, downloads, resume, ratelimit, adaptive)
 Builds nothing: bench/run.sh builds the release binary first and calls this.
 Prints a markdown table: wall time vs the ideal ceil(J/N)*L, submits and queries per job,
 CPU seconds per 1,000 jobs, peak RSS, and row-specific figures.
@@ -117,19 +117,20 @@ def downloads_row(count=20, size_mb=50):
             f"(files are {size_mb} MB each) | exit {r['exit']} |")
 
 
-def ratelimit_row(jobs=480, limit=16, asked=64, latency=1.0):
+def ratelimit_row(jobs=480, limit=16, asked=64, latency=1.0, adaptive=False):
     folder = fresh("ratelimit")
     manifest = make_manifest(folder, jobs, asked)
     sim = Simulator("--scenario", "ratelimit", "--latency", f"{latency}:{latency}", "--concurrency-limit", str(limit),
                     "--submits-per-second", "1000", "--result-side", "16")
     try:
-        r = run(manifest, sim, "--poll-interval", "0.1:0.1")
+        r = run(manifest, sim, "--poll-interval", "0.1:0.1", *(["--ignore-account-limit"] if adaptive else []))
         ledger = sim.ledger()
     finally:
         sim.stop()
     ideal = math.ceil(jobs / limit) * latency
     refused = sum(ledger["submitsRefused"].values())
-    return (f"| ratelimit: limit {limit}, asked for {asked}, {jobs} jobs, latency {latency} s | "
+    how = "limit learnt from refusals (--ignore-account-limit)" if adaptive else "limit read from queue status"
+    return (f"| ratelimit: limit {limit}, asked for {asked}, {jobs} jobs, latency {latency} s, {how} | "
             f"{r['wall']:.1f} s vs ideal {ideal:.1f} s at {limit}: efficiency {ideal / r['wall']:.2f} | "
             f"{refused / jobs:.2f} refusals/job, peak {ledger['peakConcurrent']} in flight | "
             f"{r['cpu'] / jobs * 1000:.2f} CPU s per 1,000 jobs | peak RSS {r['rss_mb']:.0f} MB | exit {r['exit']} |")
@@ -153,7 +154,7 @@ def resume_row(jobs=100_000, concurrency=500):
 
 
 def main():
-    rows = [a for a in sys.argv[1:] if not a.startswith("--")] or ["throughput", "large", "downloads", "resume", "ratelimit"]
+    rows = [a for a in sys.argv[1:] if not a.startswith("--")] or ["throughput", "large", "downloads", "resume", "ratelimit", "adaptive"]
     print("| scenario | time | API calls | CPU | memory | |")
     print("|---|---|---|---|---|---|")
     for row in rows:
@@ -167,6 +168,8 @@ def main():
             print(resume_row(), flush=True)
         elif row == "ratelimit":
             print(ratelimit_row(), flush=True)
+        elif row == "adaptive":
+            print(ratelimit_row(adaptive=True), flush=True)
 
 
 if __name__ == "__main__":

@@ -1,3 +1,4 @@
+import ArgumentParser
 import RHBatchCore
 
 #if canImport(Glibc)
@@ -27,6 +28,18 @@ enum Console {
         let errors = error.diagnostics.filter { $0.severity == .error }.count
         if errors > 0 {
             Console.error("\(errors) \(errors == 1 ? "error" : "errors") found; nothing was sent")
+        }
+    }
+
+    /// Loads and plans a manifest, or prints every diagnostic and exits 64.
+    static func loadPlan(_ path: String, skipInvalid: Bool) throws -> Plan {
+        do {
+            let plan = try ManifestLoader(options: Planner.Options(skipInvalid: skipInvalid)).load(path)
+            warnings(plan.warnings)
+            return plan
+        } catch {
+            report(error)
+            throw ExitCode(ExitCodes.invalid)
         }
     }
 

@@ -18,14 +18,7 @@ struct PlanCommand: ParsableCommand {
     var skipInvalid = false
 
     func run() throws {
-        let plan: Plan
-        do {
-            plan = try ManifestLoader(options: Planner.Options(skipInvalid: skipInvalid)).load(manifest)
-        } catch {
-            Console.report(error)
-            throw ExitCode(ExitCodes.invalid)
-        }
-        Console.warnings(plan.warnings)
+        let plan = try Console.loadPlan(manifest, skipInvalid: skipInvalid)
         print(json ? plan.summaryJSON().pretty : plan.summaryText())
     }
 }

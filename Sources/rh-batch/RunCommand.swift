@@ -70,6 +70,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Downloads at once.")
     var downloadConcurrency = 8
 
+    @Flag(help: "Do not ask the API for the key's concurrency limit; learn it from refusals instead.")
+    var ignoreAccountLimit = false
+
     @Flag(help: "No progress display.")
     var noProgress = false
 
@@ -100,14 +103,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let plan: Plan
-        do {
-            plan = try ManifestLoader(options: Planner.Options(skipInvalid: skipInvalid)).load(manifest)
-        } catch {
-            Console.report(error)
-            throw ExitCode(ExitCodes.invalid)
-        }
-        Console.warnings(plan.warnings)
+        let plan = try Console.loadPlan(manifest, skipInvalid: skipInvalid)
 
         var logger = Logger(label: "rh-batch")
         logger.logLevel = verbose ? .debug : .warning
@@ -128,6 +124,7 @@ struct RunCommand: AsyncParsableCommand {
             taskTimeout: .milliseconds(Int64(taskTimeout * 1000))
         )
         options.simulated = simulate
+        options.askAccountLimit = !ignoreAccountLimit
         if simulate { options.retryBase = .milliseconds(250) }
         options.quiet = quiet
         options.progress = quiet || noProgress ? .off : (isatty(STDOUT_FILENO) == 1 ? .live : .lines(every: .seconds(10)))

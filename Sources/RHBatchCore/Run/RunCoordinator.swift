@@ -128,7 +128,7 @@ struct RunCoordinator {
             default: return false
             }
         }
-        guard needsSubmits, localFailure == nil else { return }
+        guard needsSubmits, localFailure == nil, options.askAccountLimit else { return }
         let service = service
         let status = await withTaskGroup(of: QueueStatus?.self) { group -> QueueStatus? in
             group.addTask { try? await service.queueStatus() }

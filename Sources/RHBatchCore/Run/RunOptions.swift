@@ -36,6 +36,8 @@ package struct RunOptions: Sendable {
     package var retryBase: Duration = .seconds(1)
     /// Stop when the API cannot be reached for this long.
     package var unreachableLimit: Duration = .seconds(300)
+    /// Ask the API for the key's concurrency limit before the first submit.
+    package var askAccountLimit = true
     /// Whether the run is against the built-in simulator.
     package var simulated = false
     /// The API base URL, for the report.

@@ -36,6 +36,12 @@ package final class AtomicFileWriter {
         if buffer.count >= 1 << 20 { drain() }
     }
 
+    /// Appends bytes.
+    package func write(_ bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 20 { drain() }
+    }
+
     private func drain() {
         guard failure == nil, !buffer.isEmpty else {
             buffer.removeAll(keepingCapacity: true)
