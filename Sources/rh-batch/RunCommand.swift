@@ -103,7 +103,37 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let plan = try Console.loadPlan(manifest, skipInvalid: skipInvalid)
+        // Lock and read an existing output folder while the plan expands: both take a while for
+        // a 100,000-job folder, and neither needs the other. A new folder is made only once the
+        // manifest is known to be valid.
+        var info = stat()
+        let folder = (output ?? ManifestLoader.outputDirectory(of: manifest)).flatMap {
+            stat($0, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR ? $0 : nil
+        }
+        let manifest = manifest
+        let preparing = Task.detached { () -> Result<PreparedFolder, RunSetupError>? in
+            guard let folder else { return nil }
+            do throws(RunSetupError) {
+                return .success(try PreparedFolder(folder))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let plan: Plan
+        do {
+            plan = try Console.loadPlan(manifest, skipInvalid: skipInvalid)
+        } catch {
+            _ = await preparing.value
+            throw error
+        }
+        let prepared: PreparedFolder?
+        switch await preparing.value {
+        case .success(let ready): prepared = ready
+        case .failure(let error):
+            Console.error("error: \(error)")
+            throw ExitCode(2)
+        case nil: prepared = nil
+        }
 
         var logger = Logger(label: "rh-batch")
         logger.logLevel = verbose ? .debug : .warning
@@ -144,7 +174,7 @@ struct RunCommand: AsyncParsableCommand {
                 options.apiBaseURL = baseURL + "/openapi/v2"
                 Console.out("simulating RunningHub at \(options.apiBaseURL) (scenario: \(scenario))\n")
                 let client = RunningHubClient.Configuration(baseURL: options.apiBaseURL, apiKey: APIKey(SimulatorConfiguration.defaultKey)!)
-                return try await Self.execute(plan: plan, options: options, client: client, logger: logger, interrupts: interrupts)
+                return try await Self.execute(plan: plan, options: options, client: client, logger: logger, interrupts: interrupts, prepared: prepared)
             }
         } else {
             guard let key = Environment.value("RH_API_KEY").flatMap(APIKey.init) else {
@@ -153,10 +183,12 @@ struct RunCommand: AsyncParsableCommand {
             }
             options.apiBaseURL = Environment.value("RH_API_BASE_URL") ?? RunningHubClient.Configuration.defaultBaseURL
             let client = RunningHubClient.Configuration(baseURL: options.apiBaseURL, apiKey: key)
-            outcome = try await Self.execute(plan: plan, options: options, client: client, logger: logger, interrupts: interrupts)
+            outcome = try await Self.execute(plan: plan, options: options, client: client, logger: logger, interrupts: interrupts, prepared: prepared)
         }
         Console.out(outcome.summary + "\n")
-        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+        // Exit here, with the run's state still held: freeing 100,000 jobs' records one by one
+        // only to exit would add a noticeable pause to a large resume.
+        withExtendedLifetime(outcome) { Glibc.exit(outcome.exitCode) }
     }
 
     static func execute(
@@ -164,14 +196,15 @@ struct RunCommand: AsyncParsableCommand {
         options: RunOptions,
         client: RunningHubClient.Configuration,
         logger: Logger,
-        interrupts: AsyncStream<Void>
+        interrupts: AsyncStream<Void>,
+        prepared: PreparedFolder?
     ) async throws -> RunOutcome {
         try await RunningHubClient.withClient(client, logger: logger) { client in
             let runner = BatchRunner(plan: plan, options: options, service: client, logger: logger) { text in
                 Console.out(text)
             }
             do {
-                return try await runner.run(interrupts: interrupts)
+                return try await runner.run(interrupts: interrupts, prepared: prepared)
             } catch {
                 Console.error("error: \(error)")
                 throw ExitCode(2)

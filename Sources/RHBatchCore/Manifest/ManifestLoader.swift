@@ -44,6 +44,17 @@ package struct ManifestLoader: Sendable {
         return plan
     }
 
+    /// The output folder a manifest names, from a quick read of the file without expanding it;
+    /// `nil` when the file cannot be read as a manifest (the full load then reports why).
+    package static func outputDirectory(of path: String) -> String? {
+        guard case .success(let bytes) = readFile(path, limit: ManifestDecoder.maxFileSize) else { return nil }
+        var diagnostics = Diagnostics(file: path)
+        guard let manifest = ManifestDecoder().decode(bytes, file: path, directory: directory(of: path), diagnostics: &diagnostics),
+            !diagnostics.hasErrors
+        else { return nil }
+        return FilePath.join(manifest.directory, manifest.outputPath)
+    }
+
     /// Diagnostics in file order, those at the same place in the order found.
     static func sorted(_ diagnostics: [Diagnostic]) -> [Diagnostic] {
         diagnostics.enumerated().sorted { ($0.element.mark, $0.offset) < ($1.element.mark, $1.offset) }.map(\.element)

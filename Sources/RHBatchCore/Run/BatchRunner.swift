@@ -42,46 +42,36 @@ package struct BatchRunner: Sendable {
 
     /// Runs the plan and writes the report.
     ///
-    /// - Parameter interrupts: one element per Ctrl-C: the first stops new submits and drains,
-    ///   the second stops at once.
+    /// - Parameters:
+    ///   - interrupts: one element per Ctrl-C: the first stops new submits and drains, the second
+    ///     stops at once.
+    ///   - prepared: the output folder, locked and read, when the caller prepared it (while the
+    ///     plan was expanding); otherwise it is prepared here.
     /// - Returns: the outcome, after `report.json` and `index.jsonl` are written.
     /// - Throws: ``RunSetupError`` when the output folder cannot be used (locked, damaged journal).
-    package func run(interrupts: AsyncStream<Void>) async throws(RunSetupError) -> RunOutcome {
+    package func run(interrupts: AsyncStream<Void>, prepared: PreparedFolder? = nil) async throws(RunSetupError) -> RunOutcome {
         let startedAt = Timestamp.now()
         let folder = outputDirectory
-        do {
-            try FileSystem.makeDirectory(folder)
-        } catch {
-            throw RunSetupError(message: "cannot create the output folder \(folder): \(error)")
+        let ready: PreparedFolder
+        if let prepared, prepared.folder == folder {
+            ready = prepared
+        } else {
+            ready = try PreparedFolder(folder)
         }
-        let lock: OutputLock
-        do {
-            lock = try OutputLock(folder: folder)
-        } catch {
-            throw RunSetupError(message: error.message)
-        }
-        let contents: Journal.Contents
-        let journal: Journal
-        do {
-            contents = try Journal.read(folder: folder)
-            journal = try Journal(folder: folder)
-        } catch {
-            throw RunSetupError(message: error.description)
-        }
-        for warning in contents.warnings { console("warning: \(warning)\n") }
-        FileSystem.removeLeftovers(in: folder, for: ["report.json", "index.jsonl", "journal.jsonl"])
+        for warning in ready.contents.warnings { console("warning: \(warning)\n") }
 
         var coordinator = RunCoordinator(
             plan: plan,
             options: options,
             service: service,
-            journal: journal,
+            journal: ready.journal,
             folder: folder,
-            history: contents.state,
+            history: ready.contents.state,
             logger: logger,
             console: console
         )
         await coordinator.start()
+        await coordinator.verifyRecordedFiles()
         await coordinator.fitToAccountLimit()
         await withTaskGroup(of: RunEvent.self) { group in
             coordinator.launch(&group, interrupts: interrupts)
@@ -93,9 +83,54 @@ package struct BatchRunner: Sendable {
                 }
             }
         }
-        let outcome = await coordinator.finish(startedAt: startedAt)
-        withExtendedLifetime(lock) {}
+        var outcome = await coordinator.finish(startedAt: startedAt)
+        outcome.state = RunState(coordinator: coordinator, folder: ready)
         return outcome
+    }
+}
+
+/// An output folder made, locked against other runners, and with its journal read.
+package final class PreparedFolder: Sendable {
+    /// The folder.
+    package let folder: String
+    let lock: OutputLock
+    let journal: Journal
+    let contents: Journal.Contents
+
+    /// Creates the folder if needed, takes its lock, reads its journal and clears the temporary
+    /// files an interrupted run left at its top.
+    package init(_ folder: String) throws(RunSetupError) {
+        self.folder = folder
+        do {
+            try FileSystem.makeDirectory(folder)
+        } catch {
+            throw RunSetupError(message: "cannot create the output folder \(folder): \(error)")
+        }
+        do {
+            lock = try OutputLock(folder: folder)
+        } catch {
+            throw RunSetupError(message: error.message)
+        }
+        do {
+            contents = try Journal.read(folder: folder)
+            journal = try Journal(folder: folder)
+        } catch {
+            throw RunSetupError(message: error.description)
+        }
+        FileSystem.removeLeftovers(in: folder, for: ["report.json", "index.jsonl", "journal.jsonl"])
+    }
+}
+
+/// What a finished run held: kept by the outcome so that a command exiting right after the run
+/// does not spend its last moments freeing 100,000 jobs' records one by one.
+package final class RunState: @unchecked Sendable {
+    // Never read or changed after the run: it only keeps the memory alive.
+    private let coordinator: RunCoordinator
+    private let folder: PreparedFolder
+
+    init(coordinator: RunCoordinator, folder: PreparedFolder) {
+        self.coordinator = coordinator
+        self.folder = folder
     }
 }
 
@@ -107,6 +142,8 @@ package struct RunOutcome: Sendable {
     package var summary: String
     /// Jobs per final status.
     package var totals: RunTotals
+    /// The run's state, kept alive as long as the outcome is.
+    package var state: RunState?
 }
 
 /// The output folder cannot be used.

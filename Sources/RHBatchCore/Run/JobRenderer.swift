@@ -4,6 +4,25 @@ struct JobRenderer: Sendable {
     let plan: Plan
     let jobs: [JobRun]
 
+    /// Decimal texts of the amounts jobs cost: a batch has a handful of distinct prices.
+    let amounts: [Int64: String]
+
+    init(plan: Plan, jobs: [JobRun]) {
+        self.plan = plan
+        self.jobs = jobs
+        var amounts: [Int64: String] = [:]
+        for job in plan.jobs where amounts[job.price.micros] == nil { amounts[job.price.micros] = job.price.description }
+        for run in jobs {
+            if let cost = run.cost, amounts[cost.micros] == nil { amounts[cost.micros] = cost.description }
+        }
+        amounts[0] = Money.zero.description
+        self.amounts = amounts
+    }
+
+    func amount(_ money: Money) -> String {
+        amounts[money.micros] ?? money.description
+    }
+
     /// The members of ``RunCoordinator/jobDescription(_:)``, written straight into `writer`.
     func writeJobDescription(_ index: Int, to writer: inout JSONObjectWriter) {
         let job = plan.jobs[index]
@@ -12,13 +31,12 @@ struct JobRenderer: Sendable {
         writer.string("key", job.key)
         writer.string("model", job.model)
         writer.string("endpoint", job.endpoint)
-        var prompt = JSONObjectWriter()
-        prompt.string("id", job.prompt.id)
-        prompt.string("text", job.prompt.text)
-        writer.raw("prompt", prompt.finish())
-        var images = "["
-        for (position, source) in job.image.sources.enumerated() {
-            var image = JSONObjectWriter(prefix: position == 0 ? "" : ",")
+        writer.object("prompt") { prompt in
+            prompt.string("id", job.prompt.id)
+            prompt.string("text", job.prompt.text)
+        }
+        writer.objects("images", job.image.sources.enumerated()) { image, item in
+            let (position, source) = item
             image.string("id", job.image.id)
             switch source {
             case .local(let local):
@@ -30,12 +48,10 @@ struct JobRenderer: Sendable {
             if position < run.inputURLs.count, !run.inputURLs[position].isEmpty {
                 image.string("uploadedURL", run.inputURLs[position])
             }
-            images += image.finish()
         }
-        writer.raw("images", images + "]")
-        var params = JSONObjectWriter()
-        for field in job.bodyFields { params.value(field.key, field.value) }
-        writer.raw("params", params.finish())
+        writer.object("params") { params in
+            for field in job.bodyFields { params.value(field.key, field.value) }
+        }
         writer.integer("sample", job.sample)
     }
 
@@ -52,28 +68,24 @@ struct JobRenderer: Sendable {
         writer.string("submittedAt", run.submittedAt)
         writer.string("finishedAt", run.finishedAt)
         writer.number("durationSeconds", RunCoordinator.duration(run.submittedAt, run.finishedAt))
-        var cost = JSONObjectWriter()
-        cost.string("amount", (run.cost ?? (run.status == .succeeded ? job.price : .zero)).description)
-        cost.string("currency", plan.currency)
-        cost.string("estimated", job.price.description)
-        writer.raw("cost", cost.finish())
-        var outputs = "["
-        for (position, key) in run.outputs.keys.sorted().enumerated() {
+        writer.object("cost") { cost in
+            cost.string("amount", amount(run.cost ?? (run.status == .succeeded ? job.price : .zero)))
+            cost.string("currency", plan.currency)
+            cost.string("estimated", amount(job.price))
+        }
+        writer.objects("outputs", run.outputs.keys.sorted()) { entry, key in
             let output = run.outputs[key]!
-            var entry = JSONObjectWriter(prefix: position == 0 ? "" : ",")
             entry.string("path", output.path)
             entry.string("url", output.url)
             entry.integer("bytes", output.bytes)
             entry.string("sha256", output.sha256)
-            outputs += entry.finish()
         }
-        writer.raw("outputs", outputs + "]")
         if let failure = run.failure, run.status != .succeeded {
-            var error = JSONObjectWriter()
-            error.string("phase", failure.phase)
-            error.string("code", failure.code)
-            error.string("message", failure.message)
-            writer.raw("error", error.finish())
+            writer.object("error") { error in
+                error.string("phase", failure.phase)
+                error.string("code", failure.code)
+                error.string("message", failure.message)
+            }
         }
         return writer.finish()
     }
@@ -91,7 +103,7 @@ struct JobRenderer: Sendable {
             line.string("sha256", output.sha256)
             line.string("resultURL", output.url)
             line.string("taskId", run.taskId)
-            line.string("cost", (run.cost ?? plan.jobs[index].price).description)
+            line.string("cost", amount(run.cost ?? plan.jobs[index].price))
             text += line.finish()
             text += "\n"
         }

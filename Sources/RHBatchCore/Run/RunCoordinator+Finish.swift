@@ -154,7 +154,7 @@ extension RunCoordinator {
             problems.append("report.json could not be written: \(error)")
         }
         let summary = summaryText(totals: totals, exitCode: exitCode, problems: problems)
-        return RunOutcome(exitCode: exitCode, summary: summary, totals: totals)
+        return RunOutcome(exitCode: exitCode, summary: summary, totals: totals, state: nil)
     }
 
     /// Writes `report.json`: the top level indented, each job on one line, streamed to disk;

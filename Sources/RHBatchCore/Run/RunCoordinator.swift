@@ -174,6 +174,8 @@ struct RunCoordinator {
     }
 
     var signalStream: AsyncStream<Void>?
+    /// `key#index` of the recorded results found intact on disk.
+    var verified: Set<String> = []
 
     /// What the journal says to do with a job.
     mutating func resume(_ index: Int, _ group: inout TaskGroup<RunEvent>) {
@@ -195,7 +197,7 @@ struct RunCoordinator {
             jobs[index].results = entry.results
             var missing: [Int] = []
             for resultIndex in 1...max(1, entry.results.count) {
-                if let download = entry.downloads[resultIndex], verify(download) {
+                if let download = entry.downloads[resultIndex], verified.contains("\(job.key)#\(resultIndex)") {
                     jobs[index].outputs[resultIndex] = OutputRecord(
                         path: download.path,
                         url: resultIndex <= entry.results.count ? entry.results[resultIndex - 1].url : "",
@@ -250,8 +252,39 @@ struct RunCoordinator {
         }
     }
 
+    /// Checks every recorded result of the selected jobs on disk, on all cores: the resume of a
+    /// large finished folder is mostly this.
+    mutating func verifyRecordedFiles() async {
+        var work: [(key: String, index: Int, download: JournalEntry.Download)] = []
+        for job in selected {
+            let key = plan.jobs[job].key
+            guard let entry = history.entries[key], entry.stage == .succeeded else { continue }
+            for (index, download) in entry.downloads { work.append((key, index, download)) }
+        }
+        guard !work.isEmpty else { return }
+        let folder = folder
+        let chunks = 4
+        let size = (work.count + chunks - 1) / chunks
+        let items = work
+        verified = await withTaskGroup(of: [String].self) { group in
+            for chunk in 0..<chunks {
+                let range = (chunk * size)..<min(items.count, (chunk + 1) * size)
+                guard !range.isEmpty else { continue }
+                group.addTask {
+                    range.compactMap { position in
+                        let item = items[position]
+                        return Self.verify(item.download, in: folder) ? "\(item.key)#\(item.index)" : nil
+                    }
+                }
+            }
+            var all = Set<String>(minimumCapacity: items.count)
+            for await passed in group { all.formUnion(passed) }
+            return all
+        }
+    }
+
     /// True when a recorded download is still on disk unchanged (size and time, else its hash).
-    func verify(_ download: JournalEntry.Download) -> Bool {
+    static func verify(_ download: JournalEntry.Download, in folder: String) -> Bool {
         let path = folder + "/" + download.path
         guard let info = FileSystem.fileInfo(path), info.bytes == download.bytes else { return false }
         // Same size and modification time as when it was written: unchanged, without reading it.

@@ -3,7 +3,7 @@
 /// the text.
 package struct JSONObjectWriter {
     /// The text so far.
-    package private(set) var text: String
+    package fileprivate(set) var text: String
     private var first = true
 
     /// Starts an object (`{`), appending to `prefix`.
@@ -59,6 +59,34 @@ package struct JSONObjectWriter {
     package mutating func value(_ name: String, _ value: JSONValue) {
         key(name)
         value.write(to: &text, sorted: false)
+    }
+
+    /// A member that is an object, written in place by `body`.
+    package mutating func object(_ name: String, _ body: (inout JSONObjectWriter) -> Void) {
+        key(name)
+        var nested = JSONObjectWriter()
+        swap(&nested.text, &text)
+        nested.text += "{"
+        body(&nested)
+        nested.text += "}"
+        swap(&nested.text, &text)
+    }
+
+    /// A member that is a list of objects, each written in place by `body`.
+    package mutating func objects<Item>(_ name: String, _ items: some Sequence<Item>, _ body: (inout JSONObjectWriter, Item) -> Void) {
+        key(name)
+        text += "["
+        var firstItem = true
+        for item in items {
+            var nested = JSONObjectWriter()
+            swap(&nested.text, &text)
+            nested.text += firstItem ? "{" : ",{"
+            firstItem = false
+            body(&nested, item)
+            nested.text += "}"
+            swap(&nested.text, &text)
+        }
+        text += "]"
     }
 
     /// Closes the object and returns the text.
