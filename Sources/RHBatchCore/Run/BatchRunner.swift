@@ -84,7 +84,8 @@ package struct BatchRunner: Sendable {
             }
         }
         var outcome = await coordinator.finish(startedAt: startedAt)
-        outcome.state = RunState(coordinator: coordinator, folder: ready)
+        outcome.state = RunState(coordinator: coordinator)
+        withExtendedLifetime(ready) {}
         return outcome
     }
 }
@@ -122,15 +123,14 @@ package final class PreparedFolder: Sendable {
 }
 
 /// What a finished run held: kept by the outcome so that a command exiting right after the run
-/// does not spend its last moments freeing 100,000 jobs' records one by one.
+/// does not spend its last moments freeing 100,000 jobs' records one by one. (The output folder's
+/// lock is not part of it: it is released when the run returns.)
 package final class RunState: @unchecked Sendable {
     // Never read or changed after the run: it only keeps the memory alive.
     private let coordinator: RunCoordinator
-    private let folder: PreparedFolder
 
-    init(coordinator: RunCoordinator, folder: PreparedFolder) {
+    init(coordinator: RunCoordinator) {
         self.coordinator = coordinator
-        self.folder = folder
     }
 }
 

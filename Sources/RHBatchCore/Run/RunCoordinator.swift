@@ -268,7 +268,7 @@ struct RunCoordinator {
         let items = work
         verified = await withTaskGroup(of: [String].self) { group in
             for chunk in 0..<chunks {
-                let range = (chunk * size)..<min(items.count, (chunk + 1) * size)
+                let range = min(items.count, chunk * size)..<min(items.count, (chunk + 1) * size)
                 guard !range.isEmpty else { continue }
                 group.addTask {
                     range.compactMap { position in
