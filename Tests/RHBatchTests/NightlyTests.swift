@@ -138,3 +138,51 @@ struct NightlyTests {
         }
     }
 }
+
+@Suite("shards and the command line", .timeLimit(.minutes(2)))
+struct ShardAndCommandTests {
+    @Test func shardsSplitTheJobsWithoutOverlap() async throws {
+        let harness = try RunHarness()
+        try await harness.withSimulator { session in
+            let first = try await session.run(RunHarness.threeModels) { $0.shard = (0, 2) }
+            let second = try await session.run(RunHarness.threeModels) { $0.shard = (1, 2) }
+            #expect(first.outcome.totals.jobs + second.outcome.totals.jobs == 10)
+            #expect(first.outcome.totals.jobs > 0 && second.outcome.totals.jobs > 0)
+            #expect(second.outcome.totals.alreadyDone == 0)
+            #expect(second.ledger.billed.count == 10)
+            #expect(second.ledger.doubleBilled == 0)
+            let all = try await session.run(RunHarness.threeModels)
+            #expect(all.outcome.totals.alreadyDone == 10)
+        }
+    }
+
+    @Test func simulateTakesAScenarioAndStatusReadsTheFolder() throws {
+        let folder = try TempFolder()
+        try folder.write("room.png", Data(PNGEncoder.solid(width: 4, height: 4, color: (1, 2, 3))))
+        let manifest = try folder.write(
+            "m.yaml",
+            "version: 1\noutput: out\nmatrix:\n  prompt: [Fine., FORBIDDEN.]\n  image: room.png\n  model: grok-imagine\n"
+        )
+        let run = try CLI.run(["run", manifest, "--simulate=moderation", "--sim-latency", "0.05:0.1", "--poll-interval", "0.05:0.1"])
+        #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains("(scenario: moderation)"))
+        #expect(run.stdout.contains("1 succeeded, 1 failed"))
+        let status = try CLI.run(["status", manifest])
+        #expect(status.status == 0)
+        #expect(status.stdout.contains("1 done, 1 failed"))
+        #expect(status.stdout.contains("1501"))
+        let json = try CLI.run(["status", folder.path + "/out", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["counts"] as? [String: Any])?["failed"] as? Int == 1)
+    }
+
+    @Test func aMissingKeyStopsBeforeAnything() throws {
+        let folder = try TempFolder()
+        try folder.write("room.png", Data(PNGEncoder.solid(width: 4, height: 4, color: (1, 2, 3))))
+        let manifest = try folder.write("m.yaml", "version: 1\noutput: out\njobs: [{prompt: Hi., image: room.png, model: grok-imagine}]\n")
+        let run = try CLI.run(["run", manifest], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("RH_API_KEY is not set"))
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/out/journal.jsonl"))
+    }
+}
