@@ -115,5 +115,10 @@ struct JournalTests {
         let text = Timestamp.format(seconds: 1_795_238_949, milliseconds: 7)
         #expect(text == "2026-11-21T05:29:09.007Z")
         #expect(Timestamp.parse(text) == 1_795_238_949.007)
+        // Leap days and the turn of a century agree with gmtime.
+        for seconds in [951_782_400, 4_107_542_399, 0, 1_709_164_800, 1_234_567_890] {
+            #expect(Timestamp.parse(Timestamp.format(seconds: seconds)) == Double(seconds))
+        }
+        #expect(Timestamp.parse("not a time at all, no") == nil)
     }
 }

@@ -25,9 +25,14 @@ package enum Timestamp {
     }
 
     /// Seconds since 1970 (with fraction) of a timestamp this type wrote; `nil` for anything else.
+    ///
+    /// Pure arithmetic (no `timegm`): reports call it twice per job.
     package static func parse(_ text: String) -> Double? {
-        let digits = text.utf8.map { Int($0) - 48 }
-        guard text.utf8.count >= 20 else { return nil }
+        var utf8 = text.utf8.makeIterator()
+        var digits: [Int] = []
+        digits.reserveCapacity(24)
+        while let byte = utf8.next() { digits.append(Int(byte) - 48) }
+        guard digits.count >= 20 else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var value = 0
             for index in range {
@@ -37,17 +42,20 @@ package enum Timestamp {
             return value
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19)
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            (1...12).contains(month), (1...31).contains(day)
         else { return nil }
-        var parts = tm()
-        parts.tm_year = Int32(year - 1900)
-        parts.tm_mon = Int32(month - 1)
-        parts.tm_mday = Int32(day)
-        parts.tm_hour = Int32(hour)
-        parts.tm_min = Int32(minute)
-        parts.tm_sec = Int32(second)
-        let seconds = Double(timegm(&parts))
-        let millis = text.utf8.count >= 23 ? Double(number(20..<23) ?? 0) / 1000 : 0
-        return seconds + millis
+        let millis = digits.count >= 23 ? Double(number(20..<23) ?? 0) / 1000 : 0
+        return Double(daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second) + millis
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
     }
 }
