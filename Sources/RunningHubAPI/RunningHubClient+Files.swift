@@ -163,14 +163,6 @@ extension RunningHubClient {
         return nil
     }
 
-    /// Makes a rename durable.
-    static func syncFolder(_ folder: String) {
-        let descriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        fsync(descriptor)
-        close(descriptor)
-    }
-
     static func hex(_ digest: SHA256.Digest) -> String {
         digest.map { byte in
             let text = String(byte, radix: 16)

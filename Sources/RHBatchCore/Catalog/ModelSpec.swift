@@ -51,11 +51,6 @@ package struct ModelSpec: Sendable {
         options.first { $0.key == key }
     }
 
-    /// Every API body key that a manifest job field already controls.
-    package var reservedAPIKeys: Set<String> {
-        Set([prompt.apiKey, image.apiKey] + options.map(\.apiKey))
-    }
-
     /// Whether a manifest job field already controls this API body key.
     package func isReserved(_ apiKey: String) -> Bool {
         apiKey == prompt.apiKey || apiKey == image.apiKey || options.contains { $0.apiKey == apiKey }
