@@ -72,10 +72,15 @@ extension RunCoordinator {
     func writeIndexIfChanged() throws(AtomicFile.Failure) {
         let renderer = JobRenderer(plan: plan, jobs: jobs)
         var hasher = SHA256()
+        func add(_ text: String) {
+            var text = text
+            text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
         for index in selected where jobs[index].status == .succeeded {
-            hasher.update(data: Array(plan.jobs[index].key.utf8))
-            for resultIndex in jobs[index].outputs.keys.sorted() {
-                hasher.update(data: Array("\(resultIndex):\(jobs[index].outputs[resultIndex]!.sha256)".utf8))
+            add(plan.jobs[index].key)
+            for (resultIndex, output) in jobs[index].outputs.sorted(by: { $0.key < $1.key }) {
+                add(String(resultIndex))
+                add(output.sha256)
             }
         }
         let digest = hasher.finalize().hexString + "\n"

@@ -102,7 +102,7 @@ struct RunCoordinator {
         for (index, job) in plan.jobs.enumerated() {
             if let shard = options.shard, Self.shard(of: job.key, count: shard.count) != shard.index { continue }
             selected.append(index)
-            if history.entries[job.key] == nil && history.plannedPaths[job.key] == nil {
+            if history.entries[job.key] == nil, history.plannedPaths[job.key] == nil {
                 records.append(JournalRecord(.planned, at: Timestamp.now(), [
                     ("key", .text(job.key)), ("path", .text(job.outputTemplate)),
                 ]))
@@ -174,8 +174,8 @@ struct RunCoordinator {
     }
 
     var signalStream: AsyncStream<Void>?
-    /// `key#index` of the recorded results found intact on disk.
-    var verified: Set<String> = []
+    /// ``resultID(job:index:)`` of the recorded results found intact on disk.
+    var verified: Set<Int> = []
 
     /// What the journal says to do with a job.
     mutating func resume(_ index: Int, _ group: inout TaskGroup<RunEvent>) {
@@ -197,7 +197,7 @@ struct RunCoordinator {
             jobs[index].results = entry.results
             var missing: [Int] = []
             for resultIndex in 1...max(1, entry.results.count) {
-                if let download = entry.downloads[resultIndex], verified.contains("\(job.key)#\(resultIndex)") {
+                if let download = entry.downloads[resultIndex], verified.contains(Self.resultID(job: index, index: resultIndex)) {
                     jobs[index].outputs[resultIndex] = OutputRecord(
                         path: download.path,
                         url: resultIndex <= entry.results.count ? entry.results[resultIndex - 1].url : "",
@@ -255,32 +255,36 @@ struct RunCoordinator {
     /// Checks every recorded result of the selected jobs on disk, on all cores: the resume of a
     /// large finished folder is mostly this.
     mutating func verifyRecordedFiles() async {
-        var work: [(key: String, index: Int, download: JournalEntry.Download)] = []
+        var work: [(job: Int, index: Int, download: JournalEntry.Download)] = []
         for job in selected {
-            let key = plan.jobs[job].key
-            guard let entry = history.entries[key], entry.stage == .succeeded else { continue }
-            for (index, download) in entry.downloads { work.append((key, index, download)) }
+            guard let entry = history.entries[plan.jobs[job].key], entry.stage == .succeeded else { continue }
+            for (index, download) in entry.downloads { work.append((job, index, download)) }
         }
         guard !work.isEmpty else { return }
         let folder = folder
         let chunks = 4
         let size = (work.count + chunks - 1) / chunks
         let items = work
-        verified = await withTaskGroup(of: [String].self) { group in
+        verified = await withTaskGroup(of: [Int].self) { group in
             for chunk in 0..<chunks {
                 let range = min(items.count, chunk * size)..<min(items.count, (chunk + 1) * size)
                 guard !range.isEmpty else { continue }
                 group.addTask {
                     range.compactMap { position in
                         let item = items[position]
-                        return Self.verify(item.download, in: folder) ? "\(item.key)#\(item.index)" : nil
+                        return Self.verify(item.download, in: folder) ? Self.resultID(job: item.job, index: item.index) : nil
                     }
                 }
             }
-            var all = Set<String>(minimumCapacity: items.count)
+            var all = Set<Int>(minimumCapacity: items.count)
             for await passed in group { all.formUnion(passed) }
             return all
         }
+    }
+
+    /// One number for result `index` (from 1) of plan job `job`.
+    static func resultID(job: Int, index: Int) -> Int {
+        job << 16 | index
     }
 
     /// True when a recorded download is still on disk unchanged (size and time, else its hash).
