@@ -33,12 +33,11 @@ extension RunningHubClient {
         request.headers.add(name: "User-Agent", value: "rh-batch")
         request.body = .bytes(body)
         let answer: Answer
-        do {
-            answer = try await send(request, timeout: configuration.uploadTimeout)
-        } catch let error as CancellationError {
-            throw error
-        } catch {
-            var failure = Self.transportFailure(error)
+        switch try await exchange(request, timeout: configuration.uploadTimeout) {
+        case .success(let result):
+            answer = result
+        case .failure(var failure):
+            // Uploading twice costs nothing: every transport failure may be retried.
             if failure.errorClass == .unknownOutcome { failure.errorClass = .transient }
             throw UploadError(failure: failure)
         }

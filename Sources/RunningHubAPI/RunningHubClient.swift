@@ -90,16 +90,12 @@ package struct RunningHubClient: Sendable {
         let url = configuration.baseURL + "/" + endpoint
         var request = jsonRequest(url: url, method: .POST)
         request.body = .bytes(ByteBuffer(bytes: body))
-        let answer: Answer
-        do {
-            answer = try await send(request, timeout: configuration.requestTimeout)
-        } catch let error as CancellationError {
-            throw error
-        } catch {
-            let failure = Self.transportFailure(error)
+        switch try await exchange(request, timeout: configuration.requestTimeout) {
+        case .success(let answer):
+            return Self.submitOutcome(status: answer.status, headers: answer.headers, body: answer.body)
+        case .failure(let failure):
             return failure.errorClass == .retryable ? .refused(failure) : .unknown(failure)
         }
-        return Self.submitOutcome(status: answer.status, headers: answer.headers, body: answer.body)
     }
 
     /// Interprets a submit answer (pure, for tests).
@@ -107,7 +103,7 @@ package struct RunningHubClient: Sendable {
         let retryAfter = headers.first(name: "retry-after").flatMap(Self.retryAfter)
         let object = Self.jsonObject(body)
         if let object, let code = Self.errorCode(object) {
-            let message = Self.string(object["errorMessage"]) ?? Self.string(object["message"]) ?? Self.string(object["msg"]) ?? ""
+            let message = Self.errorMessage(object)
             var errorClass = ErrorTable.classify(code: code)
             if status == 429 { errorClass = .retryable }
             if (500...599).contains(status) && errorClass != .fatal { errorClass = .unknownOutcome }
@@ -142,17 +138,14 @@ package struct RunningHubClient: Sendable {
     package func query(taskId: String) async throws(CancellationError) -> QueryOutcome {
         var request = jsonRequest(url: configuration.baseURL + "/query", method: .POST)
         request.body = .bytes(ByteBuffer(bytes: Array("{\"taskId\":\(Self.jsonString(taskId))}".utf8)))
-        let answer: Answer
-        do {
-            answer = try await send(request, timeout: configuration.requestTimeout)
-        } catch let error as CancellationError {
-            throw error
-        } catch {
-            var failure = Self.transportFailure(error)
+        switch try await exchange(request, timeout: configuration.requestTimeout) {
+        case .success(let answer):
+            return Self.queryOutcome(status: answer.status, headers: answer.headers, body: answer.body, taskId: taskId)
+        case .failure(var failure):
+            // A query is safe to repeat, whatever happened to this one.
             failure.errorClass = .transient
             return .failed(failure)
         }
-        return Self.queryOutcome(status: answer.status, headers: answer.headers, body: answer.body, taskId: taskId)
     }
 
     /// Interprets a query answer (pure, for tests).
@@ -160,7 +153,7 @@ package struct RunningHubClient: Sendable {
         let retryAfter = headers.first(name: "retry-after").flatMap(Self.retryAfter)
         let object = Self.jsonObject(body)
         if let object, let code = Self.errorCode(object) {
-            let message = Self.string(object["errorMessage"]) ?? Self.string(object["message"]) ?? Self.string(object["msg"]) ?? ""
+            let message = Self.errorMessage(object)
             var errorClass = ErrorTable.classify(code: code)
             if errorClass == .retryable || (500...599).contains(status) { errorClass = errorClass == .fatal ? .fatal : .transient }
             // A final error code on a task answer is the task's own failure (moderation, bad
@@ -218,14 +211,7 @@ package struct RunningHubClient: Sendable {
 
     /// Sends a `{code, msg, data}` call and returns the object when `code` is 0.
     private func sendChecked(_ request: HTTPClientRequest) async throws -> [String: Any] {
-        let answer: Answer
-        do {
-            answer = try await send(request, timeout: configuration.requestTimeout)
-        } catch let error as CancellationError {
-            throw error
-        } catch {
-            throw Self.transportFailure(error)
-        }
+        let answer = try await exchange(request, timeout: configuration.requestTimeout).get()
         guard let object = Self.jsonObject(answer.body) else {
             throw APIFailure(
                 code: "http-\(answer.status)",
@@ -262,6 +248,17 @@ package struct RunningHubClient: Sendable {
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "rh-batch")
         return request
+    }
+
+    /// Sends a request; a transport error comes back classified, cancellation is thrown.
+    func exchange(_ request: HTTPClientRequest, timeout: Duration) async throws(CancellationError) -> Result<Answer, APIFailure> {
+        do {
+            return .success(try await send(request, timeout: timeout))
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            return .failure(Self.transportFailure(error))
+        }
     }
 
     /// Sends a request and collects an answer of at most 4 MiB.
@@ -352,6 +349,11 @@ package struct RunningHubClient: Sendable {
             errorCode: errorCode(object),
             errorMessage: string(object["errorMessage"]).flatMap { $0.isEmpty ? nil : $0 }
         )
+    }
+
+    /// The error text of an answer, whichever field it is in.
+    static func errorMessage(_ object: [String: Any]) -> String {
+        string(object["errorMessage"]) ?? string(object["message"]) ?? string(object["msg"]) ?? ""
     }
 
     /// A non-empty, non-zero error code, as a string.

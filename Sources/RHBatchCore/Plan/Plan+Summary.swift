@@ -10,14 +10,7 @@ extension Plan {
                 ("estimatedCost", .string(entry.cost.description)),
             ])
         }
-        var mergedReasons: [(String, Int)] = []
-        for item in merged {
-            if let index = mergedReasons.firstIndex(where: { $0.0 == item.reason }) {
-                mergedReasons[index].1 += 1
-            } else {
-                mergedReasons.append((item.reason, 1))
-            }
-        }
+        let mergedReasons = mergedReasonCounts
         return .object([
             ("manifest", .string(manifest.file)),
             ("name", .string(manifest.name)),
@@ -54,14 +47,7 @@ extension Plan {
         }
         lines.append("  local images: \(localImages.count), concurrency: \(manifest.concurrency)")
         if !merged.isEmpty {
-            var reasons: [(String, Int)] = []
-            for item in merged {
-                if let index = reasons.firstIndex(where: { $0.0 == item.reason }) {
-                    reasons[index].1 += 1
-                } else {
-                    reasons.append((item.reason, 1))
-                }
-            }
+            let reasons = mergedReasonCounts
             lines.append("merged \(merged.count) identical \(merged.count == 1 ? "combination" : "combinations"):")
             for (reason, count) in reasons { lines.append("  \(count) × \(reason)") }
         }
@@ -79,6 +65,19 @@ extension Plan {
             for path in samples { lines.append("  \(path)") }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// How many combinations were merged for each reason, in the order the reasons first occur.
+    package var mergedReasonCounts: [(String, Int)] {
+        var counts: [(String, Int)] = []
+        for item in merged {
+            if let index = counts.firstIndex(where: { $0.0 == item.reason }) {
+                counts[index].1 += 1
+            } else {
+                counts.append((item.reason, 1))
+            }
+        }
+        return counts
     }
 
     /// The result folder: the manifest's `output` (or `out/<name>`) relative to its folder.

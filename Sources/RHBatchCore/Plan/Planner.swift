@@ -99,11 +99,11 @@ private struct PlanningRun {
 
     mutating func plan() -> Plan? {
         readLayout()
-        let defaults = resolveFields(manifest.defaults, allowGlob: false)
+        let defaults = resolveFields(manifest.defaults)
         var blocks: [ResolvedBlock] = []
         for block in manifest.matrix { blocks.append(resolveBlock(block)) }
         var entries: [(JobEntry, ResolvedFields)] = []
-        for entry in manifest.jobs { entries.append((entry, resolveFields(entry.fields, allowGlob: false))) }
+        for entry in manifest.jobs { entries.append((entry, resolveFields(entry.fields))) }
         assignImageIDs()
 
         var total = 0
@@ -197,7 +197,7 @@ private struct PlanningRun {
         }
     }
 
-    mutating func resolveFields(_ fields: JobFields, allowGlob: Bool) -> ResolvedFields {
+    mutating func resolveFields(_ fields: JobFields) -> ResolvedFields {
         var image: ImageUse?
         if let value = fields.image {
             image = resolveImage(value).first
