@@ -28,6 +28,11 @@ package struct SimulatorConfiguration: Sendable {
     /// Keys the simulator accepts; `nil` accepts any key except those starting with `bad`
     /// (answered `1002`) and `personal` (answered `1014`, the wrong key type).
     package var apiKeys: Set<String>?
+    /// The clock every time-based decision reads; tests pass a stopped one to hold tasks.
+    package var clock: SimulatorClock
+    /// Faults for given submits, by their 1-based number in arrival order (counted over all keys):
+    /// deterministic where a scenario's faults are drawn by chance.
+    package var submitScript: [Int: ScriptedFault]
 
     /// The key `--simulate` runs use.
     package static let defaultKey = "rh-batch-simulator-key"
@@ -46,7 +51,9 @@ package struct SimulatorConfiguration: Sendable {
         resultSide: Int = 64,
         resultPadding: Int = 0,
         balance: Double = 1_000_000,
-        apiKeys: Set<String>? = nil
+        apiKeys: Set<String>? = nil,
+        clock: SimulatorClock = .real,
+        submitScript: [Int: ScriptedFault] = [:]
     ) {
         self.host = host
         self.port = port
@@ -61,7 +68,17 @@ package struct SimulatorConfiguration: Sendable {
         self.resultPadding = resultPadding
         self.balance = balance
         self.apiKeys = apiKeys
+        self.clock = clock
+        self.submitScript = submitScript
     }
+}
+
+/// A fault the simulator gives one submit on purpose (see ``SimulatorConfiguration/submitScript``).
+package enum ScriptedFault: Sendable, Hashable {
+    /// Refuse the submit with this error code and HTTP status, creating no task.
+    case refuse(code: String, httpStatus: Int = 200, retryAfter: Int? = nil)
+    /// Create and bill the task, then answer `502 Bad Gateway`: the caller cannot know it exists.
+    case loseAnswer
 }
 
 /// A fault scenario of the simulator.

@@ -5,7 +5,7 @@ import Foundation
 /// An actor because every request handler reads and changes it; its random choices come from
 /// one seeded generator, so a run is repeatable request for request.
 package actor SimulatorState {
-    let configuration: SimulatorConfiguration
+    package nonisolated let configuration: SimulatorConfiguration
     private var random: SeededRandom
     private var tasks: [String: SimulatedTask] = [:]
     private var seenFinished: Set<String> = []
@@ -14,17 +14,45 @@ package actor SimulatorState {
     private var billedBodies: Set<String> = []
     private var balance: Double
     private var nextTaskNumber: UInt64 = 2_013_508_786_110_730_241
+    private var submitCount = 0
     private var recentSubmits: [String: [ContinuousClock.Instant]] = [:]
     /// Finish times of each key's unfinished tasks (cancelled ones removed), kept small by
     /// dropping the finished ones at each submit, so a submit costs O(limit), not O(all tasks).
     private var activeFinishes: [String: [(id: String, at: ContinuousClock.Instant)]] = [:]
-    private let clock = ContinuousClock()
+    private var clock: SimulatorClock { configuration.clock }
+    /// Tests waiting for the ledger to reach a state.
+    private var waiters: [(predicate: @Sendable (Ledger) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
 
     /// Makes the state for a configuration.
     package init(configuration: SimulatorConfiguration) {
         self.configuration = configuration
         self.random = SeededRandom(seed: configuration.seed)
         self.balance = configuration.balance
+    }
+
+    /// Returns once the ledger satisfies `predicate` (at once if it does already): tests wait on
+    /// what the simulator saw, such as a first refusal, instead of on time.
+    package func waitUntil(_ predicate: @escaping @Sendable (Ledger) -> Bool) async {
+        if predicate(ledger) { return }
+        await withCheckedContinuation { continuation in
+            waiters.append((predicate, continuation))
+        }
+    }
+
+    /// Wakes the waiters whose condition now holds; called after every change to the ledger.
+    private func ledgerChanged() {
+        guard !waiters.isEmpty else { return }
+        var waiting: [(predicate: @Sendable (Ledger) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        for waiter in waiters {
+            if waiter.predicate(ledger) { waiter.continuation.resume() } else { waiting.append(waiter) }
+        }
+        waiters = waiting
+    }
+
+    /// Records that a runner was handed a finished task's outcome in a submit answer (an instant
+    /// `SUCCESS`), so the task counts as collected like one a query saw finish.
+    func sawFinished(taskId: String) {
+        seenFinished.insert(taskId)
     }
 
     /// A copy of the ledger as it stands.
@@ -65,17 +93,25 @@ package actor SimulatorState {
 
     func refuse(_ reason: String) {
         ledger.submitsRefused[reason, default: 0] += 1
+        ledgerChanged()
     }
 
     // MARK: Submit
 
     enum SubmitDecision {
-        case accepted(SimulatedTask)
+        /// A task was created; `loseAnswer` asks the handler to answer as if the gateway failed.
+        case accepted(SimulatedTask, loseAnswer: Bool)
         case refused(code: String, message: String, httpStatus: Int, retryAfter: Int?)
     }
 
     func submit(key: String, endpoint: String, body: [String: Any], canonicalBody: String) -> SubmitDecision {
         let now = clock.now
+        submitCount += 1
+        let scripted = configuration.submitScript[submitCount]
+        if case .refuse(let code, let httpStatus, let retryAfter) = scripted {
+            refuse(httpStatus == 429 ? "429" : code)
+            return .refused(code: code, message: "scripted refusal", httpStatus: httpStatus, retryAfter: retryAfter)
+        }
         if configuration.scenarios.contains(.ratelimit) {
             var recent = recentSubmits[key, default: []].filter { now - $0 < .seconds(1) }
             if recent.count >= configuration.submitsPerSecond {
@@ -147,7 +183,8 @@ package actor SimulatorState {
             ledger.billed.append(Ledger.BilledTask(taskId: task.id, endpoint: endpoint, body: canonicalBody, price: price))
             if !billedBodies.insert(endpoint + "\n" + canonicalBody).inserted { ledger.doubleBilled += 1 }
         }
-        return .accepted(task)
+        ledgerChanged()
+        return .accepted(task, loseAnswer: scripted == .loseAnswer)
     }
 
     /// A `/view` URL of this simulator that names no upload, or `nil`.
@@ -169,11 +206,13 @@ package actor SimulatorState {
     func query(taskId: String) -> (SimulatedTask, String)? {
         guard let task = tasks[taskId] else {
             ledger.unknownTaskQueries += 1
+            ledgerChanged()
             return nil
         }
         ledger.queries[taskId, default: 0] += 1
         let status = task.status(at: clock.now)
         if status == "SUCCESS" || status == "FAILED" || status == "CANCEL" { seenFinished.insert(taskId) }
+        ledgerChanged()
         return (task, status)
     }
 
@@ -195,6 +234,7 @@ package actor SimulatorState {
     func storeUpload(_ bytes: [UInt8], name: String) -> String {
         ledger.uploads += 1
         uploads[name] = bytes
+        ledgerChanged()
         return name
     }
 
@@ -215,9 +255,11 @@ package actor SimulatorState {
         let age = clock.now - task.finishesAt
         if age > .seconds(configuration.resultLifetime) {
             ledger.expiredDownloads += 1
+            ledgerChanged()
             return .expired
         }
         ledger.downloads[path, default: 0] += 1
+        ledgerChanged()
         return .found(task)
     }
 

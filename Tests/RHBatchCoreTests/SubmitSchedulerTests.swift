@@ -77,11 +77,15 @@ struct SubmitSchedulerTests {
         var waits: [Duration] = []
         for _ in 0..<6 {
             let actions = scheduler.submitFinished(0, .refused(queueFull), now: now)
-            guard case .wake(let at) = actions.last else { return }
+            guard case .wake(let at) = actions.last else {
+                Issue.record("a refusal must schedule a wake, got \(actions)")
+                return
+            }
             waits.append(at - now)
             now = at
             #expect(submits(scheduler.tick(now: now)) == [0])
         }
+        #expect(waits.count == 6)
         for (wait, nominal) in zip(waits, [1, 2, 4, 8, 8, 8]) {
             #expect(wait >= .seconds(Double(nominal) * 0.8) && wait <= .seconds(Double(nominal) * 1.2))
         }

@@ -84,17 +84,28 @@ struct CrashTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        if let killAfter {
-            let deadline = Date().addingTimeInterval(killAfter)
-            while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(5)) }
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                return nil
-            }
+        guard let killAfter else {
+            await process.exited()
+            return process.terminationStatus
         }
-        while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
-        return process.terminationStatus
+        // The kill moment is the behaviour under test: a SIGKILL a seeded time into the run, at
+        // whatever the runner is doing then. Whichever comes first, the exit or the moment, wins.
+        let killed = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await process.exited()
+                return false
+            }
+            group.addTask {
+                do { try await Task.sleep(for: .seconds(killAfter)) } catch { return false }
+                return true
+            }
+            let momentCame = await group.next() ?? false
+            if momentCame && process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            group.cancelAll()
+            await group.waitForAll()
+            return momentCame
+        }
+        return killed && process.terminationReason == .uncaughtSignal ? nil : process.terminationStatus
     }
 
     func crashAndResume(scenario: String, seed: UInt64) async throws {

@@ -6,34 +6,49 @@ import Testing
 /// Ctrl-C on the real binary, as a user would press it.
 @Suite("Ctrl-C", .serialized, .timeLimit(.minutes(2)))
 struct InterruptTests {
+    static let jobs = 24
+
     func manifest(in folder: TempFolder) throws -> String {
         try folder.write("room.png", Data(PNGEncoder.solid(width: 6, height: 4, color: (5, 6, 7))))
-        let prompts = (1...12).map { "'Style number \($0).'" }.joined(separator: ", ")
+        let prompts = (1...Self.jobs).map { "'Style number \($0).'" }.joined(separator: ", ")
         return try folder.write(
             "m.yaml",
-            "version: 1\nname: ctrlc\noutput: out\nconcurrency: 3\nmatrix:\n  prompt: [\(prompts)]\n  image: room.png\n  model: grok-imagine\n"
+            "version: 1\nname: ctrlc\noutput: out\nconcurrency: 2\nmatrix:\n  prompt: [\(prompts)]\n  image: room.png\n  model: grok-imagine\n"
         )
     }
 
-    func start(_ arguments: [String]) throws -> (Process, Pipe) {
+    func start(_ arguments: [String]) throws -> (Process, OutputCollector) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.executable)
         process.arguments = arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = out
+        let collector = OutputCollector(out)
         try process.run()
-        return (process, out)
+        return (process, collector)
+    }
+
+    /// Result images written so far (each is renamed into place whole).
+    static func results(in folder: String) -> Int {
+        RunHarness.files(folder + "/out").filter { $0.hasSuffix(".png") }.count
+    }
+
+    /// `submitted` records in the journal so far.
+    static func submitted(in folder: String) -> Int {
+        let text = (try? String(contentsOfFile: folder + "/out/journal.jsonl", encoding: .utf8)) ?? ""
+        return text.components(separatedBy: "\"event\":\"submitted\"").count - 1
     }
 
     @Test func firstCtrlCDrainsAndExits130WithAReport() async throws {
         let folder = try TempFolder()
         let manifest = try manifest(in: folder)
         let (process, out) = try start(["run", manifest, "--simulate", "--sim-latency", "0.8:1.2", "--poll-interval", "0.1:0.2"])
-        try await Task.sleep(for: .milliseconds(1500))
+        // Press Ctrl-C once a first result is on disk: 24 jobs two at a time leave most to do.
+        try await waitUntil("a first result") { Self.results(in: folder.path) > 0 }
         process.interrupt()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let output = try await out.waitForEnd()
+        await process.exited()
         #expect(process.terminationStatus == 130, "\(output)")
         #expect(output.contains("interrupted: no new submits"))
         let report = try RunHarness.json(folder.path + "/out/report.json")
@@ -41,7 +56,7 @@ struct InterruptTests {
         let totals = try #require(report["totals"] as? [String: Any])
         let succeeded = totals["succeeded"] as? Int ?? -1
         let cancelled = totals["cancelled"] as? Int ?? -1
-        #expect(succeeded > 0 && cancelled > 0 && succeeded + cancelled == 12, "\(totals)")
+        #expect(succeeded > 0 && cancelled > 0 && succeeded + cancelled == Self.jobs, "\(totals)")
         // Drained: nothing was left running, and the journal reads cleanly.
         let journal = try Journal.read(folder: folder.path + "/out")
         #expect(journal.warnings.isEmpty)
@@ -51,27 +66,29 @@ struct InterruptTests {
         // The next run does only what is left.
         let rerun = try CLI.run(["run", manifest, "--simulate", "--sim-latency", "0.05:0.1", "--poll-interval", "0.05:0.1"])
         #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
-        #expect(rerun.stdout.contains("\(12 - succeeded) succeeded, \(succeeded) already done"))
+        #expect(rerun.stdout.contains("\(Self.jobs - succeeded) succeeded, \(succeeded) already done"))
     }
 
     @Test func secondCtrlCStopsAtOnce() async throws {
         let folder = try TempFolder()
         let manifest = try manifest(in: folder)
         let (process, out) = try start(["run", manifest, "--simulate", "--sim-latency", "20:30", "--poll-interval", "0.1:0.2"])
-        try await Task.sleep(for: .milliseconds(1500))
+        // Both tasks the concurrency allows are in flight (their submits journaled) before Ctrl-C.
+        try await waitUntil("two submitted tasks") { Self.submitted(in: folder.path) >= 2 }
         let clock = ContinuousClock()
         let start = clock.now
         process.interrupt()
-        try await Task.sleep(for: .milliseconds(300))
+        try await out.waitFor("interrupted: no new submits")
         process.interrupt()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(clock.now - start < .seconds(10))
+        let output = try await out.waitForEnd()
+        await process.exited()
+        // The tasks take 20–30 s: an exit well before that is the second Ctrl-C's doing.
+        #expect(clock.now - start < .seconds(15))
         #expect(process.terminationStatus == 130, "\(output)")
         let report = try RunHarness.json(folder.path + "/out/report.json")
         #expect(report["exitCode"] as? Int == 130)
-        // The three tasks in flight stay in the journal for the next run to pick up.
+        // The two tasks in flight stay in the journal for the next run to pick up.
         let journal = try Journal.read(folder: folder.path + "/out")
-        #expect(journal.state.entries.values.filter { $0.stage == .submitted }.count == 3)
+        #expect(journal.state.entries.values.filter { $0.stage == .submitted }.count == 2)
     }
 }

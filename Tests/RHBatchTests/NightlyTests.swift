@@ -91,13 +91,19 @@ struct NightlyTests {
 
     @Test func tasksInFlightAreReattachedNotResubmitted() async throws {
         let harness = try RunHarness()
-        try await harness.withSimulator(.init(latency: 1.0...1.0)) { session in
-            // Stop the first run right after its submits with a tiny drain: tasks stay in flight.
+        // The simulator's clock stands still through the first run: its tasks stay queued, so
+        // every one of them reaches the runner's task timeout, however fast this machine is.
+        let clock = SimulatorClock(stopped: true)
+        try await harness.withSimulator(.init(latency: 1.0...1.0, clock: clock)) { session in
             let stopped = try await session.run(RunHarness.threeModels) {
                 $0.poll = PollSchedule(minimum: .milliseconds(50), maximum: .milliseconds(100), taskTimeout: .milliseconds(300))
                 $0.concurrency = 10
             }
             #expect(stopped.outcome.totals.timeout == 10)
+            #expect(stopped.ledger.submitsAccepted == 10)
+            // Time passes while nothing runs: the tasks finish on the service.
+            clock.advance(by: .seconds(2))
+            clock.start()
             let resumed = try await session.run(RunHarness.threeModels)
             #expect(resumed.outcome.exitCode == 0, "\(resumed.outcome.summary)")
             #expect(resumed.outcome.totals.succeeded == 10)

@@ -57,9 +57,11 @@ struct RunTests {
 
     @Test func flakyRunsEndSucceededOrUnknownAndNeverBillTwice() async throws {
         let harness = try RunHarness()
+        // Besides flaky's chance faults, submits 2 and 5 create their task and lose the answer:
+        // at least two jobs cannot know their outcome, whatever order the requests arrive in.
         let result = try await harness.run(
             RunHarness.threeModels,
-            simulator: .init(scenarios: [.flaky], latency: 0.05...0.15, seed: 7)
+            simulator: .init(scenarios: [.flaky], latency: 0.05...0.15, seed: 7, submitScript: [2: .loseAnswer, 5: .loseAnswer])
         )
         let totals = result.outcome.totals
         #expect(totals.succeeded + totals.unknown == 10, "\(result.outcome.summary)")
@@ -68,25 +70,52 @@ struct RunTests {
         #expect(!RunHarness.files(result.output).contains { $0.contains("rh-partial") || $0.contains("rh-tmp") })
         #expect(result.outcome.exitCode == (totals.unknown > 0 ? 1 : 0))
         let report = try RunHarness.json(result.output + "/report.json")
-        let unknown = (report["jobs"] as? [[String: Any]] ?? []).filter { $0["status"] as? String == "unknown" }
+        let unknown = try #require(report["jobs"] as? [[String: Any]]).filter { $0["status"] as? String == "unknown" }
+        #expect(totals.unknown >= 2)
         #expect(unknown.count == totals.unknown)
         #expect(unknown.allSatisfy { ($0["error"] as? [String: Any])?["phase"] as? String == "submit" })
     }
 
-    @Test func ratelimitedRunsStayWithinTheLimitAndBackOff() async throws {
+    static let twentyJobs = RunHarness.threeModels.replacingOccurrences(of: "concurrency: 4", with: "concurrency: 8")
+        .replacingOccurrences(of: "[green, neon]", with: "[green, neon, 'Make it blue.', 'Make it red.']")
+
+    @Test func aKnownLimitIsKeptWithoutRefusals() async throws {
         let harness = try RunHarness()
-        let manifest = RunHarness.threeModels.replacingOccurrences(of: "concurrency: 4", with: "concurrency: 8")
-            .replacingOccurrences(of: "[green, neon]", with: "[green, neon, 'Make it blue.', 'Make it red.']")
+        // The key allows 3; the manifest asks for 8. Queue status tells the runner the limit, so
+        // the simulator never has to refuse for concurrency.
         let result = try await harness.run(
-            manifest,
+            Self.twentyJobs,
             simulator: .init(scenarios: [.ratelimit], latency: 0.1...0.2, concurrencyLimit: 3, submitsPerSecond: 10)
         )
         #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
         #expect(result.outcome.totals.succeeded == 20)
-        #expect(result.ledger.peakConcurrent <= 3)
+        #expect(result.ledger.submitsRefused["421"] == nil, "\(result.ledger.submitsRefused)")
         #expect(result.ledger.billed.count == 20)
-        // Backing off, not hammering: refusals stay a small multiple of the jobs.
-        #expect(result.ledger.totalRefused > 0)
+        #expect(result.ledger.doubleBilled == 0)
+        // Backing off from 429s, not hammering: refusals stay a small multiple of the jobs.
+        #expect(result.ledger.totalRefused < 60, "\(result.ledger.submitsRefused)")
+    }
+
+    @Test func anUnknownLimitIsLearntFromRefusalsAndBackedOffFrom() async throws {
+        let harness = try RunHarness()
+        // The simulator's clock stands still, so no task finishes: of the 8 submits the runner
+        // sends, the 4th and later must be refused (421). Time starts on the first refusal.
+        let clock = SimulatorClock(stopped: true)
+        let simulator = SimulatorConfiguration(
+            scenarios: [.ratelimit], latency: 0.1...0.2, concurrencyLimit: 3, submitsPerSecond: 10, clock: clock
+        )
+        let result = try await harness.withSimulator(simulator) { session in
+            async let run = session.run(Self.twentyJobs) { $0.askAccountLimit = false }
+            await session.state.waitUntil { $0.submitsRefused["421", default: 0] > 0 }
+            clock.start()
+            return try await run
+        }
+        #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
+        #expect(result.outcome.totals.succeeded == 20)
+        #expect(result.ledger.submitsRefused["421", default: 0] > 0)
+        #expect(result.ledger.peakConcurrent == 3)
+        #expect(result.ledger.billed.count == 20)
+        #expect(result.ledger.doubleBilled == 0)
         #expect(result.ledger.totalRefused < 60, "\(result.ledger.submitsRefused)")
     }
 
@@ -98,7 +127,9 @@ struct RunTests {
         #expect(result.outcome.totals.succeeded == 5)
         #expect(result.outcome.totals.failed == 5)
         let report = try RunHarness.json(result.output + "/report.json")
-        for job in report["jobs"] as? [[String: Any]] ?? [] where job["status"] as? String == "failed" {
+        let failed = try #require(report["jobs"] as? [[String: Any]]).filter { $0["status"] as? String == "failed" }
+        #expect(failed.count == 5)
+        for job in failed {
             let error = try #require(job["error"] as? [String: Any])
             #expect(error["code"] as? String == "1501")
             #expect(["poll", "submit"].contains(error["phase"] as? String))
@@ -144,7 +175,8 @@ struct RunTests {
         let harness = try RunHarness()
         let result = try await harness.run(
             RunHarness.threeModels,
-            simulator: .init(scenarios: [.expire], latency: 0.02...0.05, resultLifetime: 0.01)
+            // A lifetime of 0: every result URL has expired by the time anyone downloads it.
+            simulator: .init(scenarios: [.expire], latency: 0.02...0.05, resultLifetime: 0)
         ) {
             $0.poll = PollSchedule(minimum: .milliseconds(300), maximum: .milliseconds(300))
             $0.downloadAttempts = 2

@@ -111,7 +111,9 @@ struct ClientBadServerTests {
         let server = try await ScriptedServer(.silence)
         try await withClient(server, requestTimeout: .seconds(30)) { client in
             let task = Task { try await client.submit(endpoint: "a/b", body: body) }
-            try await Task.sleep(for: .milliseconds(200))
+            // Cancel once the request is on the server: the client is then waiting for an answer.
+            var requests = server.requests.makeAsyncIterator()
+            _ = await requests.next()
             task.cancel()
             await #expect(throws: CancellationError.self) { try await task.value }
         }

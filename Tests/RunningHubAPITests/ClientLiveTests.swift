@@ -11,13 +11,18 @@ import Testing
 struct ClientLiveTests {
     static let key = "live-test-key"
 
+    /// Runs `body` against a simulator on loopback whose clock stands still unless the configuration
+    /// brings its own: tasks stay queued until a test moves the clock, so nothing depends on how
+    /// fast this machine answers.
     func withLive<Result: Sendable>(
         _ configuration: SimulatorConfiguration = .init(latency: 0.05...0.1),
         key: String = key,
         logger: Logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
         _ body: @Sendable (RunningHubClient, SimulatorState, String) async throws -> Result
     ) async throws -> Result {
-        try await SimulatorServer.withRunning(configuration) { baseURL, state in
+        var configuration = configuration
+        if configuration.clock === SimulatorClock.real { configuration.clock = SimulatorClock(stopped: true) }
+        return try await SimulatorServer.withRunning(configuration) { baseURL, state in
             let client = RunningHubClient.Configuration(
                 baseURL: baseURL + "/openapi/v2",
                 apiKey: APIKey(key)!,
@@ -34,13 +39,16 @@ struct ClientLiveTests {
         Array(#"{"prompt":"\#(prompt)","imageUrls":["\#(image)"],"resolution":"1k","quality":"low","aspectRatio":"16:9"}"#.utf8)
     }
 
-    /// Polls until the task finishes.
-    static func finish(_ client: RunningHubClient, _ taskId: String) async throws -> TaskSnapshot {
-        for _ in 0..<400 {
-            if case .task(let snapshot) = try await client.query(taskId: taskId), snapshot.state.isFinished {
-                return snapshot
+    /// Moves the simulator's clock past the task's latency, then queries until the answer is final
+    /// (only transient answers, such as `flaky`'s, make it ask again).
+    static func finish(_ client: RunningHubClient, _ state: SimulatorState, _ taskId: String, after: Duration = .seconds(1)) async throws -> TaskSnapshot {
+        state.configuration.clock.advance(by: after)
+        for _ in 0..<50 {
+            switch try await client.query(taskId: taskId) {
+            case .task(let snapshot) where snapshot.state.isFinished: return snapshot
+            case .task(let snapshot): Issue.record("task \(taskId) is still \(snapshot.state) after its latency")
+            case .failed(let failure): #expect(failure.errorClass == .transient, "\(failure)")
             }
-            try await Task.sleep(for: .milliseconds(20))
         }
         throw CancellationError()
     }
@@ -63,7 +71,7 @@ struct ClientLiveTests {
                 return
             }
             #expect(task.taskId.count == 19)
-            let done = try await Self.finish(client, task.taskId)
+            let done = try await Self.finish(client, state, task.taskId)
             #expect(done.state == .succeeded)
             #expect(done.cost == "0.290")
             let result = try #require(done.results.first)
@@ -120,6 +128,8 @@ struct ClientLiveTests {
     }
 
     @Test func ratelimitAnswers421And429() async throws {
+        // The clock stands still: no task finishes and the one-second window never passes, so the
+        // answers follow from the limits alone.
         try await withLive(.init(scenarios: [.ratelimit], latency: 5...5, concurrencyLimit: 2, submitsPerSecond: 4)) { client, state, _ in
             var codes: [String] = []
             for index in 0..<6 {
@@ -139,46 +149,49 @@ struct ClientLiveTests {
     }
 
     @Test func moderationFailsTheTask() async throws {
-        try await withLive(.init(scenarios: [.moderation], latency: 0.02...0.05)) { client, _, _ in
+        try await withLive(.init(scenarios: [.moderation], latency: 0.02...0.05)) { client, state, _ in
             guard case .accepted(let task) = try await client.submit(endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"FORBIDDEN","image":"https://x/y.png"}"#.utf8)) else {
                 Issue.record("submit was not accepted")
                 return
             }
-            let done = try await Self.finish(client, task.taskId)
+            let done = try await Self.finish(client, state, task.taskId)
             #expect(done.state == .failed)
             #expect(done.errorCode == "1501")
         }
     }
 
     @Test func multiGivesTwoResults() async throws {
-        try await withLive(.init(scenarios: [.multi], latency: 0.02...0.05)) { client, _, _ in
+        try await withLive(.init(scenarios: [.multi], latency: 0.02...0.05)) { client, state, _ in
             guard case .accepted(let task) = try await client.submit(endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"p","image":"https://x/y.png"}"#.utf8)) else {
                 Issue.record("submit was not accepted")
                 return
             }
-            let done = try await Self.finish(client, task.taskId)
+            let done = try await Self.finish(client, state, task.taskId)
             #expect(done.results.count == 2)
             #expect(Set(done.results.map(\.url)).count == 2)
         }
     }
 
     @Test func slowTasksTakeLonger() async throws {
-        try await withLive(.init(scenarios: [.slow], latency: 0.1...0.1)) { client, _, _ in
+        try await withLive(.init(scenarios: [.slow], latency: 0.1...0.1)) { client, state, _ in
             guard case .accepted(let task) = try await client.submit(endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"p","image":"https://x/y.png"}"#.utf8)) else {
                 Issue.record("submit was not accepted")
                 return
             }
-            try await Task.sleep(for: .milliseconds(200))
+            // Twice the nominal latency: a plain task would be done, a slow one (5×) still runs.
+            state.configuration.clock.advance(by: .milliseconds(200))
             guard case .task(let snapshot) = try await client.query(taskId: task.taskId) else {
                 Issue.record("query failed")
                 return
             }
             #expect(snapshot.state == .running)
+            let done = try await Self.finish(client, state, task.taskId, after: .milliseconds(300))
+            #expect(done.state == .succeeded)
         }
     }
 
     @Test func quirkyAnswersAreRead() async throws {
-        try await withLive(.init(scenarios: [.quirky], latency: 0.02...0.05, seed: 3)) { client, _, _ in
+        try await withLive(.init(scenarios: [.quirky], latency: 0.02...0.05, seed: 3)) { client, state, _ in
             var instant = 0
             for index in 0..<20 {
                 let outcome = try await client.submit(endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"p\#(index)","image":"https://x/y.png"}"#.utf8))
@@ -191,7 +204,7 @@ struct ClientLiveTests {
                     instant += 1
                     #expect(task.results.count == 1)
                 }
-                let done = try await Self.finish(client, task.taskId)
+                let done = try await Self.finish(client, state, task.taskId)
                 #expect(done.state == .succeeded)
             }
             #expect(instant > 0)
@@ -206,8 +219,8 @@ struct ClientLiveTests {
                 Issue.record("submit was not accepted")
                 return
             }
-            let done = try await Self.finish(client, task.taskId)
-            try await Task.sleep(for: .milliseconds(250))
+            let done = try await Self.finish(client, state, task.taskId, after: .milliseconds(20))
+            state.configuration.clock.advance(by: .milliseconds(250))
             do {
                 _ = try await client.download(url: done.results[0].url, to: folder + "/x.png")
                 Issue.record("an expired URL downloaded")
@@ -236,6 +249,7 @@ struct ClientLiveTests {
                 }
             }
             #expect(unknown > 0)
+            state.configuration.clock.advance(by: .seconds(1))
             var transient = 0
             var complete = 0
             var incomplete = 0
@@ -244,7 +258,7 @@ struct ClientLiveTests {
                 for _ in 0..<200 where result == nil {
                     switch try await client.query(taskId: taskId) {
                     case .task(let snapshot) where snapshot.state == .succeeded: result = snapshot.results.first
-                    case .task: try await Task.sleep(for: .milliseconds(10))
+                    case .task(let snapshot): Issue.record("task \(taskId) is still \(snapshot.state) after its latency")
                     case .failed(let failure):
                         #expect(failure.errorClass == .transient)
                         transient += 1

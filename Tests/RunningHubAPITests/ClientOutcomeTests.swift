@@ -66,7 +66,10 @@ struct ClientOutcomeTests {
             }
             #expect(failure.errorClass == .unknownOutcome)
         }
-        guard case .unknown(let html) = submit("<html>502</html>", status: 502) else { return }
+        guard case .unknown(let html) = submit("<html>502</html>", status: 502) else {
+            Issue.record("an HTML 502 page must be an unknown outcome")
+            return
+        }
         #expect(html.message.contains("HTML error page"))
     }
 

@@ -14,16 +14,20 @@ final class ScriptedServer: Sendable {
 
     let channel: any Channel
     let group: MultiThreadedEventLoopGroup
+    /// One element per complete request the server has read: tests wait on it instead of on time.
+    let requests: AsyncStream<Void>
 
     var baseURL: String { "http://127.0.0.1:\(channel.localAddress?.port ?? 0)" }
 
     init(_ script: Script) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let (requests, received) = AsyncStream.makeStream(of: Void.self)
+        self.requests = requests
         channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ScriptHandler(script: script))
+                    try channel.pipeline.syncOperations.addHandler(ScriptHandler(script: script, received: received))
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
@@ -49,10 +53,12 @@ private final class ScriptHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     let script: ScriptedServer.Script
+    let requestRead: AsyncStream<Void>.Continuation
     private var received: [UInt8] = []
 
-    init(script: ScriptedServer.Script) {
+    init(script: ScriptedServer.Script, received: AsyncStream<Void>.Continuation) {
         self.script = script
+        self.requestRead = received
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -61,6 +67,7 @@ private final class ScriptHandler: ChannelInboundHandler {
         received += bytes
         guard Self.isComplete(received) else { return }
         received = []
+        requestRead.yield()
         switch script {
         case .silence:
             break

@@ -16,6 +16,9 @@ struct SimulatorValidationTests {
         _ configuration: SimulatorConfiguration = .init(latency: 0.05...0.05),
         _ body: @Sendable (any TestClientProtocol, SimulatorState) async throws -> Void
     ) async throws {
+        // A stopped clock: tasks stay queued until a test moves it.
+        var configuration = configuration
+        if configuration.clock === SimulatorClock.real { configuration.clock = SimulatorClock(stopped: true) }
         let state = SimulatorState(configuration: configuration)
         let app = Application(router: SimulatorServer.buildRouter(state: state))
         try await app.test(.router) { client in try await body(client, state) }
@@ -145,7 +148,9 @@ struct SimulatorValidationTests {
         try await withSimulator(.init(latency: 0.05...0.05)) { client, state in
             let (endpoint, body) = Self.goodBodies[0]
             let taskId = try #require(try await Self.post(client, "/openapi/v2/\(endpoint)", body).object["taskId"] as? String)
-            try await Task.sleep(for: .milliseconds(120))
+            let (_, queued) = try await Self.post(client, "/openapi/v2/query", #"{"taskId":"\#(taskId)"}"#)
+            #expect(queued["status"] as? String == "QUEUED")
+            state.configuration.clock.advance(by: .milliseconds(50))
             let (_, object) = try await Self.post(client, "/openapi/v2/query", #"{"taskId":"\#(taskId)"}"#)
             #expect(object["status"] as? String == "SUCCESS")
             let results = try #require(object["results"] as? [[String: Any]])
@@ -162,7 +167,7 @@ struct SimulatorValidationTests {
                 // 9:21 at a 64-pixel long side: 27 × 64.
                 #expect(Array(bytes[16..<24]) == [0, 0, 0, 27, 0, 0, 0, 64])
             }
-            #expect(await state.snapshot().queries[taskId] == 1)
+            #expect(await state.snapshot().queries[taskId] == 2)
         }
     }
 
@@ -171,7 +176,7 @@ struct SimulatorValidationTests {
             let taskId = try #require(
                 try await Self.post(client, "/openapi/v2/rhart-image-x-official/edit", #"{"prompt":"a FORBIDDEN thing","image":"\#(Self.image)"}"#).object["taskId"] as? String
             )
-            try await Task.sleep(for: .milliseconds(50))
+            state.configuration.clock.advance(by: .milliseconds(10))
             let (_, object) = try await Self.post(client, "/openapi/v2/query", #"{"taskId":"\#(taskId)"}"#)
             #expect(object["status"] as? String == "FAILED")
             #expect(object["errorCode"] as? String == "1501")
