@@ -8,7 +8,7 @@ struct PlanCommand: ParsableCommand {
         abstract: "Expand a manifest into jobs: counts per model, merged and skipped jobs, cost, example paths."
     )
 
-    @Argument(help: "The manifest.")
+    @Argument(help: "The manifest.", completion: .file(extensions: ["yaml", "yml"]))
     var manifest: String
 
     @Flag(help: "Print the plan as JSON.")

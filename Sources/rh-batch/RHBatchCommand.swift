@@ -1,4 +1,5 @@
 import ArgumentParser
+import RHBatchCore
 
 /// The `rh-batch` command: batch image edits on RunningHub from a YAML manifest.
 @main
@@ -24,13 +25,23 @@ struct RHBatchCommand: AsyncParsableCommand {
             uploads the images, runs the jobs within the API's concurrency, downloads the results \
             and writes a report. Exit codes: 0 all done, 1 some jobs failed, 2 stopped early, \
             64 invalid input, 130 interrupted.
+
+            Start with: rh-batch init --images photos/ -o batch.yaml, then rh-batch run batch.yaml --simulate. \
+            Read more in the repository's docs/: manifest.md (the manifest format), cli.md (every \
+            command, option, exit code and how runs resume), output.md (the output folder and \
+            report.json), simulator.md (the built-in simulator); man rh-batch (docs/rh-batch.1).
             """,
-        version: RHBatchVersion.current,
-        subcommands: [RunCommand.self, ValidateCommand.self, PlanCommand.self, StatusCommand.self, ModelsCommand.self, SimulatorCommand.self]
+        version: RHBatchVersion.description,
+        subcommands: [
+            RunCommand.self, ValidateCommand.self, PlanCommand.self, StatusCommand.self, ModelsCommand.self,
+            InitCommand.self, SchemaCommand.self, SimulatorCommand.self,
+        ]
     )
 }
 
 /// The tool's version, as reports name it.
 enum RHBatchVersion {
     static let current = "0.1.0"
+    /// What `--version` prints: the version and where the built-in catalog comes from.
+    static let description = "\(current) (catalog: \(ModelCatalog.builtInSource))"
 }

@@ -22,7 +22,7 @@ struct RunCommand: AsyncParsableCommand {
             """
     )
 
-    @Argument(help: "The manifest.")
+    @Argument(help: "The manifest.", completion: .file(extensions: ["yaml", "yml"]))
     var manifest: String
 
     @Flag(help: "Run against the built-in simulator on a loopback port; no API key needed. --simulate=SCENARIO picks a scenario.")

@@ -13,7 +13,7 @@ struct StatusCommand: ParsableCommand {
         discussion: "Given a manifest, reads its output folder and also counts jobs not started and jobs that left the manifest. Sends nothing."
     )
 
-    @Argument(help: "An output folder, or a manifest (its output folder is read).")
+    @Argument(help: "An output folder, or a manifest (its output folder is read).", completion: .file())
     var target: String
 
     @Option(name: [.customShort("o"), .long], help: "The output folder, when it is not the manifest's.")

@@ -8,7 +8,7 @@ struct ValidateCommand: ParsableCommand {
         abstract: "Check manifests; print file:line:col: error: path: message for every problem."
     )
 
-    @Argument(help: "The manifests to check.")
+    @Argument(help: "The manifests to check.", completion: .file(extensions: ["yaml", "yml"]))
     var manifests: [String]
 
     @Flag(help: "Skip jobs that do not fit their model instead of reporting them as errors.")

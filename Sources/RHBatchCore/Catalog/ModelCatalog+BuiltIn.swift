@@ -1,4 +1,7 @@
 extension ModelCatalog {
+    /// Where the built-in catalog's facts come from, and their date.
+    package static let builtInSource = "RunningHub model registry and price table public-2026-04-29"
+
     /// The models of the vendor pages rh-batch started from.
     ///
     /// Field rules come from the vendor's model registry (public-2026-04-29) and its newest doc

@@ -1,0 +1,183 @@
+/// The JSON Schema (draft 2020-12) of manifest version 1, generated from a catalog so that model
+/// names, fields and accepted values are exactly the catalog's.
+///
+/// Editors with the YAML language server read it through the `# yaml-language-server: $schema=`
+/// line at the top of a manifest and complete and check as the user types. It states what a schema
+/// can state; `rh-batch validate` also checks what it cannot (files exist and are images of an
+/// accepted format and size, library ids resolve, the job count, layout collisions, and values a
+/// model refuses when a block names several models).
+package enum ManifestSchema {
+
+    /// The schema for `catalog`, as indented JSON with a final newline.
+    package static func json(catalog: ModelCatalog) -> String {
+        schema(catalog: catalog).pretty + "\n"
+    }
+
+    /// The schema for `catalog`.
+    package static func schema(catalog: ModelCatalog) -> JSONValue {
+        let modelNames = catalog.allNames
+        var optionValues: [OptionKey: [String]] = [:]
+        for model in catalog.models {
+            for option in model.options {
+                for value in option.values where !(optionValues[option.key]?.contains(value) ?? false) {
+                    optionValues[option.key, default: []].append(value)
+                }
+            }
+        }
+
+        func values(_ key: OptionKey) -> [String] { optionValues[key] ?? [] }
+
+        // In a job a value is one value; in a matrix block an axis is one value or a list of them.
+        let perModel: (_ axis: Bool) -> [JSONValue] = { axis in catalog.models.map { model in
+            func field(_ value: JSONValue) -> JSONValue { axis ? axisOrValue(value) : value }
+            var then: [(String, JSONValue)] = []
+            for key in OptionKey.allCases {
+                guard let option = model.option(key) else { continue }
+                then.append((key.manifestKey, field(.enumeration(option.values))))
+            }
+            if model.image.maxCount == 1 {
+                then.append(("image", field(.stringType)))
+            }
+            return .object([
+                ("if", .object([
+                    ("properties", .object([("model", .object([("enum", .strings([model.alias, model.endpoint, model.vendorName]))]))])),
+                    ("required", .strings(["model"])),
+                ])),
+                ("then", .object([("properties", .object(then))])),
+            ])
+        } }
+
+        let fieldProperties: (_ axis: Bool) -> [(String, JSONValue)] = { axis in
+            func field(_ value: JSONValue) -> JSONValue { axis ? axisOrValue(value) : value }
+            return [
+                ("prompt", field(.object([
+                    ("type", .string("string")), ("minLength", .integer(1)),
+                    ("maxLength", .integer(ManifestDecoder.maxPromptLength)),
+                    ("description", .string("A prompt library id, or the prompt text itself.")),
+                ]))),
+                ("image", axis
+                    ? .object([
+                        ("description", .string("One input per value: a library id, a path, a glob or an http(s) URL.")),
+                        ("anyOf", .array([.ref("imageText"), .object([("type", .string("array")), ("items", .ref("imageText")), ("minItems", .integer(1))])])),
+                    ])
+                    : .ref("imageValue")),
+                ("model", field(.object([
+                    ("description", .string("A catalog model: its alias, endpoint or vendor name.")),
+                    ("enum", .strings(modelNames)),
+                ]))),
+                ("aspect_ratio", field(.object([("type", .string("string")), ("enum", .strings(values(.aspectRatio))), ("description", .string("Quote it: \"16:9\"."))]))),
+                ("resolution", field(.object([("type", .string("string")), ("enum", .strings(values(.resolution)))]))),
+                ("quality", field(.object([("type", .string("string")), ("enum", .strings(values(.quality)))]))),
+                ("samples", .object([
+                    ("type", .string("integer")), ("minimum", .integer(1)),
+                    ("description", .string("Independent runs of the same job (default 1).")),
+                ])),
+                ("params", .object([
+                    ("type", .string("object")),
+                    ("description", .string("Extra API body fields, passed through as written.")),
+                ])),
+            ]
+        }
+
+        let jobObject: (_ axis: Bool) -> JSONValue = { axis in
+            .object([
+                ("type", .string("object")),
+                ("additionalProperties", .boolean(false)),
+                ("properties", .object(fieldProperties(axis))),
+                ("allOf", .array(perModel(axis))),
+            ])
+        }
+
+        return .object([
+            ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
+            ("title", .string("rh-batch manifest, version 1")),
+            ("description", .string("A batch of RunningHub jobs: prompts × images × models × fields. Generated by `rh-batch schema` from the model catalog.")),
+            ("type", .string("object")),
+            ("additionalProperties", .boolean(false)),
+            ("required", .strings(["version"])),
+            ("anyOf", .array([.object([("required", .strings(["matrix"]))]), .object([("required", .strings(["jobs"]))])])),
+            ("properties", .object([
+                ("version", .object([("const", .integer(1)), ("description", .string("The format version; only 1 exists."))])),
+                ("name", .object([
+                    ("type", .string("string")), ("pattern", .string("^[A-Za-z0-9._-]+$")),
+                    ("description", .string("Names the run; the default output folder is out/<name>.")),
+                ])),
+                ("output", .object([
+                    ("type", .string("string")), ("minLength", .integer(1)),
+                    ("description", .string("The output folder, relative to the manifest's folder.")),
+                ])),
+                ("concurrency", .object([
+                    ("type", .string("integer")), ("minimum", .integer(1)), ("maximum", .integer(500)),
+                    ("description", .string("Most tasks in flight at once (default 4).")),
+                ])),
+                ("layout", .object([
+                    ("type", .string("string")),
+                    ("description", .string("Output path template, e.g. {model}/{image}/{prompt}/{aspect_ratio}_{sample}.{ext}")),
+                ])),
+                ("defaults", .object([
+                    ("description", .string("Job fields for every job that does not set them.")),
+                    ("allOf", .array([.ref("job")])),
+                ])),
+                ("prompts", .object([
+                    ("type", .string("object")),
+                    ("description", .string("Prompt library: id → text.")),
+                    ("additionalProperties", .object([("type", .string("string")), ("minLength", .integer(1)), ("maxLength", .integer(ManifestDecoder.maxPromptLength))])),
+                ])),
+                ("images", .object([
+                    ("type", .string("object")),
+                    ("description", .string("Image library: id → path, URL, glob, or a list (several images for one job).")),
+                    ("additionalProperties", .ref("imageValue")),
+                ])),
+                ("matrix", .object([
+                    ("description", .string("Every combination of the axes is a job; a list of blocks also works.")),
+                    ("anyOf", .array([
+                        .ref("matrixBlock"),
+                        .object([("type", .string("array")), ("minItems", .integer(1)), ("items", .ref("matrixBlock"))]),
+                    ])),
+                ])),
+                ("jobs", .object([
+                    ("type", .string("array")),
+                    ("description", .string("Explicit jobs; nothing in an entry is expanded.")),
+                    ("items", .ref("job")),
+                ])),
+            ])),
+            ("$defs", .object([
+                ("imageText", .object([("type", .string("string")), ("minLength", .integer(1))])),
+                ("imageValue", .object([
+                    ("anyOf", .array([
+                        .ref("imageText"),
+                        .object([("type", .string("array")), ("minItems", .integer(1)), ("items", .ref("imageText"))]),
+                    ])),
+                ])),
+                ("job", jobObject(false)),
+                ("matrixBlock", jobObject(true)),
+            ])),
+        ])
+    }
+
+    /// A matrix axis: one value, or a non-empty list of them.
+    private static func axisOrValue(_ value: JSONValue) -> JSONValue {
+        .object([
+            ("anyOf", .array([
+                value,
+                .object([("type", .string("array")), ("minItems", .integer(1)), ("items", value)]),
+            ])),
+        ])
+    }
+}
+
+extension JSONValue {
+    fileprivate static func strings(_ values: [String]) -> JSONValue {
+        .array(values.map { .string($0) })
+    }
+
+    fileprivate static func ref(_ name: String) -> JSONValue {
+        .object([("$ref", .string("#/$defs/" + name))])
+    }
+
+    fileprivate static func enumeration(_ values: [String]) -> JSONValue {
+        .object([("enum", strings(values))])
+    }
+
+    fileprivate static let stringType = JSONValue.object([("type", .string("string"))])
+}

@@ -1,0 +1,167 @@
+function __rh-batch_should_offer_completions_for_flags_or_options -a expected_commands
+    set -l non_repeating_flags_or_options $argv[2..]
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __rh-batch_parse_tokens
+    test "$commands" = "$expected_commands"; and return $non_repeating_flags_or_options_absent
+end
+
+function __rh-batch_should_offer_completions_for_positional -a expected_commands positional_index_comparison expected_positional_index
+    set -l non_repeating_flags_or_options
+    set -l non_repeating_flags_or_options_absent 0
+    set -l positional_index 0
+    set -l commands
+    __rh-batch_parse_tokens
+    test "$commands" = "$expected_commands" -a \( "$positional_index" "$positional_index_comparison" "$expected_positional_index" \)
+end
+
+function __rh-batch_parse_tokens -S
+    set -l unparsed_tokens (__rh-batch_tokens -pc)
+    switch $unparsed_tokens[1]
+    case 'rh-batch'
+        __rh-batch_parse_subcommand 0 'version' 'h/help'
+        switch $unparsed_tokens[1]
+        case 'run'
+            __rh-batch_parse_subcommand 1 'simulate' 'scenario=' 'sim-latency=' 'sim-concurrency-limit=' 'j/concurrency=' 'o/output=' 'skip-invalid' 'retry-failed' 'resubmit-unknown' 'max-cost=' 'shard=' 'poll-interval=' 'task-timeout=' 'drain-timeout=' 'download-concurrency=' 'ignore-account-limit' 'no-progress' 'q/quiet' 'v/verbose' 'version' 'h/help'
+        case 'validate'
+            __rh-batch_parse_subcommand -r 1 'skip-invalid' 'version' 'h/help'
+        case 'plan'
+            __rh-batch_parse_subcommand 1 'json' 'skip-invalid' 'version' 'h/help'
+        case 'status'
+            __rh-batch_parse_subcommand 1 'o/output=' 'json' 'version' 'h/help'
+        case 'models'
+            __rh-batch_parse_subcommand 0 'json' 'version' 'h/help'
+        case 'init'
+            __rh-batch_parse_subcommand 0 'model=' 'images=' 'o/output=' 'name=' 'version' 'h/help'
+        case 'schema'
+            __rh-batch_parse_subcommand 0 'version' 'h/help'
+        case 'simulator'
+            __rh-batch_parse_subcommand 0 'port=' 'host=' 'scenario=' 'latency=' 'concurrency-limit=' 'submits-per-second=' 'seed=' 'result-lifetime=' 'result-side=' 'result-padding=' 'balance=' 'version' 'h/help'
+        case 'help'
+            __rh-batch_parse_subcommand -r 1 'version'
+        end
+    end
+end
+
+function __rh-batch_tokens
+    if test (string split -m 1 -f 1 -- . "$FISH_VERSION") -gt 3
+        commandline --tokens-raw $argv
+    else
+        commandline -o $argv
+    end
+end
+
+function __rh-batch_parse_subcommand -S -a positional_count
+    argparse -s r -- $argv
+    set -l option_specs $argv[2..]
+    set -l is_repeating_positional $_flag_r
+    set -el _flag_r
+    set -a commands $unparsed_tokens[1]
+    set positional_index 0
+    while true
+        set -e unparsed_tokens[1]
+        argparse -sn "$commands" $option_specs -- $unparsed_tokens 2> /dev/null
+        set unparsed_tokens $argv
+        set positional_index (math $positional_index + 1)
+        for non_repeating_flag_or_option in $non_repeating_flags_or_options
+            if set -ql "_flag_$(string replace -a - _ -- $non_repeating_flag_or_option)"
+                set non_repeating_flags_or_options_absent 1
+                break
+            end
+        end
+        test (count $unparsed_tokens) -eq 0 -o \( -z "$is_repeating_positional" -a "$positional_index" -gt "$positional_count" \) && break
+    end
+end
+
+function __rh-batch_complete_directories
+    set -l token (commandline -t)
+    string match -- '*/' $token
+    set -l subdirs $token*/
+    printf %s\n $subdirs
+end
+
+function __rh-batch_custom_completion
+    set -x SAP_SHELL fish
+    set -x SAP_SHELL_VERSION $FISH_VERSION
+    set -l tokens (__rh-batch_tokens -p)
+    if test -z "$(__rh-batch_tokens -t)"
+        set -l index (count (__rh-batch_tokens -pc))
+        set tokens $tokens[..$index] \'\' $tokens[(math $index + 1)..]
+    end
+    command $tokens[1] $argv $tokens
+end
+
+complete -c 'rh-batch' -f
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch" version' -l 'version' -d 'Show the version.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "rh-batch" -eq 1' -fa 'run' -d 'Run a manifest: upload, submit, poll, download, write sidecars, index and report.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "rh-batch" -eq 1' -fa 'validate' -d 'Check manifests; print file:line:col: error: path: message for every problem.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "rh-batch" -eq 1' -fa 'plan' -d 'Expand a manifest into jobs: counts per model, merged and skipped jobs, cost, example paths.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "rh-batch" -eq 1' -fa 'status' -d 'Show what an output folder\'s journal says: done, in flight, failed, unknown, spend.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "rh-batch" -eq 1' -fa 'models' -d 'List the models: aliases, endpoints, fields, accepted values and prices.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "rh-batch" -eq 1' -fa 'init' -d 'Write a commented starter manifest for a model and a folder of images.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "rh-batch" -eq 1' -fa 'schema' -d 'Print the JSON Schema (draft 2020-12) of manifests, generated from the model catalog.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "rh-batch" -eq 1' -fa 'simulator' -d 'Run the built-in RunningHub simulator on 127.0.0.1 until interrupted.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "rh-batch" -eq 1' -fa 'help' -d 'Show subcommand help information.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "rh-batch run" -eq 1' -fa '(set -l exts \'yaml\' \'yml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" simulate' -l 'simulate' -d 'Run against the built-in simulator on a loopback port; no API key needed. --simulate=SCENARIO picks a scenario.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" scenario' -l 'scenario' -d 'Simulator scenario(s) for --simulate, combined with \'+\' (clean, flaky, ratelimit, moderation, slow, multi, quirky, expire).' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" sim-latency' -l 'sim-latency' -d 'Simulated task latency for --simulate, MIN:MAX seconds.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" sim-concurrency-limit' -l 'sim-concurrency-limit' -d 'Simulated concurrency limit per key for --simulate.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" concurrency j' -s 'j' -l 'concurrency' -d 'Most tasks in flight at once (overrides the manifest\'s concurrency).' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" o output' -s 'o' -l 'output' -d 'Output folder (overrides the manifest\'s output).' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" skip-invalid' -l 'skip-invalid' -d 'Skip jobs that do not fit their model instead of refusing the manifest.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" retry-failed' -l 'retry-failed' -d 'Run again the jobs that ended failed in an earlier run of this output folder.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" resubmit-unknown' -l 'resubmit-unknown' -d 'Resubmit jobs whose earlier submit had an unknown outcome (may bill twice).'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" max-cost' -l 'max-cost' -d 'Stop submitting once estimated plus actual spend would pass this amount (in the catalog\'s currency).' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" shard' -l 'shard' -d 'Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" poll-interval' -l 'poll-interval' -d 'Poll schedule MIN:MAX seconds: the first wait and the longest (default 3:15; 0.25:2 with --simulate).' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" task-timeout' -l 'task-timeout' -d 'Seconds a task may take before it is given up as timeout.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" drain-timeout' -l 'drain-timeout' -d 'Seconds the first Ctrl-C waits for tasks in flight before stopping.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" download-concurrency' -l 'download-concurrency' -d 'Downloads at once.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" ignore-account-limit' -l 'ignore-account-limit' -d 'Do not ask the API for the key\'s concurrency limit; learn it from refusals instead.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" no-progress' -l 'no-progress' -d 'No progress display.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" q quiet' -l 'quiet' -s 'q' -d 'Print only the summary.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" v verbose' -l 'verbose' -s 'v' -d 'Log API traffic and decisions to standard error.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" version' -l 'version' -d 'Show the version.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "rh-batch validate" -ge 1' -fa '(set -l exts \'yaml\' \'yml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch validate" skip-invalid' -l 'skip-invalid' -d 'Skip jobs that do not fit their model instead of reporting them as errors.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch validate" version' -l 'version' -d 'Show the version.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch validate" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "rh-batch plan" -eq 1' -fa '(set -l exts \'yaml\' \'yml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch plan" json' -l 'json' -d 'Print the plan as JSON.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch plan" skip-invalid' -l 'skip-invalid' -d 'Skip jobs that do not fit their model instead of refusing the manifest.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch plan" version' -l 'version' -d 'Show the version.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch plan" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "rh-batch status" -eq 1' -F
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch status" o output' -s 'o' -l 'output' -d 'The output folder, when it is not the manifest\'s.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch status" json' -l 'json' -d 'Print JSON.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch status" version' -l 'version' -d 'Show the version.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch status" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch models" json' -l 'json' -d 'Print the catalog as JSON.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch models" version' -l 'version' -d 'Show the version.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch models" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch init" model' -l 'model' -d 'The model: alias, endpoint or vendor name (see rh-batch models).' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch init" images' -l 'images' -d 'A folder of input images (PNG, JPG, WEBP as the model accepts).' -rfa '(__rh-batch_complete_directories)'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch init" o output' -s 'o' -l 'output' -d 'Write the manifest to this file instead of printing it.' -rfa '(set -l exts \'yaml\' \'yml\';for p in (string match -e -- \'*/\' (commandline -t);or printf \n)*.{$exts};printf %s\n $p;end;__fish_complete_directories (commandline -t) \'\')'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch init" name' -l 'name' -d 'The manifest\'s name (default: the output file\'s name, else \'batch\').' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch init" version' -l 'version' -d 'Show the version.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch init" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch schema" version' -l 'version' -d 'Show the version.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch schema" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" port' -l 'port' -d 'The port; 0 picks a free one.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" host' -l 'host' -d 'The loopback address to listen on.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" scenario' -l 'scenario' -d 'Fault scenarios, combined with \'+\' (e.g. flaky+multi).' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" latency' -l 'latency' -d 'Task latency range in seconds, MIN:MAX.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" concurrency-limit' -l 'concurrency-limit' -d 'Most unfinished tasks per key before submits get 421 (default 50, 8 under ratelimit).' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" submits-per-second' -l 'submits-per-second' -d 'Submits per second per key before HTTP 429, under ratelimit.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" seed' -l 'seed' -d 'Seed of the simulator\'s random choices.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" result-lifetime' -l 'result-lifetime' -d 'Seconds result URLs work under the expire scenario.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" result-side' -l 'result-side' -d 'Long side of result images in pixels.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" result-padding' -l 'result-padding' -d 'Bytes of padding added to each result image (for download benchmarks).' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" balance' -l 'balance' -d 'Account balance in CNY.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" version' -l 'version' -d 'Show the version.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" h help' -s 'h' -l 'help' -d 'Show help information.'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch help" version' -l 'version' -d 'Show the version.'

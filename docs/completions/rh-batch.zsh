@@ -1,0 +1,224 @@
+#compdef rh-batch
+
+__rh-batch_complete() {
+    local -ar non_empty_completions=("${@:#(|:*)}")
+    local -ar empty_completions=("${(M)@:#(|:*)}")
+    _describe -V '' non_empty_completions -- empty_completions -P $'\'\''
+}
+
+__rh-batch_custom_complete() {
+    local -a completions
+    completions=("${(@f)"$("${command_name}" "${@}" "${command_line[@]}")"}")
+    if [[ "${#completions[@]}" -gt 1 ]]; then
+        __rh-batch_complete "${completions[@]:0:-1}"
+    fi
+}
+
+__rh-batch_cursor_index_in_current_word() {
+    if [[ -z "${QIPREFIX}${IPREFIX}${PREFIX}" ]]; then
+        printf 0
+    else
+        printf %s "${#${(z)LBUFFER}[-1]}"
+    fi
+}
+
+_rh-batch() {
+    emulate -RL zsh -G
+    setopt extendedglob nullglob numericglobsort
+    unsetopt aliases banghist
+
+    local -xr SAP_SHELL=zsh
+    local -x SAP_SHELL_VERSION
+    SAP_SHELL_VERSION="$(builtin emulate zsh -c 'printf %s "${ZSH_VERSION}"')"
+    local -r SAP_SHELL_VERSION
+
+    local context state state_descr line
+    local -A opt_args
+
+    local -r command_name="${words[1]}"
+    local -ar command_line=("${words[@]}")
+    local -ir current_word_index="$((CURRENT - 1))"
+
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'run:Run a manifest: upload, submit, poll, download, write sidecars, index and report.'
+            'validate:Check manifests; print file:line:col: error: path: message for every problem.'
+            'plan:Expand a manifest into jobs: counts per model, merged and skipped jobs, cost, example paths.'
+            'status:Show what an output folder'\''s journal says: done, in flight, failed, unknown, spend.'
+            'models:List the models: aliases, endpoints, fields, accepted values and prices.'
+            'init:Write a commented starter manifest for a model and a folder of images.'
+            'schema:Print the JSON Schema (draft 2020-12) of manifests, generated from the model catalog.'
+            'simulator:Run the built-in RunningHub simulator on 127.0.0.1 until interrupted.'
+            'help:Show subcommand help information.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        run|validate|plan|status|models|init|schema|simulator|help)
+            "_rh-batch_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_rh-batch_run() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':manifest:_files -g '\''*.yaml *.yml'\'''
+        '--simulate[Run against the built-in simulator on a loopback port; no API key needed. --simulate=SCENARIO picks a scenario.]'
+        '--scenario[Simulator scenario(s) for --simulate, combined with '\''+'\'' (clean, flaky, ratelimit, moderation, slow, multi, quirky, expire).]:scenario:'
+        '--sim-latency[Simulated task latency for --simulate, MIN\:MAX seconds.]:sim-latency:'
+        '--sim-concurrency-limit[Simulated concurrency limit per key for --simulate.]:sim-concurrency-limit:'
+        '(-j --concurrency)'{-j,--concurrency}'[Most tasks in flight at once (overrides the manifest'\''s concurrency).]:concurrency:'
+        '(-o --output)'{-o,--output}'[Output folder (overrides the manifest'\''s output).]:output:'
+        '--skip-invalid[Skip jobs that do not fit their model instead of refusing the manifest.]'
+        '--retry-failed[Run again the jobs that ended failed in an earlier run of this output folder.]'
+        '--resubmit-unknown[Resubmit jobs whose earlier submit had an unknown outcome (may bill twice).]'
+        '--max-cost[Stop submitting once estimated plus actual spend would pass this amount (in the catalog'\''s currency).]:max-cost:'
+        '--shard[Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4.]:shard:'
+        '--poll-interval[Poll schedule MIN\:MAX seconds\: the first wait and the longest (default 3\:15; 0.25\:2 with --simulate).]:poll-interval:'
+        '--task-timeout[Seconds a task may take before it is given up as timeout.]:task-timeout:'
+        '--drain-timeout[Seconds the first Ctrl-C waits for tasks in flight before stopping.]:drain-timeout:'
+        '--download-concurrency[Downloads at once.]:download-concurrency:'
+        '--ignore-account-limit[Do not ask the API for the key'\''s concurrency limit; learn it from refusals instead.]'
+        '--no-progress[No progress display.]'
+        '(--quiet -q)'{--quiet,-q}'[Print only the summary.]'
+        '(--verbose -v)'{--verbose,-v}'[Log API traffic and decisions to standard error.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_rh-batch_validate() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '*:manifests:_files -g '\''*.yaml *.yml'\'''
+        '--skip-invalid[Skip jobs that do not fit their model instead of reporting them as errors.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_rh-batch_plan() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':manifest:_files -g '\''*.yaml *.yml'\'''
+        '--json[Print the plan as JSON.]'
+        '--skip-invalid[Skip jobs that do not fit their model instead of refusing the manifest.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_rh-batch_status() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':target:_files'
+        '(-o --output)'{-o,--output}'[The output folder, when it is not the manifest'\''s.]:output:'
+        '--json[Print JSON.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_rh-batch_models() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--json[Print the catalog as JSON.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_rh-batch_init() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--model[The model\: alias, endpoint or vendor name (see rh-batch models).]:model:'
+        '--images[A folder of input images (PNG, JPG, WEBP as the model accepts).]:images:_files -/'
+        '(-o --output)'{-o,--output}'[Write the manifest to this file instead of printing it.]:output:_files -g '\''*.yaml *.yml'\'''
+        '--name[The manifest'\''s name (default\: the output file'\''s name, else '\''batch'\'').]:name:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_rh-batch_schema() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_rh-batch_simulator() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--port[The port; 0 picks a free one.]:port:'
+        '--host[The loopback address to listen on.]:host:'
+        '--scenario[Fault scenarios, combined with '\''+'\'' (e.g. flaky+multi).]:scenario:'
+        '--latency[Task latency range in seconds, MIN\:MAX.]:latency:'
+        '--concurrency-limit[Most unfinished tasks per key before submits get 421 (default 50, 8 under ratelimit).]:concurrency-limit:'
+        '--submits-per-second[Submits per second per key before HTTP 429, under ratelimit.]:submits-per-second:'
+        '--seed[Seed of the simulator'\''s random choices.]:seed:'
+        '--result-lifetime[Seconds result URLs work under the expire scenario.]:result-lifetime:'
+        '--result-side[Long side of result images in pixels.]:result-side:'
+        '--result-padding[Bytes of padding added to each result image (for download benchmarks).]:result-padding:'
+        '--balance[Account balance in CNY.]:balance:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_rh-batch_help() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '*:subcommands:'
+        '--version[Show the version.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+if [[ "${funcstack[1]}" = _rh-batch ]]; then
+    _rh-batch "${@}"
+else
+    compdef _rh-batch rh-batch
+fi
