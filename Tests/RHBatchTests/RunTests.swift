@@ -20,8 +20,11 @@ struct RunTests {
         #expect(result.ledger.unpolledFinished == 0)
 
         let files = RunHarness.files(result.output)
-        let images = files.filter { $0.hasSuffix(".png") }
+        let images = files.filter { $0.hasSuffix(".png") && !$0.hasPrefix("inputs/") }
         #expect(images.count == 10)
+        // The one input, placed once inside the folder for the dataset's metadata.jsonl.
+        #expect(files.filter { $0.hasPrefix("inputs/") }.count == 1)
+        #expect(files.contains("metadata.jsonl"))
         #expect(files.filter { $0.hasSuffix(".json") && $0.contains("/") }.count == 10)
         #expect(files.contains("report.json") && files.contains("index.jsonl") && files.contains("journal.jsonl"))
         #expect(!files.contains { $0.contains("rh-partial") || $0.contains("rh-tmp") })

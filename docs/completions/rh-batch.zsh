@@ -57,6 +57,7 @@ _rh-batch() {
             'models:List the models: aliases, endpoints, fields, accepted values and prices.'
             'init:Write a commented starter manifest for a model and a folder of images.'
             'schema:Print the JSON Schema (draft 2020-12) of manifests, generated from the model catalog.'
+            'export-card:Write a Hugging Face dataset card (README.md) for an output folder.'
             'simulator:Run the built-in RunningHub simulator on 127.0.0.1 until interrupted.'
             'help:Show subcommand help information.'
         )
@@ -64,7 +65,7 @@ _rh-batch() {
         ;;
     arg)
         case "${words[1]}" in
-        run|validate|plan|status|models|init|schema|simulator|help)
+        run|validate|plan|status|models|init|schema|export-card|simulator|help)
             "_rh-batch_${words[1]}" && ret=0
             ;;
         esac
@@ -176,6 +177,18 @@ _rh-batch_init() {
 _rh-batch_schema() {
     local -i ret=1
     local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_rh-batch_export-card() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':folder:_files -/'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

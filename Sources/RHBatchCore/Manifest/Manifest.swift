@@ -33,6 +33,8 @@ package struct Manifest: Sendable {
     package var concurrency: Int
     /// The output path template, when set.
     package var layout: Located<String>?
+    /// Whether runs write a dataset card (`README.md`) at the output root.
+    package var datasetCard: Bool = false
     /// Values for every job that does not set them.
     package var defaults: JobFields
     /// The prompt library by id.

@@ -10,7 +10,7 @@ package struct ManifestDecoder: Sendable {
     package static let maxPromptLength = 20_000
 
     static let topLevelKeys = [
-        "version", "name", "output", "concurrency", "layout", "defaults", "prompts", "images", "matrix", "jobs",
+        "version", "name", "output", "concurrency", "layout", "dataset_card", "defaults", "prompts", "images", "matrix", "jobs",
     ]
     static let jobKeys = ["prompt", "image", "model", "aspect_ratio", "resolution", "quality", "samples", "params"]
 
@@ -99,6 +99,10 @@ private struct Reader {
         if let node = fields["layout"], let text = string(node, .root.key("layout")) {
             layout = Located(text, mark: node.mark, path: .root.key("layout"))
         }
+        var datasetCard = false
+        if let node = fields["dataset_card"] {
+            if let value = boolean(node, .root.key("dataset_card")) { datasetCard = value }
+        }
         var defaults = JobFields()
         if let node = fields["defaults"] {
             defaults = jobFields(node, .root.key("defaults"), allowLists: true) ?? JobFields()
@@ -141,6 +145,7 @@ private struct Reader {
             output: output,
             concurrency: concurrency,
             layout: layout,
+            datasetCard: datasetCard,
             defaults: defaults,
             prompts: prompts,
             images: images,
@@ -360,6 +365,20 @@ private struct Reader {
             return nil
         }
         return trimmed
+    }
+
+    /// `true` or `false` (YAML 1.1's `yes`/`no`/`on`/`off` too), unquoted.
+    mutating func boolean(_ node: Node, _ path: KeyPath) -> Bool? {
+        if let scalar = node.scalar, scalar.style == .plain {
+            switch scalar.value.lowercased() {
+            case "true", "yes", "on": return true
+            case "false", "no", "off": return false
+            default: break
+            }
+        }
+        let found = node.scalar.map { "\"\($0.value)\"" } ?? node.kindDescription
+        diagnostics.error("expected true or false, found \(found)", at: node.mark, path: path.description)
+        return nil
     }
 
     mutating func integer(_ node: Node, _ path: KeyPath, range: ClosedRange<Int>) -> Int? {

@@ -114,6 +114,10 @@ package enum ManifestSchema {
                     ("type", .string("string")),
                     ("description", .string("Output path template, e.g. {model}/{image}/{prompt}/{aspect_ratio}_{sample}.{ext}")),
                 ])),
+                ("dataset_card", .object([
+                    ("type", .string("boolean")),
+                    ("description", .string("Write a Hugging Face dataset card (README.md) at the output root after each run.")),
+                ])),
                 ("defaults", .object([
                     ("description", .string("Job fields for every job that does not set them.")),
                     ("allOf", .array([.ref("job")])),

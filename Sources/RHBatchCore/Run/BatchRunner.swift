@@ -118,7 +118,7 @@ package final class PreparedFolder: Sendable {
         } catch {
             throw RunSetupError(message: error.description)
         }
-        FileSystem.removeLeftovers(in: folder, for: ["report.json", "index.jsonl", "journal.jsonl"])
+        FileSystem.removeLeftovers(in: folder, for: ["report.json", "index.jsonl", "metadata.jsonl", "journal.jsonl"])
     }
 }
 

@@ -135,9 +135,12 @@ extension RunCoordinator {
         pendingJournal = []
         if let failure = localFailure { problems.append("local failure: \(failure)") }
         do {
-            try writeIndexIfChanged()
+            let changed = try writeIndexIfChanged()
+            if try writeDatasetCard(resultsChanged: changed, date: String(finishedAt.prefix(10))) == .keptUsersFile {
+                console("README.md: edited since rh-batch wrote it; the dataset card was not rewritten\n")
+            }
         } catch {
-            problems.append("index.jsonl could not be written: \(error)")
+            problems.append("index.jsonl, metadata.jsonl or README.md could not be written: \(error)")
         }
         // Fold this run's records into the journal's compact form, so the next read stays quick;
         // a run that recorded nothing about any job leaves the journal as it is.
@@ -260,7 +263,7 @@ extension RunCoordinator {
         }
         lines.append("\(plan.manifest.name): \(totals.jobs) jobs: " + parts.joined(separator: ", "))
         lines.append("spent \(totals.cost) \(plan.currency) in \(Self.clockText(elapsed)); \(totals.outputs) files, \(totals.bytes) bytes")
-        lines.append("results: \(folder)/ (report.json, index.jsonl, journal.jsonl)")
+        lines.append("results: \(folder)/ (report.json, index.jsonl, metadata.jsonl, journal.jsonl)")
         if let reason = stopReason, !(reason == .interrupted && interrupts == 0 && localFailure == nil) {
             lines.append("stopped early: \(Self.describe(reason))")
         }

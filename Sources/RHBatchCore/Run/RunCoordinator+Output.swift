@@ -67,9 +67,11 @@ extension RunCoordinator {
         return (end - start * 1).rounded(toPlaces: 3)
     }
 
-    /// Rewrites `index.jsonl` (every result file of every succeeded job, in plan order) unless it
-    /// already lists exactly these files: a digest of them is kept in `.rh-batch-index`.
-    func writeIndexIfChanged() throws(AtomicFile.Failure) {
+    /// Rewrites `index.jsonl` and `metadata.jsonl` (every result file of every succeeded job, in
+    /// plan order) unless they already list exactly these files: a digest of them is kept in
+    /// `.rh-batch-index`.
+    @discardableResult
+    func writeIndexIfChanged() throws(AtomicFile.Failure) -> Bool {
         let renderer = JobRenderer(plan: plan, jobs: jobs)
         var hasher = SHA256()
         func add(_ text: String) {
@@ -86,10 +88,11 @@ extension RunCoordinator {
         let digest = hasher.finalize().hexString + "\n"
         let digestPath = folder + "/.rh-batch-index"
         if case .success(let previous) = Journal.readAll(digestPath), previous == Array(digest.utf8),
-            FileSystem.fileInfo(folder + "/index.jsonl") != nil
+            FileSystem.fileInfo(folder + "/index.jsonl") != nil, FileSystem.fileInfo(folder + "/metadata.jsonl") != nil
         {
-            return
+            return false
         }
+        try DatasetMetadata(plan: plan, jobs: jobs, selected: selected, folder: folder).write()
         let writer = try AtomicFileWriter(path: folder + "/index.jsonl")
         for index in selected where jobs[index].status == .succeeded {
             var text = ""
@@ -98,6 +101,15 @@ extension RunCoordinator {
         }
         try writer.commit(durable: false)
         try AtomicFile.write(Array(digest.utf8), to: digestPath, durable: false)
+        return true
+    }
+
+    /// Writes the dataset card when the manifest asks for one and the results changed (or the
+    /// card is missing); a card the user edited is left alone.
+    func writeDatasetCard(resultsChanged: Bool, date: String) throws(AtomicFile.Failure) -> DatasetCard.Outcome? {
+        guard plan.manifest.datasetCard, resultsChanged || FileSystem.fileInfo(folder + "/README.md") == nil else { return nil }
+        let facts = DatasetMetadata(plan: plan, jobs: jobs, selected: selected, folder: folder).cardFacts(date: date)
+        return try DatasetCard(facts: facts).write(to: folder)
     }
 }
 
