@@ -173,13 +173,13 @@ _rh-batch() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    run|validate|plan|status|models|init|schema|export-card|simulator|help)
+    run|validate|plan|status|models|view|init|schema|export-card|simulator|help)
         # Offer subcommand argument completions
         "_rh-batch_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'run validate plan status models init schema export-card simulator help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'run validate plan status models view init schema export-card simulator help' -- "${cur}"))
         ;;
     esac
 }
@@ -298,6 +298,22 @@ _rh-batch_models() {
     repeating_options=()
     non_repeating_options=()
     __rh-batch_offer_flags_options 0
+}
+
+_rh-batch_view() {
+    repeating_flags=()
+    non_repeating_flags=(--open --version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __rh-batch_offer_flags_options 1
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __rh-batch_add_completions -d
+        return
+        ;;
+    esac
 }
 
 _rh-batch_init() {

@@ -55,6 +55,7 @@ _rh-batch() {
             'plan:Expand a manifest into jobs: counts per model, merged and skipped jobs, cost, example paths.'
             'status:Show what an output folder'\''s journal says: done, in flight, failed, unknown, spend.'
             'models:List the models: aliases, endpoints, fields, accepted values and prices.'
+            'view:Write an output folder'\''s report.html (the contact sheet) from its report.json.'
             'init:Write a commented starter manifest for a model and a folder of images.'
             'schema:Print the JSON Schema (draft 2020-12) of manifests, generated from the model catalog.'
             'export-card:Write a Hugging Face dataset card (README.md) for an output folder.'
@@ -65,7 +66,7 @@ _rh-batch() {
         ;;
     arg)
         case "${words[1]}" in
-        run|validate|plan|status|models|init|schema|export-card|simulator|help)
+        run|validate|plan|status|models|view|init|schema|export-card|simulator|help)
             "_rh-batch_${words[1]}" && ret=0
             ;;
         esac
@@ -151,6 +152,19 @@ _rh-batch_models() {
     local -i ret=1
     local -ar arg_specs=(
         '--json[Print the catalog as JSON.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_rh-batch_view() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':folder:_files -/'
+        '--open[Open the page once written.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -42,7 +42,8 @@ extension RunCoordinator {
         let elapsed = Double(now.components.seconds) + Double(now.components.attoseconds) / 1e18
         let finishedThisRun = selected.filter { jobs[$0].status != .pending && !jobs[$0].alreadyDone }.count
         let rate = elapsed > 1 ? Double(finishedThisRun) / elapsed * 60 : 0
-        var line = "done \(done)/\(total) · failed \(failed) · in flight \(inFlight) · queued \(queued) · spent \(spent) \(plan.currency)"
+        let percent = total > 0 ? (done + failed) * 100 / total : 100
+        var line = "done \(done)/\(total) (\(percent)%) · failed \(failed) · in flight \(inFlight) · queued \(queued) · spent \(spent) \(plan.currency)"
         if rate > 0 {
             line += " · \(Int(rate.rounded())) jobs/min"
             let left = total - done - failed
@@ -56,10 +57,16 @@ extension RunCoordinator {
         case .live:
             guard line != lastProgressLine || final else { return }
             lastProgressLine = line
-            console("\r\u{1B}[2K" + line + (final ? "\n" : ""))
+            console("\r\u{1B}[2K" + Self.bar(done + failed, of: total) + " " + line + (final ? "\n" : ""))
         case .lines:
             console("[\(Self.clockText(elapsed))] " + line + "\n")
         }
+    }
+
+    /// A progress bar, `[#######-------------]`, 20 steps wide.
+    static func bar(_ done: Int, of total: Int) -> String {
+        let filled = total > 0 ? min(20, done * 20 / total) : 20
+        return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: 20 - filled) + "]"
     }
 
     static func clockText(_ seconds: Double) -> String {
@@ -155,6 +162,11 @@ extension RunCoordinator {
             try await writeReport(startedAt: startedAt, finishedAt: finishedAt, totals: totals, exitCode: exitCode)
         } catch {
             problems.append("report.json could not be written: \(error)")
+        }
+        do {
+            try writeContactSheetIfChanged(totals: totals, startedAt: startedAt, finishedAt: finishedAt)
+        } catch {
+            problems.append("report.html could not be written: \(error)")
         }
         let summary = summaryText(totals: totals, exitCode: exitCode, problems: problems)
         return RunOutcome(exitCode: exitCode, summary: summary, totals: totals, state: nil)
@@ -264,6 +276,7 @@ extension RunCoordinator {
         lines.append("\(plan.manifest.name): \(totals.jobs) jobs: " + parts.joined(separator: ", "))
         lines.append("spent \(totals.cost) \(plan.currency) in \(Self.clockText(elapsed)); \(totals.outputs) files, \(totals.bytes) bytes")
         lines.append("results: \(folder)/ (report.json, index.jsonl, metadata.jsonl, journal.jsonl)")
+        lines.append("see them: \(folder)/report.html")
         if let reason = stopReason, !(reason == .interrupted && interrupts == 0 && localFailure == nil) {
             lines.append("stopped early: \(Self.describe(reason))")
         }
