@@ -20,16 +20,27 @@ package enum ErrorTable {
         switch code {
         case "421", "415", "1003", "814", "1520": .retryable
         case "500", "1000", "1005", "1010", "1011", "1012", "804", "813": .transient
-        case "1002", "802", "801", "811", "401", "412", "1014", "416", "812", "-1": .fatal
+        case "1002", "802", "801", "811", "401", "412", "1014", "416", "812", "-1", "1001", "1009": .fatal
         default: .final
         }
+    }
+
+    /// Codes and HTTP statuses that say the path does not exist: the base URL is wrong, and every
+    /// call will fail the same way until it is fixed.
+    package static func meansWrongEndpoint(code: String) -> Bool {
+        code == "1001" || code == "1009" || code == "http-404" || code == "http-405"
+    }
+
+    /// The message for a wrong endpoint, naming what to fix.
+    package static func wrongEndpointMessage(_ detail: String) -> String {
+        "\(detail): the API says this path does not exist; check RH_API_BASE_URL (it must end in /openapi/v2)"
     }
 
     /// The class of an HTTP status without a usable body.
     package static func classify(httpStatus: Int, duringSubmit: Bool) -> ErrorClass {
         switch httpStatus {
         case 429: .retryable
-        case 401, 403: .fatal
+        case 401, 403, 404, 405: .fatal
         case 500...599: duringSubmit ? .unknownOutcome : .transient
         default: .final
         }
@@ -48,6 +59,7 @@ package enum ErrorTable {
         case "1007", "301": "invalid parameters"
         case "1013": "input file could not be processed"
         case "1014": "the key is not an Enterprise-Shared key"
+        case "1001", "1009": "wrong path: check RH_API_BASE_URL"
         case "1501": "content moderation"
         case "1505": "photorealistic people are prohibited"
         default: nil

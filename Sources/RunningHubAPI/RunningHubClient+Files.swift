@@ -44,7 +44,9 @@ extension RunningHubClient {
         guard let object = Self.jsonObject(answer.body) else {
             throw UploadError(failure: APIFailure(
                 code: "http-\(answer.status)",
-                message: "HTTP \(answer.status)\(Self.describeBody(answer.body))",
+                message: ErrorTable.meansWrongEndpoint(code: "http-\(answer.status)")
+                    ? ErrorTable.wrongEndpointMessage("upload: HTTP \(answer.status)\(Self.describeBody(answer.body))")
+                    : "HTTP \(answer.status)\(Self.describeBody(answer.body))",
                 httpStatus: answer.status,
                 errorClass: ErrorTable.classify(httpStatus: answer.status, duringSubmit: false)
             ))

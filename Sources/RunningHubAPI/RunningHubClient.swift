@@ -107,14 +107,17 @@ package struct RunningHubClient: Sendable {
             var errorClass = ErrorTable.classify(code: code)
             if status == 429 { errorClass = .retryable }
             if (500...599).contains(status) && errorClass != .fatal { errorClass = .unknownOutcome }
-            let failure = APIFailure(code: code, message: message, httpStatus: status, errorClass: errorClass, retryAfter: retryAfter)
+            let text = ErrorTable.meansWrongEndpoint(code: code) ? ErrorTable.wrongEndpointMessage("\(code) \(message)") : message
+            let failure = APIFailure(code: code, message: text, httpStatus: status, errorClass: errorClass, retryAfter: retryAfter)
             return errorClass == .unknownOutcome ? .unknown(failure) : .refused(failure)
         }
         guard status == 200 else {
+            // 404/405 (no such path) are fatal refusals: nothing was created, and the run stops.
             let errorClass = ErrorTable.classify(httpStatus: status, duringSubmit: true)
+            let detail = "HTTP \(status)\(Self.describeBody(body))"
             let failure = APIFailure(
                 code: "http-\(status)",
-                message: "HTTP \(status)\(Self.describeBody(body))",
+                message: ErrorTable.meansWrongEndpoint(code: "http-\(status)") ? ErrorTable.wrongEndpointMessage(detail) : detail,
                 httpStatus: status,
                 errorClass: errorClass,
                 retryAfter: retryAfter
@@ -151,15 +154,24 @@ package struct RunningHubClient: Sendable {
     /// Interprets a query answer (pure, for tests).
     package static func queryOutcome(status: Int, headers: HTTPHeaders, body: [UInt8], taskId: String) -> QueryOutcome {
         let retryAfter = headers.first(name: "retry-after").flatMap(Self.retryAfter)
-        let object = Self.jsonObject(body)
+        var object = Self.jsonObject(body)
+        // The vendor's failure example carries no task id: the answer is about the task asked for.
+        if object != nil, (Self.string(object?["taskId"]) ?? "").isEmpty { object?["taskId"] = taskId }
         if let object, let code = Self.errorCode(object) {
             let message = Self.errorMessage(object)
             var errorClass = ErrorTable.classify(code: code)
             if errorClass == .retryable || (500...599).contains(status) { errorClass = errorClass == .fatal ? .fatal : .transient }
-            // A final error code on a task answer is the task's own failure (moderation, bad
-            // input); busy, rate and server codes are about the query, whatever the status says.
-            if errorClass == .final, code != "1004", var failed = Self.snapshot(object) {
-                failed.state = .failed
+            // A bad key or an empty account is about every call, whatever the answer says; a
+            // task not found (1004) is the runner's to ask again before it gives the task up.
+            if errorClass == .fatal || code == "1004" {
+                return .failed(APIFailure(code: code, message: message, httpStatus: status, errorClass: code == "1004" ? .final : errorClass, retryAfter: retryAfter))
+            }
+            // A terminal status is the task's own end, whatever its error code (the vendor's
+            // failure example is FAILED with 1000); a final code (moderation, bad input) is too.
+            // Busy, rate and server codes without a terminal status are about the query.
+            let terminal = Self.taskState(object).map { $0 == .failed || $0 == .cancelled } ?? false
+            if terminal || errorClass == .final, var failed = Self.snapshot(object) {
+                if !terminal || failed.state != .cancelled { failed.state = .failed }
                 failed.errorCode = code
                 failed.errorMessage = message
                 return .task(failed)
@@ -316,19 +328,21 @@ package struct RunningHubClient: Sendable {
         return (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any]
     }
 
+    /// The state a v2 answer's `status` names, or `nil` when it names none.
+    static func taskState(_ object: [String: Any]) -> TaskState? {
+        switch (string(object["status"]) ?? "").uppercased() {
+        case "QUEUED", "CREATE", "PENDING": .queued
+        case "RUNNING", "PROCESSING": .running
+        case "SUCCESS", "SUCCEEDED", "FINISHED": .succeeded
+        case "FAILED", "FAIL", "ERROR": .failed
+        case "CANCEL", "CANCELLED", "CANCELED": .cancelled
+        default: nil
+        }
+    }
+
     /// A task object from a v2 answer, tolerating numeric ids and unknown fields.
     static func snapshot(_ object: [String: Any]) -> TaskSnapshot? {
-        guard let taskId = string(object["taskId"]), !taskId.isEmpty else { return nil }
-        let status = (string(object["status"]) ?? "").uppercased()
-        let state: TaskState
-        switch status {
-        case "QUEUED", "CREATE", "PENDING": state = .queued
-        case "RUNNING", "PROCESSING": state = .running
-        case "SUCCESS", "SUCCEEDED", "FINISHED": state = .succeeded
-        case "FAILED", "FAIL", "ERROR": state = .failed
-        case "CANCEL", "CANCELLED", "CANCELED": state = .cancelled
-        default: return nil
-        }
+        guard let taskId = string(object["taskId"]), !taskId.isEmpty, let state = taskState(object) else { return nil }
         var results: [TaskResult] = []
         if let list = object["results"] as? [Any] {
             for item in list {

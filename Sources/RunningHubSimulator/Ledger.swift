@@ -18,6 +18,8 @@ package struct Ledger: Sendable, Codable, Equatable {
     package var queries: [String: Int] = [:]
     /// Queries of task ids the simulator never issued.
     package var unknownTaskQueries = 0
+    /// Queries of issued tasks answered `1004` on purpose (`lagging`, `forgetTask`).
+    package var notFoundAnswers = 0
     /// Result downloads per path (complete and cut off).
     package var downloads: [String: Int] = [:]
     /// Result downloads refused because the URL had expired.

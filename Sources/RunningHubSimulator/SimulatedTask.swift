@@ -17,6 +17,10 @@ struct SimulatedTask: Sendable {
     var price: Double
     var billed: Bool
     var cancelled = false
+    /// Queries answered `1004` so far (`lagging`, `forgetTask`).
+    var notFoundAnswers = 0
+    /// Every query answers `1004` (`forgetTask`).
+    var forgotten = false
     /// The result images' width and height.
     var width: Int
     var height: Int

@@ -79,6 +79,8 @@ package enum ScriptedFault: Sendable, Hashable {
     case refuse(code: String, httpStatus: Int = 200, retryAfter: Int? = nil)
     /// Create and bill the task, then answer `502 Bad Gateway`: the caller cannot know it exists.
     case loseAnswer
+    /// Create and bill the task and answer normally, then forget it: every query answers `1004`.
+    case forgetTask
 }
 
 /// A fault scenario of the simulator.
@@ -100,6 +102,12 @@ package enum Scenario: String, Sendable, Hashable, CaseIterable {
     case quirky
     /// Result URLs stop working after ``SimulatorConfiguration/resultLifetime``.
     case expire
+    /// Tasks whose prompt contains `CRASH` end `FAILED` with `errorCode` `1000` and a
+    /// `failedReason`, the shape of the vendor's own failure example.
+    case failing
+    /// A new task is not found yet: its first two queries answer `1004`, as a distributed
+    /// service may just after a submit.
+    case lagging
 
     /// Parses `flaky+multi` or `flaky,multi`.
     package static func parseList(_ text: String) throws(ScenarioError) -> Set<Scenario> {

@@ -80,11 +80,12 @@ struct SimulatorHandlers: Sendable {
         default: return v2Error(code: "1007", message: "Invalid parameters, please check your input: taskId is required")
         }
         if await state.roll(.flaky, 0.10) { return Self.html(status: .badGateway, "502 Bad Gateway") }
+        // Answers about the query, not the task, carry no terminal status.
         if await state.roll(.flaky, 0.08) {
-            return v2Error(code: "1011", message: "System is currently busy, please retry later", taskId: taskId)
+            return v2Error(code: "1011", message: "System is currently busy, please retry later", taskId: taskId, status: "")
         }
         guard let (task, status) = await state.query(taskId: taskId) else {
-            return v2Error(code: "1004", message: "Task not found, please check the task ID", taskId: taskId)
+            return v2Error(code: "1004", message: "Task not found, please check the task ID", taskId: taskId, status: "")
         }
         let object = taskObject(task, status: status, request: request)
         if await state.roll(.flaky, 0.04) { return Self.cutOff(object) }
@@ -116,6 +117,11 @@ struct SimulatorHandlers: Sendable {
         case ("FAILED", .failure(let code, let message)):
             object["errorCode"] = quirky ? (NSNumber(value: Int(code) ?? 0) as Any) : code
             object["errorMessage"] = message
+            if code == "1000" {
+                // The vendor's failure example: no task id, a failedReason from the workflow.
+                object["taskId"] = nil
+                object["failedReason"] = ["exception_type": "TypeError", "node_id": "276", "node_name": "SONIC_PreData", "traceback": ["..."]] as [String: Any]
+            }
         default:
             break
         }
@@ -258,10 +264,10 @@ struct SimulatorHandlers: Sendable {
 
     // MARK: Helpers
 
-    func v2Error(code: String, message: String, taskId: String = "") -> Response {
+    func v2Error(code: String, message: String, taskId: String = "", status: String = "FAILED") -> Response {
         json([
             "taskId": taskId,
-            "status": "FAILED",
+            "status": status,
             "errorCode": quirky ? (NSNumber(value: Int(code) ?? 0) as Any) : code,
             "errorMessage": message,
             "results": NSNull(),

@@ -153,9 +153,12 @@ package actor SimulatorState {
         if configuration.scenarios.contains(.quirky) && random.chance(0.25) { latency = 0 }
         let prompt = body["prompt"] as? String ?? ""
         let moderated = configuration.scenarios.contains(.moderation) && prompt.contains(configuration.moderationMarker)
+        let crashed = configuration.scenarios.contains(.failing) && prompt.contains("CRASH")
         let outcome: SimulatedTask.Outcome =
             moderated
             ? .failure(code: "1501", message: "Content verification failed, please modify your prompt or images")
+            : crashed
+            ? .failure(code: "1000", message: "unknown error")
             : .success(results: configuration.scenarios.contains(.multi) ? 2 : 1)
         let (width, height) = Self.size(ratio: body["aspectRatio"] as? String, longSide: configuration.resultSide)
         nextTaskNumber += UInt64.random(in: 1...997, using: &random)
@@ -175,6 +178,7 @@ package actor SimulatorState {
             pixelSeed: Self.hash(endpoint + canonicalBody)
         )
         tasks[task.id] = task
+        if scripted == .forgetTask { tasks[task.id]?.forgotten = true }
         if task.finishesAt > now { activeFinishes[key, default: []].append((task.id, task.finishesAt)) }
         ledger.submitsAccepted += 1
         ledger.peakConcurrent = max(ledger.peakConcurrent, active + 1)
@@ -204,8 +208,15 @@ package actor SimulatorState {
     // MARK: Query, cancel
 
     func query(taskId: String) -> (SimulatedTask, String)? {
-        guard let task = tasks[taskId] else {
+        guard var task = tasks[taskId] else {
             ledger.unknownTaskQueries += 1
+            ledgerChanged()
+            return nil
+        }
+        if task.forgotten || (configuration.scenarios.contains(.lagging) && task.notFoundAnswers < 2) {
+            task.notFoundAnswers += 1
+            tasks[taskId] = task
+            ledger.notFoundAnswers += 1
             ledgerChanged()
             return nil
         }

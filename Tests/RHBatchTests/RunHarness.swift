@@ -71,6 +71,7 @@ struct RunHarness: Sendable {
         func run(
             _ manifest: String,
             key: String = SimulatorConfiguration.defaultKey,
+            apiPath: String = "/openapi/v2",
             configure: (inout RunOptions) -> Void = { _ in }
         ) async throws -> Result {
             let path = folder + "/manifest.yaml"
@@ -82,7 +83,7 @@ struct RunHarness: Sendable {
             options.simulated = true
             options.progress = .off
             configure(&options)
-            options.apiBaseURL = baseURL + "/openapi/v2"
+            options.apiBaseURL = baseURL + apiPath
             let configuration = RunningHubClient.Configuration(
                 baseURL: options.apiBaseURL,
                 apiKey: APIKey(key)!,

@@ -201,4 +201,70 @@ struct RunTests {
         #expect(result.outcome.totals.succeeded == 10)
         #expect(result.ledger.doubleBilled == 0)
     }
+
+    @Test func aFailedTaskEndsItsJobWhateverItsErrorCode() async throws {
+        let harness = try RunHarness()
+        let manifest = RunHarness.threeModels.replacingOccurrences(of: "neon: Make it neon.", with: "neon: Make it CRASH.")
+        try await harness.withSimulator(.init(scenarios: [.failing], latency: 0.05...0.1)) { session in
+            let first = try await session.run(manifest)
+            #expect(first.outcome.exitCode == 1)
+            #expect(first.outcome.totals.succeeded == 5 && first.outcome.totals.failed == 5 && first.outcome.totals.timeout == 0)
+            let report = try RunHarness.json(first.output + "/report.json")
+            let failed = try #require(report["jobs"] as? [[String: Any]]).filter { $0["status"] as? String == "failed" }
+            #expect(failed.count == 5)
+            for job in failed {
+                let error = try #require(job["error"] as? [String: Any])
+                #expect(error["phase"] as? String == "poll" && error["code"] as? String == "1000")
+            }
+            // Failed is final for the journal too: the next run asks nothing about them.
+            let second = try await session.run(manifest)
+            #expect(second.outcome.totals.failed == 5)
+            #expect(second.ledger.totalQueries == first.ledger.totalQueries)
+            #expect(second.ledger.submitsAccepted == first.ledger.submitsAccepted)
+        }
+    }
+
+    @Test func aTaskNotFoundJustAfterItsSubmitIsAskedAgain() async throws {
+        let harness = try RunHarness()
+        let result = try await harness.run(RunHarness.threeModels, simulator: .init(scenarios: [.lagging], latency: 0.05...0.1))
+        #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
+        #expect(result.outcome.totals.succeeded == 10)
+        #expect(result.ledger.notFoundAnswers == 20)
+        #expect(result.ledger.submitsAccepted == 10 && result.ledger.doubleBilled == 0)
+    }
+
+    @Test func aTaskTheServiceForgotIsLostAfterItsWindowAndNeverResubmitted() async throws {
+        let harness = try RunHarness()
+        try await harness.withSimulator(.init(latency: 0.05...0.1, submitScript: [1: .forgetTask])) { session in
+            let first = try await session.run(RunHarness.threeModels) { $0.notFoundWindow = .milliseconds(300) }
+            #expect(first.outcome.exitCode == 1)
+            #expect(first.outcome.totals.succeeded == 9 && first.outcome.totals.failed == 1)
+            #expect(first.ledger.notFoundAnswers >= 3)
+            #expect(first.ledger.submitsAccepted == 10)
+            let report = try RunHarness.json(first.output + "/report.json")
+            let reportJobs = try #require(report["jobs"] as? [[String: Any]])
+            let lost = try #require(reportJobs.first { $0["status"] as? String == "failed" })
+            let error = try #require(lost["error"] as? [String: Any])
+            #expect(error["code"] as? String == "1004")
+            #expect((error["message"] as? String)?.contains("asked") == true)
+            let second = try await session.run(RunHarness.threeModels)
+            #expect(second.ledger.submitsAccepted == 10, "a lost task is not paid for again by itself")
+        }
+    }
+
+    @Test func aWrongBaseURLStopsTheRunWithOneMessageAndLeavesTheJobsToDo() async throws {
+        let harness = try RunHarness()
+        try await harness.withSimulator { session in
+            let wrong = try await session.run(RunHarness.threeModels, apiPath: "/api/v2")
+            #expect(wrong.outcome.exitCode == 2)
+            #expect(wrong.outcome.summary.contains("RH_API_BASE_URL"), "\(wrong.outcome.summary)")
+            #expect(wrong.ledger.billed.isEmpty && wrong.ledger.submitsAccepted == 0)
+            #expect(wrong.outcome.totals.failed == 0, "no job is written off for a wrong URL")
+            // Fixed, the next run does every job, once.
+            let right = try await session.run(RunHarness.threeModels)
+            #expect(right.outcome.exitCode == 0, "\(right.outcome.summary)")
+            #expect(right.outcome.totals.succeeded == 10)
+            #expect(right.ledger.submitsAccepted == 10)
+        }
+    }
 }

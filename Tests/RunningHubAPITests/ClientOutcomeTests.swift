@@ -82,12 +82,42 @@ struct ClientOutcomeTests {
         #expect(numeric == .task(TaskSnapshot(taskId: "7", state: .failed, errorCode: "1505", errorMessage: "people")))
     }
 
+    @Test func wrongEndpointAnswersAreFatalRefusalsNamingTheBaseURL() {
+        for (body, status) in [
+            (#"{"taskId":"","status":"FAILED","errorCode":"1001","errorMessage":"Invalid URL, please check your link"}"#, 200),
+            (#"{"errorCode":"1009","errorMessage":"HTTP method not supported"}"#, 200),
+            ("<html><body>404 Not Found</body></html>", 404),
+            ("", 405),
+        ] {
+            guard case .refused(let failure) = submit(body, status: status) else {
+                Issue.record("\(status) \(body) must be a refusal: nothing was created")
+                continue
+            }
+            #expect(failure.errorClass == .fatal, "\(body)")
+            #expect(failure.message.contains("RH_API_BASE_URL"), "\(failure.message)")
+        }
+    }
+
+    @Test func aTerminalStatusEndsTheTaskWhateverItsErrorCode() {
+        // The vendor's own failure example: FAILED with 1000, no task id, a failedReason.
+        let example = #"{"status":"FAILED","errorCode":"1000","errorMessage":"unknown error","failedReason":{"exception_type":"TypeError","node_id":"276","traceback":["..."]}}"#
+        #expect(query(example) == .task(TaskSnapshot(taskId: "7", state: .failed, errorCode: "1000", errorMessage: "unknown error")))
+        for code in ["500", "1005", "1010", "1011", "1012"] {
+            #expect(
+                query(#"{"taskId":"7","status":"FAILED","errorCode":"\#(code)","errorMessage":"m"}"#) == .task(TaskSnapshot(taskId: "7", state: .failed, errorCode: code, errorMessage: "m")),
+                "FAILED with \(code) is the task's end, not a busy query"
+            )
+        }
+        #expect(query(#"{"taskId":"7","status":"CANCEL","errorCode":"1000","errorMessage":"m"}"#) == .task(TaskSnapshot(taskId: "7", state: .cancelled, errorCode: "1000", errorMessage: "m")))
+    }
+
     @Test func queryFailuresAreClassified() {
         for (body, status, expected) in [
             (#"{"taskId":"7","status":"","errorCode":"1011","errorMessage":"busy"}"#, 200, ErrorClass.transient),
-            (#"{"taskId":"7","status":"FAILED","errorCode":"1011","errorMessage":"busy"}"#, 200, .transient),
-            (#"{"taskId":"7","status":"FAILED","errorCode":1010}"#, 200, .transient),
+            (#"{"taskId":"7","status":"RUNNING","errorCode":1010}"#, 200, .transient),
             (#"{"taskId":"7","errorCode":"1005"}"#, 200, .transient),
+            (#"{"taskId":"7","status":"FAILED","errorCode":"1002"}"#, 200, .fatal),
+            (#"{"taskId":"7","status":"FAILED","errorCode":"1004","errorMessage":"Task not found"}"#, 200, .final),
             ("<html>502</html>", 502, .transient),
             ("garbage", 200, .transient),
             (#"{"taskId":"7","status":"","errorCode":"1002"}"#, 200, .fatal),

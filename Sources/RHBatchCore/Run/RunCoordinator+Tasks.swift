@@ -67,8 +67,13 @@ extension RunCoordinator {
         case .failure(let error):
             let message = "uploading \(images[number].path) failed: \(error.failure)"
             imageFailures[number] = message
-            for job in waiting where jobs[job].status == .pending { failUpload(job, message) }
-            if error.failure.errorClass == .fatal { execute(scheduler.stopFatal(error.failure), &group) }
+            if error.failure.errorClass == .fatal {
+                // Fatal for the run (bad key, wrong base URL): the jobs are not failed, they stay
+                // to do and end the run as not submitted.
+                execute(scheduler.stopFatal(error.failure), &group)
+            } else {
+                for job in waiting where jobs[job].status == .pending { failUpload(job, message) }
+            }
         }
         jobsWaitingForImage[number] = nil
     }
@@ -202,6 +207,7 @@ extension RunCoordinator {
         jobs[index].status = .pending
         pollsActive += 1
         let schedule = options.poll
+        let notFoundWindow = options.notFoundWindow
         let expected = immediately ? nil : durations.typical
         let key = plan.jobs[index].key
         let service = service
@@ -212,6 +218,8 @@ extension RunCoordinator {
             let clock = ContinuousClock()
             let started = clock.now
             var attempt = 0
+            // Answers of 1004 (task not found) in a row, and when the first of them came.
+            var notFound: (count: Int, since: ContinuousClock.Instant)?
             while true {
                 attempt += 1
                 if !(immediately && attempt == 1) {
@@ -252,8 +260,21 @@ extension RunCoordinator {
                     journal.appendLazily([RunCoordinator.finishedRecord(key: key, task)])
                     return .taskEnded(job: index, .finished(task))
                 case .task:
+                    notFound = nil
+                    continue
+                case .failed(let failure) where failure.code == "1004":
+                    // Not found: ask again for a while (at least three times) before giving a
+                    // billed task up; it is then lost, never resubmitted by itself.
+                    let seen = (count: (notFound?.count ?? 0) + 1, since: notFound?.since ?? clock.now)
+                    notFound = seen
+                    if seen.count >= 3 && clock.now - seen.since >= notFoundWindow {
+                        var lost = failure
+                        lost.message += " (asked \(seen.count) times over \(Int((clock.now - seen.since).components.seconds)) s)"
+                        return .taskEnded(job: index, .lost(lost))
+                    }
                     continue
                 case .failed(let failure):
+                    notFound = nil
                     switch failure.errorClass {
                     case .fatal: return .taskEnded(job: index, .fatal(failure))
                     case .final: return .taskEnded(job: index, .lost(failure))

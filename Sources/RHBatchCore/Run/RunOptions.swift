@@ -34,6 +34,9 @@ package struct RunOptions: Sendable {
     package var drainTimeout: Duration = .seconds(300)
     /// Base of the wait after a refused submit.
     package var retryBase: Duration = .seconds(1)
+    /// How long a task answered `1004` (not found) is asked again before it is given up as
+    /// lost: a distributed service may not know a task just after its submit.
+    package var notFoundWindow: Duration = .seconds(120)
     /// Stop when the API cannot be reached for this long.
     package var unreachableLimit: Duration = .seconds(300)
     /// Ask the API for the key's concurrency limit before the first submit.
