@@ -30,7 +30,7 @@ matrix:
 """)
 PY
 start=$(date +%s.%N)
-"$RH_BATCH_BIN" run "$out/m.yaml" --simulate --sim-latency 0.001:0.005 --sim-concurrency-limit 200 --poll-interval 0.01:0.05 -q --no-progress | tail -3
+"$RH_BATCH_BIN" run "$out/m.yaml" --simulate --sim-latency 0.001:0.005 --sim-concurrency-limit 200 --poll-interval 0.01:0.05 --query-rate 0 -q --no-progress | tail -3
 echo "run: $(python3 -c "print(round($(date +%s.%N) - $start, 1))") s"
 page="$out/out/report.html"
 jobs=$(python3 -c "import json; print(len(json.load(open('$out/out/report.json'))['jobs']))")

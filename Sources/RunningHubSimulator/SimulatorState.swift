@@ -15,6 +15,8 @@ package actor SimulatorState {
     private var balance: Double
     private var nextTaskNumber: UInt64 = 2_013_508_786_110_730_241
     private var submitCount = 0
+    /// How long result URLs work under `expire`; tests may change it between runs.
+    private var resultLifetime: Double
     private var recentSubmits: [String: [ContinuousClock.Instant]] = [:]
     /// Finish times of each key's unfinished tasks (cancelled ones removed), kept small by
     /// dropping the finished ones at each submit, so a submit costs O(limit), not O(all tasks).
@@ -28,6 +30,12 @@ package actor SimulatorState {
         self.configuration = configuration
         self.random = SeededRandom(seed: configuration.seed)
         self.balance = configuration.balance
+        self.resultLifetime = configuration.resultLifetime
+    }
+
+    /// Changes how long result URLs work under `expire` (a test control: "the file host works again").
+    package func setResultLifetime(_ seconds: Double) {
+        resultLifetime = seconds
     }
 
     /// Returns once the ledger satisfies `predicate` (at once if it does already): tests wait on
@@ -264,7 +272,7 @@ package actor SimulatorState {
             case .success(let count) = task.outcome, (1...count).contains(index)
         else { return .missing }
         let age = clock.now - task.finishesAt
-        if age > .seconds(configuration.resultLifetime) {
+        if age > .seconds(resultLifetime) {
             ledger.expiredDownloads += 1
             ledgerChanged()
             return .expired

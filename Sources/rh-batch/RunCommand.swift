@@ -28,7 +28,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Run against the built-in simulator on a loopback port; no API key needed. --simulate=SCENARIO picks a scenario.")
     var simulate = false
 
-    @Option(help: "Simulator scenario(s) for --simulate, combined with '+' (clean, flaky, ratelimit, moderation, slow, multi, quirky, expire).")
+    @Option(help: "Simulator scenario(s) for --simulate, combined with '+' (clean, flaky, ratelimit, moderation, slow, multi, quirky, expire, failing, lagging).")
     var scenario = "clean"
 
     @Option(help: "Simulated task latency for --simulate, MIN:MAX seconds.")
@@ -70,6 +70,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Downloads at once.")
     var downloadConcurrency = 8
 
+    @Option(help: "Queries per second for the whole run, all tasks together (0: no limit).")
+    var queryRate: Double = 20
+
     @Flag(help: "Do not ask the API for the key's concurrency limit; learn it from refusals instead.")
     var ignoreAccountLimit = false
 
@@ -89,6 +92,7 @@ struct RunCommand: AsyncParsableCommand {
         if let pollInterval { _ = try SimulatorCommand.parseRange(pollInterval, name: "--poll-interval") }
         _ = try SimulatorCommand.parseRange(simLatency, name: "--sim-latency")
         do { _ = try Scenario.parseList(scenario) } catch { throw ValidationError(error.description) }
+        guard queryRate >= 0 else { throw ValidationError("--query-rate must be 0 (no limit) or more") }
         guard taskTimeout > 0, drainTimeout >= 0, downloadConcurrency >= 1 else {
             throw ValidationError("--task-timeout, --drain-timeout and --download-concurrency must be positive")
         }
@@ -145,6 +149,7 @@ struct RunCommand: AsyncParsableCommand {
         options.maxCost = maxCost.flatMap { Money($0) }
         options.shard = try shard.map(Self.parseShard)
         options.downloadConcurrency = downloadConcurrency
+        options.queryRate = queryRate > 0 ? queryRate : nil
         options.drainTimeout = .milliseconds(Int64(drainTimeout * 1000))
         let pollRange = try pollInterval.map { try SimulatorCommand.parseRange($0, name: "--poll-interval") }
             ?? (simulate ? 0.25...2 : 3...15)

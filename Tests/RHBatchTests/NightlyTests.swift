@@ -191,4 +191,29 @@ struct ShardAndCommandTests {
         #expect(run.stderr.contains("RH_API_KEY is not set"))
         #expect(!FileManager.default.fileExists(atPath: folder.path + "/out/journal.jsonl"))
     }
+
+    @Test func expiredFilesAreFetchedWithFreshURLsAndNeverPaidForTwice() async throws {
+        let harness = try RunHarness()
+        // Result URLs have expired by the time anyone fetches them (lifetime 0).
+        try await harness.withSimulator(.init(scenarios: [.expire], latency: 0.02...0.05, resultLifetime: 0)) { session in
+            let first = try await session.run(RunHarness.threeModels)
+            #expect(first.outcome.totals.failed == 10)
+            // Each job asked its task once more for fresh URLs before giving the files up.
+            #expect(first.ledger.expiredDownloads == 20)
+            #expect(first.ledger.queries.values.allSatisfy { $0 >= 2 } && first.ledger.queries.count == 10)
+            // Left alone by a plain re-run.
+            let second = try await session.run(RunHarness.threeModels)
+            #expect(second.outcome.totals.failed == 10)
+            #expect(second.ledger.totalQueries == first.ledger.totalQueries)
+            // The file host works again: --retry-failed asks the recorded tasks, downloads, and
+            // submits (pays for) nothing.
+            await session.state.setResultLifetime(86_400)
+            let third = try await session.run(RunHarness.threeModels) { $0.retryFailed = true }
+            #expect(third.outcome.exitCode == 0, "\(third.outcome.summary)")
+            #expect(third.outcome.totals.succeeded == 10)
+            #expect(third.ledger.submitsAccepted == 10, "no task was paid for twice")
+            #expect(third.ledger.billed.count == 10 && third.ledger.doubleBilled == 0)
+            #expect(third.ledger.totalDownloads == 10)
+        }
+    }
 }

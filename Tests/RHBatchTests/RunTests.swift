@@ -267,4 +267,17 @@ struct RunTests {
             #expect(right.ledger.submitsAccepted == 10)
         }
     }
+
+    @Test func uploadURLsOlderThanTheBoundAreUploadedAgainBeforeASubmitUsesThem() async throws {
+        let harness = try RunHarness()
+        // A bound of zero: every submit finds its image's URL too old and uploads it again first.
+        let result = try await harness.run(RunHarness.threeModels) { $0.uploadLifetime = .zero }
+        #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
+        #expect(result.outcome.totals.succeeded == 10)
+        #expect(result.ledger.uploads == 11, "one upload, then one fresh upload per submit")
+        #expect(result.ledger.submitsRefused["1013"] == nil)
+        // With the default bound (12 h) the one upload serves the whole run.
+        let plain = try await RunHarness().run(RunHarness.threeModels)
+        #expect(plain.ledger.uploads == 1)
+    }
 }

@@ -188,7 +188,7 @@ _rh-batch_run() {
     repeating_flags=()
     non_repeating_flags=(--simulate --skip-invalid --retry-failed --resubmit-unknown --ignore-account-limit --no-progress --quiet -q --verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(--scenario --sim-latency --sim-concurrency-limit -j --concurrency -o --output --max-cost --shard --poll-interval --task-timeout --drain-timeout --download-concurrency)
+    non_repeating_options=(--scenario --sim-latency --sim-concurrency-limit -j --concurrency -o --output --max-cost --shard --poll-interval --task-timeout --drain-timeout --download-concurrency --query-rate)
     __rh-batch_offer_flags_options 1
 
     # Offer option value completions
@@ -224,6 +224,9 @@ _rh-batch_run() {
         return
         ;;
     '--download-concurrency')
+        return
+        ;;
+    '--query-rate')
         return
         ;;
     esac

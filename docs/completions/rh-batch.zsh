@@ -81,7 +81,7 @@ _rh-batch_run() {
     local -ar arg_specs=(
         ':manifest:_files -g '\''*.yaml *.yml'\'''
         '--simulate[Run against the built-in simulator on a loopback port; no API key needed. --simulate=SCENARIO picks a scenario.]'
-        '--scenario[Simulator scenario(s) for --simulate, combined with '\''+'\'' (clean, flaky, ratelimit, moderation, slow, multi, quirky, expire).]:scenario:'
+        '--scenario[Simulator scenario(s) for --simulate, combined with '\''+'\'' (clean, flaky, ratelimit, moderation, slow, multi, quirky, expire, failing, lagging).]:scenario:'
         '--sim-latency[Simulated task latency for --simulate, MIN\:MAX seconds.]:sim-latency:'
         '--sim-concurrency-limit[Simulated concurrency limit per key for --simulate.]:sim-concurrency-limit:'
         '(-j --concurrency)'{-j,--concurrency}'[Most tasks in flight at once (overrides the manifest'\''s concurrency).]:concurrency:'
@@ -95,6 +95,7 @@ _rh-batch_run() {
         '--task-timeout[Seconds a task may take before it is given up as timeout.]:task-timeout:'
         '--drain-timeout[Seconds the first Ctrl-C waits for tasks in flight before stopping.]:drain-timeout:'
         '--download-concurrency[Downloads at once.]:download-concurrency:'
+        '--query-rate[Queries per second for the whole run, all tasks together (0\: no limit).]:query-rate:'
         '--ignore-account-limit[Do not ask the API for the key'\''s concurrency limit; learn it from refusals instead.]'
         '--no-progress[No progress display.]'
         '(--quiet -q)'{--quiet,-q}'[Print only the summary.]'

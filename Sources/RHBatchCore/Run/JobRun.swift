@@ -64,6 +64,9 @@ package struct JobRun: Sendable {
     package var acceptedAt: ContinuousClock.Instant?
     /// Download failures so far in this run.
     package var downloadFailure: JobFailure?
+    /// Whether the task was asked again for fresh result URLs after a download found its URL
+    /// expired (once per run; only if that fails too is the download given up as expired).
+    package var askedForFreshURLs = false
 
     package init() {}
 }

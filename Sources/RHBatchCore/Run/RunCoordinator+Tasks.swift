@@ -57,6 +57,7 @@ extension RunCoordinator {
         switch result {
         case .success(let url):
             imageURLs[number] = url
+            imageUploadedAt[number] = now
             for job in waiting where jobs[job].status == .pending {
                 missingImages[job, default: 1] -= 1
                 if missingImages[job] == 0 {
@@ -95,8 +96,18 @@ extension RunCoordinator {
             execute(scheduler.submitFinished(index, .failed(APIFailure(code: "catalog", message: "unknown endpoint \(job.endpoint)", errorClass: .final)), now: now), &group)
             return
         }
-        let urls = inputURLs(for: index)
-        let body = Array(job.body(imageURLs: urls, imageField: model.image, promptKey: model.prompt.apiKey).json.utf8)
+        var urls = inputURLs(for: index)
+        // Images whose URL is older than the bound are uploaded again, in the submit's own task,
+        // before the body is built; the fresh URL then serves later jobs too (handleSubmit).
+        var stale: [(position: Int, image: LocalImage)] = []
+        for (position, source) in job.image.sources.enumerated() {
+            guard case .local(let image) = source, let number = imageIndex[image.sha256],
+                let uploadedAt = imageUploadedAt[number], now - uploadedAt > options.uploadLifetime
+            else { continue }
+            stale.append((position, image))
+        }
+        let imageField = model.image
+        let promptKey = model.prompt.apiKey
         jobs[index].attempts += 1
         submitsSent += 1
         let attempt = jobs[index].attempts
@@ -105,6 +116,30 @@ extension RunCoordinator {
         let service = service
         let journal = journal
         group.addTask {
+            for (position, image) in stale {
+                guard case .success(let bytes) = Journal.readAll(image.absolutePath) else {
+                    let failure = APIFailure(code: "file", message: "cannot read \(image.path) any more", errorClass: .final)
+                    return .submitted(job: index, .refused(failure), inputURLs: urls, at: Timestamp.now())
+                }
+                do {
+                    urls[position] = try await service.upload(
+                        bytes: bytes,
+                        fileName: FilePath.name(of: image.path),
+                        contentType: "image/" + (image.format == .jpeg ? "jpeg" : image.format.rawValue)
+                    )
+                    try? await journal.append(JournalRecord(.uploaded, at: Timestamp.now(), [
+                        ("sha256", .text(image.sha256)), ("url", .text(urls[position])),
+                    ]))
+                } catch let error as UploadError {
+                    // Not sent: a refusal the scheduler retries (or a fatal one that stops the run).
+                    var failure = error.failure
+                    if failure.errorClass != .fatal { failure.errorClass = .retryable }
+                    return .submitted(job: index, .refused(failure), inputURLs: urls, at: Timestamp.now())
+                } catch {
+                    return .cancelled(job: index)
+                }
+            }
+            let body = Array(job.body(imageURLs: urls, imageField: imageField, promptKey: promptKey).json.utf8)
             do {
                 try await journal.append(JournalRecord(.submitting, at: Timestamp.now(), [
                     ("key", .text(key)), ("attempt", .number(attempt)),
@@ -178,6 +213,14 @@ extension RunCoordinator {
     }
 
     mutating func handleSubmit(_ index: Int, _ outcome: SubmitOutcome, inputURLs urls: [String], at: String, _ group: inout TaskGroup<RunEvent>) {
+        // Images uploaded again for this submit: their fresh URLs serve the jobs after it.
+        for (position, source) in plan.jobs[index].image.sources.enumerated() where position < urls.count {
+            guard case .local(let image) = source, let number = imageIndex[image.sha256],
+                let known = imageURLs[number], known != urls[position], !urls[position].isEmpty
+            else { continue }
+            imageURLs[number] = urls[position]
+            imageUploadedAt[number] = now
+        }
         switch outcome {
         case .accepted(let task):
             jobs[index].taskId = task.taskId
@@ -208,6 +251,7 @@ extension RunCoordinator {
         pollsActive += 1
         let schedule = options.poll
         let notFoundWindow = options.notFoundWindow
+        let budget = queryBudget
         let expected = immediately ? nil : durations.typical
         let key = plan.jobs[index].key
         let service = service
@@ -250,9 +294,15 @@ extension RunCoordinator {
                 }
                 let outcome: QueryOutcome
                 do {
+                    // The run's query budget paces this query among all the others.
+                    let moment = await budget.reserve()
+                    if moment > clock.now { try await Task.sleep(until: moment, clock: clock) }
                     outcome = try await service.query(taskId: taskId)
                 } catch {
                     return .cancelled(job: index)
+                }
+                if case .failed(let failure) = outcome, failure.code == "1003" || failure.httpStatus == 429 {
+                    await budget.pause(for: failure.retryAfter ?? .seconds(1))
                 }
                 switch outcome {
                 case .task(let task) where task.state.isFinished:
@@ -414,19 +464,29 @@ extension RunCoordinator {
                 return .downloaded(job: index, index: resultIndex, .failure(JobFailure(
                     phase: "download",
                     code: code,
-                    message: lastError.message + (lastError.reason == .expired ? " (the result URL has expired; the task is not run again)" : "")
+                    message: lastError.message + (lastError.reason == .expired ? " (the result URL has expired, also after asking the task again; the task is not run again, --retry-failed asks it once more)" : "")
                 )))
             }
         }
     }
 
-    mutating func handleDownload(_ index: Int, _ resultIndex: Int, _ result: Result<OutputRecord, JobFailure>) {
+    mutating func handleDownload(_ index: Int, _ resultIndex: Int, _ result: Result<OutputRecord, JobFailure>, _ group: inout TaskGroup<RunEvent>) {
         jobs[index].pendingDownloads -= 1
         switch result {
         case .success(let record): jobs[index].outputs[resultIndex] = record
         case .failure(let failure): jobs[index].downloadFailure = failure
         }
         if jobs[index].pendingDownloads == 0 {
+            if let failure = jobs[index].downloadFailure, failure.code == "expired", !jobs[index].askedForFreshURLs,
+                let taskId = jobs[index].taskId, !cancelledAll
+            {
+                // A 403/404 from the file host: ask the task for fresh URLs once before giving
+                // the files up as expired; the task is never run (and paid for) again.
+                jobs[index].askedForFreshURLs = true
+                jobs[index].downloadFailure = nil
+                startPoll(index, taskId: taskId, holdsSlot: false, immediately: true, &group)
+                return
+            }
             if let failure = jobs[index].downloadFailure {
                 if failure.code == "expired" || failure.code == "not-an-image" {
                     // Fetching again cannot help: recorded, so only --retry-failed runs it again.

@@ -28,6 +28,11 @@ struct RunCoordinator {
     var imageIndex: [String: Int] = [:]
     var images: [LocalImage] = []
     var imageURLs: [Int: String] = [:]
+    /// The run's one query budget, shared by every poll.
+    lazy var queryBudget = QueryBudget(rate: options.queryRate)
+    /// When each image's URL was uploaded (run time): URLs older than the options' bound are
+    /// uploaded again before a submit uses them.
+    var imageUploadedAt: [Int: Duration] = [:]
     var imageFailures: [Int: String] = [:]
     var uploadQueue: [Int] = []
     var uploadsActive = 0
@@ -239,7 +244,12 @@ struct RunCoordinator {
                 )
             }
         case .failed:
-            if options.retryFailed {
+            if options.retryFailed, entry.phase == "download", let taskId = entry.taskId {
+                // The task succeeded and was paid for; only its files are missing: ask it for
+                // fresh URLs, never submit (and pay) again.
+                jobs[index].askedForFreshURLs = true
+                startPoll(index, taskId: taskId, holdsSlot: false, immediately: true, &group)
+            } else if options.retryFailed {
                 needSubmit(index, &group)
             } else {
                 jobs[index].status = .failed
@@ -407,7 +417,7 @@ struct RunCoordinator {
             handlePollEnd(job, end, &group)
         case .downloaded(let job, let index, let result):
             downloadsActive -= 1
-            handleDownload(job, index, result)
+            handleDownload(job, index, result, &group)
             pumpDownloads(&group)
         case .wake:
             helpersRunning -= 1

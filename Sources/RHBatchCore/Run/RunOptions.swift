@@ -37,6 +37,11 @@ package struct RunOptions: Sendable {
     /// How long a task answered `1004` (not found) is asked again before it is given up as
     /// lost: a distributed service may not know a task just after its submit.
     package var notFoundWindow: Duration = .seconds(120)
+    /// Queries per second for the whole run (every task's polls together); `nil` is no limit.
+    package var queryRate: Double? = 20
+    /// How long an upload URL is used before the image is uploaded again (RunningHub's upload
+    /// URLs expire after about a day).
+    package var uploadLifetime: Duration = .seconds(12 * 3600)
     /// Stop when the API cannot be reached for this long.
     package var unreachableLimit: Duration = .seconds(300)
     /// Ask the API for the key's concurrency limit before the first submit.
