@@ -154,6 +154,11 @@ package struct DownloadError: Error, Sendable, Hashable, CustomStringConvertible
         case fileSystem
         /// The transfer timed out or the connection failed.
         case transport
+        /// The URL is not one rh-batch fetches: not http(s), or a loopback, link-local or
+        /// private address while the API itself is not on one.
+        case refusedTarget
+        /// The file is larger than the byte cap.
+        case tooLarge
     }
 
     /// What went wrong.
@@ -165,7 +170,7 @@ package struct DownloadError: Error, Sendable, Hashable, CustomStringConvertible
     package var isRetryable: Bool {
         switch reason {
         case .incomplete, .transport, .httpStatus: true
-        case .expired, .notAnImage, .fileSystem: false
+        case .expired, .notAnImage, .fileSystem, .refusedTarget, .tooLarge: false
         }
     }
 

@@ -83,7 +83,7 @@ extension RunningHubClient {
         }
         let name = (destination as NSString).lastPathComponent
         let temporary = (folder.isEmpty ? "." : folder) + "/.\(name).rh-partial-\(UInt32.random(in: 0...UInt32.max))"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw DownloadError(reason: .fileSystem, message: "cannot create \(temporary): \(String(cString: strerror(errno)))")
         }
@@ -94,17 +94,33 @@ extension RunningHubClient {
             if !renamed { unlink(temporary) }
         }
 
-        var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "Accept", value: "image/*")
-        request.headers.add(name: "User-Agent", value: "rh-batch")
         var hasher = SHA256()
         var head: [UInt8] = []
         var received = 0
         var streaming = false
         let expected: Int?
+        let cap = configuration.maxDownloadBytes
         do {
-            let response = try await http.execute(request, timeout: Self.timeAmount(configuration.downloadTimeout), logger: logger)
+            // Redirects are followed here, hop by hop, each checked like the first URL.
+            var target = url
+            var response: HTTPClientResponse
+            var hops = 0
+            while true {
+                try Self.checkDownloadTarget(target, apiBaseURL: configuration.baseURL)
+                var request = HTTPClientRequest(url: target)
+                request.headers.add(name: "Accept", value: "*/*")
+                request.headers.add(name: "User-Agent", value: "rh-batch")
+                response = try await downloads.execute(request, timeout: Self.timeAmount(configuration.downloadTimeout), logger: logger)
+                let code = Int(response.status.code)
+                guard [301, 302, 303, 307, 308].contains(code), let location = response.headers.first(name: "location") else { break }
+                hops += 1
+                guard hops <= 5 else { throw DownloadError(reason: .httpStatus, message: "more than 5 redirects for the result URL") }
+                target = Self.resolve(location, against: target)
+            }
             let status = Int(response.status.code)
+            if let announced = response.headers.first(name: "content-length").flatMap({ Int($0) }), announced > cap {
+                throw DownloadError(reason: .tooLarge, message: "the result is \(announced) bytes, over the cap of \(cap)")
+            }
             guard status == 200 else {
                 let reason: DownloadError.Reason = [401, 403, 404, 410].contains(status) ? .expired : .httpStatus
                 throw DownloadError(reason: reason, message: "HTTP \(status) for the result URL")
@@ -126,6 +142,9 @@ extension RunningHubClient {
                     }
                 }
                 received += buffer.readableBytes
+                if received > cap {
+                    throw DownloadError(reason: .tooLarge, message: "the result passed the cap of \(cap) bytes")
+                }
             }
         } catch let error as DownloadError {
             throw error
@@ -152,6 +171,66 @@ extension RunningHubClient {
         }
         renamed = true
         return DownloadedFile(path: destination, bytes: received, sha256: Self.hex(hasher.finalize()), format: format)
+    }
+
+    /// Refuses a result URL that is not http(s), or that names a loopback, link-local or private
+    /// address (or `localhost`) while the API base URL itself does not (the simulator does).
+    /// Host names are not resolved for this check.
+    package static func checkDownloadTarget(_ url: String, apiBaseURL: String) throws(DownloadError) {
+        guard let (scheme, host) = schemeAndHost(url), scheme == "http" || scheme == "https" else {
+            throw DownloadError(reason: .refusedTarget, message: "the result URL \(url) is not http(s)")
+        }
+        if isPrivateHost(host), !(schemeAndHost(apiBaseURL).map { isPrivateHost($0.host) } ?? false) {
+            throw DownloadError(reason: .refusedTarget, message: "the result URL points at a local or private address (\(host)); refused")
+        }
+    }
+
+    static func schemeAndHost(_ url: String) -> (scheme: String, host: String)? {
+        guard let range = url.range(of: "://") else { return nil }
+        let scheme = url[..<range.lowerBound].lowercased()
+        var authority = url[range.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        var host: Substring
+        if authority.hasPrefix("[") {
+            host = authority.dropFirst().prefix { $0 != "]" }
+        } else {
+            host = authority.prefix { $0 != ":" }
+        }
+        while host.hasSuffix(".") { host = host.dropLast() }
+        return (scheme, host.lowercased())
+    }
+
+    /// Loopback, link-local, private and unspecified addresses, and `localhost`.
+    package static func isPrivateHost(_ host: String) -> Bool {
+        if host == "localhost" || host.hasSuffix(".localhost") { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 4, let octets = Optional(parts.compactMap { UInt8($0) }), octets.count == 4 {
+            switch (octets[0], octets[1]) {
+            case (127, _), (10, _), (0, _), (169, 254), (192, 168): return true
+            case (172, 16...31): return true
+            case (100, 64...127): return true
+            default: return false
+            }
+        }
+        if host.contains(":") {
+            let lower = host.lowercased()
+            if lower == "::1" || lower == "::" || lower.hasPrefix("::ffff:") { return true }
+            if lower.hasPrefix("fe8") || lower.hasPrefix("fe9") || lower.hasPrefix("fea") || lower.hasPrefix("feb") { return true }
+            if lower.hasPrefix("fc") || lower.hasPrefix("fd") { return true }
+        }
+        return false
+    }
+
+    /// A redirect's `Location` made absolute against the URL it came from.
+    static func resolve(_ location: String, against base: String) -> String {
+        if location.contains("://") { return location }
+        guard let (scheme, _) = schemeAndHost(base), let range = base.range(of: "://") else { return location }
+        let authority = base[range.upperBound...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if location.hasPrefix("//") { return scheme + ":" + location }
+        if location.hasPrefix("/") { return scheme + "://" + authority + location }
+        let path = base[range.upperBound...].dropFirst(authority.count).prefix { $0 != "?" && $0 != "#" }
+        let folder = path.lastIndex(of: "/").map { path[...$0] } ?? "/"
+        return scheme + "://" + authority + folder + location
     }
 
     /// `png`, `jpg` or `webp` from a file's first bytes.

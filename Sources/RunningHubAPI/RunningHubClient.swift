@@ -24,8 +24,12 @@ package struct RunningHubClient: Sendable {
         package var requestTimeout: Duration
         /// How long an upload may take.
         package var uploadTimeout: Duration
-        /// How long a result download may go without receiving data, and in all.
+        /// How long a result download may take in all.
         package var downloadTimeout: Duration
+        /// How long a result download may go without receiving a byte.
+        package var stallTimeout: Duration = .seconds(60)
+        /// The largest result file accepted, in bytes (default 2 GiB).
+        package var maxDownloadBytes: Int = 2 << 30
 
         /// The default base URL.
         package static let defaultBaseURL = "https://www.runninghub.ai/openapi/v2"
@@ -59,13 +63,18 @@ package struct RunningHubClient: Sendable {
     }
 
     let http: HTTPClient
+    /// The client for result downloads: it follows no redirect by itself, so that every hop is
+    /// checked (scheme, address) before it is fetched.
+    let downloads: HTTPClient
     /// The configuration in use.
     package let configuration: Configuration
     let logger: Logger
 
-    /// Makes a client over an `HTTPClient` the caller owns and shuts down.
-    package init(http: HTTPClient, configuration: Configuration, logger: Logger) {
+    /// Makes a client over `HTTPClient`s the caller owns and shuts down (`downloads` defaults to
+    /// `http`; ``withClient(_:logger:_:)`` gives downloads one of their own).
+    package init(http: HTTPClient, downloads: HTTPClient? = nil, configuration: Configuration, logger: Logger) {
         self.http = http
+        self.downloads = downloads ?? http
         self.configuration = configuration
         self.logger = logger
     }
@@ -424,11 +433,16 @@ extension RunningHubClient {
         logger: Logger,
         _ body: (RunningHubClient) async throws -> Result
     ) async throws -> Result {
-        try await HTTPClient.withHTTPClient(
+        var downloadConfiguration = httpConfiguration(connectTimeout: configuration.connectTimeout)
+        downloadConfiguration.redirectConfiguration = .disallow
+        downloadConfiguration.timeout.read = .nanoseconds(Int64(configuration.stallTimeout.components.seconds) * 1_000_000_000)
+        return try await HTTPClient.withHTTPClient(
             configuration: httpConfiguration(connectTimeout: configuration.connectTimeout),
             backgroundActivityLogger: logger
         ) { http in
-            try await body(RunningHubClient(http: http, configuration: configuration, logger: logger))
+            try await HTTPClient.withHTTPClient(configuration: downloadConfiguration, backgroundActivityLogger: logger) { downloads in
+                try await body(RunningHubClient(http: http, downloads: downloads, configuration: configuration, logger: logger))
+            }
         }
     }
 }

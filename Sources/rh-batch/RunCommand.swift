@@ -73,6 +73,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Queries per second for the whole run, all tasks together (0: no limit).")
     var queryRate: Double = 20
 
+    @Option(help: "The largest result file accepted, in MB.")
+    var maxFileMB = 2048
+
     @Flag(help: "Do not ask the API for the key's concurrency limit; learn it from refusals instead.")
     var ignoreAccountLimit = false
 
@@ -92,6 +95,7 @@ struct RunCommand: AsyncParsableCommand {
         if let pollInterval { _ = try SimulatorCommand.parseRange(pollInterval, name: "--poll-interval") }
         _ = try SimulatorCommand.parseRange(simLatency, name: "--sim-latency")
         do { _ = try Scenario.parseList(scenario) } catch { throw ValidationError(error.description) }
+        guard maxFileMB >= 1 else { throw ValidationError("--max-file-mb must be at least 1") }
         guard queryRate >= 0 else { throw ValidationError("--query-rate must be 0 (no limit) or more") }
         guard taskTimeout > 0, drainTimeout >= 0, downloadConcurrency >= 1 else {
             throw ValidationError("--task-timeout, --drain-timeout and --download-concurrency must be positive")
@@ -178,7 +182,8 @@ struct RunCommand: AsyncParsableCommand {
                 var options = runOptions
                 options.apiBaseURL = baseURL + "/openapi/v2"
                 Console.out("simulating RunningHub at \(options.apiBaseURL) (scenario: \(scenario))\n")
-                let client = RunningHubClient.Configuration(baseURL: options.apiBaseURL, apiKey: APIKey(SimulatorConfiguration.defaultKey)!)
+                var client = RunningHubClient.Configuration(baseURL: options.apiBaseURL, apiKey: APIKey(SimulatorConfiguration.defaultKey)!)
+                client.maxDownloadBytes = maxFileMB * 1024 * 1024
                 return try await Self.execute(plan: plan, options: options, client: client, logger: logger, interrupts: interrupts, prepared: prepared)
             }
         } else {
@@ -187,7 +192,8 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             options.apiBaseURL = Environment.value("RH_API_BASE_URL") ?? RunningHubClient.Configuration.defaultBaseURL
-            let client = RunningHubClient.Configuration(baseURL: options.apiBaseURL, apiKey: key)
+            var client = RunningHubClient.Configuration(baseURL: options.apiBaseURL, apiKey: key)
+            client.maxDownloadBytes = maxFileMB * 1024 * 1024
             outcome = try await Self.execute(plan: plan, options: options, client: client, logger: logger, interrupts: interrupts, prepared: prepared)
         }
         Console.out(outcome.summary + "\n")

@@ -57,6 +57,25 @@ struct OutputLayoutTests {
         #expect(job.outputPath(index: 3, fileExtension: "png").hasSuffix("/1-3.png"))
     }
 
+    @Test func aLayoutCannotWriteWhereRhBatchKeepsItsOwnFiles() throws {
+        let prompts = "prompts: {report: A., index: B.}\n"
+        let reportSidecar = try fixture().errors(
+            "version: 1\nlayout: \"{prompt}.{ext}\"\n" + prompts + "matrix: {prompt: [report, index], image: living room.png, model: grok-imagine}\n"
+        )
+        // report.png's sidecar would be report.json; index.png / index.json clash with nothing.
+        #expect(reportSidecar.count == 1, "\(reportSidecar)")
+        #expect(reportSidecar.first?.contains("m.yaml:2:9: error: layout: job ") == true)
+        #expect(reportSidecar.first?.contains("'report.json'") == true)
+        // (A layout's leading dot is already written as `_.`, so `.rh-batch*` names cannot arise.)
+        for layout in ["inputs/{key}.{ext}", "{prompt}/{key}.{ext}"] {
+            let errors = try fixture().errors(
+                "version: 1\nlayout: \"\(layout)\"\nprompts: {inputs: A.}\nmatrix: {prompt: inputs, image: living room.png, model: grok-imagine}\n"
+            )
+            #expect(errors.count == 1 && errors[0].contains("output folder's root"), "\(layout): \(errors)")
+        }
+        #expect(try fixture().errors("version: 1\nlayout: \"{model}/report.{ext}\"\nmatrix: {prompt: A., image: living room.png, model: grok-imagine}\n").isEmpty)
+    }
+
     @Test func collisionsAreManifestErrors() throws {
         let errors = try fixture().errors(
             "version: 1\nlayout: \"{model}/{image}.{ext}\"\nmatrix: {prompt: [A., B.], image: living room.png, model: grok-imagine}\n"

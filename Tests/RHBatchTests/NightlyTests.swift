@@ -216,4 +216,25 @@ struct ShardAndCommandTests {
             #expect(third.ledger.totalDownloads == 10)
         }
     }
+
+    @Test func aSymbolicLinkPlantedInTheOutputFolderIsNeverWrittenThrough() async throws {
+        let harness = try RunHarness()
+        // An empty file: it reads as an empty journal, so only the write can refuse the link.
+        let victim = try harness.folder.write("victim.txt", "")
+        for name in ["journal.jsonl", ".rh-batch.lock"] {
+            let out = harness.folder.path + "/out"
+            try? FileManager.default.removeItem(atPath: out)
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: out + "/" + name, withDestinationPath: victim)
+            var refused = false
+            do {
+                let result = try await harness.run(RunHarness.threeModels)
+                refused = result.outcome.exitCode == 2
+            } catch {
+                refused = true
+            }
+            #expect(refused, "a run must refuse a \(name) that is a symbolic link")
+            #expect(try String(contentsOfFile: victim, encoding: .utf8) == "", "\(name) wrote through the link")
+        }
+    }
 }

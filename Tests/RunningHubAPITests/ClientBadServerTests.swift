@@ -10,14 +10,16 @@ struct ClientBadServerTests {
     func withClient<Result>(
         _ server: ScriptedServer,
         requestTimeout: Duration = .seconds(5),
+        maxDownloadBytes: Int = 2 << 30,
         _ body: (RunningHubClient) async throws -> Result
     ) async throws -> Result {
-        let configuration = RunningHubClient.Configuration(
+        var configuration = RunningHubClient.Configuration(
             baseURL: server.baseURL + "/openapi/v2",
             apiKey: APIKey("k")!,
             requestTimeout: requestTimeout,
             downloadTimeout: requestTimeout
         )
+        configuration.maxDownloadBytes = maxDownloadBytes
         do {
             let result = try await RunningHubClient.withClient(configuration, logger: Logger(label: "test")) { try await body($0) }
             try await server.stop()
@@ -132,5 +134,54 @@ struct ClientBadServerTests {
             return
         }
         #expect(failure.errorClass == .retryable)
+    }
+
+    @Test func resultURLsMustBeHTTPAndNotPrivateUnlessTheAPIIs() throws {
+        let api = "https://www.runninghub.ai/openapi/v2"
+        for url in ["ftp://cdn.example.com/a.png", "file:///etc/passwd", "http://127.0.0.1/a.png", "http://localhost:8080/a.png",
+                    "http://10.1.2.3/a.png", "http://172.20.0.1/a.png", "http://192.168.1.1/a.png", "http://169.254.169.254/latest/meta-data",
+                    "http://[::1]/a.png", "http://[fe80::1]/a.png", "http://good.example.com@127.0.0.1/a.png", "http://0.0.0.0/a.png"] {
+            #expect(throws: DownloadError.self, "\(url)") { try RunningHubClient.checkDownloadTarget(url, apiBaseURL: api) }
+        }
+        for url in ["https://rh-images.example.com/a/b.png?sig=1", "http://172.32.0.1/a.png", "https://8.8.8.8/x.png"] {
+            #expect(throws: Never.self, "\(url)") { try RunningHubClient.checkDownloadTarget(url, apiBaseURL: api) }
+        }
+        // The simulator on loopback serves its results on loopback.
+        #expect(throws: Never.self) { try RunningHubClient.checkDownloadTarget("http://127.0.0.1:4000/results/1/1.png", apiBaseURL: "http://127.0.0.1:4000/openapi/v2") }
+    }
+
+    @Test func aRedirectToAnotherSchemeIsRefused() async throws {
+        let folder = FileManager.default.temporaryDirectory.path + "/rh-redirect-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let server = try await ScriptedServer(.raw(ScriptedServer.response(status: "302 Found", headers: ["Location": "file:///etc/passwd"], body: ""), close: false))
+        let url = server.baseURL + "/results/1/1.png"
+        do {
+            _ = try await withClient(server) { try await $0.download(url: url, to: folder + "/r.png") }
+            Issue.record("a redirect to file:// was followed")
+        } catch let error as DownloadError {
+            #expect(error.reason == .refusedTarget, "\(error)")
+            #expect(!error.isRetryable)
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder + "/r.png"))
+    }
+
+    @Test func aResultOverTheByteCapIsRefusedAndLeavesNothing() async throws {
+        let folder = FileManager.default.temporaryDirectory.path + "/rh-cap-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let png = [UInt8]([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + [UInt8](repeating: 7, count: 992)
+        // Announced: refused before the body. Not announced (until the connection closes): cut at the cap.
+        let announced = ScriptedServer.response(status: "200 OK", body: String(decoding: png, as: UTF8.self), contentLength: png.count)
+        let unannounced = Array("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".utf8) + png
+        for raw in [announced, unannounced] {
+            let server = try await ScriptedServer(.raw(raw, close: true))
+            let url = server.baseURL + "/results/1/1.png"
+            do {
+                _ = try await withClient(server, maxDownloadBytes: 100) { try await $0.download(url: url, to: folder + "/r.png") }
+                Issue.record("a file over the cap was downloaded")
+            } catch let error as DownloadError {
+                #expect(error.reason == .tooLarge, "\(error)")
+            }
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).isEmpty)
+        }
     }
 }

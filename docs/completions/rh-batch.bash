@@ -188,7 +188,7 @@ _rh-batch_run() {
     repeating_flags=()
     non_repeating_flags=(--simulate --skip-invalid --retry-failed --resubmit-unknown --ignore-account-limit --no-progress --quiet -q --verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(--scenario --sim-latency --sim-concurrency-limit -j --concurrency -o --output --max-cost --shard --poll-interval --task-timeout --drain-timeout --download-concurrency --query-rate)
+    non_repeating_options=(--scenario --sim-latency --sim-concurrency-limit -j --concurrency -o --output --max-cost --shard --poll-interval --task-timeout --drain-timeout --download-concurrency --query-rate --max-file-mb)
     __rh-batch_offer_flags_options 1
 
     # Offer option value completions
@@ -227,6 +227,9 @@ _rh-batch_run() {
         return
         ;;
     '--query-rate')
+        return
+        ;;
+    '--max-file-mb')
         return
         ;;
     esac

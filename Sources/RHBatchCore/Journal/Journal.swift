@@ -42,7 +42,8 @@ package final class Journal: Sendable {
     /// Opens (creating if needed) the journal in `folder` for appending.
     package init(folder: String) throws(JournalError) {
         path = folder + "/journal.jsonl"
-        descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        // Never through a symbolic link at the last component.
+        descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw JournalError(path: path, line: nil, message: "cannot open for writing: \(String(cString: strerror(errno)))")
         }

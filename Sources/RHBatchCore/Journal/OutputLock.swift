@@ -11,7 +11,8 @@ package final class OutputLock: Sendable {
     /// Takes the lock, or throws naming the process that holds it.
     package init(folder: String) throws(LockError) {
         let path = folder + "/.rh-batch.lock"
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        // Never through a symbolic link at the last component.
+        let descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw LockError(message: "cannot open \(path): \(String(cString: strerror(errno)))")
         }

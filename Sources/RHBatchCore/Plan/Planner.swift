@@ -669,6 +669,15 @@ private struct PlanningRun {
                     }
                 return value.map { safeNames.name(for: $0) }
             }
+            if let reserved = Self.reservedName(path) {
+                diagnostics.error(
+                    "job \(shortKey) would write '\(path.replacingAll("{ext}", with: "png"))', which puts \(reserved) at the output folder's root, where rh-batch keeps its own files: "
+                        + "start 'layout' with a folder such as {model}/",
+                    at: manifest.layout?.mark ?? combination.origin.mark,
+                    path: manifest.layout == nil ? combination.origin.path.description : "layout"
+                )
+                continue
+            }
             if let other = paths[path] {
                 diagnostics.error(
                     "jobs \(jobs[other].id) and \(shortKey) would both write '\(path.replacingAll("{ext}", with: "png"))': "
@@ -739,6 +748,24 @@ private struct PlanningRun {
             text += "image:" + identity(source) + "\n"
         }
         return text
+    }
+
+    /// The names rh-batch writes at the output root (and the `inputs/` folder of the dataset).
+    static let reservedRootNames: Set<String> = [
+        "report.json", "report.html", "index.jsonl", "metadata.jsonl", "journal.jsonl", "README.md", "inputs",
+    ]
+
+    /// What a result path (with `{ext}` and, for sidecars, `.json`) would clash with at the root,
+    /// or `nil`.
+    static func reservedName(_ path: String) -> String? {
+        let first = path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
+        let top = String(first.first ?? "")
+        if first.count > 1 { return top == "inputs" || top.hasPrefix(".rh-batch") ? "'\(top)/'" : nil }
+        if top.hasPrefix(".rh-batch") { return "'\(top)'" }
+        // A result `NAME.{ext}` is an image; its sidecar `NAME.json` is what can clash.
+        let stem = top.hasSuffix(".{ext}") ? String(top.dropLast(".{ext}".count)) : top
+        let sidecar = stem + ".json"
+        return reservedRootNames.contains(sidecar) ? "'\(sidecar)' (the sidecar of '\(stem).{ext}')" : nil
     }
 
     static func sha256(_ text: String) -> String {

@@ -459,6 +459,8 @@ extension RunCoordinator {
                 switch lastError.reason {
                 case .expired: code = "expired"
                 case .notAnImage: code = "not-an-image"
+                case .refusedTarget: code = "refused-target"
+                case .tooLarge: code = "too-large"
                 default: code = "download"
                 }
                 return .downloaded(job: index, index: resultIndex, .failure(JobFailure(
@@ -488,7 +490,7 @@ extension RunCoordinator {
                 return
             }
             if let failure = jobs[index].downloadFailure {
-                if failure.code == "expired" || failure.code == "not-an-image" {
+                if ["expired", "not-an-image", "refused-target", "too-large"].contains(failure.code) {
                     // Fetching again cannot help: recorded, so only --retry-failed runs it again.
                     failJob(index, failure)
                 } else {

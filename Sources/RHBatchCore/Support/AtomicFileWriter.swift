@@ -16,7 +16,8 @@ package final class AtomicFileWriter {
     package init(path: String) throws(AtomicFile.Failure) {
         self.path = path
         temporary = FilePath.directory(of: path) + "/." + FilePath.name(of: path) + ".rh-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // A fresh name, never an existing file or a link someone left there.
+        descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw AtomicFile.Failure(description: "cannot create \(temporary): \(String(cString: strerror(errno)))")
         }
