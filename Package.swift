@@ -37,12 +37,15 @@ let package = Package(
             dependencies: ["CLibYAML"],
             swiftSettings: swiftSettings
         ),
-        // Manifest, catalog, planner, scheduler, journal, report: pure logic plus a seam for the API.
+        // The API's value types: task states, outcomes, failures, the error table. No dependencies.
+        .target(name: "RunningHubModel", swiftSettings: swiftSettings),
+        // Manifest, catalog, planner, scheduler, journal, report: pure logic plus a seam for the API
+        // in its own types (no HTTP client, no NIO).
         .target(
             name: "RHBatchCore",
             dependencies: [
                 "YAML",
-                "RunningHubAPI",
+                "RunningHubModel",
                 "CSystemShims",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -53,6 +56,7 @@ let package = Package(
         .target(
             name: "RunningHubAPI",
             dependencies: [
+                "RunningHubModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -75,12 +79,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The client as the core's service: the one place the two meet.
+        .target(
+            name: "RunningHubAdapter",
+            dependencies: ["RHBatchCore", "RunningHubAPI"],
+            swiftSettings: swiftSettings
+        ),
         // The thin executable: commands parse, validate and call the libraries.
         .executableTarget(
             name: "rh-batch",
             dependencies: [
                 "RHBatchCore",
                 "RunningHubAPI",
+                "RunningHubAdapter",
                 "RunningHubSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -90,7 +101,10 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RHBatchCoreTests",
-            dependencies: ["RHBatchCore", "YAML", "RunningHubSimulator"],
+            dependencies: [
+                "RHBatchCore", "RunningHubModel", "YAML", "RunningHubSimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -116,7 +130,7 @@ let package = Package(
         ),
         .testTarget(
             name: "RHBatchTests",
-            dependencies: ["rh-batch", "RHBatchCore", "RunningHubAPI", "RunningHubSimulator"],
+            dependencies: ["rh-batch", "RHBatchCore", "RunningHubAPI", "RunningHubAdapter", "RunningHubSimulator"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -3,6 +3,7 @@ import Dispatch
 import Logging
 import RHBatchCore
 import RunningHubAPI
+import RunningHubAdapter
 import RunningHubSimulator
 
 #if canImport(Glibc)

@@ -1,5 +1,5 @@
 import Foundation
-import RunningHubAPI
+import RunningHubModel
 import Testing
 
 @testable import RHBatchCore

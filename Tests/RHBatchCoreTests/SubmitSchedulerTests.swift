@@ -1,4 +1,4 @@
-import RunningHubAPI
+import RunningHubModel
 import Testing
 
 @testable import RHBatchCore

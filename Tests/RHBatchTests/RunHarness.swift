@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RHBatchCore
 import RunningHubAPI
+import RunningHubAdapter
 import RunningHubSimulator
 
 /// Runs manifests in-process against the simulator on a loopback port.

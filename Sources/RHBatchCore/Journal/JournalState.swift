@@ -1,4 +1,4 @@
-import RunningHubAPI
+import RunningHubModel
 
 /// What the journal says about one job, folded from its records.
 package struct JournalEntry: Sendable, Hashable {

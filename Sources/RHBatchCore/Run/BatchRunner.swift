@@ -1,5 +1,5 @@
 import Logging
-import RunningHubAPI
+import RunningHubModel
 
 #if canImport(Glibc)
 import Glibc

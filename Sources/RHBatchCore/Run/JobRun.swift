@@ -1,4 +1,4 @@
-import RunningHubAPI
+import RunningHubModel
 
 /// How a job of the plan ended in (or before) this run; the report's `status`.
 package enum JobStatus: String, Sendable, Hashable {

@@ -1,5 +1,5 @@
 import YAML
-import RunningHubAPI
+import RunningHubModel
 
 extension RunCoordinator {
     // MARK: Progress

@@ -1,5 +1,5 @@
 import Crypto
-import RunningHubAPI
+import RunningHubModel
 
 /// A sidecar's JSON before its file is known.
 struct SidecarDraft: Sendable {

@@ -1,4 +1,4 @@
-import RunningHubAPI
+import RunningHubModel
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,6 @@
 import Crypto
 import Logging
-import RunningHubAPI
+import RunningHubModel
 
 #if canImport(Glibc)
 import Glibc

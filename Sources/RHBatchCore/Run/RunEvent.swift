@@ -1,4 +1,4 @@
-import RunningHubAPI
+import RunningHubModel
 
 /// What a child task of the run reports back to the loop that owns the run's state.
 enum RunEvent: Sendable {

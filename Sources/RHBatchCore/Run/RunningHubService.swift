@@ -1,8 +1,10 @@
-import RunningHubAPI
+import RunningHubModel
 
 /// The API calls a run makes: the seam between the runner and the network.
 ///
-/// ``RunningHubClient`` is the real one; tests may put anything that answers the same way here.
+/// Written in the core's own types (`RunningHubModel`, which depends on nothing): the core never
+/// sees the HTTP client. The real client conforms in `RunningHubAdapter`; tests may put anything
+/// that answers the same way here.
 package protocol RunningHubService: Sendable {
     /// Uploads an image and returns the URL job bodies use.
     func upload(bytes: [UInt8], fileName: String, contentType: String) async throws -> String
@@ -15,5 +17,3 @@ package protocol RunningHubService: Sendable {
     /// Downloads a result, atomically, to `destination`; `durable` syncs it before the rename.
     func download(url: String, to destination: String, durable: Bool) async throws -> DownloadedFile
 }
-
-extension RunningHubClient: RunningHubService {}

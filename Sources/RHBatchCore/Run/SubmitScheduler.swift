@@ -1,4 +1,4 @@
-import RunningHubAPI
+import RunningHubModel
 
 /// The run's submit decisions as a value-type state machine: what to submit next, what to retry
 /// and when, when to lower or raise the in-flight ceiling, and when to stop.

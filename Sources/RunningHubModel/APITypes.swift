@@ -114,6 +114,13 @@ package struct QueueStatus: Sendable, Hashable {
     package var running: Int
     /// Tasks queued now.
     package var queued: Int
+
+    package init(keyType: String, concurrencyLimit: Int, running: Int, queued: Int) {
+        self.keyType = keyType
+        self.concurrencyLimit = concurrencyLimit
+        self.running = running
+        self.queued = queued
+    }
 }
 
 /// The account's balance (`POST /uc/openapi/accountStatus`).
@@ -124,6 +131,12 @@ package struct AccountStatus: Sendable, Hashable {
     package var currency: String?
     /// Tasks running now.
     package var runningTasks: Int
+
+    package init(remainingMoney: String?, currency: String?, runningTasks: Int) {
+        self.remainingMoney = remainingMoney
+        self.currency = currency
+        self.runningTasks = runningTasks
+    }
 }
 
 /// A result file written to disk.
@@ -136,6 +149,13 @@ package struct DownloadedFile: Sendable, Hashable {
     package var sha256: String
     /// The image format its first bytes declare: `png`, `jpg` or `webp`.
     package var format: String
+
+    package init(path: String, bytes: Int, sha256: String, format: String) {
+        self.path = path
+        self.bytes = bytes
+        self.sha256 = sha256
+        self.format = format
+    }
 }
 
 /// A download that did not produce a file (and left none behind).
