@@ -56,7 +56,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Stop submitting once estimated plus actual spend would pass this amount (in the catalog's currency).")
     var maxCost: String?
 
-    @Option(help: "Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4.")
+    @Option(help: "Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4; auto/N reads I from JOB_COMPLETION_INDEX (Kubernetes), SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX.")
     var shard: String?
 
     @Option(help: "Poll schedule MIN:MAX seconds: the first wait and the longest (default 3:15; 0.25:2 with --simulate).")
@@ -104,9 +104,33 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     static func parseShard(_ text: String) throws -> (index: Int, count: Int) {
+        try parseShard(text, environment: Environment.value)
+    }
+
+    /// `I/N`, or `auto/N` with I from the array-job engine's environment: Kubernetes Indexed
+    /// Jobs (`JOB_COMPLETION_INDEX`), Slurm arrays (`SLURM_ARRAY_TASK_ID`, counted from
+    /// `SLURM_ARRAY_TASK_MIN` when set) and AWS Batch array jobs (`AWS_BATCH_JOB_ARRAY_INDEX`).
+    static func parseShard(_ text: String, environment: (String) -> String?) throws -> (index: Int, count: Int) {
         let parts = text.split(separator: "/")
-        guard parts.count == 2, let index = Int(parts[0]), let count = Int(parts[1]), count >= 1, (0..<count).contains(index) else {
-            throw ValidationError("--shard must be I/N with 0 <= I < N, e.g. 0/4")
+        guard parts.count == 2, let count = Int(parts[1]), count >= 1 else {
+            throw ValidationError("--shard must be I/N with 0 <= I < N, e.g. 0/4, or auto/N")
+        }
+        var index: Int?
+        if parts[0] == "auto" {
+            if let value = environment("JOB_COMPLETION_INDEX") {
+                index = Int(value)
+            } else if let value = environment("SLURM_ARRAY_TASK_ID") {
+                index = Int(value).map { $0 - (environment("SLURM_ARRAY_TASK_MIN").flatMap { Int($0) } ?? 0) }
+            } else if let value = environment("AWS_BATCH_JOB_ARRAY_INDEX") {
+                index = Int(value)
+            } else {
+                throw ValidationError("--shard auto/N needs JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX in the environment")
+            }
+        } else {
+            index = Int(parts[0])
+        }
+        guard let index, (0..<count).contains(index) else {
+            throw ValidationError("--shard must be I/N with 0 <= I < N, e.g. 0/4; got \(text) (I = \(index.map(String.init) ?? "?"))")
         }
         return (index, count)
     }

@@ -16,13 +16,17 @@ struct CrashTests {
         let process: Process
         let baseURL: String
 
-        init(scenario: String, seed: UInt64) throws {
+        convenience init(scenario: String, seed: UInt64) throws {
+            try self.init(arguments: [
+                "--scenario", scenario, "--latency", "0.1:0.4", "--seed", String(seed),
+                "--result-padding", "150000", "--concurrency-limit", "50",
+            ])
+        }
+
+        init(arguments: [String]) throws {
             process = Process()
             process.executableURL = URL(fileURLWithPath: CLI.executable)
-            process.arguments = [
-                "simulator", "--scenario", scenario, "--latency", "0.1:0.4", "--seed", String(seed),
-                "--result-padding", "150000", "--concurrency-limit", "50",
-            ]
+            process.arguments = ["simulator"] + arguments
             let out = Pipe()
             process.standardOutput = out
             process.standardError = FileHandle.nullDevice

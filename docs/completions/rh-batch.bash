@@ -173,13 +173,13 @@ _rh-batch() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    run|validate|plan|status|models|view|init|schema|export-card|simulator|help)
+    run|validate|plan|status|models|view|merge|init|schema|export-card|simulator|help)
         # Offer subcommand argument completions
         "_rh-batch_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'run validate plan status models view init schema export-card simulator help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'run validate plan status models view merge init schema export-card simulator help' -- "${cur}"))
         ;;
     esac
 }
@@ -316,6 +316,30 @@ _rh-batch_view() {
     # Offer positional completions
     case "${positional_number}" in
     1)
+        __rh-batch_add_completions -d
+        return
+        ;;
+    esac
+}
+
+_rh-batch_merge() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(-o --output)
+    __rh-batch_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '-o'|'--output')
+        __rh-batch_add_completions -d
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    *)
         __rh-batch_add_completions -d
         return
         ;;

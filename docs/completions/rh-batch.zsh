@@ -56,6 +56,7 @@ _rh-batch() {
             'status:Show what an output folder'\''s journal says: done, in flight, failed, unknown, spend.'
             'models:List the models: aliases, endpoints, fields, accepted values and prices.'
             'view:Write an output folder'\''s report.html (the contact sheet) from its report.json.'
+            'merge:Combine the output folders of a manifest'\''s shards into one report, index and dataset.'
             'init:Write a commented starter manifest for a model and a folder of images.'
             'schema:Print the JSON Schema (draft 2020-12) of manifests, generated from the model catalog.'
             'export-card:Write a Hugging Face dataset card (README.md) for an output folder.'
@@ -66,7 +67,7 @@ _rh-batch() {
         ;;
     arg)
         case "${words[1]}" in
-        run|validate|plan|status|models|view|init|schema|export-card|simulator|help)
+        run|validate|plan|status|models|view|merge|init|schema|export-card|simulator|help)
             "_rh-batch_${words[1]}" && ret=0
             ;;
         esac
@@ -90,7 +91,7 @@ _rh-batch_run() {
         '--retry-failed[Run again the jobs that ended failed in an earlier run of this output folder.]'
         '--resubmit-unknown[Resubmit jobs whose earlier submit had an unknown outcome (may bill twice).]'
         '--max-cost[Stop submitting once estimated plus actual spend would pass this amount (in the catalog'\''s currency).]:max-cost:'
-        '--shard[Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4.]:shard:'
+        '--shard[Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4; auto/N reads I from JOB_COMPLETION_INDEX (Kubernetes), SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX.]:shard:'
         '--poll-interval[Poll schedule MIN\:MAX seconds\: the first wait and the longest (default 3\:15; 0.25\:2 with --simulate).]:poll-interval:'
         '--task-timeout[Seconds a task may take before it is given up as timeout.]:task-timeout:'
         '--drain-timeout[Seconds the first Ctrl-C waits for tasks in flight before stopping.]:drain-timeout:'
@@ -167,6 +168,19 @@ _rh-batch_view() {
     local -ar arg_specs=(
         ':folder:_files -/'
         '--open[Open the page once written.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_rh-batch_merge() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '*:folders:_files -/'
+        '(-o --output)'{-o,--output}'[The folder for the merged report.]:output:_files -/'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -1,0 +1,103 @@
+import Foundation
+import RHBatchCore
+import RunningHubSimulator
+import Testing
+
+/// Several machines on one account: shard processes at once against one simulator, then merged.
+@Suite("shards and merge", .serialized, .timeLimit(.minutes(3)))
+struct ShardTests {
+    func manifest(in folder: TempFolder) throws -> String {
+        for index in 0..<2 {
+            try folder.write("in/room\(index).png", Data(PNGEncoder.solid(width: 8, height: 6, color: (UInt8(index * 90), 40, 200))))
+        }
+        let prompts = (1...10).map { "'Variation \($0).'" }.joined(separator: ", ")
+        return try folder.write(
+            "m.yaml",
+            "version: 1\nname: sharded\noutput: out\nmatrix:\n  prompt: [\(prompts)]\n  image: \"in/*.png\"\n  model: [grok-imagine, nano-banana-pro]\n"
+        )
+    }
+
+    @Test func fourShardsOnOneKeyRunEveryJobOnceAndMergeIntoOneReport() async throws {
+        let folder = try TempFolder()
+        let manifest = try manifest(in: folder)
+        let plan = try ManifestLoader().load(manifest)
+        #expect(plan.jobs.count == 40)
+        // One key that allows 8 tasks; four shards of 2 each share it.
+        let simulator = try CrashTests.SimulatorProcess(arguments: ["--latency", "0.05:0.2", "--concurrency-limit", "8"])
+        defer { simulator.stop() }
+        // The shard index as each engine gives it: Kubernetes, Slurm (an array from 1), AWS Batch, by hand.
+        let shards: [(String, [String: String])] = [
+            ("auto/4", ["JOB_COMPLETION_INDEX": "0"]),
+            ("auto/4", ["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_MIN": "1"]),
+            ("auto/4", ["AWS_BATCH_JOB_ARRAY_INDEX": "2"]),
+            ("3/4", [:]),
+        ]
+        var processes: [Process] = []
+        for (number, (shard, environment)) in shards.enumerated() {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CLI.executable)
+            process.arguments = ["run", manifest, "--shard", shard, "-j", "2", "-o", folder.path + "/out/shard-\(number)", "--poll-interval", "0.05:0.2", "-q", "--no-progress"]
+            process.environment = ["RH_API_KEY": "shard-key", "RH_API_BASE_URL": simulator.baseURL, "PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            processes.append(process)
+        }
+        for process in processes {
+            await process.exited()
+            #expect(process.terminationStatus == 0)
+        }
+        let ledger = try await simulator.ledger()
+        #expect(ledger.billed.count == 40)
+        #expect(ledger.doubleBilled == 0)
+        #expect(ledger.peakConcurrent <= 8)
+
+        var perShard: [Set<String>] = []
+        for number in 0..<4 {
+            let report = try RunHarness.json(folder.path + "/out/shard-\(number)/report.json")
+            perShard.append(Set(try #require(report["jobs"] as? [[String: Any]]).compactMap { $0["key"] as? String }))
+        }
+        // Every job in exactly one shard.
+        #expect(perShard.reduce(0) { $0 + $1.count } == 40)
+        #expect(perShard.reduce(Set<String>()) { $0.union($1) } == Set(plan.jobs.map(\.key)))
+
+        let shardFolders = (0..<4).map { folder.path + "/out/shard-\($0)" }
+        let merged = try CLI.run(["merge"] + shardFolders + ["-o", folder.path + "/out/all"])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        let report = try RunHarness.json(folder.path + "/out/all/report.json")
+        let jobs = try #require(report["jobs"] as? [[String: Any]])
+        #expect(Set(jobs.compactMap { $0["key"] as? String }) == Set(plan.jobs.map(\.key)))
+        let totals = try #require(report["totals"] as? [String: Any])
+        #expect(totals["jobs"] as? Int == 40 && totals["succeeded"] as? Int == 40 && totals["outputs"] as? Int == 40)
+        // Paths point into the shard folders, relative to the merged report; nothing was copied.
+        for job in jobs {
+            for output in job["outputs"] as? [[String: Any]] ?? [] {
+                let path = try #require(output["path"] as? String)
+                #expect(path.hasPrefix("../shard-"))
+                #expect(FileManager.default.fileExists(atPath: folder.path + "/out/all/" + path))
+            }
+        }
+        #expect(!RunHarness.files(folder.path + "/out/all").contains { $0.hasSuffix(".png") })
+        let index = try String(contentsOfFile: folder.path + "/out/all/index.jsonl", encoding: .utf8)
+        #expect(index.split(separator: "\n").count == 40)
+        #expect(FileManager.default.fileExists(atPath: folder.path + "/out/all/report.html"))
+
+        // A folder of another manifest is refused.
+        let other = try folder.write("other.yaml", "version: 1\nname: other\noutput: out-other\nmatrix: {prompt: X., image: in/room0.png, model: grok-imagine}\n")
+        let otherRun = try CLI.run(["run", other, "--simulate", "--sim-latency", "0.01:0.02", "-q"])
+        #expect(otherRun.status == 0, "\(otherRun.stdout)\(otherRun.stderr)")
+        let refused = try CLI.run(["merge", shardFolders[0], folder.path + "/out-other", "-o", folder.path + "/out/mixed"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("different manifests"))
+    }
+
+    @Test func autoShardsNeedAnEngineIndex() throws {
+        let folder = try TempFolder()
+        let manifest = try manifest(in: folder)
+        let run = try CLI.run(["run", manifest, "--simulate", "--shard", "auto/4"], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(run.status == 64)
+        #expect(run.stderr.contains("JOB_COMPLETION_INDEX"))
+        let outOfRange = try CLI.run(["run", manifest, "--simulate", "--shard", "auto/4"], environment: ["PATH": "/usr/bin:/bin", "JOB_COMPLETION_INDEX": "4"])
+        #expect(outOfRange.status == 64)
+    }
+}
