@@ -250,7 +250,7 @@ package actor SimulatorState {
 
     // MARK: Files
 
-    func storeUpload(_ bytes: [UInt8], name: String) -> String {
+    package func storeUpload(_ bytes: [UInt8], name: String) -> String {
         ledger.uploads += 1
         uploads[name] = bytes
         ledgerChanged()

@@ -74,6 +74,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Queries per second for the whole run, all tasks together (0: no limit).")
     var queryRate: Double = 20
 
+    @Flag(help: "List remote (URL) inputs by URL in metadata.jsonl instead of fetching them into the output folder.")
+    var inputsByURL = false
+
     @Option(help: "The largest result file accepted, in MB.")
     var maxFileMB = 2048
 
@@ -179,6 +182,7 @@ struct RunCommand: AsyncParsableCommand {
         options.shard = try shard.map(Self.parseShard)
         options.downloadConcurrency = downloadConcurrency
         options.queryRate = queryRate > 0 ? queryRate : nil
+        options.fetchRemoteInputs = !inputsByURL
         options.drainTimeout = .milliseconds(Int64(drainTimeout * 1000))
         let pollRange = try pollInterval.map { try SimulatorCommand.parseRange($0, name: "--poll-interval") }
             ?? (simulate ? 0.25...2 : 3...15)

@@ -155,4 +155,33 @@ struct DatasetTests {
             try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] ?? [:]
         }
     }
+
+    @Test func remoteInputsAreFetchedIntoTheFolderOrListedByURL() async throws {
+        let harness = try RunHarness()
+        try await harness.withSimulator(.init(latency: 0.02...0.05)) { session in
+            // An input the manifest names by URL: an image the simulator serves.
+            let png = PNGEncoder.solid(width: 5, height: 4, color: (10, 20, 30))
+            _ = await session.state.storeUpload(png, name: "remoteinput")
+            let url = session.baseURL + "/view?filename=remoteinput.png"
+            let manifest = "version: 1\nname: remote\noutput: out\njobs:\n  - {prompt: Make it green., image: '\(url)', model: grok-imagine}\n  - {prompt: Make it green., image: room.png, model: grok-imagine}\n"
+            let fetched = try await session.run(manifest)
+            #expect(fetched.outcome.exitCode == 0, "\(fetched.outcome.summary)")
+            var lines = try Self.metadata(fetched.output)
+            #expect(lines.count == 2)
+            #expect(lines.allSatisfy { $0["input_urls"] == nil }, "every input is inside the folder")
+            let remote = try #require(lines.first { ($0["input_file_names"] as? [String])?.first?.hasPrefix("inputs/url-") == true })
+            let path = try #require((remote["input_file_names"] as? [String])?.first)
+            #expect(path.hasSuffix(".png"))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: fetched.output + "/" + path)) == Data(png))
+
+            // Listed by URL only, when asked.
+            try FileManager.default.removeItem(atPath: fetched.output)
+            let listed = try await session.run(manifest) { $0.fetchRemoteInputs = false }
+            lines = try Self.metadata(listed.output)
+            let byURL = try #require(lines.first { ($0["input_urls"] as? [String])?.isEmpty == false })
+            #expect(byURL["input_urls"] as? [String] == [url])
+            #expect((byURL["input_file_names"] as? [String])?.isEmpty == true)
+            #expect(lines.allSatisfy { $0["input_urls"] != nil }, "the same columns on every line")
+        }
+    }
 }

@@ -186,7 +186,7 @@ _rh-batch() {
 
 _rh-batch_run() {
     repeating_flags=()
-    non_repeating_flags=(--simulate --skip-invalid --retry-failed --resubmit-unknown --ignore-account-limit --no-progress --quiet -q --verbose -v --version -h --help)
+    non_repeating_flags=(--simulate --skip-invalid --retry-failed --resubmit-unknown --inputs-by-url --ignore-account-limit --no-progress --quiet -q --verbose -v --version -h --help)
     repeating_options=()
     non_repeating_options=(--scenario --sim-latency --sim-concurrency-limit -j --concurrency -o --output --max-cost --shard --poll-interval --task-timeout --drain-timeout --download-concurrency --query-rate --max-file-mb)
     __rh-batch_offer_flags_options 1

@@ -97,6 +97,7 @@ _rh-batch_run() {
         '--drain-timeout[Seconds the first Ctrl-C waits for tasks in flight before stopping.]:drain-timeout:'
         '--download-concurrency[Downloads at once.]:download-concurrency:'
         '--query-rate[Queries per second for the whole run, all tasks together (0\: no limit).]:query-rate:'
+        '--inputs-by-url[List remote (URL) inputs by URL in metadata.jsonl instead of fetching them into the output folder.]'
         '--max-file-mb[The largest result file accepted, in MB.]:max-file-mb:'
         '--ignore-account-limit[Do not ask the API for the key'\''s concurrency limit; learn it from refusals instead.]'
         '--no-progress[No progress display.]'

@@ -167,6 +167,20 @@ package enum FileSystem {
         }
     }
 
+    /// The names in a folder (without `.` and `..`), or `nil` when it cannot be read.
+    package static func names(in folder: String) -> [String]? {
+        guard let directory = opendir(folder) else { return nil }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// Removes the temporary files a killed run may have left for `name` in `folder`
     /// (`.NAME.rh-partial-*`, `.NAME.rh-tmp-*`). Only called under the output lock.
     package static func removeLeftovers(in folder: String, for names: [String]) {

@@ -1,3 +1,5 @@
+import Crypto
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -11,13 +13,34 @@ import Darwin
 /// Hugging Face's `load_dataset("imagefolder", data_dir=...)` returns the result as `image`, the
 /// inputs as a list of images and every other column typed. Every line has the same columns
 /// (absent values are `null`), and a column whose values have mixed JSON types is written as text,
-/// so the typed loader never fails on a mixed run. Nothing in it points outside the folder; remote
-/// inputs are listed by URL in `input_urls` (a column present when the run has any).
+/// so the typed loader never fails on a mixed run. Nothing in it points outside the folder: remote
+/// inputs are fetched once into `inputs/` (with the checks results get); one that cannot be, or
+/// every one when the run says so, is listed by URL in `input_urls` (a column present only then).
 struct DatasetMetadata {
     let plan: Plan
     let jobs: [JobRun]
     let selected: [Int]
     let folder: String
+    /// Remote inputs already fetched into the folder, by URL (``fetchRemoteInputs``).
+    var remoteInputs: [String: String] = [:]
+
+    /// The folder's name prefix for a remote input, by its URL's hash; the extension follows the
+    /// bytes.
+    static func remoteInputStem(_ url: String) -> String {
+        "inputs/url-" + String(SHA256.hash(data: Array(url.utf8)).hexString.prefix(16))
+    }
+
+    /// The distinct remote inputs of the succeeded jobs, in plan order.
+    func remoteURLs() -> [String] {
+        var seen: Set<String> = []
+        var urls: [String] = []
+        for index in selected where jobs[index].status == .succeeded {
+            for case .remote(let url) in plan.jobs[index].image.sources where seen.insert(url).inserted {
+                urls.append(url)
+            }
+        }
+        return urls
+    }
 
     /// The folder's name for an input: its content hash and the extension of its format.
     static func inputName(_ image: LocalImage) -> String {
@@ -55,7 +78,7 @@ struct DatasetMetadata {
         // A column of URLs only where some job has a remote input: an always-empty list column
         // would be typed as nulls.
         let hasRemote = succeeded.contains { index in
-            plan.jobs[index].image.sources.contains { if case .remote = $0 { true } else { false } }
+            plan.jobs[index].image.sources.contains { if case .remote(let url) = $0 { remoteInputs[url] == nil } else { false } }
         }
         let all = ["file_name", "input_file_names"] + (hasRemote ? ["input_urls"] : [])
             + ["prompt", "prompt_id", "image_id", "model", "endpoint"] + fieldOrder
@@ -81,7 +104,7 @@ struct DatasetMetadata {
                     if placed.insert(name).inserted { try place(image, at: name) }
                     inputs.append(name)
                 case .remote(let url):
-                    urls.append(url)
+                    if let path = remoteInputs[url] { inputs.append(path) } else { urls.append(url) }
                 }
             }
             let fields = Dictionary(job.bodyFields.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })

@@ -141,6 +141,7 @@ extension RunCoordinator {
         }
         pendingJournal = []
         if let failure = localFailure { problems.append("local failure: \(failure)") }
+        if interrupts < 2 { remoteInputs = await fetchRemoteInputs() }
         do {
             let changed = try writeIndexIfChanged()
             if try writeDatasetCard(resultsChanged: changed, date: String(finishedAt.prefix(10))) == .keptUsersFile {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 import Crypto
 import RunningHubModel
 
@@ -92,7 +98,9 @@ extension RunCoordinator {
         {
             return false
         }
-        try DatasetMetadata(plan: plan, jobs: jobs, selected: selected, folder: folder).write()
+        var metadata = DatasetMetadata(plan: plan, jobs: jobs, selected: selected, folder: folder)
+        metadata.remoteInputs = remoteInputs
+        try metadata.write()
         let writer = try AtomicFileWriter(path: folder + "/index.jsonl")
         for index in selected where jobs[index].status == .succeeded {
             var text = ""
@@ -102,6 +110,31 @@ extension RunCoordinator {
         try writer.commit(durable: false)
         try AtomicFile.write(Array(digest.utf8), to: digestPath, durable: false)
         return true
+    }
+
+    /// Fetches the succeeded jobs' remote inputs into `inputs/` once (an input already there is
+    /// kept), with the checks results get; returns their paths by URL. Failures leave the input
+    /// listed by URL.
+    func fetchRemoteInputs() async -> [String: String] {
+        let urls = DatasetMetadata(plan: plan, jobs: jobs, selected: selected, folder: folder).remoteURLs()
+        guard options.fetchRemoteInputs, !urls.isEmpty else { return [:] }
+        var present: [String: String] = [:]
+        if let names = FileSystem.names(in: folder + "/inputs") {
+            for name in names where name.hasPrefix("url-") { present[String(name.prefix { $0 != "." })] = "inputs/" + name }
+        }
+        var fetched: [String: String] = [:]
+        for url in urls {
+            let stem = DatasetMetadata.remoteInputStem(url)
+            if let path = present[FilePath.name(of: stem)] {
+                fetched[url] = path
+                continue
+            }
+            let temporary = folder + "/" + stem + ".download"
+            guard let file = try? await service.download(url: url, to: temporary, durable: false) else { continue }
+            let path = stem + "." + file.format
+            if rename(temporary, folder + "/" + path) == 0 { fetched[url] = path } else { unlink(temporary) }
+        }
+        return fetched
     }
 
     /// Writes the dataset card when the manifest asks for one and the results changed (or the

@@ -33,6 +33,8 @@ struct RunCoordinator {
     /// When each image's URL was uploaded (run time): URLs older than the options' bound are
     /// uploaded again before a submit uses them.
     var imageUploadedAt: [Int: Duration] = [:]
+    /// Remote inputs fetched into `inputs/` at the end of the run, by URL.
+    var remoteInputs: [String: String] = [:]
     var imageFailures: [Int: String] = [:]
     var uploadQueue: [Int] = []
     var uploadsActive = 0

@@ -37,6 +37,9 @@ package struct RunOptions: Sendable {
     /// How long a task answered `1004` (not found) is asked again before it is given up as
     /// lost: a distributed service may not know a task just after its submit.
     package var notFoundWindow: Duration = .seconds(120)
+    /// Fetch remote (URL) inputs into the output folder's `inputs/` for the dataset; when false
+    /// they are listed by URL only.
+    package var fetchRemoteInputs = true
     /// Queries per second for the whole run (every task's polls together); `nil` is no limit.
     package var queryRate: Double? = 20
     /// How long an upload URL is used before the image is uploaded again (RunningHub's upload
