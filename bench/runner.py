@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmarks rh-batch against the simulator running as its own process (issue 6).
 
-Usage: bench/runner.py [rows...]   (rows: throughput, large, downloads, resume, ratelimit, adaptive)
+Usage: bench/runner.py [rows...]   (rows: throughput, large, downloads, resume, ratelimit, adaptive, realistic)
 Builds nothing: bench/run.sh builds the release binary first and calls this.
 Prints a markdown table: wall time vs the ideal ceil(J/N)*L, submits and queries per job,
 CPU seconds per 1,000 jobs, peak RSS, and row-specific figures.
@@ -154,6 +154,79 @@ def resume_row(jobs=100_000, concurrency=500):
             f"{again['cpu']:.2f} CPU s | peak RSS {again['rss_mb']:.0f} MB | exit {again['exit']} |")
 
 
+def greedy_makespan(latencies, slots):
+    """The ideal: these task times, in this order, on `slots` slots, each started the moment a
+    slot frees, each seen finished the moment it finishes."""
+    import heapq
+    free = [0.0] * slots
+    heapq.heapify(free)
+    end = 0.0
+    for latency in latencies:
+        start = heapq.heappop(free)
+        heapq.heappush(free, start + latency)
+        end = max(end, start + latency)
+    return end
+
+
+def fixed_poller(base, jobs, slots, interval):
+    """A plain thread-pool script: submit, query every `interval` s until done, download."""
+    import concurrent.futures
+    queries = [0]
+    lock = __import__("threading").Lock()
+
+    def post(path, body):
+        request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                         headers={"Authorization": "Bearer bench-key", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as answer:
+            return json.load(answer)
+
+    def one(number):
+        task = post("/rhart-image-x-official/edit", {"prompt": f"Variation {number}: restyle the room.", "image": "https://x/y.png"})["taskId"]
+        while True:
+            time.sleep(interval)
+            with lock:
+                queries[0] += 1
+            answer = post("/query", {"taskId": task})
+            if answer.get("status") in ("SUCCESS", "FAILED"):
+                for result in answer.get("results") or []:
+                    urllib.request.urlopen(result["url"]).read()
+                return
+
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=slots) as pool:
+        list(pool.map(one, range(jobs)))
+    return time.monotonic() - start, queries[0]
+
+
+def realistic_row(jobs=320, slots=32, low=3.0, high=9.0, interval=0.5):
+    """Issue 14's realistic polling: tasks of 3-9 s (a real model's 30-90 s scaled down 10x),
+    32 in flight, rh-batch's default schedule scaled (0.3:1.5), against a fixed 0.5 s poller."""
+    folder = fresh("realistic")
+    manifest = make_manifest(folder, jobs, slots)
+    rows = []
+    sim = Simulator("--latency", f"{low}:{high}", "--concurrency-limit", str(slots * 2), "--result-side", "16", "--seed", "3")
+    try:
+        r = run(manifest, sim, "--poll-interval", "0.3:1.5")
+        ledger = sim.ledger()
+    finally:
+        sim.stop()
+    ideal = greedy_makespan([task["latency"] for task in ledger["billed"]], slots)
+    queries = sum(ledger["queries"].values())
+    rows.append(f"| rh-batch, {jobs} jobs, tasks {low:g}-{high:g} s, {slots} in flight, poll 0.3:1.5 | {r['wall']:.1f} s vs ideal {ideal:.1f} s: "
+                f"efficiency {ideal / r['wall']:.2f} | {queries / jobs:.1f} queries/job | {r['cpu'] / jobs * 1000:.2f} CPU s per 1,000 jobs | "
+                f"peak RSS {r['rss_mb']:.0f} MB | exit {r['exit']} |")
+    sim = Simulator("--latency", f"{low}:{high}", "--concurrency-limit", str(slots * 2), "--result-side", "16", "--seed", "3")
+    try:
+        wall, asked = fixed_poller(sim.base, jobs, slots, interval)
+        ledger = sim.ledger()
+    finally:
+        sim.stop()
+    ideal = greedy_makespan([task["latency"] for task in ledger["billed"]], slots)
+    rows.append(f"| fixed {interval:g} s poller (Python threads), same work | {wall:.1f} s vs ideal {ideal:.1f} s: efficiency {ideal / wall:.2f} | "
+                f"{asked / jobs:.1f} queries/job | — | — | — |")
+    return "\n".join(rows)
+
+
 def main():
     rows = [a for a in sys.argv[1:] if not a.startswith("--")] or ["throughput", "large", "downloads", "resume", "ratelimit", "adaptive"]
     print("| scenario | time | API calls | CPU | memory | |")
@@ -171,6 +244,8 @@ def main():
             print(ratelimit_row(), flush=True)
         elif row == "adaptive":
             print(ratelimit_row(adaptive=True), flush=True)
+        elif row == "realistic":
+            print(realistic_row(), flush=True)
 
 
 if __name__ == "__main__":

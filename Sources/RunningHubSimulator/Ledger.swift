@@ -6,6 +6,8 @@ package struct Ledger: Sendable, Codable, Equatable {
         package var endpoint: String
         package var body: String
         package var price: Double
+        /// How long the task took, in seconds (for benchmarks' ideal schedules).
+        package var latency: Double = 0
     }
 
     /// Submits that created a task.

@@ -192,7 +192,7 @@ package actor SimulatorState {
         ledger.peakConcurrent = max(ledger.peakConcurrent, active + 1)
         if task.billed {
             balance -= price
-            ledger.billed.append(Ledger.BilledTask(taskId: task.id, endpoint: endpoint, body: canonicalBody, price: price))
+            ledger.billed.append(Ledger.BilledTask(taskId: task.id, endpoint: endpoint, body: canonicalBody, price: price, latency: latency))
             if !billedBodies.insert(endpoint + "\n" + canonicalBody).inserted { ledger.doubleBilled += 1 }
         }
         ledgerChanged()

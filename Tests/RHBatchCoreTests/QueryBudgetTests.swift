@@ -40,3 +40,28 @@ struct QueryBudgetTests {
         #expect(last <= clock.now && last >= before)
     }
 }
+
+/// Where the polls of a task go once its model's task times are known.
+@Suite("planned queries")
+struct PlannedQueryTests {
+    @Test func queriesGoToEveryTenthOfTheKnownTimes() {
+        var durations = TaskDurations()
+        #expect(durations.plannedQueries(minimumGap: .milliseconds(100), steps: 10).isEmpty)
+        // 3.0, 3.3, ... 8.7 s: twenty evenly spread task times.
+        for step in 0..<20 { durations.record(.milliseconds(3000 + 300 * Int64(step))) }
+        let offsets = durations.plannedQueries(minimumGap: .milliseconds(100), steps: 10)
+        #expect(offsets.count == 10)
+        #expect(offsets.first == .milliseconds(3300) && offsets.last == .milliseconds(8700))
+        #expect(zip(offsets, offsets.dropFirst()).allSatisfy { $1 - $0 == .milliseconds(600) })
+        // A wider gap floor drops the offsets that would come too soon after the previous.
+        let sparse = durations.plannedQueries(minimumGap: .milliseconds(1000), steps: 10)
+        #expect(sparse.count == 5)
+        #expect(zip(sparse, sparse.dropFirst()).allSatisfy { $1 - $0 >= .milliseconds(1000) })
+    }
+
+    @Test func tasksOfOneLengthAreAskedOnce() {
+        var durations = TaskDurations()
+        for _ in 0..<10 { durations.record(.seconds(5)) }
+        #expect(durations.plannedQueries(minimumGap: .milliseconds(100)) == [.seconds(5)])
+    }
+}

@@ -252,7 +252,11 @@ extension RunCoordinator {
         let schedule = options.poll
         let notFoundWindow = options.notFoundWindow
         let budget = queryBudget
-        let expected = immediately ? nil : durations.typical
+        let known = durations[plan.jobs[index].endpoint]
+        let expected = immediately ? nil : known?.typical
+        // With this model's task times known, queries go where results are likely (every tenth
+        // of the known times); after the longest seen, or with none known, the growing schedule.
+        let planned = immediately ? [] : (known?.plannedQueries(minimumGap: schedule.minimum / 2) ?? [])
         let key = plan.jobs[index].key
         let service = service
         let journal = journal
@@ -264,14 +268,20 @@ extension RunCoordinator {
             var attempt = 0
             // Answers of 1004 (task not found) in a row, and when the first of them came.
             var notFound: (count: Int, since: ContinuousClock.Instant)?
+            // When the previous query was sent, for the estimate of when the task finished.
+            var previousQuery: ContinuousClock.Instant?
             while true {
                 attempt += 1
                 if !(immediately && attempt == 1) {
-                    let wait = attempt == 1
-                        ? schedule.firstDelay(expected: expected, jitter: random.unit())
-                        : schedule.delay(attempt: attempt - (expected == nil ? 0 : 1), jitter: random.unit())
                     do {
-                        try await Task.sleep(for: wait)
+                        if attempt <= planned.count {
+                            try await Task.sleep(until: started + planned[attempt - 1] * (0.99 + 0.02 * random.unit()), clock: clock)
+                        } else {
+                            let wait = attempt == 1
+                                ? schedule.firstDelay(expected: expected, jitter: random.unit())
+                                : schedule.delay(attempt: attempt - (planned.isEmpty ? (expected == nil ? 0 : 1) : planned.count), jitter: random.unit())
+                            try await Task.sleep(for: wait)
+                        }
                     } catch {
                         return .cancelled(job: index)
                     }
@@ -293,10 +303,12 @@ extension RunCoordinator {
                     }
                 }
                 let outcome: QueryOutcome
+                var sentAt = clock.now
                 do {
                     // The run's query budget paces this query among all the others.
                     let moment = await budget.reserve()
                     if moment > clock.now { try await Task.sleep(until: moment, clock: clock) }
+                    sentAt = clock.now
                     outcome = try await service.query(taskId: taskId)
                 } catch {
                     return .cancelled(job: index)
@@ -308,9 +320,11 @@ extension RunCoordinator {
                 case .task(let task) where task.state.isFinished:
                     // A lost "finished" costs one more query on resume, never a result or a bill.
                     journal.appendLazily([RunCoordinator.finishedRecord(key: key, task)])
-                    return .taskEnded(job: index, .finished(task))
+                    let took = previousQuery.map { (($0 - started) + (sentAt - started)) / 2 }
+                    return .taskEnded(job: index, .finished(task, took: took))
                 case .task:
                     notFound = nil
+                    previousQuery = sentAt
                     continue
                 case .failed(let failure) where failure.code == "1004":
                     // Not found: ask again for a while (at least three times) before giving a
@@ -336,17 +350,19 @@ extension RunCoordinator {
     }
 
     mutating func handlePollEnd(_ index: Int, _ end: PollEnd, _ group: inout TaskGroup<RunEvent>) {
-        if case .finished(let task) = end, task.state == .succeeded, !jobs[index].resumed, let started = jobs[index].acceptedAt {
-            durations.record(clock.now - started)
+        if case .finished(let task, let took) = end, task.state == .succeeded, !jobs[index].resumed, let started = jobs[index].acceptedAt {
+            // Halfway between the last two queries when known: the time seen finished is late by
+            // up to a whole gap, and would push every later query late.
+            durations[plan.jobs[index].endpoint, default: TaskDurations()].record(took ?? (clock.now - started))
         }
         var cost: Money?
-        if case .finished(let task) = end { cost = task.cost.flatMap { Money($0) } ?? (task.state == .succeeded ? nil : .zero) }
+        if case .finished(let task, _) = end { cost = task.cost.flatMap { Money($0) } ?? (task.state == .succeeded ? nil : .zero) }
         if jobs[index].holdsSlot {
             jobs[index].holdsSlot = false
             execute(scheduler.taskEnded(index, actualCost: cost, now: now), &group)
         }
         switch end {
-        case .finished(let task):
+        case .finished(let task, _):
             taskFinished(index, task, &group)
         case .timeout(let elapsed):
             jobs[index].status = .timeout

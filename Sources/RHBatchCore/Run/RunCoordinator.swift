@@ -43,7 +43,8 @@ struct RunCoordinator {
 
     // Polls and downloads
     var pollsActive = 0
-    var durations = TaskDurations()
+    /// Task times per endpoint: this run's, seeded from the journal of earlier runs.
+    var durations: [String: TaskDurations] = [:]
     var downloadQueue: [(job: Int, index: Int, result: TaskResult)] = []
     var downloadHead = 0
     var downloadsActive = 0
@@ -160,7 +161,22 @@ struct RunCoordinator {
 
     /// Starts the first child tasks: uploads, re-attached polls, downloads of earlier results, the
     /// progress timer and the signal watcher.
+    /// Seeds each model's task times from the journal of earlier runs in this folder (the last
+    /// 64 per endpoint), so a nightly run polls well from its first task.
+    mutating func seedDurationsFromJournal() {
+        guard !history.entries.isEmpty else { return }
+        for index in selected.reversed() {
+            let job = plan.jobs[index]
+            guard durations[job.endpoint]?.count ?? 0 < 64, let entry = history.entries[job.key], entry.stage == .succeeded,
+                let submitted = entry.submittedAt.flatMap(Timestamp.parse), let finished = entry.finishedAt.flatMap(Timestamp.parse),
+                finished > submitted
+            else { continue }
+            durations[job.endpoint, default: TaskDurations()].record(.milliseconds(Int64((finished - submitted) * 1000)))
+        }
+    }
+
     mutating func launch(_ group: inout TaskGroup<RunEvent>, interrupts stream: AsyncStream<Void>) {
+        seedDurationsFromJournal()
         helpersRunning += 1
         group.addTask {
             var iterator = stream.makeAsyncIterator()

@@ -30,8 +30,10 @@ enum RunEvent: Sendable {
 
 /// How polling a task ended.
 enum PollEnd: Sendable {
-    /// The task ended; the snapshot says how.
-    case finished(TaskSnapshot)
+    /// The task ended; the snapshot says how. `took` estimates how long it ran: from the start of
+    /// polling to halfway between the last query that saw it running and the one that saw it
+    /// finished (`nil` when no earlier query saw it running).
+    case finished(TaskSnapshot, took: Duration? = nil)
     /// The task did not end within the time bound.
     case timeout(elapsed: Duration)
     /// The key stopped working while polling.
