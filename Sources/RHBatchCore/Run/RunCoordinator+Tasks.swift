@@ -252,11 +252,12 @@ extension RunCoordinator {
         let schedule = options.poll
         let notFoundWindow = options.notFoundWindow
         let budget = queryBudget
-        let known = durations[plan.jobs[index].endpoint]
-        let expected = immediately ? nil : known?.typical
         // With this model's task times known, queries go where results are likely (every tenth
-        // of the known times); after the longest seen, or with none known, the growing schedule.
-        let planned = immediately ? [] : (known?.plannedQueries(minimumGap: schedule.minimum / 2) ?? [])
+        // of the known times, asked afresh before each query, so tasks that started before the
+        // times were known use them too); after the longest seen, or with none known, the
+        // growing schedule. A re-attached task of an earlier run has no start to measure from.
+        let times = immediately ? nil : modelTimes
+        let endpoint = plan.jobs[index].endpoint
         let key = plan.jobs[index].key
         let service = service
         let journal = journal
@@ -270,16 +271,22 @@ extension RunCoordinator {
             var notFound: (count: Int, since: ContinuousClock.Instant)?
             // When the previous query was sent, for the estimate of when the task finished.
             var previousQuery: ContinuousClock.Instant?
+            // Queries sent on the growing schedule since the learnt one last had a place.
+            var growing = 0
             while true {
                 attempt += 1
                 if !(immediately && attempt == 1) {
                     do {
-                        if attempt <= planned.count {
-                            try await Task.sleep(until: started + planned[attempt - 1] * (0.99 + 0.02 * random.unit()), clock: clock)
+                        let elapsed = clock.now - started
+                        if let next = await times?.nextQuery(endpoint, after: elapsed, minimumGap: schedule.minimum / 2) {
+                            growing = 0
+                            try await Task.sleep(until: started + next * (0.99 + 0.02 * random.unit()), clock: clock)
                         } else {
+                            growing += 1
+                            let expected = await times?.typical(endpoint)
                             let wait = attempt == 1
                                 ? schedule.firstDelay(expected: expected, jitter: random.unit())
-                                : schedule.delay(attempt: attempt - (planned.isEmpty ? (expected == nil ? 0 : 1) : planned.count), jitter: random.unit())
+                                : schedule.delay(attempt: growing, jitter: random.unit())
                             try await Task.sleep(for: wait)
                         }
                     } catch {
@@ -321,6 +328,9 @@ extension RunCoordinator {
                     // A lost "finished" costs one more query on resume, never a result or a bill.
                     journal.appendLazily([RunCoordinator.finishedRecord(key: key, task)])
                     let took = previousQuery.map { (($0 - started) + (sentAt - started)) / 2 }
+                    // Halfway between the last two queries when known: the time seen finished is
+                    // late by up to a whole gap, and would push every later query late.
+                    if task.state == .succeeded { await times?.record(endpoint, took ?? (clock.now - started)) }
                     return .taskEnded(job: index, .finished(task, took: took))
                 case .task:
                     notFound = nil
@@ -350,11 +360,6 @@ extension RunCoordinator {
     }
 
     mutating func handlePollEnd(_ index: Int, _ end: PollEnd, _ group: inout TaskGroup<RunEvent>) {
-        if case .finished(let task, let took) = end, task.state == .succeeded, !jobs[index].resumed, let started = jobs[index].acceptedAt {
-            // Halfway between the last two queries when known: the time seen finished is late by
-            // up to a whole gap, and would push every later query late.
-            durations[plan.jobs[index].endpoint, default: TaskDurations()].record(took ?? (clock.now - started))
-        }
         var cost: Money?
         if case .finished(let task, _) = end { cost = task.cost.flatMap { Money($0) } ?? (task.state == .succeeded ? nil : .zero) }
         if jobs[index].holdsSlot {

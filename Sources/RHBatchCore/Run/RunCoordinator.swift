@@ -45,6 +45,8 @@ struct RunCoordinator {
     var pollsActive = 0
     /// Task times per endpoint: this run's, seeded from the journal of earlier runs.
     var durations: [String: TaskDurations] = [:]
+    /// The same, shared with the polls once the run starts (``seedDurationsFromJournal()``).
+    var modelTimes = ModelTimes()
     var downloadQueue: [(job: Int, index: Int, result: TaskResult)] = []
     var downloadHead = 0
     var downloadsActive = 0
@@ -164,6 +166,7 @@ struct RunCoordinator {
     /// Seeds each model's task times from the journal of earlier runs in this folder (the last
     /// 64 per endpoint), so a nightly run polls well from its first task.
     mutating func seedDurationsFromJournal() {
+        defer { modelTimes = ModelTimes(durations) }
         guard !history.entries.isEmpty else { return }
         for index in selected.reversed() {
             let job = plan.jobs[index]

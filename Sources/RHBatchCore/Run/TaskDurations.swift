@@ -21,12 +21,12 @@ package struct TaskDurations: Sendable {
     package var count: Int { recent.count }
 
     /// When to query a new task, as offsets from its submit: at every `steps`-th part of the known
-    /// task times (with 12: the 8th percentile, the 17th, ... the longest seen), so each query
+    /// task times (with 10: the 10th percentile, the 20th, ... the longest seen), so each query
     /// covers about the same chance that the task has just finished, and a result waits about
     /// 1/(2·steps) of the spread of task times to be seen; no query is spent before the shortest
     /// tasks could be done. Offsets closer than `minimumGap` to the previous one are skipped.
     /// Empty until 8 times are known.
-    package func plannedQueries(minimumGap: Duration, steps: Int = 12) -> [Duration] {
+    package func plannedQueries(minimumGap: Duration, steps: Int = 10) -> [Duration] {
         guard recent.count >= 8, steps >= 1 else { return [] }
         let sorted = recent.sorted()
         var offsets: [Duration] = []
@@ -45,5 +45,40 @@ package struct TaskDurations: Sendable {
         guard recent.count >= 8 else { return nil }
         let sorted = recent.sorted()
         return sorted[sorted.count / 5]
+    }
+}
+
+/// Every model's task times, shared by the run's polls: each poll asks it where its next query
+/// should go, so a task that started before anything was known still gets the learnt schedule
+/// once enough of its model's tasks have finished.
+package actor ModelTimes {
+    private var byEndpoint: [String: TaskDurations]
+
+    /// Starts from `seed` (the journal's times of earlier runs).
+    package init(_ seed: [String: TaskDurations] = [:]) {
+        byEndpoint = seed
+    }
+
+    /// Records how long a task of `endpoint` took.
+    package func record(_ endpoint: String, _ duration: Duration) {
+        byEndpoint[endpoint, default: TaskDurations()].record(duration)
+    }
+
+    /// A low estimate of `endpoint`'s task time (see ``TaskDurations/typical``).
+    package func typical(_ endpoint: String) -> Duration? {
+        byEndpoint[endpoint]?.typical
+    }
+
+    /// The planned query offset after `elapsed` for a task of `endpoint`, or `nil` when none is
+    /// known (too few times, or past the longest seen). The plan moves a little as times are
+    /// learnt, so the next offset must lie at least half a step past `elapsed`: a query is never
+    /// repeated just because its quantile moved.
+    package func nextQuery(_ endpoint: String, after elapsed: Duration, minimumGap: Duration) -> Duration? {
+        guard let offsets = byEndpoint[endpoint]?.plannedQueries(minimumGap: minimumGap), let first = offsets.first, let last = offsets.last else {
+            return nil
+        }
+        let step = offsets.count > 1 ? (last - first) / (offsets.count - 1) : .zero
+        let earliest = elapsed < first ? elapsed : elapsed + step / 2
+        return offsets.first { $0 > earliest }
     }
 }
