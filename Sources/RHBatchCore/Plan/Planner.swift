@@ -669,19 +669,20 @@ private struct PlanningRun {
                     }
                 return value.map { safeNames.name(for: $0) }
             }
-            if let reserved = Self.reservedName(path) {
-                diagnostics.error(
+            // A path the layout cannot give this job: an error at the layout (or the entry).
+            let problem: String? =
+                if let reserved = Self.reservedName(path) {
                     "job \(shortKey) would write '\(path.replacingAll("{ext}", with: "png"))', which puts \(reserved) at the output folder's root, where rh-batch keeps its own files: "
-                        + "start 'layout' with a folder such as {model}/",
-                    at: manifest.layout?.mark ?? combination.origin.mark,
-                    path: manifest.layout == nil ? combination.origin.path.description : "layout"
-                )
-                continue
-            }
-            if let other = paths[path] {
-                diagnostics.error(
+                        + "start 'layout' with a folder such as {model}/"
+                } else if let other = paths[path] {
                     "jobs \(jobs[other].id) and \(shortKey) would both write '\(path.replacingAll("{ext}", with: "png"))': "
-                        + "add a placeholder such as {key} or {sample} to 'layout', or give the images or prompts distinct ids",
+                        + "add a placeholder such as {key} or {sample} to 'layout', or give the images or prompts distinct ids"
+                } else {
+                    nil
+                }
+            if let problem {
+                diagnostics.error(
+                    problem,
                     at: manifest.layout?.mark ?? combination.origin.mark,
                     path: manifest.layout == nil ? combination.origin.path.description : "layout"
                 )
