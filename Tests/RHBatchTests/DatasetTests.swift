@@ -184,4 +184,17 @@ struct DatasetTests {
             #expect(lines.allSatisfy { $0["input_urls"] != nil }, "the same columns on every line")
         }
     }
+
+    @Test func anInputThatIsASymbolicLinkIsPlacedAsTheImageItself() async throws {
+        let harness = try RunHarness()
+        try FileManager.default.createSymbolicLink(atPath: harness.folder.path + "/linked.png", withDestinationPath: "room.png")
+        let manifest = "version: 1\nname: linked\noutput: out\njobs:\n  - {prompt: Make it green., image: linked.png, model: grok-imagine}\n"
+        let result = try await harness.run(manifest)
+        #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
+        let line = try #require(try Self.metadata(result.output).first)
+        let input = try #require((line["input_file_names"] as? [String])?.first)
+        let attributes = try FileManager.default.attributesOfItem(atPath: result.output + "/" + input)
+        #expect(attributes[.type] as? FileAttributeType == .typeRegular, "inputs/ must hold the image, not a link")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: result.output + "/" + input)) == Data(contentsOf: URL(fileURLWithPath: harness.folder.path + "/room.png")))
+    }
 }

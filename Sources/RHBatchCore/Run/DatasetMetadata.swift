@@ -150,7 +150,8 @@ struct DatasetMetadata {
         _ = mkdir(folder + "/inputs", 0o755)
         let temporary = folder + "/inputs/.rh-tmp-" + String(image.sha256.prefix(16))
         unlink(temporary)
-        if link(image.absolutePath, temporary) == 0 {
+        // Following a symbolic link: the folder must hold the image itself, not a link to it.
+        if linkat(AT_FDCWD, image.absolutePath, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0 {
             if rename(temporary, target) == 0 { return }
             unlink(temporary)
         }
