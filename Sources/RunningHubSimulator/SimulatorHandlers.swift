@@ -50,7 +50,8 @@ struct SimulatorHandlers: Sendable {
             if loseAnswer || gatewayFailed {
                 return Self.html(status: .badGateway, "502 Bad Gateway")
             }
-            let status = task.status(at: state.configuration.clock.now)
+            // A task to be forgotten is answered as just queued, never with its result.
+            let status = task.forgotten ? "QUEUED" : task.status(at: state.configuration.clock.now)
             var object = taskObject(task, status: status, request: request)
             if status != "SUCCESS" {
                 object["results"] = NSNull()

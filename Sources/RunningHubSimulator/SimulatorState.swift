@@ -170,7 +170,7 @@ package actor SimulatorState {
             : .success(results: configuration.scenarios.contains(.multi) ? 2 : 1)
         let (width, height) = Self.size(ratio: body["aspectRatio"] as? String, longSide: configuration.resultSide)
         nextTaskNumber += UInt64.random(in: 1...997, using: &random)
-        let task = SimulatedTask(
+        var task = SimulatedTask(
             id: String(nextTaskNumber),
             apiKey: key,
             endpoint: endpoint,
@@ -185,8 +185,8 @@ package actor SimulatorState {
             height: height,
             pixelSeed: Self.hash(endpoint + canonicalBody)
         )
+        if scripted == .forgetTask { task.forgotten = true }
         tasks[task.id] = task
-        if scripted == .forgetTask { tasks[task.id]?.forgotten = true }
         if task.finishesAt > now { activeFinishes[key, default: []].append((task.id, task.finishesAt)) }
         ledger.submitsAccepted += 1
         ledger.peakConcurrent = max(ledger.peakConcurrent, active + 1)

@@ -198,9 +198,12 @@ struct ShardAndCommandTests {
         try await harness.withSimulator(.init(scenarios: [.expire], latency: 0.02...0.05, resultLifetime: 0)) { session in
             let first = try await session.run(RunHarness.threeModels)
             #expect(first.outcome.totals.failed == 10)
-            // Each job asked its task once more for fresh URLs before giving the files up.
+            // Each job asked its task once more for fresh URLs and tried them before giving the
+            // files up: two downloads a job. (A task may have needed no query before its first
+            // download, when its submit answer already carried the result, so queries per task
+            // are at least one: the fresh-URL query.)
             #expect(first.ledger.expiredDownloads == 20)
-            #expect(first.ledger.queries.values.allSatisfy { $0 >= 2 } && first.ledger.queries.count == 10)
+            #expect(first.ledger.queries.count == 10 && first.ledger.queries.values.allSatisfy { $0 >= 1 })
             // Left alone by a plain re-run.
             let second = try await session.run(RunHarness.threeModels)
             #expect(second.outcome.totals.failed == 10)

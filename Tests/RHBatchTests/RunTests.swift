@@ -213,8 +213,10 @@ struct RunTests {
             let failed = try #require(report["jobs"] as? [[String: Any]]).filter { $0["status"] as? String == "failed" }
             #expect(failed.count == 5)
             for job in failed {
+                // "poll", or "submit" when the task had already failed by the time its submit
+                // was answered (a slow machine).
                 let error = try #require(job["error"] as? [String: Any])
-                #expect(error["phase"] as? String == "poll" && error["code"] as? String == "1000")
+                #expect(["poll", "submit"].contains(error["phase"] as? String) && error["code"] as? String == "1000")
             }
             // Failed is final for the journal too: the next run asks nothing about them.
             let second = try await session.run(manifest)
@@ -229,7 +231,10 @@ struct RunTests {
         let result = try await harness.run(RunHarness.threeModels, simulator: .init(scenarios: [.lagging], latency: 0.05...0.1))
         #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
         #expect(result.outcome.totals.succeeded == 10)
-        #expect(result.ledger.notFoundAnswers == 20)
+        // Every task that needed a query was not found twice first, then found. (A task whose
+        // submit answer already carried its result needed none.)
+        #expect(result.ledger.queries.count > 0)
+        #expect(result.ledger.notFoundAnswers == 2 * result.ledger.queries.count)
         #expect(result.ledger.submitsAccepted == 10 && result.ledger.doubleBilled == 0)
     }
 
