@@ -114,6 +114,16 @@ package struct RunningHubClient: Sendable {
         if let object, let code = Self.errorCode(object) {
             let message = Self.errorMessage(object)
             var errorClass = ErrorTable.classify(code: code)
+            // A task id with a terminal status: the task exists and has already ended (it may
+            // have been billed). That is the task's outcome, never a refusal to retry: sending it
+            // again could pay twice.
+            if errorClass != .fatal, (500...599).contains(status) == false, var ended = Self.snapshot(object),
+                ended.state == .failed || ended.state == .cancelled
+            {
+                ended.errorCode = code
+                ended.errorMessage = message
+                return .accepted(ended)
+            }
             if status == 429 { errorClass = .retryable }
             if (500...599).contains(status) && errorClass != .fatal { errorClass = .unknownOutcome }
             let text = ErrorTable.meansWrongEndpoint(code: code) ? ErrorTable.wrongEndpointMessage("\(code) \(message)") : message

@@ -82,6 +82,19 @@ struct ClientOutcomeTests {
         #expect(numeric == .task(TaskSnapshot(taskId: "7", state: .failed, errorCode: "1505", errorMessage: "people")))
     }
 
+    @Test func aSubmitAnswerWithATaskThatAlreadyEndedIsThatTasksOutcome() {
+        // The task exists (and may be billed): never a refusal that the runner would send again.
+        let ended = submit(#"{"taskId":"2013","status":"FAILED","errorCode":"1000","errorMessage":"unknown error","results":null}"#)
+        #expect(ended == .accepted(TaskSnapshot(taskId: "2013", state: .failed, errorCode: "1000", errorMessage: "unknown error")))
+        let moderated = submit(#"{"taskId":"2014","status":"FAILED","errorCode":"1501","errorMessage":"Content verification failed"}"#)
+        #expect(moderated == .accepted(TaskSnapshot(taskId: "2014", state: .failed, errorCode: "1501", errorMessage: "Content verification failed")))
+        // Without a task id it is a refusal, as before.
+        guard case .refused = submit(#"{"taskId":"","status":"FAILED","errorCode":"1007","errorMessage":"Invalid parameters"}"#) else {
+            Issue.record("a FAILED answer without a task id is a refusal")
+            return
+        }
+    }
+
     @Test func wrongEndpointAnswersAreFatalRefusalsNamingTheBaseURL() {
         for (body, status) in [
             (#"{"taskId":"","status":"FAILED","errorCode":"1001","errorMessage":"Invalid URL, please check your link"}"#, 200),
