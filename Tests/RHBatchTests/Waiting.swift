@@ -25,7 +25,13 @@ func waitUntil(
 /// Everything a child process writes to a pipe, collected as it arrives, so a test can wait for a
 /// line before it acts (the way a person watches a terminal before pressing Ctrl-C).
 final class OutputCollector: Sendable {
-    private let collected = Mutex((text: "", closed: false))
+    private struct State {
+        var text = ""
+        var closed = false
+        var waiters: [(needle: String?, continuation: CheckedContinuation<Bool, Never>)] = []
+    }
+
+    private let collected = Mutex(State())
 
     /// Starts reading `pipe` on a thread of its own until the writer closes it.
     init(_ pipe: Pipe) {
@@ -34,30 +40,57 @@ final class OutputCollector: Sendable {
             while true {
                 let data = handle.availableData
                 if data.isEmpty { break }
-                let text = String(decoding: data, as: UTF8.self)
-                self.collected.withLock { $0.text += text }
+                self.arrived(String(decoding: data, as: UTF8.self), closed: false)
             }
-            self.collected.withLock { $0.closed = true }
+            self.arrived("", closed: true)
         }
         thread.start()
+    }
+
+    /// Appends output and wakes the waiters it satisfies: an event per chunk, no polling.
+    private func arrived(_ text: String, closed: Bool) {
+        let ready = collected.withLock { state -> [(CheckedContinuation<Bool, Never>, Bool)] in
+            state.text += text
+            state.closed = state.closed || closed
+            var ready: [(CheckedContinuation<Bool, Never>, Bool)] = []
+            var waiting: [(needle: String?, continuation: CheckedContinuation<Bool, Never>)] = []
+            for waiter in state.waiters {
+                let found = waiter.needle.map { state.text.contains($0) } ?? false
+                if found || state.closed { ready.append((waiter.continuation, found || waiter.needle == nil)) } else { waiting.append(waiter) }
+            }
+            state.waiters = waiting
+            return ready
+        }
+        for (continuation, found) in ready { continuation.resume(returning: found) }
     }
 
     /// What has arrived so far.
     var text: String { collected.withLock { $0.text } }
 
-    /// Waits until the output contains `needle`.
+    /// Waits until the output contains `needle`; fails if the writer closes the pipe first.
     func waitFor(_ needle: String) async throws {
-        try await waitUntil("output containing '\(needle)'; so far: \(text)") {
-            let (text, closed) = collected.withLock { ($0.text, $0.closed) }
-            if text.contains(needle) { return true }
-            if closed { throw OutputClosed(text: text) }
-            return false
+        let found = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let now = collected.withLock { state -> Bool? in
+                if state.text.contains(needle) { return true }
+                if state.closed { return false }
+                state.waiters.append((needle, continuation))
+                return nil
+            }
+            if let now { continuation.resume(returning: now) }
         }
+        if !found { throw OutputClosed(text: text) }
     }
 
     /// Waits until the writer has closed the pipe, and returns everything it wrote.
     func waitForEnd() async throws -> String {
-        try await waitUntil("the end of the output") { collected.withLock { $0.closed } }
+        _ = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            let closed = collected.withLock { state -> Bool in
+                if state.closed { return true }
+                state.waiters.append((nil, continuation))
+                return false
+            }
+            if closed { continuation.resume(returning: true) }
+        }
         return text
     }
 
