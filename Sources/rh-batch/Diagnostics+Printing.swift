@@ -32,9 +32,9 @@ enum Console {
     }
 
     /// Loads and plans a manifest, or prints every diagnostic and exits 64.
-    static func loadPlan(_ path: String, skipInvalid: Bool) throws -> Plan {
+    static func loadPlan(_ path: String, skipInvalid: Bool, catalog: ModelCatalog) throws -> Plan {
         do {
-            let plan = try ManifestLoader(options: Planner.Options(skipInvalid: skipInvalid)).load(path)
+            let plan = try ManifestLoader(catalog: catalog, options: Planner.Options(skipInvalid: skipInvalid)).load(path)
             warnings(plan.warnings)
             return plan
         } catch {

@@ -1,3 +1,4 @@
+import RunningHubModel
 import ArgumentParser
 import Foundation
 import RHBatchCore
@@ -31,6 +32,10 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         guard let spec = ModelCatalog.builtIn.model(named: model) else {
             Console.error("error: unknown model '\(model)'; `rh-batch models` lists them")
+            throw ExitCode(ExitCodes.invalid)
+        }
+        guard spec.image != nil else {
+            Console.error("error: \(spec.alias) takes no input image; `rh-batch init` starts image batches (see `rh-batch models --input image`)")
             throw ExitCode(ExitCodes.invalid)
         }
         let fileManager = FileManager.default
@@ -83,7 +88,7 @@ struct InitCommand: ParsableCommand {
                 let head = (try? handle.read(upToCount: 12)) ?? Data()
                 try? handle.close()
                 let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? Int.max
-                if let format = ImageFormat(magic: Array(head)), spec.image.formats.contains(format), size <= spec.image.maxBytes {
+                if let format = ImageFormat(magic: Array(head)), spec.image?.formats.contains(format) == true, size <= spec.image?.maxBytes ?? 0 {
                     entry.accepted.append(name)
                 }
             }
@@ -100,8 +105,8 @@ struct InitCommand: ParsableCommand {
             }
         }
         guard !values.isEmpty else {
-            let formats = spec.image.formats.map(\.displayName).joined(separator: ", ")
-            Console.error("error: --images: no \(formats) file of at most \(spec.image.maxBytes / 1024 / 1024) MB in '\(images)' for \(spec.alias)")
+            let formats = (spec.image?.formats ?? []).map(\.displayName).joined(separator: ", ")
+            Console.error("error: --images: no \(formats) file of at most \((spec.image?.maxBytes ?? 0) / 1024 / 1024) MB in '\(images)' for \(spec.alias)")
             throw ExitCode(ExitCodes.invalid)
         }
         return values

@@ -1,18 +1,42 @@
 import ArgumentParser
 import RHBatchCore
+import RunningHubModel
 
-/// `rh-batch models`: the model catalog.
+extension OutputKind: ExpressibleByArgument {}
+
+/// `rh-batch models [NAME]`: the model catalog.
 struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
-        abstract: "List the models: aliases, endpoints, fields, accepted values and prices."
+        abstract: "List the models (alias, output, inputs, price), or show one model's fields, limits, defaults and price rule.",
+        discussion: "Filters combine: rh-batch models --output video --input image kling"
     )
 
-    @Flag(help: "Print the catalog as JSON.")
+    @Argument(help: "A model (alias, endpoint or vendor name) to show in full; or, with no exact match, a word to search for.")
+    var name: String?
+
+    @Option(help: "Only models that produce this: image, video, audio, 3d, text.")
+    var output: OutputKind?
+
+    @Option(help: "Only models that take this kind of input file: image, video, audio.")
+    var input: OutputKind?
+
+    @Flag(help: "Print JSON.")
     var json = false
 
-    func run() {
-        let catalog = ModelCatalog.builtIn
-        print(json ? catalog.json.pretty : catalog.text)
+    @OptionGroup var catalogOption: CatalogOption
+
+    func run() throws {
+        let catalog = try catalogOption.load()
+        if let name, output == nil, input == nil, let model = catalog.model(named: name) {
+            print(json ? model.json.pretty : model.text)
+            return
+        }
+        let shown = catalog.filtered(output: output, input: input, word: name)
+        if shown.models.isEmpty {
+            Console.error("no model matches; `rh-batch models` lists all \(catalog.models.count)")
+            throw ExitCode(1)
+        }
+        print(json ? shown.json.pretty : shown.text)
     }
 }

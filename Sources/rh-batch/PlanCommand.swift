@@ -17,8 +17,10 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Skip jobs that do not fit their model instead of refusing the manifest.")
     var skipInvalid = false
 
+    @OptionGroup var catalogOption: CatalogOption
+
     func run() throws {
-        let plan = try Console.loadPlan(manifest, skipInvalid: skipInvalid)
+        let plan = try Console.loadPlan(manifest, skipInvalid: skipInvalid, catalog: try catalogOption.load())
         print(json ? plan.summaryJSON().pretty : plan.summaryText())
     }
 }

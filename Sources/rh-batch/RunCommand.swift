@@ -56,6 +56,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Stop submitting once estimated plus actual spend would pass this amount (in the catalog's currency).")
     var maxCost: String?
 
+    @Flag(help: "With --max-cost, run jobs whose price the catalog does not know (they count as zero).")
+    var allowUnpriced = false
+
     @Option(help: "Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4; auto/N reads I from JOB_COMPLETION_INDEX (Kubernetes), SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX.")
     var shard: String?
 
@@ -138,6 +141,8 @@ struct RunCommand: AsyncParsableCommand {
         return (index, count)
     }
 
+    @OptionGroup var catalogOption: CatalogOption
+
     func run() async throws {
         // Lock and read an existing output folder while the plan expands: both take a while for
         // a 100,000-job folder, and neither needs the other. A new folder is made only once the
@@ -157,10 +162,16 @@ struct RunCommand: AsyncParsableCommand {
         }
         let plan: Plan
         do {
-            plan = try Console.loadPlan(manifest, skipInvalid: skipInvalid)
+            plan = try Console.loadPlan(manifest, skipInvalid: skipInvalid, catalog: try catalogOption.load())
         } catch {
             _ = await preparing.value
             throw error
+        }
+        if maxCost != nil, plan.unpricedJobs > 0, !allowUnpriced {
+            _ = await preparing.value
+            let models = Set(plan.jobs.filter { !$0.priceKnown }.map(\.model)).sorted().joined(separator: ", ")
+            Console.error("error: --max-cost cannot bound \(plan.unpricedJobs) jobs whose price is unknown (\(models)); add --allow-unpriced to run them anyway, counted as zero")
+            throw ExitCode(ExitCodes.invalid)
         }
         let prepared: PreparedFolder?
         switch await preparing.value {

@@ -13,7 +13,9 @@ struct SchemaCommand: ParsableCommand {
             """
     )
 
-    func run() {
-        print(ManifestSchema.json(catalog: .builtIn), terminator: "")
+    @OptionGroup var catalogOption: CatalogOption
+
+    func run() throws {
+        print(ManifestSchema.json(catalog: try catalogOption.load()), terminator: "")
     }
 }

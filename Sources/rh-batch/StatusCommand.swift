@@ -22,14 +22,17 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @OptionGroup var catalogOption: CatalogOption
+
     func run() throws {
         var info = stat()
         let isFolder = stat(target, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
         var plan: Plan?
         var folder = output ?? target
         if !isFolder {
+            let catalog = try catalogOption.load()
             do {
-                plan = try ManifestLoader().load(target)
+                plan = try ManifestLoader(catalog: catalog).load(target)
             } catch {
                 Console.report(error)
                 throw ExitCode(ExitCodes.invalid)

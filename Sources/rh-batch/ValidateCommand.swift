@@ -14,9 +14,11 @@ struct ValidateCommand: ParsableCommand {
     @Flag(help: "Skip jobs that do not fit their model instead of reporting them as errors.")
     var skipInvalid = false
 
+    @OptionGroup var catalogOption: CatalogOption
+
     func run() throws {
         var failed = false
-        let loader = ManifestLoader(options: Planner.Options(skipInvalid: skipInvalid))
+        let loader = ManifestLoader(catalog: try catalogOption.load(), options: Planner.Options(skipInvalid: skipInvalid))
         for path in manifests {
             do {
                 let plan = try loader.load(path)

@@ -1,3 +1,5 @@
+import Foundation
+import RunningHubModel
 import Testing
 
 @testable import RHBatchCore
@@ -5,6 +7,12 @@ import Testing
 @Suite("Model catalog")
 struct CatalogTests {
     let catalog = ModelCatalog.builtIn
+
+    static func vendorFile(_ name: String) -> String {
+        // The test bundle and the simulator's resource bundle sit side by side in the build folder.
+        let folder = (Bundle.module.bundlePath as NSString).deletingLastPathComponent
+        return folder + "/rh-batch_RunningHubSimulator.resources/" + name
+    }
 
     @Test(arguments: [
         ("gpt-image-2", "rhart-image-g-2-official/image-to-image", "gpt-image-2/image-to-image-official-stable"),
@@ -20,46 +28,177 @@ struct CatalogTests {
         }
     }
 
+    func choices(_ model: ModelSpec, _ name: String) -> [String]? {
+        if case .choice(let values) = model.field(named: name)?.kind { values } else { nil }
+    }
+
     @Test func gptImage2Fields() throws {
         let model = try #require(catalog.model(named: "gpt-image-2"))
-        #expect(model.image.apiKey == "imageUrls")
-        #expect(model.image.isList)
-        #expect(model.image.maxCount == 10)
-        #expect(model.image.formats == [.jpeg, .png, .webp])
-        #expect(model.image.maxBytes == 10 * 1024 * 1024)
-        #expect(model.option(.aspectRatio)?.values.count == 15)
-        #expect(model.option(.aspectRatio)?.required == false)
-        #expect(model.option(.resolution)?.defaultValue == "2k")
-        #expect(model.option(.quality)?.defaultValue == "medium")
-        #expect(model.price.price(for: [.quality: "high", .resolution: "4k"]) == Money("4.738"))
-        #expect(model.price.price(for: [.quality: "low", .resolution: "1k"]) == Money("0.29"))
-        #expect(model.price.table.count == 9)
+        let image = try #require(model.image)
+        #expect(image.apiKey == "imageUrls")
+        #expect(image.isList)
+        #expect(image.maxCount == 10)
+        #expect(Set(image.formats) == [.jpeg, .png, .webp])
+        #expect(image.maxBytes == 10 * 1024 * 1024)
+        #expect(model.prompt?.apiKey == "prompt")
+        #expect(choices(model, "aspect_ratio")?.count == 15)
+        #expect(model.field(named: "aspect_ratio")?.required == false)
+        #expect(model.field(named: "resolution")?.defaultValue == .string("2k"))
+        #expect(model.field(named: "quality")?.defaultValue == .string("medium"))
+        #expect(model.price.price(for: ["quality": .string("high"), "resolution": .string("4k")], promptLength: 10) == Money("4.738"))
+        #expect(model.price.price(for: ["quality": .string("low"), "resolution": .string("1k")], promptLength: 10) == Money("0.29"))
+        #expect(model.price.rules.count == 9)
     }
 
     @Test func grokImagineFields() throws {
         let model = try #require(catalog.model(named: "grok-imagine"))
-        #expect(model.image.apiKey == "image")
-        #expect(!model.image.isList)
-        #expect(model.image.maxCount == 1)
-        #expect(model.options.isEmpty)
-        #expect(model.price.price(for: [:]) == Money("0.14"))
+        let image = try #require(model.image)
+        #expect(image.apiKey == "image")
+        #expect(!image.isList)
+        #expect(image.maxCount == 1)
+        #expect(model.otherFields.isEmpty)
+        #expect(model.price.price(for: [:], promptLength: 10) == Money("0.14"))
     }
 
     @Test func nanoBananaProFields() throws {
         let model = try #require(catalog.model(named: "nano-banana-pro"))
-        #expect(model.image.formats == [.jpeg, .png])
-        #expect(model.option(.quality) == nil)
-        #expect(model.option(.resolution)?.required == true)
-        #expect(model.option(.resolution)?.defaultValue == "1k")
-        #expect(model.option(.aspectRatio)?.values.count == 10)
-        #expect(model.option(.aspectRatio)?.values.contains("1:3") == false)
-        #expect(model.price.price(for: [.resolution: "2k"]) == Money("1.0"))
+        #expect(model.image?.formats == [.jpeg, .png])
+        #expect(model.field(named: "quality") == nil)
+        #expect(model.field(named: "resolution")?.required == true)
+        #expect(model.field(named: "resolution")?.defaultValue == .string("1k"))
+        #expect(choices(model, "aspect_ratio")?.count == 10)
+        #expect(choices(model, "aspect_ratio")?.contains("1:3") == false)
+        #expect(model.price.price(for: ["resolution": .string("2k")], promptLength: 10) == Money("1.0"))
+    }
+
+    @Test func theBuiltInCatalogHasEveryRegistryModel() throws {
+        #expect(catalog.models.count == 299)
+        var byOutput: [OutputKind: Int] = [:]
+        for model in catalog.models { byOutput[model.output, default: 0] += 1 }
+        #expect(byOutput == [.image: 67, .video: 174, .audio: 16, .model3D: 16, .text: 26])
+        #expect(Set(catalog.models.map(\.alias)).count == 299)
+        #expect(catalog.source.contains("public-2026-04-29"))
+        // Every alias, endpoint and vendor name finds its own model.
+        for model in catalog.models {
+            #expect(catalog.model(named: model.alias)?.endpoint == model.endpoint)
+            #expect(catalog.model(named: model.endpoint)?.endpoint == model.endpoint)
+        }
+    }
+
+    @Test func theBuiltInCatalogIsTheImportOfTheShippedRegistry() throws {
+        let imported = try CatalogFile.load(Self.vendorFile("model-registry.public.json"), pricing: Self.vendorFile("pricing.public.json"))
+        let regenerated = String(decoding: try imported.encoded(), as: UTF8.self)
+        let resource = (Bundle.module.bundlePath as NSString).deletingLastPathComponent + "/rh-batch_RHBatchCore.resources/catalog.json"
+        let committed = try String(contentsOfFile: resource, encoding: .utf8)
+        #expect(regenerated == committed, "run Scripts/regenerate-docs.sh: the catalog is stale")
+    }
+
+    @Test func pricesOfEveryKind() throws {
+        // Per second × the job's duration.
+        let kling = try #require(catalog.model(named: "kling-v3.0-pro/image-to-video"))
+        #expect(kling.price.unit == .second)
+        #expect(kling.price.price(for: ["sound": .boolean(true), "duration": .string("5")], promptLength: 10) == Money("5.20"))
+        #expect(kling.price.price(for: ["sound": .boolean(false), "duration": .string("10")], promptLength: 10) == Money("6.90"))
+        // Per 1000 characters of the text, started thousands whole.
+        let speech = try #require(catalog.models.first { $0.price.unit == .thousandCharacters })
+        let perThousand = try #require(speech.price.amount(for: [:]))
+        #expect(speech.price.price(for: [:], promptLength: 999) == perThousand)
+        #expect(speech.price.price(for: [:], promptLength: 1001) == Money(micros: perThousand.micros * 2))
+        // Unknown: no entry in the price table, or a unit with no structure.
+        let unknown = catalog.models.filter { $0.price.unknown != nil }
+        #expect(unknown.count == 10)
+        #expect(unknown.allSatisfy { $0.price.price(for: [:], promptLength: 1) == nil })
+        #expect(catalog.model(named: "alibaba/wan-2.7/reference-to-video")?.price.unknown != nil)
+        // A rule with an empty value matches any value.
+        let wan = try #require(catalog.model(named: "alibaba/wan-2.5-preview/text-to-image"))
+        #expect(wan.price.price(for: ["n": .integer(3)], promptLength: 5) == Money("0.13"))
+    }
+
+    @Test func fieldNamesAndRoles() throws {
+        let tts = try #require(catalog.models.first { $0.output == .audio && $0.prompt?.apiKey == "text" })
+        #expect(tts.image == nil)
+        let upscaler = try #require(catalog.model(named: "topazlabs/image-upscale-standard-v2"))
+        #expect(upscaler.prompt == nil)
+        #expect(upscaler.image != nil)
+        let video = try #require(catalog.model(named: "kling-v3.0-pro/image-to-video"))
+        #expect(video.image?.apiKey == "firstImageUrl")
+        #expect(video.field(named: "last_image_url")?.media?.kind == .image)
+        #expect(video.field(named: "lastImageUrl")?.name == "last_image_url")
+        #expect(video.field(named: "negative_prompt")?.isContent == true)
+        #expect(FieldSpec.snakeCase("aspectRatio") == "aspect_ratio")
+        #expect(FieldSpec.snakeCase("firstImageUrl") == "first_image_url")
+        #expect(FieldSpec.snakeCase("voice_id") == "voice_id")
+        #expect(FieldSpec.snakeCase("imageURL") == "image_url")
+    }
+
+    @Test func aliasRule() {
+        #expect(VendorRegistry.generatedAlias(vendorName: "google/veo3.1-fast/image-to-video-official-stable") == "google-veo3.1-fast-image-to-video-official")
+        #expect(VendorRegistry.generatedAlias(vendorName: "gpt-image-1.5/edit-channel-low-price-[Deprecated] Please use gpt-image-2 instead") == "gpt-image-1.5-edit-low-price")
+        #expect(VendorRegistry.generatedAlias(vendorName: "Seedance2.0 Text to Video") == "seedance2.0-text-to-video")
+    }
+
+    @Test func aliasCollisionsFallBackToTheEndpoint() throws {
+        let registry: [String: Any] = [
+            "version": "test",
+            "models": [
+                ["endpoint": "b/one", "name_en": "Same Name", "output_type": "image", "params": []],
+                ["endpoint": "a/two", "name_en": "same name", "output_type": "image", "params": []],
+            ],
+        ]
+        let file = try VendorRegistry.convert(registry: registry, pricing: nil, file: "x.json")
+        #expect(Set(file.models.map(\.alias)) == ["same-name", "b-one"])
+        #expect(file.models.allSatisfy { $0.price.unknown != nil })
+    }
+
+    @Test func anUnknownFieldKindMakesOnlyThatModelUnsupported() throws {
+        let registry: [String: Any] = [
+            "version": "test",
+            "models": [
+                ["endpoint": "x/hologram", "name_en": "x/hologram", "output_type": "image", "params": [
+                    ["fieldKey": "prompt", "type": "STRING", "required": true, "maxLength": 100],
+                    ["fieldKey": "shape", "type": "HOLOGRAM", "required": true],
+                ]],
+                ["endpoint": "x/fine", "name_en": "x/fine", "output_type": "image", "params": [
+                    ["fieldKey": "prompt", "type": "STRING", "required": true, "maxLength": 100],
+                ]],
+            ],
+        ]
+        let catalog = try VendorRegistry.convert(registry: registry, pricing: nil, file: "x.json").catalog()
+        #expect(catalog.model(named: "x/hologram")?.unsupported?.contains("HOLOGRAM") == true)
+        #expect(catalog.model(named: "x/fine")?.unsupported == nil)
+        #expect(catalog.text.contains("UNSUPPORTED"))
+    }
+
+    @Test func aCatalogFileThatIsNotJSONIsALocatedError() throws {
+        let path = NSTemporaryDirectory() + "/rh-catalog-\(UUID().uuidString).json"
+        try Data("{\n  \"models\": [\n    oops\n]}".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect {
+            _ = try CatalogFile.load(path)
+        } throws: { error in
+            let text = "\(error)"
+            return text.hasPrefix(path + ":3:") && text.contains("error:") && text.contains("not JSON")
+        }
+    }
+
+    @Test func aJSONFileThatIsNotARegistryIsRefused() throws {
+        let path = NSTemporaryDirectory() + "/rh-catalog-\(UUID().uuidString).json"
+        try Data("{\"hello\": 1}".utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect {
+            _ = try CatalogFile.load(path)
+        } throws: { error in
+            "\(error)".contains("neither an rh-batch catalog") && "\(error)".hasPrefix(path + ":1:1: error:")
+        }
     }
 
     @Test func catalogRendersAsJSONAndText() throws {
         #expect(catalog.json.canonical.contains("\"endpoint\":\"rhart-image-x-official/edit\""))
         #expect(catalog.text.contains("nano-banana-pro"))
-        #expect(catalog.text.contains("takes no: aspect_ratio, resolution, quality"))
+        let grok = try #require(catalog.model(named: "grok-imagine"))
+        #expect(grok.text.contains("image (image): one image"))
+        #expect(catalog.filtered(output: .video, input: .image).models.allSatisfy { $0.output == .video && $0.fields.contains { $0.media?.kind == .image } })
+        #expect(catalog.filtered(word: "seedream").models.count >= 6)
     }
 
     @Test func moneyIsExact() {

@@ -12,7 +12,7 @@ struct JobKeyTests {
     }
 
     func keys(_ plan: Plan) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: plan.jobs.map { ("\($0.model) \($0.image.id) \($0.prompt.text) \($0.options[.aspectRatio] ?? "-") \($0.sample)", $0.key) })
+        Dictionary(uniqueKeysWithValues: plan.jobs.map { ("\($0.model) \($0.image.id) \($0.prompt.text) \($0.options["aspect_ratio"] ?? "-") \($0.sample)", $0.key) })
     }
 
     @Test func keysAreStableAcrossRuns() throws {

@@ -35,7 +35,7 @@ struct PlannerTests {
             """
         )
         #expect(plan.jobs.count == 2 * 4 * 2 * 2 + 2 + 1)
-        let first = plan.jobs.prefix(9).map { "\($0.prompt.id) \($0.image.id) \($0.model) \($0.options[.aspectRatio] ?? "-")" }
+        let first = plan.jobs.prefix(9).map { "\($0.prompt.id) \($0.image.id) \($0.model) \($0.options["aspect_ratio"] ?? "-")" }
         #expect(first == [
             "p1 room gpt-image-2 16:9", "p1 room gpt-image-2 1:1",
             "p1 room nano-banana-pro 16:9", "p1 room nano-banana-pro 1:1",
@@ -43,8 +43,8 @@ struct PlannerTests {
             "p1 a nano-banana-pro 16:9", "p1 a nano-banana-pro 1:1",
             "p1 b gpt-image-2 16:9",
         ])
-        #expect(plan.jobs[32].options[.quality] == "low")
-        #expect(plan.jobs[33].options[.quality] == "high")
+        #expect(plan.jobs[32].options["quality"] == "low")
+        #expect(plan.jobs[33].options["quality"] == "high")
         #expect(plan.jobs[34].model == "grok-imagine")
         #expect(plan.jobs[34].origin.path.description == "jobs[0]")
     }
@@ -100,8 +100,8 @@ struct PlannerTests {
         let plan = try roomsFixture().plan(
             "version: 1\nmatrix: {prompt: P., image: room.png, model: [gpt-image-2, nano-banana-pro]}\n"
         )
-        #expect(plan.jobs[0].options == [.resolution: "2k", .quality: "medium"])
-        #expect(plan.jobs[1].options == [.resolution: "1k"])
+        #expect(plan.jobs[0].options == ["resolution": "2k", "quality": "medium"])
+        #expect(plan.jobs[1].options == ["resolution": "1k"])
         #expect(plan.jobs[1].bodyFields.map(\.key) == ["resolution"])
         #expect(plan.jobs[0].price == Money("0.926"))
         #expect(plan.jobs[1].price == Money("0.8"))
@@ -121,7 +121,7 @@ struct PlannerTests {
         )
         #expect(plan.jobs.count == 3)
         #expect(plan.jobs.map(\.sample) == [1, 2, 1])
-        #expect(plan.jobs.map { $0.options[.quality] } == ["high", "high", "low"])
+        #expect(plan.jobs.map { $0.options["quality"] } == ["high", "high", "low"])
         #expect(plan.jobs.map { $0.params.first?.value } == [.integer(1), .integer(1), .integer(2)])
         #expect(Set(plan.jobs.map(\.key)).count == 3)
     }
@@ -129,8 +129,14 @@ struct PlannerTests {
     @Test func missingFieldsAreNamed() throws {
         let errors = try roomsFixture().errors("version: 1\nmatrix: {prompt: P.}\njobs:\n  - {image: room.png}\n")
         #expect(errors == [
-            "m.yaml:2:9: error: matrix: no 'image', 'model' for these jobs: add them as an axis or under 'defaults'",
-            "m.yaml:4:5: error: jobs[0]: this job has no 'prompt', 'model': set them here or under 'defaults'",
+            "m.yaml:2:9: error: matrix: no 'model' for these jobs: add it as an axis or under 'defaults'",
+            "m.yaml:4:5: error: jobs[0]: this job has no 'model': set it here or under 'defaults'",
+        ])
+        // What a job needs depends on its model: an edit model needs a prompt and an image.
+        let needs = try roomsFixture().errors("version: 1\nmatrix: {prompt: P., model: gpt-image-2}\njobs:\n  - {image: room.png, model: nano-banana-pro}\n")
+        #expect(needs == [
+            "m.yaml:2:9: error: matrix: gpt-image-2 needs an input image: set 'image' for these jobs",
+            "m.yaml:4:5: error: jobs[0]: nano-banana-pro needs a prompt (its 'prompt' field): set 'prompt' for these jobs",
         ])
     }
 

@@ -120,7 +120,17 @@ struct ManifestCommandTests {
         #expect(text.stdout.contains("rhart-image-g-2-official/image-to-image"))
         let json = try CLI.run(["models", "--json"])
         let models = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
-        #expect(models.map { $0["alias"] as? String } == ["gpt-image-2", "grok-imagine", "nano-banana-pro"])
+        #expect(models.count == 299)
+        #expect(models.prefix(3).map { $0["alias"] as? String } == ["gpt-image-2", "grok-imagine", "nano-banana-pro"])
+        // Filters, and one model in full.
+        let videos = try CLI.run(["models", "--output", "video", "--input", "image", "kling", "--json"])
+        let found = try #require(try JSONSerialization.jsonObject(with: Data(videos.stdout.utf8)) as? [[String: Any]])
+        #expect(!found.isEmpty && found.allSatisfy { ($0["output"] as? String) == "video" && ($0["alias"] as? String)?.contains("kling") == true })
+        let one = try CLI.run(["models", "nano-banana-pro"])
+        #expect(one.stdout.contains("resolution (resolution): 1k, 2k, 4k; required, default 1k"))
+        #expect(one.stdout.contains("price: CNY per call by resolution"))
+        let none = try CLI.run(["models", "no-such-model-anywhere"])
+        #expect(none.status == 1)
     }
 
     @Test func badCommandLineExitsWith64() throws {

@@ -173,22 +173,22 @@ _rh-batch() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    run|validate|plan|status|models|view|merge|init|schema|export-card|simulator|help)
+    run|validate|plan|status|models|view|merge|init|schema|catalog|export-card|simulator|help)
         # Offer subcommand argument completions
         "_rh-batch_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'run validate plan status models view merge init schema export-card simulator help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'run validate plan status models view merge init schema catalog export-card simulator help' -- "${cur}"))
         ;;
     esac
 }
 
 _rh-batch_run() {
     repeating_flags=()
-    non_repeating_flags=(--simulate --skip-invalid --retry-failed --resubmit-unknown --inputs-by-url --ignore-account-limit --no-progress --quiet -q --verbose -v --version -h --help)
+    non_repeating_flags=(--simulate --skip-invalid --retry-failed --resubmit-unknown --allow-unpriced --inputs-by-url --ignore-account-limit --no-progress --quiet -q --verbose -v --version -h --help)
     repeating_options=()
-    non_repeating_options=(--scenario --sim-latency --sim-concurrency-limit -j --concurrency -o --output --max-cost --shard --poll-interval --task-timeout --drain-timeout --download-concurrency --query-rate --max-file-mb)
+    non_repeating_options=(--scenario --sim-latency --sim-concurrency-limit -j --concurrency -o --output --max-cost --shard --poll-interval --task-timeout --drain-timeout --download-concurrency --query-rate --max-file-mb --catalog)
     __rh-batch_offer_flags_options 1
 
     # Offer option value completions
@@ -232,6 +232,10 @@ _rh-batch_run() {
     '--max-file-mb')
         return
         ;;
+    '--catalog')
+        __rh-batch_add_completions -o plusdirs -fX '!*.@(json)'
+        return
+        ;;
     esac
 
     # Offer positional completions
@@ -247,8 +251,16 @@ _rh-batch_validate() {
     repeating_flags=()
     non_repeating_flags=(--skip-invalid --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--catalog)
     __rh-batch_offer_flags_options -1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--catalog')
+        __rh-batch_add_completions -o plusdirs -fX '!*.@(json)'
+        return
+        ;;
+    esac
 
     # Offer positional completions
     case "${positional_number}" in
@@ -263,8 +275,16 @@ _rh-batch_plan() {
     repeating_flags=()
     non_repeating_flags=(--json --skip-invalid --version -h --help)
     repeating_options=()
-    non_repeating_options=()
+    non_repeating_options=(--catalog)
     __rh-batch_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--catalog')
+        __rh-batch_add_completions -o plusdirs -fX '!*.@(json)'
+        return
+        ;;
+    esac
 
     # Offer positional completions
     case "${positional_number}" in
@@ -279,12 +299,16 @@ _rh-batch_status() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=(-o --output)
+    non_repeating_options=(-o --output --catalog)
     __rh-batch_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
     '-o'|'--output')
+        return
+        ;;
+    '--catalog')
+        __rh-batch_add_completions -o plusdirs -fX '!*.@(json)'
         return
         ;;
     esac
@@ -302,8 +326,24 @@ _rh-batch_models() {
     repeating_flags=()
     non_repeating_flags=(--json --version -h --help)
     repeating_options=()
-    non_repeating_options=()
-    __rh-batch_offer_flags_options 0
+    non_repeating_options=(--output --input --catalog)
+    __rh-batch_offer_flags_options 1
+
+    # Offer option value completions
+    case "${prev}" in
+    '--output')
+        __rh-batch_add_completions -W 'image'$'\n''video'$'\n''audio'$'\n''3d'$'\n''text'
+        return
+        ;;
+    '--input')
+        __rh-batch_add_completions -W 'image'$'\n''video'$'\n''audio'$'\n''3d'$'\n''text'
+        return
+        ;;
+    '--catalog')
+        __rh-batch_add_completions -o plusdirs -fX '!*.@(json)'
+        return
+        ;;
+    esac
 }
 
 _rh-batch_view() {
@@ -376,8 +416,67 @@ _rh-batch_schema() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=()
+    non_repeating_options=(--catalog)
+    __rh-batch_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--catalog')
+        __rh-batch_add_completions -o plusdirs -fX '!*.@(json)'
+        return
+        ;;
+    esac
+}
+
+_rh-batch_catalog() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
     non_repeating_options=()
     __rh-batch_offer_flags_options 0
+
+    # Offer subcommand / subcommand argument completions
+    local -r subcommand="${unparsed_words[0]}"
+    unset 'unparsed_words[0]'
+    unparsed_words=("${unparsed_words[@]}")
+    case "${subcommand}" in
+    import)
+        # Offer subcommand argument completions
+        "_rh-batch_catalog_${subcommand}"
+        ;;
+    *)
+        # Offer subcommand completions
+        COMPREPLY+=($(compgen -W 'import' -- "${cur}"))
+        ;;
+    esac
+}
+
+_rh-batch_catalog_import() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--output -o)
+    __rh-batch_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--output'|'-o')
+        __rh-batch_add_completions -o plusdirs -fX '!*.@(json)'
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __rh-batch_add_completions -o plusdirs -fX '!*.@(json)'
+        return
+        ;;
+    2)
+        __rh-batch_add_completions -o plusdirs -fX '!*.@(json)'
+        return
+        ;;
+    esac
 }
 
 _rh-batch_export-card() {

@@ -54,11 +54,12 @@ _rh-batch() {
             'validate:Check manifests; print file:line:col: error: path: message for every problem.'
             'plan:Expand a manifest into jobs: counts per model, merged and skipped jobs, cost, example paths.'
             'status:Show what an output folder'\''s journal says: done, in flight, failed, unknown, spend.'
-            'models:List the models: aliases, endpoints, fields, accepted values and prices.'
+            'models:List the models (alias, output, inputs, price), or show one model'\''s fields, limits, defaults and price rule.'
             'view:Write an output folder'\''s report.html (the contact sheet) from its report.json.'
             'merge:Combine the output folders of a manifest'\''s shards into one report, index and dataset.'
             'init:Write a commented starter manifest for a model and a folder of images.'
             'schema:Print the JSON Schema (draft 2020-12) of manifests, generated from the model catalog.'
+            'catalog:Convert the vendor'\''s model registry into an rh-batch catalog.'
             'export-card:Write a Hugging Face dataset card (README.md) for an output folder.'
             'simulator:Run the built-in RunningHub simulator on 127.0.0.1 until interrupted.'
             'help:Show subcommand help information.'
@@ -67,7 +68,7 @@ _rh-batch() {
         ;;
     arg)
         case "${words[1]}" in
-        run|validate|plan|status|models|view|merge|init|schema|export-card|simulator|help)
+        run|validate|plan|status|models|view|merge|init|schema|catalog|export-card|simulator|help)
             "_rh-batch_${words[1]}" && ret=0
             ;;
         esac
@@ -91,6 +92,7 @@ _rh-batch_run() {
         '--retry-failed[Run again the jobs that ended failed in an earlier run of this output folder.]'
         '--resubmit-unknown[Resubmit jobs whose earlier submit had an unknown outcome (may bill twice).]'
         '--max-cost[Stop submitting once estimated plus actual spend would pass this amount (in the catalog'\''s currency).]:max-cost:'
+        '--allow-unpriced[With --max-cost, run jobs whose price the catalog does not know (they count as zero).]'
         '--shard[Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4; auto/N reads I from JOB_COMPLETION_INDEX (Kubernetes), SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX.]:shard:'
         '--poll-interval[Poll schedule MIN\:MAX seconds\: the first wait and the longest (default 3\:15; 0.25\:2 with --simulate).]:poll-interval:'
         '--task-timeout[Seconds a task may take before it is given up as timeout.]:task-timeout:'
@@ -103,6 +105,7 @@ _rh-batch_run() {
         '--no-progress[No progress display.]'
         '(--quiet -q)'{--quiet,-q}'[Print only the summary.]'
         '(--verbose -v)'{--verbose,-v}'[Log API traffic and decisions to standard error.]'
+        '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -116,6 +119,7 @@ _rh-batch_validate() {
     local -ar arg_specs=(
         '*:manifests:_files -g '\''*.yaml *.yml'\'''
         '--skip-invalid[Skip jobs that do not fit their model instead of reporting them as errors.]'
+        '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -130,6 +134,7 @@ _rh-batch_plan() {
         ':manifest:_files -g '\''*.yaml *.yml'\'''
         '--json[Print the plan as JSON.]'
         '--skip-invalid[Skip jobs that do not fit their model instead of refusing the manifest.]'
+        '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -144,6 +149,7 @@ _rh-batch_status() {
         ':target:_files'
         '(-o --output)'{-o,--output}'[The output folder, when it is not the manifest'\''s.]:output:'
         '--json[Print JSON.]'
+        '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -154,8 +160,14 @@ _rh-batch_status() {
 
 _rh-batch_models() {
     local -i ret=1
+    local -ar ___output=('image' 'video' 'audio' '3d' 'text')
+    local -ar ___input=('image' 'video' 'audio' '3d' 'text')
     local -ar arg_specs=(
-        '--json[Print the catalog as JSON.]'
+        ':name:'
+        '--output[Only models that produce this\: image, video, audio, 3d, text.]:output:{__rh-batch_complete "${___output[@]}"}'
+        '--input[Only models that take this kind of input file\: image, video, audio.]:input:{__rh-batch_complete "${___input[@]}"}'
+        '--json[Print JSON.]'
+        '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -208,6 +220,49 @@ _rh-batch_init() {
 _rh-batch_schema() {
     local -i ret=1
     local -ar arg_specs=(
+        '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_rh-batch_catalog() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+        '(-): :->command'
+        '(-)*:: :->arg'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+    case "${state}" in
+    command)
+        local -ar subcommands=(
+            'import:Convert RunningHub'\''s model-registry.public.json (and pricing.public.json) into an rh-batch catalog.'
+        )
+        _describe -V subcommand subcommands && ret=0
+        ;;
+    arg)
+        case "${words[1]}" in
+        import)
+            "_rh-batch_catalog_${words[1]}" && ret=0
+            ;;
+        esac
+        ;;
+    esac
+
+    return "${ret}"
+}
+
+_rh-batch_catalog_import() {
+    local -i ret=1
+    local -ar arg_specs=(
+        ':registry:_files -g '\''*.json'\'''
+        ':pricing:_files -g '\''*.json'\'''
+        '(--output -o)'{--output,-o}'[Where to write the catalog.]:output:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

@@ -1,93 +1,157 @@
+import RunningHubModel
+
 extension ModelCatalog {
     /// The catalog as `rh-batch models --json` prints it.
     package var json: JSONValue {
         .array(models.map(\.json))
     }
 
-    /// The catalog as `rh-batch models` prints it for a person.
+    /// The catalog as `rh-batch models` prints it for a person: one line a model (alias, output,
+    /// inputs, price, endpoint).
     package var text: String {
-        models.map(\.text).joined(separator: "\n\n")
+        let width = min(40, models.map(\.alias.count).max() ?? 0)
+        return models.map { model in
+            let name = model.alias.padding(toLength: width)
+            let status = model.unsupported.map { "  UNSUPPORTED: \($0)" } ?? ""
+            return "\(name)  \(model.output.rawValue.padding(toLength: 5))  \(model.inputSummary.padding(toLength: 20))  \(model.price.short.padding(toLength: 24))  \(model.endpoint)\(status)"
+        }.joined(separator: "\n")
+    }
+
+    /// The models that match every filter: output kind, an input kind, and a word found in the
+    /// alias, endpoint or vendor name (case-insensitive).
+    package func filtered(output: OutputKind? = nil, input: OutputKind? = nil, word: String? = nil) -> ModelCatalog {
+        let word = word?.lowercased()
+        let kept = models.filter { model in
+            if let output, model.output != output { return false }
+            if let input, !model.fields.contains(where: { $0.media?.kind == input }) { return false }
+            if let word, !(model.alias + " " + model.endpoint + " " + model.vendorName).lowercased().contains(word) { return false }
+            return true
+        }
+        return ModelCatalog(kept, source: source)
     }
 }
 
 extension ModelSpec {
+    /// What the model takes as input, in short: `prompt + 1-10 images`, `prompt`, `image`.
+    package var inputSummary: String {
+        var parts: [String] = []
+        if prompt != nil { parts.append("prompt") }
+        for field in fields {
+            guard let media = field.media else { continue }
+            let noun = media.kind == .image ? "image" : media.kind == .video ? "video" : "audio"
+            parts.append(media.maxCount > 1 ? "\(noun)s" : noun)
+        }
+        var unique: [String] = []
+        for part in parts where !unique.contains(part) { unique.append(part) }
+        return unique.isEmpty ? "-" : unique.joined(separator: "+")
+    }
+
     /// This model as JSON.
     package var json: JSONValue {
-        var fields: [JSONValue] = [
-            .object([
-                ("field", .string("prompt")), ("apiKey", .string(prompt.apiKey)), ("required", .boolean(true)),
-                ("maxLength", .integer(prompt.maxLength)),
-            ]),
-            .object([
-                ("field", .string("image")), ("apiKey", .string(image.apiKey)), ("required", .boolean(true)),
-                ("list", .boolean(image.isList)), ("maxImages", .integer(image.maxCount)),
-                ("formats", .array(image.formats.map { .string($0.displayName) })),
-                ("maxBytes", .integer(image.maxBytes)),
-            ]),
-        ]
-        for option in options {
+        var fieldList: [JSONValue] = []
+        for (index, field) in fields.enumerated() {
+            let name = index == promptIndex ? "prompt" : index == imageIndex ? "image" : field.name
             var members: [(String, JSONValue)] = [
-                ("field", .string(option.key.manifestKey)), ("apiKey", .string(option.apiKey)),
-                ("required", .boolean(option.required)), ("values", .array(option.values.map(JSONValue.string))),
+                ("field", .string(name)), ("apiKey", .string(field.apiKey)), ("required", .boolean(field.required)),
             ]
-            if let value = option.defaultValue { members.append(("default", .string(value))) }
-            if let omitted = option.whenOmitted, !option.required { members.append(("whenOmitted", .string(omitted))) }
-            fields.append(.object(members))
+            switch field.kind {
+            case .string(let maxLength):
+                members.append(("type", .string("string")))
+                if let maxLength { members.append(("maxLength", .integer(maxLength))) }
+                if field.isContent { members.append(("content", .boolean(true))) }
+            case .choice(let values):
+                members.append(("type", .string("choice")))
+                members.append(("values", .array(values.map(JSONValue.string))))
+            case .integer(let min, let max, let step):
+                members.append(("type", .string("integer")))
+                if let min { members.append(("min", .integer(min))) }
+                if let max { members.append(("max", .integer(max))) }
+                if let step { members.append(("step", .integer(step))) }
+            case .number(let min, let max, let step):
+                members.append(("type", .string("number")))
+                if let min { members.append(("min", .number(min))) }
+                if let max { members.append(("max", .number(max))) }
+                if let step { members.append(("step", .number(step))) }
+            case .boolean:
+                members.append(("type", .string("boolean")))
+            case .media(let media):
+                members.append(("type", .string(media.kind.rawValue)))
+                members.append(("list", .boolean(media.isList)))
+                members.append(("maxCount", .integer(media.maxCount)))
+                members.append(("formats", .array(media.formats.map { .string($0.displayName) })))
+                members.append(("maxBytes", .integer(media.maxBytes)))
+            }
+            if let value = field.defaultValue, !field.isContent { members.append(("default", value.json)) }
+            fieldList.append(.object(members))
         }
-        for extra in extraFields {
-            fields.append(.object([("param", .string(extra.apiKey)), ("type", .string(extra.type.rawValue))]))
+        var priceMembers: [(String, JSONValue)] = [("currency", .string(price.currency))]
+        if let unknown = price.unknown {
+            priceMembers.append(("unknown", .string(unknown)))
+        } else {
+            priceMembers.append(("unit", .string(price.unit.rawValue)))
+            priceMembers.append(("dependsOn", .array(price.dependsOn.map { .string(FieldSpec.snakeCase($0)) })))
+            priceMembers.append(("table", .array(price.rules.map { rule in
+                var members: [(String, JSONValue)] = []
+                for (key, value) in zip(price.dependsOn, rule.when) { members.append((FieldSpec.snakeCase(key), .string(value.isEmpty ? "*" : value))) }
+                members.append(("price", .string(rule.amount.description)))
+                return .object(members)
+            })))
+            if let note = price.note { priceMembers.append(("note", .string(note))) }
         }
-        let prices: [JSONValue] = price.table.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { entry in
-            var members: [(String, JSONValue)] = []
-            for (key, value) in zip(price.dependsOn, entry.key) { members.append((key.manifestKey, .string(value))) }
-            members.append(("price", .string(entry.value.description)))
-            return .object(members)
-        }
-        return .object([
+        var members: [(String, JSONValue)] = [
             ("alias", .string(alias)),
             ("endpoint", .string(endpoint)),
             ("vendorName", .string(vendorName)),
-            ("summary", .string(summary)),
-            ("fields", .array(fields)),
-            ("price", .object([
-                ("currency", .string(price.currency)),
-                ("dependsOn", .array(price.dependsOn.map { .string($0.manifestKey) })),
-                ("table", .array(prices)),
-                ("source", .string(price.source)),
-            ])),
-        ])
+            ("output", .string(output.rawValue)),
+            ("fields", .array(fieldList)),
+            ("price", .object(priceMembers)),
+        ]
+        if let unsupported { members.append(("unsupported", .string(unsupported))) }
+        return .object(members)
     }
 
-    /// This model for a person.
+    /// This model in full, for `rh-batch models NAME`.
     package var text: String {
         var lines = [
-            "\(alias)  —  \(summary)",
+            alias,
             "  endpoint: \(endpoint)",
             "  vendor name: \(vendorName)",
-            "  prompt: required, 1-\(prompt.maxLength) characters",
+            "  output: \(output.rawValue)",
         ]
-        let formats = image.formats.map(\.displayName).joined(separator: "/")
-        let count = image.isList ? "1-\(image.maxCount) images (\(image.apiKey))" : "exactly 1 image (\(image.apiKey))"
-        lines.append("  image: \(count), \(formats), up to \(image.maxBytes / 1024 / 1024) MB each")
-        for option in options {
-            var line = "  \(option.key.manifestKey): \(option.values.joined(separator: " "))"
-            if option.required, let value = option.defaultValue {
-                line += "  (required; default \(value))"
-            } else if let omitted = option.whenOmitted {
-                line += "  (optional; when omitted: \(omitted))"
+        if let unsupported { lines.append("  UNSUPPORTED: \(unsupported)") }
+        lines.append("  fields (manifest name, body key: accepted values):")
+        for (index, field) in fields.enumerated() {
+            let name = index == promptIndex ? "prompt" : index == imageIndex ? "image" : field.name
+            var line = "    \(name) (\(field.apiKey)): \(field.accepted)"
+            if field.required {
+                if field.isContent || field.defaultValue == nil {
+                    line += "; required"
+                } else if let value = field.defaultValue {
+                    line += "; required, default \(value.text)"
+                }
+            } else {
+                line += "; optional, not sent when unset"
             }
             lines.append(line)
         }
-        let missing = OptionKey.allCases.filter { option($0) == nil }.map(\.manifestKey)
-        if !missing.isEmpty { lines.append("  takes no: \(missing.joined(separator: ", "))") }
-        if price.dependsOn.isEmpty, let fixed = price.table.values.first {
-            lines.append("  price: \(fixed) \(price.currency) per call")
-        } else {
-            let entries = price.table.sorted { $0.key.lexicographicallyPrecedes($1.key) }
-                .map { "\($0.key.joined(separator: "/"))=\($0.value)" }
-            let by = price.dependsOn.map(\.manifestKey).joined(separator: " × ")
-            lines.append("  price (\(price.currency) per call, by \(by)): \(entries.joined(separator: ", "))")
-        }
+        lines.append("  price: \(price.summary)")
+        if let note = price.note { lines.append("  price note: \(note)") }
         return lines.joined(separator: "\n")
     }
 }
+
+extension PriceRule {
+    /// `0.14 CNY/call`, `from 0.29 CNY/call`, `0.52 CNY/s`, `unknown`.
+    package var short: String {
+        guard unknown == nil, let low = rules.map(\.amount).min(), let high = rules.map(\.amount).max() else { return "price unknown" }
+        let per: String =
+            switch unit {
+            case .call: "call"
+            case .second: "s"
+            case .fiveSeconds: "5 s"
+            case .thousandCharacters: "1000 chars"
+            }
+        return low == high ? "\(low) \(currency)/\(per)" : "\(low)-\(high) \(currency)/\(per)"
+    }
+}
+

@@ -1,19 +1,31 @@
+import RunningHubModel
 /// The models rh-batch knows, looked up by alias, endpoint or vendor name.
 package struct ModelCatalog: Sendable {
-    /// Every model, in display order.
+    /// Every model, in display order (unsupported ones included).
     package let models: [ModelSpec]
+    /// Where the facts come from: the registry and price table versions.
+    package var source: String
     private let index: [String: Int]
+    /// Every manifest name of a field some model takes (snake_case and the vendor's spelling).
+    package let fieldNames: Set<String>
 
     /// Makes a catalog; later entries never shadow earlier names.
-    package init(_ models: [ModelSpec]) {
+    package init(_ models: [ModelSpec], source: String = "") {
         self.models = models
+        self.source = source
         var index: [String: Int] = [:]
+        var fieldNames: Set<String> = []
         for (position, model) in models.enumerated() {
             for name in [model.alias, model.endpoint, model.vendorName] {
                 index[name.lowercased()] = index[name.lowercased()] ?? position
             }
+            for field in model.fields {
+                fieldNames.insert(field.name)
+                fieldNames.insert(field.apiKey)
+            }
         }
         self.index = index
+        self.fieldNames = fieldNames
     }
 
     /// The model a manifest names by alias, endpoint or vendor name (case-insensitive).
@@ -26,3 +38,6 @@ package struct ModelCatalog: Sendable {
         models.flatMap { [$0.alias, $0.endpoint, $0.vendorName] }
     }
 }
+
+/// The old name of ``MediaFormat``: local inputs and results are recognised by their first bytes.
+package typealias ImageFormat = MediaFormat

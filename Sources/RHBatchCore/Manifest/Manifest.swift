@@ -54,7 +54,8 @@ package struct Manifest: Sendable {
     }
 }
 
-/// An image value: one reference (an id, path, glob or URL), or a list of them (one multi-image input).
+/// A field value: one value (for media, a reference: an id, path, glob or URL), or a list of
+/// them (one multi-file input).
 package enum ImageValue: Sendable {
     /// One reference.
     case single(String)
@@ -70,8 +71,8 @@ package struct JobFields: Sendable {
     package var image: Located<ImageValue>?
     /// A model name.
     package var model: Located<String>?
-    /// Option values by field.
-    package var options: [OptionKey: Located<String>] = [:]
+    /// Model field values by snake_case name: one value, or a list (several files for a media field).
+    package var options: [String: Located<ImageValue>] = [:]
     /// Independent runs of the job.
     package var samples: Located<Int>?
     /// Extra body fields, in file order.
@@ -115,8 +116,8 @@ package struct MatrixBlock: Sendable {
     package var image: [Located<String>]?
     /// Model axis values.
     package var model: [Located<String>]?
-    /// Option axes.
-    package var options: [OptionKey: [Located<String>]] = [:]
+    /// Model field axes by snake_case name, in axis order.
+    package var options: [(String, [Located<String>])] = []
     /// Runs of every combination.
     package var samples: Located<Int>?
     /// Extra body fields for every combination.

@@ -12,10 +12,18 @@ package struct ManifestDecoder: Sendable {
     static let topLevelKeys = [
         "version", "name", "output", "concurrency", "layout", "dataset_card", "defaults", "prompts", "images", "matrix", "jobs",
     ]
-    static let jobKeys = ["prompt", "image", "model", "aspect_ratio", "resolution", "quality", "samples", "params"]
+    static let jobKeys = ["prompt", "image", "model", "samples", "params"]
+    /// The field axes that come first in a matrix block's order, as they always have; other
+    /// field axes follow in file order.
+    package static let leadingFieldAxes = ["aspect_ratio", "resolution", "quality"]
 
-    /// Makes a decoder.
-    package init() {}
+    /// The manifest names of every model field the catalog knows (snake_case and vendor spelling).
+    let fieldNames: Set<String>
+
+    /// Makes a decoder that accepts the fields of `catalog`'s models as job fields.
+    package init(catalog: ModelCatalog = .builtIn) {
+        self.fieldNames = catalog.fieldNames
+    }
 
     /// Decodes a manifest.
     ///
@@ -48,7 +56,7 @@ package struct ManifestDecoder: Sendable {
             diagnostics.error("the manifest is empty; it needs at least 'version: 1' and a matrix or jobs", at: .start, path: "")
             return nil
         }
-        var reader = Reader(diagnostics: diagnostics)
+        var reader = Reader(diagnostics: diagnostics, fieldNames: fieldNames)
         let manifest = reader.manifest(root, file: file, directory: directory)
         diagnostics = reader.diagnostics
         return manifest
@@ -58,6 +66,7 @@ package struct ManifestDecoder: Sendable {
 /// The decoding pass: walks the node tree, records errors, and keeps going to find them all.
 private struct Reader {
     var diagnostics: Diagnostics
+    let fieldNames: Set<String>
 
     mutating func manifest(_ root: Node, file: String, directory: String) -> Manifest? {
         guard let pairs = mapping(root, .root) else { return nil }
@@ -159,9 +168,9 @@ private struct Reader {
 
     mutating func jobFields(_ node: Node, _ path: KeyPath, allowLists: Bool) -> JobFields? {
         guard let pairs = mapping(node, path) else { return nil }
-        let fields = keyed(pairs, allowed: ManifestDecoder.jobKeys, path: path)
+        let (fields, modelFields) = jobKeyed(pairs, path: path)
         var result = JobFields()
-        result.written = Set(fields.keys)
+        result.written = Set(fields.keys).union(modelFields.map(\.name))
         if let value = fields["prompt"] {
             result.prompt = promptValue(value, path.key("prompt"))
         }
@@ -171,9 +180,9 @@ private struct Reader {
         if let value = fields["model"], let text = nonEmptyString(value, path.key("model")) {
             result.model = Located(text, mark: value.mark, path: path.key("model"))
         }
-        for key in OptionKey.allCases {
-            if let value = fields[key.manifestKey], let text = nonEmptyString(value, path.key(key.manifestKey)) {
-                result.options[key] = Located(text, mark: value.mark, path: path.key(key.manifestKey))
+        for (name, written, value) in modelFields {
+            if let input = imageValue(value, path.key(written)) {
+                result.options[name] = input
             }
         }
         if let value = fields["samples"] {
@@ -187,15 +196,20 @@ private struct Reader {
 
     mutating func matrixBlock(_ node: Node, _ path: KeyPath) -> MatrixBlock? {
         guard let pairs = mapping(node, path) else { return nil }
-        let fields = keyed(pairs, allowed: ManifestDecoder.jobKeys, path: path)
+        let (fields, modelFields) = jobKeyed(pairs, path: path)
         var block = MatrixBlock(mark: node.mark, path: path)
-        block.written = Set(fields.keys)
+        block.written = Set(fields.keys).union(modelFields.map(\.name))
         block.prompt = fields["prompt"].flatMap { axis($0, path.key("prompt"), isPrompt: true) }
         block.image = fields["image"].flatMap { axis($0, path.key("image"), isPrompt: false) }
         block.model = fields["model"].flatMap { axis($0, path.key("model"), isPrompt: false) }
-        for key in OptionKey.allCases {
-            if let value = fields[key.manifestKey], let values = axis(value, path.key(key.manifestKey), isPrompt: false) {
-                block.options[key] = values
+        let ordered = modelFields.sorted { a, b in
+            let ia = ManifestDecoder.leadingFieldAxes.firstIndex(of: a.name) ?? Int.max
+            let ib = ManifestDecoder.leadingFieldAxes.firstIndex(of: b.name) ?? Int.max
+            return ia < ib
+        }
+        for (name, written, value) in ordered {
+            if let values = axis(value, path.key(written), isPrompt: false) {
+                block.options.append((name, values))
             }
         }
         if let value = fields["samples"] {
@@ -204,7 +218,7 @@ private struct Reader {
         if let value = fields["params"] {
             block.params = params(value, path.key("params"))
         }
-        if fields.isEmpty {
+        if fields.isEmpty && modelFields.isEmpty {
             diagnostics.error("a matrix block needs at least one axis", at: node.mark, path: path.description)
         }
         return block
@@ -401,6 +415,37 @@ private struct Reader {
             return nil
         }
         return scalar.value
+    }
+
+    /// A job map's keys: the job keys by name, and model fields (known to some catalog model) in
+    /// file order with their snake_case name and the key as written. Anything else is an error
+    /// with a "did you mean" over both.
+    mutating func jobKeyed(_ pairs: [Node.Pair], path: KeyPath) -> ([String: Node], [(name: String, written: String, value: Node)]) {
+        var result: [String: Node] = [:]
+        var modelFields: [(name: String, written: String, value: Node)] = []
+        for pair in pairs {
+            guard let key = keyName(pair.key, path) else { continue }
+            if ManifestDecoder.jobKeys.contains(key) {
+                result[key] = pair.value
+                continue
+            }
+            let name = FieldSpec.snakeCase(key)
+            guard fieldNames.contains(key) || fieldNames.contains(name) else {
+                let hint = Suggestion.hint(for: key, in: ManifestDecoder.jobKeys + fieldNames.sorted())
+                diagnostics.error(
+                    "unknown key '\(key)'\(hint): no model of the catalog has such a field",
+                    at: pair.key.mark,
+                    path: path.key(key).description
+                )
+                continue
+            }
+            if modelFields.contains(where: { $0.name == name }) {
+                diagnostics.error("'\(key)' is set twice (as '\(name)')", at: pair.key.mark, path: path.key(key).description)
+                continue
+            }
+            modelFields.append((name, key, pair.value))
+        }
+        return (result, modelFields)
     }
 
     /// Checks a mapping's keys against the allowed ones and returns the values by key.

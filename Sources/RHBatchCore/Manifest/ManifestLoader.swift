@@ -32,7 +32,7 @@ package struct ManifestLoader: Sendable {
             throw ManifestError(diagnostics.all)
         }
         let directory = Self.directory(of: path)
-        guard let manifest = ManifestDecoder().decode(bytes, file: path, directory: directory, diagnostics: &diagnostics)
+        guard let manifest = ManifestDecoder(catalog: catalog).decode(bytes, file: path, directory: directory, diagnostics: &diagnostics)
         else {
             throw ManifestError(Self.sorted(diagnostics.all))
         }

@@ -1,3 +1,4 @@
+import RunningHubModel
 /// The JSON Schema (draft 2020-12) of manifest version 1, generated from a catalog so that model
 /// names, fields and accepted values are exactly the catalog's.
 ///
@@ -8,36 +9,47 @@
 /// model refuses when a block names several models).
 package enum ManifestSchema {
 
-    /// The schema for `catalog`, as indented JSON with a final newline.
+    /// The schema for `catalog`, as compact JSON with a final newline (per-model value lists for
+    /// 299 models make an indented copy three times larger).
     package static func json(catalog: ModelCatalog) -> String {
-        schema(catalog: catalog).pretty + "\n"
+        schema(catalog: catalog).json + "\n"
     }
 
     /// The schema for `catalog`.
     package static func schema(catalog: ModelCatalog) -> JSONValue {
         let modelNames = catalog.allNames
-        var optionValues: [OptionKey: [String]] = [:]
+        // Every field name some model takes, with whether it is a media field somewhere.
+        var fieldKinds: [String: Bool] = [:]
         for model in catalog.models {
-            for option in model.options {
-                for value in option.values where !(optionValues[option.key]?.contains(value) ?? false) {
-                    optionValues[option.key, default: []].append(value)
+            for field in model.otherFields {
+                for name in [field.name, field.apiKey] {
+                    fieldKinds[name] = (fieldKinds[name] ?? false) || field.media != nil
                 }
             }
         }
-
-        func values(_ key: OptionKey) -> [String] { optionValues[key] ?? [] }
+        let scalar = JSONValue.object([("type", .array([.string("string"), .string("number"), .string("boolean")]))])
 
         // In a job a value is one value; in a matrix block an axis is one value or a list of them.
-        let perModel: (_ axis: Bool) -> [JSONValue] = { axis in catalog.models.map { model in
+        // Per model, only choices are constrained (a value the model refuses is still reported
+        // by `rh-batch validate` with its line, and a block may name several models).
+        let perModel: (_ axis: Bool) -> [JSONValue] = { axis in catalog.models.compactMap { model in
             func field(_ value: JSONValue) -> JSONValue { axis ? axisOrValue(value) : value }
             var then: [(String, JSONValue)] = []
-            for key in OptionKey.allCases {
-                guard let option = model.option(key) else { continue }
-                then.append((key.manifestKey, field(.enumeration(option.values))))
+            for spec in model.otherFields {
+                guard case .choice(let values) = spec.kind else { continue }
+                // `duration: 5` unquoted is the number 5: numbers are accepted as their text.
+                var allowed: [JSONValue] = values.map(JSONValue.string)
+                for value in values {
+                    if let number = Int(value) { allowed.append(.integer(number)) } else if let number = Double(value) { allowed.append(.number(number)) }
+                    if value == "true" || value == "false" { allowed.append(.boolean(value == "true")) }
+                }
+                let constraint = field(.object([("enum", .array(allowed))]))
+                then.append((spec.name, constraint))
             }
-            if model.image.maxCount == 1 {
+            if let image = model.image, image.maxCount == 1 {
                 then.append(("image", field(.stringType)))
             }
+            guard !then.isEmpty else { return nil }
             return .object([
                 ("if", .object([
                     ("properties", .object([("model", .object([("enum", .strings([model.alias, model.endpoint, model.vendorName]))]))])),
@@ -49,34 +61,36 @@ package enum ManifestSchema {
 
         let fieldProperties: (_ axis: Bool) -> [(String, JSONValue)] = { axis in
             func field(_ value: JSONValue) -> JSONValue { axis ? axisOrValue(value) : value }
-            return [
+            let mediaValue: JSONValue = axis
+                ? .object([
+                    ("description", .string("One input per value: a library id, a path, a glob or an http(s) URL.")),
+                    ("anyOf", .array([.ref("imageText"), .object([("type", .string("array")), ("items", .ref("imageText")), ("minItems", .integer(1))])])),
+                ])
+                : .ref("imageValue")
+            var properties: [(String, JSONValue)] = [
                 ("prompt", field(.object([
                     ("type", .string("string")), ("minLength", .integer(1)),
                     ("maxLength", .integer(ManifestDecoder.maxPromptLength)),
                     ("description", .string("A prompt library id, or the prompt text itself.")),
                 ]))),
-                ("image", axis
-                    ? .object([
-                        ("description", .string("One input per value: a library id, a path, a glob or an http(s) URL.")),
-                        ("anyOf", .array([.ref("imageText"), .object([("type", .string("array")), ("items", .ref("imageText")), ("minItems", .integer(1))])])),
-                    ])
-                    : .ref("imageValue")),
+                ("image", mediaValue),
                 ("model", field(.object([
                     ("description", .string("A catalog model: its alias, endpoint or vendor name.")),
                     ("enum", .strings(modelNames)),
                 ]))),
-                ("aspect_ratio", field(.object([("type", .string("string")), ("enum", .strings(values(.aspectRatio))), ("description", .string("Quote it: \"16:9\"."))]))),
-                ("resolution", field(.object([("type", .string("string")), ("enum", .strings(values(.resolution)))]))),
-                ("quality", field(.object([("type", .string("string")), ("enum", .strings(values(.quality)))]))),
                 ("samples", .object([
                     ("type", .string("integer")), ("minimum", .integer(1)),
                     ("description", .string("Independent runs of the same job (default 1).")),
                 ])),
                 ("params", .object([
                     ("type", .string("object")),
-                    ("description", .string("Extra API body fields, passed through as written.")),
+                    ("description", .string("Extra API body fields the catalog does not declare, passed through as written.")),
                 ])),
             ]
+            for (name, isMedia) in fieldKinds.sorted(by: { $0.key < $1.key }) where !["prompt", "image", "model", "samples", "params"].contains(name) {
+                properties.append((name, isMedia ? mediaValue : field(scalar)))
+            }
+            return properties
         }
 
         let jobObject: (_ axis: Bool) -> JSONValue = { axis in

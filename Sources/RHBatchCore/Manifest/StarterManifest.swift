@@ -1,3 +1,4 @@
+import RunningHubModel
 /// The commented starter manifest `rh-batch init` writes: valid as it stands, with the schema line
 /// editors read, one model's fields spelled out with their accepted values, and the images given.
 package struct StarterManifest: Sendable {
@@ -39,14 +40,21 @@ package struct StarterManifest: Sendable {
             lines.append("    - \(Self.quoted(image))")
         }
         lines.append("  model: \(model.alias)")
-        for option in model.options {
-            let accepted = option.values.map { "\"\($0)\"" }.joined(separator: ", ")
-            let value = option.defaultValue ?? option.values.first ?? ""
-            if option.required {
-                lines.append("  \(option.key.manifestKey): [\"\(value)\"]    # accepted: \(accepted)")
-            } else {
-                let omitted = option.whenOmitted.map { "; left out: \($0)" } ?? ""
-                lines.append("  # \(option.key.manifestKey): [\"\(value)\"]  # optional\(omitted); accepted: \(accepted)")
+        for field in model.otherFields {
+            switch field.kind {
+            case .choice(let values):
+                let accepted = values.map { "\"\($0)\"" }.joined(separator: ", ")
+                let value = field.defaultValue?.text ?? values.first ?? ""
+                if field.required {
+                    lines.append("  \(field.name): [\"\(value)\"]    # accepted: \(accepted)")
+                } else {
+                    lines.append("  # \(field.name): [\"\(value)\"]  # optional, not sent when unset; accepted: \(accepted)")
+                }
+            case .media:
+                continue
+            default:
+                let required = field.required ? "required" : "optional"
+                lines.append("  # \(field.name): ...              # \(required); \(field.accepted)")
             }
         }
         lines.append("")

@@ -6,10 +6,16 @@
 /// for ``PlannedJob/outputPath(index:fileExtension:)``.
 package struct OutputLayout: Sendable {
     /// A template placeholder.
-    package enum Placeholder: String, Sendable, CaseIterable {
-        case model, endpoint, image, prompt
-        case aspectRatio = "aspect_ratio"
-        case resolution, quality, sample, index, key, ext
+    package enum Placeholder: Sendable, Hashable {
+        case model, endpoint, image, prompt, sample, index, key, ext
+        /// A model field by its snake_case name: `{aspect_ratio}`, `{duration}`, `{seed}`.
+        case field(String)
+
+        /// The placeholders that are not fields.
+        static let fixed: [(String, Placeholder)] = [
+            ("model", .model), ("endpoint", .endpoint), ("image", .image), ("prompt", .prompt),
+            ("sample", .sample), ("index", .index), ("key", .key), ("ext", .ext),
+        ]
     }
 
     enum Token: Sendable {
@@ -29,7 +35,7 @@ package struct OutputLayout: Sendable {
     ///
     /// - Throws: a message when a placeholder is unknown, a brace is unbalanced, or the template
     ///   could leave the output folder.
-    package init(_ template: String) throws(LayoutError) {
+    package init(_ template: String, fieldNames: Set<String> = ["aspect_ratio", "resolution", "quality"]) throws(LayoutError) {
         var text = template.trimmed
         if text.hasPrefix("/") { throw LayoutError("the layout must be a relative path, not start with '/'") }
         if !text.contains("{ext}") { text += ".{ext}" }
@@ -39,7 +45,7 @@ package struct OutputLayout: Sendable {
             if component == ".." || component == "." {
                 throw LayoutError("the layout may not use '\(component)' as a path component")
             }
-            components.append(try Self.tokens(component))
+            components.append(try Self.tokens(component, fieldNames: fieldNames))
         }
         self.components = components
         self.hasIndex = components.joined().contains {
@@ -48,7 +54,7 @@ package struct OutputLayout: Sendable {
         }
     }
 
-    private static func tokens(_ component: Substring) throws(LayoutError) -> [Token] {
+    private static func tokens(_ component: Substring, fieldNames: Set<String>) throws(LayoutError) -> [Token] {
         var tokens: [Token] = []
         var rest = component
         while let open = rest.firstIndex(of: "{") {
@@ -57,9 +63,14 @@ package struct OutputLayout: Sendable {
                 throw LayoutError("the layout has a '{' without its '}'")
             }
             let name = String(rest[rest.index(after: open)..<close])
-            guard let placeholder = Placeholder(rawValue: name) else {
-                let known = Placeholder.allCases.map { "{\($0.rawValue)}" }.joined(separator: " ")
-                let hint = Suggestion.closest(to: name, in: Placeholder.allCases.map(\.rawValue)).map { " (did you mean '{\($0)}'?)" } ?? ""
+            let placeholder: Placeholder
+            if let fixed = Placeholder.fixed.first(where: { $0.0 == name }) {
+                placeholder = fixed.1
+            } else if fieldNames.contains(name) || fieldNames.contains(FieldSpec.snakeCase(name)) {
+                placeholder = .field(FieldSpec.snakeCase(name))
+            } else {
+                let known = Placeholder.fixed.map { "{\($0.0)}" }.joined(separator: " ") + " and any model field ({aspect_ratio}, {duration}, {seed}, ...)"
+                let hint = Suggestion.closest(to: name, in: Placeholder.fixed.map(\.0) + fieldNames.sorted()).map { " (did you mean '{\($0)}'?)" } ?? ""
                 throw LayoutError("unknown placeholder '{\(name)}'\(hint); known: \(known)")
             }
             tokens.append(.placeholder(placeholder))

@@ -1,3 +1,4 @@
+import RunningHubModel
 import YAML
 
 /// A prompt as a job uses it.
@@ -28,8 +29,9 @@ package struct PlannedJob: Sendable {
     package var prompt: PromptRef
     /// The input image(s).
     package var image: ImageInput
-    /// Final option values by field (defaults applied, fields the model does not take dropped).
-    package var options: [OptionKey: String]
+    /// Final field values as text by snake_case name, for layout placeholders (defaults applied,
+    /// fields the model does not take dropped; media fields give their input id).
+    package var options: [String: String]
     /// Final option values as body fields, in the model's order.
     package var apiOptions: [Param]
     /// Extra body fields from `params`, sorted by key.
@@ -40,8 +42,12 @@ package struct PlannedJob: Sendable {
     package var outputTemplate: String
     /// Whether ``outputTemplate`` places `{index}` itself.
     package var layoutHasIndex: Bool
-    /// The catalog price of one call.
+    /// The catalog price of one call (zero when unknown).
     package var price: Money
+    /// Whether the catalog knows the price.
+    package var priceKnown: Bool = true
+    /// Media inputs other than the main image, in the model's field order.
+    package var media: [MediaInput] = []
     /// Where it came from.
     package var origin: JobOrigin
 
@@ -65,13 +71,29 @@ package struct PlannedJob: Sendable {
         apiOptions + params
     }
 
-    /// The submit body, given the URL of each input image in order.
-    package func body(imageURLs: [String], imageField: ImageField, promptKey: String = "prompt") -> JSONValue {
-        var members: [(String, JSONValue)] = [(promptKey, .string(prompt.text))]
-        if imageField.isList {
-            members.append((imageField.apiKey, .array(imageURLs.map(JSONValue.string))))
-        } else {
-            members.append((imageField.apiKey, .string(imageURLs.first ?? "")))
+    /// Every input file of the job: the main image's, then each other media field's.
+    package var allSources: [ImageSource] {
+        media.isEmpty ? image.sources : image.sources + media.flatMap(\.input.sources)
+    }
+
+    /// The submit body, given the URL of each of ``allSources`` in order: the prompt, the main
+    /// image, the other media fields, then the other fields.
+    package func body(urls: [String], model: ModelSpec) -> JSONValue {
+        var members: [(String, JSONValue)] = []
+        if let promptField = model.prompt, !prompt.text.isEmpty {
+            members.append((promptField.apiKey, .string(prompt.text)))
+        }
+        var rest = urls[...]
+        func value(_ count: Int, isList: Bool) -> JSONValue {
+            let taken = Array(rest.prefix(count))
+            rest = rest.dropFirst(count)
+            return isList ? .array(taken.map(JSONValue.string)) : .string(taken.first ?? "")
+        }
+        if let imageField = model.image, !image.sources.isEmpty {
+            members.append((imageField.apiKey, value(image.sources.count, isList: imageField.isList)))
+        }
+        for field in media {
+            members.append((field.apiKey, value(field.input.sources.count, isList: field.isList)))
         }
         for field in bodyFields {
             members.append((field.key, field.value))
@@ -114,14 +136,18 @@ package struct Plan: Sendable {
     package var skipped: [SkippedJob]
     /// Every distinct local input image, in first-use order.
     package var localImages: [LocalImage]
-    /// The estimated cost of running every job once.
+    /// The estimated cost of running every job once (jobs of unknown price count zero).
     package var estimatedCost: Money
+    /// Jobs whose price the catalog does not know.
+    package var unpricedJobs: Int = 0
     /// The currency of every amount.
     package var currency: String
     /// Warnings found while planning.
     package var warnings: [Diagnostic]
     /// SHA-256 of the manifest file's bytes.
     package var manifestSHA256 = ""
+    /// The catalog the jobs were fitted to: the run builds bodies from it.
+    package var catalog: ModelCatalog = .builtIn
 
     /// Job counts per model alias, in catalog order of first appearance.
     package var jobsPerModel: [(model: String, jobs: Int, cost: Money)] {
@@ -134,4 +160,14 @@ package struct Plan: Sendable {
         }
         return order.map { ($0, counts[$0]!.0, counts[$0]!.1) }
     }
+}
+
+/// A media input other than the main image: the body field and its files.
+package struct MediaInput: Sendable, Hashable {
+    /// The body key.
+    package var apiKey: String
+    /// Whether the body value is a list.
+    package var isList: Bool
+    /// The files.
+    package var input: ImageInput
 }

@@ -1,3 +1,4 @@
+import RunningHubModel
 import Crypto
 import YAML
 
@@ -61,10 +62,10 @@ private struct PlanningRun {
 
     /// A combination before it is fitted to its model.
     struct Combination {
-        var prompt: PromptUse
-        var image: ImageUse
+        var prompt: PromptUse?
+        var image: ImageUse?
         var model: ModelUse
-        var options: [OptionKey: Located<String>]
+        var options: [String: Located<ImageValue>]
         var samples: Int
         var params: [Located<Param>]
         var origin: JobOrigin
@@ -89,10 +90,22 @@ private struct PlanningRun {
     var localImages: [LocalImage] = []
     var seenImages: Set<String> = []
     var safeNames = SafeNames()
+    /// Errors already reported for a block or entry: a matrix repeats the same problem per job.
+    var reported: Set<String> = []
+    /// Media field values already resolved, to their input (nil when it failed).
+    var resolvedMedia: [String: Int?] = [:]
+
+    /// Names of media fields (other than a model's main image): their axis values are files.
+    let mediaFieldNames: Set<String>
 
     init(manifest: Manifest, catalog: ModelCatalog, options: Planner.Options, diagnostics: Diagnostics) {
         self.manifest = manifest
         self.catalog = catalog
+        var mediaFieldNames: Set<String> = []
+        for model in catalog.models {
+            for field in model.otherFields where field.media != nil { mediaFieldNames.insert(field.name) }
+        }
+        self.mediaFieldNames = mediaFieldNames
         self.options = options
         self.diagnostics = diagnostics
     }
@@ -142,7 +155,11 @@ private struct PlanningRun {
         if diagnostics.hasErrors { return nil }
 
         var cost = Money.zero
-        for job in jobs { cost += job.price }
+        var unpriced = 0
+        for job in jobs {
+            cost += job.price
+            if !job.priceKnown { unpriced += 1 }
+        }
         return Plan(
             manifest: manifest,
             jobs: jobs,
@@ -150,8 +167,10 @@ private struct PlanningRun {
             skipped: skipped,
             localImages: localImages,
             estimatedCost: cost,
+            unpricedJobs: unpriced,
             currency: catalog.models.first?.price.currency ?? "CNY",
-            warnings: diagnostics.all.filter { $0.severity == .warning }
+            warnings: diagnostics.all.filter { $0.severity == .warning },
+            catalog: catalog
         )
     }
 
@@ -160,7 +179,7 @@ private struct PlanningRun {
     mutating func readLayout() {
         let template = manifest.layout?.value ?? OutputLayout.defaultTemplate
         do {
-            layout = try OutputLayout(template)
+            layout = try OutputLayout(template, fieldNames: catalog.fieldNames)
         } catch {
             diagnostics.error(error.message, at: manifest.layout?.mark ?? manifest.mark, path: "layout")
         }
@@ -173,7 +192,7 @@ private struct PlanningRun {
         var prompt: PromptUse?
         var image: ImageUse?
         var model: ModelUse?
-        var options: [OptionKey: Located<String>]
+        var options: [String: Located<ImageValue>]
         var samples: Int?
         var params: [Located<Param>]
         var written: Set<String>
@@ -184,7 +203,7 @@ private struct PlanningRun {
         var prompts: [PromptUse]?
         var images: [ImageUse]?
         var models: [ModelUse]?
-        var options: [(OptionKey, [Located<String>])]
+        var options: [(String, [Located<String>])]
         var samples: Int?
 
         var count: Int {
@@ -235,7 +254,27 @@ private struct PlanningRun {
                 if let model = resolveModel(value) { models?.append(model) }
             }
         }
-        let optionAxes = OptionKey.allCases.compactMap { key in block.options[key].map { (key, $0) } }
+        var optionAxes: [(String, [Located<String>])] = []
+        for (name, values) in block.options {
+            guard mediaFieldNames.contains(name) else {
+                optionAxes.append((name, values))
+                continue
+            }
+            // A media field axis: a glob is one value per matched file, as for `image`.
+            var expanded: [Located<String>] = []
+            for value in values {
+                if manifest.images[value.value] == nil, Glob.isPattern(value.value), !Self.isURL(value.value) {
+                    let files = Glob.matches(value.value, in: manifest.directory)
+                    if files.isEmpty {
+                        diagnostics.error("the glob '\(value.value)' matches no files", at: value.mark, path: value.path.description)
+                    }
+                    expanded += files.map { Located($0, mark: value.mark, path: value.path) }
+                } else {
+                    expanded.append(value)
+                }
+            }
+            optionAxes.append((name, expanded))
+        }
         return ResolvedBlock(
             block: block,
             prompts: prompts,
@@ -433,33 +472,31 @@ private struct PlanningRun {
 
     mutating func expand(_ block: ResolvedBlock, defaults: ResolvedFields) {
         let origin = JobOrigin(path: block.block.path, mark: block.block.mark)
-        let prompts = block.prompts ?? defaults.prompt.map { [$0] }
-        let images = block.images ?? defaults.image.map { [$0] }
+        let prompts: [PromptUse?] = block.prompts ?? [defaults.prompt]
+        let images: [ImageUse?] = block.images ?? [defaults.image]
         let models = block.models ?? defaults.model.map { [$0] }
         let written = block.block.written.union(manifest.defaults.written)
-        let missing = ["prompt", "image", "model"].filter { !written.contains($0) }
-        if !missing.isEmpty {
-            let names = missing.map { "'\($0)'" }.joined(separator: ", ")
+        if !written.contains("model") {
             diagnostics.error(
-                "no \(names) for these jobs: add \(missing.count == 1 ? "it" : "them") as an axis or under 'defaults'",
+                "no 'model' for these jobs: add it as an axis or under 'defaults'",
                 at: block.block.mark,
                 path: block.block.path.description
             )
             return
         }
-        guard let prompts, let images, let models else { return }
+        guard let models else { return }
+        // An axis whose values all failed leaves no combination (its errors are reported).
+        if block.prompts?.isEmpty == true || block.images?.isEmpty == true { return }
         let samples = block.samples ?? defaults.samples ?? 1
         let params = Self.merge(defaults.params, block.block.params)
 
-        var optionAxes: [[Located<String>?]] = []
-        for key in OptionKey.allCases {
-            if let axis = block.options.first(where: { $0.0 == key })?.1 {
-                optionAxes.append(axis)
-            } else {
-                optionAxes.append([defaults.options[key]])
-            }
+        var axes: [(String, [Located<ImageValue>?])] = []
+        for (name, values) in block.options {
+            axes.append((name, values.map { Located(ImageValue.single($0.value), mark: $0.mark, path: $0.path) }))
         }
-        let optionSets = Self.product(optionAxes)
+        var fixed = defaults.options
+        for (name, _) in block.options { fixed[name] = nil }
+        let optionSets = Self.product(axes, base: fixed)
         for prompt in prompts {
             for image in images {
                 for model in models {
@@ -479,11 +516,11 @@ private struct PlanningRun {
         }
     }
 
-    /// Every combination of option values, the last axis varying fastest.
-    static func product(_ axes: [[Located<String>?]]) -> [[OptionKey: Located<String>]] {
-        var result: [[OptionKey: Located<String>]] = [[:]]
-        for (key, values) in zip(OptionKey.allCases, axes) {
-            var next: [[OptionKey: Located<String>]] = []
+    /// Every combination of field values over `base`, the last axis varying fastest.
+    static func product(_ axes: [(String, [Located<ImageValue>?])], base: [String: Located<ImageValue>]) -> [[String: Located<ImageValue>]] {
+        var result: [[String: Located<ImageValue>]] = [base]
+        for (key, values) in axes {
+            var next: [[String: Located<ImageValue>]] = []
             for partial in result {
                 for value in values {
                     var chosen = partial
@@ -502,17 +539,12 @@ private struct PlanningRun {
         let image = fields.image ?? defaults.image
         let model = fields.model ?? defaults.model
         let written = fields.written.union(defaults.written)
-        let missing = ["prompt", "image", "model"].filter { !written.contains($0) }
-        if !missing.isEmpty {
-            let names = missing.map { "'\($0)'" }.joined(separator: ", ")
-            diagnostics.error(
-                "this job has no \(names): set \(missing.count == 1 ? "it" : "them") here or under 'defaults'",
-                at: origin.mark,
-                path: origin.path.description
-            )
+        if !written.contains("model") {
+            diagnostics.error("this job has no 'model': set it here or under 'defaults'", at: origin.mark, path: origin.path.description)
             return nil
         }
-        guard let prompt, let image, let model else { return nil }
+        if written.contains("prompt") && prompt == nil || written.contains("image") && image == nil { return nil }
+        guard let model else { return nil }
         return Combination(
             prompt: prompt,
             image: image,
@@ -535,86 +567,124 @@ private struct PlanningRun {
         let model = combination.model.model
         var problems: [(message: String, mark: Mark, path: KeyPath)] = []
         var dropped: [String] = []
-        var finalOptions: [OptionKey: String] = [:]
+        var finalValues: [String: FieldValue] = [:]
+        var layoutValues: [String: String] = [:]
         var apiOptions: [Param] = []
+        var media: [MediaInput] = []
+        let origin = combination.origin
 
-        for key in OptionKey.allCases {
-            let value = combination.options[key]
-            guard let field = model.option(key) else {
-                if value != nil { dropped.append(key.manifestKey) }
-                continue
+        if let reason = model.unsupported {
+            report("\(model.alias) cannot be run: \(reason)", at: combination.model.mark, path: combination.model.path)
+            return
+        }
+
+        // The prompt: checked against the model's prompt field, dropped when it has none.
+        var promptRef = PromptRef(id: PlanningRun.noPrompt, text: "")
+        if let promptField = model.prompt {
+            if let use = combination.prompt {
+                promptRef = use.prompt
+                if case .string(let maxLength?) = promptField.kind, use.prompt.text.count > maxLength {
+                    problems.append(("the prompt is longer than the \(maxLength) characters \(model.alias) accepts", use.mark, use.path))
+                }
+            } else if promptField.required {
+                report(
+                    "\(model.alias) needs a prompt (its '\(promptField.apiKey)' field): set 'prompt' for these jobs",
+                    at: origin.mark,
+                    path: origin.path
+                )
+                return
             }
-            if let value {
-                guard field.values.contains(value.value) else {
-                    let accepted = field.values.joined(separator: ", ")
-                    problems.append((
-                        "\"\(value.value)\" is not accepted by \(model.alias) (accepted: \(accepted))",
-                        value.mark,
-                        value.path
-                    ))
+        } else if combination.prompt != nil {
+            dropped.append("prompt")
+        }
+
+        // The main image input.
+        var input = ImageInput(id: PlanningRun.noImage, sources: [])
+        if let imageField = model.image, let imageIndex = model.imageIndex {
+            if let use = combination.image {
+                input = inputs[use.input]
+                problems += check(input, field: imageField, model: model, mark: use.mark, path: use.path)
+            } else if model.fields[imageIndex].required {
+                report("\(model.alias) needs an input image: set 'image' for these jobs", at: origin.mark, path: origin.path)
+                return
+            }
+        } else if combination.image != nil {
+            dropped.append("image")
+        }
+
+        // Every other field: the job's value, else (when required) the vendor default.
+        for (name, value) in combination.options where model.field(named: name) == nil {
+            if let role = model.roleName(of: name) {
+                problems.append(("'\(name)' is \(model.alias)'s \(role) field: set it as '\(role)'", value.mark, value.path))
+            } else {
+                dropped.append(name)
+            }
+        }
+        for field in model.otherFields {
+            let value = combination.options[field.name]
+            if let mediaField = field.media {
+                guard let value else {
+                    if field.required {
+                        report("\(model.alias) needs '\(field.name)' (\(mediaField.accepted))", at: origin.mark, path: origin.path)
+                        return
+                    }
                     continue
                 }
-                finalOptions[key] = value.value
-            } else if field.required, let fallback = field.defaultValue {
-                finalOptions[key] = fallback
+                guard let use = resolveMedia(value) else { return }
+                let fieldInput = inputs[use.input]
+                problems += check(fieldInput, field: mediaField, model: model, mark: value.mark, path: value.path)
+                layoutValues[field.name] = fieldInput.id
+                media.append(MediaInput(apiKey: mediaField.apiKey, isList: mediaField.isList, input: fieldInput))
+                continue
             }
-        }
-        for field in model.options {
-            if let value = finalOptions[field.key] { apiOptions.append(Param(key: field.apiKey, value: .string(value))) }
-        }
-
-        let input = inputs[combination.image.input]
-        let imageUse = combination.image
-        if input.sources.count > model.image.maxCount {
-            let limit = model.image.isList ? "at most \(model.image.maxCount) input images" : "one input image"
-            problems.append(("\(model.alias) takes \(limit); this input has \(input.sources.count)", imageUse.mark, imageUse.path))
-        }
-        for source in input.sources {
-            guard case .local(let image) = source else { continue }
-            if !model.image.formats.contains(image.format) {
-                let accepted = model.image.formats.map(\.displayName).joined(separator: ", ")
-                problems.append((
-                    "'\(image.path)' is a \(image.format.displayName) image; \(model.alias) accepts \(accepted)",
-                    imageUse.mark,
-                    imageUse.path
-                ))
+            var final: FieldValue?
+            if let value {
+                switch Self.convert(value, for: field) {
+                case .success(let converted): final = converted
+                case .failure(let error):
+                    let message: String
+                    if case .choice = field.kind {
+                        message = "\(error.message) by \(model.alias) (accepted: \(field.accepted))"
+                    } else {
+                        message = "\(error.message): \(model.alias)'s '\(field.name)' takes \(field.accepted)"
+                    }
+                    problems.append((message, value.mark, value.path))
+                    continue
+                }
+            } else if field.required {
+                if field.isContent || field.defaultValue == nil {
+                    let why = field.isContent ? "its default is only an example" : "it has no default"
+                    report("\(model.alias) needs '\(field.name)' (\(field.accepted)); \(why)", at: origin.mark, path: origin.path)
+                    return
+                }
+                final = field.defaultValue
             }
-            if image.bytes > model.image.maxBytes {
-                problems.append((
-                    "'\(image.path)' is \(Self.megabytes(image.bytes)); \(model.alias) accepts at most \(Self.megabytes(model.image.maxBytes))",
-                    imageUse.mark,
-                    imageUse.path
-                ))
-            }
-        }
-        let promptText = combination.prompt.prompt.text
-        if promptText.utf8.count > model.prompt.maxLength, promptText.count > model.prompt.maxLength {
-            problems.append((
-                "the prompt is longer than the \(model.prompt.maxLength) characters \(model.alias) accepts",
-                combination.prompt.mark,
-                combination.prompt.path
-            ))
+            guard let final else { continue }
+            if case .choice = field.kind, final == .string(FieldSpec.omitChoice) { continue }
+            finalValues[field.apiKey] = final
+            layoutValues[field.name] = final.text
+            apiOptions.append(Param(key: field.apiKey, value: final.json))
         }
 
         var params: [Param] = []
         for param in combination.params {
             let key = param.value.key
-            if model.isReserved(key) {
-                let field = Self.jobFieldName(forAPIKey: key, model: model)
-                diagnostics.error(
-                    "'\(key)' is set by the job field '\(field)'; set that instead of params.\(key)",
-                    at: param.mark,
-                    path: param.path.description
-                )
-                return
-            }
-            if let declared = model.extraFields.first(where: { $0.apiKey == key }), !Self.matches(param.value.value, declared.type) {
+            if let type = ModelSpec.commonParams[key], !Self.matches(param.value.value, type) {
                 problems.append((
-                    "\(model.alias) expects \(declared.type.rawValue) for '\(key)', found \(param.value.value.typeName)",
+                    "\(model.alias) expects \(type.rawValue) for '\(key)', found \(param.value.value.typeName)",
                     param.mark,
                     param.path
                 ))
                 continue
+            }
+            if model.declares(key) {
+                let field = model.roleName(of: key) ?? FieldSpec.snakeCase(key)
+                diagnostics.error(
+                    "'\(key)' is a field of \(model.alias); set it as the job field '\(field)' instead of params.\(key)",
+                    at: param.mark,
+                    path: param.path.description
+                )
+                return
             }
             params.append(param.value)
         }
@@ -622,26 +692,32 @@ private struct PlanningRun {
 
         if !problems.isEmpty {
             if options.skipInvalid {
-                let summary = Self.summary(model: model, input: input, prompt: combination.prompt.prompt, options: combination.options)
-                for sample in 1...combination.samples {
-                    _ = sample
+                let summary = Self.summary(model: model, input: input, prompt: promptRef, options: combination.options)
+                for _ in 1...combination.samples {
                     skipped.append(SkippedJob(summary: summary, reason: problems[0].message, mark: problems[0].mark, path: problems[0].path))
                 }
             } else {
                 for problem in problems {
-                    diagnostics.error(problem.message, at: problem.mark, path: problem.path.description)
+                    report(problem.message, at: problem.mark, path: problem.path)
                 }
             }
             return
         }
         guard let layout else { return }
 
-        let price = model.price.price(for: finalOptions) ?? .zero
+        dropped.sort { a, b in
+            let order = ["prompt", "image"] + ManifestDecoder.leadingFieldAxes
+            let ia = order.firstIndex(of: a) ?? order.count
+            let ib = order.firstIndex(of: b) ?? order.count
+            return ia != ib ? ia < ib : a < b
+        }
+        let price = model.price.price(for: finalValues, promptLength: promptRef.text.count)
         let baseIdentity = Self.identityText(
             endpoint: model.endpoint,
-            prompt: combination.prompt.prompt.text,
+            prompt: promptRef.text,
             fields: (apiOptions + params).sorted { $0.key < $1.key },
-            input: input
+            input: input,
+            media: media
         )
         for sample in 1...combination.samples {
             let key = Self.sha256(baseIdentity + "sample:\(sample)\n")
@@ -659,10 +735,8 @@ private struct PlanningRun {
                     case .model: model.alias
                     case .endpoint: model.endpoint
                     case .image: input.id
-                    case .prompt: combination.prompt.prompt.id
-                    case .aspectRatio: finalOptions[.aspectRatio]
-                    case .resolution: finalOptions[.resolution]
-                    case .quality: finalOptions[.quality]
+                    case .prompt: promptRef.id
+                    case .field(let name): layoutValues[name]
                     case .sample: String(sample)
                     case .key: shortKey
                     case .index, .ext: nil
@@ -694,18 +768,126 @@ private struct PlanningRun {
                 key: key,
                 model: model.alias,
                 endpoint: model.endpoint,
-                prompt: combination.prompt.prompt,
+                prompt: promptRef,
                 image: input,
-                options: finalOptions,
+                options: layoutValues,
                 apiOptions: apiOptions,
                 params: params,
                 sample: sample,
                 outputTemplate: path,
                 layoutHasIndex: layout.hasIndex,
-                price: price,
+                price: price ?? .zero,
+                priceKnown: price != nil,
+                media: media,
                 origin: combination.origin
             ))
         }
+    }
+
+    /// The id of jobs whose model takes no prompt, and of jobs whose model takes no image.
+    static let noPrompt = "no-prompt"
+    static let noImage = "no-image"
+
+    /// Records an error once per place: a matrix block repeats the same problem for every job.
+    mutating func report(_ message: String, at mark: Mark, path: KeyPath) {
+        let identity = "\(mark.line):\(mark.column):\(message)"
+        guard reported.insert(identity).inserted else { return }
+        diagnostics.error(message, at: mark, path: path.description)
+    }
+
+    /// A media field's value resolved once per distinct value (a matrix repeats it per job).
+    mutating func resolveMedia(_ value: Located<ImageValue>) -> ImageUse? {
+        let identity: String
+        switch value.value {
+        case .single(let text): identity = "1:" + text
+        case .list(let items): identity = "n:" + items.map(\.value).joined(separator: "\u{0}")
+        }
+        if let known = resolvedMedia[identity] { return known.map { ImageUse(input: $0, mark: value.mark, path: value.path) } }
+        let use = resolveImage(value).first
+        resolvedMedia[identity] = .some(use?.input)
+        return use
+    }
+
+    /// The problems of an input for a media field: count, formats and sizes.
+    func check(_ input: ImageInput, field: MediaField, model: ModelSpec, mark: Mark, path: KeyPath) -> [(message: String, mark: Mark, path: KeyPath)] {
+        var problems: [(message: String, mark: Mark, path: KeyPath)] = []
+        let noun = field.kind == .image ? "image" : field.kind == .video ? "video" : "audio file"
+        if input.sources.count > field.maxCount {
+            let isMain = field.apiKey == model.image?.apiKey
+            let limit =
+                isMain
+                ? (field.maxCount > 1 ? "at most \(field.maxCount) input images" : "one input image")
+                : (field.maxCount > 1 ? "at most \(field.maxCount) \(noun)s" : "one \(noun)") + " for '\(FieldSpec.snakeCase(field.apiKey))'"
+            problems.append(("\(model.alias) takes \(limit); this input has \(input.sources.count)", mark, path))
+        }
+        for source in input.sources {
+            guard case .local(let file) = source else { continue }
+            if !field.formats.contains(file.format) {
+                let accepted = field.formats.map(\.displayName).joined(separator: ", ")
+                let article = file.format.kind == .image ? "a \(file.format.displayName) image" : "a \(file.format.displayName) file"
+                problems.append(("'\(file.path)' is \(article); \(model.alias) accepts \(accepted)", mark, path))
+            }
+            if file.bytes > field.maxBytes {
+                problems.append((
+                    "'\(file.path)' is \(Self.megabytes(file.bytes)); \(model.alias) accepts at most \(Self.megabytes(field.maxBytes))",
+                    mark,
+                    path
+                ))
+            }
+        }
+        return problems
+    }
+
+    /// A written value as the field's type, or why it is not one.
+    static func convert(_ value: Located<ImageValue>, for field: FieldSpec) -> Result<FieldValue, ConversionError> {
+        guard case .single(let raw) = value.value else {
+            return .failure(ConversionError("a list is not one value"))
+        }
+        let text = raw.trimmed
+        switch field.kind {
+        case .string(let maxLength):
+            if let maxLength, raw.count > maxLength {
+                return .failure(ConversionError("the text has \(raw.count) characters, more than \(maxLength)"))
+            }
+            return .success(.string(raw))
+        case .choice(let values):
+            if values.contains(text) { return .success(.string(text)) }
+            if let match = values.first(where: { $0.lowercased() == text.lowercased() }) { return .success(.string(match)) }
+            return .failure(ConversionError("\"\(text)\" is not accepted"))
+        case .integer(let min, let max, let step):
+            guard let number = Int(text) else { return .failure(ConversionError("\"\(text)\" is not an integer")) }
+            if let min, number < min { return .failure(ConversionError("\(number) is below \(min)")) }
+            if let max, number > max { return .failure(ConversionError("\(number) is above \(max)")) }
+            if let step, step > 1, (number - (min ?? 0)) % step != 0 {
+                return .failure(ConversionError("\(number) is not a multiple of the step \(step)"))
+            }
+            return .success(.integer(number))
+        case .number(let min, let max, _):
+            guard let number = Double(text), number.isFinite else { return .failure(ConversionError("\"\(text)\" is not a number")) }
+            if let min, number < min { return .failure(ConversionError("\(text) is below \(FieldValue.number(min).text)")) }
+            if let max, number > max { return .failure(ConversionError("\(text) is above \(FieldValue.number(max).text)")) }
+            return .success(.number(number))
+        case .boolean:
+            switch text.lowercased() {
+            case "true", "yes", "on": return .success(.boolean(true))
+            case "false", "no", "off": return .success(.boolean(false))
+            default: return .failure(ConversionError("\"\(text)\" is not true or false"))
+            }
+        case .media:
+            return .failure(ConversionError("a media field takes files"))
+        }
+    }
+
+    static func matches(_ value: JSONValue, _ type: ModelSpec.ParamType) -> Bool {
+        switch (value, type) {
+        case (.string, .string), (.integer, .integer), (.integer, .number), (.number, .number), (.boolean, .boolean): true
+        default: false
+        }
+    }
+
+    struct ConversionError: Error {
+        var message: String
+        init(_ message: String) { self.message = message }
     }
 
     // MARK: Helpers
@@ -736,7 +918,7 @@ private struct PlanningRun {
     }
 
     /// The text a job key hashes: everything that changes what the API is asked to do.
-    static func identityText(endpoint: String, prompt: String, fields: [Param], input: ImageInput) -> String {
+    static func identityText(endpoint: String, prompt: String, fields: [Param], input: ImageInput, media: [MediaInput] = []) -> String {
         var text = "rh-batch/job/v1\nendpoint:\(endpoint)\nprompt:"
         JSONValue.writeString(prompt, to: &text)
         text += "\n"
@@ -747,6 +929,11 @@ private struct PlanningRun {
         }
         for source in input.sources {
             text += "image:" + identity(source) + "\n"
+        }
+        for field in media {
+            for source in field.input.sources {
+                text += "media:\(field.apiKey)=" + identity(source) + "\n"
+            }
         }
         return text
     }
@@ -812,23 +999,10 @@ private struct PlanningRun {
         return "\(tenths / 10).\(tenths % 10) MB"
     }
 
-    static func matches(_ value: JSONValue, _ type: ExtraField.ValueType) -> Bool {
-        switch (value, type) {
-        case (.string, .string), (.integer, .integer), (.integer, .number), (.number, .number), (.boolean, .boolean): true
-        default: false
-        }
-    }
-
-    static func jobFieldName(forAPIKey key: String, model: ModelSpec) -> String {
-        if key == model.prompt.apiKey { return "prompt" }
-        if key == model.image.apiKey { return "image" }
-        return model.options.first { $0.apiKey == key }?.key.manifestKey ?? key
-    }
-
-    static func summary(model: ModelSpec, input: ImageInput, prompt: PromptRef, options: [OptionKey: Located<String>]) -> String {
+    static func summary(model: ModelSpec, input: ImageInput, prompt: PromptRef, options: [String: Located<ImageValue>]) -> String {
         var parts = [model.alias, input.id, prompt.id]
-        for key in OptionKey.allCases {
-            if let value = options[key] { parts.append(value.value) }
+        for key in options.keys.sorted() {
+            if case .single(let value) = options[key]?.value { parts.append(value) }
         }
         return parts.joined(separator: " × ")
     }

@@ -1,3 +1,4 @@
+import RunningHubModel
 import Crypto
 
 #if canImport(Glibc)

@@ -30,7 +30,7 @@ extension RunCoordinator {
                         let url = try await service.upload(
                             bytes: bytes,
                             fileName: FilePath.name(of: image.path),
-                            contentType: "image/" + (image.format == .jpeg ? "jpeg" : image.format.rawValue)
+                            contentType: image.format.mimeType
                         )
                         try? await journal.append(JournalRecord(.uploaded, at: Timestamp.now(), [
                             ("sha256", .text(image.sha256)), ("url", .text(url)),
@@ -82,7 +82,7 @@ extension RunCoordinator {
     // MARK: Submits
 
     func inputURLs(for index: Int) -> [String] {
-        plan.jobs[index].image.sources.map { source in
+        plan.jobs[index].allSources.map { source in
             switch source {
             case .remote(let url): url
             case .local(let image): imageIndex[image.sha256].flatMap { imageURLs[$0] } ?? ""
@@ -92,7 +92,7 @@ extension RunCoordinator {
 
     mutating func startSubmit(_ index: Int, _ group: inout TaskGroup<RunEvent>) {
         let job = plan.jobs[index]
-        guard let model = ModelCatalog.builtIn.model(named: job.endpoint) else {
+        guard let model = plan.catalog.model(named: job.endpoint) else {
             execute(scheduler.submitFinished(index, .failed(APIFailure(code: "catalog", message: "unknown endpoint \(job.endpoint)", errorClass: .final)), now: now), &group)
             return
         }
@@ -100,14 +100,12 @@ extension RunCoordinator {
         // Images whose URL is older than the bound are uploaded again, in the submit's own task,
         // before the body is built; the fresh URL then serves later jobs too (handleSubmit).
         var stale: [(position: Int, image: LocalImage)] = []
-        for (position, source) in job.image.sources.enumerated() {
+        for (position, source) in job.allSources.enumerated() {
             guard case .local(let image) = source, let number = imageIndex[image.sha256],
                 let uploadedAt = imageUploadedAt[number], now - uploadedAt > options.uploadLifetime
             else { continue }
             stale.append((position, image))
         }
-        let imageField = model.image
-        let promptKey = model.prompt.apiKey
         jobs[index].attempts += 1
         submitsSent += 1
         let attempt = jobs[index].attempts
@@ -125,7 +123,7 @@ extension RunCoordinator {
                     urls[position] = try await service.upload(
                         bytes: bytes,
                         fileName: FilePath.name(of: image.path),
-                        contentType: "image/" + (image.format == .jpeg ? "jpeg" : image.format.rawValue)
+                        contentType: image.format.mimeType
                     )
                     try? await journal.append(JournalRecord(.uploaded, at: Timestamp.now(), [
                         ("sha256", .text(image.sha256)), ("url", .text(urls[position])),
@@ -139,7 +137,7 @@ extension RunCoordinator {
                     return .cancelled(job: index)
                 }
             }
-            let body = Array(job.body(imageURLs: urls, imageField: imageField, promptKey: promptKey).json.utf8)
+            let body = Array(job.body(urls: urls, model: model).json.utf8)
             do {
                 try await journal.append(JournalRecord(.submitting, at: Timestamp.now(), [
                     ("key", .text(key)), ("attempt", .number(attempt)),
@@ -214,7 +212,7 @@ extension RunCoordinator {
 
     mutating func handleSubmit(_ index: Int, _ outcome: SubmitOutcome, inputURLs urls: [String], at: String, _ group: inout TaskGroup<RunEvent>) {
         // Images uploaded again for this submit: their fresh URLs serve the jobs after it.
-        for (position, source) in plan.jobs[index].image.sources.enumerated() where position < urls.count {
+        for (position, source) in plan.jobs[index].allSources.enumerated() where position < urls.count {
             guard case .local(let image) = source, let number = imageIndex[image.sha256],
                 let known = imageURLs[number], known != urls[position], !urls[position].isEmpty
             else { continue }

@@ -351,7 +351,7 @@ struct RunCoordinator {
         jobs[index].failure = nil
         jobs[index].alreadyDone = false
         var waiting = 0
-        for source in plan.jobs[index].image.sources {
+        for source in plan.jobs[index].allSources {
             guard case .local(let image) = source else { continue }
             let imageNumber = imageNumber(for: image)
             if imageURLs[imageNumber] != nil { continue }

@@ -1,0 +1,311 @@
+import RunningHubModel
+import Foundation
+
+/// rh-batch's own catalog format: facts only (endpoints, fields, limits, prices, output types),
+/// written by `rh-batch catalog import` and read at start-up.
+package struct CatalogFile: Codable, Sendable {
+    /// Always ``formatName``.
+    package var format: String
+    /// Where the facts come from.
+    package var source: Source
+    /// Every model, in display order.
+    package var models: [Model]
+
+    /// The value of ``format``.
+    package static let formatName = "rh-batch-catalog/1"
+
+    /// Where the facts come from.
+    package struct Source: Codable, Sendable {
+        /// The registry's version: `public-2026-04-29`.
+        package var registry: String
+        /// The price table's version, when one was imported.
+        package var pricing: String?
+        /// Where the vendor publishes the files, and their licence.
+        package var origin: String
+    }
+
+    /// One model.
+    package struct Model: Codable, Sendable {
+        var alias: String
+        var endpoint: String
+        var name: String
+        var output: String
+        var fields: [Field]
+        var price: Price
+        var unsupported: String?
+    }
+
+    /// One body field.
+    package struct Field: Codable, Sendable {
+        var key: String
+        /// `string`, `choice`, `integer`, `number`, `boolean`, `image`, `video`, `audio`.
+        var type: String
+        var required: Bool
+        var `default`: FieldValue?
+        var maxLength: Int?
+        var values: [String]?
+        var min: Double?
+        var max: Double?
+        var step: Double?
+        var list: Bool?
+        var maxCount: Int?
+        var formats: [String]?
+        var maxMB: Int?
+    }
+
+    /// One price rule.
+    package struct Price: Codable, Sendable {
+        var currency: String
+        var unit: String?
+        var dependsOn: [String]?
+        var rules: [Rule]?
+        var unknown: String?
+        var note: String?
+    }
+
+    /// One row of a price table.
+    package struct Rule: Codable, Sendable {
+        var when: [String]
+        var amount: String
+    }
+}
+
+/// A catalog file that cannot be used.
+package struct CatalogError: Error, Sendable, CustomStringConvertible {
+    /// The file.
+    package var file: String
+    /// 1-based line and column, when known.
+    package var line: Int
+    package var column: Int
+    /// The key path of the problem, when known.
+    package var path: String
+    /// What is wrong.
+    package var message: String
+
+    package var description: String {
+        "\(file):\(line):\(column): error: \(path.isEmpty ? "" : path + ": ")\(message)"
+    }
+}
+
+extension CatalogFile {
+    /// The models of this file.
+    package func catalog() -> ModelCatalog {
+        ModelCatalog(models.map(\.spec), source: sourceDescription)
+    }
+
+    /// `RunningHub model registry public-2026-04-29, price table public-2026-04-29`.
+    package var sourceDescription: String {
+        var text = "RunningHub model registry \(source.registry)"
+        if let pricing = source.pricing { text += ", price table \(pricing)" }
+        return text
+    }
+
+    /// The file as rh-batch writes it: pretty-printed with sorted keys, so that a regenerated
+    /// catalog differs from the committed one only where the facts do.
+    package func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        var data = try encoder.encode(self)
+        data.append(0x0A)
+        return data
+    }
+
+    /// Reads a catalog file in rh-batch's format or the vendor's registry format (optionally with
+    /// a price table beside it).
+    package static func load(_ path: String, pricing: String? = nil) throws(CatalogError) -> CatalogFile {
+        let data = try read(path)
+        let object = try parse(data, file: path)
+        guard let top = object as? [String: Any] else {
+            throw CatalogError(file: path, line: 1, column: 1, path: "", message: "not a model catalog: the top level is not a JSON object")
+        }
+        if let format = top["format"] as? String {
+            guard format == formatName else {
+                throw CatalogError(file: path, line: 1, column: 1, path: "format", message: "unknown catalog format '\(format)'; this rh-batch reads \(formatName)")
+            }
+            do {
+                return try JSONDecoder().decode(CatalogFile.self, from: data)
+            } catch {
+                throw CatalogError(file: path, line: 1, column: 1, path: "", message: "not a valid rh-batch catalog: \(Self.describe(error))")
+            }
+        }
+        guard top["models"] is [Any] else {
+            throw CatalogError(
+                file: path, line: 1, column: 1, path: "",
+                message: "neither an rh-batch catalog (no 'format') nor a RunningHub model registry (no 'models' list)"
+            )
+        }
+        var prices: [String: Any]?
+        if let pricing {
+            guard let table = try parse(try read(pricing), file: pricing) as? [String: Any], table["pricing"] is [Any] else {
+                throw CatalogError(file: pricing, line: 1, column: 1, path: "", message: "not a RunningHub price table (no 'pricing' list)")
+            }
+            prices = table
+        }
+        return try VendorRegistry.convert(registry: top, pricing: prices, file: path)
+    }
+
+    static func read(_ path: String) throws(CatalogError) -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CatalogError(file: path, line: 1, column: 1, path: "", message: "cannot read the file")
+        }
+        return data
+    }
+
+    static func parse(_ data: Data, file: String) throws(CatalogError) -> Any {
+        do {
+            return try JSONSerialization.jsonObject(with: data)
+        } catch {
+            // Foundation says where: "... around line 3, column 7." or "around character 20."
+            let text = Self.describe(error)
+            var line = 1
+            var column = 1
+            if let range = text.range(of: "line ") {
+                let rest = text[range.upperBound...]
+                line = Int(rest.prefix { $0.isNumber }) ?? 1
+                if let columnRange = rest.range(of: "column ") {
+                    column = Int(rest[columnRange.upperBound...].prefix { $0.isNumber }) ?? 1
+                }
+            } else if let range = text.range(of: "character ") {
+                let offset = min(Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0, data.count)
+                for byte in data.prefix(offset) {
+                    if byte == 0x0A {
+                        line += 1
+                        column = 1
+                    } else if byte & 0xC0 != 0x80 {
+                        column += 1
+                    }
+                }
+            }
+            throw CatalogError(file: file, line: line, column: column, path: "", message: "not JSON: \(text)")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if let debug = nsError.userInfo[NSDebugDescriptionErrorKey] as? String { return debug }
+        if let decoding = error as? DecodingError {
+            switch decoding {
+            case .keyNotFound(let key, let context):
+                return "'\(key.stringValue)' is missing at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+            case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+                return "\(context.debugDescription) at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+            @unknown default:
+                return "\(error)"
+            }
+        }
+        return "\(error)"
+    }
+}
+
+extension CatalogFile.Model {
+    /// The runtime model.
+    var spec: ModelSpec {
+        var unsupported = unsupported
+        var specs: [FieldSpec] = []
+        for field in fields {
+            guard let kind = field.kind else {
+                unsupported = unsupported ?? "field '\(field.key)' has the kind '\(field.type)', which rh-batch does not know"
+                continue
+            }
+            specs.append(FieldSpec(apiKey: field.key, kind: kind, required: field.required, defaultValue: field.default))
+        }
+        return ModelSpec(
+            alias: alias,
+            endpoint: endpoint,
+            vendorName: name,
+            output: OutputKind(registryName: output) ?? .image,
+            fields: specs,
+            price: price.rule,
+            unsupported: unsupported ?? (OutputKind(registryName: output) == nil ? "its output type '\(output)' is not one rh-batch knows" : nil)
+        )
+    }
+
+    /// The file form of a runtime model.
+    init(_ spec: ModelSpec) {
+        alias = spec.alias
+        endpoint = spec.endpoint
+        name = spec.vendorName
+        output = spec.output.rawValue
+        fields = spec.fields.map(CatalogFile.Field.init)
+        price = CatalogFile.Price(spec.price)
+        unsupported = spec.unsupported
+    }
+}
+
+extension CatalogFile.Field {
+    var kind: FieldSpec.Kind? {
+        switch type {
+        case "string": return .string(maxLength: maxLength)
+        case "choice": return .choice(values ?? [])
+        case "integer": return .integer(min: min.map { Int($0) }, max: max.map { Int($0) }, step: step.map { Int($0) })
+        case "number": return .number(min: min, max: max, step: step)
+        case "boolean": return .boolean
+        case "image", "video", "audio":
+            return .media(MediaField(
+                apiKey: key,
+                kind: OutputKind(rawValue: type) ?? .image,
+                isList: list ?? false,
+                maxCount: maxCount ?? 1,
+                formats: (formats ?? []).compactMap(MediaFormat.init(acceptName:)),
+                maxBytes: (maxMB ?? 10) * 1024 * 1024
+            ))
+        default: return nil
+        }
+    }
+
+    init(_ spec: FieldSpec) {
+        key = spec.apiKey
+        required = spec.required
+        `default` = spec.defaultValue
+        switch spec.kind {
+        case .string(let maxLength):
+            type = "string"
+            self.maxLength = maxLength
+        case .choice(let values):
+            type = "choice"
+            self.values = values
+        case .integer(let min, let max, let step):
+            type = "integer"
+            self.min = min.map(Double.init)
+            self.max = max.map(Double.init)
+            self.step = step.map(Double.init)
+        case .number(let min, let max, let step):
+            type = "number"
+            self.min = min
+            self.max = max
+            self.step = step
+        case .boolean:
+            type = "boolean"
+        case .media(let media):
+            type = media.kind.rawValue
+            list = media.isList
+            maxCount = media.maxCount
+            formats = media.formats.map(\.rawValue)
+            maxMB = media.maxBytes / 1024 / 1024
+        }
+    }
+}
+
+extension CatalogFile.Price {
+    var rule: PriceRule {
+        let parsedRules = (rules ?? []).compactMap { rule in Money(rule.amount).map { (when: rule.when, amount: $0) } }
+        return PriceRule(
+            currency: currency,
+            unit: unit.flatMap(PriceRule.Unit.init(rawValue:)) ?? .call,
+            dependsOn: dependsOn ?? [],
+            rules: parsedRules,
+            source: "",
+            unknown: unknown ?? (parsedRules.isEmpty ? "no price published" : nil),
+            note: note
+        )
+    }
+
+    init(_ rule: PriceRule) {
+        currency = rule.currency
+        unit = rule.unit == .call ? nil : rule.unit.rawValue
+        dependsOn = rule.dependsOn.isEmpty ? nil : rule.dependsOn
+        rules = rule.unknown != nil ? nil : rule.rules.map { CatalogFile.Rule(when: $0.when, amount: $0.amount.description) }
+        unknown = rule.unknown
+        note = rule.note
+    }
+}
