@@ -74,7 +74,7 @@ extension RunningHubClient {
     /// A partial file never remains: on any failure the temporary file is removed and
     /// `destination` is untouched. With `durable: false` the file is not synced before the
     /// rename, for callers that sync the whole file system afterwards.
-    package func download(url: String, to destination: String, durable: Bool = true) async throws -> DownloadedFile {
+    package func download(url: String, to destination: String, durable: Bool = true, expecting kind: OutputKind = .image) async throws -> DownloadedFile {
         let folder = (destination as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
@@ -98,9 +98,29 @@ extension RunningHubClient {
         var head: [UInt8] = []
         var received = 0
         var streaming = false
-        let expected: Int?
+        var expected: Int?
         let cap = configuration.maxDownloadBytes
-        do {
+        if url.hasPrefix("data:") {
+            // A text result carried inline: decoded here, checked and written like a download.
+            guard let comma = url.firstIndex(of: ","), url[..<comma].hasSuffix(";base64"), let bytes = Base64.decode(url[url.index(after: comma)...]) else {
+                throw DownloadError(reason: .wrongKind, message: "the inline result is not base64 data", expected: kind)
+            }
+            guard bytes.count <= cap else {
+                throw DownloadError(reason: .tooLarge, message: "the result is \(bytes.count) bytes, over the cap of \(cap)")
+            }
+            head = Array(bytes.prefix(MediaFormat.magicLength))
+            hasher.update(data: bytes)
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw DownloadError(reason: .fileSystem, message: "writing \(temporary) failed: \(String(cString: strerror(errno)))")
+                }
+                offset += written
+            }
+            received = bytes.count
+        } else { do {
             // Redirects are followed here, hop by hop, each checked like the first URL.
             var target = url
             var response: HTTPClientResponse
@@ -129,7 +149,7 @@ extension RunningHubClient {
             streaming = true
             for try await buffer in response.body {
                 try buffer.withUnsafeReadableBytes { bytes in
-                    if head.count < 16 { head += bytes.prefix(16 - head.count) }
+                    if head.count < MediaFormat.magicLength { head += bytes.prefix(MediaFormat.magicLength - head.count) }
                     hasher.update(bufferPointer: bytes)
                     var offset = 0
                     while offset < bytes.count {
@@ -154,13 +174,11 @@ extension RunningHubClient {
                 throw DownloadError(reason: .incomplete, message: "the body broke off after \(received) bytes (\(error))")
             }
             throw DownloadError(reason: .transport, message: "the download failed after \(received) bytes: \(error)")
-        }
+        } }
         if let expected, expected != received {
             throw DownloadError(reason: .incomplete, message: "got \(received) of \(expected) bytes")
         }
-        guard received > 0, let format = Self.imageFormat(head) else {
-            throw DownloadError(reason: .notAnImage, message: "the \(received) bytes received are not a PNG, JPEG or WEBP image")
-        }
+        let format = try Self.format(of: head, received: received, expecting: kind, declared: url)
         guard !durable || fsync(descriptor) == 0 else {
             throw DownloadError(reason: .fileSystem, message: "syncing \(temporary) failed: \(String(cString: strerror(errno)))")
         }
@@ -170,7 +188,7 @@ extension RunningHubClient {
             throw DownloadError(reason: .fileSystem, message: "renaming into \(destination) failed: \(String(cString: strerror(errno)))")
         }
         renamed = true
-        return DownloadedFile(path: destination, bytes: received, sha256: Self.hex(hasher.finalize()), format: format)
+        return DownloadedFile(path: destination, bytes: received, sha256: Self.hex(hasher.finalize()), format: format.fileExtension)
     }
 
     /// Refuses a result URL that is not http(s), or that names a loopback, link-local or private
@@ -231,6 +249,25 @@ extension RunningHubClient {
         let path = base[range.upperBound...].dropFirst(authority.count).prefix { $0 != "?" && $0 != "#" }
         let folder = path.lastIndex(of: "/").map { path[...$0] } ?? "/"
         return scheme + "://" + authority + folder + location
+    }
+
+    /// The format of a result's first bytes, which must be a file of the expected kind. Text
+    /// (and Wavefront OBJ, which is text) is recognised only where it is expected.
+    static func format(of head: [UInt8], received: Int, expecting kind: OutputKind, declared url: String) throws(DownloadError) -> MediaFormat {
+        let allowText = kind == .text || kind == .model3D
+        guard received > 0, var format = MediaFormat(magic: head, allowText: allowText) else {
+            let noun = kind == .image ? "an image" : kind == .video ? "a video" : kind == .audio ? "audio" : kind == .model3D ? "a 3D model" : "text"
+            throw DownloadError(reason: .wrongKind, message: "the \(received) bytes received are not \(noun) of a format rh-batch knows", expected: kind)
+        }
+        if kind == .model3D && format == .text { format = .obj }
+        guard format.fits(kind) else {
+            throw DownloadError(
+                reason: .wrongKind,
+                message: "the \(received) bytes received are \(format.displayName), not the \(kind.rawValue) this model makes",
+                expected: kind
+            )
+        }
+        return format
     }
 
     /// `png`, `jpg` or `webp` from a file's first bytes.

@@ -366,7 +366,13 @@ package struct RunningHubClient: Sendable {
         if let list = object["results"] as? [Any] {
             for item in list {
                 guard let entry = item as? [String: Any] else { continue }
-                guard let url = string(entry["url"]) ?? string(entry["outputUrl"]) ?? string(entry["fileUrl"]), !url.isEmpty else { continue }
+                guard let url = string(entry["url"]) ?? string(entry["outputUrl"]) ?? string(entry["fileUrl"]), !url.isEmpty else {
+                    // A text model's result: the answer itself, in `text` (some clients read `content`/`output`).
+                    if let text = string(entry["text"]) ?? string(entry["content"]) ?? string(entry["output"]), !text.isEmpty {
+                        results.append(TaskResult(text: text))
+                    }
+                    continue
+                }
                 results.append(TaskResult(url: url, outputType: string(entry["outputType"]) ?? string(entry["fileType"])))
             }
         }

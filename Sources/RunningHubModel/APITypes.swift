@@ -23,6 +23,13 @@ package struct TaskResult: Sendable, Hashable, Codable {
         self.url = url
         self.outputType = outputType
     }
+
+    /// A text result (a text model's answer has no file, only `text`), carried as a `data:` URL
+    /// so that it is journaled and "downloaded" like any other result.
+    package init(text: String) {
+        let encoded = Base64.encode(Array(text.utf8))
+        self.init(url: "data:text/plain;charset=utf-8;base64," + encoded, outputType: "txt")
+    }
 }
 
 /// A task as a submit or a query reported it.
@@ -147,7 +154,7 @@ package struct DownloadedFile: Sendable, Hashable {
     package var bytes: Int
     /// SHA-256 of its contents, lowercase hex.
     package var sha256: String
-    /// The image format its first bytes declare: `png`, `jpg` or `webp`.
+    /// The file extension its first bytes declare: `png`, `jpg`, `mp4`, `wav`, `glb`, `txt`.
     package var format: String
 
     package init(path: String, bytes: Int, sha256: String, format: String) {
@@ -168,8 +175,8 @@ package struct DownloadError: Error, Sendable, Hashable, CustomStringConvertible
         case httpStatus
         /// The body was shorter or longer than announced, or the connection broke.
         case incomplete
-        /// The bytes are not a PNG, JPEG or WEBP image.
-        case notAnImage
+        /// The bytes are not a file of the kind the model makes (an image, a video, ...).
+        case wrongKind
         /// Writing the file failed.
         case fileSystem
         /// The transfer timed out or the connection failed.
@@ -190,14 +197,18 @@ package struct DownloadError: Error, Sendable, Hashable, CustomStringConvertible
     package var isRetryable: Bool {
         switch reason {
         case .incomplete, .transport, .httpStatus: true
-        case .expired, .notAnImage, .fileSystem, .refusedTarget, .tooLarge: false
+        case .expired, .wrongKind, .fileSystem, .refusedTarget, .tooLarge: false
         }
     }
 
+    /// For ``Reason/wrongKind``: the kind that was expected.
+    package var expected: OutputKind?
+
     /// Makes a download error.
-    package init(reason: Reason, message: String) {
+    package init(reason: Reason, message: String, expected: OutputKind? = nil) {
         self.reason = reason
         self.message = message
+        self.expected = expected
     }
 
     package var description: String { "\(reason.rawValue): \(message)" }

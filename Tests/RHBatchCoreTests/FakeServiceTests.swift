@@ -38,7 +38,7 @@ struct FakeServiceTests {
             QueueStatus(keyType: "SHARED", concurrencyLimit: 8, running: 0, queued: 0)
         }
 
-        nonisolated func download(url: String, to destination: String, durable: Bool) async throws -> DownloadedFile {
+        nonisolated func download(url: String, to destination: String, durable: Bool, expecting: OutputKind) async throws -> DownloadedFile {
             let png = PNGEncoder.solid(width: 4, height: 3, color: (1, 2, 3))
             try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(png).write(to: URL(fileURLWithPath: destination))

@@ -91,7 +91,7 @@ struct ClientBadServerTests {
             _ = try await withClient(server) { try await $0.download(url: url, to: folder + "/r.png") }
             Issue.record("an HTML page downloaded as an image")
         } catch let error as DownloadError {
-            #expect(error.reason == .notAnImage)
+            #expect(error.reason == .wrongKind)
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
     }

@@ -46,6 +46,8 @@ package struct PlannedJob: Sendable {
     package var price: Money
     /// Whether the catalog knows the price.
     package var priceKnown: Bool = true
+    /// What the model makes: results are checked to be of this kind.
+    package var output: OutputKind = .image
     /// Media inputs other than the main image, in the model's field order.
     package var media: [MediaInput] = []
     /// Where it came from.

@@ -778,6 +778,7 @@ private struct PlanningRun {
                 layoutHasIndex: layout.hasIndex,
                 price: price ?? .zero,
                 priceKnown: price != nil,
+                output: model.output,
                 media: media,
                 origin: combination.origin
             ))

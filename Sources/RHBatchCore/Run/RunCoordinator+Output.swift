@@ -130,7 +130,7 @@ extension RunCoordinator {
                 continue
             }
             let temporary = folder + "/" + stem + ".download"
-            guard let file = try? await service.download(url: url, to: temporary, durable: false) else { continue }
+            guard let file = try? await service.download(url: url, to: temporary, durable: false, expecting: .image) else { continue }
             let path = stem + "." + file.format
             if rename(temporary, folder + "/" + path) == 0 { fetched[url] = path } else { unlink(temporary) }
         }

@@ -416,7 +416,7 @@ extension RunCoordinator {
             downloadHead += 1
             downloadsActive += 1
             let job = plan.jobs[index]
-            let fileExtension = Self.fileExtension(result)
+            let fileExtension = Self.fileExtension(result, kind: job.output)
             let relative = job.outputPath(index: resultIndex, fileExtension: fileExtension)
             let sidecar = sidecarJSON(index, resultIndex: resultIndex, result: result, relativePath: relative)
             let folder = folder
@@ -437,7 +437,7 @@ extension RunCoordinator {
                 for attempt in 1...max(1, attempts) {
                     do {
                         // Not synced here: the journal's next sync (syncfs) covers the file and its rename.
-                        var file = try await service.download(url: result.url, to: folder + "/" + relative, durable: false)
+                        var file = try await service.download(url: result.url, to: folder + "/" + relative, durable: false, expecting: job.output)
                         var path = relative
                         if file.format != fileExtension {
                             // The bytes say another format than the API did: name the file after the bytes.
@@ -477,7 +477,7 @@ extension RunCoordinator {
                 let code: String
                 switch lastError.reason {
                 case .expired: code = "expired"
-                case .notAnImage: code = "not-an-image"
+                case .wrongKind: code = (lastError.expected ?? job.output).mismatchCode
                 case .refusedTarget: code = "refused-target"
                 case .tooLarge: code = "too-large"
                 default: code = "download"
@@ -509,7 +509,7 @@ extension RunCoordinator {
                 return
             }
             if let failure = jobs[index].downloadFailure {
-                if ["expired", "not-an-image", "refused-target", "too-large"].contains(failure.code) {
+                if ["expired", "not-an-image", "not-a-video", "not-audio", "not-a-3d-model", "not-text", "refused-target", "too-large"].contains(failure.code) {
                     // Fetching again cannot help: recorded, so only --retry-failed runs it again.
                     failJob(index, failure)
                 } else {
@@ -534,12 +534,21 @@ extension RunCoordinator {
         pendingJournal.append(record)
     }
 
-    static func fileExtension(_ result: TaskResult) -> String {
-        let known = ["png": "png", "jpg": "jpg", "jpeg": "jpg", "webp": "webp"]
-        if let type = result.outputType?.lowercased(), let ext = known[type] { return ext }
-        let path = result.url.split(separator: "?").first.map(String.init) ?? result.url
-        if let dot = path.lastIndex(of: "."), let ext = known[path[path.index(after: dot)...].lowercased()] { return ext }
-        return "png"
+    static func fileExtension(_ result: TaskResult, kind: OutputKind = .image) -> String {
+        if let type = result.outputType, let format = MediaFormat(acceptName: type) { return format.fileExtension }
+        if !result.url.hasPrefix("data:") {
+            let path = result.url.split(separator: "?").first.map(String.init) ?? result.url
+            if let dot = path.lastIndex(of: "."), let format = MediaFormat(acceptName: String(path[path.index(after: dot)...])) {
+                return format.fileExtension
+            }
+        }
+        switch kind {
+        case .image: return "png"
+        case .video: return "mp4"
+        case .audio: return "mp3"
+        case .model3D: return "glb"
+        case .text: return "txt"
+        }
     }
 
     static func replacingExtension(of path: String, with ext: String) -> String {

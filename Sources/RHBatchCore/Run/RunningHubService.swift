@@ -15,5 +15,6 @@ package protocol RunningHubService: Sendable {
     /// The key's concurrency limit and current load.
     func queueStatus() async throws -> QueueStatus
     /// Downloads a result, atomically, to `destination`; `durable` syncs it before the rename.
-    func download(url: String, to destination: String, durable: Bool) async throws -> DownloadedFile
+    /// The bytes must be a file of the `expecting` kind (a video model's result is a video).
+    func download(url: String, to destination: String, durable: Bool, expecting: OutputKind) async throws -> DownloadedFile
 }
