@@ -81,7 +81,11 @@ let package = Package(
             ],
             // The vendor's model registry and price table (Apache-2.0, see NOTICE): the simulator
             // validates and bills by them, as the real service does.
-            resources: [.copy("Resources/model-registry.public.json"), .copy("Resources/pricing.public.json")],
+            resources: [
+                .copy("Resources/model-registry.public.json"), .copy("Resources/pricing.public.json"),
+                // Tiny results for video and audio models, made by Scripts/make-simulator-media.sh.
+                .copy("Resources/result.mp4"), .copy("Resources/result.mp3"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The client as the core's service: the one place the two meet.

@@ -16,6 +16,17 @@ package enum OutputKind: String, Sendable, Hashable, CaseIterable, Codable {
         }
     }
 
+    /// The extension of a result whose format nothing names: `png`, `mp4`, `mp3`, `glb`, `txt`.
+    package var defaultExtension: String {
+        switch self {
+        case .image: "png"
+        case .video: "mp4"
+        case .audio: "mp3"
+        case .model3D: "glb"
+        case .text: "txt"
+        }
+    }
+
     /// The failure code for a body of another kind: `not-an-image`, `not-a-video`, ...
     package var mismatchCode: String {
         switch self {

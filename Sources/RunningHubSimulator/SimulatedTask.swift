@@ -8,6 +8,8 @@ struct SimulatedTask: Sendable {
     var id: String
     var apiKey: String
     var endpoint: String
+    /// What the model makes: the registry's `output_type` (`image`, `video`, `audio`, `3d`, `string`).
+    var output: String = "image"
     /// The body as canonical JSON (sorted keys), for the ledger.
     var canonicalBody: String
     var createdAt: ContinuousClock.Instant

@@ -109,7 +109,11 @@ struct SimulatorHandlers: Sendable {
         case ("SUCCESS", .success(let count)):
             let base = Self.baseURL(request, fallback: state.configuration)
             object["results"] = (1...count).map { index -> [String: Any] in
-                ["url": "\(base)/results/\(task.id)/\(index).png", "outputType": "png", "text": NSNull()]
+                if task.output == "string" {
+                    return ["url": NSNull(), "outputType": "txt", "text": ResultFiles.text(endpoint: task.endpoint, seed: task.pixelSeed &+ UInt64(index))]
+                }
+                let ext = ResultFiles.file(output: task.output, seed: task.pixelSeed &+ UInt64(index))?.ext ?? "png"
+                return ["url": "\(base)/results/\(task.id)/\(index).\(ext)", "outputType": ext, "text": NSNull()]
             }
             object["usage"] = [
                 "consumeMoney": NSNull(), "consumeCoins": NSNull(), "taskCostTime": "0",
@@ -185,12 +189,19 @@ struct SimulatorHandlers: Sendable {
         case .expired:
             return Response(status: .forbidden, body: .init(byteBuffer: ByteBuffer(string: "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")))
         case .found(let task):
-            let png = Self.resultImage(task, index: index, padding: state.configuration.resultPadding)
+            var contentType = "image/png"
+            let png: [UInt8]
+            if let file = ResultFiles.file(output: task.output, seed: task.pixelSeed &+ UInt64(index)) {
+                png = file.bytes
+                contentType = file.contentType
+            } else {
+                png = Self.resultImage(task, index: index, padding: state.configuration.resultPadding)
+            }
             if await state.roll(.flaky, 0.15) {
                 let half = png.count / 2
                 return Response(
                     status: .ok,
-                    headers: [.contentType: "image/png"],
+                    headers: [.contentType: contentType],
                     body: ResponseBody(contentLength: png.count) { writer in
                         try await writer.write(ByteBuffer(bytes: png[0..<half]))
                         throw CutOff()
@@ -198,7 +209,7 @@ struct SimulatorHandlers: Sendable {
                 )
             }
             let buffer = ByteBuffer(bytes: png)
-            return Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: buffer))
+            return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: buffer))
         }
     }
 

@@ -15,8 +15,9 @@ package enum SimulatorServer {
         router.post("/openapi/v2/query") { request, _ in try await handlers.query(request) }
         router.post("/openapi/v2/media/upload/binary") { request, _ in try await handlers.upload(request) }
         router.get("/openapi/v2/queue/status") { request, _ in try await handlers.queueStatus(request) }
-        router.post("/openapi/v2/:group/:name") { request, context in
-            let endpoint = (context.parameters.get("group") ?? "") + "/" + (context.parameters.get("name") ?? "")
+        // Endpoints have one to three path parts (`kling-elements`, `alibaba/wan-2.7/text-to-image`).
+        router.post("/openapi/v2/**") { request, context in
+            let endpoint = context.parameters.getCatchAll().joined(separator: "/")
             return try await handlers.submit(request, endpoint: endpoint)
         }
         router.post("/uc/openapi/accountStatus") { request, _ in try await handlers.account(request) }

@@ -142,7 +142,7 @@ package actor SimulatorState {
             refuse("1001")
             return .refused(code: "1001", message: "Invalid URL, please check your link", httpStatus: 200, retryAfter: nil)
         }
-        if let problem = rules.problem(with: body) {
+        if let problem = rules.problem(with: body, format: { url in uploadFormat(url) }) {
             refuse("1007")
             return .refused(code: "1007", message: "Invalid parameters, please check your input: \(problem)", httpStatus: 200, retryAfter: nil)
         }
@@ -159,7 +159,7 @@ package actor SimulatorState {
         var latency = Double.random(in: configuration.latency, using: &random)
         if configuration.scenarios.contains(.slow) { latency *= 5 }
         if configuration.scenarios.contains(.quirky) && random.chance(0.25) { latency = 0 }
-        let prompt = body["prompt"] as? String ?? ""
+        let prompt = (body["prompt"] as? String) ?? (body["text"] as? String) ?? (body["textPrompt"] as? String) ?? ""
         let moderated = configuration.scenarios.contains(.moderation) && prompt.contains(configuration.moderationMarker)
         let crashed = configuration.scenarios.contains(.failing) && prompt.contains("CRASH")
         let outcome: SimulatedTask.Outcome =
@@ -185,6 +185,7 @@ package actor SimulatorState {
             height: height,
             pixelSeed: Self.hash(endpoint + canonicalBody)
         )
+        task.output = rules.output
         if scripted == .forgetTask { task.forgotten = true }
         tasks[task.id] = task
         if task.finishesAt > now { activeFinishes[key, default: []].append((task.id, task.finishesAt)) }
@@ -202,8 +203,10 @@ package actor SimulatorState {
     /// A `/view` URL of this simulator that names no upload, or `nil`.
     private func missingUpload(in body: [String: Any]) -> String? {
         var urls: [String] = []
-        if let list = body["imageUrls"] as? [Any] { urls += list.compactMap { $0 as? String } }
-        if let single = body["image"] as? String { urls.append(single) }
+        for value in body.values {
+            if let list = value as? [Any] { urls += list.compactMap { $0 as? String } }
+            if let single = value as? String { urls.append(single) }
+        }
         for url in urls where url.contains("/view?filename=") {
             guard let name = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "filename" })?.value else {
                 return url
@@ -211,6 +214,15 @@ package actor SimulatorState {
             if uploads[String(name.prefix { $0 != "." })] == nil { return url }
         }
         return nil
+    }
+
+    /// The format of an upload of this simulator named by a `/view` URL, by its bytes.
+    private func uploadFormat(_ url: String) -> String? {
+        guard url.contains("/view?filename="),
+            let name = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "filename" })?.value,
+            let bytes = uploads[String(name.prefix { $0 != "." })]
+        else { return nil }
+        return ResultFiles.format(Array(bytes.prefix(64)))
     }
 
     // MARK: Query, cancel

@@ -144,8 +144,11 @@ package struct FieldSpec: Sendable {
     /// negative prompt, lyrics, the text to speak). Its vendor default is an example sentence, so
     /// it is never sent in place of a value.
     package var isContent: Bool {
-        if case .string(let maxLength) = kind { maxLength != nil } else { false }
+        if case .string(let maxLength) = kind { maxLength != nil || FieldSpec.contentKeys.contains(apiKey) } else { false }
     }
+
+    /// Text fields that carry a job's content whatever their declared length.
+    package static let contentKeys: Set<String> = ["prompt", "text", "textPrompt", "negativePrompt", "negative_prompt", "lyrics"]
 
     /// The choice value that means "leave the field out".
     package static let omitChoice = "empty"

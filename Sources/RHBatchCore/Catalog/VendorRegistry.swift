@@ -152,7 +152,7 @@ package enum VendorRegistry {
             field.type = "string"
             field.maxLength = int(param["maxLength"])
             // A content field's default is the vendor's example sentence: prose, never sent.
-            if field.maxLength == nil, let text = rawDefault as? String { field.default = .string(text) }
+            if field.maxLength == nil, !FieldSpec.contentKeys.contains(key), let text = rawDefault as? String { field.default = .string(text) }
         case "LIST":
             field.type = "choice"
             var values: [String] = []

@@ -1,3 +1,4 @@
+import RunningHubModel
 import YAML
 
 extension Plan {
@@ -99,7 +100,7 @@ extension Plan {
             if !chosen.contains(index) { chosen.append(index) }
             index += 1
         }
-        return chosen.sorted().map { jobs[$0].outputPath(fileExtension: "png") }
+        return chosen.sorted().map { jobs[$0].outputPath(fileExtension: jobs[$0].output.defaultExtension) }
     }
 }
 

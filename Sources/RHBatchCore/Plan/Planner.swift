@@ -729,7 +729,7 @@ private struct PlanningRun {
                 continue
             }
             let shortKey = String(key.prefix(12))
-            let path = layout.render { placeholder in
+            var path = layout.render { placeholder in
                 let value: String? =
                     switch placeholder {
                     case .model: model.alias
@@ -742,6 +742,11 @@ private struct PlanningRun {
                     case .index, .ext: nil
                     }
                 return value.map { safeNames.name(for: $0) }
+            }
+            // The default layout names only the classic fields: jobs that differ in another field
+            // (seed, duration, size) get their short key added instead of an error.
+            if manifest.layout == nil, paths[path] != nil {
+                path = path.replacingAll(".{ext}", with: "_\(shortKey).{ext}")
             }
             // A path the layout cannot give this job: an error at the layout (or the entry).
             let problem: String? =

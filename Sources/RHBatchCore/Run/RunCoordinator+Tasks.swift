@@ -542,13 +542,7 @@ extension RunCoordinator {
                 return format.fileExtension
             }
         }
-        switch kind {
-        case .image: return "png"
-        case .video: return "mp4"
-        case .audio: return "mp3"
-        case .model3D: return "glb"
-        case .text: return "txt"
-        }
+        return kind.defaultExtension
     }
 
     static func replacingExtension(of path: String, with ext: String) -> String {
