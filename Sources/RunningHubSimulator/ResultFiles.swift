@@ -5,7 +5,7 @@ import Foundation
 ///
 /// PNG (``PNGEncoder``), WAV and GLB are made here; the MP4 and MP3 are tiny files the project
 /// makes with ffmpeg (`Scripts/make-simulator-media.sh`) and ships as resources.
-enum ResultFiles {
+package enum ResultFiles {
     /// The result for a model's registry output type: bytes, extension and content type. The
     /// image is made by the caller (its colours depend on the job).
     static func file(output: String, seed: UInt64) -> (bytes: [UInt8], ext: String, contentType: String)? {
@@ -22,15 +22,15 @@ enum ResultFiles {
         "Simulated answer \(String(seed, radix: 16)) from \(endpoint): a short description of the input."
     }
 
-    static let video: [UInt8]? = resource("result", "mp4")
-    static let mp3: [UInt8]? = resource("result", "mp3")
+    package static let video: [UInt8]? = resource("result", "mp4")
+    package static let mp3: [UInt8]? = resource("result", "mp3")
 
     static func resource(_ name: String, _ ext: String) -> [UInt8]? {
         Bundle.module.url(forResource: name, withExtension: ext).flatMap { try? Data(contentsOf: $0) }.map { Array($0) }
     }
 
     /// Half a second of a sine tone as 16-bit mono PCM WAV; the pitch depends on the seed.
-    static func wav(seed: UInt64) -> [UInt8] {
+    package static func wav(seed: UInt64) -> [UInt8] {
         let rate = 8000
         let samples = rate / 2
         let frequency = 220.0 + Double(seed % 440)
@@ -48,7 +48,7 @@ enum ResultFiles {
     }
 
     /// A binary glTF 2.0 file holding one triangle.
-    static func glb() -> [UInt8] {
+    package static func glb() -> [UInt8] {
         var positions: [UInt8] = []
         for value: Float in [0, 0, 0, 1, 0, 0, 0, 1, 0] { positions += littleEndian(value.bitPattern) }
         let json = """

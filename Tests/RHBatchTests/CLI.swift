@@ -27,8 +27,19 @@ enum CLI {
         environment: [String: String]? = nil,
         directory: String? = nil
     ) throws -> Result {
-        let process = Process()
         let command = prefix + [executable] + arguments
+        return try runTool(command[0], Array(command.dropFirst()), environment: environment, directory: directory)
+    }
+
+    /// Runs any program and collects its output.
+    static func runTool(
+        _ path: String,
+        _ arguments: [String],
+        environment: [String: String]? = nil,
+        directory: String? = nil
+    ) throws -> Result {
+        let process = Process()
+        let command = [path] + arguments
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         if let environment { process.environment = environment }

@@ -130,6 +130,11 @@ package enum VendorRegistry {
             }
         }
         let output = (entry["output_type"] as? String) ?? "image"
+        let pathCharacters = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._~-/")
+        if !endpoint.allSatisfy({ pathCharacters.contains($0) }) {
+            // e.g. `rhart-image-g-1.5/edit-[Deprecated]`: not a path the API can serve as written.
+            unsupported = "its endpoint '\(endpoint)' is not a plain URL path (the registry marks the model deprecated)"
+        }
         if OutputKind(registryName: output) == nil {
             unsupported = unsupported ?? "its output type '\(output)' is not one rh-batch knows"
         }
