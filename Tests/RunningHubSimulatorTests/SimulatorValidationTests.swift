@@ -88,6 +88,43 @@ struct SimulatorValidationTests {
         }
     }
 
+    /// Bodies for registry models of other kinds, each wrong in one field; the answer names it.
+    static let badFields: [(String, String, String)] = [
+        ("kling-v3.0-pro/image-to-video", #"{"prompt":"p","firstImageUrl":"https://e.com/a.png","duration":"2","sound":true}"#, "duration"),
+        ("kling-v3.0-pro/image-to-video", #"{"prompt":"p","firstImageUrl":"https://e.com/a.png","duration":"5","sound":"yes"}"#, "sound"),
+        ("kling-v3.0-pro/image-to-video", #"{"prompt":"p","firstImageUrl":"https://e.com/a.png","duration":"5","sound":true,"cfgScale":2}"#, "cfgScale"),
+        ("seedream-v4.5/text-to-image", #"{"prompt":"p","width":100}"#, "width"),
+        ("seedream-v4.5/text-to-image", #"{"prompt":"p","width":"1024"}"#, "width"),
+        ("alibaba/wan-2.5-preview/text-to-image", #"{"prompt":"p","size":"1280*1280","seed":1.5}"#, "seed"),
+        ("alibaba/happyhorse-1.0/video-edit", #"{"prompt":"p","videoUrl":["https://e.com/a.mp4"],"resolution":"720p"}"#, "videoUrl"),
+        ("skyreels-v3/video-restyling", #"{"videoUrl":"https://e.com/a.mp4"}"#, "styleName"),
+    ]
+
+    @Test(arguments: badFields)
+    func registryFieldsAreCheckedByKind(endpoint: String, body: String, field: String) async throws {
+        try await withSimulator { client, state in
+            let (_, object) = try await Self.post(client, "/openapi/v2/\(endpoint)", body)
+            #expect(object["errorCode"] as? String == "1007", "\(endpoint) \(field)")
+            #expect((object["errorMessage"] as? String)?.contains(field) == true, "\(object)")
+            #expect(await state.snapshot().billed.isEmpty)
+        }
+    }
+
+    @Test func everyRegistryModelIsServedAndPricedByTheTable() async throws {
+        #expect(ModelRules.all.count == 299)
+        try await withSimulator { client, state in
+            // Per second: 0.69 × 7 seconds without sound.
+            let (_, object) = try await Self.post(
+                client, "/openapi/v2/kling-v3.0-pro/image-to-video",
+                #"{"prompt":"p","firstImageUrl":"https://e.com/a.png","duration":"7","sound":false}"#
+            )
+            #expect(object["errorCode"] as? String == "")
+            let billed = await state.snapshot().billed
+            #expect(billed.count == 1)
+            #expect(abs((billed.first?.price ?? 0) - 4.83) < 1e-9)
+        }
+    }
+
     @Test func unknownEndpointIs1001() async throws {
         try await withSimulator { client, _ in
             let (_, object) = try await Self.post(client, "/openapi/v2/no-such/model", #"{"prompt":"p"}"#)

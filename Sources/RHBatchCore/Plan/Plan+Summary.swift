@@ -31,6 +31,7 @@ extension Plan {
                 ])
             })),
             ("estimatedCost", .object([("amount", .string(estimatedCost.description)), ("currency", .string(currency))])),
+            ("unpricedJobs", .integer(unpricedJobs)),
             ("exampleOutputs", .array(exampleOutputs(examples).map(JSONValue.string))),
         ])
     }
@@ -39,12 +40,14 @@ extension Plan {
     package func summaryText(examples: Int = 5) -> String {
         var lines: [String] = []
         let jobWord = jobs.count == 1 ? "job" : "jobs"
-        lines.append("\(manifest.file): \(jobs.count) \(jobWord), estimated cost \(estimatedCost) \(currency)")
+        let unpriced = unpricedJobs == 0 ? "" : " + \(unpricedJobs) \(unpricedJobs == 1 ? "job" : "jobs") of price unknown"
+        lines.append("\(manifest.file): \(jobs.count) \(jobWord), estimated cost \(estimatedCost) \(currency)\(unpriced)")
         let perModel = jobsPerModel
         let width = perModel.map(\.model.count).max() ?? 0
         for entry in perModel {
             let name = entry.model.padding(toLength: width)
-            lines.append("  \(name)  \(String(entry.jobs).leftPadded(toLength: 7)) jobs  \(entry.cost.description.leftPadded(toLength: 10)) \(currency)")
+            let unknown = jobs.contains { $0.model == entry.model && !$0.priceKnown } ? "  (price unknown)" : ""
+            lines.append("  \(name)  \(String(entry.jobs).leftPadded(toLength: 7)) jobs  \(entry.cost.description.leftPadded(toLength: 10)) \(currency)\(unknown)")
         }
         lines.append("  local images: \(localImages.count), concurrency: \(manifest.concurrency)")
         if !merged.isEmpty {
