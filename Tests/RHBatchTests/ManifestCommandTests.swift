@@ -18,7 +18,7 @@ struct ManifestCommandTests {
         return folder
     }
 
-    @Test(arguments: ["quickstart.yaml", "rooms.yaml", "dataset.yaml"])
+    @Test(arguments: ["quickstart.yaml", "rooms.yaml", "dataset.yaml", "mixed-media.yaml"])
     func exampleManifestsAreValid(name: String) throws {
         let result = try CLI.run(["validate", "manifests/\(name)"], directory: repository)
         #expect(result.status == 0, "\(result.stderr)")
@@ -131,6 +131,48 @@ struct ManifestCommandTests {
         #expect(one.stdout.contains("price: CNY per call by resolution"))
         let none = try CLI.run(["models", "no-such-model-anywhere"])
         #expect(none.status == 1)
+    }
+
+    @Test func aCatalogFileReplacesTheBuiltInOne() throws {
+        let folder = try folderWithImage()
+        // Only the simulator's copy of the vendor's registry and price table, read directly.
+        let vendor = repository + "/Sources/RunningHubSimulator/Resources"
+        let registry = try folder.write("model-registry.public.json", Data(contentsOf: URL(fileURLWithPath: vendor + "/model-registry.public.json")))
+        _ = try folder.write("pricing.public.json", Data(contentsOf: URL(fileURLWithPath: vendor + "/pricing.public.json")))
+        let manifest = try folder.write("m.yaml", "version: 1\njobs:\n  - {model: seedream-v4.5/text-to-image, prompt: A fox.}\n")
+        let direct = try CLI.run(["plan", manifest, "--catalog", registry])
+        #expect(direct.status == 0, "\(direct.stderr)")
+        #expect(direct.stdout.contains("estimated cost 0.20 CNY"))
+        // A converted catalog, named by RH_CATALOG.
+        let converted = folder.path + "/mine.json"
+        let imported = try CLI.run(["catalog", "import", registry, folder.path + "/pricing.public.json", "-o", converted])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.stdout.contains("299 models (2 unsupported, 10 without a known price)"))
+        var environment = ProcessInfo.processInfo.environment
+        environment["RH_CATALOG"] = converted
+        let byEnvironment = try CLI.run(["models", "seedream-v4.5/text-to-image"], environment: environment)
+        #expect(byEnvironment.status == 0 && byEnvironment.stdout.contains("price: CNY per call by maxImages"))
+        // A file that is not a catalog: a located error, exit 64, nothing else done.
+        let broken = try folder.write("broken.json", "{\"models\": [oops]}")
+        let refused = try CLI.run(["plan", manifest, "--catalog", broken])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.hasPrefix(broken + ":1:"), "\(refused.stderr)")
+        let notRegistry = try folder.write("other.json", "[1, 2]")
+        let other = try CLI.run(["models", "--catalog", notRegistry])
+        #expect(other.status == 64 && other.stderr.contains("not a model catalog"))
+    }
+
+    @Test func maxCostRefusesUnknownPricesUnlessAllowed() throws {
+        let folder = try folderWithImage()
+        let manifest = try folder.write("m.yaml", "version: 1\njobs:\n  - {model: alibaba/wan-2.7/reference-to-video, prompt: A fox., image: room.png}\n")
+        let plan = try CLI.run(["plan", manifest])
+        #expect(plan.stdout.contains("1 job of price unknown"))
+        let refused = try CLI.run(["run", manifest, "--simulate", "--max-cost", "10", "--quiet"])
+        #expect(refused.status == 64)
+        #expect(refused.stderr.contains("--max-cost cannot bound 1 jobs whose price is unknown"))
+        #expect(!FileManager.default.fileExists(atPath: folder.path + "/out/m/journal.jsonl"))
+        let allowed = try CLI.run(["run", manifest, "--simulate", "--max-cost", "10", "--allow-unpriced", "--quiet"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
     }
 
     @Test func badCommandLineExitsWith64() throws {
