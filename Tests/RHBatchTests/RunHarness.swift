@@ -88,8 +88,10 @@ struct RunHarness: Sendable {
             let configuration = RunningHubClient.Configuration(
                 baseURL: options.apiBaseURL,
                 apiKey: APIKey(key)!,
-                requestTimeout: .seconds(5),
-                downloadTimeout: .seconds(5)
+                // Generous: a loaded CI machine may take seconds to answer a loopback request, and
+                // a timed-out submit is an "unknown" job, which no test here means to provoke.
+                requestTimeout: .seconds(60),
+                downloadTimeout: .seconds(60)
             )
             let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             let finalOptions = options
