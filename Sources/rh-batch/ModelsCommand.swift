@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RHBatchCore
 import RunningHubModel
 
@@ -24,10 +25,23 @@ struct ModelsCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(help: "Print the catalog's source, counts and how long it took to load.")
+    var stats = false
+
     @OptionGroup var catalogOption: CatalogOption
 
     func run() throws {
         let catalog = try catalogOption.load()
+        if stats {
+            var byOutput: [String: Int] = [:]
+            for model in catalog.models { byOutput[model.output.rawValue, default: 0] += 1 }
+            let counts = OutputKind.allCases.map { "\(byOutput[$0.rawValue] ?? 0) \($0.rawValue)" }.joined(separator: ", ")
+            let unsupported = catalog.models.filter { $0.unsupported != nil }.count
+            let unpriced = catalog.models.filter { $0.price.unknown != nil }.count
+            let milliseconds = Double(catalog.loadTime.components.attoseconds) / 1e15 + Double(catalog.loadTime.components.seconds) * 1000
+            print("\(catalog.source): \(catalog.models.count) models (\(counts)); \(unsupported) unsupported, \(unpriced) of unknown price; loaded in \(String(format: "%.1f", milliseconds)) ms")
+            return
+        }
         if let name, output == nil, input == nil, let model = catalog.model(named: name) {
             print(json ? model.json.pretty : model.text)
             return

@@ -324,7 +324,7 @@ _rh-batch_status() {
 
 _rh-batch_models() {
     repeating_flags=()
-    non_repeating_flags=(--json --version -h --help)
+    non_repeating_flags=(--json --stats --version -h --help)
     repeating_options=()
     non_repeating_options=(--output --input --catalog)
     __rh-batch_offer_flags_options 1

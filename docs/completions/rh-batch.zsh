@@ -167,6 +167,7 @@ _rh-batch_models() {
         '--output[Only models that produce this\: image, video, audio, 3d, text.]:output:{__rh-batch_complete "${___output[@]}"}'
         '--input[Only models that take this kind of input file\: image, video, audio.]:input:{__rh-batch_complete "${___input[@]}"}'
         '--json[Print JSON.]'
+        '--stats[Print the catalog'\''s source, counts and how long it took to load.]'
         '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

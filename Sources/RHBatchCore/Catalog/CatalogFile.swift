@@ -51,6 +51,53 @@ package struct CatalogFile: Codable, Sendable {
         var maxCount: Int?
         var formats: [String]?
         var maxMB: Int?
+
+        init(
+            key: String, type: String, required: Bool, default: FieldValue? = nil, maxLength: Int? = nil, values: [String]? = nil,
+            min: Double? = nil, max: Double? = nil, step: Double? = nil, list: Bool? = nil, maxCount: Int? = nil,
+            formats: [String]? = nil, maxMB: Int? = nil
+        ) {
+            self.key = key
+            self.type = type
+            self.required = required
+            self.default = `default`
+            self.maxLength = maxLength
+            self.values = values
+            self.min = min
+            self.max = max
+            self.step = step
+            self.list = list
+            self.maxCount = maxCount
+            self.formats = formats
+            self.maxMB = maxMB
+        }
+
+        /// Decodes the default by the field's type: trying each JSON type in turn throws (and
+        /// costs) for every default that is not the first one tried.
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            key = try container.decode(String.self, forKey: .key)
+            type = try container.decode(String.self, forKey: .type)
+            required = try container.decode(Bool.self, forKey: .required)
+            if container.contains(.default) {
+                switch type {
+                case "integer": `default` = .integer(try container.decode(Int.self, forKey: .default))
+                case "number": `default` = .number(try container.decode(Double.self, forKey: .default))
+                case "boolean": `default` = .boolean(try container.decode(Bool.self, forKey: .default))
+                case "string", "choice": `default` = .string(try container.decode(String.self, forKey: .default))
+                default: `default` = try container.decode(FieldValue.self, forKey: .default)
+                }
+            }
+            maxLength = try container.decodeIfPresent(Int.self, forKey: .maxLength)
+            values = try container.decodeIfPresent([String].self, forKey: .values)
+            min = try container.decodeIfPresent(Double.self, forKey: .min)
+            max = try container.decodeIfPresent(Double.self, forKey: .max)
+            step = try container.decodeIfPresent(Double.self, forKey: .step)
+            list = try container.decodeIfPresent(Bool.self, forKey: .list)
+            maxCount = try container.decodeIfPresent(Int.self, forKey: .maxCount)
+            formats = try container.decodeIfPresent([String].self, forKey: .formats)
+            maxMB = try container.decodeIfPresent(Int.self, forKey: .maxMB)
+        }
     }
 
     /// One price rule.
@@ -100,13 +147,20 @@ extension CatalogFile {
         return text
     }
 
-    /// The file as rh-batch writes it: pretty-printed with sorted keys, so that a regenerated
-    /// catalog differs from the committed one only where the facts do.
+    /// The file as rh-batch writes it: compact JSON with sorted keys and one model a line, so that
+    /// it loads fast and a regenerated catalog differs from the committed one only in the lines of
+    /// the models whose facts changed.
     package func encoded() throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
-        data.append(0x0A)
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = Data("{\"format\":".utf8) + (try encoder.encode(format))
+        data += Data(",\"source\":".utf8) + (try encoder.encode(source))
+        data += Data(",\"models\":[\n".utf8)
+        for (index, model) in models.enumerated() {
+            data += try encoder.encode(model)
+            data += Data((index + 1 < models.count ? ",\n" : "\n").utf8)
+        }
+        data += Data("]}\n".utf8)
         return data
     }
 
@@ -114,6 +168,12 @@ extension CatalogFile {
     /// a price table beside it).
     package static func load(_ path: String, pricing: String? = nil) throws(CatalogError) -> CatalogFile {
         let data = try read(path)
+        // rh-batch's own files name their format first: decode them in one pass.
+        if data.prefix(64).range(of: Data("{\"format\":\"\(formatName)\"".utf8)) != nil,
+            let file = try? JSONDecoder().decode(CatalogFile.self, from: data)
+        {
+            return file
+        }
         let object = try parse(data, file: path)
         guard let top = object as? [String: Any] else {
             throw CatalogError(file: path, line: 1, column: 1, path: "", message: "not a model catalog: the top level is not a JSON object")

@@ -5,6 +5,8 @@ package struct ModelCatalog: Sendable {
     package let models: [ModelSpec]
     /// Where the facts come from: the registry and price table versions.
     package var source: String
+    /// How long reading the catalog file took (`rh-batch models --stats`).
+    package var loadTime: Duration = .zero
     private let index: [String: Int]
     /// Every manifest name of a field some model takes (snake_case and the vendor's spelling).
     package let fieldNames: Set<String>

@@ -155,6 +155,27 @@ package struct FieldSpec: Sendable {
 
     /// `aspectRatio` → `aspect_ratio`, `imageURL` → `image_url`, `voice_id` stays.
     package static func snakeCase(_ key: String) -> String {
+        // ASCII keys (all of the registry's): bytes, no Unicode tables.
+        let bytes = Array(key.utf8)
+        if bytes.allSatisfy({ $0 < 0x80 }) {
+            func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
+            func isLowerOrDigit(_ byte: UInt8) -> Bool { (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) }
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 4)
+            for (position, byte) in bytes.enumerated() {
+                if isUpper(byte) && position > 0 {
+                    let previous = bytes[position - 1]
+                    let nextLower = position + 1 < bytes.count && bytes[position + 1] >= 0x61 && bytes[position + 1] <= 0x7A
+                    if isLowerOrDigit(previous) || (nextLower && isUpper(previous)) { out.append(0x5F) }
+                }
+                if byte == 0x2D || byte == 0x20 {
+                    out.append(0x5F)
+                } else {
+                    out.append(isUpper(byte) ? byte + 0x20 : byte)
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
         var out = ""
         let scalars = Array(key.unicodeScalars)
         for (position, scalar) in scalars.enumerated() {

@@ -69,6 +69,8 @@ private struct PlanningRun {
         var samples: Int
         var params: [Located<Param>]
         var origin: JobOrigin
+        /// The fitted fields, when the caller computed them already.
+        var fit: FieldFit? = nil
     }
 
     let manifest: Manifest
@@ -94,6 +96,8 @@ private struct PlanningRun {
     var reported: Set<String> = []
     /// Media field values already resolved, to their input (nil when it failed).
     var resolvedMedia: [String: Int?] = [:]
+    /// Field fittings already computed, by model, place and values.
+    var fieldFits: [String: FieldFit] = [:]
 
     /// Names of media fields (other than a model's main image): their axis values are files.
     let mediaFieldNames: Set<String>
@@ -497,10 +501,15 @@ private struct PlanningRun {
         var fixed = defaults.options
         for (name, _) in block.options { fixed[name] = nil }
         let optionSets = Self.product(axes, base: fixed)
+        // Fitting fields depends on the model and the field values only: once per pair, not per job.
+        var fits: [[FieldFit?]] = Array(repeating: Array(repeating: nil, count: optionSets.count), count: models.count)
         for prompt in prompts {
             for image in images {
-                for model in models {
-                    for chosen in optionSets {
+                for (modelIndex, model) in models.enumerated() {
+                    for (setIndex, chosen) in optionSets.enumerated() {
+                        if fits[modelIndex][setIndex] == nil {
+                            fits[modelIndex][setIndex] = fitFields(model: model.model, options: chosen, origin: origin)
+                        }
                         add(Combination(
                             prompt: prompt,
                             image: image,
@@ -508,7 +517,8 @@ private struct PlanningRun {
                             options: chosen,
                             samples: samples,
                             params: params,
-                            origin: origin
+                            origin: origin,
+                            fit: fits[modelIndex][setIndex]
                         ))
                     }
                 }
@@ -567,10 +577,6 @@ private struct PlanningRun {
         let model = combination.model.model
         var problems: [(message: String, mark: Mark, path: KeyPath)] = []
         var dropped: [String] = []
-        var finalValues: [String: FieldValue] = [:]
-        var layoutValues: [String: String] = [:]
-        var apiOptions: [Param] = []
-        var media: [MediaInput] = []
         let origin = combination.origin
 
         if let reason = model.unsupported {
@@ -612,59 +618,14 @@ private struct PlanningRun {
             dropped.append("image")
         }
 
-        // Every other field: the job's value, else (when required) the vendor default.
-        for (name, value) in combination.options where model.field(named: name) == nil {
-            if let role = model.roleName(of: name) {
-                problems.append(("'\(name)' is \(model.alias)'s \(role) field: set it as '\(role)'", value.mark, value.path))
-            } else {
-                dropped.append(name)
-            }
-        }
-        for field in model.otherFields {
-            let value = combination.options[field.name]
-            if let mediaField = field.media {
-                guard let value else {
-                    if field.required {
-                        report("\(model.alias) needs '\(field.name)' (\(mediaField.accepted))", at: origin.mark, path: origin.path)
-                        return
-                    }
-                    continue
-                }
-                guard let use = resolveMedia(value) else { return }
-                let fieldInput = inputs[use.input]
-                problems += check(fieldInput, field: mediaField, model: model, mark: value.mark, path: value.path)
-                layoutValues[field.name] = fieldInput.id
-                media.append(MediaInput(apiKey: mediaField.apiKey, isList: mediaField.isList, input: fieldInput))
-                continue
-            }
-            var final: FieldValue?
-            if let value {
-                switch Self.convert(value, for: field) {
-                case .success(let converted): final = converted
-                case .failure(let error):
-                    let message: String
-                    if case .choice = field.kind {
-                        message = "\(error.message) by \(model.alias) (accepted: \(field.accepted))"
-                    } else {
-                        message = "\(error.message): \(model.alias)'s '\(field.name)' takes \(field.accepted)"
-                    }
-                    problems.append((message, value.mark, value.path))
-                    continue
-                }
-            } else if field.required {
-                if field.isContent || field.defaultValue == nil {
-                    let why = field.isContent ? "its default is only an example" : "it has no default"
-                    report("\(model.alias) needs '\(field.name)' (\(field.accepted)); \(why)", at: origin.mark, path: origin.path)
-                    return
-                }
-                final = field.defaultValue
-            }
-            guard let final else { continue }
-            if case .choice = field.kind, final == .string(FieldSpec.omitChoice) { continue }
-            finalValues[field.apiKey] = final
-            layoutValues[field.name] = final.text
-            apiOptions.append(Param(key: field.apiKey, value: final.json))
-        }
+        let fit = combination.fit ?? fitFields(model: model, options: combination.options, origin: origin)
+        if fit.stop { return }
+        problems += fit.problems
+        dropped += fit.dropped
+        let finalValues = fit.finalValues
+        let layoutValues = fit.layoutValues
+        let apiOptions = fit.apiOptions
+        let media = fit.media
 
         var params: [Param] = []
         for param in combination.params {
@@ -705,13 +666,13 @@ private struct PlanningRun {
         }
         guard let layout else { return }
 
-        dropped.sort { a, b in
+        if dropped.count > 1 { dropped.sort { a, b in
             let order = ["prompt", "image"] + ManifestDecoder.leadingFieldAxes
             let ia = order.firstIndex(of: a) ?? order.count
             let ib = order.firstIndex(of: b) ?? order.count
             return ia != ib ? ia < ib : a < b
-        }
-        let price = model.price.price(for: finalValues, promptLength: promptRef.text.count)
+        } }
+        let price = fit.price ?? model.price.price(for: finalValues, promptLength: promptRef.text.count)
         let baseIdentity = Self.identityText(
             endpoint: model.endpoint,
             prompt: promptRef.text,
@@ -788,6 +749,100 @@ private struct PlanningRun {
                 origin: combination.origin
             ))
         }
+    }
+
+    /// What fitting a job's fields to its model gives: the same for every job of a block that
+    /// shares the model and the field values, so it is computed once for them.
+    struct FieldFit {
+        var apiOptions: [Param] = []
+        var finalValues: [String: FieldValue] = [:]
+        var layoutValues: [String: String] = [:]
+        var media: [MediaInput] = []
+        var dropped: [String] = []
+        var problems: [(message: String, mark: Mark, path: KeyPath)] = []
+        /// A problem was reported for the whole block or entry: no job is made.
+        var stop = false
+        /// The price, when it does not depend on the prompt (`nil` inside: unknown).
+        var price: Money?? = nil
+    }
+
+    mutating func fitFields(model: ModelSpec, options: [String: Located<ImageValue>], origin: JobOrigin) -> FieldFit {
+        var identity = model.endpoint + "\u{1}\(origin.mark.line):\(origin.mark.column)"
+        for name in options.keys.sorted() {
+            let value = options[name]!
+            identity += "\u{1}\(name)@\(value.mark.line):\(value.mark.column)="
+            switch value.value {
+            case .single(let text): identity += text
+            case .list(let items): identity += items.map(\.value).joined(separator: "\u{2}")
+            }
+        }
+        if let known = fieldFits[identity] { return known }
+        // (Explicit jobs come here one by one; matrix blocks fit once per model and value set.)
+        var fit = FieldFit()
+        // Every other field: the job's value, else (when required) the vendor default.
+        for (name, value) in options where model.field(named: name) == nil {
+            if let role = model.roleName(of: name) {
+                fit.problems.append(("'\(name)' is \(model.alias)'s \(role) field: set it as '\(role)'", value.mark, value.path))
+            } else {
+                fit.dropped.append(name)
+            }
+        }
+        for field in model.otherFields {
+            let value = options[field.name]
+            if let mediaField = field.media {
+                guard let value else {
+                    if field.required {
+                        report("\(model.alias) needs '\(field.name)' (\(mediaField.accepted))", at: origin.mark, path: origin.path)
+                        fit.stop = true
+                        return fit
+                    }
+                    continue
+                }
+                guard let use = resolveMedia(value) else {
+                    fit.stop = true
+                    return fit
+                }
+                let fieldInput = inputs[use.input]
+                fit.problems += check(fieldInput, field: mediaField, model: model, mark: value.mark, path: value.path)
+                fit.layoutValues[field.name] = fieldInput.id
+                fit.media.append(MediaInput(apiKey: mediaField.apiKey, isList: mediaField.isList, input: fieldInput))
+                continue
+            }
+            var final: FieldValue?
+            if let value {
+                switch Self.convert(value, for: field) {
+                case .success(let converted): final = converted
+                case .failure(let error):
+                    let message: String
+                    if case .choice = field.kind {
+                        message = "\(error.message) by \(model.alias) (accepted: \(field.accepted))"
+                    } else {
+                        message = "\(error.message): \(model.alias)'s '\(field.name)' takes \(field.accepted)"
+                    }
+                    fit.problems.append((message, value.mark, value.path))
+                    continue
+                }
+            } else if field.required {
+                if field.isContent || field.defaultValue == nil {
+                    let why = field.isContent ? "its default is only an example" : "it has no default"
+                    report("\(model.alias) needs '\(field.name)' (\(field.accepted)); \(why)", at: origin.mark, path: origin.path)
+                    fit.stop = true
+                    return fit
+                }
+                final = field.defaultValue
+            }
+            guard let final else { continue }
+            if case .choice = field.kind, final == .string(FieldSpec.omitChoice) { continue }
+            fit.finalValues[field.apiKey] = final
+            fit.layoutValues[field.name] = final.text
+            fit.apiOptions.append(Param(key: field.apiKey, value: final.json))
+        }
+
+        if model.price.unit != .thousandCharacters {
+            fit.price = .some(model.price.price(for: fit.finalValues, promptLength: 0))
+        }
+        fieldFits[identity] = fit
+        return fit
     }
 
     /// The id of jobs whose model takes no prompt, and of jobs whose model takes no image.
@@ -952,9 +1007,12 @@ private struct PlanningRun {
     /// What a result path (with `{ext}` and, for sidecars, `.json`) would clash with at the root,
     /// or `nil`.
     static func reservedName(_ path: String) -> String? {
-        let first = path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        let top = String(first.first ?? "")
-        if first.count > 1 { return top == "inputs" || top.hasPrefix(".rh-batch") ? "'\(top)/'" : nil }
+        if let slash = path.utf8.firstIndex(of: UInt8(ascii: "/")) {
+            // Only `inputs/` and `.rh-batch*` folders are rh-batch's; most paths start elsewhere.
+            let top = Substring(path.utf8[..<slash])
+            return top == "inputs" || top.hasPrefix(".rh-batch") ? "'\(top)/'" : nil
+        }
+        let top = path
         if top.hasPrefix(".rh-batch") { return "'\(top)'" }
         // A result `NAME.{ext}` is an image; its sidecar `NAME.json` is what can clash.
         let stem = top.hasSuffix(".{ext}") ? String(top.dropLast(".{ext}".count)) : top

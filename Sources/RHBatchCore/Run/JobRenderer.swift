@@ -49,6 +49,14 @@ struct JobRenderer: Sendable {
                 image.string("uploadedURL", run.inputURLs[position])
             }
         }
+        if !job.media.isEmpty {
+            // Media inputs other than the main image: the body key and each file's source.
+            writer.objects("media", job.media) { media, field in
+                media.string("field", field.apiKey)
+                media.string("id", field.input.id)
+                media.value("sources", .array(field.input.sources.map { .string($0.reference) }))
+            }
+        }
         writer.object("params") { params in
             for field in job.bodyFields { params.value(field.key, field.value) }
         }
