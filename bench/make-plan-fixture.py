@@ -6,19 +6,11 @@ import struct
 import sys
 import zlib
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pngfixture import png  # noqa: E402
+
 out = sys.argv[1]
 os.makedirs(os.path.join(out, "images"), exist_ok=True)
-
-
-def png(path, seed):
-    width, height = 32, 24
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    raw = b"".join(b"\x00" + b"".join(bytes((seed % 256, (seed // 256 + x) % 256, y % 256)) for x in range(width)) for y in range(height))
-    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-    data += chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-    with open(path, "wb") as f:
-        f.write(data)
 
 
 for i in range(200):

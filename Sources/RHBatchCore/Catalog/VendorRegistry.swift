@@ -167,18 +167,14 @@ package enum VendorRegistry {
             if let override = choiceOverrides[endpoint]?[key] { values = override }
             field.values = values
             if let value = rawDefault, !(value is NSNull) { field.default = .string(text(value)) }
-        case "INT":
-            field.type = "integer"
+        case "INT", "FLOAT":
+            let isInteger = type.uppercased() == "INT"
+            field.type = isInteger ? "integer" : "number"
             field.min = double(param["min"])
             field.max = double(param["max"])
             field.step = double(param["step"])
-            if let value = int(rawDefault) { field.default = .integer(value) }
-        case "FLOAT":
-            field.type = "number"
-            field.min = double(param["min"])
-            field.max = double(param["max"])
-            field.step = double(param["step"])
-            if let value = double(rawDefault) { field.default = .number(value) }
+            if isInteger, let value = int(rawDefault) { field.default = .integer(value) }
+            if !isInteger, let value = double(rawDefault) { field.default = .number(value) }
         case "BOOLEAN":
             field.type = "boolean"
             if let value = rawDefault as? Bool {
