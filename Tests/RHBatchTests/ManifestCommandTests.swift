@@ -162,6 +162,21 @@ struct ManifestCommandTests {
         #expect(other.status == 64 && other.stderr.contains("not a model catalog"))
     }
 
+    @Test func theMixedMediaExampleRunsWithTheSimulator() throws {
+        let folder = try TempFolder()
+        let result = try CLI.run([
+            "run", "manifests/mixed-media.yaml", "--simulate", "--sim-latency", "0.05:0.2", "--poll-interval", "0.05:0.2",
+            "-o", folder.path + "/out", "--quiet",
+        ], directory: repository)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let files = RunHarness.files(folder.path + "/out")
+        #expect(files.filter { $0.hasSuffix(".mp4") }.count == 4)
+        #expect(files.filter { $0.hasPrefix("wan-2.5-preview-text-to-image/no-image/") && $0.hasSuffix(".png") }.count == 8)
+        #expect(files.filter { $0.hasPrefix("nano-banana-pro/") && $0.hasSuffix(".png") }.count == 2)
+        let report = try RunHarness.json(folder.path + "/out/report.json")
+        #expect((report["jobs"] as? [[String: Any]])?.count == 14)
+    }
+
     @Test func maxCostRefusesUnknownPricesUnlessAllowed() throws {
         let folder = try folderWithImage()
         let manifest = try folder.write("m.yaml", "version: 1\njobs:\n  - {model: alibaba/wan-2.7/reference-to-video, prompt: A fox., image: room.png}\n")
