@@ -46,6 +46,8 @@ package struct TaskSnapshot: Sendable, Hashable {
     package var errorCode: String?
     /// The error message of a failed task.
     package var errorMessage: String?
+    /// Which of several keys created the task: its fingerprint (see `KeyPool`), never the key.
+    package var keyID: String?
 
     /// Makes a snapshot.
     package init(

@@ -8,6 +8,8 @@ package struct Ledger: Sendable, Codable, Equatable {
         package var price: Double
         /// How long the task took, in seconds (for benchmarks' ideal schedules).
         package var latency: Double = 0
+        /// The key that created it.
+        package var apiKey: String = ""
     }
 
     /// Submits that created a task.
@@ -30,6 +32,8 @@ package struct Ledger: Sendable, Codable, Equatable {
     package var uploads = 0
     /// The most unfinished tasks one key had at once.
     package var peakConcurrent = 0
+    /// The most unfinished tasks each key had at once.
+    package var peakByKey: [String: Int] = [:]
     /// Billed tasks whose endpoint and body repeat an earlier billed task: double billing.
     package var doubleBilled = 0
     /// Finished tasks that no query saw finished: results a runner never collected.

@@ -25,6 +25,10 @@ package struct SimulatorConfiguration: Sendable {
     package var resultPadding: Int
     /// The account balance in CNY; submits that would overdraw it get `416`.
     package var balance: Double
+    /// Concurrency limits of given keys (others have ``concurrencyLimit``): several accounts.
+    package var keyLimits: [String: Int] = [:]
+    /// Balances of given keys, in CNY (others share ``balance``): several accounts.
+    package var keyBalances: [String: Double] = [:]
     /// Keys the simulator accepts; `nil` accepts any key except those starting with `bad`
     /// (answered `1002`) and `personal` (answered `1014`, the wrong key type).
     package var apiKeys: Set<String>?
@@ -52,9 +56,13 @@ package struct SimulatorConfiguration: Sendable {
         resultPadding: Int = 0,
         balance: Double = 1_000_000,
         apiKeys: Set<String>? = nil,
+        keyLimits: [String: Int] = [:],
+        keyBalances: [String: Double] = [:],
         clock: SimulatorClock = .real,
         submitScript: [Int: ScriptedFault] = [:]
     ) {
+        self.keyLimits = keyLimits
+        self.keyBalances = keyBalances
         self.host = host
         self.port = port
         self.scenarios = scenarios

@@ -230,7 +230,7 @@ struct SimulatorHandlers: Sendable {
         guard await state.check(key: Self.bearer(request)) == .ok else {
             return json(["code": 802, "msg": "APIKEY_UNAUTHORIZED", "data": NSNull()])
         }
-        let (balance, running) = await state.account()
+        let (balance, running) = await state.account(key: Self.bearer(request))
         return json([
             "code": 0, "msg": "success",
             "data": [
@@ -244,11 +244,13 @@ struct SimulatorHandlers: Sendable {
         guard await state.check(key: Self.bearer(request)) == .ok else {
             return json(["code": 802, "msg": "APIKEY_UNAUTHORIZED", "data": NSNull()])
         }
-        let (_, running) = await state.account()
+        let key = Self.bearer(request) ?? ""
+        let (_, running) = await state.account(key: key)
+        let limit = await state.limit(for: key)
         return json([
             "code": 0, "msg": "success",
             "data": [
-                "apiKeyType": "SHARED", "concurrentLimit": state.configuration.concurrencyLimit,
+                "apiKeyType": "SHARED", "concurrentLimit": limit,
                 "runningCount": String(running), "queuedCount": "0", "totalCurrentTasks": String(running),
             ] as [String: Any],
         ])

@@ -13,6 +13,8 @@ package actor SimulatorState {
     private var ledger = Ledger()
     private var billedBodies: Set<String> = []
     private var balance: Double
+    /// Balances of keys with their own account (``SimulatorConfiguration/keyBalances``).
+    private var keyBalances: [String: Double]
     private var nextTaskNumber: UInt64 = 2_013_508_786_110_730_241
     private var submitCount = 0
     /// How long result URLs work under `expire`; tests may change it between runs.
@@ -30,6 +32,7 @@ package actor SimulatorState {
         self.configuration = configuration
         self.random = SeededRandom(seed: configuration.seed)
         self.balance = configuration.balance
+        self.keyBalances = configuration.keyBalances
         self.resultLifetime = configuration.resultLifetime
     }
 
@@ -87,9 +90,15 @@ package actor SimulatorState {
         return .ok
     }
 
-    func account() -> (balance: Double, running: Int) {
+    func account(key: String? = nil) -> (balance: Double, running: Int) {
         let now = clock.now
-        return (balance, tasks.values.filter { $0.isActive(at: now) }.count)
+        let running = tasks.values.filter { $0.isActive(at: now) && (key == nil || $0.apiKey == key) }.count
+        return (key.flatMap { keyBalances[$0] } ?? balance, running)
+    }
+
+    /// The concurrency limit of a key.
+    func limit(for key: String) -> Int {
+        configuration.keyLimits[key] ?? configuration.concurrencyLimit
     }
 
     // MARK: Decisions with chance
@@ -134,7 +143,7 @@ package actor SimulatorState {
         running.removeAll { $0.at <= now }
         activeFinishes[key] = running
         let active = running.count
-        if active >= configuration.concurrencyLimit {
+        if active >= limit(for: key) {
             refuse("421")
             return .refused(code: "421", message: "TASK_QUEUE_MAXED", httpStatus: 200, retryAfter: nil)
         }
@@ -151,7 +160,7 @@ package actor SimulatorState {
             return .refused(code: "1013", message: "File processing failed, please check the URL or retry: \(missing)", httpStatus: 200, retryAfter: nil)
         }
         let price = rules.price(for: body)
-        if price > balance {
+        if price > (keyBalances[key] ?? balance) {
             refuse("416")
             return .refused(code: "416", message: "TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET", httpStatus: 200, retryAfter: nil)
         }
@@ -191,9 +200,10 @@ package actor SimulatorState {
         if task.finishesAt > now { activeFinishes[key, default: []].append((task.id, task.finishesAt)) }
         ledger.submitsAccepted += 1
         ledger.peakConcurrent = max(ledger.peakConcurrent, active + 1)
+        ledger.peakByKey[key] = max(ledger.peakByKey[key] ?? 0, active + 1)
         if task.billed {
-            balance -= price
-            ledger.billed.append(Ledger.BilledTask(taskId: task.id, endpoint: endpoint, body: canonicalBody, price: price, latency: latency))
+            if keyBalances[key] != nil { keyBalances[key]! -= price } else { balance -= price }
+            ledger.billed.append(Ledger.BilledTask(taskId: task.id, endpoint: endpoint, body: canonicalBody, price: price, latency: latency, apiKey: key))
             if !billedBodies.insert(endpoint + "\n" + canonicalBody).inserted { ledger.doubleBilled += 1 }
         }
         ledgerChanged()
@@ -253,7 +263,7 @@ package actor SimulatorState {
             task.cancelled = true
             activeFinishes[task.apiKey]?.removeAll { $0.id == taskId }
             if task.billed {
-                balance += task.price
+                if keyBalances[task.apiKey] != nil { keyBalances[task.apiKey]! += task.price } else { balance += task.price }
             }
             tasks[taskId] = task
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Dispatch
 import Logging
 import RHBatchCore
@@ -82,6 +83,9 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(help: "The largest result file accepted, in MB.")
     var maxFileMB = 2048
+
+    @Option(help: ArgumentHelp("API keys of several accounts, one per line (optionally name=KEY; # comments): jobs go to whichever key has room. Default: RH_API_KEYS (comma-separated), else RH_API_KEY.", valueName: "file"), completion: .file())
+    var keysFile: String?
 
     @Flag(help: "Do not ask the API for the key's concurrency limit; learn it from refusals instead.")
     var ignoreAccountLimit = false
@@ -218,23 +222,31 @@ struct RunCommand: AsyncParsableCommand {
             )
             let runOptions = options
             let logger = logger
+            // With --simulate, several keys (RH_API_KEYS, --keys-file) are simulated accounts too.
+            let keys = try Self.keys(file: keysFile, environmentName: nil) ?? [("key1", SimulatorConfiguration.defaultKey)]
             outcome = try await SimulatorServer.withRunning(configuration) { baseURL, _ in
                 var options = runOptions
                 options.apiBaseURL = baseURL + "/openapi/v2"
                 Console.out("simulating RunningHub at \(options.apiBaseURL) (scenario: \(scenario))\n")
-                var client = RunningHubClient.Configuration(baseURL: options.apiBaseURL, apiKey: APIKey(SimulatorConfiguration.defaultKey)!)
-                client.maxDownloadBytes = maxFileMB * 1024 * 1024
-                return try await Self.execute(plan: plan, options: options, client: client, logger: logger, interrupts: interrupts, prepared: prepared)
+                let clients = keys.map { key in
+                    var client = RunningHubClient.Configuration(baseURL: options.apiBaseURL, apiKey: APIKey(key.key)!)
+                    client.maxDownloadBytes = maxFileMB * 1024 * 1024
+                    return (name: key.name, key: key.key, configuration: client)
+                }
+                return try await Self.execute(plan: plan, options: options, clients: clients, logger: logger, interrupts: interrupts, prepared: prepared)
             }
         } else {
-            guard let key = Environment.value("RH_API_KEY").flatMap(APIKey.init) else {
-                Console.error("error: RH_API_KEY is not set; set it to your RunningHub API key, or try --simulate")
+            guard let keys = try Self.keys(file: keysFile, environmentName: "RH_API_KEY") else {
+                Console.error("error: RH_API_KEY is not set; set it to your RunningHub API key (RH_API_KEYS or --keys-file for several), or try --simulate")
                 throw ExitCode(2)
             }
             options.apiBaseURL = Environment.value("RH_API_BASE_URL") ?? RunningHubClient.Configuration.defaultBaseURL
-            var client = RunningHubClient.Configuration(baseURL: options.apiBaseURL, apiKey: key)
-            client.maxDownloadBytes = maxFileMB * 1024 * 1024
-            outcome = try await Self.execute(plan: plan, options: options, client: client, logger: logger, interrupts: interrupts, prepared: prepared)
+            let clients = keys.map { key in
+                var client = RunningHubClient.Configuration(baseURL: options.apiBaseURL, apiKey: APIKey(key.key)!)
+                client.maxDownloadBytes = maxFileMB * 1024 * 1024
+                return (name: key.name, key: key.key, configuration: client)
+            }
+            outcome = try await Self.execute(plan: plan, options: options, clients: clients, logger: logger, interrupts: interrupts, prepared: prepared)
         }
         Console.out(outcome.summary + "\n")
         // Exit here, with the run's state still held: freeing 100,000 jobs' records one by one
@@ -242,16 +254,59 @@ struct RunCommand: AsyncParsableCommand {
         withExtendedLifetime(outcome) { Glibc.exit(outcome.exitCode) }
     }
 
+    /// The keys to run with: `--keys-file`, else `RH_API_KEYS`, else the single `environmentName`
+    /// variable; `nil` when none is given. Each entry is `KEY` or `name=KEY`.
+    static func keys(file: String?, environmentName: String?) throws -> [(name: String, key: String)]? {
+        var entries: [String] = []
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                Console.error("error: --keys-file: cannot read \(file)")
+                throw ExitCode(ExitCodes.invalid)
+            }
+            entries = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+        } else if let list = Environment.value("RH_API_KEYS") {
+            entries = list.split(separator: ",").map(String.init)
+        } else if let name = environmentName, let key = Environment.value(name) {
+            entries = [key]
+        }
+        var keys: [(name: String, key: String)] = []
+        for entry in entries {
+            let text = entry.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty || text.hasPrefix("#") { continue }
+            if let equals = text.firstIndex(of: "="), equals != text.startIndex,
+                text[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }), text.index(after: equals) < text.endIndex
+            {
+                keys.append((String(text[..<equals]), String(text[text.index(after: equals)...])))
+            } else {
+                keys.append(("key\(keys.count + 1)", text))
+            }
+        }
+        if keys.isEmpty { return file == nil ? nil : [] }
+        let names = keys.map(\.name)
+        if Set(names).count != names.count {
+            Console.error("error: two API keys have the same name; give each a distinct name= prefix")
+            throw ExitCode(ExitCodes.invalid)
+        }
+        return keys
+    }
+
     static func execute(
         plan: Plan,
         options: RunOptions,
-        client: RunningHubClient.Configuration,
+        clients: [(name: String, key: String, configuration: RunningHubClient.Configuration)],
         logger: Logger,
         interrupts: AsyncStream<Void>,
         prepared: PreparedFolder?
     ) async throws -> RunOutcome {
-        try await RunningHubClient.withClient(client, logger: logger) { client in
-            let runner = BatchRunner(plan: plan, options: options, service: client, logger: logger) { text in
+        guard !clients.isEmpty else {
+            Console.error("error: the keys file names no key")
+            throw ExitCode(ExitCodes.invalid)
+        }
+        // One HTTP client per key, all open for the run; several keys share the run as a pool.
+        return try await Self.withClients(clients[...], logger: logger, opened: []) { services in
+            let service: any RunningHubService =
+                services.count == 1 ? services[0].service : KeyPool(services.map { KeyPool.Member(name: $0.name, key: $0.key, service: $0.service) })
+            let runner = BatchRunner(plan: plan, options: options, service: service, logger: logger) { text in
                 Console.out(text)
             }
             do {
@@ -260,6 +315,18 @@ struct RunCommand: AsyncParsableCommand {
                 Console.error("error: \(error)")
                 throw ExitCode(2)
             }
+        }
+    }
+
+    static func withClients(
+        _ rest: ArraySlice<(name: String, key: String, configuration: RunningHubClient.Configuration)>,
+        logger: Logger,
+        opened: [(name: String, key: String, service: RunningHubClient)],
+        _ body: ([(name: String, key: String, service: RunningHubClient)]) async throws -> RunOutcome
+    ) async throws -> RunOutcome {
+        guard let first = rest.first else { return try await body(opened) }
+        return try await RunningHubClient.withClient(first.configuration, logger: logger) { client in
+            try await withClients(rest.dropFirst(), logger: logger, opened: opened + [(first.name, first.key, client)], body)
         }
     }
 }

@@ -72,6 +72,7 @@ struct RunHarness: Sendable {
         func run(
             _ manifest: String,
             key: String = SimulatorConfiguration.defaultKey,
+            keys: [String] = [],
             apiPath: String = "/openapi/v2",
             configure: (inout RunOptions) -> Void = { _ in }
         ) async throws -> Result {
@@ -85,23 +86,40 @@ struct RunHarness: Sendable {
             options.progress = .off
             configure(&options)
             options.apiBaseURL = baseURL + apiPath
-            let configuration = RunningHubClient.Configuration(
-                baseURL: options.apiBaseURL,
-                apiKey: APIKey(key)!,
-                // Generous: a loaded CI machine may take seconds to answer a loopback request, and
-                // a timed-out submit is an "unknown" job, which no test here means to provoke.
-                requestTimeout: .seconds(60),
-                downloadTimeout: .seconds(60)
-            )
+            let configurations = (keys.isEmpty ? [key] : keys).map { key in
+                RunningHubClient.Configuration(
+                    baseURL: options.apiBaseURL,
+                    apiKey: APIKey(key)!,
+                    // Generous: a loaded CI machine may take seconds to answer a loopback request,
+                    // and a timed-out submit is an "unknown" job, which no test here means to provoke.
+                    requestTimeout: .seconds(60),
+                    downloadTimeout: .seconds(60)
+                )
+            }
             let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             let finalOptions = options
-            let outcome = try await RunningHubClient.withClient(configuration, logger: logger) { client in
-                let runner = BatchRunner(plan: plan, options: finalOptions, service: client, logger: logger) { _ in }
+            // Several keys: a KeyPool over one client per key, as `RH_API_KEYS` makes.
+            let outcome = try await RunHarness.withClients(configurations[...], logger: logger, opened: []) { clients in
+                let service: any RunningHubService =
+                    keys.isEmpty ? clients[0] : KeyPool(zip(keys, clients).map { KeyPool.Member(name: $0.0, key: $0.0, service: $0.1) })
+                let runner = BatchRunner(plan: plan, options: finalOptions, service: service, logger: logger) { _ in }
                 let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
                 defer { continuation.finish() }
                 return try await runner.run(interrupts: stream)
             }
             return Result(outcome: outcome, ledger: await state.snapshot(), plan: plan, output: options.outputDirectory ?? plan.outputDirectory)
+        }
+    }
+
+    static func withClients<T>(
+        _ rest: ArraySlice<RunningHubClient.Configuration>,
+        logger: Logger,
+        opened: [RunningHubClient],
+        _ body: ([RunningHubClient]) async throws -> T
+    ) async throws -> T {
+        guard let first = rest.first else { return try await body(opened) }
+        return try await RunningHubClient.withClient(first, logger: logger) { client in
+            try await withClients(rest.dropFirst(), logger: logger, opened: opened + [client], body)
         }
     }
 

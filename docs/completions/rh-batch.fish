@@ -23,7 +23,7 @@ function __rh-batch_parse_tokens -S
         __rh-batch_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'run'
-            __rh-batch_parse_subcommand 1 'simulate' 'scenario=' 'sim-latency=' 'sim-concurrency-limit=' 'j/concurrency=' 'o/output=' 'skip-invalid' 'retry-failed' 'resubmit-unknown' 'max-cost=' 'allow-unpriced' 'shard=' 'poll-interval=' 'task-timeout=' 'drain-timeout=' 'download-concurrency=' 'query-rate=' 'inputs-by-url' 'max-file-mb=' 'ignore-account-limit' 'no-progress' 'q/quiet' 'v/verbose' 'catalog=' 'version' 'h/help'
+            __rh-batch_parse_subcommand 1 'simulate' 'scenario=' 'sim-latency=' 'sim-concurrency-limit=' 'j/concurrency=' 'o/output=' 'skip-invalid' 'retry-failed' 'resubmit-unknown' 'max-cost=' 'allow-unpriced' 'shard=' 'poll-interval=' 'task-timeout=' 'drain-timeout=' 'download-concurrency=' 'query-rate=' 'inputs-by-url' 'max-file-mb=' 'keys-file=' 'ignore-account-limit' 'no-progress' 'q/quiet' 'v/verbose' 'catalog=' 'version' 'h/help'
         case 'validate'
             __rh-batch_parse_subcommand -r 1 'skip-invalid' 'catalog=' 'version' 'h/help'
         case 'plan'
@@ -140,6 +140,7 @@ complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_opti
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" query-rate' -l 'query-rate' -d 'Queries per second for the whole run, all tasks together (0: no limit).' -rfka ''
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" inputs-by-url' -l 'inputs-by-url' -d 'List remote (URL) inputs by URL in metadata.jsonl instead of fetching them into the output folder.'
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" max-file-mb' -l 'max-file-mb' -d 'The largest result file accepted, in MB.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" keys-file' -l 'keys-file' -d 'API keys of several accounts, one per line (optionally name=KEY; # comments): jobs go to whichever key has room. Default: RH_API_KEYS (comma-separated), else RH_API_KEY.' -rF
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" ignore-account-limit' -l 'ignore-account-limit' -d 'Do not ask the API for the key\'s concurrency limit; learn it from refusals instead.'
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" no-progress' -l 'no-progress' -d 'No progress display.'
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" q quiet' -l 'quiet' -s 'q' -d 'Print only the summary.'

@@ -101,6 +101,7 @@ _rh-batch_run() {
         '--query-rate[Queries per second for the whole run, all tasks together (0\: no limit).]:query-rate:'
         '--inputs-by-url[List remote (URL) inputs by URL in metadata.jsonl instead of fetching them into the output folder.]'
         '--max-file-mb[The largest result file accepted, in MB.]:max-file-mb:'
+        '--keys-file[API keys of several accounts, one per line (optionally name=KEY; # comments)\: jobs go to whichever key has room. Default\: RH_API_KEYS (comma-separated), else RH_API_KEY.]:file:_files'
         '--ignore-account-limit[Do not ask the API for the key'\''s concurrency limit; learn it from refusals instead.]'
         '--no-progress[No progress display.]'
         '(--quiet -q)'{--quiet,-q}'[Print only the summary.]'

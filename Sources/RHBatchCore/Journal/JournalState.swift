@@ -26,6 +26,8 @@ package struct JournalEntry: Sendable, Hashable {
     package var attempts = 0
     /// The task id, once submitted.
     package var taskId: String?
+    /// The fingerprint of the key that created the task, when the run had several keys.
+    package var keyID: String?
     /// When the (last) task was submitted and finished.
     package var submittedAt: String?
     package var finishedAt: String?
@@ -112,6 +114,7 @@ package struct JournalState: Sendable {
             entry.stage = .submitting
             entry.attempts = max(entry.attempts + 1, record.number("attempt") ?? 0)
             entry.taskId = nil
+            entry.keyID = nil
             entry.results = []
             entry.downloads = [:]
             entry.code = nil
@@ -120,6 +123,7 @@ package struct JournalState: Sendable {
         case .submitted:
             entry.stage = .submitted
             entry.taskId = record["taskId"]
+            entry.keyID = record["keyId"]
             entry.submittedAt = record.at
             entry.inputURLs = Self.words(record["inputs"])
         case .finished:
@@ -162,6 +166,7 @@ package struct JournalState: Sendable {
             entry.stage = record["stage"].flatMap(JournalEntry.Stage.init(rawValue:)) ?? entry.stage
             entry.attempts = record.number("attempts") ?? entry.attempts
             entry.taskId = record["taskId"]
+            entry.keyID = record["keyId"]
             entry.submittedAt = record["submittedAt"]
             entry.finishedAt = record["finishedAt"]
             entry.cost = record["cost"]
@@ -193,6 +198,7 @@ package struct JournalState: Sendable {
                 if let value { fields.append((name, .text(value))) }
             }
             add("taskId", entry.taskId)
+            add("keyId", entry.keyID)
             add("submittedAt", entry.submittedAt)
             add("finishedAt", entry.finishedAt)
             add("cost", entry.cost)

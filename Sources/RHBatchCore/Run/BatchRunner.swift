@@ -72,6 +72,7 @@ package struct BatchRunner: Sendable {
         )
         await coordinator.start()
         await coordinator.verifyRecordedFiles()
+        await coordinator.attachKeys()
         await coordinator.fitToAccountLimit()
         await withTaskGroup(of: RunEvent.self) { group in
             coordinator.launch(&group, interrupts: interrupts)

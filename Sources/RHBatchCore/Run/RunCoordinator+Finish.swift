@@ -82,6 +82,7 @@ extension RunCoordinator {
     /// `report.json`.
     mutating func finish(startedAt: String) async -> RunOutcome {
         if options.progress == .live { showProgress(final: true) }
+        keyUsage = await service.keyUsage()
         let stoppedMessage = stopReason.map(Self.describe) ?? "the run ended early"
         for index in selected where jobs[index].status == .pending {
             jobs[index].status = .cancelled
@@ -254,6 +255,14 @@ extension RunCoordinator {
             ("durationSeconds", .number(duration.rounded(toPlaces: 3))),
             ("exitCode", .integer(Int(exitCode))),
             ("stopReason", stopReason.map { .string(Self.describe($0)) } ?? .null),
+            ("keys", .array(keyUsage.map { key in
+                .object([
+                    ("name", .string(key.name)), ("fingerprint", .string(key.fingerprint)), ("tasks", .integer(key.tasks)),
+                    ("spend", .string(key.spend.description)), ("limit", key.limit.map { .integer($0) } ?? .null),
+                    ("refusals", .object(key.refusals.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })),
+                    ("retired", key.retired.map { .string($0) } ?? .null),
+                ])
+            })),
             ("totals", .object([
                 ("jobs", .integer(totals.jobs)), ("succeeded", .integer(totals.succeeded)), ("failed", .integer(totals.failed)),
                 ("unknown", .integer(totals.unknown)), ("skipped", .integer(totals.skipped)),
@@ -276,6 +285,11 @@ extension RunCoordinator {
         }
         lines.append("\(plan.manifest.name): \(totals.jobs) jobs: " + parts.joined(separator: ", "))
         lines.append("spent \(totals.cost) \(plan.currency) in \(Self.clockText(elapsed)); \(totals.outputs) files, \(totals.bytes) bytes")
+        for key in keyUsage {
+            let refused = key.refusals.values.reduce(0, +)
+            let retired = key.retired.map { "; retired: \($0)" } ?? ""
+            lines.append("  key \(key.name) (\(key.fingerprint)): \(key.tasks) tasks, \(key.spend) \(plan.currency), \(refused) refusals\(retired)")
+        }
         lines.append("results: \(folder)/ (report.json, index.jsonl, metadata.jsonl, journal.jsonl)")
         lines.append("see them: \(folder)/report.html")
         if let reason = stopReason, !(reason == .interrupted && interrupts == 0 && localFailure == nil) {

@@ -155,9 +155,12 @@ extension RunCoordinator {
             var records: [JournalRecord] = []
             switch outcome {
             case .accepted(let task):
-                records.append(JournalRecord(.submitted, at: at, [
+                var fields: [(String, JournalRecord.FieldValue)] = [
                     ("key", .text(key)), ("taskId", .text(task.taskId)), ("inputs", .text(urls.joined(separator: " "))),
-                ]))
+                ]
+                // With several keys, which one created the task: its fingerprint, never the key.
+                if let keyID = task.keyID { fields.append(("keyId", .text(keyID))) }
+                records.append(JournalRecord(.submitted, at: at, fields))
                 if task.state.isFinished { records.append(RunCoordinator.finishedRecord(key: key, task)) }
             case .refused(let failure) where failure.errorClass == .final:
                 // The job itself is refused (invalid parameters, moderation): a later run leaves it

@@ -125,6 +125,19 @@ struct RunCoordinator {
         }
     }
 
+    /// Tells the service which key created each task this run asks about again (several keys);
+    /// a task whose key this run does not have is noted, and its job ends `unknown` with why.
+    mutating func attachKeys() async {
+        for index in selected {
+            guard let entry = history.entries[plan.jobs[index].key], let taskId = entry.taskId, let keyID = entry.keyID,
+                entry.stage != .failed
+            else { continue }
+            if !(await service.attach(taskId: taskId, keyID: keyID)) {
+                keyGone[index] = keyID
+            }
+        }
+    }
+
     /// When there is anything to submit, asks the API for the key's concurrency limit (waiting at
     /// most 5 s) and starts the ceiling there instead of learning it from refusals: the account's
     /// limit, which other clients share, is the real ceiling.
@@ -202,6 +215,25 @@ struct RunCoordinator {
     var signalStream: AsyncStream<Void>?
     /// ``resultID(job:index:)`` of the recorded results found intact on disk.
     var verified: Set<Int> = []
+    /// Jobs whose task was created by a key this run does not have, with that key's fingerprint.
+    var keyGone: [Int: String] = [:]
+    /// Per key of several: tasks, spend, refusals (read from the service when the run ends).
+    var keyUsage: [KeyUsage] = []
+
+    /// Asks a task of an earlier run again, with the key that created it; when this run does not
+    /// have that key, the job ends `unknown` with why (never sent again by itself).
+    mutating func pollResumed(_ index: Int, taskId: String, holdsSlot: Bool, _ group: inout TaskGroup<RunEvent>) {
+        guard let keyID = keyGone[index] else {
+            startPoll(index, taskId: taskId, holdsSlot: holdsSlot, immediately: true, &group)
+            return
+        }
+        jobs[index].status = .unknown
+        jobs[index].failure = JobFailure(
+            phase: "poll",
+            code: "key-gone",
+            message: "task \(taskId) was created with the key whose fingerprint is \(keyID), which this run does not have; run again with that key to collect it"
+        )
+    }
 
     /// What the journal says to do with a job.
     mutating func resume(_ index: Int, _ group: inout TaskGroup<RunEvent>) {
@@ -239,14 +271,14 @@ struct RunCoordinator {
                 jobs[index].alreadyDone = true
             } else if let taskId = entry.taskId {
                 // Results were never fetched, or were deleted: ask the task for fresh URLs.
-                startPoll(index, taskId: taskId, holdsSlot: false, immediately: true, &group)
+                pollResumed(index, taskId: taskId, holdsSlot: false, &group)
             } else {
                 needSubmit(index, &group)
             }
         case .submitted, .cancelled:
             if let taskId = entry.taskId {
-                scheduler.adopt(estimate: job.price)
-                startPoll(index, taskId: taskId, holdsSlot: true, immediately: true, &group)
+                if keyGone[index] == nil { scheduler.adopt(estimate: job.price) }
+                pollResumed(index, taskId: taskId, holdsSlot: true, &group)
             } else {
                 needSubmit(index, &group)
             }
@@ -269,7 +301,7 @@ struct RunCoordinator {
                 // The task succeeded and was paid for; only its files are missing: ask it for
                 // fresh URLs, never submit (and pay) again.
                 jobs[index].askedForFreshURLs = true
-                startPoll(index, taskId: taskId, holdsSlot: false, immediately: true, &group)
+                pollResumed(index, taskId: taskId, holdsSlot: false, &group)
             } else if options.retryFailed {
                 needSubmit(index, &group)
             } else {

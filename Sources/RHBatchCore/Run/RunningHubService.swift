@@ -17,4 +17,32 @@ package protocol RunningHubService: Sendable {
     /// Downloads a result, atomically, to `destination`; `durable` syncs it before the rename.
     /// The bytes must be a file of the `expecting` kind (a video model's result is a video).
     func download(url: String, to destination: String, durable: Bool, expecting: OutputKind) async throws -> DownloadedFile
+    /// Before a resumed task is asked again: the key that created it (`nil` when the journal
+    /// names none). `false` when this service does not have that key any more.
+    func attach(taskId: String, keyID: String?) async -> Bool
+    /// Jobs, spend and refusals per key, for the report (empty for a single key).
+    func keyUsage() async -> [KeyUsage]
+}
+
+extension RunningHubService {
+    package func attach(taskId: String, keyID: String?) async -> Bool { true }
+    package func keyUsage() async -> [KeyUsage] { [] }
+}
+
+/// What one key of several did in a run.
+package struct KeyUsage: Sendable, Hashable {
+    /// The name given in `RH_API_KEYS`/`--keys-file` (`name=key`), else `key1`, `key2`, ...
+    package var name: String
+    /// A short SHA-256 prefix of the key: names it in journals without revealing it.
+    package var fingerprint: String
+    /// Tasks it created.
+    package var tasks: Int
+    /// What those tasks cost, as the API reported (CNY).
+    package var spend: Money
+    /// Submits it refused, by code.
+    package var refusals: [String: Int]
+    /// Why it was retired for the rest of the run (a bad key, no balance), or `nil`.
+    package var retired: String?
+    /// Its concurrency limit, as read or learnt.
+    package var limit: Int?
 }

@@ -1,0 +1,167 @@
+import Crypto
+import RunningHubModel
+
+/// Several API keys (several accounts) as one service: each submit goes to the key with the most
+/// free slots, each task is asked about with the key that created it, and a key that is refused
+/// for good (bad key, no balance) is retired for the run while the others go on. The run stops
+/// only when no key is left: the pool then answers with the last key's refusal.
+package actor KeyPool: RunningHubService {
+    /// One key and its service.
+    package struct Member: Sendable {
+        package var name: String
+        package var service: any RunningHubService
+        /// The key's fingerprint: the first 12 hex digits of its SHA-256.
+        package var fingerprint: String
+
+        package init(name: String, key: String, service: any RunningHubService) {
+            self.name = name
+            self.service = service
+            self.fingerprint = KeyPool.fingerprint(key)
+        }
+    }
+
+    struct State {
+        var member: Member
+        var limit: Int?
+        var inFlight = 0
+        var retired: String?
+        var tasks = 0
+        var spend = Money.zero
+        var refusals: [String: Int] = [:]
+    }
+
+    private var keys: [State]
+    private var owner: [String: Int] = [:]
+    private var open: Set<String> = []
+
+    /// A pool over these keys, in order of preference when all are equally free.
+    package init(_ members: [Member]) {
+        keys = members.map { State(member: $0) }
+    }
+
+    /// The short SHA-256 prefix that names a key in journals and reports.
+    package static func fingerprint(_ key: String) -> String {
+        String(SHA256.hash(data: Array(key.utf8)).hexString.prefix(12))
+    }
+
+    private var active: [Int] { keys.indices.filter { keys[$0].retired == nil } }
+
+    package func upload(bytes: [UInt8], fileName: String, contentType: String) async throws -> String {
+        // Uploaded files are readable by URL from any key's tasks: the first key that works.
+        var lastError: (any Error)?
+        for index in active {
+            do {
+                return try await keys[index].member.service.upload(bytes: bytes, fileName: fileName, contentType: contentType)
+            } catch let error as UploadError where error.failure.errorClass == .fatal {
+                keys[index].retired = keys[index].retired ?? "\(error.failure.code): \(error.failure.message)"
+                keys[index].refusals[error.failure.code, default: 0] += 1
+                lastError = error
+            }
+        }
+        throw lastError ?? UploadError(failure: APIFailure(code: "no-key", message: "every API key was retired", errorClass: .fatal))
+    }
+
+    package func submit(endpoint: String, body: [UInt8]) async throws(CancellationError) -> SubmitOutcome {
+        var last: SubmitOutcome?
+        var tried: Set<Int> = []
+        while true {
+            // The key with the most free slots (an unknown limit counts as free), not yet tried.
+            let candidates = active.filter { !tried.contains($0) }
+            guard let index = candidates.max(by: { free($0) < free($1) }) else { break }
+            tried.insert(index)
+            // The slot is taken before the call: submits run concurrently, and the actor lets the
+            // next one in while this one waits for its answer.
+            keys[index].inFlight += 1
+            let outcome: SubmitOutcome
+            do {
+                outcome = try await keys[index].member.service.submit(endpoint: endpoint, body: body)
+            } catch {
+                keys[index].inFlight -= 1
+                throw error
+            }
+            switch outcome {
+            case .accepted(var task):
+                task.keyID = keys[index].member.fingerprint
+                keys[index].tasks += 1
+                owner[task.taskId] = index
+                if task.state.isFinished {
+                    keys[index].inFlight -= 1
+                    keys[index].spend += task.cost.flatMap { Money($0) } ?? .zero
+                } else {
+                    open.insert(task.taskId)
+                }
+                return .accepted(task)
+            case .refused(let failure):
+                keys[index].inFlight -= 1
+                keys[index].refusals[failure.code, default: 0] += 1
+                last = outcome
+                if failure.errorClass == .fatal {
+                    // This key cannot work (bad key, wrong type, no balance): the others go on.
+                    keys[index].retired = "\(failure.code): \(failure.message)"
+                    continue
+                }
+                if failure.errorClass == .retryable {
+                    // Its queue is full (or it is rate limited): another key may have room.
+                    keys[index].limit = max(1, keys[index].inFlight)
+                    continue
+                }
+                return outcome
+            case .unknown:
+                // A task may exist on this key: never sent again elsewhere by the pool.
+                keys[index].inFlight -= 1
+                return outcome
+            }
+        }
+        return last ?? .refused(APIFailure(code: "no-key", message: "every API key was retired", errorClass: .fatal))
+    }
+
+    private func free(_ index: Int) -> Int {
+        (keys[index].limit ?? 1_000_000) - keys[index].inFlight
+    }
+
+    package func query(taskId: String) async throws(CancellationError) -> QueryOutcome {
+        let index = owner[taskId] ?? active.first ?? 0
+        let outcome = try await keys[index].member.service.query(taskId: taskId)
+        if case .task(let task) = outcome, task.state.isFinished, open.remove(taskId) != nil {
+            keys[index].inFlight -= 1
+            keys[index].spend += task.cost.flatMap { Money($0) } ?? .zero
+        }
+        return outcome
+    }
+
+    package func queueStatus() async throws -> QueueStatus {
+        var total = QueueStatus(keyType: "POOL", concurrencyLimit: 0, running: 0, queued: 0)
+        var read = false
+        for index in active {
+            guard let status = try? await keys[index].member.service.queueStatus() else { continue }
+            keys[index].limit = status.concurrencyLimit
+            total.concurrencyLimit += status.concurrencyLimit
+            total.running += status.running
+            total.queued += status.queued
+            read = true
+        }
+        guard read else { throw APIFailure(code: "queue-status", message: "no key answered queue/status", errorClass: .transient) }
+        return total
+    }
+
+    package func download(url: String, to destination: String, durable: Bool, expecting: OutputKind) async throws -> DownloadedFile {
+        try await keys[active.first ?? 0].member.service.download(url: url, to: destination, durable: durable, expecting: expecting)
+    }
+
+    package func attach(taskId: String, keyID: String?) async -> Bool {
+        guard let keyID else { return true }
+        guard let index = keys.firstIndex(where: { $0.member.fingerprint == keyID }) else { return false }
+        owner[taskId] = index
+        if open.insert(taskId).inserted { keys[index].inFlight += 1 }
+        return true
+    }
+
+    package func keyUsage() async -> [KeyUsage] {
+        keys.map { key in
+            KeyUsage(
+                name: key.member.name, fingerprint: key.member.fingerprint, tasks: key.tasks, spend: key.spend,
+                refusals: key.refusals, retired: key.retired, limit: key.limit
+            )
+        }
+    }
+}
