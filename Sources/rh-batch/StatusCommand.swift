@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import RHBatchCore
 
 #if canImport(Glibc)
@@ -49,7 +50,17 @@ struct StatusCommand: ParsableCommand {
         }
         let status: OutputStatus
         do {
-            status = try OutputStatus.load(folder: folder, plan: plan)
+            // Key names come from the last report, which has them; the journal keeps fingerprints.
+            var names: [String: String] = [:]
+            if let data = FileManager.default.contents(atPath: folder + "/report.json"),
+                let report = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                let keys = report["keys"] as? [[String: Any]]
+            {
+                for key in keys {
+                    if let id = key["fingerprint"] as? String, let name = key["name"] as? String { names[id] = name }
+                }
+            }
+            status = try OutputStatus.load(folder: folder, plan: plan, keyNames: names)
         } catch {
             Console.error(error.description)
             throw ExitCode(2)

@@ -28,6 +28,8 @@ struct KeyPoolTests {
             let journal = try String(contentsOfFile: result.output + "/journal.jsonl", encoding: .utf8)
             #expect(!journal.contains("acct-a") && !journal.contains("acct-b"))
             #expect(journal.contains(Self.fingerprintA) && journal.contains(Self.fingerprintB))
+            let status = try CLI.run(["status", result.output])
+            #expect(status.stdout.contains("key acct-a (\(Self.fingerprintA)): ") && status.stdout.contains("key acct-b (\(Self.fingerprintB)): "), "\(status.stdout)")
         }
     }
 

@@ -25,11 +25,14 @@ package struct OutputStatus: Sendable {
     package var currency: String
     /// Failed, unknown and in-flight jobs.
     package var items: [Item]
+    /// Per key of several (by fingerprint, with its name when a report names it): tasks, tasks
+    /// in flight, spend.
+    package var keys: [(id: String, name: String?, tasks: Int, inFlight: Int, spent: Money)] = []
     /// Warnings from reading the journal.
     package var warnings: [String]
 
     /// Reads `folder`'s journal; with a plan, also counts jobs not started and jobs that left it.
-    package static func load(folder: String, plan: Plan?) throws(JournalError) -> OutputStatus {
+    package static func load(folder: String, plan: Plan?, keyNames: [String: String] = [:]) throws(JournalError) -> OutputStatus {
         let contents = try Journal.read(folder: folder)
         let state = contents.state
         var jobsByKey: [String: PlannedJob] = [:]
@@ -37,9 +40,17 @@ package struct OutputStatus: Sendable {
         var counts: [String: Int] = [:]
         var items: [Item] = []
         var spent = Money.zero
+        var perKey: [String: (tasks: Int, inFlight: Int, spent: Money)] = [:]
         for key in state.entries.keys.sorted() {
             let entry = state.entries[key]!
             if let cost = entry.cost.flatMap({ Money($0) }) { spent += cost }
+            if let keyID = entry.keyID {
+                var usage = perKey[keyID] ?? (0, 0, .zero)
+                usage.tasks += 1
+                if entry.stage == .submitted { usage.inFlight += 1 }
+                usage.spent += entry.cost.flatMap { Money($0) } ?? .zero
+                perKey[keyID] = usage
+            }
             if plan != nil && jobsByKey[key] == nil {
                 counts["left the manifest", default: 0] += 1
                 continue
@@ -77,7 +88,7 @@ package struct OutputStatus: Sendable {
             if notStarted > 0 { counts["not started"] = notStarted }
         }
         let order = ["done", "in flight", "results missing", "unknown", "failed", "cancelled", "not started", "left the manifest"]
-        return OutputStatus(
+        var status = OutputStatus(
             folder: folder,
             counts: order.compactMap { name in counts[name].map { (name, $0) } },
             spent: spent,
@@ -85,12 +96,20 @@ package struct OutputStatus: Sendable {
             items: items,
             warnings: contents.warnings
         )
+        status.keys = perKey.keys.sorted().map { id in
+            let usage = perKey[id]!
+            return (id, keyNames[id], usage.tasks, usage.inFlight, usage.spent)
+        }
+        return status
     }
 
     /// As `rh-batch status` prints it.
     package var text: String {
         var lines = ["\(folder): " + (counts.isEmpty ? "no jobs recorded" : counts.map { "\($0.1) \($0.0)" }.joined(separator: ", "))]
         lines.append("spent so far: \(spent) \(currency)")
+        for key in keys {
+            lines.append("  key \(key.name.map { "\($0) (\(key.id))" } ?? key.id): \(key.tasks) tasks, \(key.inFlight) in flight, \(key.spent) \(currency)")
+        }
         for stage in ["in flight", "unknown", "failed", "cancelled", "results missing"] {
             let matching = items.filter { $0.stage == stage }
             guard !matching.isEmpty else { continue }
@@ -113,6 +132,12 @@ package struct OutputStatus: Sendable {
             ("folder", .string(folder)),
             ("counts", .object(counts.map { ($0.0, .integer($0.1)) })),
             ("spent", .object([("amount", .string(spent.description)), ("currency", .string(currency))])),
+            ("keys", .array(keys.map { key in
+                .object([
+                    ("fingerprint", .string(key.id)), ("name", key.name.map(JSONValue.string) ?? .null), ("tasks", .integer(key.tasks)),
+                    ("inFlight", .integer(key.inFlight)), ("spent", .string(key.spent.description)),
+                ])
+            })),
             ("jobs", .array(items.map { item in
                 var members: [(String, JSONValue)] = [("id", .string(item.id)), ("label", .string(item.label)), ("stage", .string(item.stage))]
                 if let taskId = item.taskId { members.append(("taskId", .string(taskId))) }
