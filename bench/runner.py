@@ -69,8 +69,10 @@ class Simulator:
         self.process.wait()
 
 
-def run(manifest, simulator, *extra):
+def run(manifest, simulator, *extra, keys=None):
     env = dict(os.environ, RH_API_KEY="bench-key", RH_API_BASE_URL=simulator.base)
+    if keys:
+        env["RH_API_KEYS"] = ",".join(keys)
     # No query budget: these rows measure the runner against the simulator's own limits.
     command = ["/usr/bin/time", "-f", "%e %U %S %M", BIN, "run", manifest, "--no-progress", "-q", "--query-rate", "0", *extra]
     result = subprocess.run(command, env=env, capture_output=True, text=True)
@@ -227,6 +229,29 @@ def realistic_row(jobs=320, slots=32, low=3.0, high=9.0, interval=0.5):
     return "\n".join(rows)
 
 
+def keys_rows(jobs=640, latency=1.0, limit=16):
+    """Issue 14: two keys of limit 16 each against one key of limit 32, the same work."""
+    rows = []
+    for label, keys, sim_args in [
+        ("one key, limit 32", None, ["--concurrency-limit", str(2 * limit)]),
+        ("two keys, limit 16 each", ["key-a", "key-b"], ["--key-limit", f"key-a={limit}", "--key-limit", f"key-b={limit}"]),
+    ]:
+        folder = fresh("keys-" + ("two" if keys else "one"))
+        manifest = make_manifest(folder, jobs, 2 * limit)
+        sim = Simulator("--latency", f"{latency}:{latency}", "--result-side", "16", *sim_args)
+        try:
+            r = run(manifest, sim, "--poll-interval", "0.1:0.1", keys=keys)
+            ledger = sim.ledger()
+        finally:
+            sim.stop()
+        ideal = math.ceil(jobs / (2 * limit)) * latency
+        refused = sum(ledger["submitsRefused"].values())
+        rows.append(f"| {label}: {jobs} jobs, latency {latency} s | {r['wall']:.1f} s vs ideal {ideal:.1f} s: efficiency {ideal / r['wall']:.2f} | "
+                    f"{refused / jobs:.2f} refusals/job, peak per key {max(ledger['peakByKey'].values())} | {r['cpu'] / jobs * 1000:.2f} CPU s per 1,000 jobs | "
+                    f"peak RSS {r['rss_mb']:.0f} MB | exit {r['exit']} |")
+    return "\n".join(rows)
+
+
 def main():
     rows = [a for a in sys.argv[1:] if not a.startswith("--")] or ["throughput", "large", "downloads", "resume", "ratelimit", "adaptive"]
     print("| scenario | time | API calls | CPU | memory | |")
@@ -246,6 +271,8 @@ def main():
             print(ratelimit_row(adaptive=True), flush=True)
         elif row == "realistic":
             print(realistic_row(), flush=True)
+        elif row == "keys":
+            print(keys_rows(), flush=True)
 
 
 if __name__ == "__main__":

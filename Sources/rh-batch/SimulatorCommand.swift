@@ -52,6 +52,19 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Account balance in CNY.")
     var balance: Double = 1_000_000
 
+    @Option(name: .customLong("key-limit"), help: ArgumentHelp("A key with a concurrency limit of its own (another account), KEY=N; repeatable.", valueName: "key=n"))
+    var keyLimits: [String] = []
+
+    func parsedKeyLimits() throws -> [String: Int] {
+        var limits: [String: Int] = [:]
+        for entry in keyLimits {
+            guard let equals = entry.lastIndex(of: "="), let limit = Int(entry[entry.index(after: equals)...]), limit >= 1, equals != entry.startIndex
+            else { throw ValidationError("--key-limit must be KEY=N with N at least 1, e.g. team-key=16") }
+            limits[String(entry[..<equals])] = limit
+        }
+        return limits
+    }
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard host.hasPrefix("127.") || host == "::1" || host == "localhost" else {
@@ -62,6 +75,7 @@ struct SimulatorCommand: AsyncParsableCommand {
         if let limit = concurrencyLimit, limit < 1 { throw ValidationError("--concurrency-limit must be at least 1") }
         guard resultSide >= 1 && resultSide <= 8192 else { throw ValidationError("--result-side must be 1...8192") }
         guard resultPadding >= 0 else { throw ValidationError("--result-padding must not be negative") }
+        _ = try parsedKeyLimits()
     }
 
     func parsedLatency() throws -> ClosedRange<Double> {
@@ -89,7 +103,8 @@ struct SimulatorCommand: AsyncParsableCommand {
             resultLifetime: resultLifetime ?? 86_400,
             resultSide: resultSide,
             resultPadding: resultPadding,
-            balance: balance
+            balance: balance,
+            keyLimits: try parsedKeyLimits()
         )
         var logger = Logger(label: "rh-batch.simulator")
         logger.logLevel = .warning

@@ -502,7 +502,7 @@ _rh-batch_export-card() {
 _rh-batch_simulator() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
-    repeating_options=()
+    repeating_options=(--key-limit)
     non_repeating_options=(--port --host --scenario --latency --concurrency-limit --submits-per-second --seed --result-lifetime --result-side --result-padding --balance)
     __rh-batch_offer_flags_options 0
 
@@ -539,6 +539,9 @@ _rh-batch_simulator() {
         return
         ;;
     '--balance')
+        return
+        ;;
+    '--key-limit')
         return
         ;;
     esac

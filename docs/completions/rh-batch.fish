@@ -49,7 +49,7 @@ function __rh-batch_parse_tokens -S
         case 'export-card'
             __rh-batch_parse_subcommand 1 'version' 'h/help'
         case 'simulator'
-            __rh-batch_parse_subcommand 0 'port=' 'host=' 'scenario=' 'latency=' 'concurrency-limit=' 'submits-per-second=' 'seed=' 'result-lifetime=' 'result-side=' 'result-padding=' 'balance=' 'version' 'h/help'
+            __rh-batch_parse_subcommand 0 'port=' 'host=' 'scenario=' 'latency=' 'concurrency-limit=' 'submits-per-second=' 'seed=' 'result-lifetime=' 'result-side=' 'result-padding=' 'balance=' 'key-limit=+' 'version' 'h/help'
         case 'help'
             __rh-batch_parse_subcommand -r 1 'version'
         end
@@ -211,6 +211,7 @@ complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_opti
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" result-side' -l 'result-side' -d 'Long side of result images in pixels.' -rfka ''
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" result-padding' -l 'result-padding' -d 'Bytes of padding added to each result image (for download benchmarks).' -rfka ''
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" balance' -l 'balance' -d 'Account balance in CNY.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator"' -l 'key-limit' -d 'A key with a concurrency limit of its own (another account), KEY=N; repeatable.' -rfka ''
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" version' -l 'version' -d 'Show the version.'
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch simulator" h help' -s 'h' -l 'help' -d 'Show help information.'
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch help" version' -l 'version' -d 'Show the version.'

@@ -299,6 +299,7 @@ _rh-batch_simulator() {
         '--result-side[Long side of result images in pixels.]:result-side:'
         '--result-padding[Bytes of padding added to each result image (for download benchmarks).]:result-padding:'
         '--balance[Account balance in CNY.]:balance:'
+        '*--key-limit[A key with a concurrency limit of its own (another account), KEY=N; repeatable.]:key=n:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
