@@ -104,3 +104,32 @@ struct JobKeyTests {
         #expect(implicit == explicit)
     }
 }
+
+@Suite("Job keys, made in parts")
+struct JobKeyPartsTests {
+    @Test func thePlannersKeysAreTheIdentityTextsHash() throws {
+        let fixture = try Fixture()
+        try fixture.png("room.png", seed: 1)
+        try fixture.png("other.png", seed: 2)
+        try fixture.write("clip.mp4", [0, 0, 0, 0x18] + Array("ftypisom".utf8) + [UInt8](repeating: 7, count: 64))
+        let plan = try fixture.plan("""
+            version: 1
+            prompts: {a: "Say \\"hi\\"\\nthen go.", b: B.}
+            matrix:
+              - {prompt: [a, b], image: [room.png, other.png], model: [gpt-image-2, grok-imagine, seedream-v4.5/text-to-image], aspect_ratio: ["1:1", "16:9"], samples: 2}
+              - {prompt: a, model: alibaba/happyhorse-1.0/video-edit, video_url: clip.mp4, image: room.png, seed: [1, 2]}
+            """)
+        #expect(plan.jobs.count > 20)
+        for job in plan.jobs {
+            let model = try #require(ModelCatalog.builtIn.model(named: job.endpoint))
+            let text = PlanningRunTestAccess.identityText(
+                endpoint: job.endpoint,
+                prompt: model.prompt == nil ? "" : job.prompt.text,
+                fields: job.bodyFields.sorted { $0.key < $1.key },
+                input: job.image,
+                media: job.media
+            )
+            #expect(job.key == PlanningRunTestAccess.sha256(text + "sample:\(job.sample)\n"), "\(job.model) \(job.prompt.id)")
+        }
+    }
+}

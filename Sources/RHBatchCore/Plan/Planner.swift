@@ -96,6 +96,9 @@ private struct PlanningRun {
     var reported: Set<String> = []
     /// Media field values already resolved, to their input (nil when it failed).
     var resolvedMedia: [String: Int?] = [:]
+    /// Parts of job identity texts already made: per prompt id, per input.
+    var promptIdentity: [String: String] = [:]
+    var inputIdentity: [Int: String] = [:]
     /// Field fittings already computed, by model, place and values.
     var fieldFits: [String: FieldFit] = [:]
 
@@ -673,13 +676,29 @@ private struct PlanningRun {
             return ia != ib ? ia < ib : a < b
         } }
         let price = fit.price ?? model.price.price(for: finalValues, promptLength: promptRef.text.count)
-        let baseIdentity = Self.identityText(
-            endpoint: model.endpoint,
-            prompt: promptRef.text,
-            fields: (apiOptions + params).sorted { $0.key < $1.key },
-            input: input,
-            media: media
-        )
+        // The identity text in parts, each made once: the prompt's per prompt, the fields' per
+        // fitting and params, the input's per input (the same text `identityText` makes).
+        var baseIdentity = "rh-batch/job/v1\nendpoint:" + model.endpoint + "\nprompt:"
+        if let known = promptIdentity[promptRef.id] {
+            baseIdentity += known
+        } else {
+            var part = ""
+            JSONValue.writeString(promptRef.text, to: &part)
+            part += "\n"
+            promptIdentity[promptRef.id] = part
+            baseIdentity += part
+        }
+        baseIdentity += Self.fieldsIdentity((apiOptions + params).sorted { $0.key < $1.key })
+        if let use = combination.image, !input.sources.isEmpty {
+            if let known = inputIdentity[use.input] {
+                baseIdentity += known
+            } else {
+                let part = Self.sourcesIdentity(input, media: [])
+                inputIdentity[use.input] = part
+                baseIdentity += part
+            }
+        }
+        if !media.isEmpty { baseIdentity += Self.sourcesIdentity(ImageInput(id: "", sources: []), media: media) }
         for sample in 1...combination.samples {
             let key = Self.sha256(baseIdentity + "sample:\(sample)\n")
             if let existing = jobIndex[key] {
@@ -983,11 +1002,21 @@ private struct PlanningRun {
         var text = "rh-batch/job/v1\nendpoint:\(endpoint)\nprompt:"
         JSONValue.writeString(prompt, to: &text)
         text += "\n"
+        return text + fieldsIdentity(fields) + sourcesIdentity(input, media: media)
+    }
+
+    static func fieldsIdentity(_ fields: [Param]) -> String {
+        var text = ""
         for field in fields {
             text += "field:\(field.key)="
             field.value.write(to: &text, sorted: true)
             text += "\n"
         }
+        return text
+    }
+
+    static func sourcesIdentity(_ input: ImageInput, media: [MediaInput]) -> String {
+        var text = ""
         for source in input.sources {
             text += "image:" + identity(source) + "\n"
         }
@@ -1069,5 +1098,16 @@ private struct PlanningRun {
             if case .single(let value) = options[key]?.value { parts.append(value) }
         }
         return parts.joined(separator: " × ")
+    }
+}
+
+/// The job-identity functions, for tests that check the planner's keys against them.
+enum PlanningRunTestAccess {
+    static func identityText(endpoint: String, prompt: String, fields: [Param], input: ImageInput, media: [MediaInput]) -> String {
+        PlanningRun.identityText(endpoint: endpoint, prompt: prompt, fields: fields, input: input, media: media)
+    }
+
+    static func sha256(_ text: String) -> String {
+        PlanningRun.sha256(text)
     }
 }
