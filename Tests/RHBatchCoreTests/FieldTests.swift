@@ -125,6 +125,13 @@ struct FieldTests {
         #expect(errors == ["m.yaml:3:64: error: jobs[0].sead: unknown key 'sead' (did you mean 'seed'?): no model of the catalog has such a field"])
     }
 
+    @Test func aJobThatNamesItsModelGetsHintsAmongThatModelsFields() throws {
+        let errors = try fixture().errors("version: 1\njobs:\n  - {model: \(kling), prompt: P., image: room.png, sond: false, shot_typ: customize}\n")
+        #expect(errors.count == 2)
+        #expect(errors[0].contains("jobs[0].sond: unknown key 'sond' (did you mean 'sound'?)"))
+        #expect(errors[1].contains("jobs[0].shot_typ: unknown key 'shot_typ' (did you mean 'shot_type'?)"))
+    }
+
     @Test func textToXModelsTakeNoImageAndUpscalersNoPrompt() throws {
         let plan = try fixture().plan("""
             version: 1

@@ -19,10 +19,13 @@ package struct ManifestDecoder: Sendable {
 
     /// The manifest names of every model field the catalog knows (snake_case and vendor spelling).
     let fieldNames: Set<String>
+    /// The catalog, for hints among the fields of the model a job names.
+    let catalog: ModelCatalog
 
     /// Makes a decoder that accepts the fields of `catalog`'s models as job fields.
     package init(catalog: ModelCatalog = .builtIn) {
         self.fieldNames = catalog.fieldNames
+        self.catalog = catalog
     }
 
     /// Decodes a manifest.
@@ -56,7 +59,7 @@ package struct ManifestDecoder: Sendable {
             diagnostics.error("the manifest is empty; it needs at least 'version: 1' and a matrix or jobs", at: .start, path: "")
             return nil
         }
-        var reader = Reader(diagnostics: diagnostics, fieldNames: fieldNames)
+        var reader = Reader(diagnostics: diagnostics, fieldNames: fieldNames, catalog: catalog)
         let manifest = reader.manifest(root, file: file, directory: directory)
         diagnostics = reader.diagnostics
         return manifest
@@ -67,6 +70,7 @@ package struct ManifestDecoder: Sendable {
 private struct Reader {
     var diagnostics: Diagnostics
     let fieldNames: Set<String>
+    let catalog: ModelCatalog
 
     mutating func manifest(_ root: Node, file: String, directory: String) -> Manifest? {
         guard let pairs = mapping(root, .root) else { return nil }
@@ -431,7 +435,16 @@ private struct Reader {
             }
             let name = FieldSpec.snakeCase(key)
             guard fieldNames.contains(key) || fieldNames.contains(name) else {
-                let hint = Suggestion.hint(for: key, in: ManifestDecoder.jobKeys + fieldNames.sorted())
+                // A map that names one model gets hints among that model's fields; else among all.
+                var candidates = fieldNames.sorted()
+                if let modelNode = pairs.first(where: { $0.key.scalar?.value == "model" })?.value,
+                    let name = modelNode.scalar?.value, let model = catalog.model(named: name)
+                {
+                    candidates = model.fields.enumerated().map { index, field in
+                        index == model.promptIndex ? "prompt" : index == model.imageIndex ? "image" : field.name
+                    }
+                }
+                let hint = Suggestion.hint(for: key, in: ManifestDecoder.jobKeys + candidates)
                 diagnostics.error(
                     "unknown key '\(key)'\(hint): no model of the catalog has such a field",
                     at: pair.key.mark,
