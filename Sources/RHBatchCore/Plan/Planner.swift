@@ -511,7 +511,12 @@ private struct PlanningRun {
                 for (modelIndex, model) in models.enumerated() {
                     for (setIndex, chosen) in optionSets.enumerated() {
                         if fits[modelIndex][setIndex] == nil {
-                            fits[modelIndex][setIndex] = fitFields(model: model.model, options: chosen, origin: origin)
+                            var fit = fitFields(model: model.model, options: chosen, origin: origin)
+                            // The fields' part of the job identity, with the block's params.
+                            if fit.problems.isEmpty && !fit.stop {
+                                fit.identity = Self.fieldsIdentity((fit.apiOptions + params.map(\.value)).sorted { $0.key < $1.key })
+                            }
+                            fits[modelIndex][setIndex] = fit
                         }
                         add(Combination(
                             prompt: prompt,
@@ -688,7 +693,13 @@ private struct PlanningRun {
             promptIdentity[promptRef.id] = part
             baseIdentity += part
         }
-        baseIdentity += Self.fieldsIdentity((apiOptions + params).sorted { $0.key < $1.key })
+        // Params that fail their check are left out of `params`; the text made ahead assumed all
+        // of them, so it is used only when every param passed.
+        if let known = fit.identity, params.count == combination.params.count {
+            baseIdentity += known
+        } else {
+            baseIdentity += Self.fieldsIdentity((apiOptions + params).sorted { $0.key < $1.key })
+        }
         if let use = combination.image, !input.sources.isEmpty {
             if let known = inputIdentity[use.input] {
                 baseIdentity += known
@@ -783,6 +794,8 @@ private struct PlanningRun {
         var stop = false
         /// The price, when it does not depend on the prompt (`nil` inside: unknown).
         var price: Money?? = nil
+        /// The fields' part of the identity text (with the block's params), when made ahead.
+        var identity: String?
     }
 
     mutating func fitFields(model: ModelSpec, options: [String: Located<ImageValue>], origin: JobOrigin) -> FieldFit {
