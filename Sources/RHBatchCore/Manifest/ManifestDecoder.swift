@@ -435,16 +435,18 @@ private struct Reader {
             }
             let name = FieldSpec.snakeCase(key)
             guard fieldNames.contains(key) || fieldNames.contains(name) else {
-                // A map that names one model gets hints among that model's fields; else among all.
-                var candidates = fieldNames.sorted()
+                // A map that names one model gets hints among that model's fields first; when none
+                // of them is close, among every field of the catalog.
+                var hint = ""
                 if let modelNode = pairs.first(where: { $0.key.scalar?.value == "model" })?.value,
                     let name = modelNode.scalar?.value, let model = catalog.model(named: name)
                 {
-                    candidates = model.fields.enumerated().map { index, field in
+                    let own = model.fields.enumerated().map { index, field in
                         index == model.promptIndex ? "prompt" : index == model.imageIndex ? "image" : field.name
                     }
+                    hint = Suggestion.hint(for: key, in: ManifestDecoder.jobKeys + own)
                 }
-                let hint = Suggestion.hint(for: key, in: ManifestDecoder.jobKeys + candidates)
+                if hint.isEmpty { hint = Suggestion.hint(for: key, in: ManifestDecoder.jobKeys + fieldNames.sorted()) }
                 diagnostics.error(
                     "unknown key '\(key)'\(hint): no model of the catalog has such a field",
                     at: pair.key.mark,
