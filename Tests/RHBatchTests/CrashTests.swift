@@ -78,38 +78,37 @@ struct CrashTests {
         )
     }
 
-    /// Runs the binary; kills it with SIGKILL after `killAfter` seconds if it is still running.
-    /// Returns the exit status, or nil when it was killed.
-    func run(_ manifest: String, baseURL: String, killAfter: Double?) async throws -> Int32? {
+    /// Runs the binary; kills it with SIGKILL once `killAfter` changes (files made, written,
+    /// renamed) have happened in its output folder, if it is still running then. Returns the exit
+    /// status, or nil when it was killed.
+    func run(_ manifest: String, baseURL: String, killAfter: Int?, folder: String) async throws -> Int32? {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.executable)
         process.arguments = ["run", manifest, "--poll-interval", "0.05:0.2", "--no-progress", "-q"]
         process.environment = ["RH_API_KEY": "crash-test-key", "RH_API_BASE_URL": baseURL, "PATH": "/usr/bin:/bin"]
-        process.standardOutput = FileHandle.nullDevice
+        // Its output goes to a pipe whose end tells the watcher below that the process is gone.
+        let output = Pipe()
+        process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
+        try? output.fileHandleForWriting.close()
         guard let killAfter else {
+            _ = output.fileHandleForReading.readDataToEndOfFile()
             await process.exited()
             return process.terminationStatus
         }
-        // The kill moment is the behaviour under test: a SIGKILL a seeded time into the run, at
-        // whatever the runner is doing then. Whichever comes first, the exit or the moment, wins.
-        let killed = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await process.exited()
-                return false
-            }
-            group.addTask {
-                do { try await Task.sleep(for: .seconds(killAfter)) } catch { return false }
-                return true
-            }
-            let momentCame = await group.next() ?? false
-            if momentCame && process.isRunning { kill(process.processIdentifier, SIGKILL) }
-            group.cancelAll()
-            await group.waitForAll()
-            return momentCame
+        // The kill moment is the behaviour under test: a SIGKILL a seeded number of file-system
+        // changes into the run, at whatever the runner is doing then. Counting changes, not
+        // seconds, puts the moment at the same stage of the run however loaded the machine is.
+        let pipe = output.fileHandleForReading.fileDescriptor
+        let momentCame = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+            Thread {
+                continuation.resume(returning: FolderWatch.wait(in: folder, timeout: .seconds(120), untilClosed: pipe) { $0 >= killAfter })
+            }.start()
         }
-        return killed && process.terminationReason == .uncaughtSignal ? nil : process.terminationStatus
+        if momentCame && process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        await process.exited()
+        return momentCame && process.terminationReason == .uncaughtSignal ? nil : process.terminationStatus
     }
 
     func crashAndResume(scenario: String, seed: UInt64) async throws {
@@ -121,16 +120,18 @@ struct CrashTests {
         // Kill moments drawn from a seeded generator: during uploads, with tasks in flight,
         // and later, mid-download (results are padded to 150 kB to make downloads take time).
         var random = SplitMix(seed: seed)
-        let windows: [ClosedRange<Double>] = [0.02...0.15, 0.2...0.6, 0.6...1.2, 1.2...2.0, 2.0...3.0]
+        // A whole run makes about 2,000 changes (10 per job); each window is counted afresh in
+        // the run it kills, and together they stay well below one run's worth.
+        let windows: [ClosedRange<Double>] = [2...20, 30...200, 150...400, 250...500, 250...500]
         var kills = 0
         for window in windows {
-            let moment = window.lowerBound + (window.upperBound - window.lowerBound) * random.unit()
-            if try await run(manifest, baseURL: simulator.baseURL, killAfter: moment) == nil { kills += 1 }
+            let moment = Int(window.lowerBound + (window.upperBound - window.lowerBound) * random.unit())
+            if try await run(manifest, baseURL: simulator.baseURL, killAfter: moment, folder: folder.path) == nil { kills += 1 }
         }
         #expect(kills >= 3, "the runs finished before most kills; the test lost its point")
         var status: Int32?
         for _ in 0..<5 where status == nil {
-            status = try await run(manifest, baseURL: simulator.baseURL, killAfter: nil)
+            status = try await run(manifest, baseURL: simulator.baseURL, killAfter: nil, folder: folder.path)
         }
         let exit = try #require(status)
 

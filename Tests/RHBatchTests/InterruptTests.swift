@@ -45,7 +45,7 @@ struct InterruptTests {
         let manifest = try manifest(in: folder)
         let (process, out) = try start(["run", manifest, "--simulate", "--sim-latency", "0.8:1.2", "--poll-interval", "0.1:0.2"])
         // Press Ctrl-C once a first result is on disk: 24 jobs two at a time leave most to do.
-        try await waitUntil("a first result") { Self.results(in: folder.path) > 0 }
+        try await waitUntil("a first result", in: folder.path) { Self.results(in: folder.path) > 0 }
         process.interrupt()
         let output = try await out.waitForEnd()
         await process.exited()
@@ -74,7 +74,7 @@ struct InterruptTests {
         let manifest = try manifest(in: folder)
         let (process, out) = try start(["run", manifest, "--simulate", "--sim-latency", "20:30", "--poll-interval", "0.1:0.2"])
         // Both tasks the concurrency allows are in flight (their submits journaled) before Ctrl-C.
-        try await waitUntil("two submitted tasks") { Self.submitted(in: folder.path) >= 2 }
+        try await waitUntil("two submitted tasks", in: folder.path) { Self.submitted(in: folder.path) >= 2 }
         let clock = ContinuousClock()
         let start = clock.now
         process.interrupt()

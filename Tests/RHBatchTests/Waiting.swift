@@ -1,24 +1,93 @@
 import Foundation
+import Glibc
 import Synchronization
 import Testing
 
-/// Waits for something another process brings about: a file appears, a line is printed.
+/// Waits for something another process brings about in a folder: a file appears, a line is
+/// added to the journal.
 ///
-/// The condition is checked every few milliseconds; the deadline is generous and only turns a hang
-/// into a failure, so how fast the machine is never decides a test's outcome.
+/// Event-driven: the folder tree is watched with inotify and the condition is checked again after
+/// every change in it, never on a timer. The deadline is generous and only turns a hang into a
+/// failure, so how fast the machine is never decides a test's outcome.
 func waitUntil(
     _ what: @autoclosure () -> String,
+    in folder: String,
     timeout: Duration = .seconds(90),
-    _ condition: () throws -> Bool
+    _ condition: @escaping @Sendable () -> Bool
 ) async throws {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while try !condition() {
-        guard clock.now < deadline else {
-            Issue.record("gave up waiting for \(what())")
-            throw CancellationError()
+    let met = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+        // A thread of its own: the wait blocks in poll(2), which must not hold a task executor.
+        let thread = Thread {
+            continuation.resume(returning: FolderWatch.wait(in: folder, timeout: timeout) { _ in condition() })
         }
-        try await Task.sleep(for: .milliseconds(10))
+        thread.start()
+    }
+    if !met {
+        Issue.record("gave up waiting for \(what())")
+        throw CancellationError()
+    }
+}
+
+/// inotify over a folder tree, for ``waitUntil(_:in:timeout:_:)``.
+enum FolderWatch {
+    static let mask = UInt32(IN_CREATE | IN_MODIFY | IN_MOVED_TO | IN_CLOSE_WRITE)
+
+    /// Blocks until `condition` holds (true), or `timeout` passes or the `until` pipe closes
+    /// (false). `condition` gets the number of changes seen in the tree so far.
+    static func wait(in folder: String, timeout: Duration, untilClosed pipe: Int32? = nil, until condition: (_ changes: Int) -> Bool) -> Bool {
+        let descriptor = inotify_init1(Int32(IN_CLOEXEC))
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        var changes = 0
+        while true {
+            // Watch every folder before looking: a change after the look wakes the poll below,
+            // and a folder made after this walk is reported by its (watched) parent.
+            watchTree(folder, descriptor)
+            if condition(changes) { return true }
+            let left = deadline - clock.now
+            guard left > .zero else { return false }
+            var entries = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
+            if let pipe { entries.append(pollfd(fd: pipe, events: Int16(POLLIN), revents: 0)) }
+            let milliseconds = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 3_600_000))
+            let ready = poll(&entries, nfds_t(entries.count), milliseconds)
+            if ready < 0 && errno != EINTR { return false }
+            if entries[0].revents & Int16(POLLIN) != 0 {
+                let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                changes += events(in: buffer, count: count)
+            }
+            if entries.count > 1, entries[1].revents != 0 {
+                // The writer's output, or its end: a closed pipe means the process is gone.
+                let count = buffer.withUnsafeMutableBytes { read(pipe!, $0.baseAddress, $0.count) }
+                if count <= 0 { return condition(changes) }
+            }
+        }
+    }
+
+    /// The number of inotify events in a read of `count` bytes.
+    static func events(in buffer: [UInt8], count: Int) -> Int {
+        var offset = 0
+        var events = 0
+        while offset + 16 <= count {
+            let length = Int(buffer[offset + 12]) | Int(buffer[offset + 13]) << 8 | Int(buffer[offset + 14]) << 16 | Int(buffer[offset + 15]) << 24
+            offset += 16 + length
+            events += 1
+        }
+        return events
+    }
+
+    static func watchTree(_ folder: String, _ descriptor: Int32) {
+        _ = inotify_add_watch(descriptor, folder, mask)
+        guard let walker = FileManager.default.enumerator(atPath: folder) else { return }
+        while let relative = walker.nextObject() as? String {
+            var isFolder: ObjCBool = false
+            let path = folder + "/" + relative
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+                _ = inotify_add_watch(descriptor, path, mask)
+            }
+        }
     }
 }
 
