@@ -178,7 +178,7 @@ extension RunningHubClient {
         if let expected, expected != received {
             throw DownloadError(reason: .incomplete, message: "got \(received) of \(expected) bytes")
         }
-        let format = try Self.format(of: head, received: received, expecting: kind, declared: url)
+        let format = try Self.format(of: head, received: received, expecting: kind)
         guard !durable || fsync(descriptor) == 0 else {
             throw DownloadError(reason: .fileSystem, message: "syncing \(temporary) failed: \(String(cString: strerror(errno)))")
         }
@@ -253,7 +253,7 @@ extension RunningHubClient {
 
     /// The format of a result's first bytes, which must be a file of the expected kind. Text
     /// (and Wavefront OBJ, which is text) is recognised only where it is expected.
-    static func format(of head: [UInt8], received: Int, expecting kind: OutputKind, declared url: String) throws(DownloadError) -> MediaFormat {
+    static func format(of head: [UInt8], received: Int, expecting kind: OutputKind) throws(DownloadError) -> MediaFormat {
         let allowText = kind == .text || kind == .model3D
         guard received > 0, var format = MediaFormat(magic: head, allowText: allowText) else {
             let noun = kind == .image ? "an image" : kind == .video ? "a video" : kind == .audio ? "audio" : kind == .model3D ? "a 3D model" : "text"
@@ -268,16 +268,6 @@ extension RunningHubClient {
             )
         }
         return format
-    }
-
-    /// `png`, `jpg` or `webp` from a file's first bytes.
-    package static func imageFormat(_ head: [UInt8]) -> String? {
-        if head.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "png" }
-        if head.starts(with: [0xFF, 0xD8, 0xFF]) { return "jpg" }
-        if head.count >= 12, head.starts(with: Array("RIFF".utf8)), Array(head[8..<12]) == Array("WEBP".utf8) {
-            return "webp"
-        }
-        return nil
     }
 
     static func hex(_ digest: SHA256.Digest) -> String {

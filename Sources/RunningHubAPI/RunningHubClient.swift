@@ -461,4 +461,20 @@ extension RunningHubClient {
             }
         }
     }
+
+    /// Runs `body` with one client per configuration (several API keys), all open until it
+    /// returns, in the order given.
+    package static func withClients<Result>(
+        _ configurations: [Configuration],
+        logger: Logger,
+        _ body: ([RunningHubClient]) async throws -> Result
+    ) async throws -> Result {
+        func open(_ rest: ArraySlice<Configuration>, _ opened: [RunningHubClient]) async throws -> Result {
+            guard let first = rest.first else { return try await body(opened) }
+            return try await withClient(first, logger: logger) { client in
+                try await open(rest.dropFirst(), opened + [client])
+            }
+        }
+        return try await open(configurations[...], [])
+    }
 }

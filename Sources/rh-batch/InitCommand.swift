@@ -88,7 +88,7 @@ struct InitCommand: ParsableCommand {
                 let head = (try? handle.read(upToCount: 12)) ?? Data()
                 try? handle.close()
                 let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? Int.max
-                if let format = ImageFormat(magic: Array(head)), spec.image?.formats.contains(format) == true, size <= spec.image?.maxBytes ?? 0 {
+                if let format = MediaFormat(magic: Array(head)), spec.image?.formats.contains(format) == true, size <= spec.image?.maxBytes ?? 0 {
                     entry.accepted.append(name)
                 }
             }

@@ -228,11 +228,7 @@ struct RunCommand: AsyncParsableCommand {
                 var options = runOptions
                 options.apiBaseURL = baseURL + "/openapi/v2"
                 Console.out("simulating RunningHub at \(options.apiBaseURL) (scenario: \(scenario))\n")
-                let clients = keys.map { key in
-                    var client = RunningHubClient.Configuration(baseURL: options.apiBaseURL, apiKey: APIKey(key.key)!)
-                    client.maxDownloadBytes = maxFileMB * 1024 * 1024
-                    return (name: key.name, key: key.key, configuration: client)
-                }
+                let clients = Self.clients(keys, baseURL: options.apiBaseURL, maxFileMB: maxFileMB)
                 return try await Self.execute(plan: plan, options: options, clients: clients, logger: logger, interrupts: interrupts, prepared: prepared)
             }
         } else {
@@ -241,11 +237,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             options.apiBaseURL = Environment.value("RH_API_BASE_URL") ?? RunningHubClient.Configuration.defaultBaseURL
-            let clients = keys.map { key in
-                var client = RunningHubClient.Configuration(baseURL: options.apiBaseURL, apiKey: APIKey(key.key)!)
-                client.maxDownloadBytes = maxFileMB * 1024 * 1024
-                return (name: key.name, key: key.key, configuration: client)
-            }
+            let clients = Self.clients(keys, baseURL: options.apiBaseURL, maxFileMB: maxFileMB)
             outcome = try await Self.execute(plan: plan, options: options, clients: clients, logger: logger, interrupts: interrupts, prepared: prepared)
         }
         Console.out(outcome.summary + "\n")
@@ -290,6 +282,17 @@ struct RunCommand: AsyncParsableCommand {
         return keys
     }
 
+    /// One client configuration per key, named.
+    static func clients(_ keys: [(name: String, key: String)], baseURL: String, maxFileMB: Int)
+        -> [(name: String, key: String, configuration: RunningHubClient.Configuration)]
+    {
+        keys.map { key in
+            var client = RunningHubClient.Configuration(baseURL: baseURL, apiKey: APIKey(key.key)!)
+            client.maxDownloadBytes = maxFileMB * 1024 * 1024
+            return (name: key.name, key: key.key, configuration: client)
+        }
+    }
+
     static func execute(
         plan: Plan,
         options: RunOptions,
@@ -303,9 +306,10 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(ExitCodes.invalid)
         }
         // One HTTP client per key, all open for the run; several keys share the run as a pool.
-        return try await Self.withClients(clients[...], logger: logger, opened: []) { services in
+        return try await RunningHubClient.withClients(clients.map(\.configuration), logger: logger) { services in
             let service: any RunningHubService =
-                services.count == 1 ? services[0].service : KeyPool(services.map { KeyPool.Member(name: $0.name, key: $0.key, service: $0.service) })
+                services.count == 1
+                ? services[0] : KeyPool(zip(clients, services).map { KeyPool.Member(name: $0.name, key: $0.key, service: $1) })
             let runner = BatchRunner(plan: plan, options: options, service: service, logger: logger) { text in
                 Console.out(text)
             }
@@ -315,18 +319,6 @@ struct RunCommand: AsyncParsableCommand {
                 Console.error("error: \(error)")
                 throw ExitCode(2)
             }
-        }
-    }
-
-    static func withClients(
-        _ rest: ArraySlice<(name: String, key: String, configuration: RunningHubClient.Configuration)>,
-        logger: Logger,
-        opened: [(name: String, key: String, service: RunningHubClient)],
-        _ body: ([(name: String, key: String, service: RunningHubClient)]) async throws -> RunOutcome
-    ) async throws -> RunOutcome {
-        guard let first = rest.first else { return try await body(opened) }
-        return try await RunningHubClient.withClient(first.configuration, logger: logger) { client in
-            try await withClients(rest.dropFirst(), logger: logger, opened: opened + [(first.name, first.key, client)], body)
         }
     }
 }

@@ -150,7 +150,7 @@ struct FieldTests {
         #expect(!body.contains("prompt") && body.contains("https://x/1.png"))
     }
 
-    @Test func unknownPricesAreShownAndMaxCostNeedsConsent() throws {
+    @Test func unknownPricesAreShownInThePlan() throws {
         let plan = try fixture().plan("version: 1\njobs:\n  - {model: alibaba/wan-2.7/reference-to-video, prompt: P., image: room.png}\n")
         #expect(plan.unpricedJobs == 1)
         #expect(plan.summaryText().contains("price unknown"))

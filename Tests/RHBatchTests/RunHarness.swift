@@ -99,7 +99,7 @@ struct RunHarness: Sendable {
             let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             let finalOptions = options
             // Several keys: a KeyPool over one client per key, as `RH_API_KEYS` makes.
-            let outcome = try await RunHarness.withClients(configurations[...], logger: logger, opened: []) { clients in
+            let outcome = try await RunningHubClient.withClients(configurations, logger: logger) { clients in
                 let service: any RunningHubService =
                     keys.isEmpty ? clients[0] : KeyPool(zip(keys, clients).map { KeyPool.Member(name: $0.0, key: $0.0, service: $0.1) })
                 let runner = BatchRunner(plan: plan, options: finalOptions, service: service, logger: logger) { _ in }
@@ -108,18 +108,6 @@ struct RunHarness: Sendable {
                 return try await runner.run(interrupts: stream)
             }
             return Result(outcome: outcome, ledger: await state.snapshot(), plan: plan, output: options.outputDirectory ?? plan.outputDirectory)
-        }
-    }
-
-    static func withClients<T>(
-        _ rest: ArraySlice<RunningHubClient.Configuration>,
-        logger: Logger,
-        opened: [RunningHubClient],
-        _ body: ([RunningHubClient]) async throws -> T
-    ) async throws -> T {
-        guard let first = rest.first else { return try await body(opened) }
-        return try await RunningHubClient.withClient(first, logger: logger) { client in
-            try await withClients(rest.dropFirst(), logger: logger, opened: opened + [client], body)
         }
     }
 

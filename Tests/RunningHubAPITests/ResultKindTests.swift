@@ -30,7 +30,7 @@ struct ResultKindTests {
         (bytes("A room with a green sofa."), .text, "txt"),
     ])
     func resultsOfTheRightKindAreNamedByTheirBytes(head: [UInt8], kind: OutputKind, ext: String) throws {
-        let format = try RunningHubClient.format(of: head, received: head.count, expecting: kind, declared: "")
+        let format = try RunningHubClient.format(of: head, received: head.count, expecting: kind)
         #expect(format.fileExtension == ext)
     }
 
@@ -41,7 +41,7 @@ struct ResultKindTests {
     ])
     func resultsOfAnotherKindFailWithTheKindsCode(head: [UInt8], kind: OutputKind, code: String) {
         #expect {
-            _ = try RunningHubClient.format(of: head, received: head.count, expecting: kind, declared: "")
+            _ = try RunningHubClient.format(of: head, received: head.count, expecting: kind)
         } throws: { error in
             guard let error = error as? DownloadError else { return false }
             return error.reason == .wrongKind && error.expected?.mismatchCode == code && !error.isRetryable

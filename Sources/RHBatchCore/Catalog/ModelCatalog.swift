@@ -40,6 +40,3 @@ package struct ModelCatalog: Sendable {
         models.flatMap { [$0.alias, $0.endpoint, $0.vendorName] }
     }
 }
-
-/// The old name of ``MediaFormat``: local inputs and results are recognised by their first bytes.
-package typealias ImageFormat = MediaFormat

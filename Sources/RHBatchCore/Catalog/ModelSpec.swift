@@ -307,9 +307,6 @@ package struct MediaField: Sendable, Hashable {
     }
 }
 
-/// The old name of ``MediaField``, for the main image input.
-package typealias ImageField = MediaField
-
 /// How one call of a model is priced.
 package struct PriceRule: Sendable {
     /// What one amount of the table pays for.

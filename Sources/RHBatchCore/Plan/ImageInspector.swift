@@ -72,7 +72,7 @@ package struct ImageInspector: Sendable {
         guard total > 0 else {
             return .failure(Problem(message: "image file '\(path)' is empty"))
         }
-        guard let format = ImageFormat(magic: head) else {
+        guard let format = MediaFormat(magic: head) else {
             return .failure(Problem(message: "'\(path)' is not a PNG, JPEG or WEBP image"))
         }
         let digest = hasher.finalize().hexString

@@ -8,7 +8,7 @@ package struct LocalImage: Sendable, Hashable {
     /// The file's size in bytes.
     package var bytes: Int
     /// The format its first bytes declare.
-    package var format: ImageFormat
+    package var format: MediaFormat
     /// The SHA-256 of its contents, lowercase hex.
     package var sha256: String
 }

@@ -99,8 +99,6 @@ private struct PlanningRun {
     /// Parts of job identity texts already made: per prompt id, per input.
     var promptIdentity: [String: String] = [:]
     var inputIdentity: [Int: String] = [:]
-    /// Field fittings already computed, by model, place and values.
-    var fieldFits: [String: FieldFit] = [:]
 
     /// Names of media fields (other than a model's main image): their axis values are files.
     let mediaFieldNames: Set<String>
@@ -782,7 +780,7 @@ private struct PlanningRun {
     }
 
     /// What fitting a job's fields to its model gives: the same for every job of a block that
-    /// shares the model and the field values, so it is computed once for them.
+    /// shares the model and the field values, so `expand` computes it once for them.
     struct FieldFit {
         var apiOptions: [Param] = []
         var finalValues: [String: FieldValue] = [:]
@@ -799,17 +797,7 @@ private struct PlanningRun {
     }
 
     mutating func fitFields(model: ModelSpec, options: [String: Located<ImageValue>], origin: JobOrigin) -> FieldFit {
-        var identity = model.endpoint + "\u{1}\(origin.mark.line):\(origin.mark.column)"
-        for name in options.keys.sorted() {
-            let value = options[name]!
-            identity += "\u{1}\(name)@\(value.mark.line):\(value.mark.column)="
-            switch value.value {
-            case .single(let text): identity += text
-            case .list(let items): identity += items.map(\.value).joined(separator: "\u{2}")
-            }
-        }
-        if let known = fieldFits[identity] { return known }
-        // (Explicit jobs come here one by one; matrix blocks fit once per model and value set.)
+        // Matrix blocks call this once per model and value set (`expand`); explicit jobs once each.
         var fit = FieldFit()
         // Every other field: the job's value, else (when required) the vendor default.
         for (name, value) in options where model.field(named: name) == nil {
@@ -873,7 +861,6 @@ private struct PlanningRun {
         if model.price.unit != .thousandCharacters {
             fit.price = .some(model.price.price(for: fit.finalValues, promptLength: 0))
         }
-        fieldFits[identity] = fit
         return fit
     }
 

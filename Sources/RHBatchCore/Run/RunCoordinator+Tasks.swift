@@ -512,7 +512,7 @@ extension RunCoordinator {
                 return
             }
             if let failure = jobs[index].downloadFailure {
-                if ["expired", "not-an-image", "not-a-video", "not-audio", "not-a-3d-model", "not-text", "refused-target", "too-large"].contains(failure.code) {
+                if Self.notRetriedDownloadCodes.contains(failure.code) {
                     // Fetching again cannot help: recorded, so only --retry-failed runs it again.
                     failJob(index, failure)
                 } else {
@@ -536,6 +536,10 @@ extension RunCoordinator {
         ])
         pendingJournal.append(record)
     }
+
+    /// Download failures that asking the task again would not mend by itself: an expired URL, a
+    /// body of another kind than the model makes, a refused target, a file over the cap.
+    static let notRetriedDownloadCodes: Set<String> = Set(["expired", "refused-target", "too-large"] + OutputKind.allCases.map(\.mismatchCode))
 
     static func fileExtension(_ result: TaskResult, kind: OutputKind = .image) -> String {
         if let type = result.outputType, let format = MediaFormat(acceptName: type) { return format.fileExtension }
