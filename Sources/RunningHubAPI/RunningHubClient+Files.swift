@@ -102,7 +102,7 @@ extension RunningHubClient {
         let cap = configuration.maxDownloadBytes
         if url.hasPrefix("data:") {
             // A text result carried inline: decoded here, checked and written like a download.
-            guard let comma = url.firstIndex(of: ","), url[..<comma].hasSuffix(";base64"), let bytes = Base64.decode(url[url.index(after: comma)...]) else {
+            guard let bytes = Self.inlineBytes(url) else {
                 throw DownloadError(reason: .wrongKind, message: "the inline result is not base64 data", expected: kind)
             }
             guard bytes.count <= cap else {

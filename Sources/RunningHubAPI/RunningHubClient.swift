@@ -359,6 +359,20 @@ package struct RunningHubClient: Sendable {
         }
     }
 
+    /// A text result (a text model's answer has no file, only `text`), carried as a `data:` URL
+    /// so that it is journaled and "downloaded" like any other result.
+    package static func textResult(_ text: String) -> TaskResult {
+        TaskResult(url: "data:text/plain;charset=utf-8;base64," + Data(text.utf8).base64EncodedString(), outputType: "txt")
+    }
+
+    /// The bytes of a base64 `data:` URL, or `nil`.
+    package static func inlineBytes(_ url: String) -> [UInt8]? {
+        guard url.hasPrefix("data:"), let comma = url.firstIndex(of: ","), url[..<comma].hasSuffix(";base64"),
+            let data = Data(base64Encoded: String(url[url.index(after: comma)...]))
+        else { return nil }
+        return Array(data)
+    }
+
     /// A task object from a v2 answer, tolerating numeric ids and unknown fields.
     static func snapshot(_ object: [String: Any]) -> TaskSnapshot? {
         guard let taskId = string(object["taskId"]), !taskId.isEmpty, let state = taskState(object) else { return nil }
@@ -369,7 +383,7 @@ package struct RunningHubClient: Sendable {
                 guard let url = string(entry["url"]) ?? string(entry["outputUrl"]) ?? string(entry["fileUrl"]), !url.isEmpty else {
                     // A text model's result: the answer itself, in `text` (some clients read `content`/`output`).
                     if let text = string(entry["text"]) ?? string(entry["content"]) ?? string(entry["output"]), !text.isEmpty {
-                        results.append(TaskResult(text: text))
+                        results.append(textResult(text))
                     }
                     continue
                 }

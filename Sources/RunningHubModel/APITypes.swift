@@ -23,13 +23,6 @@ package struct TaskResult: Sendable, Hashable, Codable {
         self.url = url
         self.outputType = outputType
     }
-
-    /// A text result (a text model's answer has no file, only `text`), carried as a `data:` URL
-    /// so that it is journaled and "downloaded" like any other result.
-    package init(text: String) {
-        let encoded = Base64.encode(Array(text.utf8))
-        self.init(url: "data:text/plain;charset=utf-8;base64," + encoded, outputType: "txt")
-    }
 }
 
 /// A task as a submit or a query reported it.
