@@ -86,6 +86,16 @@ package struct APIFailure: Error, Sendable, Hashable, CustomStringConvertible {
         let name = ErrorTable.name(of: code).map { " (\($0))" } ?? ""
         return "\(code)\(name): \(message)"
     }
+
+    /// A rate limit (`1003`, HTTP 429): wait, do not lower the ceiling.
+    package var isRateLimit: Bool {
+        code == "1003" || httpStatus == 429
+    }
+
+    /// The API could not be reached at all.
+    package var isConnectionFailure: Bool {
+        code == "connection-failed"
+    }
 }
 
 /// What became of a submit.

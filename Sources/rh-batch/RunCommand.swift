@@ -209,8 +209,8 @@ struct RunCommand: AsyncParsableCommand {
         options.simulated = simulate
         options.askAccountLimit = !ignoreAccountLimit
         if simulate { options.retryBase = .milliseconds(250) }
-        options.quiet = quiet
-        options.progress = quiet || noProgress ? .off : (isatty(STDOUT_FILENO) == 1 ? .live : .lines(every: .seconds(10)))
+        let presenter = RunPresenter(mode: quiet || noProgress ? .off : (isatty(STDOUT_FILENO) == 1 ? .live : .lines(every: .seconds(10))), quiet: quiet, currency: plan.currency)
+        options.progressInterval = presenter.interval
 
         let interrupts = SignalWatcher.interrupts()
         let outcome: RunOutcome
@@ -229,7 +229,7 @@ struct RunCommand: AsyncParsableCommand {
                 options.apiBaseURL = baseURL + "/openapi/v2"
                 Console.out("simulating RunningHub at \(options.apiBaseURL) (scenario: \(scenario))\n")
                 let clients = Self.clients(keys, baseURL: options.apiBaseURL, maxFileMB: maxFileMB)
-                return try await Self.execute(plan: plan, options: options, clients: clients, logger: logger, interrupts: interrupts, prepared: prepared)
+                return try await Self.execute(plan: plan, options: options, clients: clients, logger: logger, presenter: presenter, interrupts: interrupts, prepared: prepared)
             }
         } else {
             guard let keys = try Self.keys(file: keysFile, environmentName: "RH_API_KEY") else {
@@ -238,7 +238,7 @@ struct RunCommand: AsyncParsableCommand {
             }
             options.apiBaseURL = Environment.value("RH_API_BASE_URL") ?? RunningHubClient.Configuration.defaultBaseURL
             let clients = Self.clients(keys, baseURL: options.apiBaseURL, maxFileMB: maxFileMB)
-            outcome = try await Self.execute(plan: plan, options: options, clients: clients, logger: logger, interrupts: interrupts, prepared: prepared)
+            outcome = try await Self.execute(plan: plan, options: options, clients: clients, logger: logger, presenter: presenter, interrupts: interrupts, prepared: prepared)
         }
         Console.out(outcome.summary + "\n")
         // Exit here, with the run's state still held: freeing 100,000 jobs' records one by one
@@ -298,6 +298,7 @@ struct RunCommand: AsyncParsableCommand {
         options: RunOptions,
         clients: [(name: String, key: String, configuration: RunningHubClient.Configuration)],
         logger: Logger,
+        presenter: RunPresenter,
         interrupts: AsyncStream<Void>,
         prepared: PreparedFolder?
     ) async throws -> RunOutcome {
@@ -310,8 +311,8 @@ struct RunCommand: AsyncParsableCommand {
             let service: any RunningHubService =
                 services.count == 1
                 ? services[0] : KeyPool(zip(clients, services).map { KeyPool.Member(name: $0.name, key: $0.key, service: $1) })
-            let runner = BatchRunner(plan: plan, options: options, service: service, logger: logger) { text in
-                Console.out(text)
+            let runner = BatchRunner(plan: plan, options: options, service: service, logger: logger, exitCode: RunPresenter.exitCode) { update in
+                presenter.show(update)
             }
             do {
                 return try await runner.run(interrupts: interrupts, prepared: prepared)

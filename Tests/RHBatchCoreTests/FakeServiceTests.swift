@@ -56,7 +56,10 @@ struct FakeServiceTests {
         options.poll = PollSchedule(minimum: .milliseconds(1), maximum: .milliseconds(5))
         options.queryRate = nil
         configure(&options)
-        let runner = BatchRunner(plan: plan, options: options, service: service, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })) { _ in }
+        let runner = BatchRunner(
+            plan: plan, options: options, service: service, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            exitCode: { $0 == .succeeded ? 0 : 1 }
+        ) { _ in }
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
         defer { continuation.finish() }
         let outcome = try await runner.run(interrupts: stream)
@@ -71,7 +74,7 @@ struct FakeServiceTests {
                 : .task(TaskSnapshot(taskId: taskId, state: .succeeded, results: [TaskResult(url: "https://cdn.example.com/\(taskId).png", outputType: "png")]))
         }
         let (outcome, report) = try await run(service)
-        #expect(outcome.exitCode == 0)
+        #expect(outcome.ending == .succeeded)
         #expect(outcome.totals.succeeded == 4 && outcome.totals.outputs == 4)
         #expect(await service.submits == 4)
         #expect(await service.queries.values.allSatisfy { $0 == 2 })
@@ -84,7 +87,7 @@ struct FakeServiceTests {
             .task(TaskSnapshot(taskId: taskId, state: .failed, errorCode: "1000", errorMessage: "unknown error"))
         }
         let (outcome, _) = try await run(service)
-        #expect(outcome.exitCode == 1)
+        #expect(outcome.ending == .someJobsDidNotSucceed)
         #expect(outcome.totals.failed == 4 && outcome.totals.timeout == 0)
         #expect(await service.queries.values.allSatisfy { $0 == 1 })
         #expect(await service.submits == 4)

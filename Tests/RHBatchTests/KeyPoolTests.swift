@@ -1,5 +1,6 @@
 import Foundation
 import RHBatchCore
+@testable import rh_batch
 import RunningHubSimulator
 import Testing
 

@@ -4,6 +4,7 @@ import RHBatchCore
 import RunningHubAPI
 import RunningHubAdapter
 import RunningHubSimulator
+@testable import rh_batch
 
 /// Runs manifests in-process against the simulator on a loopback port.
 struct RunHarness: Sendable {
@@ -59,7 +60,6 @@ struct RunHarness: Sendable {
         if custom.poll == PollSchedule.standard { merged.poll = base.poll }
         if custom.retryBase == .seconds(1) { merged.retryBase = base.retryBase }
         merged.simulated = true
-        merged.progress = .off
         return merged
     }
 
@@ -83,7 +83,6 @@ struct RunHarness: Sendable {
             options.poll = PollSchedule(minimum: .milliseconds(50), maximum: .milliseconds(200))
             options.retryBase = .milliseconds(100)
             options.simulated = true
-            options.progress = .off
             configure(&options)
             options.apiBaseURL = baseURL + apiPath
             let configurations = (keys.isEmpty ? [key] : keys).map { key in
@@ -102,7 +101,7 @@ struct RunHarness: Sendable {
             let outcome = try await RunningHubClient.withClients(configurations, logger: logger) { clients in
                 let service: any RunningHubService =
                     keys.isEmpty ? clients[0] : KeyPool(zip(keys, clients).map { KeyPool.Member(name: $0.0, key: $0.0, service: $0.1) })
-                let runner = BatchRunner(plan: plan, options: finalOptions, service: service, logger: logger) { _ in }
+                let runner = BatchRunner(plan: plan, options: finalOptions, service: service, logger: logger, exitCode: RunPresenter.exitCode) { _ in }
                 let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
                 defer { continuation.finish() }
                 return try await runner.run(interrupts: stream)

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import RHBatchCore
+@testable import rh_batch
 import RunningHubSimulator
 import Testing
 
@@ -279,7 +280,9 @@ struct RunTests {
         let result = try await harness.run(RunHarness.threeModels) { $0.uploadLifetime = .zero }
         #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
         #expect(result.outcome.totals.succeeded == 10)
-        #expect(result.ledger.uploads == 11, "one upload, then one fresh upload per submit")
+        // One upload, then fresh ones: submits that find the URL old at the same moment share
+        // one fresh upload (the transcript test in RunMachineTests counts them exactly).
+        #expect(result.ledger.uploads > 1 && result.ledger.uploads <= 11)
         #expect(result.ledger.submitsRefused["1013"] == nil)
         // With the default bound (12 h) the one upload serves the whole run.
         let plain = try await RunHarness().run(RunHarness.threeModels)

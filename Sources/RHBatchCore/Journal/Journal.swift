@@ -22,11 +22,14 @@ package final class Journal: Sendable {
     private let state = Mutex(Pending())
 
     private struct Pending: ~Copyable {
+        /// Bytes queued and not written yet.
         var bytes: [UInt8] = []
-        var waiters: [CheckedContinuation<Void, any Error>] = []
+        /// Bytes ever queued, and bytes written and synced: a ticket is a `queued` count.
+        var queued: UInt64 = 0
+        var durable: UInt64 = 0
+        var waiters: [(ticket: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
         var flushing = false
         var failure: JournalError?
-        var closed = false
         var jobRecords = 0
     }
 
@@ -53,20 +56,47 @@ package final class Journal: Sendable {
         close(descriptor)
     }
 
-    /// Appends records and returns once they are on disk.
-    package func append(_ records: [JournalRecord]) async throws {
+    /// A position in the journal: everything queued up to it.
+    package struct Ticket: Sendable, Hashable {
+        fileprivate var position: UInt64
+    }
+
+    /// Queues records after every record queued before (in call order, whatever task calls),
+    /// and starts a sync when `sync` is true; returns the ticket ``waitUntilDurable(_:)`` takes.
+    ///
+    /// Without a sync, the records are written with the next sync anyone asks for: for records
+    /// whose loss in a crash costs only a repeated query or download, never a result or a bill.
+    @discardableResult
+    package func enqueue(_ records: [JournalRecord], sync: Bool) -> Ticket {
         var bytes: [UInt8] = []
         for record in records { bytes += record.line.utf8 }
-        let jobRecords = records.filter(Self.countsAsJobRecord).count
+        let jobRecords = records.reduce(0) { $0 + (Self.countsAsJobRecord($1) ? 1 : 0) }
+        let (ticket, start) = state.withLock { pending -> (Ticket, Bool) in
+            pending.bytes += bytes
+            pending.queued += UInt64(bytes.count)
+            pending.jobRecords += jobRecords
+            let start = sync && !pending.flushing && pending.failure == nil && pending.queued > pending.durable
+            if start { pending.flushing = true }
+            return (Ticket(position: pending.queued), start)
+        }
+        if start { queue.async { self.flush() } }
+        return ticket
+    }
+
+    /// Returns once everything queued up to `ticket` is written and synced; throws when the
+    /// journal cannot be written.
+    package func waitUntilDurable(_ ticket: Ticket) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let start = state.withLock { pending -> Bool in
                 if let failure = pending.failure {
                     continuation.resume(throwing: failure)
                     return false
                 }
-                pending.bytes += bytes
-                pending.jobRecords += jobRecords
-                pending.waiters.append(continuation)
+                if pending.durable >= ticket.position {
+                    continuation.resume()
+                    return false
+                }
+                pending.waiters.append((ticket.position, continuation))
                 if pending.flushing { return false }
                 pending.flushing = true
                 return true
@@ -75,48 +105,20 @@ package final class Journal: Sendable {
         }
     }
 
-    /// Queues records to be written with the next durable append (or ``flushQueued()``) without
-    /// waiting for a sync of their own: for records whose loss in a crash costs only a repeated
-    /// query or download, never a result or a second bill.
+    /// Appends records and returns once they are on disk.
+    package func append(_ records: [JournalRecord]) async throws {
+        try await waitUntilDurable(enqueue(records, sync: true))
+    }
+
+    /// Queues records without a sync of their own (see ``enqueue(_:sync:)``).
     package func appendLazily(_ records: [JournalRecord]) {
         guard !records.isEmpty else { return }
-        var bytes: [UInt8] = []
-        for record in records { bytes += record.line.utf8 }
-        let jobRecords = records.filter(Self.countsAsJobRecord).count
-        state.withLock {
-            $0.bytes += bytes
-            $0.jobRecords += jobRecords
-        }
+        enqueue(records, sync: false)
     }
 
-    /// Queues records and starts a sync now without waiting for it: the window in which a crash
-    /// loses them is one sync, and records queued meanwhile share it.
-    package func appendSoon(_ records: [JournalRecord]) {
-        guard !records.isEmpty else { return }
-        var bytes: [UInt8] = []
-        for record in records { bytes += record.line.utf8 }
-        let jobRecords = records.filter(Self.countsAsJobRecord).count
-        let start = state.withLock { pending -> Bool in
-            pending.bytes += bytes
-            pending.jobRecords += jobRecords
-            if pending.flushing || pending.failure != nil { return false }
-            pending.flushing = true
-            return true
-        }
-        if start { queue.async { self.flush() } }
-    }
-
-    /// Writes and syncs whatever ``appendLazily(_:)`` queued.
+    /// Writes and syncs whatever was queued.
     package func flushQueued() async throws {
-        let hasQueued = state.withLock { !$0.bytes.isEmpty }
-        if hasQueued { try await append([]) }
-    }
-
-    /// Returns once everything appended or queued so far is on disk.
-    package func sync() async throws {
-        let idle = state.withLock { $0.bytes.isEmpty && !$0.flushing && $0.failure == nil }
-        if idle { return }
-        try await append([])
+        try await waitUntilDurable(enqueue([], sync: true))
     }
 
     /// Appends one record and returns once it is on disk.
@@ -124,27 +126,22 @@ package final class Journal: Sendable {
         try await append([record])
     }
 
-    /// Writes and syncs everything pending, then whatever arrived meanwhile, until nothing is left.
+    /// Writes and syncs everything queued, then whatever arrived meanwhile, until nothing is left.
     ///
-    /// Each round first waits a millisecond so that records arriving together (a burst of tasks
-    /// finishing, the submits that follow) share one sync; a round with nothing new to write
-    /// releases its waiters without syncing again.
+    /// Runs on the journal's own queue: `write(2)` and `syncfs(2)` block their thread, which must
+    /// not be one of the few threads Swift's concurrency runs tasks on. Each round first waits a
+    /// millisecond so that records arriving together (a burst of tasks finishing, the submits
+    /// that follow) share one sync.
     private func flush() {
-        var synced = false
         while true {
             usleep(1000)
-            let (bytes, waiters) = state.withLock { pending -> ([UInt8], [CheckedContinuation<Void, any Error>]) in
-                let taken = (pending.bytes, pending.waiters)
+            let bytes = state.withLock { pending -> [UInt8] in
+                let taken = pending.bytes
                 pending.bytes = []
-                pending.waiters = []
-                if taken.0.isEmpty && taken.1.isEmpty { pending.flushing = false }
+                if taken.isEmpty { pending.flushing = false }
                 return taken
             }
-            if bytes.isEmpty && waiters.isEmpty { return }
-            if bytes.isEmpty && synced {
-                for waiter in waiters { waiter.resume() }
-                continue
-            }
+            if bytes.isEmpty { return }
             var failure: JournalError?
             bytes.withUnsafeBytes { raw in
                 var offset = 0
@@ -161,13 +158,25 @@ package final class Journal: Sendable {
             if failure == nil && rh_syncfs(descriptor) != 0 {
                 failure = JournalError(path: path, line: nil, message: "sync failed: \(String(cString: strerror(errno)))")
             }
-            synced = true
-            if let failure {
-                state.withLock { $0.failure = failure }
-                for waiter in waiters { waiter.resume(throwing: failure) }
-            } else {
-                for waiter in waiters { waiter.resume() }
+            let released = state.withLock { pending -> [(ticket: UInt64, continuation: CheckedContinuation<Void, any Error>)] in
+                if let failure {
+                    pending.failure = failure
+                    pending.flushing = false
+                    pending.bytes = []
+                    let all = pending.waiters
+                    pending.waiters = []
+                    return all
+                }
+                pending.durable += UInt64(bytes.count)
+                let durable = pending.durable
+                let ready = pending.waiters.filter { $0.ticket <= durable }
+                pending.waiters.removeAll { $0.ticket <= durable }
+                return ready
             }
+            for waiter in released {
+                if let failure { waiter.continuation.resume(throwing: failure) } else { waiter.continuation.resume() }
+            }
+            if failure != nil { return }
         }
     }
 
@@ -188,7 +197,7 @@ package final class Journal: Sendable {
     package static func read(folder: String) throws(JournalError) -> Contents {
         let path = folder + "/journal.jsonl"
         let bytes: [UInt8]
-        switch readAll(path) {
+        switch FileSystem.readAll(path) {
         case .missing: return Contents(state: JournalState(), warnings: [])
         case .failure(let message): throw JournalError(path: path, line: nil, message: message)
         case .success(let contents): bytes = contents
@@ -231,34 +240,6 @@ package final class Journal: Sendable {
         } catch {
             throw JournalError(path: path, line: nil, message: "compacting failed: \(error)")
         }
-    }
-
-    enum ReadResult {
-        case success([UInt8])
-        case missing
-        case failure(String)
-    }
-
-    static func readAll(_ path: String) -> ReadResult {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        if descriptor < 0 {
-            return errno == ENOENT ? .missing : .failure("cannot read: \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        var info = stat()
-        fstat(descriptor, &info)
-        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
-        var total = 0
-        while total < bytes.count {
-            let count = bytes.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress! + total, $0.count - total) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure("cannot read: \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { break }
-            total += count
-        }
-        return .success(Array(bytes[0..<total]))
     }
 }
 

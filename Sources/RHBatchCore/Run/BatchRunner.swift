@@ -5,39 +5,56 @@ import RunningHubModel
 import Glibc
 #endif
 
-/// Runs a plan: uploads, submits through the ``SubmitScheduler``, polls, downloads, journals, and
-/// reports.
+/// Runs a plan: the driver of the ``RunMachine``.
 ///
-/// One task group carries every piece of I/O as a child task; the children report back with
-/// ``RunEvent``s and only the loop in ``run(interrupts:)`` changes the run's state, so there is no
-/// shared mutable state to guard.
+/// One task group carries every piece of I/O as a child task. The loop in ``run(interrupts:prepared:)``
+/// is the only code that touches the machine: it hands each event to ``RunMachine/handle(_:at:)``
+/// and performs each action it gets back with one call on the service, the journal, the file
+/// system or the clock, as a child task whose result comes back as the next event.
 package struct BatchRunner: Sendable {
     let plan: Plan
     let options: RunOptions
     let service: any RunningHubService
     let logger: Logger
-    let console: @Sendable (String) -> Void
+    let clock: any RunClock
+    let exitCode: @Sendable (RunEnding) -> Int32
+    let observer: @Sendable (RunUpdate) -> Void
 
     /// Makes a runner.
     ///
-    /// - Parameter console: receives progress lines (with `\r` redraws for live progress).
+    /// - Parameters:
+    ///   - clock: the run's clock (a test may pass one it moves by hand).
+    ///   - exitCode: the process exit code for how a run ended (the report records it).
+    ///   - observer: receives notices and progress snapshots, to show as the caller likes.
     package init(
         plan: Plan,
         options: RunOptions,
         service: any RunningHubService,
         logger: Logger,
-        console: @escaping @Sendable (String) -> Void
+        clock: any RunClock = SystemRunClock(),
+        exitCode: @escaping @Sendable (RunEnding) -> Int32,
+        observer: @escaping @Sendable (RunUpdate) -> Void
     ) {
         self.plan = plan
         self.options = options
         self.service = service
         self.logger = logger
-        self.console = console
+        self.clock = clock
+        self.exitCode = exitCode
+        self.observer = observer
     }
 
     /// The output folder this run writes.
     package var outputDirectory: String {
         options.outputDirectory ?? plan.outputDirectory
+    }
+
+    /// What a child task reports to the loop.
+    private enum Report: Sendable {
+        case machine(RunMachine.Event)
+        case progressTick
+        /// A watcher or a timer that ended without news.
+        case nothing
     }
 
     /// Runs the plan and writes the report.
@@ -58,36 +75,279 @@ package struct BatchRunner: Sendable {
         } else {
             ready = try PreparedFolder(folder)
         }
-        for warning in ready.contents.warnings { console("warning: \(warning)\n") }
+        for warning in ready.contents.warnings { observer(.notice(.warning(warning))) }
+        let journal = ready.journal
 
-        var coordinator = RunCoordinator(
-            plan: plan,
-            options: options,
-            service: service,
-            journal: ready.journal,
-            folder: folder,
-            history: ready.contents.state,
-            logger: logger,
-            console: console
-        )
-        await coordinator.start()
-        await coordinator.verifyRecordedFiles()
-        await coordinator.attachKeys()
-        await coordinator.fitToAccountLimit()
-        await withTaskGroup(of: RunEvent.self) { group in
-            coordinator.launch(&group, interrupts: interrupts)
-            if coordinator.isFinished { group.cancelAll() }
-            while let event = await group.next() {
-                coordinator.handle(event, &group)
-                if coordinator.isFinished {
-                    group.cancelAll()
+        var machine = RunMachine(plan: plan, options: options, history: ready.contents.state)
+        var facts = RunMachine.StartFacts()
+        do {
+            try await journal.append(machine.startRecords(at: clock.now()))
+        } catch {
+            facts.journalFailure = "the journal cannot be written: \(error)"
+        }
+        facts.verified = await Self.verify(machine.recordedDownloads, in: folder)
+        for task in machine.recordedTasks where !(await service.attach(taskId: task.taskId, keyID: task.keyID)) {
+            facts.keyGone[task.job] = task.keyID
+        }
+        if machine.needsSubmits, facts.journalFailure == nil, options.askAccountLimit {
+            facts.accountLimit = await accountLimit()
+        }
+
+        let service = service
+        let clock = clock
+        let observer = observer
+        await withTaskGroup(of: Report.self) { group in
+            func watch(_ group: inout TaskGroup<Report>) {
+                group.addTask {
+                    var iterator = interrupts.makeAsyncIterator()
+                    guard await iterator.next() != nil else { return .nothing }
+                    return .machine(.interrupt)
                 }
             }
+            func tick(_ group: inout TaskGroup<Report>) {
+                guard let every = options.progressInterval else { return }
+                group.addTask {
+                    do {
+                        try await clock.sleep(until: clock.now().elapsed + every)
+                        return .progressTick
+                    } catch {
+                        return .nothing
+                    }
+                }
+            }
+            func perform(_ actions: [RunMachine.Action], _ group: inout TaskGroup<Report>) {
+                for action in actions {
+                    switch action {
+                    case .journal(let records, let durability):
+                        switch durability {
+                        case .lazy:
+                            journal.appendLazily(records)
+                        case .soon:
+                            journal.enqueue(records, sync: true)
+                        case .durable(let then):
+                            // Queued here, in the machine's order; only the wait is a child.
+                            let ticket = journal.enqueue(records, sync: true)
+                            group.addTask {
+                                do {
+                                    try await journal.waitUntilDurable(ticket)
+                                    return .machine(.journalWritten(then, error: nil))
+                                } catch {
+                                    return .machine(.journalWritten(then, error: "\(error)"))
+                                }
+                            }
+                        }
+                    case .upload(let number, let image):
+                        group.addTask { .machine(.uploaded(image: number, await Self.upload(image, service))) }
+                    case .submit(let job, let endpoint, let body):
+                        group.addTask {
+                            do {
+                                return .machine(.submitted(job: job, try await service.submit(endpoint: endpoint, body: body)))
+                            } catch {
+                                return .machine(.cancelled(job: job))
+                            }
+                        }
+                    case .query(let job, let taskId):
+                        group.addTask {
+                            do {
+                                return .machine(.queried(job: job, try await service.query(taskId: taskId)))
+                            } catch {
+                                return .machine(.cancelled(job: job))
+                            }
+                        }
+                    case .download(let work):
+                        group.addTask {
+                            if Task.isCancelled { return .machine(.cancelled(job: work.job)) }
+                            return .machine(.downloaded(work, await Self.save(work, in: folder, service)))
+                        }
+                    case .wait(let until, let timer):
+                        group.addTask {
+                            do {
+                                try await clock.sleep(until: until)
+                                return .machine(.timer(timer))
+                            } catch {
+                                return .machine(.cancelled(job: timer.job))
+                            }
+                        }
+                    case .notice(let notice):
+                        observer(.notice(notice))
+                    case .cancelAll:
+                        group.cancelAll()
+                    }
+                }
+            }
+
+            watch(&group)
+            tick(&group)
+            perform(machine.handle(.started(facts), at: clock.now()), &group)
+            if machine.isFinished { group.cancelAll() }
+            while let report = await group.next() {
+                switch report {
+                case .machine(let event):
+                    perform(machine.handle(event, at: clock.now()), &group)
+                    if case .interrupt = event, !machine.cancelledAll { watch(&group) }
+                case .progressTick:
+                    machine.note(clock.now())
+                    observer(.progress(machine.progress()))
+                    if !machine.isFinished { tick(&group) }
+                case .nothing:
+                    break
+                }
+                if machine.isFinished { group.cancelAll() }
+            }
         }
-        var outcome = await coordinator.finish(startedAt: startedAt)
-        outcome.state = RunState(coordinator: coordinator)
+        machine.note(clock.now())
+        machine.settle()
+        observer(.progress(machine.progress(final: true)))
+        let keyUsage = await service.keyUsage()
+        var finish = RunFinish(machine: machine, service: service, journal: journal, folder: folder, keyUsage: keyUsage)
+        var outcome = await finish.finish(startedAt: startedAt, exitCode: exitCode) { observer(.notice($0)) }
+        outcome.state = RunState(finish: finish)
         withExtendedLifetime(ready) {}
         return outcome
+    }
+
+    /// Asks the API for the key's concurrency limit, waiting at most 5 s: the account's limit,
+    /// which other clients share, is the real ceiling, better read than learnt from refusals.
+    func accountLimit() async -> QueueStatus? {
+        let service = service
+        return await withTaskGroup(of: QueueStatus?.self) { group -> QueueStatus? in
+            group.addTask { try? await service.queueStatus() }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(5))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// One upload attempt of an input file.
+    static func upload(_ image: LocalImage, _ service: any RunningHubService) async -> Result<String, APIFailure> {
+        guard case .success(let bytes) = FileSystem.readAll(image.absolutePath) else {
+            return .failure(APIFailure(code: "file", message: "cannot read \(image.path) any more", errorClass: .final))
+        }
+        do {
+            return .success(try await service.upload(bytes: bytes, fileName: FilePath.name(of: image.path), contentType: image.format.mimeType))
+        } catch let error as UploadError {
+            return .failure(error.failure)
+        } catch is CancellationError {
+            return .failure(APIFailure(code: "cancelled", message: "cancelled", errorClass: .transient))
+        } catch {
+            return .failure(APIFailure(code: "upload", message: "\(error)", errorClass: .transient))
+        }
+    }
+
+    /// One download attempt: the file (named after its bytes), then its sidecar.
+    static func save(_ work: RunMachine.DownloadWork, in folder: String, _ service: any RunningHubService) async -> Result<RunMachine.SavedResult, DownloadError> {
+        if work.clearLeftovers {
+            // A run killed mid-download may have left its temporary files here.
+            let destination = folder + "/" + work.path
+            FileSystem.removeLeftovers(
+                in: FilePath.directory(of: destination),
+                for: [FilePath.name(of: work.path), FilePath.name(of: FilePath.replacingExtension(of: work.path, with: "json"))]
+            )
+        }
+        do {
+            // Not synced here: the journal's next sync (syncfs) covers the file and its rename.
+            let file = try await service.download(url: work.url, to: folder + "/" + work.path, durable: false, expecting: work.expecting)
+            var path = work.path
+            if file.format != work.fileExtension {
+                // The bytes say another format than the API did: name the file after the bytes.
+                let renamed = FilePath.replacingExtension(of: work.path, with: file.format)
+                if FileSystem.rename(folder + "/" + work.path, to: folder + "/" + renamed) { path = renamed }
+            }
+            let record = OutputRecord(path: path, url: work.url, bytes: file.bytes, sha256: file.sha256)
+            var sidecar = work.sidecar
+            sidecar.complete(with: record)
+            // Not synced: the result and its journal record are; a sidecar is rewritten with them.
+            try? AtomicFile.write(
+                Array((sidecar.value.pretty + "\n").utf8),
+                to: folder + "/" + FilePath.replacingExtension(of: path, with: "json"),
+                durable: false
+            )
+            return .success(RunMachine.SavedResult(record: record, mtime: FileSystem.fileInfo(folder + "/" + path)?.mtime))
+        } catch let error as DownloadError {
+            return .failure(error)
+        } catch {
+            return .failure(DownloadError(reason: .transport, message: "\(error)"))
+        }
+    }
+
+    /// Checks every recorded result on disk, on all cores: the resume of a large finished folder
+    /// is mostly this. Returns the ``RunMachine/resultID(job:index:)`` of those intact.
+    static func verify(_ work: [(job: Int, index: Int, download: JournalEntry.Download)], in folder: String) async -> Set<Int> {
+        guard !work.isEmpty else { return [] }
+        let chunks = 4
+        let size = (work.count + chunks - 1) / chunks
+        return await withTaskGroup(of: [Int].self) { group in
+            for chunk in 0..<chunks {
+                let range = min(work.count, chunk * size)..<min(work.count, (chunk + 1) * size)
+                guard !range.isEmpty else { continue }
+                group.addTask {
+                    range.compactMap { position in
+                        let item = work[position]
+                        return FileSystem.isIntact(item.download, in: folder) ? RunMachine.resultID(job: item.job, index: item.index) : nil
+                    }
+                }
+            }
+            var all = Set<Int>(minimumCapacity: work.count)
+            for await passed in group { all.formUnion(passed) }
+            return all
+        }
+    }
+}
+
+extension RunMachine.Timer {
+    /// The job a timer is for, if any.
+    var job: Int? {
+        switch self {
+        case .poll(let job), .querySlot(let job), .downloadRetry(let job, _): job
+        case .scheduler, .uploadRetry, .drainOver: nil
+        }
+    }
+}
+
+/// What the run tells its caller along the way.
+package enum RunUpdate: Sendable, Hashable {
+    case notice(RunNotice)
+    case progress(RunProgress)
+}
+
+/// How a run ended, as an exit code states it.
+package enum RunEnding: Sendable, Hashable {
+    /// Every job succeeded (now or before).
+    case succeeded
+    /// The run finished, but some jobs did not succeed.
+    case someJobsDidNotSucceed
+    /// The run stopped early on its own: the key, the budget, the API unreachable, the journal.
+    case stopped
+    /// Ctrl-C or SIGTERM.
+    case interrupted
+}
+
+/// The clock a run reads and sleeps on.
+package protocol RunClock: Sendable {
+    /// Now: time since the run started, and the wall clock.
+    func now() -> RunMoment
+    /// Returns at run time `elapsed` (at once when that is past); throws when cancelled.
+    func sleep(until elapsed: Duration) async throws
+}
+
+/// The real clock: monotonic time since the clock was made, and the system's wall clock.
+package struct SystemRunClock: RunClock {
+    private let start = ContinuousClock.now
+
+    package init() {}
+
+    package func now() -> RunMoment {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return RunMoment(elapsed: ContinuousClock.now - start, epochMilliseconds: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec / 1_000_000))
+    }
+
+    package func sleep(until elapsed: Duration) async throws {
+        try await Task.sleep(until: start + elapsed, clock: .continuous)
     }
 }
 
@@ -128,21 +388,39 @@ package final class PreparedFolder: Sendable {
 /// lock is not part of it: it is released when the run returns.)
 package final class RunState: @unchecked Sendable {
     // Never read or changed after the run: it only keeps the memory alive.
-    private let coordinator: RunCoordinator
+    private let finish: RunFinish
 
-    init(coordinator: RunCoordinator) {
-        self.coordinator = coordinator
+    init(finish: RunFinish) {
+        self.finish = finish
     }
 }
 
-/// The result of a run.
+/// The result of a run: facts for the caller to word.
 package struct RunOutcome: Sendable {
-    /// The process exit code (0, 1, 2 or 130).
+    /// How it ended.
+    package var ending: RunEnding
+    /// The process exit code the caller's policy gave that ending (the report records it).
     package var exitCode: Int32
-    /// The human summary.
-    package var summary: String
     /// Jobs per final status.
     package var totals: RunTotals
+    /// The manifest's name.
+    package var name: String
+    /// The currency of the spend.
+    package var currency: String
+    /// The output folder.
+    package var folder: String
+    /// How long the run took.
+    package var elapsed: Duration
+    /// Per key of several.
+    package var keys: [KeyUsage]
+    /// Why the run stopped early, when it did (a plain Ctrl-C is no reason worth repeating).
+    package var stoppedEarly: String?
+    /// The first jobs that did not succeed (failed, unknown, timed out), in plan order, with why.
+    package var troubled: [(job: PlannedJob, status: JobStatus, failure: JobFailure?)]
+    /// How many jobs did not succeed in all.
+    package var troubledCount: Int
+    /// What went wrong writing the outputs.
+    package var problems: [String]
     /// The run's state, kept alive as long as the outcome is.
     package var state: RunState?
 }
@@ -153,55 +431,4 @@ package struct RunSetupError: Error, Sendable, CustomStringConvertible {
     package var message: String
 
     package var description: String { message }
-}
-
-/// Small file-system helpers for the runner.
-package enum FileSystem {
-    /// Creates a folder and its parents.
-    package static func makeDirectory(_ path: String) throws(AtomicFile.Failure) {
-        var current = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw AtomicFile.Failure(description: "cannot create \(current): \(String(cString: strerror(errno)))")
-            }
-        }
-    }
-
-    /// The names in a folder (without `.` and `..`), or `nil` when it cannot be read.
-    package static func names(in folder: String) -> [String]? {
-        guard let directory = opendir(folder) else { return nil }
-        defer { closedir(directory) }
-        var names: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
-    }
-
-    /// Removes the temporary files a killed run may have left for `name` in `folder`
-    /// (`.NAME.rh-partial-*`, `.NAME.rh-tmp-*`). Only called under the output lock.
-    package static func removeLeftovers(in folder: String, for names: [String]) {
-        guard let directory = opendir(folder) else { return }
-        defer { closedir(directory) }
-        let prefixes = names.flatMap { [".\($0).rh-partial-", ".\($0).rh-tmp-"] }
-        var doomed: [String] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name.hasPrefix("."), prefixes.contains(where: { name.hasPrefix($0) }) { doomed.append(name) }
-        }
-        for name in doomed { unlink(folder + "/" + name) }
-    }
-
-    /// Size and modification time (nanoseconds) of a regular file.
-    package static func fileInfo(_ path: String) -> (bytes: Int, mtime: Int)? {
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
-        return (Int(info.st_size), Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec))
-    }
 }

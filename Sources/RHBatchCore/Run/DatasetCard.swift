@@ -108,9 +108,9 @@ package struct DatasetCard: Sendable {
     package func write(to folder: String) throws(AtomicFile.Failure) -> Outcome {
         let cardPath = folder + "/README.md"
         let hashPath = folder + "/.rh-batch-card"
-        if case .success(let existing) = Journal.readAll(cardPath) {
+        if case .success(let existing) = FileSystem.readAll(cardPath) {
             var last = ""
-            if case .success(let recorded) = Journal.readAll(hashPath) { last = String(decoding: recorded, as: UTF8.self) }
+            if case .success(let recorded) = FileSystem.readAll(hashPath) { last = String(decoding: recorded, as: UTF8.self) }
             if SHA256.hash(data: existing).hexString != last.trimmed { return .keptUsersFile }
         }
         let bytes = Array(text.utf8)

@@ -156,7 +156,7 @@ struct DatasetMetadata {
             if rename(temporary, target) == 0 { return }
             unlink(temporary)
         }
-        guard case .success(let bytes) = Journal.readAll(image.absolutePath) else {
+        guard case .success(let bytes) = FileSystem.readAll(image.absolutePath) else {
             throw AtomicFile.Failure(description: "\(image.absolutePath): cannot read the input to place it under inputs/")
         }
         try AtomicFile.write(bytes, to: target, durable: false)

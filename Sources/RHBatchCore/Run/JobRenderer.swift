@@ -23,7 +23,7 @@ struct JobRenderer: Sendable {
         amounts[money.micros] ?? money.description
     }
 
-    /// The members of ``RunCoordinator/jobDescription(_:)``, written straight into `writer`.
+    /// The members of ``JobDescription/members(_:_:)``, written straight into `writer`.
     func writeJobDescription(_ index: Int, to writer: inout JSONObjectWriter) {
         let job = plan.jobs[index]
         let run = jobs[index]
@@ -75,7 +75,7 @@ struct JobRenderer: Sendable {
         writer.integer("attempts", run.attempts)
         writer.string("submittedAt", run.submittedAt)
         writer.string("finishedAt", run.finishedAt)
-        writer.number("durationSeconds", RunCoordinator.duration(run.submittedAt, run.finishedAt))
+        writer.number("durationSeconds", JobDescription.duration(run.submittedAt, run.finishedAt))
         writer.object("cost") { cost in
             cost.string("amount", amount(run.cost ?? (run.status == .succeeded ? job.price : .zero)))
             cost.string("currency", plan.currency)

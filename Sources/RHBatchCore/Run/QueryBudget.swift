@@ -3,12 +3,12 @@
 /// poll back for its `Retry-After`.
 ///
 /// 500 tasks in flight would otherwise query as fast as their own schedules say (about 170 a
-/// second at a 3 s minimum); the budget spreads the same queries over time instead.
-package actor QueryBudget {
+/// second at a 3 s minimum); the budget spreads the same queries over time instead. A value: the
+/// caller says what time it is (run time).
+package struct QueryBudget: Sendable, Hashable {
     private let interval: Duration
-    private let clock = ContinuousClock()
-    private var next: ContinuousClock.Instant
-    private var pausedUntil: ContinuousClock.Instant
+    private var next: Duration = .zero
+    private var pausedUntil: Duration = .zero
 
     /// A budget of `rate` queries per second; `nil` or a rate of 0 or less is no limit.
     package init(rate: Double?) {
@@ -17,21 +17,19 @@ package actor QueryBudget {
         } else {
             interval = .zero
         }
-        next = clock.now
-        pausedUntil = clock.now
     }
 
-    /// The moment the caller may send its query (now, or later when the budget is spent or paused).
-    package func reserve() -> ContinuousClock.Instant {
-        let now = clock.now
+    /// The moment the caller may send its query: `now`, or later when the budget is spent or
+    /// paused.
+    package mutating func reserve(now: Duration) -> Duration {
         let start = max(now, next, pausedUntil)
         next = start + interval
         return start
     }
 
     /// Holds every later query back for `duration` (a rate-limit answer's `Retry-After`).
-    package func pause(for duration: Duration) {
-        pausedUntil = max(pausedUntil, clock.now + duration)
+    package mutating func pause(for duration: Duration, now: Duration) {
+        pausedUntil = max(pausedUntil, now + duration)
         next = max(next, pausedUntil)
     }
 }

@@ -1,15 +1,5 @@
-/// What `rh-batch run` was asked to do beyond the manifest.
+/// What `rh-batch run` was asked to do beyond the manifest (how it is shown is the caller's).
 package struct RunOptions: Sendable {
-    /// How progress is shown.
-    package enum ProgressMode: Sendable, Hashable {
-        /// A live status line, redrawn in place (a terminal).
-        case live
-        /// A plain line every few seconds (cron, CI).
-        case lines(every: Duration)
-        /// Nothing until the summary.
-        case off
-    }
-
     /// Tasks in flight at once; `nil` takes the manifest's `concurrency`.
     package var concurrency: Int?
     /// The output folder; `nil` takes the manifest's.
@@ -53,10 +43,8 @@ package struct RunOptions: Sendable {
     package var simulated = false
     /// The API base URL, for the report.
     package var apiBaseURL = ""
-    /// How progress is shown.
-    package var progress = ProgressMode.off
-    /// Print less.
-    package var quiet = false
+    /// How often the run reports a progress snapshot; `nil` is never (only the final one).
+    package var progressInterval: Duration?
 
     /// Makes default options.
     package init() {}

@@ -187,7 +187,7 @@ package struct SubmitScheduler: Sendable {
                 lastEpisode = submitsSent
                 refusalStreak += 1
             }
-            if failure.code == "connection-failed" {
+            if failure.isConnectionFailure {
                 unreachableSince = unreachableSince ?? now
                 if let since = unreachableSince, now - since >= configuration.unreachableLimit {
                     actions += stop(.unreachable(failure))
@@ -206,7 +206,7 @@ package struct SubmitScheduler: Sendable {
                 // A full queue while our own tasks run frees up as they end: the lowered ceiling
                 // makes the next submit wait for one of them, not for a timer. Otherwise (a rate
                 // limit, or the account full of someone else's tasks) wait, with backoff.
-                let capacity = !(failure.code == "1003" || failure.httpStatus == 429) && failure.code != "connection-failed"
+                let capacity = !failure.isRateLimit && !failure.isConnectionFailure
                 if !capacity || accepted == 0 || failure.retryAfter != nil {
                     let delay = failure.retryAfter ?? backoff(max(1, refusalStreak))
                     let until = now + delay
@@ -301,8 +301,7 @@ package struct SubmitScheduler: Sendable {
     /// accepted: the ceiling drops to that, and by at least one. A rate limit (`1003`, HTTP 429)
     /// is about pace, not capacity: only the pause applies.
     private mutating func lowerCeiling(after failure: APIFailure) {
-        let isRateLimit = failure.code == "1003" || failure.httpStatus == 429
-        guard !isRateLimit else { return }
+        guard !failure.isRateLimit else { return }
         ceiling = max(1, min(ceiling - 1, accepted))
     }
 

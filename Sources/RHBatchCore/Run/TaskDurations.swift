@@ -46,37 +46,14 @@ package struct TaskDurations: Sendable {
         let sorted = recent.sorted()
         return sorted[sorted.count / 5]
     }
-}
 
-/// Every model's task times, shared by the run's polls: each poll asks it where its next query
-/// should go, so a task that started before anything was known still gets the learnt schedule
-/// once enough of its model's tasks have finished.
-package actor ModelTimes {
-    private var byEndpoint: [String: TaskDurations]
-
-    /// Starts from `seed` (the journal's times of earlier runs).
-    package init(_ seed: [String: TaskDurations] = [:]) {
-        byEndpoint = seed
-    }
-
-    /// Records how long a task of `endpoint` took.
-    package func record(_ endpoint: String, _ duration: Duration) {
-        byEndpoint[endpoint, default: TaskDurations()].record(duration)
-    }
-
-    /// A low estimate of `endpoint`'s task time (see ``TaskDurations/typical``).
-    package func typical(_ endpoint: String) -> Duration? {
-        byEndpoint[endpoint]?.typical
-    }
-
-    /// The planned query offset after `elapsed` for a task of `endpoint`, or `nil` when none is
-    /// known (too few times, or past the longest seen). The plan moves a little as times are
-    /// learnt, so the next offset must lie at least half a step past `elapsed`: a query is never
-    /// repeated just because its quantile moved.
-    package func nextQuery(_ endpoint: String, after elapsed: Duration, minimumGap: Duration) -> Duration? {
-        guard let offsets = byEndpoint[endpoint]?.plannedQueries(minimumGap: minimumGap), let first = offsets.first, let last = offsets.last else {
-            return nil
-        }
+    /// The planned query offset after `elapsed`, or `nil` when none is known (too few times, or
+    /// past the longest seen). The plan moves a little as times are learnt, so the next offset
+    /// must lie at least half a step past `elapsed`: a query is never repeated just because its
+    /// quantile moved.
+    package func nextQuery(after elapsed: Duration, minimumGap: Duration) -> Duration? {
+        let offsets = plannedQueries(minimumGap: minimumGap)
+        guard let first = offsets.first, let last = offsets.last else { return nil }
         let step = offsets.count > 1 ? (last - first) / (offsets.count - 1) : .zero
         let earliest = elapsed < first ? elapsed : elapsed + step / 2
         return offsets.first { $0 > earliest }

@@ -37,4 +37,11 @@ extension FilePath {
     package static func name(of path: String) -> String {
         path.split(separator: "/").last.map(String.init) ?? path
     }
+
+    /// The path with its name's extension replaced (or added when it has none).
+    package static func replacingExtension(of path: String, with ext: String) -> String {
+        let name = name(of: path)
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return path + "." + ext }
+        return String(path.dropLast(name.distance(from: dot, to: name.endIndex))) + "." + ext
+    }
 }

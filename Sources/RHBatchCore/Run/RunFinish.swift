@@ -1,97 +1,48 @@
 import YAML
 import RunningHubModel
 
-extension RunCoordinator {
-    // MARK: Progress
+/// The end of a run: settles what the machine holds into `index.jsonl`, `metadata.jsonl`, the
+/// compacted journal, `report.json`, `report.html` and the dataset card.
+struct RunFinish: Sendable {
+    let machine: RunMachine
+    let service: any RunningHubService
+    let journal: Journal
+    let folder: String
+    /// Per key of several: tasks, spend, refusals (read from the service when the run ended).
+    let keyUsage: [KeyUsage]
+    /// Remote inputs fetched into `inputs/`, by URL.
+    var remoteInputs: [String: String] = [:]
 
-    mutating func scheduleProgress(_ group: inout TaskGroup<RunEvent>) {
-        let every: Duration
-        switch options.progress {
-        case .off: return
-        case .live: every = .milliseconds(250)
-        case .lines(let interval): every = interval
-        }
-        helpersRunning += 1
-        group.addTask {
-            try? await Task.sleep(for: every)
-            return .progress
-        }
+    init(machine: RunMachine, service: any RunningHubService, journal: Journal, folder: String, keyUsage: [KeyUsage]) {
+        self.machine = machine
+        self.service = service
+        self.journal = journal
+        self.folder = folder
+        self.keyUsage = keyUsage
     }
 
-    func counts() -> (done: Int, failed: Int, inFlight: Int, queued: Int, spent: Money) {
-        var done = 0
-        var failed = 0
-        var spent = Money.zero
-        for index in selected {
-            let run = jobs[index]
-            switch run.status {
-            case .succeeded: done += 1
-            case .pending: break
-            default: failed += 1
-            }
-            if !run.alreadyDone, run.taskId != nil, run.status != .pending || run.cost != nil {
-                spent += run.cost ?? (run.status == .succeeded ? plan.jobs[index].price : .zero)
-            }
-        }
-        return (done, failed, scheduler.inFlight, scheduler.queued + uploadQueue.count, spent)
+    var plan: Plan { machine.plan }
+    var options: RunOptions { machine.options }
+    var jobs: [JobRun] { machine.jobs }
+    var selected: [Int] { machine.selected }
+    var stopReason: SubmitScheduler.StopReason? { machine.stopReason }
+
+    /// How the run ended.
+    func ending(_ totals: RunTotals) -> RunEnding {
+        if machine.interrupts > 0 { return .interrupted }
+        if let reason = stopReason, !(reason == .interrupted && machine.localFailure == nil) { return .stopped }
+        if machine.localFailure != nil { return .stopped }
+        if totals.failed + totals.unknown + totals.cancelled + totals.timeout + totals.skipped > 0 { return .someJobsDidNotSucceed }
+        return .succeeded
     }
 
-    mutating func showProgress(final: Bool) {
-        let (done, failed, inFlight, queued, spent) = counts()
-        let total = selected.count
-        let elapsed = Double(now.components.seconds) + Double(now.components.attoseconds) / 1e18
-        let finishedThisRun = selected.filter { jobs[$0].status != .pending && !jobs[$0].alreadyDone }.count
-        let rate = elapsed > 1 ? Double(finishedThisRun) / elapsed * 60 : 0
-        let percent = total > 0 ? (done + failed) * 100 / total : 100
-        var line = "done \(done)/\(total) (\(percent)%) · failed \(failed) · in flight \(inFlight) · queued \(queued) · spent \(spent) \(plan.currency)"
-        if rate > 0 {
-            line += " · \(Int(rate.rounded())) jobs/min"
-            let left = total - done - failed
-            if left > 0 { line += " · ETA \(Self.clockText(Double(left) / rate * 60))" }
-        }
-        if let paused = scheduler.pausedUntil, paused > now {
-            line += " · waiting \(Int((paused - now).components.seconds) + 1)s: queue full"
-        }
-        switch options.progress {
-        case .off: return
-        case .live:
-            guard line != lastProgressLine || final else { return }
-            lastProgressLine = line
-            console("\r\u{1B}[2K" + Self.bar(done + failed, of: total) + " " + line + (final ? "\n" : ""))
-        case .lines:
-            console("[\(Self.clockText(elapsed))] " + line + "\n")
-        }
-    }
-
-    /// A progress bar, `[#######-------------]`, 20 steps wide.
-    static func bar(_ done: Int, of total: Int) -> String {
-        let filled = total > 0 ? min(20, done * 20 / total) : 20
-        return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: 20 - filled) + "]"
-    }
-
-    static func clockText(_ seconds: Double) -> String {
-        let total = Int(seconds.rounded())
-        if total >= 3600 { return "\(total / 3600)h\(String(format2: (total % 3600) / 60))m" }
-        if total >= 60 { return "\(total / 60)m\(String(format2: total % 60))s" }
-        return "\(total)s"
-    }
-
-    // MARK: The end
-
-    /// Settles jobs that did not end, writes `index.jsonl`, compacts the journal and writes
-    /// `report.json`.
-    mutating func finish(startedAt: String) async -> RunOutcome {
-        if options.progress == .live { showProgress(final: true) }
-        keyUsage = await service.keyUsage()
-        let stoppedMessage = stopReason.map(Self.describe) ?? "the run ended early"
-        for index in selected where jobs[index].status == .pending {
-            jobs[index].status = .cancelled
-            jobs[index].failure = jobs[index].failure ?? JobFailure(
-                phase: jobs[index].taskId == nil ? "submit" : "poll",
-                code: interrupts > 0 ? "interrupted" : "stopped",
-                message: jobs[index].taskId == nil ? "not submitted: \(stoppedMessage)" : "still running when the run stopped; the next run picks it up"
-            )
-        }
+    /// Writes everything and returns the outcome; `exitCode` words the ending as the caller's
+    /// policy says, for the report.
+    mutating func finish(
+        startedAt: String,
+        exitCode policy: (RunEnding) -> Int32,
+        notice: (RunNotice) -> Void
+    ) async -> RunOutcome {
         let finishedAt = Timestamp.now()
         var totals = RunTotals()
         totals.jobs = selected.count + plan.skipped.count
@@ -119,34 +70,21 @@ extension RunCoordinator {
                 if run.status == .succeeded { totals.cost += run.cost ?? plan.jobs[index].price } else if let cost = run.cost { totals.cost += cost }
             }
         }
-
-        let exitCode: Int32
-        if interrupts > 0 {
-            exitCode = 130
-        } else if let reason = stopReason, !(reason == .interrupted && localFailure == nil) {
-            exitCode = 2
-        } else if localFailure != nil {
-            exitCode = 2
-        } else if totals.failed + totals.unknown + totals.cancelled + totals.timeout + totals.skipped > 0 {
-            exitCode = 1
-        } else {
-            exitCode = 0
-        }
+        let ending = ending(totals)
+        let exitCode = policy(ending)
 
         var problems: [String] = []
         do {
-            try await journal.append(pendingJournal)
             try await journal.flushQueued()
         } catch {
             problems.append("the journal could not be written: \(error)")
         }
-        pendingJournal = []
-        if let failure = localFailure { problems.append("local failure: \(failure)") }
-        if interrupts < 2 { remoteInputs = await fetchRemoteInputs() }
+        if let failure = machine.localFailure { problems.append("local failure: \(failure)") }
+        if machine.interrupts < 2 { remoteInputs = await fetchRemoteInputs() }
         do {
             let changed = try writeIndexIfChanged()
             if try writeDatasetCard(resultsChanged: changed, date: String(finishedAt.prefix(10))) == .keptUsersFile {
-                console("README.md: edited since rh-batch wrote it; the dataset card was not rewritten\n")
+                notice(.datasetCardKept)
             }
         } catch {
             problems.append("index.jsonl, metadata.jsonl or README.md could not be written: \(error)")
@@ -170,8 +108,26 @@ extension RunCoordinator {
         } catch {
             problems.append("report.html could not be written: \(error)")
         }
-        let summary = summaryText(totals: totals, exitCode: exitCode, problems: problems)
-        return RunOutcome(exitCode: exitCode, summary: summary, totals: totals, state: nil)
+        let troubled = selected.filter { [.failed, .unknown, .timeout].contains(jobs[$0].status) }
+        var stoppedEarly: String?
+        if let reason = stopReason, !(reason == .interrupted && machine.interrupts == 0 && machine.localFailure == nil) {
+            stoppedEarly = reason.description
+        }
+        return RunOutcome(
+            ending: ending,
+            exitCode: exitCode,
+            totals: totals,
+            name: plan.manifest.name,
+            currency: plan.currency,
+            folder: folder,
+            elapsed: machine.progress().elapsed,
+            keys: keyUsage,
+            stoppedEarly: stoppedEarly,
+            troubled: troubled.prefix(15).map { (plan.jobs[$0], jobs[$0].status, jobs[$0].failure) },
+            troubledCount: troubled.count,
+            problems: problems,
+            state: nil
+        )
     }
 
     /// Writes `report.json`: the top level indented, each job on one line, streamed to disk;
@@ -254,7 +210,7 @@ extension RunCoordinator {
             ("finishedAt", .string(finishedAt)),
             ("durationSeconds", .number(duration.rounded(toPlaces: 3))),
             ("exitCode", .integer(Int(exitCode))),
-            ("stopReason", stopReason.map { .string(Self.describe($0)) } ?? .null),
+            ("stopReason", stopReason.map { .string($0.description) } ?? .null),
             ("keys", .array(keyUsage.map { key in
                 .object([
                     ("name", .string(key.name)), ("fingerprint", .string(key.fingerprint)), ("tasks", .integer(key.tasks)),
@@ -270,43 +226,9 @@ extension RunCoordinator {
                 ("alreadyDone", .integer(totals.alreadyDone)), ("outputs", .integer(totals.outputs)),
                 ("bytes", .integer(totals.bytes)),
                 ("cost", .object([("amount", .string(totals.cost.description)), ("currency", .string(plan.currency))])),
-                ("submits", .integer(submitsSent)), ("refusals", .integer(scheduler.refusals)),
+                ("submits", .integer(machine.submitsSent)), ("refusals", .integer(machine.scheduler.refusals)),
             ])),
         ])
-    }
-
-    func summaryText(totals: RunTotals, exitCode: Int32, problems: [String]) -> String {
-        var lines: [String] = []
-        let elapsed = Double(now.components.seconds) + Double(now.components.attoseconds) / 1e18
-        var parts = ["\(totals.succeeded) succeeded"]
-        if totals.alreadyDone > 0 { parts.append("\(totals.alreadyDone) already done") }
-        for (count, name) in [(totals.failed, "failed"), (totals.unknown, "unknown"), (totals.timeout, "timed out"), (totals.cancelled, "cancelled"), (totals.skipped, "skipped")] where count > 0 {
-            parts.append("\(count) \(name)")
-        }
-        lines.append("\(plan.manifest.name): \(totals.jobs) jobs: " + parts.joined(separator: ", "))
-        lines.append("spent \(totals.cost) \(plan.currency) in \(Self.clockText(elapsed)); \(totals.outputs) files, \(totals.bytes) bytes")
-        for key in keyUsage {
-            let refused = key.refusals.values.reduce(0, +)
-            let retired = key.retired.map { "; retired: \($0)" } ?? ""
-            lines.append("  key \(key.name) (\(key.fingerprint)): \(key.tasks) tasks, \(key.spend) \(plan.currency), \(refused) refusals\(retired)")
-        }
-        lines.append("results: \(folder)/ (report.json, index.jsonl, metadata.jsonl, journal.jsonl)")
-        lines.append("see them: \(folder)/report.html")
-        if let reason = stopReason, !(reason == .interrupted && interrupts == 0 && localFailure == nil) {
-            lines.append("stopped early: \(Self.describe(reason))")
-        }
-        let troubled = selected.filter { [.failed, .unknown, .timeout].contains(jobs[$0].status) }
-        if !troubled.isEmpty {
-            lines.append("not succeeded:")
-            for index in troubled.prefix(15) {
-                let job = plan.jobs[index]
-                let failure = jobs[index].failure
-                lines.append("  \(job.id) \(job.model) \(job.image.id) \(job.prompt.id): \(jobs[index].status.rawValue) at \(failure?.phase ?? "?"): \(failure?.code ?? "?") \(failure?.message ?? "")")
-            }
-            if troubled.count > 15 { lines.append("  ... and \(troubled.count - 15) more (see report.json)") }
-        }
-        for problem in problems { lines.append("warning: \(problem)") }
-        return lines.joined(separator: "\n")
     }
 }
 

@@ -8,7 +8,7 @@ import Crypto
 import RunningHubModel
 
 /// A sidecar's JSON before its file is known.
-struct SidecarDraft: Sendable {
+package struct SidecarDraft: Sendable {
     var members: [(String, JSONValue)]
 
     var value: JSONValue { .object(members) }
@@ -21,11 +21,9 @@ struct SidecarDraft: Sendable {
     }
 }
 
-extension RunCoordinator {
-    /// What every description of a job shares: the sidecar, the index line and the report entry.
-    func jobDescription(_ index: Int) -> [(String, JSONValue)] {
-        let job = plan.jobs[index]
-        let run = jobs[index]
+/// What every description of a job shares: the sidecar, the index line and the report entry.
+enum JobDescription {
+    static func members(_ job: PlannedJob, _ run: JobRun) -> [(String, JSONValue)] {
         var images: [JSONValue] = []
         for (position, source) in job.image.sources.enumerated() {
             var members: [(String, JSONValue)] = [("id", .string(job.image.id))]
@@ -53,26 +51,14 @@ extension RunCoordinator {
         ]
     }
 
-    func sidecarJSON(_ index: Int, resultIndex: Int, result: TaskResult, relativePath: String) -> SidecarDraft {
-        let run = jobs[index]
-        var members = jobDescription(index)
-        members.append(("index", .integer(resultIndex)))
-        members.append(("taskId", run.taskId.map(JSONValue.string) ?? .null))
-        members.append(("cost", .object([
-            ("amount", .string((run.cost ?? plan.jobs[index].price).description)), ("currency", .string(plan.currency)),
-        ])))
-        members.append(("submittedAt", run.submittedAt.map(JSONValue.string) ?? .null))
-        members.append(("finishedAt", .string(run.finishedAt ?? Timestamp.now())))
-        members.append(("durationSeconds", Self.duration(run.submittedAt, run.finishedAt).map(JSONValue.number) ?? .null))
-        members.append(("simulated", .boolean(options.simulated)))
-        return SidecarDraft(members: members)
-    }
-
+    /// Seconds between two timestamps, to the millisecond.
     static func duration(_ start: String?, _ end: String?) -> Double? {
         guard let start = start.flatMap(Timestamp.parse), let end = end.flatMap(Timestamp.parse), end >= start else { return nil }
         return (end - start * 1).rounded(toPlaces: 3)
     }
+}
 
+extension RunFinish {
     /// Rewrites `index.jsonl` and `metadata.jsonl` (every result file of every succeeded job, in
     /// plan order) unless they already list exactly these files: a digest of them is kept in
     /// `.rh-batch-index`.
@@ -93,7 +79,7 @@ extension RunCoordinator {
         }
         let digest = hasher.finalize().hexString + "\n"
         let digestPath = folder + "/.rh-batch-index"
-        if case .success(let previous) = Journal.readAll(digestPath), previous == Array(digest.utf8),
+        if case .success(let previous) = FileSystem.readAll(digestPath), previous == Array(digest.utf8),
             FileSystem.fileInfo(folder + "/index.jsonl") != nil, FileSystem.fileInfo(folder + "/metadata.jsonl") != nil
         {
             return false
@@ -132,7 +118,7 @@ extension RunCoordinator {
             let temporary = folder + "/" + stem + ".download"
             guard let file = try? await service.download(url: url, to: temporary, durable: false, expecting: .image) else { continue }
             let path = stem + "." + file.format
-            if rename(temporary, folder + "/" + path) == 0 { fetched[url] = path } else { unlink(temporary) }
+            if FileSystem.rename(temporary, to: folder + "/" + path) { fetched[url] = path } else { FileSystem.remove(temporary) }
         }
         return fetched
     }

@@ -1,6 +1,6 @@
 import YAML
 
-extension RunCoordinator {
+extension RunFinish {
     /// Writes `report.html` (see ``ContactSheet``) when this run changed any job or the page is
     /// missing: a resume that found everything done leaves the page it finds.
     func writeContactSheetIfChanged(totals: RunTotals, startedAt: String, finishedAt: String) throws(AtomicFile.Failure) {
@@ -32,7 +32,7 @@ extension RunCoordinator {
                 key: job.key, model: job.model, promptID: job.prompt.id, prompt: job.prompt.text,
                 inputs: inputs, fields: fields, sample: job.sample, status: run.status.rawValue,
                 outputs: run.status == .succeeded ? run.outputs.keys.sorted().map { run.outputs[$0]!.path } : [],
-                cost: "\(cost) \(plan.currency)", seconds: Self.duration(run.submittedAt, run.finishedAt), taskID: run.taskId,
+                cost: "\(cost) \(plan.currency)", seconds: JobDescription.duration(run.submittedAt, run.finishedAt), taskID: run.taskId,
                 reason: run.status == .succeeded ? nil : run.failure.map { "\($0.phase) \($0.code): \($0.message)" }
             ))
         }
@@ -51,7 +51,7 @@ extension RunCoordinator {
                 ("cancelled", totals.cancelled), ("skipped", totals.skipped),
             ],
             cost: "\(totals.cost) \(plan.currency)",
-            durationSeconds: Self.duration(startedAt, finishedAt),
+            durationSeconds: JobDescription.duration(startedAt, finishedAt),
             simulated: options.simulated,
             finishedAt: finishedAt
         )

@@ -1,0 +1,696 @@
+import RunningHubModel
+
+/// A job's way through the machine: resume, inputs, submit, polls, downloads.
+extension RunMachine {
+    // MARK: Resume
+
+    /// What the journal says to do with a job.
+    mutating func resume(_ index: Int) {
+        let job = plan.jobs[index]
+        guard let entry = history.entries[job.key], entry.stage != .refused else {
+            jobs[index].attempts = history.entries[job.key]?.attempts ?? 0
+            needSubmit(index)
+            return
+        }
+        jobs[index].attempts = entry.attempts
+        jobs[index].taskId = entry.taskId
+        jobs[index].submittedAt = entry.submittedAt
+        jobs[index].finishedAt = entry.finishedAt
+        jobs[index].cost = entry.cost.flatMap { Money($0) }
+        jobs[index].inputURLs = entry.inputURLs
+        jobs[index].resumed = true
+        switch entry.stage {
+        case .succeeded:
+            jobs[index].results = entry.results
+            var missing = false
+            for resultIndex in 1...max(1, entry.results.count) {
+                if let download = entry.downloads[resultIndex], verified.contains(Self.resultID(job: index, index: resultIndex)) {
+                    jobs[index].outputs[resultIndex] = OutputRecord(
+                        path: download.path,
+                        url: resultIndex <= entry.results.count ? entry.results[resultIndex - 1].url : "",
+                        bytes: download.bytes,
+                        sha256: download.sha256
+                    )
+                } else {
+                    missing = true
+                }
+            }
+            if !missing {
+                jobs[index].status = .succeeded
+                jobs[index].alreadyDone = true
+            } else if let taskId = entry.taskId {
+                // Results were never fetched, or were deleted: ask the task for fresh URLs.
+                pollResumed(index, taskId: taskId, holdsSlot: false)
+            } else {
+                needSubmit(index)
+            }
+        case .submitted, .cancelled:
+            if let taskId = entry.taskId {
+                if keyGone[index] == nil { scheduler.adopt(estimate: job.price) }
+                pollResumed(index, taskId: taskId, holdsSlot: true)
+            } else {
+                needSubmit(index)
+            }
+        case .refused:
+            needSubmit(index)
+        case .submitting, .unknown:
+            if options.resubmitUnknown {
+                needSubmit(index)
+            } else {
+                jobs[index].status = .unknown
+                jobs[index].failure = JobFailure(
+                    phase: "submit",
+                    code: entry.code ?? "interrupted",
+                    message: entry.message.map { "earlier run: \($0)" }
+                        ?? "an earlier run stopped between sending the submit and recording its answer; a task may exist (use --resubmit-unknown to send it again, which may bill twice)"
+                )
+            }
+        case .failed:
+            if options.retryFailed, entry.phase == "download", let taskId = entry.taskId {
+                // The task succeeded and was paid for; only its files are missing: ask it for
+                // fresh URLs, never submit (and pay) again.
+                jobs[index].askedForFreshURLs = true
+                pollResumed(index, taskId: taskId, holdsSlot: false)
+            } else if options.retryFailed {
+                needSubmit(index)
+            } else {
+                jobs[index].status = .failed
+                jobs[index].failure = JobFailure(
+                    phase: entry.phase ?? "submit",
+                    code: entry.code ?? "failed",
+                    message: "earlier run: " + (entry.message ?? "failed") + " (use --retry-failed to run it again)"
+                )
+            }
+        }
+    }
+
+    /// Asks a task of an earlier run again, with the key that created it; when this run does not
+    /// have that key, the job ends `unknown` with why (never sent again by itself).
+    mutating func pollResumed(_ index: Int, taskId: String, holdsSlot: Bool) {
+        guard let keyID = keyGone[index] else {
+            startPoll(index, taskId: taskId, holdsSlot: holdsSlot, immediately: true)
+            return
+        }
+        jobs[index].status = .unknown
+        jobs[index].failure = JobFailure(
+            phase: "poll",
+            code: "key-gone",
+            message: "task \(taskId) was created with the key whose fingerprint is \(keyID), which this run does not have; run again with that key to collect it"
+        )
+    }
+
+    /// Queues a job for submitting once its local inputs are uploaded.
+    mutating func needSubmit(_ index: Int) {
+        jobs[index].status = .pending
+        jobs[index].taskId = nil
+        jobs[index].results = []
+        jobs[index].outputs = [:]
+        jobs[index].failure = nil
+        jobs[index].alreadyDone = false
+        var waiting = 0
+        for source in plan.jobs[index].allSources {
+            guard case .local(let image) = source else { continue }
+            let number = imageNumber(for: image)
+            if images[number].url != nil { continue }
+            if let failure = images[number].failure {
+                failUpload(index, failure)
+                return
+            }
+            if !images[number].uploading && images[number].waitingJobs.isEmpty {
+                uploadQueue.append(number)
+            }
+            if images[number].waitingJobs.last != index {
+                images[number].waitingJobs.append(index)
+                waiting += 1
+            }
+        }
+        if waiting == 0 {
+            execute(scheduler.enqueue(index, estimate: plan.jobs[index].price, now: now.elapsed))
+        } else {
+            missingImages[index] = waiting
+        }
+    }
+
+    mutating func imageNumber(for image: LocalImage) -> Int {
+        if let number = imageIndex[image.sha256] { return number }
+        images.append(ImageSlot(image: image))
+        imageIndex[image.sha256] = images.count - 1
+        return images.count - 1
+    }
+
+    /// An upload failed: nothing was sent or billed, so the job is not journaled as failed and
+    /// the next run tries again.
+    mutating func failUpload(_ index: Int, _ message: String) {
+        jobs[index].status = .failed
+        jobs[index].failure = JobFailure(phase: "upload", code: "upload", message: message)
+    }
+
+    // MARK: Uploads
+
+    mutating func pumpUploads() {
+        while uploadsActive < options.uploadConcurrency, uploadHead < uploadQueue.count, stopReason == nil {
+            let number = uploadQueue[uploadHead]
+            uploadHead += 1
+            uploadsActive += 1
+            images[number].attempt = 0
+            startUpload(number)
+        }
+    }
+
+    mutating func startUpload(_ number: Int) {
+        images[number].uploading = true
+        images[number].attempt += 1
+        out.append(.upload(image: number, images[number].image))
+    }
+
+    mutating func uploaded(_ number: Int, _ result: Result<String, APIFailure>) {
+        switch result {
+        case .success(let url):
+            uploadsActive -= 1
+            images[number].uploading = false
+            images[number].url = url
+            images[number].uploadedAt = now.elapsed
+            out.append(.journal([JournalRecord(.uploaded, at: now.timestamp, [
+                ("sha256", .text(images[number].image.sha256)), ("url", .text(url)),
+            ])], .lazy))
+            let waiting = images[number].waitingJobs
+            images[number].waitingJobs = []
+            for job in waiting where jobs[job].status == .pending {
+                missingImages[job, default: 1] -= 1
+                if missingImages[job] == 0 {
+                    missingImages[job] = nil
+                    execute(scheduler.enqueue(job, estimate: plan.jobs[job].price, now: now.elapsed))
+                }
+            }
+            let submits = images[number].waitingSubmits
+            images[number].waitingSubmits = []
+            for job in submits {
+                guard var entry = sending[job] else { continue }
+                for (position, source) in plan.jobs[job].allSources.enumerated() {
+                    if case .local(let image) = source, image.sha256 == images[number].image.sha256 { entry.urls[position] = url }
+                }
+                entry.waiting -= 1
+                sending[job] = entry
+                if entry.waiting == 0 { recordSubmitting(job) }
+            }
+        case .failure(let failure):
+            let retry = failure.errorClass != .fatal && failure.errorClass != .final && failure.code != "cancelled"
+            if retry, images[number].attempt < 4, !cancelledAll {
+                out.append(.wait(until: now.elapsed + .seconds(1 << (images[number].attempt - 1)), .uploadRetry(image: number)))
+                return
+            }
+            uploadsActive -= 1
+            images[number].uploading = false
+            let message = "uploading \(images[number].image.path) failed: \(failure)"
+            let waiting = images[number].waitingJobs
+            let submits = images[number].waitingSubmits
+            images[number].waitingJobs = []
+            images[number].waitingSubmits = []
+            for job in submits where sending[job] != nil {
+                // A fresh URL for a submit: nothing was sent; the scheduler tries again later
+                // (or stops the run on a fatal answer).
+                sending[job] = nil
+                var refusal = failure
+                if refusal.errorClass != .fatal { refusal.errorClass = .retryable }
+                submitRefused(job, refusal)
+            }
+            if failure.errorClass == .fatal {
+                // Fatal for the run (bad key, wrong base URL): the jobs are not failed, they stay
+                // to do and end the run as not submitted.
+                images[number].waitingJobs = waiting
+                execute(scheduler.stopFatal(failure))
+            } else if images[number].url == nil {
+                images[number].failure = message
+                for job in waiting where jobs[job].status == .pending { failUpload(job, message) }
+            }
+        }
+        pumpUploads()
+    }
+
+    // MARK: Submits
+
+    func inputURLs(for index: Int) -> [String] {
+        plan.jobs[index].allSources.map { source in
+            switch source {
+            case .remote(let url): url
+            case .local(let image): imageIndex[image.sha256].flatMap { images[$0].url } ?? ""
+            }
+        }
+    }
+
+    /// The scheduler let a job go: inputs whose URL is older than the bound are uploaded again
+    /// first; then its `submitting` record is written; then it is sent.
+    mutating func startSubmit(_ index: Int) {
+        let job = plan.jobs[index]
+        var waiting = 0
+        for source in job.allSources {
+            guard case .local(let image) = source, let number = imageIndex[image.sha256], images[number].url != nil else { continue }
+            // Stale, or being uploaded again for another submit right now.
+            let stale = images[number].uploading || images[number].uploadedAt.map { now.elapsed - $0 > options.uploadLifetime } ?? false
+            guard stale, !images[number].waitingSubmits.contains(index) else { continue }
+            images[number].waitingSubmits.append(index)
+            waiting += 1
+            if !images[number].uploading {
+                uploadsActive += 1
+                images[number].attempt = 0
+                startUpload(number)
+            }
+        }
+        sending[index] = (inputURLs(for: index), waiting)
+        if waiting == 0 { recordSubmitting(index) }
+    }
+
+    mutating func recordSubmitting(_ index: Int) {
+        jobs[index].attempts += 1
+        submitsSent += 1
+        journalWritesActive += 1
+        out.append(.journal([JournalRecord(.submitting, at: now.timestamp, [
+            ("key", .text(plan.jobs[index].key)), ("attempt", .number(jobs[index].attempts)),
+        ])], .durable(then: .send(job: index))))
+    }
+
+    /// The `submitting` record is on disk: send.
+    mutating func send(_ index: Int) {
+        let job = plan.jobs[index]
+        guard let urls = sending[index]?.urls else { return }
+        guard let model = plan.catalog.model(named: job.endpoint) else {
+            sending[index] = nil
+            submitRefused(index, APIFailure(code: "catalog", message: "unknown endpoint \(job.endpoint)", errorClass: .final))
+            return
+        }
+        out.append(.submit(job: index, endpoint: job.endpoint, body: Array(job.body(urls: urls, model: model).json.utf8)))
+    }
+
+    /// A submit that was not sent or was refused.
+    mutating func submitRefused(_ index: Int, _ failure: APIFailure) {
+        let result: SubmitScheduler.SubmitResult = failure.errorClass == .retryable ? .refused(failure) : .failed(failure)
+        execute(scheduler.submitFinished(index, result, now: now.elapsed))
+    }
+
+    mutating func submitted(_ index: Int, _ outcome: SubmitOutcome) {
+        let urls = sending.removeValue(forKey: index)?.urls ?? inputURLs(for: index)
+        let key = plan.jobs[index].key
+        let at = now.timestamp
+        switch outcome {
+        case .accepted(let task):
+            var fields: [(String, JournalRecord.FieldValue)] = [
+                ("key", .text(key)), ("taskId", .text(task.taskId)), ("inputs", .text(urls.joined(separator: " "))),
+            ]
+            // With several keys, which one created the task: its fingerprint, never the key.
+            if let keyID = task.keyID { fields.append(("keyId", .text(keyID))) }
+            var records = [JournalRecord(.submitted, at: at, fields)]
+            jobs[index].taskId = task.taskId
+            jobs[index].submittedAt = at
+            jobs[index].inputURLs = urls
+            if task.state.isFinished {
+                records.append(finishedRecord(key: key, task))
+                journalWritesActive += 1
+                out.append(.journal(records, .durable(then: .nothing)))
+                execute(scheduler.submitFinished(index, .acceptedFinished(actualCost: task.cost.flatMap { Money($0) }), now: now.elapsed))
+                taskFinished(index, task)
+            } else {
+                // Synced at once without holding anything up; the first query waits for the sync,
+                // so the task id is on disk before the task is polled.
+                out.append(.journal(records, .soon))
+                execute(scheduler.submitFinished(index, .accepted, now: now.elapsed))
+                startPoll(index, taskId: task.taskId, holdsSlot: true, immediately: false)
+            }
+        case .refused(let failure):
+            let record: JournalRecord
+            if failure.errorClass == .final {
+                // The job itself is refused (invalid parameters, moderation): a later run leaves
+                // it alone unless --retry-failed.
+                record = JournalRecord(.failed, at: at, [
+                    ("key", .text(key)), ("phase", .text("submit")), ("code", .text(failure.code)), ("message", .text(failure.message)),
+                ])
+            } else {
+                // No task was created (queue full, rate limit, bad key, no balance): still to do.
+                record = JournalRecord(.refused, at: at, [("key", .text(key)), ("code", .text(failure.code)), ("message", .text(failure.message))])
+            }
+            journalWritesActive += 1
+            out.append(.journal([record], .durable(then: .nothing)))
+            submitRefused(index, failure)
+        case .unknown(let failure):
+            journalWritesActive += 1
+            out.append(.journal([JournalRecord(.unknown, at: at, [
+                ("key", .text(key)), ("code", .text(failure.code)), ("message", .text(failure.message)),
+            ])], .durable(then: .nothing)))
+            execute(scheduler.submitFinished(index, .unknown(failure), now: now.elapsed))
+            if options.resubmitUnknown { jobs[index].status = .pending }
+        }
+    }
+
+    func finishedRecord(key: String, _ task: TaskSnapshot) -> JournalRecord {
+        let status: String
+        switch task.state {
+        case .succeeded: status = "succeeded"
+        case .cancelled: status = "cancelled"
+        default: status = "failed"
+        }
+        var fields: [(String, JournalRecord.FieldValue)] = [("key", .text(key)), ("taskId", .text(task.taskId)), ("status", .text(status))]
+        if !task.results.isEmpty {
+            fields.append(("urls", .text(task.results.map(\.url).joined(separator: " "))))
+            fields.append(("types", .text(task.results.map { $0.outputType ?? "" }.joined(separator: " "))))
+        }
+        if let cost = task.cost { fields.append(("cost", .text(cost))) }
+        if let code = task.errorCode { fields.append(("code", .text(code))) }
+        if let message = task.errorMessage { fields.append(("message", .text(message))) }
+        return JournalRecord(.finished, at: now.timestamp, fields)
+    }
+
+    // MARK: Polls
+
+    mutating func startPoll(_ index: Int, taskId: String, holdsSlot: Bool, immediately: Bool) {
+        jobs[index].holdsSlot = holdsSlot
+        jobs[index].status = .pending
+        polls[index] = PollState(taskId: taskId, started: now.elapsed, immediately: immediately, random: SplitMix(seed: jitter.next()))
+        schedulePoll(index)
+    }
+
+    /// Decides when the next query goes. With this model's task times known, queries go where
+    /// results are likely (every tenth of the known times, asked afresh before each query, so
+    /// tasks that started before the times were known use them too); after the longest seen,
+    /// or with none known, the growing schedule. A re-attached task of an earlier run is asked
+    /// at once and has no start to measure from.
+    mutating func schedulePoll(_ index: Int) {
+        guard var poll = polls[index] else { return }
+        poll.attempt += 1
+        if poll.immediately && poll.attempt == 1 {
+            polls[index] = poll
+            pollDue(index)
+            return
+        }
+        let schedule = options.poll
+        let endpoint = plan.jobs[index].endpoint
+        let times = poll.immediately ? nil : durations[endpoint]
+        let elapsed = now.elapsed - poll.started
+        let due: Duration
+        if let next = times?.nextQuery(after: elapsed, minimumGap: schedule.minimum / 2) {
+            poll.growing = 0
+            due = poll.started + next * (0.99 + 0.02 * poll.random.unit())
+        } else {
+            poll.growing += 1
+            let wait = poll.attempt == 1
+                ? schedule.firstDelay(expected: times?.typical, jitter: poll.random.unit())
+                : schedule.delay(attempt: poll.growing, jitter: poll.random.unit())
+            due = now.elapsed + wait
+        }
+        polls[index] = poll
+        out.append(.wait(until: due, .poll(job: index)))
+    }
+
+    mutating func pollDue(_ index: Int) {
+        guard let poll = polls[index] else { return }
+        guard !cancelledAll else {
+            endPoll(index)
+            return
+        }
+        let elapsed = now.elapsed - poll.started
+        if elapsed > options.poll.taskTimeout {
+            journalWritesActive += 1
+            out.append(.journal([JournalRecord(.finished, at: now.timestamp, [
+                ("key", .text(plan.jobs[index].key)), ("taskId", .text(poll.taskId)), ("status", .text("timeout")),
+                ("code", .text("timeout")), ("message", .text("no result after \(Int(elapsed.components.seconds)) s")),
+            ])], .durable(then: .nothing)))
+            pollEnded(index, .timeout(elapsed: elapsed))
+            return
+        }
+        if poll.attempt == 1 {
+            // The task id must be on disk before the task is polled.
+            journalWritesActive += 1
+            out.append(.journal([], .durable(then: .firstQuery(job: index))))
+        } else {
+            reserveQuery(index)
+        }
+    }
+
+    /// The run's query budget paces this query among all the others.
+    mutating func reserveQuery(_ index: Int) {
+        guard polls[index] != nil else { return }
+        let moment = budget.reserve(now: now.elapsed)
+        if moment > now.elapsed {
+            out.append(.wait(until: moment, .querySlot(job: index)))
+        } else {
+            sendQuery(index)
+        }
+    }
+
+    mutating func sendQuery(_ index: Int) {
+        guard var poll = polls[index] else { return }
+        guard !cancelledAll else {
+            endPoll(index)
+            return
+        }
+        poll.sentAt = now.elapsed
+        polls[index] = poll
+        out.append(.query(job: index, taskId: poll.taskId))
+    }
+
+    mutating func queried(_ index: Int, _ outcome: QueryOutcome) {
+        guard var poll = polls[index] else { return }
+        if case .failed(let failure) = outcome, failure.isRateLimit {
+            budget.pause(for: failure.retryAfter ?? .seconds(1), now: now.elapsed)
+        }
+        switch outcome {
+        case .task(let task) where task.state.isFinished:
+            // A lost "finished" costs one more query on resume, never a result or a bill.
+            out.append(.journal([finishedRecord(key: plan.jobs[index].key, task)], .lazy))
+            // Halfway between the last two queries when known: the time seen finished is late by
+            // up to a whole gap, and would push every later query late.
+            let took = poll.previousQuery.map { (($0 - poll.started) + (poll.sentAt - poll.started)) / 2 }
+            if task.state == .succeeded, !poll.immediately {
+                durations[plan.jobs[index].endpoint, default: TaskDurations()].record(took ?? (now.elapsed - poll.started))
+            }
+            pollEnded(index, .finished(task))
+        case .task:
+            poll.notFound = nil
+            poll.previousQuery = poll.sentAt
+            polls[index] = poll
+            schedulePoll(index)
+        case .failed(let failure) where failure.code == "1004":
+            // Not found: ask again for a while (at least three times) before giving a billed task
+            // up; it is then lost, never resubmitted by itself.
+            let seen = (count: (poll.notFound?.count ?? 0) + 1, since: poll.notFound?.since ?? now.elapsed)
+            poll.notFound = seen
+            polls[index] = poll
+            if seen.count >= 3 && now.elapsed - seen.since >= options.notFoundWindow {
+                var lost = failure
+                lost.message += " (asked \(seen.count) times over \(Int((now.elapsed - seen.since).components.seconds)) s)"
+                pollEnded(index, .lost(lost))
+            } else {
+                schedulePoll(index)
+            }
+        case .failed(let failure):
+            poll.notFound = nil
+            polls[index] = poll
+            switch failure.errorClass {
+            case .fatal: pollEnded(index, .fatal(failure))
+            case .final: pollEnded(index, .lost(failure))
+            default: schedulePoll(index)
+            }
+        }
+    }
+
+    /// How polling a task ended.
+    enum PollEnd {
+        case finished(TaskSnapshot)
+        case timeout(elapsed: Duration)
+        /// The key stopped working while polling.
+        case fatal(APIFailure)
+        /// The API no longer knows the task (`1004`), or answered its query with a final error.
+        case lost(APIFailure)
+    }
+
+    /// Polling stopped without an end of its own (cancelled, or the journal failed).
+    mutating func endPoll(_ index: Int) {
+        polls[index] = nil
+        if jobs[index].holdsSlot {
+            jobs[index].holdsSlot = false
+            execute(scheduler.taskEnded(index, actualCost: nil, now: now.elapsed))
+        }
+        cancelled(index)
+    }
+
+    mutating func pollEnded(_ index: Int, _ end: PollEnd) {
+        polls[index] = nil
+        var cost: Money?
+        if case .finished(let task) = end { cost = task.cost.flatMap { Money($0) } ?? (task.state == .succeeded ? nil : .zero) }
+        if jobs[index].holdsSlot {
+            jobs[index].holdsSlot = false
+            execute(scheduler.taskEnded(index, actualCost: cost, now: now.elapsed))
+        }
+        switch end {
+        case .finished(let task):
+            taskFinished(index, task)
+        case .timeout(let elapsed):
+            jobs[index].status = .timeout
+            jobs[index].failure = JobFailure(phase: "poll", code: "timeout", message: "no result after \(Int(elapsed.components.seconds)) s; the next run asks again")
+        case .fatal(let failure):
+            jobs[index].status = .unknown
+            jobs[index].failure = JobFailure(phase: "poll", code: failure.code, message: failure.message)
+            execute(scheduler.stopFatal(failure))
+        case .lost(let failure):
+            // The task may have run and been billed: it is not sent again unless --retry-failed.
+            let hint = jobs[index].resumed ? " (the task of an earlier run is gone; --retry-failed runs the job again)" : ""
+            failJob(index, JobFailure(phase: "poll", code: failure.code, message: failure.message + hint))
+        }
+    }
+
+    mutating func taskFinished(_ index: Int, _ task: TaskSnapshot) {
+        jobs[index].finishedAt = now.timestamp
+        if let cost = task.cost.flatMap({ Money($0) }) { jobs[index].cost = cost }
+        switch task.state {
+        case .succeeded:
+            jobs[index].results = task.results
+            if task.results.isEmpty {
+                jobs[index].status = .failed
+                jobs[index].failure = JobFailure(phase: "poll", code: "no-results", message: "the task succeeded without results")
+                return
+            }
+            let job = plan.jobs[index]
+            for (offset, result) in task.results.enumerated() where jobs[index].outputs[offset + 1] == nil {
+                jobs[index].pendingDownloads += 1
+                let fileExtension = Self.fileExtension(result, kind: job.output)
+                let path = job.outputPath(index: offset + 1, fileExtension: fileExtension)
+                downloadQueue.append(DownloadWork(
+                    job: index, index: offset + 1, url: result.url, path: path, fileExtension: fileExtension,
+                    expecting: job.output, sidecar: sidecar(index, resultIndex: offset + 1), clearLeftovers: jobs[index].resumed
+                ))
+            }
+            if jobs[index].pendingDownloads == 0 { jobs[index].status = .succeeded }
+            pumpDownloads()
+        case .cancelled:
+            jobs[index].status = .cancelled
+            jobs[index].failure = JobFailure(phase: "poll", code: task.errorCode ?? "cancelled", message: task.errorMessage ?? "the task was cancelled")
+        default:
+            jobs[index].status = .failed
+            jobs[index].cost = jobs[index].cost ?? .zero
+            jobs[index].failure = JobFailure(phase: "poll", code: task.errorCode ?? "failed", message: task.errorMessage ?? "the task failed")
+        }
+    }
+
+    // MARK: Downloads
+
+    mutating func pumpDownloads() {
+        while downloadsActive < options.downloadConcurrency, downloadHead < downloadQueue.count, !cancelledAll {
+            let work = downloadQueue[downloadHead]
+            downloadHead += 1
+            downloadsActive += 1
+            out.append(.download(work))
+        }
+        if downloadHead == downloadQueue.count, downloadHead > 0 {
+            downloadQueue.removeAll(keepingCapacity: true)
+            downloadHead = 0
+        }
+    }
+
+    mutating func downloaded(_ work: DownloadWork, _ result: Result<SavedResult, DownloadError>) {
+        switch result {
+        case .success(let saved):
+            var fields: [(String, JournalRecord.FieldValue)] = [
+                ("key", .text(plan.jobs[work.job].key)), ("index", .number(work.index)), ("path", .text(saved.record.path)),
+                ("sha256", .text(saved.record.sha256)), ("bytes", .number(saved.record.bytes)),
+            ]
+            if let mtime = saved.mtime { fields.append(("mtime", .number(mtime))) }
+            // Written with the next sync: if it is lost, the next run downloads the file again.
+            out.append(.journal([JournalRecord(.downloaded, at: now.timestamp, fields)], .lazy))
+            downloadEnded(work.job, work.index, .success(saved.record))
+        case .failure(let error):
+            if error.isRetryable, work.attempt < max(1, options.downloadAttempts), !cancelledAll {
+                var next = work
+                next.attempt += 1
+                downloadRetries[Self.resultID(job: work.job, index: work.index)] = next
+                out.append(.wait(
+                    until: now.elapsed + .milliseconds(500 * (1 << min(work.attempt - 1, 5))),
+                    .downloadRetry(job: work.job, index: work.index)
+                ))
+                return
+            }
+            let code: String
+            switch error.reason {
+            case .expired: code = "expired"
+            case .wrongKind: code = (error.expected ?? work.expecting).mismatchCode
+            case .refusedTarget: code = "refused-target"
+            case .tooLarge: code = "too-large"
+            default: code = "download"
+            }
+            let hint = error.reason == .expired
+                ? " (the result URL has expired, also after asking the task again; the task is not run again, --retry-failed asks it once more)" : ""
+            downloadEnded(work.job, work.index, .failure(JobFailure(phase: "download", code: code, message: error.message + hint)))
+        }
+    }
+
+    mutating func downloadEnded(_ index: Int, _ resultIndex: Int, _ result: Result<OutputRecord, JobFailure>) {
+        downloadsActive -= 1
+        jobs[index].pendingDownloads -= 1
+        switch result {
+        case .success(let record): jobs[index].outputs[resultIndex] = record
+        case .failure(let failure): jobs[index].downloadFailure = failure
+        }
+        if jobs[index].pendingDownloads == 0 {
+            if let failure = jobs[index].downloadFailure, failure.code == "expired", !jobs[index].askedForFreshURLs,
+                let taskId = jobs[index].taskId, !cancelledAll
+            {
+                // A 403/404 from the file host: ask the task for fresh URLs once before giving the
+                // files up as expired; the task is never run (and paid for) again.
+                jobs[index].askedForFreshURLs = true
+                jobs[index].downloadFailure = nil
+                startPoll(index, taskId: taskId, holdsSlot: false, immediately: true)
+            } else if let failure = jobs[index].downloadFailure {
+                if Self.notRetriedDownloadCodes.contains(failure.code) {
+                    // Fetching again cannot help: recorded, so only --retry-failed runs it again.
+                    failJob(index, failure)
+                } else {
+                    // The task succeeded; the next run asks it for its results again.
+                    jobs[index].status = .failed
+                    jobs[index].failure = failure
+                }
+            } else {
+                jobs[index].status = .succeeded
+            }
+        }
+        pumpDownloads()
+    }
+
+    /// Marks a job failed and journals it, so the next run leaves it alone unless --retry-failed.
+    mutating func failJob(_ index: Int, _ failure: JobFailure) {
+        jobs[index].status = .failed
+        jobs[index].failure = failure
+        journalWritesActive += 1
+        out.append(.journal([JournalRecord(.failed, at: now.timestamp, [
+            ("key", .text(plan.jobs[index].key)), ("phase", .text(failure.phase)),
+            ("code", .text(failure.code)), ("message", .text(failure.message)),
+        ])], .durable(then: .nothing)))
+    }
+
+    /// Download failures that asking the task again would not mend by itself: an expired URL, a
+    /// body of another kind than the model makes, a refused target, a file over the cap.
+    static let notRetriedDownloadCodes: Set<String> = Set(["expired", "refused-target", "too-large"] + OutputKind.allCases.map(\.mismatchCode))
+
+    static func fileExtension(_ result: TaskResult, kind: OutputKind = .image) -> String {
+        if let type = result.outputType, let format = MediaFormat(acceptName: type) { return format.fileExtension }
+        if !result.url.hasPrefix("data:") {
+            let path = result.url.split(separator: "?").first.map(String.init) ?? result.url
+            if let dot = path.lastIndex(of: "."), let format = MediaFormat(acceptName: String(path[path.index(after: dot)...])) {
+                return format.fileExtension
+            }
+        }
+        return kind.defaultExtension
+    }
+
+    /// A result's sidecar before its file is known.
+    func sidecar(_ index: Int, resultIndex: Int) -> SidecarDraft {
+        let run = jobs[index]
+        var members = JobDescription.members(plan.jobs[index], run)
+        members.append(("index", .integer(resultIndex)))
+        members.append(("taskId", run.taskId.map(JSONValue.string) ?? .null))
+        members.append(("cost", .object([
+            ("amount", .string((run.cost ?? plan.jobs[index].price).description)), ("currency", .string(plan.currency)),
+        ])))
+        members.append(("submittedAt", run.submittedAt.map(JSONValue.string) ?? .null))
+        members.append(("finishedAt", .string(run.finishedAt ?? now.timestamp)))
+        members.append(("durationSeconds", JobDescription.duration(run.submittedAt, run.finishedAt).map(JSONValue.number) ?? .null))
+        members.append(("simulated", .boolean(options.simulated)))
+        return SidecarDraft(members: members)
+    }
+}

@@ -1,0 +1,633 @@
+import RunningHubModel
+
+/// A moment of a run: how long it has been running (what schedules are made of) and the wall
+/// clock (what records are stamped with). The machine reads no clock; every event brings one.
+package struct RunMoment: Sendable, Hashable {
+    /// Time since the run started.
+    package var elapsed: Duration
+    /// The wall clock, in milliseconds since 1970.
+    package var epochMilliseconds: Int64
+
+    /// Makes a moment.
+    package init(elapsed: Duration, epochMilliseconds: Int64) {
+        self.elapsed = elapsed
+        self.epochMilliseconds = epochMilliseconds
+    }
+
+    /// The wall clock as a record's timestamp.
+    package var timestamp: String {
+        Timestamp.format(seconds: Int(epochMilliseconds / 1000), milliseconds: Int(epochMilliseconds % 1000))
+    }
+}
+
+/// The whole run as one value-type state machine: every job's state (waiting for its inputs,
+/// ready, submitting, running, downloading, ended), the ``SubmitScheduler``, the upload and
+/// download queues, retry counts, the poll cadence and the query budget, why the run stops and
+/// what it counted.
+///
+/// ``handle(_:at:)`` takes one ``Event`` and the moment it happened and returns the
+/// ``Action``s to carry out; it does no I/O, reads no clock and never suspends. A driver
+/// (``BatchRunner``) performs each action with one call on the service, the journal, the file
+/// system or a clock, and feeds what came of it back as an event; tests feed events by hand and
+/// read the actions (a transcript).
+package struct RunMachine: Sendable {
+    // MARK: Events and actions
+
+    /// A wake-up the machine asked for with ``Action/wait(until:_:)``.
+    package enum Timer: Sendable, Hashable {
+        /// The scheduler's (a refusal's backoff is over).
+        case scheduler
+        /// A task's next query is due.
+        case poll(job: Int)
+        /// The query budget's moment for a task's query has come.
+        case querySlot(job: Int)
+        /// An upload's retry.
+        case uploadRetry(image: Int)
+        /// A result download's retry.
+        case downloadRetry(job: Int, index: Int)
+        /// The first Ctrl-C's drain time is over.
+        case drainOver
+    }
+
+    /// What to do once a durable journal write is on disk.
+    package enum AfterJournal: Sendable, Hashable {
+        /// Nothing (the machine only counts the write as done).
+        case nothing
+        /// Send this job's submit: its `submitting` record is on disk.
+        case send(job: Int)
+        /// Send this task's first query: its task id is on disk.
+        case firstQuery(job: Int)
+    }
+
+    /// How soon journal records must be on disk; stated by the record kind.
+    package enum Durability: Sendable, Hashable {
+        /// With the next sync anyone asks for: losing them in a crash costs a repeated query or
+        /// download, never a result or a bill.
+        case lazy
+        /// A sync starts now; nobody waits for it.
+        case soon
+        /// Synced, and then the machine hears ``Event/journalWritten(_:error:)``.
+        case durable(then: AfterJournal)
+    }
+
+    /// Something that happened: what a performed action came to, a timer, a signal.
+    package enum Event: Sendable {
+        /// What the driver found before the loop: intact recorded results, tasks whose key this
+        /// run lacks, the key's concurrency limit, a journal that cannot be written.
+        case started(StartFacts)
+        /// One upload attempt ended.
+        case uploaded(image: Int, Result<String, APIFailure>)
+        /// A submit came back.
+        case submitted(job: Int, SubmitOutcome)
+        /// A query came back.
+        case queried(job: Int, QueryOutcome)
+        /// One download attempt ended.
+        case downloaded(DownloadWork, Result<SavedResult, DownloadError>)
+        /// A timer fired.
+        case timer(Timer)
+        /// A durable journal write ended; `error` says why it failed.
+        case journalWritten(AfterJournal, error: String?)
+        /// Ctrl-C or SIGTERM.
+        case interrupt
+        /// A call was cancelled (the second Ctrl-C) while working for this job (`nil`: for no
+        /// job in particular).
+        case cancelled(job: Int?)
+    }
+
+    /// Something to do.
+    package enum Action: Sendable {
+        /// Append records to the journal, in this order after every earlier one.
+        case journal([JournalRecord], Durability)
+        /// Upload an input file (one attempt).
+        case upload(image: Int, LocalImage)
+        /// Send a submit (never retried by the service).
+        case submit(job: Int, endpoint: String, body: [UInt8])
+        /// Ask for a task's state.
+        case query(job: Int, taskId: String)
+        /// Download a result and write its sidecar (one attempt).
+        case download(DownloadWork)
+        /// Deliver ``Event/timer(_:)`` at this run time.
+        case wait(until: Duration, Timer)
+        /// Tell the user.
+        case notice(RunNotice)
+        /// Stop every call in flight now (the second Ctrl-C).
+        case cancelAll
+    }
+
+    /// What the driver learnt before the loop.
+    package struct StartFacts: Sendable {
+        /// ``RunMachine/resultID(job:index:)`` of the recorded results found intact on disk.
+        package var verified: Set<Int> = []
+        /// Jobs whose task was created by a key this run does not have, with its fingerprint.
+        package var keyGone: [Int: String] = [:]
+        /// The key's concurrency limit and tasks running, when asked.
+        package var accountLimit: QueueStatus?
+        /// Why the journal cannot be written, when it cannot.
+        package var journalFailure: String?
+
+        package init(verified: Set<Int> = [], keyGone: [Int: String] = [:], accountLimit: QueueStatus? = nil, journalFailure: String? = nil) {
+            self.verified = verified
+            self.keyGone = keyGone
+            self.accountLimit = accountLimit
+            self.journalFailure = journalFailure
+        }
+    }
+
+    /// One result to download: where from, where to, and what its sidecar says.
+    package struct DownloadWork: Sendable {
+        package var job: Int
+        /// From 1.
+        package var index: Int
+        package var url: String
+        /// Relative to the output folder.
+        package var path: String
+        /// The extension the API's answer implies (the bytes may say another).
+        package var fileExtension: String
+        package var expecting: OutputKind
+        /// The sidecar's members before the file is known.
+        package var sidecar: SidecarDraft
+        /// Remove the temporary files a killed run may have left for this path first.
+        package var clearLeftovers: Bool
+        /// Attempts made so far, this one included.
+        package var attempt = 1
+    }
+
+    /// A result on disk.
+    package struct SavedResult: Sendable, Hashable {
+        package var record: OutputRecord
+        /// Its modification time (nanoseconds), so a resume can trust it without reading it.
+        package var mtime: Int?
+
+        package init(record: OutputRecord, mtime: Int?) {
+            self.record = record
+            self.mtime = mtime
+        }
+    }
+
+    /// Where a task's polling stands.
+    struct PollState: Sendable {
+        var taskId: String
+        /// When polling started (run time).
+        var started: Duration
+        /// A task of an earlier run: asked at once, and its time is not learnt.
+        var immediately: Bool
+        var attempt = 0
+        /// Queries sent on the growing schedule since the learnt one last had a place.
+        var growing = 0
+        /// Answers of `1004` in a row, and when the first came.
+        var notFound: (count: Int, since: Duration)?
+        /// When the previous query was sent, and when this one was.
+        var previousQuery: Duration?
+        var sentAt: Duration = .zero
+        var random: SplitMix
+    }
+
+    /// An input file of the run and where its upload stands.
+    struct ImageSlot: Sendable {
+        let image: LocalImage
+        var url: String?
+        var uploadedAt: Duration?
+        var failure: String?
+        var attempt = 0
+        var uploading = false
+        /// Jobs not yet queued that wait for it.
+        var waitingJobs: [Int] = []
+        /// Jobs being submitted that wait for a fresh URL.
+        var waitingSubmits: [Int] = []
+    }
+
+    // MARK: State
+
+    package let plan: Plan
+    package let options: RunOptions
+    let history: JournalState
+
+    /// The submit decisions.
+    package internal(set) var scheduler: SubmitScheduler
+    /// Every plan job's run (only ``selected`` ones change).
+    package internal(set) var jobs: [JobRun]
+    /// Plan indexes of the jobs this run covers (after `--shard`).
+    package internal(set) var selected: [Int] = []
+
+    var images: [ImageSlot] = []
+    var imageIndex: [String: Int] = [:]
+    var uploadQueue: [Int] = []
+    var uploadHead = 0
+    var uploadsActive = 0
+    /// Jobs not yet queued, by how many of their inputs are still uploading.
+    var missingImages: [Int: Int] = [:]
+    /// Jobs being submitted: the input URLs they are sent with, and how many fresh uploads
+    /// they still wait for.
+    var sending: [Int: (urls: [String], waiting: Int)] = [:]
+
+    var polls: [Int: PollState] = [:]
+    /// Task times per endpoint: this run's, seeded from the journal of earlier runs.
+    package internal(set) var durations: [String: TaskDurations] = [:]
+    /// The run's one query budget, shared by every poll.
+    package internal(set) var budget: QueryBudget
+
+    var downloadQueue: [DownloadWork] = []
+    var downloadHead = 0
+    var downloadsActive = 0
+    /// Downloads waiting for their retry, by result.
+    var downloadRetries: [Int: DownloadWork] = [:]
+
+    var journalWritesActive = 0
+    /// Jobs whose task was created by a key this run does not have.
+    var keyGone: [Int: String] = [:]
+    var verified: Set<Int> = []
+    var jitter: SplitMix
+
+    /// Ctrl-Cs so far.
+    package internal(set) var interrupts = 0
+    /// Why the run stopped submitting, once it has.
+    package internal(set) var stopReason: SubmitScheduler.StopReason?
+    /// A local failure that stopped the run (the journal cannot be written).
+    package internal(set) var localFailure: String?
+    /// Whether every call was cancelled (the second Ctrl-C).
+    package internal(set) var cancelledAll = false
+    /// Submits sent.
+    package internal(set) var submitsSent = 0
+
+    var now = RunMoment(elapsed: .zero, epochMilliseconds: 0)
+    var out: [Action] = []
+
+    /// A machine for `plan` run with `options`, over what the journal of earlier runs says.
+    package init(plan: Plan, options: RunOptions, history: JournalState) {
+        self.plan = plan
+        self.options = options
+        self.history = history
+        self.jobs = Array(repeating: JobRun(), count: plan.jobs.count)
+        self.jitter = SplitMix(seed: UInt64(truncatingIfNeeded: plan.jobs.count) &+ 0x1234)
+        self.budget = QueryBudget(rate: options.queryRate)
+        self.scheduler = SubmitScheduler(.init(
+            maxInFlight: options.concurrency ?? plan.manifest.concurrency,
+            retryBase: options.retryBase,
+            resubmitUnknown: options.resubmitUnknown,
+            maxCost: options.maxCost,
+            unreachableLimit: options.unreachableLimit
+        ))
+        for (index, job) in plan.jobs.enumerated() {
+            if let shard = options.shard, Self.shard(of: job.key, count: shard.count) != shard.index { continue }
+            selected.append(index)
+        }
+        seedDurationsFromJournal()
+    }
+
+    /// The shard a job key belongs to, of `count`.
+    package static func shard(of key: String, count: Int) -> Int {
+        Int(UInt64(key.prefix(12), radix: 16).map { $0 % UInt64(count) } ?? 0)
+    }
+
+    /// One number for result `index` (from 1) of plan job `job`.
+    package static func resultID(job: Int, index: Int) -> Int {
+        job << 16 | index
+    }
+
+    // MARK: Before the loop
+
+    /// The records that open the run in the journal: the run itself, and each selected job it
+    /// has never seen with its output path.
+    package func startRecords(at moment: RunMoment) -> [JournalRecord] {
+        let at = moment.timestamp
+        var records: [JournalRecord] = [
+            JournalRecord(.run, at: at, [
+                ("manifest", .text(plan.manifest.file)), ("jobs", .number(plan.jobs.count)),
+                ("simulated", .text(options.simulated ? "true" : "false")),
+            ])
+        ]
+        for index in selected {
+            let job = plan.jobs[index]
+            if history.entries[job.key] == nil, history.plannedPaths[job.key] == nil {
+                records.append(JournalRecord(.planned, at: at, [("key", .text(job.key)), ("path", .text(job.outputTemplate))]))
+            }
+        }
+        return records
+    }
+
+    /// The results earlier runs recorded for the selected jobs, to check on disk.
+    package var recordedDownloads: [(job: Int, index: Int, download: JournalEntry.Download)] {
+        var work: [(job: Int, index: Int, download: JournalEntry.Download)] = []
+        for job in selected {
+            guard let entry = history.entries[plan.jobs[job].key], entry.stage == .succeeded else { continue }
+            for (index, download) in entry.downloads { work.append((job, index, download)) }
+        }
+        return work
+    }
+
+    /// The tasks of earlier runs this run asks about again, with the key that created them.
+    package var recordedTasks: [(job: Int, taskId: String, keyID: String)] {
+        selected.compactMap { index in
+            guard let entry = history.entries[plan.jobs[index].key], let taskId = entry.taskId, let keyID = entry.keyID,
+                entry.stage != .failed
+            else { return nil }
+            return (index, taskId, keyID)
+        }
+    }
+
+    /// Whether anything may be submitted: only then is the key's concurrency limit worth asking.
+    package var needsSubmits: Bool {
+        selected.contains { index in
+            guard let entry = history.entries[plan.jobs[index].key] else { return true }
+            switch entry.stage {
+            case .refused: return true
+            case .failed: return options.retryFailed
+            case .unknown, .submitting: return options.resubmitUnknown
+            default: return false
+            }
+        }
+    }
+
+    /// Seeds each model's task times from the journal of earlier runs in this folder (the last
+    /// 64 per endpoint), so a nightly run polls well from its first task.
+    mutating func seedDurationsFromJournal() {
+        guard !history.entries.isEmpty else { return }
+        for index in selected.reversed() {
+            let job = plan.jobs[index]
+            guard durations[job.endpoint]?.count ?? 0 < 64, let entry = history.entries[job.key], entry.stage == .succeeded,
+                let submitted = entry.submittedAt.flatMap(Timestamp.parse), let finished = entry.finishedAt.flatMap(Timestamp.parse),
+                finished > submitted
+            else { continue }
+            durations[job.endpoint, default: TaskDurations()].record(.milliseconds(Int64((finished - submitted) * 1000)))
+        }
+    }
+
+    // MARK: The loop
+
+    /// True once nothing is left to do.
+    package var isFinished: Bool {
+        if cancelledAll { return true }
+        let uploadsLeft = uploadsActive > 0 || (uploadHead < uploadQueue.count && stopReason == nil)
+        let downloadsLeft = downloadsActive > 0 || downloadHead < downloadQueue.count
+        return !uploadsLeft && scheduler.isIdle && polls.isEmpty && !downloadsLeft && journalWritesActive == 0
+    }
+
+    /// Takes one event and returns what to do about it.
+    package mutating func handle(_ event: Event, at moment: RunMoment) -> [Action] {
+        now = moment
+        switch event {
+        case .started(let facts): start(facts)
+        case .uploaded(let image, let result): uploaded(image, result)
+        case .submitted(let job, let outcome): submitted(job, outcome)
+        case .queried(let job, let outcome): queried(job, outcome)
+        case .downloaded(let work, let result): downloaded(work, result)
+        case .timer(let timer): fired(timer)
+        case .journalWritten(let after, let error): journalWritten(after, error: error)
+        case .interrupt: interrupted()
+        case .cancelled(let job): cancelled(job)
+        }
+        let actions = out
+        out = []
+        return actions
+    }
+
+    mutating func start(_ facts: StartFacts) {
+        verified = facts.verified
+        keyGone = facts.keyGone
+        if let status = facts.accountLimit, status.concurrencyLimit > 0, status.concurrencyLimit < scheduler.configuration.maxInFlight {
+            out.append(.notice(.accountLimit(limit: status.concurrencyLimit, running: status.running, configured: scheduler.configuration.maxInFlight)))
+            scheduler.limit(to: status.concurrencyLimit)
+        }
+        if let failure = facts.journalFailure {
+            localFailure = failure
+            stopReason = .interrupted
+            for job in selected {
+                jobs[job].status = .cancelled
+                jobs[job].failure = JobFailure(phase: "submit", code: "journal", message: failure)
+            }
+            return
+        }
+        for job in selected { resume(job) }
+        pumpUploads()
+        pumpDownloads()
+    }
+
+    mutating func fired(_ timer: Timer) {
+        switch timer {
+        case .scheduler: execute(scheduler.tick(now: now.elapsed))
+        case .poll(let job): pollDue(job)
+        case .querySlot(let job): sendQuery(job)
+        case .uploadRetry(let image): startUpload(image)
+        case .downloadRetry(let job, let index):
+            guard let work = downloadRetries.removeValue(forKey: Self.resultID(job: job, index: index)) else { return }
+            if cancelledAll {
+                downloadsActive -= 1
+            } else {
+                out.append(.download(work))
+            }
+        case .drainOver:
+            if !isFinished {
+                out.append(.notice(.drainOver))
+                cancelAll()
+            }
+        }
+    }
+
+    mutating func journalWritten(_ after: AfterJournal, error: String?) {
+        journalWritesActive -= 1
+        if let error {
+            switch after {
+            case .nothing: journalFailed(job: nil, error)
+            case .send(let job):
+                // The submit was not sent: no task, nothing billed. The run stops first, so the
+                // slot given back does not go to another submit.
+                sending[job] = nil
+                journalFailed(job: job, "the journal cannot be written (\(error)); the submit was not sent")
+                execute(scheduler.submitFinished(job, .refused(APIFailure(code: "journal", message: error, errorClass: .retryable)), now: now.elapsed))
+            case .firstQuery(let job):
+                endPoll(job)
+                journalFailed(job: job, "the journal cannot be written (\(error))")
+            }
+            return
+        }
+        switch after {
+        case .nothing: break
+        case .send(let job): send(job)
+        case .firstQuery(let job): reserveQuery(job)
+        }
+    }
+
+    mutating func journalFailed(job: Int?, _ message: String) {
+        localFailure = message
+        if let job { markCancelled(job, code: "journal", message: message) }
+        if stopReason == nil {
+            out.append(.notice(.journalError(message)))
+            execute(scheduler.interrupt())
+            stopReason = .interrupted
+        }
+    }
+
+    mutating func interrupted() {
+        interrupts += 1
+        if interrupts == 1 {
+            out.append(.notice(.interrupted(inFlight: scheduler.inFlight)))
+            execute(scheduler.interrupt())
+            out.append(.wait(until: now.elapsed + options.drainTimeout, .drainOver))
+        } else {
+            out.append(.notice(.stoppingNow))
+            cancelAll()
+        }
+    }
+
+    mutating func cancelAll() {
+        guard !cancelledAll else { return }
+        cancelledAll = true
+        if stopReason == nil { execute(scheduler.interrupt()) }
+        out.append(.cancelAll)
+    }
+
+    mutating func cancelled(_ job: Int?) {
+        guard let job, jobs[job].status == .pending else { return }
+        jobs[job].status = .cancelled
+        jobs[job].failure = JobFailure(
+            phase: jobs[job].taskId == nil ? "submit" : "poll",
+            code: "interrupted",
+            message: "stopped by Ctrl-C; the journal lets the next run pick it up"
+        )
+    }
+
+    mutating func markCancelled(_ job: Int, code: String, message: String) {
+        guard jobs[job].status == .pending else { return }
+        jobs[job].status = .cancelled
+        jobs[job].failure = JobFailure(phase: "submit", code: code, message: message)
+    }
+
+    // MARK: Scheduler actions
+
+    mutating func execute(_ actions: [SubmitScheduler.Action]) {
+        for action in actions {
+            switch action {
+            case .submit(let job):
+                startSubmit(job)
+            case .wake(let at):
+                out.append(.wait(until: at, .scheduler))
+            case .jobEnded(let job, let end):
+                switch end {
+                case .failed(let failure):
+                    jobs[job].status = .failed
+                    jobs[job].failure = JobFailure(phase: "submit", code: failure.code, message: failure.message)
+                case .unknown(let failure):
+                    jobs[job].status = .unknown
+                    jobs[job].failure = JobFailure(
+                        phase: "submit",
+                        code: failure.code,
+                        message: failure.message + " (the task may exist and may be billed; use --resubmit-unknown to send it again)"
+                    )
+                }
+            case .stop(let reason):
+                stopReason = stopReason ?? reason
+                let message = reason.description
+                if case .interrupted = reason {} else { out.append(.notice(.stopping(message))) }
+                for job in scheduler.waitingJobs {
+                    markCancelled(job, code: "stopped", message: "not submitted: \(message)")
+                }
+                for slot in images where slot.url == nil {
+                    for job in slot.waitingJobs { markCancelled(job, code: "stopped", message: "not submitted: \(message)") }
+                }
+                uploadQueue.removeAll()
+                uploadHead = 0
+            }
+        }
+    }
+
+    // MARK: After the loop
+
+    /// Moves the machine's clock without an event (for a progress snapshot).
+    package mutating func note(_ moment: RunMoment) {
+        now = moment
+    }
+
+    /// Ends the jobs that did not end (the run stopped early).
+    package mutating func settle() {
+        let stoppedMessage = stopReason?.description ?? "the run ended early"
+        for index in selected where jobs[index].status == .pending {
+            jobs[index].status = .cancelled
+            jobs[index].failure = jobs[index].failure ?? JobFailure(
+                phase: jobs[index].taskId == nil ? "submit" : "poll",
+                code: interrupts > 0 ? "interrupted" : "stopped",
+                message: jobs[index].taskId == nil ? "not submitted: \(stoppedMessage)" : "still running when the run stopped; the next run picks it up"
+            )
+        }
+    }
+
+    /// Where the run stands, for a progress display.
+    package func progress(final: Bool = false) -> RunProgress {
+        var progress = RunProgress(total: selected.count, elapsed: now.elapsed, final: final)
+        for index in selected {
+            let run = jobs[index]
+            switch run.status {
+            case .succeeded: progress.done += 1
+            case .pending: break
+            default: progress.failed += 1
+            }
+            if run.status != .pending && !run.alreadyDone { progress.endedThisRun += 1 }
+            if !run.alreadyDone, run.taskId != nil, run.status != .pending || run.cost != nil {
+                progress.spent += run.cost ?? (run.status == .succeeded ? plan.jobs[index].price : .zero)
+            }
+        }
+        progress.inFlight = scheduler.inFlight
+        progress.queued = scheduler.queued + uploadQueue.count - uploadHead
+        if let paused = scheduler.pausedUntil, paused > now.elapsed { progress.pausedFor = paused - now.elapsed }
+        return progress
+    }
+}
+
+/// Where a run stands, as a progress display shows it.
+package struct RunProgress: Sendable, Hashable {
+    /// Jobs this run covers.
+    package var total: Int
+    /// Succeeded (this run or before).
+    package var done = 0
+    /// Ended any other way.
+    package var failed = 0
+    /// Ended in this run (for the rate).
+    package var endedThisRun = 0
+    package var inFlight = 0
+    package var queued = 0
+    /// What this run spent so far.
+    package var spent = Money.zero
+    /// How long submits are held back (a full queue), if they are.
+    package var pausedFor: Duration?
+    /// Time since the run started.
+    package var elapsed: Duration
+    /// The last one, when the loop is over.
+    package var final: Bool
+
+    package init(total: Int, elapsed: Duration, final: Bool) {
+        self.total = total
+        self.elapsed = elapsed
+        self.final = final
+    }
+}
+
+/// What the run tells its user along the way (the executable words it).
+package enum RunNotice: Sendable, Hashable {
+    /// A problem that did not stop the run (a torn journal line).
+    case warning(String)
+    /// The key allows fewer tasks at once than asked; the run uses its limit.
+    case accountLimit(limit: Int, running: Int, configured: Int)
+    /// The first Ctrl-C: no new submits; waiting for the tasks in flight.
+    case interrupted(inFlight: Int)
+    /// The second Ctrl-C: stopping now.
+    case stoppingNow
+    /// The first Ctrl-C's drain time is over: stopping now.
+    case drainOver
+    /// The run stops submitting (not a Ctrl-C): why.
+    case stopping(String)
+    /// The journal cannot be written: no further submits.
+    case journalError(String)
+    /// The dataset card was edited by hand and was not rewritten.
+    case datasetCardKept
+}
+
+extension SubmitScheduler.StopReason: CustomStringConvertible {
+    /// Why the run stopped, as reports and messages say it.
+    package var description: String {
+        switch self {
+        case .fatal(let failure): "the API refused the key or the account: \(failure)"
+        case .budget(let limit): "the next submit would pass --max-cost \(limit)"
+        case .unreachable(let failure): "the API could not be reached for too long (\(failure.message))"
+        case .interrupted: "interrupted"
+        }
+    }
+}
