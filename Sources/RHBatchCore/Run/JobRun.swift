@@ -37,6 +37,13 @@ package struct OutputRecord: Sendable, Hashable {
     package var url: String
     package var bytes: Int
     package var sha256: String
+
+    package init(path: String, url: String, bytes: Int, sha256: String) {
+        self.path = path
+        self.url = url
+        self.bytes = bytes
+        self.sha256 = sha256
+    }
 }
 
 /// Everything the runner knows about one job: the report's job entry.

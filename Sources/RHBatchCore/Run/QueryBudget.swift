@@ -27,6 +27,12 @@ package struct QueryBudget: Sendable, Hashable {
         return start
     }
 
+    /// Whether queries are held back at `now` (a rate-limit answer came after a query's moment
+    /// was reserved: it reserves again).
+    package func isPaused(at now: Duration) -> Bool {
+        pausedUntil > now
+    }
+
     /// Holds every later query back for `duration` (a rate-limit answer's `Retry-After`).
     package mutating func pause(for duration: Duration, now: Duration) {
         pausedUntil = max(pausedUntil, now + duration)

@@ -406,7 +406,7 @@ package struct RunMachine: Sendable {
         switch timer {
         case .scheduler: execute(scheduler.tick(now: now.elapsed))
         case .poll(let job): pollDue(job)
-        case .querySlot(let job): sendQuery(job)
+        case .querySlot(let job): budget.isPaused(at: now.elapsed) ? reserveQuery(job) : sendQuery(job)
         case .uploadRetry(let image): startUpload(image)
         case .downloadRetry(let job, let index):
             guard let work = downloadRetries.removeValue(forKey: Self.resultID(job: job, index: index)) else { return }
