@@ -92,6 +92,11 @@ package struct APIFailure: Error, Sendable, Hashable, CustomStringConvertible {
         code == "1003" || httpStatus == 429
     }
 
+    /// The task is not known (`1004`): perhaps not yet, just after its submit.
+    package var isNotFound: Bool {
+        code == "1004"
+    }
+
     /// The API could not be reached at all.
     package var isConnectionFailure: Bool {
         code == "connection-failed"

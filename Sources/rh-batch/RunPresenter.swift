@@ -150,7 +150,7 @@ extension RunOutcome {
         if troubledCount > 0 {
             lines.append("not succeeded:")
             for (job, status, failure) in troubled {
-                lines.append("  \(job.id) \(job.model) \(job.image.id) \(job.prompt.id): \(status.rawValue) at \(failure?.phase ?? "?"): \(failure?.code ?? "?") \(failure?.message ?? "")")
+                lines.append("  \(job.id) \(job.model) \(job.image.id) \(job.prompt.id): \(status.rawValue) at \(failure?.phase.rawValue ?? "?"): \(failure?.code.rawValue ?? "?") \(failure?.message ?? "")")
             }
             if troubledCount > troubled.count { lines.append("  ... and \(troubledCount - troubled.count) more (see report.json)") }
         }

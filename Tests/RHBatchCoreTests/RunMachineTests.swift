@@ -115,7 +115,7 @@ struct RunMachineTests {
         resumed.run(RunMachine.StartFacts(keyGone: [0: "abc123"]))
         #expect(resumed.submits.isEmpty && resumed.queries.isEmpty)
         #expect(resumed.machine.jobs[0].status == .unknown)
-        #expect(resumed.machine.jobs[0].failure?.code == "key-gone")
+        #expect(resumed.machine.jobs[0].failure?.code == .keyGone)
         #expect(resumed.machine.jobs[0].failure?.message.contains("abc123") == true)
     }
 
@@ -128,7 +128,7 @@ struct RunMachineTests {
             world.queryAnswer = { taskId, _ in .task(TaskSnapshot(taskId: taskId, state: .failed, errorCode: code, errorMessage: "unknown error")) }
             world.run()
             #expect(world.queries.values.allSatisfy { $0 == 1 }, "code \(code): one query each")
-            #expect(world.machine.jobs.allSatisfy { $0.status == .failed && $0.failure?.code == code })
+            #expect(world.machine.jobs.allSatisfy { $0.status == .failed && $0.failure?.code == JobFailure.Code(rawValue: code) })
             #expect(world.submits.count == 4)
             #expect(world.now < .seconds(60), "no waiting for a timeout")
         }
@@ -140,7 +140,7 @@ struct RunMachineTests {
         world.queryAnswer = { _, _ in .failed(APIFailure(code: "1004", message: "Task not found", errorClass: .final)) }
         world.run()
         let run = world.machine.jobs[0]
-        #expect(run.status == .failed && run.failure?.code == "1004")
+        #expect(run.status == .failed && run.failure?.code.rawValue == "1004")
         #expect(world.queries["t1"]! >= 3)
         // Over the whole window, on the virtual clock.
         #expect(world.queryTimes.last! - world.queryTimes.first! >= .seconds(120))
@@ -180,7 +180,7 @@ struct RunMachineTests {
         var expired = World(plan: plan)
         expired.downloadAnswer = { _, _ in .failure(DownloadError(reason: .expired, message: "HTTP 403")) }
         expired.run()
-        #expect(expired.machine.jobs[0].status == .failed && expired.machine.jobs[0].failure?.code == "expired")
+        #expect(expired.machine.jobs[0].status == .failed && expired.machine.jobs[0].failure?.code == .expired)
         #expect(expired.queries["t1"] == 2 && expired.downloads.count == 2)
         #expect(expired.submits == [0])
         #expect(expired.recordKinds.last == .failed)
@@ -191,7 +191,7 @@ struct RunMachineTests {
         var first = World(plan: plan)
         first.downloadAnswer = { _, _ in .failure(DownloadError(reason: .expired, message: "HTTP 403")) }
         first.run()
-        #expect(first.machine.jobs[0].failure?.code == "expired")
+        #expect(first.machine.jobs[0].failure?.code == .expired)
         let history = first.history(upTo: first.records.count)
         // Without --retry-failed: left alone.
         var plain = World(plan: plan, history: history)
@@ -307,7 +307,7 @@ struct RunMachineTests {
         world.uploadAnswer = { _, _ in .failure(APIFailure(code: "file", message: "cannot read", errorClass: .final)) }
         world.run()
         #expect(world.uploads == 1 && world.submits.isEmpty)
-        #expect(world.machine.jobs.allSatisfy { $0.status == .failed && $0.failure?.phase == "upload" })
+        #expect(world.machine.jobs.allSatisfy { $0.status == .failed && $0.failure?.phase == .upload })
         #expect(!world.recordKinds.contains(.failed), "nothing was billed: the next run tries again")
 
         var flaky = World(plan: plan)
@@ -337,7 +337,7 @@ struct RunMachineTests {
         #expect(world.submits.count == 2, "no new submits after Ctrl-C")
         #expect(world.machine.jobs.filter { $0.status == .succeeded }.count == 2, "the tasks in flight drained")
         world.machine.settle()
-        #expect(world.machine.jobs.filter { $0.status == .cancelled && $0.failure?.code == "stopped" }.count == 2)
+        #expect(world.machine.jobs.filter { $0.status == .cancelled && $0.failure?.code == .stopped }.count == 2)
 
         var twice = World(plan: plan)
         twice.queryAnswer = { taskId, _ in Self.running(taskId) }

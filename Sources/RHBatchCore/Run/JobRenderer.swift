@@ -90,8 +90,8 @@ struct JobRenderer: Sendable {
         }
         if let failure = run.failure, run.status != .succeeded {
             writer.object("error") { error in
-                error.string("phase", failure.phase)
-                error.string("code", failure.code)
+                error.string("phase", failure.phase.rawValue)
+                error.string("code", failure.code.rawValue)
                 error.string("message", failure.message)
             }
         }

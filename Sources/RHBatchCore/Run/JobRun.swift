@@ -12,17 +12,68 @@ package enum JobStatus: String, Sendable, Hashable {
     case timeout
 }
 
-/// Why a job did not succeed: the report's `error`.
+/// Why a job did not succeed: the report's `error`. One type from the client's answer to the
+/// journal and the report: a phase and a code, compared as values, never as loose strings.
 package struct JobFailure: Error, Sendable, Hashable {
-    /// `validate`, `upload`, `submit`, `poll` or `download`.
-    package var phase: String
-    /// The API's code or a local one (`timeout`, `stopped`, `expired`).
-    package var code: String
+    /// Where the job was when it failed.
+    package enum Phase: String, Sendable, Hashable {
+        case validate, upload, submit, poll, download
+    }
+
+    /// The API's code (`1000`, `421`, `http-502`) or one of rh-batch's own (the static members).
+    package struct Code: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+        package var rawValue: String
+
+        package init(rawValue: String) {
+            self.rawValue = rawValue
+        }
+
+        /// The code of an API failure.
+        package init(_ failure: APIFailure) {
+            rawValue = failure.code
+        }
+
+        package var description: String { rawValue }
+
+        /// The journal cannot be written.
+        package static let journal = Code(rawValue: "journal")
+        /// Stopped by Ctrl-C.
+        package static let interrupted = Code(rawValue: "interrupted")
+        /// Not submitted: the run stopped first.
+        package static let stopped = Code(rawValue: "stopped")
+        /// The task's key is not in this run.
+        package static let keyGone = Code(rawValue: "key-gone")
+        /// An input could not be uploaded.
+        package static let upload = Code(rawValue: "upload")
+        /// No result within the task time bound.
+        package static let timeout = Code(rawValue: "timeout")
+        /// The task succeeded without results.
+        package static let noResults = Code(rawValue: "no-results")
+        /// The result URL no longer works, also after asking the task again.
+        package static let expired = Code(rawValue: "expired")
+        /// The result URL points where rh-batch does not download from.
+        package static let refusedTarget = Code(rawValue: "refused-target")
+        /// The result is larger than the cap.
+        package static let tooLarge = Code(rawValue: "too-large")
+        /// The download failed otherwise.
+        package static let download = Code(rawValue: "download")
+        /// The task was cancelled.
+        package static let cancelled = Code(rawValue: "cancelled")
+        /// The task failed without a code.
+        package static let failed = Code(rawValue: "failed")
+        /// The job's endpoint is not in the catalog.
+        package static let catalog = Code(rawValue: "catalog")
+        /// The body is not of the kind the model makes.
+        package static func mismatch(_ kind: OutputKind) -> Code { Code(rawValue: kind.mismatchCode) }
+    }
+
+    package var phase: Phase
+    package var code: Code
     /// One sentence.
     package var message: String
 
     /// Makes a failure.
-    package init(phase: String, code: String, message: String) {
+    package init(phase: Phase, code: Code, message: String) {
         self.phase = phase
         self.code = code
         self.message = message

@@ -33,7 +33,7 @@ extension RunFinish {
                 inputs: inputs, fields: fields, sample: job.sample, status: run.status.rawValue,
                 outputs: run.status == .succeeded ? run.outputs.keys.sorted().map { run.outputs[$0]!.path } : [],
                 cost: "\(cost) \(plan.currency)", seconds: JobDescription.duration(run.submittedAt, run.finishedAt), taskID: run.taskId,
-                reason: run.status == .succeeded ? nil : run.failure.map { "\($0.phase) \($0.code): \($0.message)" }
+                reason: run.status == .succeeded ? nil : run.failure.map { "\($0.phase.rawValue) \($0.code): \($0.message)" }
             ))
         }
         for skipped in plan.skipped {

@@ -59,14 +59,14 @@ extension RunMachine {
             } else {
                 jobs[index].status = .unknown
                 jobs[index].failure = JobFailure(
-                    phase: "submit",
-                    code: entry.code ?? "interrupted",
+                    phase: .submit,
+                    code: entry.code.map(JobFailure.Code.init(rawValue:)) ?? .interrupted,
                     message: entry.message.map { "earlier run: \($0)" }
                         ?? "an earlier run stopped between sending the submit and recording its answer; a task may exist (use --resubmit-unknown to send it again, which may bill twice)"
                 )
             }
         case .failed:
-            if options.retryFailed, entry.phase == "download", let taskId = entry.taskId {
+            if options.retryFailed, entry.phase == JobFailure.Phase.download.rawValue, let taskId = entry.taskId {
                 // The task succeeded and was paid for; only its files are missing: ask it for
                 // fresh URLs, never submit (and pay) again.
                 jobs[index].askedForFreshURLs = true
@@ -76,8 +76,8 @@ extension RunMachine {
             } else {
                 jobs[index].status = .failed
                 jobs[index].failure = JobFailure(
-                    phase: entry.phase ?? "submit",
-                    code: entry.code ?? "failed",
+                    phase: entry.phase.flatMap(JobFailure.Phase.init(rawValue:)) ?? .submit,
+                    code: entry.code.map(JobFailure.Code.init(rawValue:)) ?? .failed,
                     message: "earlier run: " + (entry.message ?? "failed") + " (use --retry-failed to run it again)"
                 )
             }
@@ -93,8 +93,8 @@ extension RunMachine {
         }
         jobs[index].status = .unknown
         jobs[index].failure = JobFailure(
-            phase: "poll",
-            code: "key-gone",
+            phase: .poll,
+            code: .keyGone,
             message: "task \(taskId) was created with the key whose fingerprint is \(keyID), which this run does not have; run again with that key to collect it"
         )
     }
@@ -142,7 +142,7 @@ extension RunMachine {
     /// the next run tries again.
     mutating func failUpload(_ index: Int, _ message: String) {
         jobs[index].status = .failed
-        jobs[index].failure = JobFailure(phase: "upload", code: "upload", message: message)
+        jobs[index].failure = JobFailure(phase: .upload, code: .upload, message: message)
     }
 
     // MARK: Uploads
@@ -170,9 +170,7 @@ extension RunMachine {
             images[number].uploading = false
             images[number].url = url
             images[number].uploadedAt = now.elapsed
-            out.append(.journal([JournalRecord(.uploaded, at: now.timestamp, [
-                ("sha256", .text(images[number].image.sha256)), ("url", .text(url)),
-            ])], .lazy))
+            write([.uploaded(sha256: images[number].image.sha256, url: url, at: now.timestamp)])
             let waiting = images[number].waitingJobs
             images[number].waitingJobs = []
             for job in waiting where jobs[job].status == .pending {
@@ -263,10 +261,7 @@ extension RunMachine {
     mutating func recordSubmitting(_ index: Int) {
         jobs[index].attempts += 1
         submitsSent += 1
-        journalWritesActive += 1
-        out.append(.journal([JournalRecord(.submitting, at: now.timestamp, [
-            ("key", .text(plan.jobs[index].key)), ("attempt", .number(jobs[index].attempts)),
-        ])], .durable(then: .send(job: index))))
+        write([.submitting(key: plan.jobs[index].key, attempt: jobs[index].attempts, at: now.timestamp)], then: .send(job: index))
     }
 
     /// The `submitting` record is on disk: send.
@@ -275,7 +270,7 @@ extension RunMachine {
         guard let urls = sending[index]?.urls else { return }
         guard let model = plan.catalog.model(named: job.endpoint) else {
             sending[index] = nil
-            submitRefused(index, APIFailure(code: "catalog", message: "unknown endpoint \(job.endpoint)", errorClass: .final))
+            submitRefused(index, APIFailure(code: JobFailure.Code.catalog.rawValue, message: "unknown endpoint \(job.endpoint)", errorClass: .final))
             return
         }
         out.append(.submit(job: index, endpoint: job.endpoint, body: Array(job.body(urls: urls, model: model).json.utf8)))
@@ -293,25 +288,19 @@ extension RunMachine {
         let at = now.timestamp
         switch outcome {
         case .accepted(let task):
-            var fields: [(String, JournalRecord.FieldValue)] = [
-                ("key", .text(key)), ("taskId", .text(task.taskId)), ("inputs", .text(urls.joined(separator: " "))),
-            ]
-            // With several keys, which one created the task: its fingerprint, never the key.
-            if let keyID = task.keyID { fields.append(("keyId", .text(keyID))) }
-            var records = [JournalRecord(.submitted, at: at, fields)]
+            var records: [JournalRecord] = [.submitted(key: key, task: task, inputs: urls, at: at)]
             jobs[index].taskId = task.taskId
             jobs[index].submittedAt = at
             jobs[index].inputURLs = urls
             if task.state.isFinished {
-                records.append(finishedRecord(key: key, task))
-                journalWritesActive += 1
-                out.append(.journal(records, .durable(then: .nothing)))
+                records.append(.finished(key: key, task: task, at: at))
+                write(records)
                 execute(scheduler.submitFinished(index, .acceptedFinished(actualCost: task.cost.flatMap { Money($0) }), now: now.elapsed))
                 taskFinished(index, task)
             } else {
                 // Synced at once without holding anything up; the first query waits for the sync,
                 // so the task id is on disk before the task is polled.
-                out.append(.journal(records, .soon))
+                write(records)
                 execute(scheduler.submitFinished(index, .accepted, now: now.elapsed))
                 startPoll(index, taskId: task.taskId, holdsSlot: true, immediately: false)
             }
@@ -320,42 +309,18 @@ extension RunMachine {
             if failure.errorClass == .final {
                 // The job itself is refused (invalid parameters, moderation): a later run leaves
                 // it alone unless --retry-failed.
-                record = JournalRecord(.failed, at: at, [
-                    ("key", .text(key)), ("phase", .text("submit")), ("code", .text(failure.code)), ("message", .text(failure.message)),
-                ])
+                record = .failed(key: key, failure: JobFailure(phase: .submit, code: .init(failure), message: failure.message), at: at)
             } else {
                 // No task was created (queue full, rate limit, bad key, no balance): still to do.
-                record = JournalRecord(.refused, at: at, [("key", .text(key)), ("code", .text(failure.code)), ("message", .text(failure.message))])
+                record = .refused(key: key, failure: failure, at: at)
             }
-            journalWritesActive += 1
-            out.append(.journal([record], .durable(then: .nothing)))
+            write([record])
             submitRefused(index, failure)
         case .unknown(let failure):
-            journalWritesActive += 1
-            out.append(.journal([JournalRecord(.unknown, at: at, [
-                ("key", .text(key)), ("code", .text(failure.code)), ("message", .text(failure.message)),
-            ])], .durable(then: .nothing)))
+            write([.unknown(key: key, failure: failure, at: at)])
             execute(scheduler.submitFinished(index, .unknown(failure), now: now.elapsed))
             if options.resubmitUnknown { jobs[index].status = .pending }
         }
-    }
-
-    func finishedRecord(key: String, _ task: TaskSnapshot) -> JournalRecord {
-        let status: String
-        switch task.state {
-        case .succeeded: status = "succeeded"
-        case .cancelled: status = "cancelled"
-        default: status = "failed"
-        }
-        var fields: [(String, JournalRecord.FieldValue)] = [("key", .text(key)), ("taskId", .text(task.taskId)), ("status", .text(status))]
-        if !task.results.isEmpty {
-            fields.append(("urls", .text(task.results.map(\.url).joined(separator: " "))))
-            fields.append(("types", .text(task.results.map { $0.outputType ?? "" }.joined(separator: " "))))
-        }
-        if let cost = task.cost { fields.append(("cost", .text(cost))) }
-        if let code = task.errorCode { fields.append(("code", .text(code))) }
-        if let message = task.errorMessage { fields.append(("message", .text(message))) }
-        return JournalRecord(.finished, at: now.timestamp, fields)
     }
 
     // MARK: Polls
@@ -407,18 +372,13 @@ extension RunMachine {
         }
         let elapsed = now.elapsed - poll.started
         if elapsed > options.poll.taskTimeout {
-            journalWritesActive += 1
-            out.append(.journal([JournalRecord(.finished, at: now.timestamp, [
-                ("key", .text(plan.jobs[index].key)), ("taskId", .text(poll.taskId)), ("status", .text("timeout")),
-                ("code", .text("timeout")), ("message", .text("no result after \(Int(elapsed.components.seconds)) s")),
-            ])], .durable(then: .nothing)))
+            write([.timedOut(key: plan.jobs[index].key, taskId: poll.taskId, seconds: Int(elapsed.components.seconds), at: now.timestamp)])
             pollEnded(index, .timeout(elapsed: elapsed))
             return
         }
         if poll.attempt == 1 {
             // The task id must be on disk before the task is polled.
-            journalWritesActive += 1
-            out.append(.journal([], .durable(then: .firstQuery(job: index))))
+            write([], then: .firstQuery(job: index))
         } else {
             reserveQuery(index)
         }
@@ -454,7 +414,7 @@ extension RunMachine {
         switch outcome {
         case .task(let task) where task.state.isFinished:
             // A lost "finished" costs one more query on resume, never a result or a bill.
-            out.append(.journal([finishedRecord(key: plan.jobs[index].key, task)], .lazy))
+            write([.finished(key: plan.jobs[index].key, task: task, at: now.timestamp)])
             // Halfway between the last two queries when known: the time seen finished is late by
             // up to a whole gap, and would push every later query late.
             let took = poll.previousQuery.map { (($0 - poll.started) + (poll.sentAt - poll.started)) / 2 }
@@ -467,7 +427,7 @@ extension RunMachine {
             poll.previousQuery = poll.sentAt
             polls[index] = poll
             schedulePoll(index)
-        case .failed(let failure) where failure.code == "1004":
+        case .failed(let failure) where failure.isNotFound:
             // Not found: ask again for a while (at least three times) before giving a billed task
             // up; it is then lost, never resubmitted by itself.
             let seen = (count: (poll.notFound?.count ?? 0) + 1, since: poll.notFound?.since ?? now.elapsed)
@@ -524,15 +484,15 @@ extension RunMachine {
             taskFinished(index, task)
         case .timeout(let elapsed):
             jobs[index].status = .timeout
-            jobs[index].failure = JobFailure(phase: "poll", code: "timeout", message: "no result after \(Int(elapsed.components.seconds)) s; the next run asks again")
+            jobs[index].failure = JobFailure(phase: .poll, code: .timeout, message: "no result after \(Int(elapsed.components.seconds)) s; the next run asks again")
         case .fatal(let failure):
             jobs[index].status = .unknown
-            jobs[index].failure = JobFailure(phase: "poll", code: failure.code, message: failure.message)
+            jobs[index].failure = JobFailure(phase: .poll, code: .init(failure), message: failure.message)
             execute(scheduler.stopFatal(failure))
         case .lost(let failure):
             // The task may have run and been billed: it is not sent again unless --retry-failed.
             let hint = jobs[index].resumed ? " (the task of an earlier run is gone; --retry-failed runs the job again)" : ""
-            failJob(index, JobFailure(phase: "poll", code: failure.code, message: failure.message + hint))
+            failJob(index, JobFailure(phase: .poll, code: .init(failure), message: failure.message + hint))
         }
     }
 
@@ -544,7 +504,7 @@ extension RunMachine {
             jobs[index].results = task.results
             if task.results.isEmpty {
                 jobs[index].status = .failed
-                jobs[index].failure = JobFailure(phase: "poll", code: "no-results", message: "the task succeeded without results")
+                jobs[index].failure = JobFailure(phase: .poll, code: .noResults, message: "the task succeeded without results")
                 return
             }
             let job = plan.jobs[index]
@@ -561,11 +521,11 @@ extension RunMachine {
             pumpDownloads()
         case .cancelled:
             jobs[index].status = .cancelled
-            jobs[index].failure = JobFailure(phase: "poll", code: task.errorCode ?? "cancelled", message: task.errorMessage ?? "the task was cancelled")
+            jobs[index].failure = JobFailure(phase: .poll, code: task.errorCode.map(JobFailure.Code.init(rawValue:)) ?? .cancelled, message: task.errorMessage ?? "the task was cancelled")
         default:
             jobs[index].status = .failed
             jobs[index].cost = jobs[index].cost ?? .zero
-            jobs[index].failure = JobFailure(phase: "poll", code: task.errorCode ?? "failed", message: task.errorMessage ?? "the task failed")
+            jobs[index].failure = JobFailure(phase: .poll, code: task.errorCode.map(JobFailure.Code.init(rawValue:)) ?? .failed, message: task.errorMessage ?? "the task failed")
         }
     }
 
@@ -587,13 +547,8 @@ extension RunMachine {
     mutating func downloaded(_ work: DownloadWork, _ result: Result<SavedResult, DownloadError>) {
         switch result {
         case .success(let saved):
-            var fields: [(String, JournalRecord.FieldValue)] = [
-                ("key", .text(plan.jobs[work.job].key)), ("index", .number(work.index)), ("path", .text(saved.record.path)),
-                ("sha256", .text(saved.record.sha256)), ("bytes", .number(saved.record.bytes)),
-            ]
-            if let mtime = saved.mtime { fields.append(("mtime", .number(mtime))) }
             // Written with the next sync: if it is lost, the next run downloads the file again.
-            out.append(.journal([JournalRecord(.downloaded, at: now.timestamp, fields)], .lazy))
+            write([.downloaded(key: plan.jobs[work.job].key, index: work.index, record: saved.record, mtime: saved.mtime, at: now.timestamp)])
             downloadEnded(work.job, work.index, .success(saved.record))
         case .failure(let error):
             if error.isRetryable, work.attempt < max(1, options.downloadAttempts), !cancelledAll {
@@ -606,17 +561,17 @@ extension RunMachine {
                 ))
                 return
             }
-            let code: String
+            let code: JobFailure.Code
             switch error.reason {
-            case .expired: code = "expired"
-            case .wrongKind: code = (error.expected ?? work.expecting).mismatchCode
-            case .refusedTarget: code = "refused-target"
-            case .tooLarge: code = "too-large"
-            default: code = "download"
+            case .expired: code = .expired
+            case .wrongKind: code = .mismatch(error.expected ?? work.expecting)
+            case .refusedTarget: code = .refusedTarget
+            case .tooLarge: code = .tooLarge
+            default: code = .download
             }
             let hint = error.reason == .expired
                 ? " (the result URL has expired, also after asking the task again; the task is not run again, --retry-failed asks it once more)" : ""
-            downloadEnded(work.job, work.index, .failure(JobFailure(phase: "download", code: code, message: error.message + hint)))
+            downloadEnded(work.job, work.index, .failure(JobFailure(phase: .download, code: code, message: error.message + hint)))
         }
     }
 
@@ -628,7 +583,7 @@ extension RunMachine {
         case .failure(let failure): jobs[index].downloadFailure = failure
         }
         if jobs[index].pendingDownloads == 0 {
-            if let failure = jobs[index].downloadFailure, failure.code == "expired", !jobs[index].askedForFreshURLs,
+            if let failure = jobs[index].downloadFailure, failure.code == .expired, !jobs[index].askedForFreshURLs,
                 let taskId = jobs[index].taskId, !cancelledAll
             {
                 // A 403/404 from the file host: ask the task for fresh URLs once before giving the
@@ -656,16 +611,12 @@ extension RunMachine {
     mutating func failJob(_ index: Int, _ failure: JobFailure) {
         jobs[index].status = .failed
         jobs[index].failure = failure
-        journalWritesActive += 1
-        out.append(.journal([JournalRecord(.failed, at: now.timestamp, [
-            ("key", .text(plan.jobs[index].key)), ("phase", .text(failure.phase)),
-            ("code", .text(failure.code)), ("message", .text(failure.message)),
-        ])], .durable(then: .nothing)))
+        write([.failed(key: plan.jobs[index].key, failure: failure, at: now.timestamp)])
     }
 
     /// Download failures that asking the task again would not mend by itself: an expired URL, a
     /// body of another kind than the model makes, a refused target, a file over the cap.
-    static let notRetriedDownloadCodes: Set<String> = Set(["expired", "refused-target", "too-large"] + OutputKind.allCases.map(\.mismatchCode))
+    static let notRetriedDownloadCodes: Set<JobFailure.Code> = Set([.expired, .refusedTarget, .tooLarge] + OutputKind.allCases.map(JobFailure.Code.mismatch))
 
     static func fileExtension(_ result: TaskResult, kind: OutputKind = .image) -> String {
         if let type = result.outputType, let format = MediaFormat(acceptName: type) { return format.fileExtension }

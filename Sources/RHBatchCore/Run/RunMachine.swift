@@ -59,7 +59,8 @@ package struct RunMachine: Sendable {
         case firstQuery(job: Int)
     }
 
-    /// How soon journal records must be on disk; stated by the record kind.
+    /// How soon journal records must be on disk: the most any of them needs by its kind
+    /// (``JournalRecord/durability``), durable when the machine waits for them.
     package enum Durability: Sendable, Hashable {
         /// With the next sync anyone asks for: losing them in a crash costs a repeated query or
         /// download, never a result or a bill.
@@ -290,16 +291,11 @@ package struct RunMachine: Sendable {
     /// has never seen with its output path.
     package func startRecords(at moment: RunMoment) -> [JournalRecord] {
         let at = moment.timestamp
-        var records: [JournalRecord] = [
-            JournalRecord(.run, at: at, [
-                ("manifest", .text(plan.manifest.file)), ("jobs", .number(plan.jobs.count)),
-                ("simulated", .text(options.simulated ? "true" : "false")),
-            ])
-        ]
+        var records: [JournalRecord] = [.run(manifest: plan.manifest.file, jobs: plan.jobs.count, simulated: options.simulated, at: at)]
         for index in selected {
             let job = plan.jobs[index]
             if history.entries[job.key] == nil, history.plannedPaths[job.key] == nil {
-                records.append(JournalRecord(.planned, at: at, [("key", .text(job.key)), ("path", .text(job.outputTemplate))]))
+                records.append(.planned(key: job.key, path: job.outputTemplate, at: at))
             }
         }
         return records
@@ -393,7 +389,7 @@ package struct RunMachine: Sendable {
             stopReason = .interrupted
             for job in selected {
                 jobs[job].status = .cancelled
-                jobs[job].failure = JobFailure(phase: "submit", code: "journal", message: failure)
+                jobs[job].failure = JobFailure(phase: .submit, code: .journal, message: failure)
             }
             return
         }
@@ -423,6 +419,18 @@ package struct RunMachine: Sendable {
         }
     }
 
+    /// Writes records, as durable as their kinds need; with `then`, synced and followed by
+    /// ``Event/journalWritten(_:error:)`` carrying it (an empty list asks for a sync).
+    mutating func write(_ records: [JournalRecord], then: AfterJournal = .nothing) {
+        let needed = records.map(\.durability).max() ?? .durable
+        if needed == .durable || then != .nothing {
+            journalWritesActive += 1
+            out.append(.journal(records, .durable(then: then)))
+        } else {
+            out.append(.journal(records, needed == .soon ? .soon : .lazy))
+        }
+    }
+
     mutating func journalWritten(_ after: AfterJournal, error: String?) {
         journalWritesActive -= 1
         if let error {
@@ -449,7 +457,7 @@ package struct RunMachine: Sendable {
 
     mutating func journalFailed(job: Int?, _ message: String) {
         localFailure = message
-        if let job { markCancelled(job, code: "journal", message: message) }
+        if let job { markCancelled(job, code: .journal, message: message) }
         if stopReason == nil {
             out.append(.notice(.journalError(message)))
             execute(scheduler.interrupt())
@@ -480,16 +488,16 @@ package struct RunMachine: Sendable {
         guard let job, jobs[job].status == .pending else { return }
         jobs[job].status = .cancelled
         jobs[job].failure = JobFailure(
-            phase: jobs[job].taskId == nil ? "submit" : "poll",
-            code: "interrupted",
+            phase: jobs[job].taskId == nil ? .submit : .poll,
+            code: .interrupted,
             message: "stopped by Ctrl-C; the journal lets the next run pick it up"
         )
     }
 
-    mutating func markCancelled(_ job: Int, code: String, message: String) {
+    mutating func markCancelled(_ job: Int, code: JobFailure.Code, message: String) {
         guard jobs[job].status == .pending else { return }
         jobs[job].status = .cancelled
-        jobs[job].failure = JobFailure(phase: "submit", code: code, message: message)
+        jobs[job].failure = JobFailure(phase: .submit, code: code, message: message)
     }
 
     // MARK: Scheduler actions
@@ -505,12 +513,12 @@ package struct RunMachine: Sendable {
                 switch end {
                 case .failed(let failure):
                     jobs[job].status = .failed
-                    jobs[job].failure = JobFailure(phase: "submit", code: failure.code, message: failure.message)
+                    jobs[job].failure = JobFailure(phase: .submit, code: .init(failure), message: failure.message)
                 case .unknown(let failure):
                     jobs[job].status = .unknown
                     jobs[job].failure = JobFailure(
-                        phase: "submit",
-                        code: failure.code,
+                        phase: .submit,
+                        code: .init(failure),
                         message: failure.message + " (the task may exist and may be billed; use --resubmit-unknown to send it again)"
                     )
                 }
@@ -519,10 +527,10 @@ package struct RunMachine: Sendable {
                 let message = reason.description
                 if case .interrupted = reason {} else { out.append(.notice(.stopping(message))) }
                 for job in scheduler.waitingJobs {
-                    markCancelled(job, code: "stopped", message: "not submitted: \(message)")
+                    markCancelled(job, code: .stopped, message: "not submitted: \(message)")
                 }
                 for slot in images where slot.url == nil {
-                    for job in slot.waitingJobs { markCancelled(job, code: "stopped", message: "not submitted: \(message)") }
+                    for job in slot.waitingJobs { markCancelled(job, code: .stopped, message: "not submitted: \(message)") }
                 }
                 uploadQueue.removeAll()
                 uploadHead = 0
@@ -543,8 +551,8 @@ package struct RunMachine: Sendable {
         for index in selected where jobs[index].status == .pending {
             jobs[index].status = .cancelled
             jobs[index].failure = jobs[index].failure ?? JobFailure(
-                phase: jobs[index].taskId == nil ? "submit" : "poll",
-                code: interrupts > 0 ? "interrupted" : "stopped",
+                phase: jobs[index].taskId == nil ? .submit : .poll,
+                code: interrupts > 0 ? .interrupted : .stopped,
                 message: jobs[index].taskId == nil ? "not submitted: \(stoppedMessage)" : "still running when the run stopped; the next run picks it up"
             )
         }
