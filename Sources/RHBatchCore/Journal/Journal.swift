@@ -1,10 +1,5 @@
-import CSystemShims
 import Dispatch
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `journal.jsonl` in an output folder: read at the start of a run, appended to during it,
 /// compacted at its end.
@@ -46,14 +41,14 @@ package final class Journal: Sendable {
     package init(folder: String) throws(JournalError) {
         path = folder + "/journal.jsonl"
         // Never through a symbolic link at the last component.
-        descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        descriptor = FileSystem.openForAppending(path)
         guard descriptor >= 0 else {
-            throw JournalError(path: path, line: nil, message: "cannot open for writing: \(String(cString: strerror(errno)))")
+            throw JournalError(path: path, line: nil, message: "cannot open for writing: \(FileSystem.lastError)")
         }
     }
 
     deinit {
-        close(descriptor)
+        FileSystem.closeFile(descriptor)
     }
 
     /// A position in the journal: everything queued up to it.
@@ -134,7 +129,7 @@ package final class Journal: Sendable {
     /// that follow) share one sync.
     private func flush() {
         while true {
-            usleep(1000)
+            FileSystem.pause(microseconds: 1000)
             let bytes = state.withLock { pending -> [UInt8] in
                 let taken = pending.bytes
                 pending.bytes = []
@@ -143,20 +138,10 @@ package final class Journal: Sendable {
             }
             if bytes.isEmpty { return }
             var failure: JournalError?
-            bytes.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        failure = JournalError(path: path, line: nil, message: "write failed: \(String(cString: strerror(errno)))")
-                        return
-                    }
-                    offset += written
-                }
-            }
-            if failure == nil && rh_syncfs(descriptor) != 0 {
-                failure = JournalError(path: path, line: nil, message: "sync failed: \(String(cString: strerror(errno)))")
+            if let problem = bytes.withUnsafeBytes({ FileSystem.writeAll(descriptor, $0) }) {
+                failure = JournalError(path: path, line: nil, message: "write failed: \(problem)")
+            } else if !FileSystem.syncFileSystem(descriptor) {
+                failure = JournalError(path: path, line: nil, message: "sync failed: \(FileSystem.lastError)")
             }
             let released = state.withLock { pending -> [(ticket: UInt64, continuation: CheckedContinuation<Void, any Error>)] in
                 if let failure {

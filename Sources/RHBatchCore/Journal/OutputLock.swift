@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// An exclusive `flock` on `<output>/.rh-batch.lock`, so two runners never write one folder.
 ///
 /// The lock is the kernel's: it goes away with the process, however the process ends.
@@ -12,26 +8,23 @@ package final class OutputLock: Sendable {
     package init(folder: String) throws(LockError) {
         let path = folder + "/.rh-batch.lock"
         // Never through a symbolic link at the last component.
-        let descriptor = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        let descriptor = FileSystem.openForUpdate(path)
         guard descriptor >= 0 else {
-            throw LockError(message: "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw LockError(message: "cannot open \(path): \(FileSystem.lastError)")
         }
-        if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
-            var holder = [UInt8](repeating: 0, count: 32)
-            let count = read(descriptor, &holder, 31)
-            close(descriptor)
-            let pid = count > 0 ? String(decoding: holder[0..<count], as: UTF8.self).trimmed : "?"
+        if !FileSystem.tryLock(descriptor) {
+            let holder = FileSystem.readStart(descriptor, count: 31)
+            FileSystem.closeFile(descriptor)
+            let pid = holder.isEmpty ? "?" : String(decoding: holder, as: UTF8.self).trimmed
             throw LockError(message: "another rh-batch run (pid \(pid)) is writing \(folder); wait for it to finish or stop it first")
         }
-        ftruncate(descriptor, 0)
-        let pid = Array("\(getpid())\n".utf8)
-        _ = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        FileSystem.replaceContents(descriptor, Array("\(FileSystem.processID)\n".utf8))
         self.descriptor = descriptor
     }
 
     deinit {
-        flock(descriptor, LOCK_UN)
-        close(descriptor)
+        FileSystem.unlock(descriptor)
+        FileSystem.closeFile(descriptor)
     }
 }
 

@@ -1,12 +1,6 @@
 import Crypto
 import YAML
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Reads a manifest file from disk and plans it: the one call the commands make.
 package struct ManifestLoader: Sendable {
     let catalog: ModelCatalog
@@ -74,35 +68,26 @@ package struct ManifestLoader: Sendable {
 
     /// Reads a whole file, refusing directories and files over `limit` bytes without reading them.
     static func readFile(_ path: String, limit: Int) -> ReadResult {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            return .failure("cannot read the manifest: \(String(cString: strerror(errno)))")
+        switch FileSystem.status(path) {
+        case .missing: return .failure("cannot read the manifest: No such file or directory")
+        case .failure(let reason): return .failure("cannot read the manifest: \(reason)")
+        case .directory: return .failure("this is a directory, not a manifest file")
+        case .regular(let bytes, _) where bytes > limit:
+            return .failure("the file is \(bytes) bytes; a manifest may be at most \(limit / 1024 / 1024) MiB")
+        default: break
         }
-        if info.st_mode & S_IFMT == S_IFDIR {
-            return .failure("this is a directory, not a manifest file")
-        }
-        if Int(info.st_size) > limit {
-            return .failure("the file is \(info.st_size) bytes; a manifest may be at most \(limit / 1024 / 1024) MiB")
-        }
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            return .failure("cannot read the manifest: \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
         var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure("cannot read the manifest: \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { break }
-            bytes += buffer[0..<count]
-            if bytes.count > limit {
-                return .failure("the file is larger than \(limit / 1024 / 1024) MiB, the most a manifest may be")
-            }
+        var tooLarge = false
+        let problem = FileSystem.readPieces(path, pieceSize: 64 * 1024) { piece in
+            bytes.append(contentsOf: piece)
+            tooLarge = bytes.count > limit
+            return !tooLarge
         }
-        return .success(bytes)
+        if tooLarge { return .failure("the file is larger than \(limit / 1024 / 1024) MiB, the most a manifest may be") }
+        switch problem {
+        case .missing: return .failure("cannot read the manifest: No such file or directory")
+        case .failure(let reason): return .failure("cannot read the manifest: \(reason)")
+        default: return .success(bytes)
+        }
     }
 }

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// File-name patterns in image references (`samples/rooms/*.jpg`).
 package enum Glob {
     /// True when a reference holds a pattern character.
@@ -15,15 +9,8 @@ package enum Glob {
     /// sorted by their bytes so the order is the same on every machine.
     package static func matches(_ pattern: String, in directory: String) -> [String] {
         let absolute = pattern.hasPrefix("/") ? pattern : escape(directory) + "/" + pattern
-        var result = glob_t()
-        defer { globfree(&result) }
-        guard glob(absolute, GLOB_MARK, nil, &result) == 0 else { return [] }
-        var paths: [String] = []
-        for index in 0..<Int(result.gl_pathc) {
-            guard let pointer = result.gl_pathv[index] else { continue }
-            let path = String(cString: pointer)
-            if path.hasSuffix("/") { continue }
-            paths.append(pattern.hasPrefix("/") ? path : String(path.dropFirst(directory.count + 1)))
+        let paths = FileSystem.matchingFiles(absolute).map { path in
+            pattern.hasPrefix("/") ? path : String(path.dropFirst(directory.count + 1))
         }
         return paths.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }

@@ -1,12 +1,6 @@
 import RunningHubModel
 import Crypto
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Checks local image files and hashes them, once per path.
 ///
 /// This is the planner's only disk access; it reads each file once, in 64 KiB pieces.
@@ -37,37 +31,31 @@ package struct ImageInspector: Sendable {
     }
 
     private static func load(path: String, absolutePath: String) -> Result<LocalImage, Problem> {
-        var info = stat()
-        guard stat(absolutePath, &info) == 0 else {
-            let reason = errno == ENOENT || errno == ENOTDIR ? "does not exist" : "cannot be read (\(String(cString: strerror(errno))))"
-            return .failure(Problem(message: "image file '\(path)' \(reason)"))
-        }
-        let type = info.st_mode & S_IFMT
-        if type == S_IFDIR {
+        switch FileSystem.status(absolutePath) {
+        case .missing:
+            return .failure(Problem(message: "image file '\(path)' does not exist"))
+        case .failure(let reason):
+            return .failure(Problem(message: "image file '\(path)' cannot be read (\(reason))"))
+        case .directory:
             return .failure(Problem(message: "'\(path)' is a directory, not an image file"))
-        }
-        guard type == S_IFREG else {
+        case .other:
             return .failure(Problem(message: "'\(path)' is not a regular file"))
+        case .regular:
+            break
         }
-        let descriptor = open(absolutePath, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            return .failure(Problem(message: "image file '\(path)' cannot be read (\(String(cString: strerror(errno))))"))
-        }
-        defer { close(descriptor) }
         var hasher = SHA256()
         var head: [UInt8] = []
         var total = 0
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                return .failure(Problem(message: "image file '\(path)' cannot be read (\(String(cString: strerror(errno))))"))
-            }
-            if count == 0 { break }
-            if head.count < 16 { head += buffer[0..<min(count, 16 - head.count)] }
-            buffer.withUnsafeBytes { hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-            total += count
+        let problem = FileSystem.readPieces(absolutePath, pieceSize: 64 * 1024) { piece in
+            if head.count < 16 { head += piece.prefix(16 - head.count) }
+            hasher.update(bufferPointer: piece)
+            total += piece.count
+            return true
+        }
+        switch problem {
+        case .failure(let reason): return .failure(Problem(message: "image file '\(path)' cannot be read (\(reason))"))
+        case .missing: return .failure(Problem(message: "image file '\(path)' does not exist"))
+        default: break
         }
         guard total > 0 else {
             return .failure(Problem(message: "image file '\(path)' is empty"))

@@ -1,10 +1,6 @@
 import Logging
 import RunningHubModel
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Runs a plan: the driver of the ``RunMachine``.
 ///
 /// One task group carries every piece of I/O as a child task. The loop in ``run(interrupts:prepared:)``
@@ -255,7 +251,7 @@ package struct BatchRunner: Sendable {
             if file.format != work.fileExtension {
                 // The bytes say another format than the API did: name the file after the bytes.
                 let renamed = FilePath.replacingExtension(of: work.path, with: file.format)
-                if FileSystem.rename(folder + "/" + work.path, to: folder + "/" + renamed) { path = renamed }
+                if FileSystem.move(folder + "/" + work.path, to: folder + "/" + renamed) { path = renamed }
             }
             let record = OutputRecord(path: path, url: work.url, bytes: file.bytes, sha256: file.sha256)
             var sidecar = work.sidecar
@@ -341,9 +337,7 @@ package struct SystemRunClock: RunClock {
     package init() {}
 
     package func now() -> RunMoment {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return RunMoment(elapsed: ContinuousClock.now - start, epochMilliseconds: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec / 1_000_000))
+        RunMoment(elapsed: ContinuousClock.now - start, epochMilliseconds: Timestamp.epochMilliseconds())
     }
 
     package func sleep(until elapsed: Duration) async throws {

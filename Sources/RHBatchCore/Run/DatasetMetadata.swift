@@ -1,12 +1,6 @@
 import RunningHubModel
 import Crypto
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `metadata.jsonl` and `inputs/`: the output folder as a dataset that loads as it is.
 ///
 /// One line per result file of every succeeded job, with `file_name` (the result) and
@@ -146,15 +140,14 @@ struct DatasetMetadata {
     /// otherwise. An input already there with the same size is left as it is.
     private func place(_ image: LocalImage, at name: String) throws(AtomicFile.Failure) {
         let target = folder + "/" + name
-        var info = stat()
-        if lstat(target, &info) == 0, info.st_mode & S_IFMT == S_IFREG, Int(info.st_size) == image.bytes { return }
-        _ = mkdir(folder + "/inputs", 0o755)
+        if case .regular(let bytes, _) = FileSystem.status(target, followLinks: false), bytes == image.bytes { return }
+        FileSystem.makeFolder(folder + "/inputs")
         let temporary = folder + "/inputs/.rh-tmp-" + String(image.sha256.prefix(16))
-        unlink(temporary)
+        FileSystem.remove(temporary)
         // Following a symbolic link: the folder must hold the image itself, not a link to it.
-        if linkat(AT_FDCWD, image.absolutePath, AT_FDCWD, temporary, AT_SYMLINK_FOLLOW) == 0 {
-            if rename(temporary, target) == 0 { return }
-            unlink(temporary)
+        if FileSystem.hardLink(image.absolutePath, as: temporary) {
+            if FileSystem.move(temporary, to: target) { return }
+            FileSystem.remove(temporary)
         }
         guard case .success(let bytes) = FileSystem.readAll(image.absolutePath) else {
             throw AtomicFile.Failure(description: "\(image.absolutePath): cannot read the input to place it under inputs/")

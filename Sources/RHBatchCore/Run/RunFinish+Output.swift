@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 import Crypto
 import RunningHubModel
 
@@ -118,7 +112,7 @@ extension RunFinish {
             let temporary = folder + "/" + stem + ".download"
             guard let file = try? await service.download(url: url, to: temporary, durable: false, expecting: .image) else { continue }
             let path = stem + "." + file.format
-            if FileSystem.rename(temporary, to: folder + "/" + path) { fetched[url] = path } else { FileSystem.remove(temporary) }
+            if FileSystem.move(temporary, to: folder + "/" + path) { fetched[url] = path } else { FileSystem.remove(temporary) }
         }
         return fetched
     }

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Writes files so that a reader, or a crash, sees the old contents or the new, never a mix.
 package enum AtomicFile {
     /// A write that failed.
@@ -19,9 +15,6 @@ package enum AtomicFile {
 
     /// Makes renames in a folder durable.
     package static func syncFolder(_ folder: String) {
-        let descriptor = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard descriptor >= 0 else { return }
-        fsync(descriptor)
-        close(descriptor)
+        FileSystem.syncFolder(folder)
     }
 }

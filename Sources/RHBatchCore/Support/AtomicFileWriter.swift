@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Streams a large file (a 100,000-job report) into a temporary file beside its destination and
 /// renames it into place at the end, so memory holds one buffer, not the whole file, and readers
 /// see the old file or the new one.
@@ -15,19 +11,19 @@ package final class AtomicFileWriter {
     /// Starts writing `path`.
     package init(path: String) throws(AtomicFile.Failure) {
         self.path = path
-        temporary = FilePath.directory(of: path) + "/." + FilePath.name(of: path) + ".rh-tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        temporary = FilePath.directory(of: path) + "/." + FilePath.name(of: path) + ".rh-tmp-\(FileSystem.processID)-\(UInt32.random(in: 0...UInt32.max))"
         // A fresh name, never an existing file or a link someone left there.
-        descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        descriptor = FileSystem.createExclusive(temporary)
         guard descriptor >= 0 else {
-            throw AtomicFile.Failure(description: "cannot create \(temporary): \(String(cString: strerror(errno)))")
+            throw AtomicFile.Failure(description: "cannot create \(temporary): \(FileSystem.lastError)")
         }
         buffer.reserveCapacity(1 << 20)
     }
 
     deinit {
         if descriptor >= 0 {
-            close(descriptor)
-            unlink(temporary)
+            FileSystem.closeFile(descriptor)
+            FileSystem.remove(temporary)
         }
     }
 
@@ -48,17 +44,8 @@ package final class AtomicFileWriter {
             buffer.removeAll(keepingCapacity: true)
             return
         }
-        buffer.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = "writing \(temporary) failed: \(String(cString: strerror(errno)))"
-                    return
-                }
-                offset += written
-            }
+        if let problem = buffer.withUnsafeBytes({ FileSystem.writeAll(descriptor, $0) }) {
+            failure = "writing \(temporary) failed: \(problem)"
         }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -66,16 +53,16 @@ package final class AtomicFileWriter {
     /// Finishes the file and renames it over the destination.
     package func commit(durable: Bool = true) throws(AtomicFile.Failure) {
         drain()
-        if failure == nil && durable && fsync(descriptor) != 0 {
-            failure = "syncing \(temporary) failed: \(String(cString: strerror(errno)))"
+        if failure == nil && durable && !FileSystem.sync(descriptor) {
+            failure = "syncing \(temporary) failed: \(FileSystem.lastError)"
         }
-        close(descriptor)
+        FileSystem.closeFile(descriptor)
         descriptor = -1
-        if failure == nil && rename(temporary, path) != 0 {
-            failure = "renaming to \(path) failed: \(String(cString: strerror(errno)))"
+        if failure == nil && !FileSystem.move(temporary, to: path) {
+            failure = "renaming to \(path) failed: \(FileSystem.lastError)"
         }
         if let failure {
-            unlink(temporary)
+            FileSystem.remove(temporary)
             throw AtomicFile.Failure(description: failure)
         }
         if durable { AtomicFile.syncFolder(FilePath.directory(of: path)) }

@@ -11,6 +11,13 @@ package enum Timestamp {
         return format(seconds: Int(spec.tv_sec), milliseconds: Int(spec.tv_nsec / 1_000_000))
     }
 
+    /// The wall clock in milliseconds since 1970.
+    package static func epochMilliseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec / 1_000_000)
+    }
+
     /// Seconds since 1970 as a timestamp.
     package static func format(seconds: Int, milliseconds: Int = 0) -> String {
         var time = time_t(seconds)
