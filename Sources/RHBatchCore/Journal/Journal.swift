@@ -9,12 +9,21 @@ import Synchronization
 /// of tasks in flight cost a few syncs per second, not hundreds. The sync is `syncfs(2)`: it also
 /// makes durable every result file and rename written before the record, which is why downloads
 /// do not sync each file themselves.
+///
+/// The writer is a task of the run (``serve(_:)``): it lives exactly as long as the work that
+/// appends, waits for requests without polling, and hands each `write`+`syncfs` to a thread of
+/// its own, because those calls block and must not hold one of the few threads Swift's
+/// concurrency runs tasks on.
 package final class Journal: Sendable {
     /// The journal's path.
     package let path: String
     private let descriptor: Int32
-    private let queue = DispatchQueue(label: "rh-batch.journal")
+    /// Where the blocking `write` and `syncfs` calls run (one at a time).
+    private let blockingIO = DispatchQueue(label: "rh-batch.journal.io")
     private let state = Mutex(Pending())
+    /// Wakes the writer: a sync was asked for.
+    private let wake: AsyncStream<Void>.Continuation
+    private let wakeups: AsyncStream<Void>
 
     private struct Pending: ~Copyable {
         /// Bytes queued and not written yet.
@@ -23,7 +32,8 @@ package final class Journal: Sendable {
         var queued: UInt64 = 0
         var durable: UInt64 = 0
         var waiters: [(ticket: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
-        var flushing = false
+        /// Whether a writer task is serving this journal.
+        var served = false
         var failure: JournalError?
         var jobRecords = 0
     }
@@ -45,10 +55,26 @@ package final class Journal: Sendable {
         guard descriptor >= 0 else {
             throw JournalError(path: path, line: nil, message: "cannot open for writing: \(FileSystem.lastError)")
         }
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     deinit {
         FileSystem.closeFile(descriptor)
+    }
+
+    /// Runs `body` with this journal's writer beside it as a child task; when `body` returns,
+    /// whatever it queued is written and synced, and the writer ends.
+    package func serve<T>(_ body: () async -> T) async -> T {
+        state.withLock { $0.served = true }
+        return await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.writeLoop() }
+            let result = await body()
+            try? await flushQueued()
+            state.withLock { $0.served = false }
+            wake.finish()
+            await group.waitForAll()
+            return result
+        }
     }
 
     /// A position in the journal: everything queued up to it.
@@ -57,7 +83,7 @@ package final class Journal: Sendable {
     }
 
     /// Queues records after every record queued before (in call order, whatever task calls),
-    /// and starts a sync when `sync` is true; returns the ticket ``waitUntilDurable(_:)`` takes.
+    /// and asks for a sync when `sync` is true; returns the ticket ``waitUntilDurable(_:)`` takes.
     ///
     /// Without a sync, the records are written with the next sync anyone asks for: for records
     /// whose loss in a crash costs only a repeated query or download, never a result or a bill.
@@ -66,23 +92,27 @@ package final class Journal: Sendable {
         var bytes: [UInt8] = []
         for record in records { bytes += record.line.utf8 }
         let jobRecords = records.reduce(0) { $0 + (Self.countsAsJobRecord($1) ? 1 : 0) }
-        let (ticket, start) = state.withLock { pending -> (Ticket, Bool) in
+        let ticket = state.withLock { pending -> Ticket in
             pending.bytes += bytes
             pending.queued += UInt64(bytes.count)
             pending.jobRecords += jobRecords
-            let start = sync && !pending.flushing && pending.failure == nil && pending.queued > pending.durable
-            if start { pending.flushing = true }
-            return (Ticket(position: pending.queued), start)
+            return Ticket(position: pending.queued)
         }
-        if start { queue.async { self.flush() } }
+        if sync { wake.yield() }
         return ticket
     }
 
     /// Returns once everything queued up to `ticket` is written and synced; throws when the
     /// journal cannot be written.
     package func waitUntilDurable(_ ticket: Ticket) async throws {
+        let served = state.withLock { $0.served }
+        if !served {
+            // No writer task (a caller outside a run): write on this thread.
+            try writeQueued()
+            return
+        }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let start = state.withLock { pending -> Bool in
+            let waiting = state.withLock { pending -> Bool in
                 if let failure = pending.failure {
                     continuation.resume(throwing: failure)
                     return false
@@ -92,11 +122,9 @@ package final class Journal: Sendable {
                     return false
                 }
                 pending.waiters.append((ticket.position, continuation))
-                if pending.flushing { return false }
-                pending.flushing = true
                 return true
             }
-            if start { queue.async { self.flush() } }
+            if waiting { wake.yield() }
         }
     }
 
@@ -121,47 +149,69 @@ package final class Journal: Sendable {
         try await append([record])
     }
 
-    /// Writes and syncs everything queued, then whatever arrived meanwhile, until nothing is left.
-    ///
-    /// Runs on the journal's own queue: `write(2)` and `syncfs(2)` block their thread, which must
-    /// not be one of the few threads Swift's concurrency runs tasks on. Each round first waits a
-    /// millisecond so that records arriving together (a burst of tasks finishing, the submits
-    /// that follow) share one sync.
-    private func flush() {
-        while true {
-            FileSystem.pause(microseconds: 1000)
-            let bytes = state.withLock { pending -> [UInt8] in
-                let taken = pending.bytes
-                pending.bytes = []
-                if taken.isEmpty { pending.flushing = false }
-                return taken
-            }
-            if bytes.isEmpty { return }
-            var failure: JournalError?
-            if let problem = bytes.withUnsafeBytes({ FileSystem.writeAll(descriptor, $0) }) {
-                failure = JournalError(path: path, line: nil, message: "write failed: \(problem)")
-            } else if !FileSystem.syncFileSystem(descriptor) {
-                failure = JournalError(path: path, line: nil, message: "sync failed: \(FileSystem.lastError)")
-            }
-            let released = state.withLock { pending -> [(ticket: UInt64, continuation: CheckedContinuation<Void, any Error>)] in
-                if let failure {
-                    pending.failure = failure
-                    pending.flushing = false
-                    pending.bytes = []
-                    let all = pending.waiters
-                    pending.waiters = []
-                    return all
+    /// The writer: on each request, waits a millisecond so that records arriving together (a
+    /// burst of tasks finishing, the submits that follow) share one sync, then writes and syncs
+    /// everything queued, until nothing is left.
+    private func writeLoop() async {
+        for await _ in wakeups {
+            try? await Task.sleep(for: .milliseconds(1))
+            while true {
+                let bytes = state.withLock { pending -> [UInt8] in
+                    defer { pending.bytes = [] }
+                    return pending.failure == nil ? pending.bytes : []
                 }
-                pending.durable += UInt64(bytes.count)
-                let durable = pending.durable
-                let ready = pending.waiters.filter { $0.ticket <= durable }
-                pending.waiters.removeAll { $0.ticket <= durable }
-                return ready
+                if bytes.isEmpty { break }
+                let failure = await withCheckedContinuation { (continuation: CheckedContinuation<JournalError?, Never>) in
+                    blockingIO.async { continuation.resume(returning: self.writeAndSync(bytes)) }
+                }
+                settle(written: bytes.count, failure: failure)
             }
-            for waiter in released {
-                if let failure { waiter.continuation.resume(throwing: failure) } else { waiter.continuation.resume() }
+        }
+    }
+
+    /// Writes and syncs what is queued on the calling thread (no writer task).
+    private func writeQueued() throws {
+        // On the I/O queue, so two callers write in the order they took their bytes.
+        let failure = blockingIO.sync { () -> JournalError? in
+            let (bytes, failed) = state.withLock { pending -> ([UInt8], JournalError?) in
+                defer { pending.bytes = [] }
+                return (pending.bytes, pending.failure)
             }
-            if failure != nil { return }
+            if let failed { return failed }
+            let failure = bytes.isEmpty ? nil : writeAndSync(bytes)
+            settle(written: bytes.count, failure: failure)
+            return failure
+        }
+        if let failure { throw failure }
+    }
+
+    private func writeAndSync(_ bytes: [UInt8]) -> JournalError? {
+        if let problem = bytes.withUnsafeBytes({ FileSystem.writeAll(descriptor, $0) }) {
+            return JournalError(path: path, line: nil, message: "write failed: \(problem)")
+        }
+        if !FileSystem.syncFileSystem(descriptor) {
+            return JournalError(path: path, line: nil, message: "sync failed: \(FileSystem.lastError)")
+        }
+        return nil
+    }
+
+    /// Records what a write came to and releases the waiters it satisfied (all, on a failure).
+    private func settle(written count: Int, failure: JournalError?) {
+        let released = state.withLock { pending -> [(ticket: UInt64, continuation: CheckedContinuation<Void, any Error>)] in
+            if let failure {
+                pending.failure = failure
+                pending.bytes = []
+                defer { pending.waiters = [] }
+                return pending.waiters
+            }
+            pending.durable += UInt64(count)
+            let durable = pending.durable
+            let ready = pending.waiters.filter { $0.ticket <= durable }
+            pending.waiters.removeAll { $0.ticket <= durable }
+            return ready
+        }
+        for waiter in released {
+            if let failure { waiter.continuation.resume(throwing: failure) } else { waiter.continuation.resume() }
         }
     }
 

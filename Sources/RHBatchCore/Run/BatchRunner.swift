@@ -72,6 +72,14 @@ package struct BatchRunner: Sendable {
             ready = try PreparedFolder(folder)
         }
         for warning in ready.contents.warnings { observer(.notice(.warning(warning))) }
+        // The journal's writer runs beside the whole run, as a child task.
+        let outcome = await ready.journal.serve { await drive(ready, folder: folder, startedAt: startedAt, interrupts: interrupts) }
+        withExtendedLifetime(ready) {}
+        return outcome
+    }
+
+    /// The run itself, once its folder is ready.
+    private func drive(_ ready: PreparedFolder, folder: String, startedAt: String, interrupts: AsyncStream<Void>) async -> RunOutcome {
         let journal = ready.journal
 
         var machine = RunMachine(plan: plan, options: options, history: ready.contents.state)
@@ -198,7 +206,6 @@ package struct BatchRunner: Sendable {
         var finish = RunFinish(machine: machine, service: service, journal: journal, folder: folder, keyUsage: keyUsage)
         var outcome = await finish.finish(startedAt: startedAt, exitCode: exitCode) { observer(.notice($0)) }
         outcome.state = RunState(finish: finish)
-        withExtendedLifetime(ready) {}
         return outcome
     }
 

@@ -74,11 +74,6 @@ package enum FileSystem {
         linkat(AT_FDCWD, source, AT_FDCWD, destination, AT_SYMLINK_FOLLOW) == 0
     }
 
-    /// Blocks the calling thread (the journal's own queue, never a task's) for a moment.
-    package static func pause(microseconds: UInt32) {
-        usleep(microseconds)
-    }
-
     /// This process's id.
     package static var processID: Int32 { getpid() }
 
