@@ -83,7 +83,11 @@ struct World {
             case .submit(let job, _, _):
                 submits.append(job)
                 pending.append(.submitted(job: job, submitAnswer(job, submits.count)))
-            case .query(let job, let taskId):
+            case .query(let job, let taskId, let afterSync):
+                if afterSync && journalFails {
+                    pending.append(.journalFailed(job: job, "disk full"))
+                    continue
+                }
                 queries[taskId, default: 0] += 1
                 queryTimes.append(now)
                 pending.append(.queried(job: job, queryAnswer(taskId, queries[taskId]!)))

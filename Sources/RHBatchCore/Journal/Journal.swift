@@ -149,13 +149,13 @@ package final class Journal: Sendable {
         try await append([record])
     }
 
-    /// The writer: on each request, waits a millisecond so that records arriving together (a
-    /// burst of tasks finishing, the submits that follow) share one sync, then writes and syncs
-    /// everything queued, until nothing is left.
+    /// The writer: on each request, writes and syncs everything queued, then whatever arrived
+    /// meanwhile, until nothing is left; each round first waits a millisecond so that records
+    /// arriving together (a burst of tasks finishing, the submits that follow) share one sync.
     private func writeLoop() async {
         for await _ in wakeups {
-            try? await Task.sleep(for: .milliseconds(1))
             while true {
+                try? await Task.sleep(for: .milliseconds(1))
                 let bytes = state.withLock { pending -> [UInt8] in
                     defer { pending.bytes = [] }
                     return pending.failure == nil ? pending.bytes : []

@@ -150,8 +150,15 @@ package struct BatchRunner: Sendable {
                                 return .machine(.cancelled(job: job))
                             }
                         }
-                    case .query(let job, let taskId):
+                    case .query(let job, let taskId, let afterSync):
                         group.addTask {
+                            if afterSync {
+                                do {
+                                    try await journal.flushQueued()
+                                } catch {
+                                    return .machine(.journalFailed(job: job, "\(error)"))
+                                }
+                            }
                             do {
                                 return .machine(.queried(job: job, try await service.query(taskId: taskId)))
                             } catch {

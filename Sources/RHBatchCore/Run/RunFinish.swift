@@ -13,19 +13,25 @@ struct RunFinish: Sendable {
     /// Remote inputs fetched into `inputs/`, by URL.
     var remoteInputs: [String: String] = [:]
 
+    // Copied out of the machine once: loops over every job read them.
+    let plan: Plan
+    let options: RunOptions
+    let jobs: [JobRun]
+    let selected: [Int]
+    let stopReason: SubmitScheduler.StopReason?
+
     init(machine: RunMachine, service: any RunningHubService, journal: Journal, folder: String, keyUsage: [KeyUsage]) {
         self.machine = machine
         self.service = service
         self.journal = journal
         self.folder = folder
         self.keyUsage = keyUsage
+        plan = machine.plan
+        options = machine.options
+        jobs = machine.jobs
+        selected = machine.selected
+        stopReason = machine.stopReason
     }
-
-    var plan: Plan { machine.plan }
-    var options: RunOptions { machine.options }
-    var jobs: [JobRun] { machine.jobs }
-    var selected: [Int] { machine.selected }
-    var stopReason: SubmitScheduler.StopReason? { machine.stopReason }
 
     /// How the run ended.
     func ending(_ totals: RunTotals) -> RunEnding {

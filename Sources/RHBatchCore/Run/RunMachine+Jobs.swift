@@ -376,12 +376,7 @@ extension RunMachine {
             pollEnded(index, .timeout(elapsed: elapsed))
             return
         }
-        if poll.attempt == 1 {
-            // The task id must be on disk before the task is polled.
-            write([], then: .firstQuery(job: index))
-        } else {
-            reserveQuery(index)
-        }
+        reserveQuery(index)
     }
 
     /// The run's query budget paces this query among all the others.
@@ -403,7 +398,8 @@ extension RunMachine {
         }
         poll.sentAt = now.elapsed
         polls[index] = poll
-        out.append(.query(job: index, taskId: poll.taskId))
+        // The first query of a task goes once its task id is on disk.
+        out.append(.query(job: index, taskId: poll.taskId, afterSync: poll.attempt == 1))
     }
 
     mutating func queried(_ index: Int, _ outcome: QueryOutcome) {

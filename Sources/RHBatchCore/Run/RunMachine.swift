@@ -55,8 +55,6 @@ package struct RunMachine: Sendable {
         case nothing
         /// Send this job's submit: its `submitting` record is on disk.
         case send(job: Int)
-        /// Send this task's first query: its task id is on disk.
-        case firstQuery(job: Int)
     }
 
     /// How soon journal records must be on disk: the most any of them needs by its kind
@@ -88,6 +86,8 @@ package struct RunMachine: Sendable {
         case timer(Timer)
         /// A durable journal write ended; `error` says why it failed.
         case journalWritten(AfterJournal, error: String?)
+        /// The journal could not be synced before this task's first query (which was not sent).
+        case journalFailed(job: Int, String)
         /// Ctrl-C or SIGTERM.
         case interrupt
         /// A call was cancelled (the second Ctrl-C) while working for this job (`nil`: for no
@@ -103,8 +103,9 @@ package struct RunMachine: Sendable {
         case upload(image: Int, LocalImage)
         /// Send a submit (never retried by the service).
         case submit(job: Int, endpoint: String, body: [UInt8])
-        /// Ask for a task's state.
-        case query(job: Int, taskId: String)
+        /// Ask for a task's state; with `afterSync`, once everything journaled so far is on disk
+        /// (a task's first query: its task id must be on disk before it is polled).
+        case query(job: Int, taskId: String, afterSync: Bool)
         /// Download a result and write its sidecar (one attempt).
         case download(DownloadWork)
         /// Deliver ``Event/timer(_:)`` at this run time.
@@ -369,6 +370,9 @@ package struct RunMachine: Sendable {
         case .downloaded(let work, let result): downloaded(work, result)
         case .timer(let timer): fired(timer)
         case .journalWritten(let after, let error): journalWritten(after, error: error)
+        case .journalFailed(let job, let message):
+            endPoll(job)
+            journalFailed(job: job, "the journal cannot be written (\(message))")
         case .interrupt: interrupted()
         case .cancelled(let job): cancelled(job)
         }
@@ -442,16 +446,12 @@ package struct RunMachine: Sendable {
                 sending[job] = nil
                 journalFailed(job: job, "the journal cannot be written (\(error)); the submit was not sent")
                 execute(scheduler.submitFinished(job, .refused(APIFailure(code: "journal", message: error, errorClass: .retryable)), now: now.elapsed))
-            case .firstQuery(let job):
-                endPoll(job)
-                journalFailed(job: job, "the journal cannot be written (\(error))")
             }
             return
         }
         switch after {
         case .nothing: break
         case .send(let job): send(job)
-        case .firstQuery(let job): reserveQuery(job)
         }
     }
 
