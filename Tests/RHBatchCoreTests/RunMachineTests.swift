@@ -34,19 +34,17 @@ struct RunMachineTests {
         #expect(world.machine.jobs[0].status == .succeeded)
         #expect(world.recordKinds == [.uploaded, .submitting, .submitted, .finished, .downloaded])
         #expect(world.uploads == 1 && world.submits == [0] && world.queries == ["t1": 1] && world.downloads.count == 1)
-        // The submit goes only once its `submitting` record is durable, the first query only once
-        // the task id is: each is the answer to a durable write, never sent alongside it.
-        let submitting = Self.position(in: world.actions) {
-            if case .journal(_, .durable(then: .send(job: 0))) = $0 { true } else { false }
-        }
-        let submit = Self.position(in: world.actions) { if case .submit = $0 { true } else { false } }
+        // The submit carries its `submitting` record (sent once it is on disk), the first query
+        // waits for the task id to be on disk.
+        var submitRecords: [JournalRecord.Event] = []
+        for case .submit(_, _, _, let record) in world.actions { submitRecords.append(record.event) }
+        #expect(submitRecords == [.submitting])
         let queries = world.actions.compactMap { action -> Bool? in
-            if case .query(_, _, let afterSync) = action { afterSync } else { nil }
+            if case .query(_, _, let afterSync, _) = action { afterSync } else { nil }
         }
-        #expect(submitting != nil && submit != nil && submitting! < submit!)
         #expect(queries == [true], "the first query waits for the sync")
         // The body is the model's: the prompt and the uploaded URL.
-        for case .submit(_, let endpoint, let body) in world.actions {
+        for case .submit(_, let endpoint, let body, _) in world.actions {
             #expect(endpoint == plan.jobs[0].endpoint)
             let text = String(decoding: body, as: UTF8.self)
             #expect(text.contains("\"A.\"") && text.contains("https://files.example/0-1.png"))
@@ -227,7 +225,7 @@ struct RunMachineTests {
         // One upload per submit after the first: each finds the URL over 60 s old.
         #expect(world.uploads == 4)
         var bodies: [String] = []
-        for case .submit(_, _, let body) in world.actions { bodies.append(String(decoding: body, as: UTF8.self)) }
+        for case .submit(_, _, let body, _) in world.actions { bodies.append(String(decoding: body, as: UTF8.self)) }
         for (number, body) in bodies.enumerated() {
             #expect(body.contains("https://files.example/0-\(number + 1).png"), "submit \(number + 1) uses the upload just before it")
         }
@@ -272,7 +270,7 @@ struct RunMachineTests {
         var seen = 0
         var position = 0
         for action in world.actions {
-            guard case .query(_, let taskId, _) = action else { continue }
+            guard case .query(_, let taskId, _, _) = action else { continue }
             if taskId == "t1" {
                 seen += 1
                 if seen == 2 { return world.queryTimes[position] }
@@ -387,6 +385,31 @@ struct RunMachineTests {
         next.run()
         #expect(next.submits.isEmpty && next.queries["t1"] == 1)
         #expect(next.machine.jobs[0].status == .succeeded)
+    }
+
+    @Test func withNoQueryRateEachQueryWaitsForItsMomentInItsOwnCall() throws {
+        let (plan, _) = try Self.plan(jobs: 4)
+        var world = World(plan: plan, options: World.options { $0.queryRate = nil })
+        let succeeded = world.queryAnswer
+        world.queryAnswer = { taskId, query in query < 3 ? Self.running(taskId) : succeeded(taskId, query) }
+        world.run()
+        #expect(world.machine.jobs.allSatisfy { $0.status == .succeeded })
+        #expect(world.queries.values.allSatisfy { $0 == 3 })
+        // No poll timers: each query carries its moment.
+        #expect(!world.actions.contains { if case .wait(_, .poll) = $0 { true } else { false } })
+        let moments = world.actions.compactMap { action -> Duration? in
+            if case .query(_, _, _, let at) = action { at } else { nil }
+        }
+        #expect(moments.count == 12 && moments.allSatisfy { $0 >= .milliseconds(2700) })
+        // Past the time bound it still times out.
+        var slow = World(plan: plan, options: World.options {
+            $0.queryRate = nil
+            $0.poll = PollSchedule(minimum: .seconds(3), maximum: .seconds(15), taskTimeout: .seconds(100))
+        })
+        slow.queryAnswer = { taskId, _ in Self.running(taskId) }
+        slow.run()
+        #expect(slow.machine.jobs.allSatisfy { $0.status == .timeout })
+        #expect(slow.now > .seconds(100) && slow.now < .seconds(120))
     }
 
     @Test func theKeysLimitReplacesALargerConcurrency() throws {

@@ -21,6 +21,8 @@ struct World {
     var pending: [RunMachine.Event] = []
     /// Timers asked for, not fired yet.
     var timers: [(at: Duration, timer: RunMachine.Timer)] = []
+    /// Calls asked for at a later time (a query `at`), not made yet.
+    var delayed: [(at: Duration, action: RunMachine.Action)] = []
 
     // The script: answers by call (the counts are this world's, from 1).
     var uploadAnswer: (_ image: Int, _ attempt: Int) -> Result<String, APIFailure> = { image, attempt in
@@ -68,22 +70,32 @@ struct World {
         perform(machine.handle(event, at: moment))
     }
 
-    mutating func perform(_ list: [RunMachine.Action]) {
-        actions += list
+    mutating func perform(_ list: [RunMachine.Action], log: Bool = true) {
+        if log { actions += list }
         for action in list {
             switch action {
             case .journal(let written, let durability):
                 records += written
-                if case .durable(let then) = durability {
-                    pending.append(.journalWritten(then, error: journalFails ? "disk full" : nil))
+                if case .durable = durability {
+                    pending.append(.journalWritten(error: journalFails ? "disk full" : nil))
                 }
             case .upload(let image, _):
                 uploads += 1
                 pending.append(.uploaded(image: image, uploadAnswer(image, uploads)))
-            case .submit(let job, _, _):
+            case .submit(let job, _, _, let record):
+                records.append(record)
+                if journalFails {
+                    pending.append(.journalFailed(job: job, "disk full"))
+                    continue
+                }
                 submits.append(job)
                 pending.append(.submitted(job: job, submitAnswer(job, submits.count)))
-            case .query(let job, let taskId, let afterSync):
+            case .query(let job, let taskId, let afterSync, let at):
+                if let at, at > now {
+                    // Delivered when the clock gets there.
+                    delayed.append((at, .query(job: job, taskId: taskId, afterSync: afterSync, at: nil)))
+                    continue
+                }
                 if afterSync && journalFails {
                     pending.append(.journalFailed(job: job, "disk full"))
                     continue
@@ -121,10 +133,16 @@ struct World {
             }
             if !pending.isEmpty {
                 send(pending.removeFirst())
-            } else if let next = timers.indices.min(by: { timers[$0].at < timers[$1].at }) {
+            } else if let next = timers.indices.min(by: { timers[$0].at < timers[$1].at }),
+                delayed.allSatisfy({ $0.at >= timers[next].at })
+            {
                 let (at, timer) = timers.remove(at: next)
                 now = max(now, at)
                 send(.timer(timer))
+            } else if let next = delayed.indices.min(by: { delayed[$0].at < delayed[$1].at }) {
+                let (at, action) = delayed.remove(at: next)
+                now = max(now, at)
+                perform([action], log: false)
             } else {
                 Issue.record("the machine waits for nothing but is not finished")
                 return

@@ -128,30 +128,44 @@ package struct BatchRunner: Sendable {
                             journal.appendLazily(records)
                         case .soon:
                             journal.enqueue(records, sync: true)
-                        case .durable(let then):
+                        case .durable:
                             // Queued here, in the machine's order; only the wait is a child.
                             let ticket = journal.enqueue(records, sync: true)
                             group.addTask {
                                 do {
                                     try await journal.waitUntilDurable(ticket)
-                                    return .machine(.journalWritten(then, error: nil))
+                                    return .machine(.journalWritten(error: nil))
                                 } catch {
-                                    return .machine(.journalWritten(then, error: "\(error)"))
+                                    return .machine(.journalWritten(error: "\(error)"))
                                 }
                             }
                         }
                     case .upload(let number, let image):
                         group.addTask { .machine(.uploaded(image: number, await Self.upload(image, service))) }
-                    case .submit(let job, let endpoint, let body):
+                    case .submit(let job, let endpoint, let body, let record):
+                        // The record is queued now, in order; the submit goes once it is on disk.
+                        let ticket = journal.enqueue([record], sync: true)
                         group.addTask {
+                            do {
+                                try await journal.waitUntilDurable(ticket)
+                            } catch {
+                                return .machine(.journalFailed(job: job, "\(error)"))
+                            }
                             do {
                                 return .machine(.submitted(job: job, try await service.submit(endpoint: endpoint, body: body)))
                             } catch {
                                 return .machine(.cancelled(job: job))
                             }
                         }
-                    case .query(let job, let taskId, let afterSync):
+                    case .query(let job, let taskId, let afterSync, let at):
                         group.addTask {
+                            if let at {
+                                do {
+                                    try await clock.sleep(until: at)
+                                } catch {
+                                    return .machine(.cancelled(job: job))
+                                }
+                            }
                             if afterSync {
                                 do {
                                     try await journal.flushQueued()

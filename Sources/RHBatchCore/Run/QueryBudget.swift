@@ -27,6 +27,11 @@ package struct QueryBudget: Sendable, Hashable {
         return start
     }
 
+    /// Whether there is no rate to keep (every query may go when it is due).
+    package var isUnlimited: Bool {
+        interval == .zero
+    }
+
     /// Whether queries are held back at `now` (a rate-limit answer came after a query's moment
     /// was reserved: it reserves again).
     package func isPaused(at now: Duration) -> Bool {

@@ -258,14 +258,8 @@ extension RunMachine {
         if waiting == 0 { recordSubmitting(index) }
     }
 
+    /// Sends the submit, with its `submitting` record to be on disk first.
     mutating func recordSubmitting(_ index: Int) {
-        jobs[index].attempts += 1
-        submitsSent += 1
-        write([.submitting(key: plan.jobs[index].key, attempt: jobs[index].attempts, at: now.timestamp)], then: .send(job: index))
-    }
-
-    /// The `submitting` record is on disk: send.
-    mutating func send(_ index: Int) {
         let job = plan.jobs[index]
         guard let urls = sending[index]?.urls else { return }
         guard let model = plan.catalog.model(named: job.endpoint) else {
@@ -273,7 +267,14 @@ extension RunMachine {
             submitRefused(index, APIFailure(code: JobFailure.Code.catalog.rawValue, message: "unknown endpoint \(job.endpoint)", errorClass: .final))
             return
         }
-        out.append(.submit(job: index, endpoint: job.endpoint, body: Array(job.body(urls: urls, model: model).json.utf8)))
+        jobs[index].attempts += 1
+        submitsSent += 1
+        out.append(.submit(
+            job: index,
+            endpoint: job.endpoint,
+            body: Array(job.body(urls: urls, model: model).json.utf8),
+            record: .submitting(key: job.key, attempt: jobs[index].attempts, at: now.timestamp)
+        ))
     }
 
     /// A submit that was not sent or was refused.
@@ -360,8 +361,18 @@ extension RunMachine {
                 : schedule.delay(attempt: poll.growing, jitter: poll.random.unit())
             due = now.elapsed + wait
         }
+        if budget.isUnlimited && due - poll.started <= options.poll.taskTimeout {
+            // No rate to keep: the query itself waits until it is due (one call, not a timer and
+            // then a query).
+            poll.sentAt = due
+            polls[index] = poll
+            out.append(.query(job: index, taskId: poll.taskId, afterSync: poll.attempt == 1, at: due))
+            return
+        }
         polls[index] = poll
-        out.append(.wait(until: due, .poll(job: index)))
+        // Past the time bound, the timer ends the task as timed out (pollDue).
+        let timeout = poll.started + options.poll.taskTimeout + .milliseconds(1)
+        out.append(.wait(until: budget.isUnlimited ? min(due, timeout) : due, .poll(job: index)))
     }
 
     mutating func pollDue(_ index: Int) {
@@ -399,7 +410,7 @@ extension RunMachine {
         poll.sentAt = now.elapsed
         polls[index] = poll
         // The first query of a task goes once its task id is on disk.
-        out.append(.query(job: index, taskId: poll.taskId, afterSync: poll.attempt == 1))
+        out.append(.query(job: index, taskId: poll.taskId, afterSync: poll.attempt == 1, at: nil))
     }
 
     mutating func queried(_ index: Int, _ outcome: QueryOutcome) {

@@ -49,14 +49,6 @@ package struct RunMachine: Sendable {
         case drainOver
     }
 
-    /// What to do once a durable journal write is on disk.
-    package enum AfterJournal: Sendable, Hashable {
-        /// Nothing (the machine only counts the write as done).
-        case nothing
-        /// Send this job's submit: its `submitting` record is on disk.
-        case send(job: Int)
-    }
-
     /// How soon journal records must be on disk: the most any of them needs by its kind
     /// (``JournalRecord/durability``), durable when the machine waits for them.
     package enum Durability: Sendable, Hashable {
@@ -65,8 +57,8 @@ package struct RunMachine: Sendable {
         case lazy
         /// A sync starts now; nobody waits for it.
         case soon
-        /// Synced, and then the machine hears ``Event/journalWritten(_:error:)``.
-        case durable(then: AfterJournal)
+        /// Synced, and then the machine hears ``Event/journalWritten(error:)``.
+        case durable
     }
 
     /// Something that happened: what a performed action came to, a timer, a signal.
@@ -85,8 +77,9 @@ package struct RunMachine: Sendable {
         /// A timer fired.
         case timer(Timer)
         /// A durable journal write ended; `error` says why it failed.
-        case journalWritten(AfterJournal, error: String?)
-        /// The journal could not be synced before this task's first query (which was not sent).
+        case journalWritten(error: String?)
+        /// The journal could not be synced before this job's submit or first query, which was
+        /// therefore not sent.
         case journalFailed(job: Int, String)
         /// Ctrl-C or SIGTERM.
         case interrupt
@@ -101,11 +94,13 @@ package struct RunMachine: Sendable {
         case journal([JournalRecord], Durability)
         /// Upload an input file (one attempt).
         case upload(image: Int, LocalImage)
-        /// Send a submit (never retried by the service).
-        case submit(job: Int, endpoint: String, body: [UInt8])
-        /// Ask for a task's state; with `afterSync`, once everything journaled so far is on disk
-        /// (a task's first query: its task id must be on disk before it is polled).
-        case query(job: Int, taskId: String, afterSync: Bool)
+        /// Send a submit (never retried by the service), once its `submitting` record, queued
+        /// here in order, is on disk: a crash can never leave a sent submit unrecorded.
+        case submit(job: Int, endpoint: String, body: [UInt8], record: JournalRecord)
+        /// Ask for a task's state, at run time `at` when given (else now); with `afterSync`, once
+        /// everything journaled so far is on disk (a task's first query: its task id must be on
+        /// disk before it is polled).
+        case query(job: Int, taskId: String, afterSync: Bool, at: Duration?)
         /// Download a result and write its sidecar (one attempt).
         case download(DownloadWork)
         /// Deliver ``Event/timer(_:)`` at this run time.
@@ -369,10 +364,10 @@ package struct RunMachine: Sendable {
         case .queried(let job, let outcome): queried(job, outcome)
         case .downloaded(let work, let result): downloaded(work, result)
         case .timer(let timer): fired(timer)
-        case .journalWritten(let after, let error): journalWritten(after, error: error)
-        case .journalFailed(let job, let message):
-            endPoll(job)
-            journalFailed(job: job, "the journal cannot be written (\(message))")
+        case .journalWritten(let error):
+            journalWritesActive -= 1
+            if let error { journalFailed(job: nil, error) }
+        case .journalFailed(let job, let message): notSent(job, message)
         case .interrupt: interrupted()
         case .cancelled(let job): cancelled(job)
         }
@@ -423,35 +418,30 @@ package struct RunMachine: Sendable {
         }
     }
 
-    /// Writes records, as durable as their kinds need; with `then`, synced and followed by
-    /// ``Event/journalWritten(_:error:)`` carrying it (an empty list asks for a sync).
-    mutating func write(_ records: [JournalRecord], then: AfterJournal = .nothing) {
-        let needed = records.map(\.durability).max() ?? .durable
-        if needed == .durable || then != .nothing {
+    /// Writes records, as durable as their kinds need (durable ones are followed by
+    /// ``Event/journalWritten(error:)``).
+    mutating func write(_ records: [JournalRecord]) {
+        switch records.map(\.durability).max() ?? .durable {
+        case .durable:
             journalWritesActive += 1
-            out.append(.journal(records, .durable(then: then)))
-        } else {
-            out.append(.journal(records, needed == .soon ? .soon : .lazy))
+            out.append(.journal(records, .durable))
+        case .soon:
+            out.append(.journal(records, .soon))
+        case .lazy:
+            out.append(.journal(records, .lazy))
         }
     }
 
-    mutating func journalWritten(_ after: AfterJournal, error: String?) {
-        journalWritesActive -= 1
-        if let error {
-            switch after {
-            case .nothing: journalFailed(job: nil, error)
-            case .send(let job):
-                // The submit was not sent: no task, nothing billed. The run stops first, so the
-                // slot given back does not go to another submit.
-                sending[job] = nil
-                journalFailed(job: job, "the journal cannot be written (\(error)); the submit was not sent")
-                execute(scheduler.submitFinished(job, .refused(APIFailure(code: "journal", message: error, errorClass: .retryable)), now: now.elapsed))
-            }
-            return
-        }
-        switch after {
-        case .nothing: break
-        case .send(let job): send(job)
+    /// The journal could not be synced before a job's submit or first query: it was not sent.
+    mutating func notSent(_ job: Int, _ error: String) {
+        if sending.removeValue(forKey: job) != nil {
+            // No task, nothing billed. The run stops first, so the slot given back does not go
+            // to another submit.
+            journalFailed(job: job, "the journal cannot be written (\(error)); the submit was not sent")
+            execute(scheduler.submitFinished(job, .refused(APIFailure(code: JobFailure.Code.journal.rawValue, message: error, errorClass: .retryable)), now: now.elapsed))
+        } else {
+            endPoll(job)
+            journalFailed(job: job, "the journal cannot be written (\(error))")
         }
     }
 
