@@ -21,9 +21,6 @@ package final class Journal: Sendable {
     /// Where the blocking `write` and `syncfs` calls run (one at a time).
     private let blockingIO = DispatchQueue(label: "rh-batch.journal.io")
     private let state = Mutex(Pending())
-    /// Wakes the writer: a sync was asked for.
-    private let wake: AsyncStream<Void>.Continuation
-    private let wakeups: AsyncStream<Void>
 
     private struct Pending: ~Copyable {
         /// Bytes queued and not written yet.
@@ -32,8 +29,8 @@ package final class Journal: Sendable {
         var queued: UInt64 = 0
         var durable: UInt64 = 0
         var waiters: [(ticket: UInt64, continuation: CheckedContinuation<Void, any Error>)] = []
-        /// Whether a writer task is serving this journal.
-        var served = false
+        /// Wakes the writer serving this journal (a sync was asked for); `nil` when none is.
+        var wake: AsyncStream<Void>.Continuation?
         var failure: JournalError?
         var jobRecords = 0
     }
@@ -55,7 +52,6 @@ package final class Journal: Sendable {
         guard descriptor >= 0 else {
             throw JournalError(path: path, line: nil, message: "cannot open for writing: \(FileSystem.lastError)")
         }
-        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     deinit {
@@ -65,12 +61,13 @@ package final class Journal: Sendable {
     /// Runs `body` with this journal's writer beside it as a child task; when `body` returns,
     /// whatever it queued is written and synced, and the writer ends.
     package func serve<T>(_ body: () async -> T) async -> T {
-        state.withLock { $0.served = true }
+        let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        state.withLock { $0.wake = wake }
         return await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.writeLoop() }
+            group.addTask { await self.writeLoop(wakeups) }
             let result = await body()
             try? await flushQueued()
-            state.withLock { $0.served = false }
+            state.withLock { $0.wake = nil }
             wake.finish()
             await group.waitForAll()
             return result
@@ -92,21 +89,20 @@ package final class Journal: Sendable {
         var bytes: [UInt8] = []
         for record in records { bytes += record.line.utf8 }
         let jobRecords = records.reduce(0) { $0 + (Self.countsAsJobRecord($1) ? 1 : 0) }
-        let ticket = state.withLock { pending -> Ticket in
+        let (ticket, wake) = state.withLock { pending -> (Ticket, AsyncStream<Void>.Continuation?) in
             pending.bytes += bytes
             pending.queued += UInt64(bytes.count)
             pending.jobRecords += jobRecords
-            return Ticket(position: pending.queued)
+            return (Ticket(position: pending.queued), pending.wake)
         }
-        if sync { wake.yield() }
+        if sync { wake?.yield() }
         return ticket
     }
 
     /// Returns once everything queued up to `ticket` is written and synced; throws when the
     /// journal cannot be written.
     package func waitUntilDurable(_ ticket: Ticket) async throws {
-        let served = state.withLock { $0.served }
-        if !served {
+        guard let wake = state.withLock({ $0.wake }) else {
             // No writer task (a caller outside a run): write on this thread.
             try writeQueued()
             return
@@ -152,7 +148,7 @@ package final class Journal: Sendable {
     /// The writer: on each request, writes and syncs everything queued, then whatever arrived
     /// meanwhile, until nothing is left; each round first waits a millisecond so that records
     /// arriving together (a burst of tasks finishing, the submits that follow) share one sync.
-    private func writeLoop() async {
+    private func writeLoop(_ wakeups: AsyncStream<Void>) async {
         for await _ in wakeups {
             while true {
                 try? await Task.sleep(for: .milliseconds(1))
