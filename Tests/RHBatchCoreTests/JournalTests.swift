@@ -100,6 +100,38 @@ struct JournalTests {
         }
     }
 
+    @Test func aJournalLargerThanOneReadIsFoldedLineByLineAcrossThePieces() throws {
+        // Read in 1 MiB pieces: 12,000 records of ~200 bytes put many lines across piece ends,
+        // a corrupt line deep in the second piece is named by its number, and a torn last line
+        // after them is still only a warning.
+        let folder = try folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var text = ""
+        for job in 0..<12_000 {
+            text += JournalRecord(.submitted, at: "2026-11-28T00:00:00.000Z", [
+                ("key", .text("key-\(job)")), ("taskId", .text(String(repeating: "7", count: 19) + "\(job)")),
+                ("inputs", .text("https://files.example/\(job)/" + String(repeating: "a", count: 80))),
+            ]).line
+        }
+        #expect(text.utf8.count > 2 << 20)
+        try (text + #"{"event":"finished","at":"t","key":"key-1"#).write(toFile: folder + "/journal.jsonl", atomically: true, encoding: .utf8)
+        let contents = try Journal.read(folder: folder)
+        #expect(contents.state.entries.count == 12_000)
+        #expect(contents.state.entries["key-11999"]?.taskId == String(repeating: "7", count: 19) + "11999")
+        #expect(contents.state.entries["key-5000"]?.inputURLs.first?.hasSuffix(String(repeating: "a", count: 80)) == true)
+        #expect(contents.warnings.count == 1 && contents.warnings[0].contains("journal.jsonl:12001: the last line is incomplete"))
+
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines[7_000] = "not a record"
+        try lines.joined(separator: "\n").write(toFile: folder + "/journal.jsonl", atomically: true, encoding: .utf8)
+        do {
+            _ = try Journal.read(folder: folder)
+            Issue.record("a corrupt journal was read")
+        } catch {
+            #expect(error.line == 7_001)
+        }
+    }
+
     @Test func aSecondLockOnTheSameFolderIsRefused() throws {
         let folder = try folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }

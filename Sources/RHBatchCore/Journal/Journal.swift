@@ -227,47 +227,69 @@ package final class Journal: Sendable {
     /// line that is not a journal record is an error naming the line.
     package static func read(folder: String) throws(JournalError) -> Contents {
         let path = folder + "/journal.jsonl"
-        let bytes: [UInt8]
-        switch FileSystem.readAll(path) {
-        case .missing: return Contents(state: JournalState(), warnings: [])
-        case .failure(let message): throw JournalError(path: path, line: nil, message: message)
-        case .success(let contents): bytes = contents
+        guard case .regular(let size, _) = FileSystem.status(path) else {
+            if case .failure(let message) = FileSystem.status(path) { throw JournalError(path: path, line: nil, message: "cannot read: \(message)") }
+            return Contents(state: JournalState(), warnings: [])
         }
-        var state = JournalState(capacity: bytes.count / 400)
+        // Read in pieces, a line at a time: the journal of a million jobs is most of a gigabyte,
+        // and only the folded state needs to stay.
+        var state = JournalState(capacity: size / 400)
         var warnings: [String] = []
         var failure: JournalError?
-        bytes.withUnsafeBufferPointer { buffer in
-            var lineNumber = 0
-            var start = 0
-            while start < buffer.count {
-                lineNumber += 1
-                var end = start
-                while end < buffer.count && buffer[end] != UInt8(ascii: "\n") { end += 1 }
-                let complete = end < buffer.count
-                let line = UnsafeBufferPointer(rebasing: buffer[start..<end])
-                start = end + 1
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { continue }
-                if let record = JournalRecord.parse(line) {
-                    state.apply(record)
-                } else if !complete {
-                    warnings.append("\(path):\(lineNumber): the last line is incomplete (a run was stopped while writing it); ignoring it")
-                } else {
-                    failure = JournalError(path: path, line: lineNumber, message: "this line is not a journal record; the journal is damaged (move it away to start the folder afresh)")
-                    return
-                }
+        var lineNumber = 0
+        var carry: [UInt8] = []
+        func take(_ line: UnsafeBufferPointer<UInt8>, complete: Bool) -> Bool {
+            lineNumber += 1
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { return true }
+            if let record = JournalRecord.parse(line) {
+                state.apply(record)
+            } else if !complete {
+                warnings.append("\(path):\(lineNumber): the last line is incomplete (a run was stopped while writing it); ignoring it")
+            } else {
+                failure = JournalError(path: path, line: lineNumber, message: "this line is not a journal record; the journal is damaged (move it away to start the folder afresh)")
+                return false
             }
+            return true
+        }
+        let problem = FileSystem.readPieces(path, pieceSize: 1 << 20) { piece in
+            let bytes = piece.bindMemory(to: UInt8.self)
+            var start = 0
+            while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let more: Bool
+                if carry.isEmpty {
+                    more = take(UnsafeBufferPointer(rebasing: bytes[start..<newline]), complete: true)
+                } else {
+                    carry.append(contentsOf: bytes[start..<newline])
+                    more = carry.withUnsafeBufferPointer { take($0, complete: true) }
+                    carry.removeAll(keepingCapacity: true)
+                }
+                if !more { return false }
+                start = newline + 1
+            }
+            carry.append(contentsOf: bytes[start...])
+            return true
         }
         if let failure { throw failure }
+        switch problem {
+        case .failure(let message): throw JournalError(path: path, line: nil, message: "cannot read: \(message)")
+        case .missing: return Contents(state: JournalState(), warnings: [])
+        default: break
+        }
+        if !carry.isEmpty {
+            _ = carry.withUnsafeBufferPointer { take($0, complete: false) }
+            if let failure { throw failure }
+        }
         return Contents(state: state, warnings: warnings)
     }
 
     /// Replaces the journal with the compacted form of `state`, atomically.
     package static func compact(folder: String, state: JournalState, at time: String) throws(JournalError) {
         let path = folder + "/journal.jsonl"
-        var text = ""
-        for record in state.compacted(at: time) { text += record.line }
         do {
-            try AtomicFile.write(Array(text.utf8), to: path)
+            // Streamed: the writer flushes every megabyte.
+            let writer = try AtomicFileWriter(path: path)
+            state.forEachCompacted(at: time) { writer.write($0.line) }
+            try writer.commit()
         } catch {
             throw JournalError(path: path, line: nil, message: "compacting failed: \(error)")
         }

@@ -188,6 +188,12 @@ package struct JournalState: Sendable {
     package func compacted(at time: String) -> [JournalRecord] {
         var records: [JournalRecord] = []
         records.reserveCapacity(entries.count * 2)
+        forEachCompacted(at: time) { records.append($0) }
+        return records
+    }
+
+    /// The same records one at a time, without holding them all.
+    package func forEachCompacted(at time: String, _ body: (JournalRecord) -> Void) {
         for key in entries.keys.sorted() {
             let entry = entries[key]!
             var fields: [(String, JournalRecord.FieldValue)] = [
@@ -210,7 +216,7 @@ package struct JournalState: Sendable {
                 add("urls", entry.results.map(\.url).joined(separator: " "))
                 add("types", entry.results.map { $0.outputType ?? "" }.joined(separator: " "))
             }
-            records.append(JournalRecord(.state, at: time, fields))
+            body(JournalRecord(.state, at: time, fields))
             for index in entry.downloads.keys.sorted() {
                 let download = entry.downloads[index]!
                 var fields: [(String, JournalRecord.FieldValue)] = [
@@ -218,9 +224,8 @@ package struct JournalState: Sendable {
                     ("sha256", .text(download.sha256)), ("bytes", .number(download.bytes)),
                 ]
                 if let mtime = download.mtime { fields.append(("mtime", .number(mtime))) }
-                records.append(JournalRecord(.downloaded, at: download.at, fields))
+                body(JournalRecord(.downloaded, at: download.at, fields))
             }
         }
-        return records
     }
 }
