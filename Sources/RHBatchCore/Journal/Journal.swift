@@ -227,9 +227,11 @@ package final class Journal: Sendable {
     /// line that is not a journal record is an error naming the line.
     package static func read(folder: String) throws(JournalError) -> Contents {
         let path = folder + "/journal.jsonl"
-        guard case .regular(let size, _) = FileSystem.status(path) else {
-            if case .failure(let message) = FileSystem.status(path) { throw JournalError(path: path, line: nil, message: "cannot read: \(message)") }
-            return Contents(state: JournalState(), warnings: [])
+        let size: Int
+        switch FileSystem.status(path) {
+        case .regular(let bytes, _): size = bytes
+        case .failure(let message): throw JournalError(path: path, line: nil, message: "cannot read: \(message)")
+        default: return Contents(state: JournalState(), warnings: [])
         }
         // Read in pieces, a line at a time: the journal of a million jobs is most of a gigabyte,
         // and only the folded state needs to stay.

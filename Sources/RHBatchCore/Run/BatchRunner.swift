@@ -141,7 +141,10 @@ package struct BatchRunner: Sendable {
                             }
                         }
                     case .upload(let number, let image):
-                        group.addTask { .machine(.uploaded(image: number, await Self.upload(image, service))) }
+                        group.addTask {
+                            guard let result = await Self.upload(image, service) else { return .machine(.cancelled(job: nil)) }
+                            return .machine(.uploaded(image: number, result))
+                        }
                     case .submit(let job, let endpoint, let body, let record):
                         // The record is queued now, in order; the submit goes once it is on disk.
                         let ticket = journal.enqueue([record], sync: true)
@@ -222,7 +225,7 @@ package struct BatchRunner: Sendable {
         }
         machine.note(clock.now())
         machine.settle()
-        observer(.progress(machine.progress(final: true)))
+        if options.progressInterval != nil { observer(.progress(machine.progress(final: true))) }
         let keyUsage = await service.keyUsage()
         var finish = RunFinish(machine: machine, service: service, journal: journal, folder: folder, keyUsage: keyUsage)
         var outcome = await finish.finish(startedAt: startedAt, exitCode: exitCode) { observer(.notice($0)) }
@@ -246,8 +249,8 @@ package struct BatchRunner: Sendable {
         }
     }
 
-    /// One upload attempt of an input file.
-    static func upload(_ image: LocalImage, _ service: any RunningHubService) async -> Result<String, APIFailure> {
+    /// One upload attempt of an input file; `nil` when it was cancelled.
+    static func upload(_ image: LocalImage, _ service: any RunningHubService) async -> Result<String, APIFailure>? {
         guard case .success(let bytes) = FileSystem.readAll(image.absolutePath) else {
             return .failure(APIFailure(code: "file", message: "cannot read \(image.path) any more", errorClass: .final))
         }
@@ -256,7 +259,7 @@ package struct BatchRunner: Sendable {
         } catch let error as UploadError {
             return .failure(error.failure)
         } catch is CancellationError {
-            return .failure(APIFailure(code: "cancelled", message: "cancelled", errorClass: .transient))
+            return nil
         } catch {
             return .failure(APIFailure(code: "upload", message: "\(error)", errorClass: .transient))
         }

@@ -118,8 +118,6 @@ package struct JobRun: Sendable {
     package var holdsSlot = false
     /// Whether it came from an earlier run's journal (a re-attached task).
     package var resumed = false
-    /// When this run's submit was accepted, for learning how long tasks take.
-    package var acceptedAt: ContinuousClock.Instant?
     /// Download failures so far in this run.
     package var downloadFailure: JobFailure?
     /// Whether the task was asked again for fresh result URLs after a download found its URL

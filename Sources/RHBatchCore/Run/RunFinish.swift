@@ -126,7 +126,7 @@ struct RunFinish: Sendable {
             name: plan.manifest.name,
             currency: plan.currency,
             folder: folder,
-            elapsed: machine.progress().elapsed,
+            elapsed: machine.elapsed,
             keys: keyUsage,
             stoppedEarly: stoppedEarly,
             troubled: troubled.prefix(15).map { (plan.jobs[$0], jobs[$0].status, jobs[$0].failure) },

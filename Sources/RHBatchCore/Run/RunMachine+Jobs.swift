@@ -192,17 +192,14 @@ extension RunMachine {
                 if entry.waiting == 0 { recordSubmitting(job) }
             }
         case .failure(let failure):
-            let retry = failure.errorClass != .fatal && failure.errorClass != .final && failure.code != "cancelled"
+            let retry = failure.errorClass != .fatal && failure.errorClass != .final
             if retry, images[number].attempt < 4, !cancelledAll {
                 out.append(.wait(until: now.elapsed + .seconds(1 << (images[number].attempt - 1)), .uploadRetry(image: number)))
                 return
             }
             uploadsActive -= 1
             images[number].uploading = false
-            let message = "uploading \(images[number].image.path) failed: \(failure)"
-            let waiting = images[number].waitingJobs
             let submits = images[number].waitingSubmits
-            images[number].waitingJobs = []
             images[number].waitingSubmits = []
             for job in submits where sending[job] != nil {
                 // A fresh URL for a submit: nothing was sent; the scheduler tries again later
@@ -213,12 +210,14 @@ extension RunMachine {
                 submitRefused(job, refusal)
             }
             if failure.errorClass == .fatal {
-                // Fatal for the run (bad key, wrong base URL): the jobs are not failed, they stay
-                // to do and end the run as not submitted.
-                images[number].waitingJobs = waiting
+                // Fatal for the run (bad key, wrong base URL): the jobs waiting for the file are
+                // not failed; the stop leaves them to do, as not submitted.
                 execute(scheduler.stopFatal(failure))
             } else if images[number].url == nil {
+                let message = "uploading \(images[number].image.path) failed: \(failure)"
                 images[number].failure = message
+                let waiting = images[number].waitingJobs
+                images[number].waitingJobs = []
                 for job in waiting where jobs[job].status == .pending { failUpload(job, message) }
             }
         }

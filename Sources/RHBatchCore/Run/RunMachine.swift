@@ -237,8 +237,8 @@ package struct RunMachine: Sendable {
 
     /// Ctrl-Cs so far.
     package internal(set) var interrupts = 0
-    /// Why the run stopped submitting, once it has.
-    package internal(set) var stopReason: SubmitScheduler.StopReason?
+    /// Why the run stopped submitting, once it has (the scheduler's: one place holds it).
+    package var stopReason: SubmitScheduler.StopReason? { scheduler.stopReason }
     /// A local failure that stopped the run (the journal cannot be written).
     package internal(set) var localFailure: String?
     /// Whether every call was cancelled (the second Ctrl-C).
@@ -385,7 +385,7 @@ package struct RunMachine: Sendable {
         }
         if let failure = facts.journalFailure {
             localFailure = failure
-            stopReason = .interrupted
+            execute(scheduler.interrupt())
             for job in selected {
                 jobs[job].status = .cancelled
                 jobs[job].failure = JobFailure(phase: .submit, code: .journal, message: failure)
@@ -451,7 +451,6 @@ package struct RunMachine: Sendable {
         if stopReason == nil {
             out.append(.notice(.journalError(message)))
             execute(scheduler.interrupt())
-            stopReason = .interrupted
         }
     }
 
@@ -513,7 +512,6 @@ package struct RunMachine: Sendable {
                     )
                 }
             case .stop(let reason):
-                stopReason = stopReason ?? reason
                 let message = reason.description
                 if case .interrupted = reason {} else { out.append(.notice(.stopping(message))) }
                 for job in scheduler.waitingJobs {
@@ -529,6 +527,9 @@ package struct RunMachine: Sendable {
     }
 
     // MARK: After the loop
+
+    /// Time since the run started, as of the last event.
+    package var elapsed: Duration { now.elapsed }
 
     /// Moves the machine's clock without an event (for a progress snapshot).
     package mutating func note(_ moment: RunMoment) {

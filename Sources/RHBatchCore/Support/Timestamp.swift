@@ -6,9 +6,8 @@ import Glibc
 package enum Timestamp {
     /// Now.
     package static func now() -> String {
-        var spec = timespec()
-        clock_gettime(CLOCK_REALTIME, &spec)
-        return format(seconds: Int(spec.tv_sec), milliseconds: Int(spec.tv_nsec / 1_000_000))
+        let milliseconds = epochMilliseconds()
+        return format(seconds: Int(milliseconds / 1000), milliseconds: Int(milliseconds % 1000))
     }
 
     /// The wall clock in milliseconds since 1970.
