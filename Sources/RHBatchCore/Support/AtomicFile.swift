@@ -12,9 +12,4 @@ package enum AtomicFile {
         writer.write(bytes)
         try writer.commit(durable: durable)
     }
-
-    /// Makes renames in a folder durable.
-    package static func syncFolder(_ folder: String) {
-        FileSystem.syncFolder(folder)
-    }
 }

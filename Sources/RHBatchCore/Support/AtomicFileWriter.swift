@@ -65,6 +65,6 @@ package final class AtomicFileWriter {
             FileSystem.remove(temporary)
             throw AtomicFile.Failure(description: failure)
         }
-        if durable { AtomicFile.syncFolder(FilePath.directory(of: path)) }
+        if durable { FileSystem.syncFolder(FilePath.directory(of: path)) }
     }
 }
