@@ -75,19 +75,16 @@ struct InterruptTests {
         let (process, out) = try start(["run", manifest, "--simulate", "--sim-latency", "20:30", "--poll-interval", "0.1:0.2"])
         // Both tasks the concurrency allows are in flight (their submits journaled) before Ctrl-C.
         try await waitUntil("two submitted tasks", in: folder.path) { Self.submitted(in: folder.path) >= 2 }
-        let clock = ContinuousClock()
-        let start = clock.now
         process.interrupt()
         try await out.waitFor("interrupted: no new submits")
         process.interrupt()
         let output = try await out.waitForEnd()
         await process.exited()
-        // The tasks take 20–30 s: an exit well before that is the second Ctrl-C's doing.
-        #expect(clock.now - start < .seconds(15))
         #expect(process.terminationStatus == 130, "\(output)")
         let report = try RunHarness.json(folder.path + "/out/report.json")
         #expect(report["exitCode"] as? Int == 130)
-        // The two tasks in flight stay in the journal for the next run to pick up.
+        // The two tasks in flight (20–30 s each) stay in the journal, unfinished, for the next run
+        // to pick up: the run stopped without waiting for them.
         let journal = try Journal.read(folder: folder.path + "/out")
         #expect(journal.state.entries.values.filter { $0.stage == .submitted }.count == 2)
     }

@@ -142,13 +142,12 @@ struct RunTests {
 
     @Test func aBadKeyStopsTheRunAtOnceWithNothingBilled() async throws {
         let harness = try RunHarness()
-        let clock = ContinuousClock()
-        let start = clock.now
         let result = try await harness.run(RunHarness.threeModels, key: "bad-key")
-        #expect(clock.now - start < .seconds(10))
         #expect(result.outcome.exitCode == 2)
         #expect(result.ledger.billed.isEmpty)
-        #expect(result.outcome.summary.contains("stopped early"))
+        // Stopped by the key's refusal itself (not by retrying until the API counts as unreachable),
+        // whatever the machine's speed: no wall-clock bound.
+        #expect(result.outcome.summary.contains("stopped early: the API refused the key"))
     }
 
     @Test func theBudgetStopsSubmits() async throws {

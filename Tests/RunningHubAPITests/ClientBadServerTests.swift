@@ -96,12 +96,12 @@ struct ClientBadServerTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
     }
 
-    @Test func silentServerTimesOutInsteadOfHanging() async throws {
+    // A hang fails the test at the time limit; the outcome's `timeout` code says the client's own
+    // deadline ended the request (no wall-clock bound: a loaded machine may take seconds to get
+    // there, which is not what is tested).
+    @Test(.timeLimit(.minutes(1))) func silentServerTimesOutInsteadOfHanging() async throws {
         let server = try await ScriptedServer(.silence)
-        let clock = ContinuousClock()
-        let start = clock.now
         let outcome = try await withClient(server, requestTimeout: .milliseconds(500)) { try await $0.submit(endpoint: "a/b", body: body) }
-        #expect(clock.now - start < .seconds(10))
         guard case .unknown(let failure) = outcome else {
             Issue.record("a silent server must give an unknown outcome, got \(outcome)")
             return
