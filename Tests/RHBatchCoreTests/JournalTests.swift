@@ -153,4 +153,84 @@ struct JournalTests {
         }
         #expect(Timestamp.parse("not a time at all, no") == nil)
     }
+
+    @Test func theCalendarFormatterAgreesWithGmtime() {
+        // Every day of 1970…2100 at a changing time of day, and the edges of a day.
+        var seconds = 0
+        while seconds < 4_107_542_400 {
+            let millis = seconds % 1000
+            #expect(Timestamp.format(epochMilliseconds: Int64(seconds) * 1000 + Int64(millis)) == Timestamp.format(seconds: seconds, milliseconds: millis))
+            seconds += 86_400 + 3_607
+        }
+        #expect(Timestamp.format(epochMilliseconds: 86_399_999) == "1970-01-01T23:59:59.999Z")
+        #expect(Timestamp.format(epochMilliseconds: 951_782_400_000) == "2000-02-29T00:00:00.000Z")
+    }
+
+    @Test func storedTimestampsComeBackAsTheyWereRead() {
+        for text in ["2026-11-21T05:29:09.007Z", "2000-02-29T23:59:59.999Z", "1970-01-01T00:00:00.000Z"] {
+            let stored = StoredTimestamp(text)
+            #expect(stored == .milliseconds(Int64(Timestamp.parse(text)! * 1000 + 0.5)), "\(text)")
+            #expect(stored.text == text)
+        }
+        // Anything that would not come back the same stays text: no 30 February, no leap
+        // second, no other precision or zone, no junk.
+        for text in ["2026-02-30T00:00:00.000Z", "2025-02-29T00:00:00.000Z", "2026-12-31T23:59:60.000Z", "2026-11-21T05:29:09Z",
+                     "2026-11-21T05:29:09.007+00:00", "2026-11-21 05:29:09.007Z", "t1", ""] {
+            #expect(StoredTimestamp(text) == .text(text), "\(text)")
+            #expect(StoredTimestamp(text).text == text)
+        }
+        #expect(StoredTimestamp("2026-11-21T05:29:09.500Z").seconds == 1_795_238_949.5)
+    }
+
+    @Test func digestsAreBytesAndComeBackAsTheyWereRead() {
+        let key = "000069d9798a8ba3848a559e62a1c98649cb8079e3d72d0fd6ebf8c8acdb20f6"
+        guard case .bytes = HexDigest(key) else {
+            Issue.record("a 64-digit lowercase key should be held as bytes")
+            return
+        }
+        #expect(HexDigest(key).description == key)
+        for text in [String(key.uppercased()), String(key.dropLast()), key + "0", "k7", "", String(key.dropLast()) + "g"] {
+            #expect(HexDigest(text) == .text(text))
+            #expect(HexDigest(text).description == text)
+        }
+        // Sorted as their text sorts.
+        let keys = (0..<200).map { PlanningRunTestAccess.sha256("key \($0)") } + ["k1", "zz"]
+        #expect(keys.map(HexDigest.init).sorted().map(\.description) == keys.sorted())
+    }
+
+    @Test func aCompactedJournalOfRealKeysAndTimesIsTheSameJournal() {
+        var state = JournalState()
+        var lines: [String] = []
+        for number in 0..<300 {
+            let key = PlanningRunTestAccess.sha256("job \(number)")
+            let at = Timestamp.format(epochMilliseconds: 1_795_238_949_000 + Int64(number) * 1_237)
+            var records: [JournalRecord] = [
+                .planned(key: key, path: "out/\(number).{ext}", at: at),
+                JournalRecord(.submitting, at: at, [("key", .text(key)), ("attempt", .number(1))]),
+                JournalRecord(.submitted, at: at, [("key", .text(key)), ("taskId", .text("20135087861\(number)")), ("inputs", .text("http://h/a.png http://h/b.png"))]),
+            ]
+            if number % 3 == 0 {
+                records.append(JournalRecord(.finished, at: at, [("key", .text(key)), ("status", .text("succeeded")), ("urls", .text("http://h/r/\(number)/1.png")), ("types", .text("png")), ("cost", .text("0.140"))]))
+                records.append(JournalRecord(.downloaded, at: at, [("key", .text(key)), ("index", .number(1)), ("path", .text("out/\(number).png")), ("sha256", .text(PlanningRunTestAccess.sha256("file \(number)"))), ("bytes", .number(107)), ("mtime", .number(1_795_906_648_187_436_733))]))
+            } else if number % 3 == 1 {
+                records.append(JournalRecord(.failed, at: "2026-02-30T00:00:00.000Z", [("key", .text(key)), ("phase", .text("download")), ("code", .text("expired")), ("message", .text("gone"))]))
+            }
+            for record in records { state.apply(record) }
+        }
+        state.forEachCompacted(at: "2026-11-29T00:00:00.000Z") { lines.append($0.line) }
+        var replayed = JournalState()
+        var again: [String] = []
+        for line in lines {
+            replayed.apply(JournalRecord.parse(line.dropLast().utf8)!)
+        }
+        replayed.forEachCompacted(at: "2026-11-29T00:00:00.000Z") { again.append($0.line) }
+        #expect(again == lines)
+        #expect(replayed.entries == state.entries)
+        let first = PlanningRunTestAccess.sha256("job 0")
+        #expect(replayed.entry(first)?.download(1)?.sha256.description == PlanningRunTestAccess.sha256("file 0"))
+        #expect(replayed.entry(first)?.submittedAt == "2026-11-21T05:29:09.000Z")
+        #expect(replayed.plannedPath(first) == "out/0.{ext}")
+        #expect(replayed.entry(PlanningRunTestAccess.sha256("job 1"))?.message == "gone")
+        #expect(lines.count == 300 + 100)
+    }
 }

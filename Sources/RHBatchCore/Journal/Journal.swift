@@ -235,7 +235,8 @@ package final class Journal: Sendable {
         }
         // Read in pieces, a line at a time: the journal of a million jobs is most of a gigabyte,
         // and only the folded state needs to stay.
-        var state = JournalState(capacity: size / 400)
+        // About 850 bytes a job once compacted, more before: room for that many, grown if need be.
+        var state = JournalState(capacity: size / 850)
         var warnings: [String] = []
         var failure: JournalError?
         var lineNumber = 0

@@ -86,7 +86,7 @@ extension JournalRecord {
     package static func downloaded(key: String, index: Int, record: OutputRecord, mtime: Int?, at: String) -> JournalRecord {
         var fields: [(String, FieldValue)] = [
             ("key", .text(key)), ("index", .number(index)), ("path", .text(record.path)),
-            ("sha256", .text(record.sha256)), ("bytes", .number(record.bytes)),
+            ("sha256", .text(record.sha256.description)), ("bytes", .number(record.bytes)),
         ]
         if let mtime { fields.append(("mtime", .number(mtime))) }
         return JournalRecord(.downloaded, at: at, fields)

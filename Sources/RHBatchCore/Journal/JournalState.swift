@@ -1,6 +1,10 @@
 import RunningHubModel
 
 /// What the journal says about one job, folded from its records.
+///
+/// Held compactly, since a folder's journal may cover a million jobs: times as milliseconds,
+/// hashes as bytes, texts many jobs share (input URLs, result types, costs) once per folder,
+/// failure texts out of line, and the usual single result inline.
 package struct JournalEntry: Sendable, Hashable {
     /// Where the job stands.
     package enum Stage: String, Sendable, Hashable {
@@ -29,52 +33,172 @@ package struct JournalEntry: Sendable, Hashable {
     /// The fingerprint of the key that created the task, when the run had several keys.
     package var keyID: String?
     /// When the (last) task was submitted and finished.
-    package var submittedAt: String?
-    package var finishedAt: String?
-    /// The URL each input image was sent as.
-    package var inputURLs: [String] = []
-    /// Result URLs and types of a succeeded task.
-    package var results: [TaskResult] = []
+    package var submitted: StoredTimestamp?
+    package var finished: StoredTimestamp?
+    /// The URL each input image was sent as, space-separated as recorded.
+    package var inputs: String?
+    /// Result URLs and types of a succeeded task, space-separated as recorded.
+    package var resultURLs: String?
+    package var resultTypes: String?
     /// What it cost, as reported.
     package var cost: String?
-    /// Failure details.
-    package var phase: String?
-    package var code: String?
-    package var message: String?
-    /// Written results by index (from 1).
-    package var downloads: [Int: Download] = [:]
+    /// Failure details (rare: kept out of line).
+    private var failure: FailureText?
+    /// Written results, by index.
+    package private(set) var downloads: [Download] = []
+
+    /// Makes an entry at `stage`.
+    package init(stage: Stage) {
+        self.stage = stage
+    }
 
     /// A result written to disk.
     package struct Download: Sendable, Hashable {
+        /// From 1.
+        package var index: Int
         /// Relative to the output root.
         package var path: String
-        package var sha256: String
+        package var sha256: HexDigest
         package var bytes: Int
-        package var at: String
+        package var at: StoredTimestamp
         /// The file's modification time (ns since 1970) when it was written.
         package var mtime: Int?
     }
 
+    /// The failure's phase, code and message, held once and shared by copies.
+    private final class FailureText: Sendable, Hashable {
+        let phase: String?
+        let code: String?
+        let message: String?
+
+        init(phase: String?, code: String?, message: String?) {
+            self.phase = phase
+            self.code = code
+            self.message = message
+        }
+
+        static func == (left: FailureText, right: FailureText) -> Bool {
+            left.phase == right.phase && left.code == right.code && left.message == right.message
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(phase)
+            hasher.combine(code)
+            hasher.combine(message)
+        }
+    }
+
+    package var phase: String? { failure?.phase }
+    package var code: String? { failure?.code }
+    package var message: String? { failure?.message }
+
+    /// Sets (or, with all three `nil`, clears) the failure details.
+    package mutating func setFailure(phase: String?, code: String?, message: String?) {
+        failure = phase == nil && code == nil && message == nil ? nil : FailureText(phase: phase, code: code, message: message)
+    }
+
+    package var submittedAt: String? { submitted?.text }
+    package var finishedAt: String? { finished?.text }
+
+    /// The URL each input image was sent as.
+    package var inputURLs: [String] { JournalState.words(inputs) }
+
+    /// Result URLs and types of a succeeded task.
+    package var results: [TaskResult] { JournalState.results(urls: resultURLs, types: resultTypes) }
+
+    /// How many results the task gave.
+    package var resultCount: Int {
+        guard let resultURLs else { return 0 }
+        return JournalState.words(resultURLs).filter { !$0.isEmpty }.count
+    }
+
+    /// The written result `index` (from 1).
+    package func download(_ index: Int) -> Download? {
+        downloads.first { $0.index == index }
+    }
+
+    /// Records result `index` as written (replacing an earlier record of it).
+    package mutating func setDownload(_ download: Download) {
+        if let position = downloads.firstIndex(where: { $0.index == download.index }) {
+            downloads[position] = download
+        } else {
+            downloads.append(download)
+            if downloads.count > 1 { downloads.sort { $0.index < $1.index } }
+        }
+    }
+
+    /// Forgets every written result.
+    package mutating func clearDownloads() {
+        downloads = []
+    }
+
     /// True when every result of a succeeded task has been written.
     package var isComplete: Bool {
-        stage == .succeeded && !results.isEmpty && (1...results.count).allSatisfy { downloads[$0] != nil }
+        let count = resultCount
+        return stage == .succeeded && count > 0 && (1...count).allSatisfy { download($0) != nil }
     }
 }
 
 /// The whole journal folded into one entry per job key.
 package struct JournalState: Sendable {
-    /// Entries by job key.
-    package var entries: [String: JournalEntry] = [:]
+    /// One job key's entry (once it was submitted) and output template (once it was planned).
+    struct Slot: Sendable {
+        var entry: JournalEntry?
+        var path: String?
+    }
+
+    /// Job keys as bytes, to their slots.
+    private var slots: [HexDigest: Slot] = [:]
+    /// Jobs with an entry.
+    package private(set) var entryCount = 0
     /// Upload URLs by image SHA-256, from the latest run.
     package var uploads: [String: String] = [:]
-    /// Output templates by key, from `planned` records.
-    package var plannedPaths: [String: String] = [:]
     /// Runs recorded.
     package var runs = 0
+    /// Texts many jobs share, held once.
+    private var shared: Set<String> = []
 
     /// Makes an empty state, with room for about `capacity` jobs.
     package init(capacity: Int = 0) {
-        entries.reserveCapacity(capacity)
+        slots.reserveCapacity(capacity)
+    }
+
+    /// The entry of job `key`, once it was submitted.
+    package func entry(_ key: String) -> JournalEntry? {
+        slots[HexDigest(key)]?.entry
+    }
+
+    /// The output template a `planned` or `state` record gave job `key`.
+    package func plannedPath(_ key: String) -> String? {
+        slots[HexDigest(key)]?.path
+    }
+
+    /// Whether the journal knows job `key` at all (planned or submitted).
+    package func knows(_ key: String) -> Bool {
+        slots[HexDigest(key)] != nil
+    }
+
+    /// Every job with an entry, by key in text order.
+    package func forEachEntry(_ body: (String, JournalEntry) -> Void) {
+        for key in slots.keys.sorted() {
+            guard let entry = slots[key]?.entry else { continue }
+            body(key.description, entry)
+        }
+    }
+
+    /// Every job with an entry (tests and small folders).
+    package var entries: [String: JournalEntry] {
+        var all: [String: JournalEntry] = [:]
+        forEachEntry { all[$0] = $1 }
+        return all
+    }
+
+    /// `text` held once per folder when many jobs share it.
+    private mutating func share(_ text: String?) -> String? {
+        guard let text else { return nil }
+        if let known = shared.firstIndex(of: text) { return shared[known] }
+        if shared.count < 65_536 { shared.insert(text) }
+        return text
     }
 
     /// Space-separated words; most fields hold one, so that case skips the general split.
@@ -103,103 +227,102 @@ package struct JournalState: Sendable {
         default:
             break
         }
-        guard let key = record["key"] else { return }
+        guard let key = record["key"].map(HexDigest.init) else { return }
         if record.event == .planned {
-            if let path = record["path"] { plannedPaths[key] = path }
+            if let path = record["path"] { slots[key, default: Slot()].path = path }
             return
         }
-        var entry = entries[key] ?? JournalEntry(stage: .submitting)
+        var slot = slots.removeValue(forKey: key) ?? Slot()
+        if slot.entry == nil { entryCount += 1 }
+        var entry = slot.entry ?? JournalEntry(stage: .submitting)
         switch record.event {
         case .submitting:
             entry.stage = .submitting
             entry.attempts = max(entry.attempts + 1, record.number("attempt") ?? 0)
             entry.taskId = nil
             entry.keyID = nil
-            entry.results = []
-            entry.downloads = [:]
-            entry.code = nil
-            entry.message = nil
-            entry.phase = nil
+            entry.resultURLs = nil
+            entry.resultTypes = nil
+            entry.clearDownloads()
+            entry.setFailure(phase: nil, code: nil, message: nil)
         case .submitted:
             entry.stage = .submitted
             entry.taskId = record["taskId"]
-            entry.keyID = record["keyId"]
-            entry.submittedAt = record.at
-            entry.inputURLs = Self.words(record["inputs"])
+            entry.keyID = share(record["keyId"])
+            entry.submitted = StoredTimestamp(record.at)
+            entry.inputs = share(record["inputs"])
         case .finished:
             entry.taskId = record["taskId"] ?? entry.taskId
-            entry.finishedAt = record.at
-            entry.cost = record["cost"]
-            entry.results = Self.results(urls: record["urls"], types: record["types"])
+            entry.finished = StoredTimestamp(record.at)
+            entry.cost = share(record["cost"])
+            entry.resultURLs = record["urls"]
+            entry.resultTypes = share(record["types"])
             switch record["status"] {
             case "succeeded": entry.stage = .succeeded
             case "cancelled", "timeout": entry.stage = .cancelled
             default: entry.stage = .failed
             }
-            entry.code = record["code"]
-            entry.message = record["message"]
-            entry.phase = entry.stage == .succeeded ? nil : "poll"
+            entry.setFailure(phase: entry.stage == .succeeded ? nil : "poll", code: record["code"], message: record["message"])
         case .downloaded:
             if let index = record.number("index"), let path = record["path"], let sha = record["sha256"] {
-                entry.downloads[index] = .init(
+                entry.setDownload(.init(
+                    index: index,
                     path: path,
-                    sha256: sha,
+                    sha256: HexDigest(sha),
                     bytes: record.number("bytes") ?? 0,
-                    at: record.at,
+                    at: StoredTimestamp(record.at),
                     mtime: record.number("mtime")
-                )
+                ))
             }
         case .refused:
             entry.stage = .refused
-            entry.code = record["code"]
-            entry.message = record["message"]
+            entry.setFailure(phase: entry.phase, code: record["code"], message: record["message"])
         case .failed:
             entry.stage = .failed
-            entry.phase = record["phase"]
-            entry.code = record["code"]
-            entry.message = record["message"]
+            entry.setFailure(phase: record["phase"], code: record["code"], message: record["message"])
         case .unknown:
             entry.stage = .unknown
-            entry.code = record["code"]
-            entry.message = record["message"]
+            entry.setFailure(phase: entry.phase, code: record["code"], message: record["message"])
         case .state:
             entry.stage = record["stage"].flatMap(JournalEntry.Stage.init(rawValue:)) ?? entry.stage
             entry.attempts = record.number("attempts") ?? entry.attempts
             entry.taskId = record["taskId"]
-            entry.keyID = record["keyId"]
-            entry.submittedAt = record["submittedAt"]
-            entry.finishedAt = record["finishedAt"]
-            entry.cost = record["cost"]
-            entry.phase = record["phase"]
-            entry.code = record["code"]
-            entry.message = record["message"]
-            entry.results = Self.results(urls: record["urls"], types: record["types"])
-            entry.inputURLs = Self.words(record["inputs"])
-            entry.downloads = [:]
-            if let path = record["path"] { plannedPaths[key] = path }
+            entry.keyID = share(record["keyId"])
+            entry.submitted = record["submittedAt"].map(StoredTimestamp.init)
+            entry.finished = record["finishedAt"].map(StoredTimestamp.init)
+            entry.cost = share(record["cost"])
+            entry.setFailure(phase: record["phase"], code: record["code"], message: record["message"])
+            entry.resultURLs = record["urls"]
+            entry.resultTypes = share(record["types"])
+            entry.inputs = share(record["inputs"])
+            entry.clearDownloads()
+            if let path = record["path"] { slot.path = path }
         case .run, .uploaded, .planned:
             break
         }
-        entries[key] = entry
+        slot.entry = entry
+        slots[key] = slot
     }
 
     /// The compacted records that reproduce this state: one `state` line per job, then its
     /// `downloaded` lines.
     package func compacted(at time: String) -> [JournalRecord] {
         var records: [JournalRecord] = []
-        records.reserveCapacity(entries.count * 2)
+        records.reserveCapacity(entryCount * 2)
         forEachCompacted(at: time) { records.append($0) }
         return records
     }
 
     /// The same records one at a time, without holding them all.
     package func forEachCompacted(at time: String, _ body: (JournalRecord) -> Void) {
-        for key in entries.keys.sorted() {
-            let entry = entries[key]!
+        for digest in slots.keys.sorted() {
+            let slot = slots[digest]!
+            guard let entry = slot.entry else { continue }
+            let key = digest.description
             var fields: [(String, JournalRecord.FieldValue)] = [
                 ("key", .text(key)), ("stage", .text(entry.stage.rawValue)), ("attempts", .number(entry.attempts)),
             ]
-            if let path = plannedPaths[key] { fields.append(("path", .text(path))) }
+            if let path = slot.path { fields.append(("path", .text(path))) }
             func add(_ name: String, _ value: String?) {
                 if let value { fields.append((name, .text(value))) }
             }
@@ -211,20 +334,20 @@ package struct JournalState: Sendable {
             add("phase", entry.phase)
             add("code", entry.code)
             add("message", entry.message)
-            if !entry.inputURLs.isEmpty { add("inputs", entry.inputURLs.joined(separator: " ")) }
-            if !entry.results.isEmpty {
-                add("urls", entry.results.map(\.url).joined(separator: " "))
-                add("types", entry.results.map { $0.outputType ?? "" }.joined(separator: " "))
+            if let inputs = entry.inputs, !inputs.isEmpty { add("inputs", inputs) }
+            let results = entry.results
+            if !results.isEmpty {
+                add("urls", results.map(\.url).joined(separator: " "))
+                add("types", results.map { $0.outputType ?? "" }.joined(separator: " "))
             }
             body(JournalRecord(.state, at: time, fields))
-            for index in entry.downloads.keys.sorted() {
-                let download = entry.downloads[index]!
+            for download in entry.downloads {
                 var fields: [(String, JournalRecord.FieldValue)] = [
-                    ("key", .text(key)), ("index", .number(index)), ("path", .text(download.path)),
-                    ("sha256", .text(download.sha256)), ("bytes", .number(download.bytes)),
+                    ("key", .text(key)), ("index", .number(download.index)), ("path", .text(download.path)),
+                    ("sha256", .text(download.sha256.description)), ("bytes", .number(download.bytes)),
                 ]
                 if let mtime = download.mtime { fields.append(("mtime", .number(mtime))) }
-                body(JournalRecord(.downloaded, at: download.at, fields))
+                body(JournalRecord(.downloaded, at: download.at.text, fields))
             }
         }
     }

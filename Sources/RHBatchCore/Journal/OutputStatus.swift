@@ -41,8 +41,7 @@ package struct OutputStatus: Sendable {
         var items: [Item] = []
         var spent = Money.zero
         var perKey: [String: (tasks: Int, inFlight: Int, spent: Money)] = [:]
-        for key in state.entries.keys.sorted() {
-            let entry = state.entries[key]!
+        state.forEachEntry { key, entry in
             if let cost = entry.cost.flatMap({ Money($0) }) { spent += cost }
             if let keyID = entry.keyID {
                 var usage = perKey[keyID] ?? (0, 0, .zero)
@@ -53,7 +52,7 @@ package struct OutputStatus: Sendable {
             }
             if plan != nil && jobsByKey[key] == nil {
                 counts["left the manifest", default: 0] += 1
-                continue
+                return
             }
             let stage: String
             switch entry.stage {
@@ -66,12 +65,12 @@ package struct OutputStatus: Sendable {
             case .cancelled: stage = "cancelled"
             }
             counts[stage, default: 0] += 1
-            guard stage != "done" else { continue }
+            guard stage != "done" else { return }
             let label: String
             if let job = jobsByKey[key] {
                 label = "\(job.model) \(job.image.id) \(job.prompt.id)"
             } else {
-                label = state.plannedPaths[key] ?? key
+                label = state.plannedPath(key) ?? key
             }
             items.append(Item(
                 id: String(key.prefix(12)),
@@ -84,7 +83,7 @@ package struct OutputStatus: Sendable {
             ))
         }
         if let plan {
-            let notStarted = plan.jobs.filter { state.entries[$0.key] == nil }.count
+            let notStarted = plan.jobs.filter { state.entry($0.key) == nil }.count
             if notStarted > 0 { counts["not started"] = notStarted }
         }
         let order = ["done", "in flight", "results missing", "unknown", "failed", "cancelled", "not started", "left the manifest"]

@@ -103,8 +103,7 @@ struct DatasetMetadata {
                 }
             }
             let fields = Dictionary(job.bodyFields.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
-            for resultIndex in run.outputs.keys.sorted() {
-                let output = run.outputs[resultIndex]!
+            for (resultIndex, output) in run.outputs.all {
                 var line = JSONObjectWriter()
                 line.string("file_name", output.path)
                 line.value("input_file_names", .array(inputs.map { .string($0) }))
@@ -128,7 +127,7 @@ struct DatasetMetadata {
                 line.string("task_id", run.taskId ?? "")
                 line.number("cost", Double((run.cost ?? job.price).description))
                 line.string("currency", plan.currency)
-                line.string("sha256", output.sha256)
+                line.string("sha256", output.sha256.description)
                 writer.write(line.finish())
                 writer.write("\n")
             }

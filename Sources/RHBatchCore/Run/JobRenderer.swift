@@ -73,20 +73,19 @@ struct JobRenderer: Sendable {
         writer.boolean("alreadyDone", run.alreadyDone)
         writer.string("taskId", run.taskId)
         writer.integer("attempts", run.attempts)
-        writer.string("submittedAt", run.submittedAt)
-        writer.string("finishedAt", run.finishedAt)
+        writer.string("submittedAt", run.submittedAt?.text)
+        writer.string("finishedAt", run.finishedAt?.text)
         writer.number("durationSeconds", JobDescription.duration(run.submittedAt, run.finishedAt))
         writer.object("cost") { cost in
             cost.string("amount", amount(run.cost ?? (run.status == .succeeded ? job.price : .zero)))
             cost.string("currency", plan.currency)
             cost.string("estimated", amount(job.price))
         }
-        writer.objects("outputs", run.outputs.keys.sorted()) { entry, key in
-            let output = run.outputs[key]!
+        writer.objects("outputs", run.outputs.values) { entry, output in
             entry.string("path", output.path)
             entry.string("url", output.url)
             entry.integer("bytes", output.bytes)
-            entry.string("sha256", output.sha256)
+            entry.string("sha256", output.sha256.description)
         }
         if let failure = run.failure, run.status != .succeeded {
             writer.object("error") { error in
@@ -101,14 +100,13 @@ struct JobRenderer: Sendable {
     /// One `index.jsonl` line per result file of `index`'s job.
     func indexLines(_ index: Int, into text: inout String) {
         let run = jobs[index]
-        for resultIndex in run.outputs.keys.sorted() {
-            let output = run.outputs[resultIndex]!
+        for (resultIndex, output) in run.outputs.all {
             var line = JSONObjectWriter()
             writeJobDescription(index, to: &line)
             line.integer("index", resultIndex)
             line.string("path", output.path)
             line.integer("bytes", output.bytes)
-            line.string("sha256", output.sha256)
+            line.string("sha256", output.sha256.description)
             line.string("resultURL", output.url)
             line.string("taskId", run.taskId)
             line.string("cost", amount(run.cost ?? plan.jobs[index].price))

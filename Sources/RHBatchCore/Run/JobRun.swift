@@ -87,9 +87,9 @@ package struct OutputRecord: Sendable, Hashable {
     /// The result URL it came from.
     package var url: String
     package var bytes: Int
-    package var sha256: String
+    package var sha256: HexDigest
 
-    package init(path: String, url: String, bytes: Int, sha256: String) {
+    package init(path: String, url: String, bytes: Int, sha256: HexDigest) {
         self.path = path
         self.url = url
         self.bytes = bytes
@@ -104,11 +104,11 @@ package struct JobRun: Sendable {
     package var alreadyDone = false
     package var taskId: String?
     package var attempts = 0
-    package var submittedAt: String?
-    package var finishedAt: String?
+    package var submittedAt: StoredTimestamp?
+    package var finishedAt: StoredTimestamp?
     package var cost: Money?
     package var results: [TaskResult] = []
-    package var outputs: [Int: OutputRecord] = [:]
+    package var outputs = OutputRecords()
     /// The URL each input image was sent as.
     package var inputURLs: [String] = []
     package var failure: JobFailure?
@@ -125,4 +125,47 @@ package struct JobRun: Sendable {
     package var askedForFreshURLs = false
 
     package init() {}
+}
+
+/// A job's result files by index (from 1): usually one, so a sorted list rather than a
+/// dictionary per job.
+package struct OutputRecords: Sendable, Hashable {
+    private var items: [(index: Int, record: OutputRecord)] = []
+
+    package init() {}
+
+    package static func == (left: OutputRecords, right: OutputRecords) -> Bool {
+        left.items.elementsEqual(right.items) { $0.index == $1.index && $0.record == $1.record }
+    }
+
+    package func hash(into hasher: inout Hasher) {
+        for item in items {
+            hasher.combine(item.index)
+            hasher.combine(item.record)
+        }
+    }
+
+    /// Result `index`'s file.
+    package subscript(index: Int) -> OutputRecord? {
+        get { items.first { $0.index == index }?.record }
+        set {
+            let position = items.firstIndex { $0.index >= index } ?? items.endIndex
+            let present = position < items.endIndex && items[position].index == index
+            switch (newValue, present) {
+            case (let record?, true): items[position].record = record
+            case (let record?, false): items.insert((index, record), at: position)
+            case (nil, true): items.remove(at: position)
+            case (nil, false): break
+            }
+        }
+    }
+
+    /// The indexes, in order.
+    package var keys: [Int] { items.map(\.index) }
+    /// The files, in index order.
+    package var values: [OutputRecord] { items.map(\.record) }
+    /// Indexes and files, in index order.
+    package var all: [(index: Int, record: OutputRecord)] { items }
+    package var count: Int { items.count }
+    package var isEmpty: Bool { items.isEmpty }
 }

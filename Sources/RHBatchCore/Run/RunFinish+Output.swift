@@ -10,7 +10,7 @@ package struct SidecarDraft: Sendable {
     mutating func complete(with record: OutputRecord) {
         members.append(("resultURL", .string(record.url)))
         members.append(("file", .object([
-            ("path", .string(record.path)), ("bytes", .integer(record.bytes)), ("sha256", .string(record.sha256)),
+            ("path", .string(record.path)), ("bytes", .integer(record.bytes)), ("sha256", .string(record.sha256.description)),
         ])))
     }
 }
@@ -47,7 +47,15 @@ enum JobDescription {
 
     /// Seconds between two timestamps, to the millisecond.
     static func duration(_ start: String?, _ end: String?) -> Double? {
-        guard let start = start.flatMap(Timestamp.parse), let end = end.flatMap(Timestamp.parse), end >= start else { return nil }
+        duration(start.flatMap(Timestamp.parse), end.flatMap(Timestamp.parse))
+    }
+
+    static func duration(_ start: StoredTimestamp?, _ end: StoredTimestamp?) -> Double? {
+        duration(start?.seconds, end?.seconds)
+    }
+
+    static func duration(_ start: Double?, _ end: Double?) -> Double? {
+        guard let start, let end, end >= start else { return nil }
         return (end - start * 1).rounded(toPlaces: 3)
     }
 }
@@ -66,9 +74,9 @@ extension RunFinish {
         }
         for index in selected where jobs[index].status == .succeeded {
             add(plan.jobs[index].key)
-            for (resultIndex, output) in jobs[index].outputs.sorted(by: { $0.key < $1.key }) {
+            for (resultIndex, output) in jobs[index].outputs.all {
                 add(String(resultIndex))
-                add(output.sha256)
+                add(output.sha256.description)
             }
         }
         let digest = hasher.finalize().hexString + "\n"

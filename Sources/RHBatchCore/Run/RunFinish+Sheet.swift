@@ -31,7 +31,7 @@ extension RunFinish {
             sheetJobs.append(ContactSheet.Job(
                 key: job.key, model: job.model, promptID: job.prompt.id, prompt: job.prompt.text,
                 inputs: inputs, fields: fields, sample: job.sample, status: run.status.rawValue,
-                outputs: run.status == .succeeded ? run.outputs.keys.sorted().map { run.outputs[$0]!.path } : [],
+                outputs: run.status == .succeeded ? run.outputs.values.map(\.path) : [],
                 cost: "\(cost) \(plan.currency)", seconds: JobDescription.duration(run.submittedAt, run.finishedAt), taskID: run.taskId,
                 reason: run.status == .succeeded ? nil : run.failure.map { "\($0.phase.rawValue) \($0.code): \($0.message)" }
             ))

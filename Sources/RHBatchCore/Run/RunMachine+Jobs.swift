@@ -7,27 +7,29 @@ extension RunMachine {
     /// What the journal says to do with a job.
     mutating func resume(_ index: Int) {
         let job = plan.jobs[index]
-        guard let entry = history.entries[job.key], entry.stage != .refused else {
-            jobs[index].attempts = history.entries[job.key]?.attempts ?? 0
+        let recorded = history.entry(job.key)
+        guard let entry = recorded, entry.stage != .refused else {
+            jobs[index].attempts = recorded?.attempts ?? 0
             needSubmit(index)
             return
         }
         jobs[index].attempts = entry.attempts
         jobs[index].taskId = entry.taskId
-        jobs[index].submittedAt = entry.submittedAt
-        jobs[index].finishedAt = entry.finishedAt
+        jobs[index].submittedAt = entry.submitted
+        jobs[index].finishedAt = entry.finished
         jobs[index].cost = entry.cost.flatMap { Money($0) }
         jobs[index].inputURLs = entry.inputURLs
         jobs[index].resumed = true
         switch entry.stage {
         case .succeeded:
-            jobs[index].results = entry.results
+            let results = entry.results
+            jobs[index].results = results
             var missing = false
-            for resultIndex in 1...max(1, entry.results.count) {
-                if let download = entry.downloads[resultIndex], verified.contains(Self.resultID(job: index, index: resultIndex)) {
+            for resultIndex in 1...max(1, results.count) {
+                if let download = entry.download(resultIndex), verified.contains(Self.resultID(job: index, index: resultIndex)) {
                     jobs[index].outputs[resultIndex] = OutputRecord(
                         path: download.path,
-                        url: resultIndex <= entry.results.count ? entry.results[resultIndex - 1].url : "",
+                        url: resultIndex <= results.count ? results[resultIndex - 1].url : "",
                         bytes: download.bytes,
                         sha256: download.sha256
                     )
@@ -104,7 +106,7 @@ extension RunMachine {
         jobs[index].status = .pending
         jobs[index].taskId = nil
         jobs[index].results = []
-        jobs[index].outputs = [:]
+        jobs[index].outputs = OutputRecords()
         jobs[index].failure = nil
         jobs[index].alreadyDone = false
         var waiting = 0
@@ -290,7 +292,7 @@ extension RunMachine {
         case .accepted(let task):
             var records: [JournalRecord] = [.submitted(key: key, task: task, inputs: urls, at: at)]
             jobs[index].taskId = task.taskId
-            jobs[index].submittedAt = at
+            jobs[index].submittedAt = .milliseconds(now.epochMilliseconds)
             jobs[index].inputURLs = urls
             if task.state.isFinished {
                 records.append(.finished(key: key, task: task, at: at))
@@ -503,7 +505,7 @@ extension RunMachine {
     }
 
     mutating func taskFinished(_ index: Int, _ task: TaskSnapshot) {
-        jobs[index].finishedAt = now.timestamp
+        jobs[index].finishedAt = .milliseconds(now.epochMilliseconds)
         if let cost = task.cost.flatMap({ Money($0) }) { jobs[index].cost = cost }
         switch task.state {
         case .succeeded:
@@ -644,9 +646,9 @@ extension RunMachine {
         members.append(("cost", .object([
             ("amount", .string((run.cost ?? plan.jobs[index].price).description)), ("currency", .string(plan.currency)),
         ])))
-        members.append(("submittedAt", run.submittedAt.map(JSONValue.string) ?? .null))
-        members.append(("finishedAt", .string(run.finishedAt ?? now.timestamp)))
-        members.append(("durationSeconds", JobDescription.duration(run.submittedAt, run.finishedAt).map(JSONValue.number) ?? .null))
+        members.append(("submittedAt", run.submittedAt.map { .string($0.text) } ?? .null))
+        members.append(("finishedAt", .string(run.finishedAt?.text ?? now.timestamp)))
+        members.append(("durationSeconds", JobDescription.duration(run.submittedAt, run.finishedAt ?? .milliseconds(now.epochMilliseconds)).map(JSONValue.number) ?? .null))
         members.append(("simulated", .boolean(options.simulated)))
         return SidecarDraft(members: members)
     }

@@ -16,7 +16,7 @@ package struct RunMoment: Sendable, Hashable {
 
     /// The wall clock as a record's timestamp.
     package var timestamp: String {
-        Timestamp.format(seconds: Int(epochMilliseconds / 1000), milliseconds: Int(epochMilliseconds % 1000))
+        Timestamp.format(epochMilliseconds: epochMilliseconds)
     }
 }
 
@@ -290,7 +290,7 @@ package struct RunMachine: Sendable {
         var records: [JournalRecord] = [.run(manifest: plan.manifest.file, jobs: plan.jobs.count, simulated: options.simulated, at: at)]
         for index in selected {
             let job = plan.jobs[index]
-            if history.entries[job.key] == nil, history.plannedPaths[job.key] == nil {
+            if !history.knows(job.key) {
                 records.append(.planned(key: job.key, path: job.outputTemplate, at: at))
             }
         }
@@ -301,8 +301,8 @@ package struct RunMachine: Sendable {
     package var recordedDownloads: [(job: Int, index: Int, download: JournalEntry.Download)] {
         var work: [(job: Int, index: Int, download: JournalEntry.Download)] = []
         for job in selected {
-            guard let entry = history.entries[plan.jobs[job].key], entry.stage == .succeeded else { continue }
-            for (index, download) in entry.downloads { work.append((job, index, download)) }
+            guard let entry = history.entry(plan.jobs[job].key), entry.stage == .succeeded else { continue }
+            for download in entry.downloads { work.append((job, download.index, download)) }
         }
         return work
     }
@@ -310,7 +310,7 @@ package struct RunMachine: Sendable {
     /// The tasks of earlier runs this run asks about again, with the key that created them.
     package var recordedTasks: [(job: Int, taskId: String, keyID: String)] {
         selected.compactMap { index in
-            guard let entry = history.entries[plan.jobs[index].key], let taskId = entry.taskId, let keyID = entry.keyID,
+            guard let entry = history.entry(plan.jobs[index].key), let taskId = entry.taskId, let keyID = entry.keyID,
                 entry.stage != .failed
             else { return nil }
             return (index, taskId, keyID)
@@ -320,7 +320,7 @@ package struct RunMachine: Sendable {
     /// Whether anything may be submitted: only then is the key's concurrency limit worth asking.
     package var needsSubmits: Bool {
         selected.contains { index in
-            guard let entry = history.entries[plan.jobs[index].key] else { return true }
+            guard let entry = history.entry(plan.jobs[index].key) else { return true }
             switch entry.stage {
             case .refused: return true
             case .failed: return options.retryFailed
@@ -333,11 +333,11 @@ package struct RunMachine: Sendable {
     /// Seeds each model's task times from the journal of earlier runs in this folder (the last
     /// 64 per endpoint), so a nightly run polls well from its first task.
     mutating func seedDurationsFromJournal() {
-        guard !history.entries.isEmpty else { return }
+        guard history.entryCount > 0 else { return }
         for index in selected.reversed() {
             let job = plan.jobs[index]
-            guard durations[job.endpoint]?.count ?? 0 < 64, let entry = history.entries[job.key], entry.stage == .succeeded,
-                let submitted = entry.submittedAt.flatMap(Timestamp.parse), let finished = entry.finishedAt.flatMap(Timestamp.parse),
+            guard durations[job.endpoint]?.count ?? 0 < 64, let entry = history.entry(job.key), entry.stage == .succeeded,
+                let submitted = entry.submitted?.seconds, let finished = entry.finished?.seconds,
                 finished > submitted
             else { continue }
             durations[job.endpoint, default: TaskDurations()].record(.milliseconds(Int64((finished - submitted) * 1000)))

@@ -269,7 +269,7 @@ package enum FileSystem {
         guard let info = fileInfo(path), info.bytes == download.bytes else { return false }
         // Same size and modification time as when it was written: unchanged, without reading it.
         if let mtime = download.mtime, mtime == info.mtime { return true }
-        return sha256(ofFile: path) == download.sha256
+        return sha256(ofFile: path).map(HexDigest.init) == download.sha256
     }
 
     /// The SHA-256 of a file's bytes; `nil` when it cannot be read.

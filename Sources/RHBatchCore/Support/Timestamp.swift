@@ -6,8 +6,7 @@ import Glibc
 package enum Timestamp {
     /// Now.
     package static func now() -> String {
-        let milliseconds = epochMilliseconds()
-        return format(seconds: Int(milliseconds / 1000), milliseconds: Int(milliseconds % 1000))
+        format(epochMilliseconds: epochMilliseconds())
     }
 
     /// The wall clock in milliseconds since 1970.
@@ -63,5 +62,103 @@ package enum Timestamp {
         let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         return era * 146_097 + dayOfEra - 719_468
+    }
+}
+
+/// A timestamp as a job's record holds it: milliseconds since 1970 when it is one rh-batch wrote
+/// (no heap string per job), else the text as it was read, so it always comes back unchanged.
+package enum StoredTimestamp: Sendable, Hashable {
+    case milliseconds(Int64)
+    case text(String)
+
+    /// `text` as milliseconds when it is exactly `YYYY-MM-DDTHH:MM:SS.mmmZ` of a real date and
+    /// time (so writing it back gives the same text), else as text.
+    package init(_ text: String) {
+        var text = text
+        self = text.withUTF8 { Self.parse($0) }.map(StoredTimestamp.milliseconds) ?? .text(text)
+    }
+
+    /// The text.
+    package var text: String {
+        switch self {
+        case .text(let text): text
+        case .milliseconds(let value): Timestamp.format(epochMilliseconds: value)
+        }
+    }
+
+    /// Seconds since 1970, when it is a timestamp.
+    package var seconds: Double? {
+        switch self {
+        case .text(let text): Timestamp.parse(text)
+        case .milliseconds(let value): Double(value) / 1000
+        }
+    }
+
+    private static func parse(_ utf8: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard utf8.count == 24, utf8[4] == 45, utf8[7] == 45, utf8[10] == 84, utf8[13] == 58, utf8[16] == 58,
+            utf8[19] == 46, utf8[23] == 90
+        else { return nil }
+        func number(_ start: Int, _ count: Int) -> Int? {
+            var value = 0
+            for byte in utf8[start..<start + count] {
+                guard (48...57).contains(byte) else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            return value
+        }
+        guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
+            let minute = number(14, 2), let second = number(17, 2), let millis = number(20, 3),
+            year >= 1970, (1...12).contains(month), hour < 24, minute < 60, second < 60
+        else { return nil }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let monthDays = month == 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].contains(month) ? 30 : 31
+        guard (1...monthDays).contains(day) else { return nil }
+        let seconds = Timestamp.daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+        return Int64(seconds) * 1000 + Int64(millis)
+    }
+}
+
+extension Timestamp {
+    /// Milliseconds since 1970 as a timestamp, without the C library's calendar (the report
+    /// writes two per job).
+    package static func format(epochMilliseconds value: Int64) -> String {
+        let millis = Int(value % 1000)
+        let seconds = Int(value / 1000)
+        var days = seconds / 86_400
+        let secondOfDay = seconds % 86_400
+        // Howard Hinnant's civil_from_days.
+        days += 719_468
+        let era = (days >= 0 ? days : days - 146_096) / 146_097
+        let dayOfEra = days - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthIndex = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return String(unsafeUninitializedCapacity: 24) { buffer in
+            func put(_ number: Int, _ start: Int, _ width: Int) {
+                var number = number
+                for position in stride(from: start + width - 1, through: start, by: -1) {
+                    buffer[position] = UInt8(48 + number % 10)
+                    number /= 10
+                }
+            }
+            put(year, 0, 4)
+            buffer[4] = 45
+            put(month, 5, 2)
+            buffer[7] = 45
+            put(day, 8, 2)
+            buffer[10] = 84
+            put(secondOfDay / 3600, 11, 2)
+            buffer[13] = 58
+            put(secondOfDay / 60 % 60, 14, 2)
+            buffer[16] = 58
+            put(secondOfDay % 60, 17, 2)
+            buffer[19] = 46
+            put(millis, 20, 3)
+            buffer[23] = 90
+            return 24
+        }
     }
 }

@@ -1,0 +1,64 @@
+/// A SHA-256 as rh-batch writes it (64 lowercase hex digits), held as its 32 bytes: a job key or
+/// a result's hash without a heap string each, so a million of them cost 32 MB, not 130.
+///
+/// Text that is not such a digest (a hand-edited journal, a test's short key) is kept as it was
+/// given, so nothing read is ever changed on its way back out.
+package enum HexDigest: Sendable, Hashable, Comparable, CustomStringConvertible {
+    case bytes(UInt64, UInt64, UInt64, UInt64)
+    case text(String)
+
+    /// The digest of `text` when it is 64 lowercase hex digits, else `text` itself.
+    package init(_ text: String) {
+        var text = text
+        self = text.withUTF8 { Self.parse($0) } ?? .text(text)
+    }
+
+    /// Its text, exactly as it was given.
+    package var description: String {
+        switch self {
+        case .text(let text):
+            return text
+        case .bytes(let a, let b, let c, let d):
+            return String(unsafeUninitializedCapacity: 64) { buffer in
+                func put(_ word: UInt64, at start: Int) {
+                    for nibble in 0..<16 {
+                        let value = UInt8(truncatingIfNeeded: word >> UInt64(60 - nibble * 4)) & 0xF
+                        buffer[start + nibble] = value < 10 ? 48 + value : 87 + value
+                    }
+                }
+                put(a, at: 0)
+                put(b, at: 16)
+                put(c, at: 32)
+                put(d, at: 48)
+                return 64
+            }
+        }
+    }
+
+    /// Text order, as the keys' text sorts (digests of equal length sort as their bytes do).
+    package static func < (left: HexDigest, right: HexDigest) -> Bool {
+        switch (left, right) {
+        case (.bytes(let a1, let b1, let c1, let d1), .bytes(let a2, let b2, let c2, let d2)):
+            return (a1, b1, c1, d1) < (a2, b2, c2, d2)
+        default:
+            return left.description < right.description
+        }
+    }
+
+    private static func parse(_ utf8: UnsafeBufferPointer<UInt8>) -> HexDigest? {
+        guard utf8.count == 64 else { return nil }
+        func word(_ start: Int) -> UInt64? {
+            var word: UInt64 = 0
+            for byte in utf8[start..<start + 16] {
+                switch byte {
+                case 48...57: word = word << 4 | UInt64(byte - 48)
+                case 97...102: word = word << 4 | UInt64(byte - 87)
+                default: return nil
+                }
+            }
+            return word
+        }
+        guard let a = word(0), let b = word(16), let c = word(32), let d = word(48) else { return nil }
+        return .bytes(a, b, c, d)
+    }
+}
