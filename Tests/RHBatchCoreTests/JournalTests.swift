@@ -233,4 +233,24 @@ struct JournalTests {
         #expect(replayed.entry(PlanningRunTestAccess.sha256("job 1"))?.message == "gone")
         #expect(lines.count == 300 + 100)
     }
+
+    @Test func aJobsResultFilesStayInIndexOrder() {
+        func record(_ number: Int) -> OutputRecord {
+            OutputRecord(path: "p\(number)", url: "u\(number)", bytes: number, sha256: HexDigest("h\(number)"))
+        }
+        var outputs = OutputRecords()
+        #expect(outputs.isEmpty && outputs.count == 0 && outputs[1] == nil)
+        outputs[3] = record(3)
+        outputs[1] = record(1)
+        outputs[2] = record(2)
+        #expect(outputs.keys == [1, 2, 3] && outputs.values.map(\.path) == ["p1", "p2", "p3"] && outputs.count == 3)
+        outputs[2] = record(22)
+        #expect(outputs[2]?.path == "p22")
+        outputs[1] = nil
+        #expect(outputs.keys == [2, 3] && outputs[1] == nil && outputs[3]?.bytes == 3)
+        var other = OutputRecords()
+        other[3] = record(3)
+        other[2] = record(22)
+        #expect(other == outputs)
+    }
 }

@@ -35,17 +35,18 @@ package struct JournalEntry: Sendable, Hashable {
     /// When the (last) task was submitted and finished.
     package var submitted: StoredTimestamp?
     package var finished: StoredTimestamp?
-    /// The URL each input image was sent as, space-separated as recorded.
-    package var inputs: String?
+    /// The URL each input image was sent as (one list shared by the jobs of the same inputs).
+    package var inputURLs: [String] = []
     /// Result URLs and types of a succeeded task, space-separated as recorded.
     package var resultURLs: String?
     package var resultTypes: String?
     /// What it cost, as reported.
     package var cost: String?
     /// Failure details (rare: kept out of line).
-    private var failure: FailureText?
-    /// Written results, by index.
-    package private(set) var downloads: [Download] = []
+    private var failure: Boxed<FailureText>?
+    /// Written results by index: the first inline (most tasks give one), the others in a list.
+    private var firstDownload: Download?
+    private var laterDownloads: [Download] = []
 
     /// Makes an entry at `stage`.
     package init(stage: Stage) {
@@ -65,43 +66,24 @@ package struct JournalEntry: Sendable, Hashable {
         package var mtime: Int?
     }
 
-    /// The failure's phase, code and message, held once and shared by copies.
-    private final class FailureText: Sendable, Hashable {
-        let phase: String?
-        let code: String?
-        let message: String?
-
-        init(phase: String?, code: String?, message: String?) {
-            self.phase = phase
-            self.code = code
-            self.message = message
-        }
-
-        static func == (left: FailureText, right: FailureText) -> Bool {
-            left.phase == right.phase && left.code == right.code && left.message == right.message
-        }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(phase)
-            hasher.combine(code)
-            hasher.combine(message)
-        }
+    /// A failure's phase, code and message.
+    struct FailureText: Sendable, Hashable {
+        var phase: String?
+        var code: String?
+        var message: String?
     }
 
-    package var phase: String? { failure?.phase }
-    package var code: String? { failure?.code }
-    package var message: String? { failure?.message }
+    package var phase: String? { failure?.value.phase }
+    package var code: String? { failure?.value.code }
+    package var message: String? { failure?.value.message }
 
     /// Sets (or, with all three `nil`, clears) the failure details.
     package mutating func setFailure(phase: String?, code: String?, message: String?) {
-        failure = phase == nil && code == nil && message == nil ? nil : FailureText(phase: phase, code: code, message: message)
+        failure = phase == nil && code == nil && message == nil ? nil : Boxed(FailureText(phase: phase, code: code, message: message))
     }
 
     package var submittedAt: String? { submitted?.text }
     package var finishedAt: String? { finished?.text }
-
-    /// The URL each input image was sent as.
-    package var inputURLs: [String] { JournalState.words(inputs) }
 
     /// Result URLs and types of a succeeded task.
     package var results: [TaskResult] { JournalState.results(urls: resultURLs, types: resultTypes) }
@@ -112,24 +94,35 @@ package struct JournalEntry: Sendable, Hashable {
         return JournalState.words(resultURLs).filter { !$0.isEmpty }.count
     }
 
+    /// Written results, by index.
+    package var downloads: [Download] {
+        guard let firstDownload else { return [] }
+        return [firstDownload] + laterDownloads
+    }
+
     /// The written result `index` (from 1).
     package func download(_ index: Int) -> Download? {
-        downloads.first { $0.index == index }
+        if let firstDownload, firstDownload.index == index { return firstDownload }
+        return laterDownloads.first { $0.index == index }
     }
 
     /// Records result `index` as written (replacing an earlier record of it).
     package mutating func setDownload(_ download: Download) {
-        if let position = downloads.firstIndex(where: { $0.index == download.index }) {
-            downloads[position] = download
+        var all = downloads
+        if let position = all.firstIndex(where: { $0.index == download.index }) {
+            all[position] = download
         } else {
-            downloads.append(download)
-            if downloads.count > 1 { downloads.sort { $0.index < $1.index } }
+            all.append(download)
+            all.sort { $0.index < $1.index }
         }
+        firstDownload = all.first
+        laterDownloads = Array(all.dropFirst())
     }
 
     /// Forgets every written result.
     package mutating func clearDownloads() {
-        downloads = []
+        firstDownload = nil
+        laterDownloads = []
     }
 
     /// True when every result of a succeeded task has been written.
@@ -147,8 +140,10 @@ package struct JournalState: Sendable {
         var path: String?
     }
 
-    /// Job keys as bytes, to their slots.
-    private var slots: [HexDigest: Slot] = [:]
+    /// Job keys as bytes, to their place in ``keys`` and ``slots``.
+    private var positions: [HexDigest: Int32] = [:]
+    private var keys: [HexDigest] = []
+    private var slots: [Slot] = []
     /// Jobs with an entry.
     package private(set) var entryCount = 0
     /// Upload URLs by image SHA-256, from the latest run.
@@ -157,32 +152,45 @@ package struct JournalState: Sendable {
     package var runs = 0
     /// Texts many jobs share, held once.
     private var shared: Set<String> = []
+    /// Input URL lists many jobs share, held once, by their recorded text.
+    private var sharedLists: [String: [String]] = [:]
 
     /// Makes an empty state, with room for about `capacity` jobs.
     package init(capacity: Int = 0) {
+        positions.reserveCapacity(capacity)
+        keys.reserveCapacity(capacity)
         slots.reserveCapacity(capacity)
+    }
+
+    private func slot(_ key: String) -> Slot? {
+        positions[HexDigest(key)].map { slots[Int($0)] }
     }
 
     /// The entry of job `key`, once it was submitted.
     package func entry(_ key: String) -> JournalEntry? {
-        slots[HexDigest(key)]?.entry
+        slot(key)?.entry
     }
 
     /// The output template a `planned` or `state` record gave job `key`.
     package func plannedPath(_ key: String) -> String? {
-        slots[HexDigest(key)]?.path
+        slot(key)?.path
     }
 
     /// Whether the journal knows job `key` at all (planned or submitted).
     package func knows(_ key: String) -> Bool {
-        slots[HexDigest(key)] != nil
+        positions[HexDigest(key)] != nil
+    }
+
+    /// Places in key order.
+    private var sortedPositions: [Int] {
+        keys.indices.sorted { keys[$0] < keys[$1] }
     }
 
     /// Every job with an entry, by key in text order.
     package func forEachEntry(_ body: (String, JournalEntry) -> Void) {
-        for key in slots.keys.sorted() {
-            guard let entry = slots[key]?.entry else { continue }
-            body(key.description, entry)
+        for position in sortedPositions {
+            guard let entry = slots[position].entry else { continue }
+            body(keys[position].description, entry)
         }
     }
 
@@ -199,6 +207,15 @@ package struct JournalState: Sendable {
         if let known = shared.firstIndex(of: text) { return shared[known] }
         if shared.count < 65_536 { shared.insert(text) }
         return text
+    }
+
+    /// The words of `text`, one list per folder when many jobs share it.
+    private mutating func sharedWords(_ text: String?) -> [String] {
+        guard let text, !text.isEmpty else { return [] }
+        if let known = sharedLists[text] { return known }
+        let words = Self.words(text)
+        if sharedLists.count < 65_536 { sharedLists[text] = words }
+        return words
     }
 
     /// Space-separated words; most fields hold one, so that case skips the general split.
@@ -228,13 +245,23 @@ package struct JournalState: Sendable {
             break
         }
         guard let key = record["key"].map(HexDigest.init) else { return }
+        let position: Int
+        if let known = positions[key] {
+            position = Int(known)
+        } else {
+            position = slots.count
+            positions[key] = Int32(position)
+            keys.append(key)
+            slots.append(Slot())
+        }
         if record.event == .planned {
-            if let path = record["path"] { slots[key, default: Slot()].path = path }
+            if let path = record["path"] { slots[position].path = path }
             return
         }
-        var slot = slots.removeValue(forKey: key) ?? Slot()
-        if slot.entry == nil { entryCount += 1 }
-        var entry = slot.entry ?? JournalEntry(stage: .submitting)
+        if slots[position].entry == nil { entryCount += 1 }
+        // Taken out while it changes, so its lists are not copied.
+        var entry = slots[position].entry ?? JournalEntry(stage: .submitting)
+        slots[position].entry = nil
         switch record.event {
         case .submitting:
             entry.stage = .submitting
@@ -250,7 +277,7 @@ package struct JournalState: Sendable {
             entry.taskId = record["taskId"]
             entry.keyID = share(record["keyId"])
             entry.submitted = StoredTimestamp(record.at)
-            entry.inputs = share(record["inputs"])
+            entry.inputURLs = sharedWords(record["inputs"])
         case .finished:
             entry.taskId = record["taskId"] ?? entry.taskId
             entry.finished = StoredTimestamp(record.at)
@@ -294,14 +321,13 @@ package struct JournalState: Sendable {
             entry.setFailure(phase: record["phase"], code: record["code"], message: record["message"])
             entry.resultURLs = record["urls"]
             entry.resultTypes = share(record["types"])
-            entry.inputs = share(record["inputs"])
+            entry.inputURLs = sharedWords(record["inputs"])
             entry.clearDownloads()
-            if let path = record["path"] { slot.path = path }
+            if let path = record["path"] { slots[position].path = path }
         case .run, .uploaded, .planned:
             break
         }
-        slot.entry = entry
-        slots[key] = slot
+        slots[position].entry = entry
     }
 
     /// The compacted records that reproduce this state: one `state` line per job, then its
@@ -315,10 +341,10 @@ package struct JournalState: Sendable {
 
     /// The same records one at a time, without holding them all.
     package func forEachCompacted(at time: String, _ body: (JournalRecord) -> Void) {
-        for digest in slots.keys.sorted() {
-            let slot = slots[digest]!
+        for position in sortedPositions {
+            let slot = slots[position]
             guard let entry = slot.entry else { continue }
-            let key = digest.description
+            let key = keys[position].description
             var fields: [(String, JournalRecord.FieldValue)] = [
                 ("key", .text(key)), ("stage", .text(entry.stage.rawValue)), ("attempts", .number(entry.attempts)),
             ]
@@ -334,7 +360,7 @@ package struct JournalState: Sendable {
             add("phase", entry.phase)
             add("code", entry.code)
             add("message", entry.message)
-            if let inputs = entry.inputs, !inputs.isEmpty { add("inputs", inputs) }
+            if !entry.inputURLs.isEmpty { add("inputs", entry.inputURLs.joined(separator: " ")) }
             let results = entry.results
             if !results.isEmpty {
                 add("urls", results.map(\.url).joined(separator: " "))

@@ -107,11 +107,15 @@ package struct JobRun: Sendable {
     package var submittedAt: StoredTimestamp?
     package var finishedAt: StoredTimestamp?
     package var cost: Money?
-    package var results: [TaskResult] = []
     package var outputs = OutputRecords()
     /// The URL each input image was sent as.
     package var inputURLs: [String] = []
-    package var failure: JobFailure?
+    /// Why it did not succeed (held out of line: most jobs have none).
+    package var failure: JobFailure? {
+        get { failureBox?.value }
+        set { failureBox = newValue.map(Boxed.init) }
+    }
+    private var failureBox: Boxed<JobFailure>?
     /// Result downloads not finished yet.
     package var pendingDownloads = 0
     /// Whether it holds a slot in the scheduler's in-flight count.
@@ -119,7 +123,11 @@ package struct JobRun: Sendable {
     /// Whether it came from an earlier run's journal (a re-attached task).
     package var resumed = false
     /// Download failures so far in this run.
-    package var downloadFailure: JobFailure?
+    package var downloadFailure: JobFailure? {
+        get { downloadFailureBox?.value }
+        set { downloadFailureBox = newValue.map(Boxed.init) }
+    }
+    private var downloadFailureBox: Boxed<JobFailure>?
     /// Whether the task was asked again for fresh result URLs after a download found its URL
     /// expired (once per run; only if that fails too is the download given up as expired).
     package var askedForFreshURLs = false
@@ -127,10 +135,19 @@ package struct JobRun: Sendable {
     package init() {}
 }
 
-/// A job's result files by index (from 1): usually one, so a sorted list rather than a
-/// dictionary per job.
+/// A job's result files by index (from 1): usually one, held inline, the others in a sorted
+/// list (not a dictionary per job).
 package struct OutputRecords: Sendable, Hashable {
-    private var items: [(index: Int, record: OutputRecord)] = []
+    private var first: (index: Int, record: OutputRecord)?
+    private var later: [(index: Int, record: OutputRecord)] = []
+
+    private var items: [(index: Int, record: OutputRecord)] {
+        get { first.map { [$0] + later } ?? [] }
+        set {
+            first = newValue.first
+            later = Array(newValue.dropFirst())
+        }
+    }
 
     package init() {}
 
@@ -147,16 +164,21 @@ package struct OutputRecords: Sendable, Hashable {
 
     /// Result `index`'s file.
     package subscript(index: Int) -> OutputRecord? {
-        get { items.first { $0.index == index }?.record }
+        get {
+            if let first, first.index == index { return first.record }
+            return later.first { $0.index == index }?.record
+        }
         set {
-            let position = items.firstIndex { $0.index >= index } ?? items.endIndex
-            let present = position < items.endIndex && items[position].index == index
+            var all = items
+            let position = all.firstIndex { $0.index >= index } ?? all.endIndex
+            let present = position < all.endIndex && all[position].index == index
             switch (newValue, present) {
-            case (let record?, true): items[position].record = record
-            case (let record?, false): items.insert((index, record), at: position)
-            case (nil, true): items.remove(at: position)
+            case (let record?, true): all[position].record = record
+            case (let record?, false): all.insert((index, record), at: position)
+            case (nil, true): all.remove(at: position)
             case (nil, false): break
             }
+            items = all
         }
     }
 
@@ -166,6 +188,25 @@ package struct OutputRecords: Sendable, Hashable {
     package var values: [OutputRecord] { items.map(\.record) }
     /// Indexes and files, in index order.
     package var all: [(index: Int, record: OutputRecord)] { items }
-    package var count: Int { items.count }
-    package var isEmpty: Bool { items.isEmpty }
+    package var count: Int { first == nil ? 0 : 1 + later.count }
+    package var isEmpty: Bool { first == nil }
+}
+
+/// A value held out of line, so a rarely set field costs a pointer in a value stored per job.
+final class Boxed<Value: Sendable>: Sendable {
+    let value: Value
+
+    init(_ value: Value) {
+        self.value = value
+    }
+}
+
+extension Boxed: Equatable, Hashable where Value: Hashable {
+    static func == (left: Boxed, right: Boxed) -> Bool {
+        left.value == right.value
+    }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(value)
+    }
 }

@@ -23,7 +23,6 @@ extension RunMachine {
         switch entry.stage {
         case .succeeded:
             let results = entry.results
-            jobs[index].results = results
             var missing = false
             for resultIndex in 1...max(1, results.count) {
                 if let download = entry.download(resultIndex), verified.contains(Self.resultID(job: index, index: resultIndex)) {
@@ -105,7 +104,6 @@ extension RunMachine {
     mutating func needSubmit(_ index: Int) {
         jobs[index].status = .pending
         jobs[index].taskId = nil
-        jobs[index].results = []
         jobs[index].outputs = OutputRecords()
         jobs[index].failure = nil
         jobs[index].alreadyDone = false
@@ -509,7 +507,6 @@ extension RunMachine {
         if let cost = task.cost.flatMap({ Money($0) }) { jobs[index].cost = cost }
         switch task.state {
         case .succeeded:
-            jobs[index].results = task.results
             if task.results.isEmpty {
                 jobs[index].status = .failed
                 jobs[index].failure = JobFailure(phase: .poll, code: .noResults, message: "the task succeeded without results")
