@@ -253,4 +253,37 @@ struct JournalTests {
         other[2] = record(22)
         #expect(other == outputs)
     }
+
+    @Test func aLooseJournalIsCompactedWhenTheNextRunReadsIt() throws {
+        let folder = try folder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var text = ""
+        var expected = JournalState()
+        for number in 0..<40 {
+            let key = PlanningRunTestAccess.sha256("job \(number)")
+            let at = Timestamp.format(epochMilliseconds: 1_795_238_949_000 + Int64(number))
+            let records: [JournalRecord] = [
+                .planned(key: key, path: "out/\(number).{ext}", at: at),
+                JournalRecord(.submitting, at: at, [("key", .text(key)), ("attempt", .number(1))]),
+                JournalRecord(.submitted, at: at, [("key", .text(key)), ("taskId", .text("t\(number)"))]),
+                JournalRecord(.finished, at: at, [("key", .text(key)), ("status", .text("succeeded")), ("urls", .text("http://h/\(number).png"))]),
+                JournalRecord(.downloaded, at: at, [("key", .text(key)), ("index", .number(1)), ("path", .text("out/\(number).png")), ("sha256", .text("h")), ("bytes", .number(3))]),
+            ]
+            for record in records {
+                text += record.line
+                expected.apply(record)
+            }
+        }
+        try text.write(toFile: folder + "/journal.jsonl", atomically: true, encoding: .utf8)
+        let before = try Journal.read(folder: folder)
+        #expect(before.records == 200 && before.isLoose)
+
+        let prepared = try PreparedFolder(folder)
+        let after = try Journal.read(folder: folder)
+        #expect(after.records == 80 && !after.isLoose)
+        #expect(after.state.entries == expected.entries)
+        #expect(prepared.takeHistory().entries == expected.entries)
+        // Taken once: the run drops it after resuming its jobs.
+        #expect(prepared.takeHistory().entryCount == 0)
+    }
 }

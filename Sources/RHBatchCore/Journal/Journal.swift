@@ -219,6 +219,14 @@ package final class Journal: Sendable {
         package var state: JournalState
         /// Problems that did not stop the read (a torn last line).
         package var warnings: [String]
+        /// Records read.
+        package var records = 0
+
+        /// Whether rewriting the journal in its compact form would at least halve it (a run's
+        /// records of a job fold into one `state` line and its `downloaded` lines).
+        package var isLoose: Bool {
+            records > 2 * state.compactedRecordCount + 2
+        }
     }
 
     /// Reads and folds `folder/journal.jsonl`; an absent journal is an empty state.
@@ -238,6 +246,7 @@ package final class Journal: Sendable {
         // About 850 bytes a job once compacted, more before: room for that many, grown if need be.
         var state = JournalState(capacity: size / 850)
         var warnings: [String] = []
+        var records = 0
         var failure: JournalError?
         var lineNumber = 0
         var carry: [UInt8] = []
@@ -246,6 +255,7 @@ package final class Journal: Sendable {
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { return true }
             if let record = JournalRecord.parse(line) {
                 state.apply(record)
+                records += 1
             } else if !complete {
                 warnings.append("\(path):\(lineNumber): the last line is incomplete (a run was stopped while writing it); ignoring it")
             } else {
@@ -282,7 +292,7 @@ package final class Journal: Sendable {
             _ = carry.withUnsafeBufferPointer { take($0, complete: false) }
             if let failure { throw failure }
         }
-        return Contents(state: state, warnings: warnings)
+        return Contents(state: state, warnings: warnings, records: records)
     }
 
     /// Replaces the journal with the compacted form of `state`, atomically.

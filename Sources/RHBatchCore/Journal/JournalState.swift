@@ -100,6 +100,11 @@ package struct JournalEntry: Sendable, Hashable {
         return [firstDownload] + laterDownloads
     }
 
+    /// How many results are recorded as written.
+    package var downloadCount: Int {
+        firstDownload == nil ? 0 : 1 + laterDownloads.count
+    }
+
     /// The written result `index` (from 1).
     package func download(_ index: Int) -> Download? {
         if let firstDownload, firstDownload.index == index { return firstDownload }
@@ -179,6 +184,12 @@ package struct JournalState: Sendable {
     /// Whether the journal knows job `key` at all (planned or submitted).
     package func knows(_ key: String) -> Bool {
         positions[HexDigest(key)] != nil
+    }
+
+    /// How many records the compacted form has: a `state` line per entry, a `downloaded` line
+    /// per written result.
+    package var compactedRecordCount: Int {
+        slots.reduce(0) { count, slot in count + (slot.entry.map { 1 + $0.downloadCount } ?? 0) }
     }
 
     /// Places in key order.
@@ -364,7 +375,9 @@ package struct JournalState: Sendable {
             let results = entry.results
             if !results.isEmpty {
                 add("urls", results.map(\.url).joined(separator: " "))
-                add("types", results.map { $0.outputType ?? "" }.joined(separator: " "))
+                if results.contains(where: { $0.outputType != nil }) {
+                    add("types", results.map { $0.outputType ?? "" }.joined(separator: " "))
+                }
             }
             body(JournalRecord(.state, at: time, fields))
             for download in entry.downloads {

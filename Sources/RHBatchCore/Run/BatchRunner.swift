@@ -1,3 +1,4 @@
+import Synchronization
 import Logging
 import RunningHubModel
 
@@ -71,7 +72,7 @@ package struct BatchRunner: Sendable {
         } else {
             ready = try PreparedFolder(folder)
         }
-        for warning in ready.contents.warnings { observer(.notice(.warning(warning))) }
+        for warning in ready.warnings { observer(.notice(.warning(warning))) }
         // The journal's writer runs beside the whole run, as a child task.
         let outcome = await ready.journal.serve { await drive(ready, folder: folder, startedAt: startedAt, interrupts: interrupts) }
         withExtendedLifetime(ready) {}
@@ -82,7 +83,7 @@ package struct BatchRunner: Sendable {
     private func drive(_ ready: PreparedFolder, folder: String, startedAt: String, interrupts: AsyncStream<Void>) async -> RunOutcome {
         let journal = ready.journal
 
-        var machine = RunMachine(plan: plan, options: options, history: ready.contents.state)
+        var machine = RunMachine(plan: plan, options: options, history: ready.takeHistory())
         var facts = RunMachine.StartFacts()
         do {
             try await journal.append(machine.startRecords(at: clock.now()))
@@ -382,7 +383,10 @@ package final class PreparedFolder: Sendable {
     package let folder: String
     let lock: OutputLock
     let journal: Journal
-    let contents: Journal.Contents
+    /// Problems reading the journal that did not stop it.
+    let warnings: [String]
+    /// The journal's folded state, until the run takes it.
+    private let history: Mutex<JournalState?>
 
     /// Creates the folder if needed, takes its lock, reads its journal and clears the temporary
     /// files an interrupted run left at its top.
@@ -398,13 +402,38 @@ package final class PreparedFolder: Sendable {
         } catch {
             throw RunSetupError(message: error.message)
         }
+        let contents: Journal.Contents
         do {
             contents = try Journal.read(folder: folder)
+        } catch {
+            throw RunSetupError(message: error.description)
+        }
+        var warnings = contents.warnings
+        // A journal the last run left loose (too large to fold again at its end) is compacted
+        // now, while only its state is in memory.
+        if contents.isLoose {
+            do {
+                try Journal.compact(folder: folder, state: contents.state, at: Timestamp.now())
+            } catch {
+                warnings.append("\(error) (the run goes on with the journal as it was)")
+            }
+        }
+        do {
             journal = try Journal(folder: folder)
         } catch {
             throw RunSetupError(message: error.description)
         }
+        self.warnings = warnings
+        history = Mutex(contents.state)
         FileSystem.removeLeftovers(in: folder, for: ["report.json", "index.jsonl", "metadata.jsonl", "journal.jsonl"])
+    }
+
+    /// The journal's state, once: the run drops it when it has resumed every job from it.
+    func takeHistory() -> JournalState {
+        history.withLock { state in
+            defer { state = nil }
+            return state ?? JournalState()
+        }
     }
 }
 

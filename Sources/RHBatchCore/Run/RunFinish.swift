@@ -34,6 +34,14 @@ struct RunFinish: Sendable {
     }
 
     /// How the run ended.
+    /// The largest journal compacted at the end of a run (about 50,000 jobs' records).
+    static let compactLimit = 64 << 20
+
+    static func journalSize(_ folder: String) -> Int {
+        if case .regular(let bytes, _) = FileSystem.status(folder + "/journal.jsonl") { return bytes }
+        return 0
+    }
+
     func ending(_ totals: RunTotals) -> RunEnding {
         if machine.interrupts > 0 { return .interrupted }
         if let reason = stopReason, !(reason == .interrupted && machine.localFailure == nil) { return .stopped }
@@ -96,8 +104,10 @@ struct RunFinish: Sendable {
             problems.append("index.jsonl, metadata.jsonl or README.md could not be written: \(error)")
         }
         // Fold this run's records into the journal's compact form, so the next read stays quick;
-        // a run that recorded nothing about any job leaves the journal as it is.
-        if journal.jobRecordsAppended > 0, let contents = try? Journal.read(folder: folder) {
+        // a run that recorded nothing about any job leaves the journal as it is. A journal larger
+        // than `compactLimit` is left for the next run to compact when it reads it: folding it
+        // again here would hold a second copy of every job beside the run's own.
+        if journal.jobRecordsAppended > 0, Self.journalSize(folder) <= Self.compactLimit, let contents = try? Journal.read(folder: folder) {
             do {
                 try Journal.compact(folder: folder, state: contents.state, at: finishedAt)
             } catch {

@@ -197,7 +197,8 @@ package struct RunMachine: Sendable {
 
     package let plan: Plan
     package let options: RunOptions
-    let history: JournalState
+    /// What the journal of earlier runs says; dropped once every job has resumed from it.
+    private(set) var history: JournalState
 
     /// The submit decisions.
     package internal(set) var scheduler: SubmitScheduler
@@ -393,6 +394,8 @@ package struct RunMachine: Sendable {
             return
         }
         for job in selected { resume(job) }
+        // Every job has what it needs of the journal now; its folded state is not kept.
+        history = JournalState()
         pumpUploads()
         pumpDownloads()
     }
