@@ -81,18 +81,45 @@ package struct ContactSheet: Sendable {
 
     /// The page's data as compact JSON: strings interned in a table, each job an array.
     package var dataJSON: String {
-        var table: [String] = []
-        var index: [String: Int] = [:]
-        func intern(_ text: String) -> JSONValue {
+        var out = ""
+        var data = DataWriter(header: header) { out += $0 }
+        for job in jobs { data.add(job) }
+        data.finish()
+        return out
+    }
+
+    /// Writes the page's data a job at a time: the header's members, then `jobs` (one array per
+    /// job, its strings as numbers into the table), then the table of `strings`, so nothing but
+    /// the table is held however many jobs there are. Everything written is script-safe.
+    struct DataWriter {
+        private let out: (String) -> Void
+        private var table: [String] = []
+        private var index: [String: Int] = [:]
+        private var first = true
+
+        init(header: Header, out: @escaping (String) -> Void) {
+            self.out = out
+            let members = JSONValue.object([
+                ("name", .string(header.name)),
+                ("totals", .object(header.totals.map { ($0.0, .integer($0.1)) })),
+                ("cost", .string(header.cost)),
+                ("duration", header.durationSeconds.map { .number(($0 * 10).rounded() / 10) } ?? .null),
+                ("simulated", .boolean(header.simulated)),
+                ("finishedAt", .string(header.finishedAt)),
+            ]).json
+            out(ContactSheet.scriptSafe(String(members.dropLast())) + ",\"jobs\":[")
+        }
+
+        private mutating func intern(_ text: String) -> JSONValue {
             if let known = index[text] { return .integer(known) }
             index[text] = table.count
             table.append(text)
             return .integer(table.count - 1)
         }
-        var rows: [JSONValue] = []
-        rows.reserveCapacity(jobs.count)
-        for job in jobs {
-            rows.append(.array([
+
+        /// Adds one job.
+        mutating func add(_ job: Job) {
+            let row = JSONValue.array([
                 .string(String(job.key.prefix(12))),
                 intern(job.model),
                 intern(job.prompt),
@@ -106,19 +133,15 @@ package struct ContactSheet: Sendable {
                 job.seconds.map { .number(($0 * 10).rounded() / 10) } ?? .null,
                 job.taskID.map { .string($0) } ?? .null,
                 job.reason.map { intern($0) } ?? .null,
-            ]))
+            ])
+            out((first ? "" : ",") + ContactSheet.scriptSafe(row.json))
+            first = false
         }
-        let data = JSONValue.object([
-            ("name", .string(header.name)),
-            ("totals", .object(header.totals.map { ($0.0, .integer($0.1)) })),
-            ("cost", .string(header.cost)),
-            ("duration", header.durationSeconds.map { .number(($0 * 10).rounded() / 10) } ?? .null),
-            ("simulated", .boolean(header.simulated)),
-            ("finishedAt", .string(header.finishedAt)),
-            ("strings", .array(table.map { .string($0) })),
-            ("jobs", .array(rows)),
-        ])
-        return Self.scriptSafe(data.json)
+
+        /// Ends the jobs and writes the table.
+        func finish() {
+            out("],\"strings\":" + ContactSheet.scriptSafe(JSONValue.array(table.map { .string($0) }).json) + "}")
+        }
     }
 
     /// JSON text that can stand inside a `<script>` element: no `<` (so no `</script>`), and
@@ -157,28 +180,40 @@ package struct ContactSheet: Sendable {
 
     /// The whole page.
     package var html: String {
-        """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' file: data:; media-src 'self' file:; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
-        <title>\(Self.escapeHTML(header.name)) · rh-batch</title>
-        <style>\(Self.css)</style>
-        </head>
-        <body>
-        <header id="top"></header>
-        <nav id="filters"></nav>
-        <main id="sheet"></main>
-        <nav id="pages"></nav>
-        <dialog id="detail"><form method="dialog"><button class="close" aria-label="close">×</button></form><div id="detail-body"></div></dialog>
-        <script type="application/json" id="rh-data">\(dataJSON)</script>
-        <script>\(Self.script)</script>
-        </body>
-        </html>
+        var out = ""
+        Self.write(header: header, to: { out += $0 }) { add in
+            for job in jobs { add(job) }
+        }
+        return out
+    }
 
-        """
+    /// Writes the page a piece at a time to `out`, taking its jobs from `jobs` as it calls `add`
+    /// with each: a million-job page is never held whole.
+    package static func write(header: Header, to out: @escaping (String) -> Void, jobs: ((Job) -> Void) -> Void) {
+        out(
+            """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src 'self' file: data:; media-src 'self' file:; style-src 'unsafe-inline'; script-src 'unsafe-inline'">
+            <title>\(Self.escapeHTML(header.name)) · rh-batch</title>
+            <style>\(Self.css)</style>
+            </head>
+            <body>
+            <header id="top"></header>
+            <nav id="filters"></nav>
+            <main id="sheet"></main>
+            <nav id="pages"></nav>
+            <dialog id="detail"><form method="dialog"><button class="close" aria-label="close">×</button></form><div id="detail-body"></div></dialog>
+            <script type="application/json" id="rh-data">
+            """
+        )
+        var data = DataWriter(header: header, out: out)
+        jobs { data.add($0) }
+        data.finish()
+        out("</script>\n<script>\(Self.script)</script>\n</body>\n</html>\n")
     }
 
     static let css = """
