@@ -167,23 +167,28 @@ package struct JournalState: Sendable {
         slots.reserveCapacity(capacity)
     }
 
-    private func slot(_ key: String) -> Slot? {
-        positions[HexDigest(key)].map { slots[Int($0)] }
+    private func slot(_ key: HexDigest) -> Slot? {
+        positions[key].map { slots[Int($0)] }
     }
 
     /// The entry of job `key`, once it was submitted.
     package func entry(_ key: String) -> JournalEntry? {
-        slot(key)?.entry
+        slot(HexDigest(key))?.entry
+    }
+
+    /// The entry of the job whose key is `digest`, once it was submitted.
+    package func entry(_ digest: HexDigest) -> JournalEntry? {
+        slot(digest)?.entry
     }
 
     /// The output template a `planned` or `state` record gave job `key`.
     package func plannedPath(_ key: String) -> String? {
-        slot(key)?.path
+        slot(HexDigest(key))?.path
     }
 
-    /// Whether the journal knows job `key` at all (planned or submitted).
-    package func knows(_ key: String) -> Bool {
-        positions[HexDigest(key)] != nil
+    /// Whether the journal knows the job whose key is `digest` at all (planned or submitted).
+    package func knows(_ digest: HexDigest) -> Bool {
+        positions[digest] != nil
     }
 
     /// How many records the compacted form has: a `state` line per entry, a `downloaded` line

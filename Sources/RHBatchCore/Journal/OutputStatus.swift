@@ -83,7 +83,7 @@ package struct OutputStatus: Sendable {
             ))
         }
         if let plan {
-            let notStarted = plan.jobs.filter { state.entry($0.key) == nil }.count
+            let notStarted = plan.jobs.filter { state.entry($0.digest) == nil }.count
             if notStarted > 0 { counts["not started"] = notStarted }
         }
         let order = ["done", "in flight", "results missing", "unknown", "failed", "cancelled", "not started", "left the manifest"]

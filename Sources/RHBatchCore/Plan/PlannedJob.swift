@@ -19,8 +19,9 @@ package struct JobOrigin: Sendable, Hashable {
 
 /// One job of a plan: a model call with final fields, a stable key and an output path.
 package struct PlannedJob: Sendable {
-    /// The stable key: SHA-256 (hex) of the endpoint, final fields, input identities and sample.
-    package var key: String
+    /// The stable key: SHA-256 of the endpoint, final fields, input identities and sample, held
+    /// as its bytes (a million jobs' keys as text would be 112 MB).
+    package var digest: HexDigest
     /// The model's alias.
     package var model: String
     /// The model's endpoint.
@@ -53,8 +54,11 @@ package struct PlannedJob: Sendable {
     /// Where it came from.
     package var origin: JobOrigin
 
+    /// The stable key as text (64 hex digits).
+    package var key: String { digest.description }
+
     /// The short key used in reports and `{key}`.
-    package var id: String { String(key.prefix(12)) }
+    package var id: String { digest.prefix(12) }
 
     /// The path of result number `index` (from 1) with the given extension.
     ///

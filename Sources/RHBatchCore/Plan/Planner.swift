@@ -85,7 +85,7 @@ private struct PlanningRun {
     var layout: OutputLayout?
 
     var jobs: [PlannedJob] = []
-    var jobIndex: [String: Int] = [:]
+    var jobIndex: [HexDigest: Int] = [:]
     var paths: [String: Int] = [:]
     var merged: [MergedJob] = []
     var skipped: [SkippedJob] = []
@@ -709,7 +709,7 @@ private struct PlanningRun {
         }
         if !media.isEmpty { baseIdentity += Self.sourcesIdentity(ImageInput(id: "", sources: []), media: media) }
         for sample in 1...combination.samples {
-            let key = Self.sha256(baseIdentity + "sample:\(sample)\n")
+            let key = HexDigest(bytes: SHA256.hash(data: Array((baseIdentity + "sample:\(sample)\n").utf8)))
             if let existing = jobIndex[key] {
                 let reason = dropped.isEmpty
                     ? "the same job is written twice"
@@ -717,7 +717,7 @@ private struct PlanningRun {
                 merged.append(MergedJob(into: jobs[existing].id, reason: reason, origin: combination.origin))
                 continue
             }
-            let shortKey = String(key.prefix(12))
+            let shortKey = key.prefix(12)
             var path = layout.render { placeholder in
                 let value: String? =
                     switch placeholder {
@@ -759,7 +759,7 @@ private struct PlanningRun {
             paths[path] = jobs.count
             jobIndex[key] = jobs.count
             jobs.append(PlannedJob(
-                key: key,
+                digest: key,
                 model: model.alias,
                 endpoint: model.endpoint,
                 prompt: promptRef,

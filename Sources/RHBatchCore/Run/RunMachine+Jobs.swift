@@ -7,7 +7,7 @@ extension RunMachine {
     /// What the journal says to do with a job.
     mutating func resume(_ index: Int) {
         let job = plan.jobs[index]
-        let recorded = history.entry(job.key)
+        let recorded = history.entry(job.digest)
         guard let entry = recorded, entry.stage != .refused else {
             jobs[index].attempts = recorded?.attempts ?? 0
             needSubmit(index)

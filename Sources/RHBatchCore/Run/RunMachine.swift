@@ -266,7 +266,7 @@ package struct RunMachine: Sendable {
             unreachableLimit: options.unreachableLimit
         ))
         for (index, job) in plan.jobs.enumerated() {
-            if let shard = options.shard, Self.shard(of: job.key, count: shard.count) != shard.index { continue }
+            if let shard = options.shard, Self.shard(of: job.digest.prefix(12), count: shard.count) != shard.index { continue }
             selected.append(index)
         }
         seedDurationsFromJournal()
@@ -291,7 +291,7 @@ package struct RunMachine: Sendable {
         var records: [JournalRecord] = [.run(manifest: plan.manifest.file, jobs: plan.jobs.count, simulated: options.simulated, at: at)]
         for index in selected {
             let job = plan.jobs[index]
-            if !history.knows(job.key) {
+            if !history.knows(job.digest) {
                 records.append(.planned(key: job.key, path: job.outputTemplate, at: at))
             }
         }
@@ -302,7 +302,7 @@ package struct RunMachine: Sendable {
     package var recordedDownloads: [(job: Int, index: Int, download: JournalEntry.Download)] {
         var work: [(job: Int, index: Int, download: JournalEntry.Download)] = []
         for job in selected {
-            guard let entry = history.entry(plan.jobs[job].key), entry.stage == .succeeded else { continue }
+            guard let entry = history.entry(plan.jobs[job].digest), entry.stage == .succeeded else { continue }
             for download in entry.downloads { work.append((job, download.index, download)) }
         }
         return work
@@ -311,7 +311,7 @@ package struct RunMachine: Sendable {
     /// The tasks of earlier runs this run asks about again, with the key that created them.
     package var recordedTasks: [(job: Int, taskId: String, keyID: String)] {
         selected.compactMap { index in
-            guard let entry = history.entry(plan.jobs[index].key), let taskId = entry.taskId, let keyID = entry.keyID,
+            guard let entry = history.entry(plan.jobs[index].digest), let taskId = entry.taskId, let keyID = entry.keyID,
                 entry.stage != .failed
             else { return nil }
             return (index, taskId, keyID)
@@ -321,7 +321,7 @@ package struct RunMachine: Sendable {
     /// Whether anything may be submitted: only then is the key's concurrency limit worth asking.
     package var needsSubmits: Bool {
         selected.contains { index in
-            guard let entry = history.entry(plan.jobs[index].key) else { return true }
+            guard let entry = history.entry(plan.jobs[index].digest) else { return true }
             switch entry.stage {
             case .refused: return true
             case .failed: return options.retryFailed
@@ -337,7 +337,7 @@ package struct RunMachine: Sendable {
         guard history.entryCount > 0 else { return }
         for index in selected.reversed() {
             let job = plan.jobs[index]
-            guard durations[job.endpoint]?.count ?? 0 < 64, let entry = history.entry(job.key), entry.stage == .succeeded,
+            guard durations[job.endpoint]?.count ?? 0 < 64, let entry = history.entry(job.digest), entry.stage == .succeeded,
                 let submitted = entry.submitted?.seconds, let finished = entry.finished?.seconds,
                 finished > submitted
             else { continue }

@@ -13,6 +13,40 @@ package enum HexDigest: Sendable, Hashable, Comparable, CustomStringConvertible 
         self = text.withUTF8 { Self.parse($0) } ?? .text(text)
     }
 
+    /// A 32-byte digest (a SHA-256).
+    package init<Bytes: Sequence<UInt8>>(bytes: Bytes) {
+        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        var count = 0
+        for byte in bytes {
+            switch count / 8 {
+            case 0: words.0 = words.0 << 8 | UInt64(byte)
+            case 1: words.1 = words.1 << 8 | UInt64(byte)
+            case 2: words.2 = words.2 << 8 | UInt64(byte)
+            default: words.3 = words.3 << 8 | UInt64(byte)
+            }
+            count += 1
+        }
+        precondition(count == 32, "a digest is 32 bytes")
+        self = .bytes(words.0, words.1, words.2, words.3)
+    }
+
+    /// The first `count` characters of its text (at most 16 for a digest: no heap string).
+    package func prefix(_ count: Int) -> String {
+        switch self {
+        case .text(let text):
+            return String(text.prefix(count))
+        case .bytes(let a, _, _, _):
+            let count = min(count, 16)
+            return String(unsafeUninitializedCapacity: count) { buffer in
+                for nibble in 0..<count {
+                    let value = UInt8(truncatingIfNeeded: a >> UInt64(60 - nibble * 4)) & 0xF
+                    buffer[nibble] = value < 10 ? 48 + value : 87 + value
+                }
+                return count
+            }
+        }
+    }
+
     /// Its text, exactly as it was given.
     package var description: String {
         switch self {
