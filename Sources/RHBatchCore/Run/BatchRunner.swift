@@ -86,7 +86,11 @@ package struct BatchRunner: Sendable {
         var machine = RunMachine(plan: plan, options: options, history: ready.takeHistory())
         var facts = RunMachine.StartFacts()
         do {
-            try await journal.append(machine.startRecords(at: clock.now()))
+            let moment = clock.now()
+            let batch = 16_384
+            for start in stride(from: 0, through: machine.selected.count, by: batch) {
+                try await journal.append(machine.startRecords(at: moment, batch: start..<start + batch))
+            }
         } catch {
             facts.journalFailure = "the journal cannot be written: \(error)"
         }

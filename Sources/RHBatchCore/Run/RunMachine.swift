@@ -286,10 +286,16 @@ package struct RunMachine: Sendable {
 
     /// The records that open the run in the journal: the run itself, and each selected job it
     /// has never seen with its output path.
-    package func startRecords(at moment: RunMoment) -> [JournalRecord] {
+    ///
+    /// In batches: `batch` is a range of ``selected``, and the run's own record comes with the
+    /// one that starts at 0 (a million jobs' records at once would be most of a gigabyte).
+    package func startRecords(at moment: RunMoment, batch: Range<Int>) -> [JournalRecord] {
         let at = moment.timestamp
-        var records: [JournalRecord] = [.run(manifest: plan.manifest.file, jobs: plan.jobs.count, simulated: options.simulated, at: at)]
-        for index in selected {
+        var records: [JournalRecord] = []
+        if batch.lowerBound == 0 {
+            records.append(.run(manifest: plan.manifest.file, jobs: plan.jobs.count, simulated: options.simulated, at: at))
+        }
+        for index in selected[batch.clamped(to: selected.indices)] {
             let job = plan.jobs[index]
             if !history.knows(job.digest) {
                 records.append(.planned(key: job.key, path: job.outputTemplate, at: at))
