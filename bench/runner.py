@@ -19,7 +19,7 @@ import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("RH_BATCH_BIN") or os.path.join(ROOT, ".build", "release", "rh-batch")
-WORK = os.path.join(ROOT, "bench", "out")
+WORK = os.environ.get("RH_BENCH_WORK") or os.path.join(ROOT, "bench", "out")
 
 
 def png(path, seed, side=16):
@@ -156,6 +156,33 @@ def resume_row(jobs=100_000, concurrency=500):
             f"{again['cpu']:.2f} CPU s | peak RSS {again['rss_mb']:.0f} MB | exit {again['exit']} |")
 
 
+def million_rows(jobs=1_000_000, concurrency=500, resumes=3):
+    """Issue 14: a million simulated jobs (tasks of 50 ms): `plan`, the first run, and `resumes`
+    resumes of the finished folder, each with its wall time and peak RSS. Needs about 25 minutes
+    and 6 GB of free space under WORK (1,000,000 result files and sidecars; set RH_BENCH_WORK to a
+    tmpfs such as /dev/shm to keep the disk out of it)."""
+    folder = fresh("million")
+    manifest = make_manifest(folder, jobs, concurrency, images=50)
+    command = ["/usr/bin/time", "-f", "%e %U %S %M", BIN, "plan", manifest]
+    result = subprocess.run(command, capture_output=True, text=True)
+    wall, user, system, rss = result.stderr.strip().splitlines()[-1].split()
+    rows = [f"| `plan` of {jobs:,} jobs | {float(wall):.2f} s wall | — | {float(user) + float(system):.2f} CPU s | peak RSS {int(rss) / 1024:.0f} MB | exit {result.returncode} |"]
+    sim = Simulator("--latency", "0.05:0.05", "--concurrency-limit", str(concurrency * 2), "--result-side", "4")
+    try:
+        first = run(manifest, sim, "--poll-interval", "0.05:0.05", "--download-concurrency", "32")
+        ledger = sim.ledger()
+        rows.append(f"| first run of {jobs:,} jobs, {concurrency} in flight, tasks of 50 ms | {first['wall']:.0f} s wall | "
+                    f"{ledger['submitsAccepted']} submits | {first['cpu']:.0f} CPU s | peak RSS {first['rss_mb']:.0f} MB | exit {first['exit']} |")
+        for number in range(1, resumes + 1):
+            again = run(manifest, sim)
+            after = sim.ledger()
+            rows.append(f"| resume {number} of the finished folder | {again['wall']:.2f} s wall | "
+                        f"{after['submitsAccepted'] - ledger['submitsAccepted']} submits | {again['cpu']:.2f} CPU s | peak RSS {again['rss_mb']:.0f} MB | exit {again['exit']} |")
+    finally:
+        sim.stop()
+    return "\n".join(rows)
+
+
 def greedy_makespan(latencies, slots):
     """The ideal: these task times, in this order, on `slots` slots, each started the moment a
     slot frees, each seen finished the moment it finishes."""
@@ -273,6 +300,8 @@ def main():
             print(realistic_row(), flush=True)
         elif row == "keys":
             print(keys_rows(), flush=True)
+        elif row == "million":
+            print(million_rows(), flush=True)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,25 @@ struct RunMachineTests {
         actions.firstIndex(where: matches)
     }
 
+    @Test func theOpeningRecordsComeInBatchesThatAddUpToThemAll() throws {
+        let (plan, _) = try Self.plan(jobs: 4)
+        let world = World(plan: plan)
+        let moment = RunMoment(elapsed: .zero, epochMilliseconds: 1_795_238_949_000)
+        var batched: [JournalRecord] = []
+        for start in stride(from: 0, through: world.machine.selected.count, by: 3) {
+            batched += world.machine.startRecords(at: moment, batch: start..<start + 3)
+        }
+        // The run's own record once, first; then every job's `planned` record once, in order.
+        #expect(batched.map(\.event) == [.run, .planned, .planned, .planned, .planned])
+        #expect(batched.dropFirst().map { $0["key"] } == plan.jobs.map(\.key))
+        #expect(world.machine.startRecords(at: moment, batch: 8..<12).isEmpty)
+        // Jobs the journal knows already are not planned again.
+        var history = JournalState()
+        history.apply(.planned(key: plan.jobs[1].key, path: plan.jobs[1].outputTemplate, at: moment.timestamp))
+        let again = World(plan: plan, history: history).machine.startRecords(at: moment, batch: 0..<100)
+        #expect(again.compactMap { $0["key"] } == [plan.jobs[0].key, plan.jobs[2].key, plan.jobs[3].key])
+    }
+
     // MARK: A job's way
 
     @Test func aJobGoesThroughEveryStageWithItsRecordsOnDiskFirst() throws {
