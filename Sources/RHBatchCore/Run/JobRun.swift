@@ -98,14 +98,12 @@ package struct OutputRecord: Sendable, Hashable {
 }
 
 /// Everything the runner knows about one job: the report's job entry.
+///
+/// One is held per job of the plan (a million at once), so rare fields are out of line and the
+/// one-byte fields sit together after the timestamps, where they fill what would be padding.
 package struct JobRun: Sendable {
-    package var status = JobStatus.pending
-    /// Done in an earlier run: its files exist with their recorded hashes.
-    package var alreadyDone = false
     package var taskId: String?
     package var attempts = 0
-    package var submittedAt: StoredTimestamp?
-    package var finishedAt: StoredTimestamp?
     package var cost: Money?
     package var outputs = OutputRecords()
     /// The URL each input image was sent as.
@@ -116,21 +114,26 @@ package struct JobRun: Sendable {
         set { failureBox = newValue.map(Boxed.init) }
     }
     private var failureBox: Boxed<JobFailure>?
-    /// Result downloads not finished yet.
-    package var pendingDownloads = 0
-    /// Whether it holds a slot in the scheduler's in-flight count.
-    package var holdsSlot = false
-    /// Whether it came from an earlier run's journal (a re-attached task).
-    package var resumed = false
     /// Download failures so far in this run.
     package var downloadFailure: JobFailure? {
         get { downloadFailureBox?.value }
         set { downloadFailureBox = newValue.map(Boxed.init) }
     }
     private var downloadFailureBox: Boxed<JobFailure>?
+    /// Result downloads not finished yet.
+    package var pendingDownloads = 0
+    package var submittedAt: StoredTimestamp?
+    package var status = JobStatus.pending
+    /// Done in an earlier run: its files exist with their recorded hashes.
+    package var alreadyDone = false
+    /// Whether it holds a slot in the scheduler's in-flight count.
+    package var holdsSlot = false
+    /// Whether it came from an earlier run's journal (a re-attached task).
+    package var resumed = false
     /// Whether the task was asked again for fresh result URLs after a download found its URL
     /// expired (once per run; only if that fails too is the download given up as expired).
     package var askedForFreshURLs = false
+    package var finishedAt: StoredTimestamp?
 
     package init() {}
 }

@@ -226,6 +226,14 @@ extension RunMachine {
 
     // MARK: Submits
 
+    /// `urls` as one list shared by every job sent with the same inputs (a million jobs over a
+    /// few images would otherwise hold a million copies).
+    mutating func sharedList(_ urls: [String]) -> [String] {
+        if let known = inputLists[urls] { return known }
+        if inputLists.count < 65_536 { inputLists[urls] = urls }
+        return urls
+    }
+
     func inputURLs(for index: Int) -> [String] {
         plan.jobs[index].allSources.map { source in
             switch source {
@@ -291,7 +299,7 @@ extension RunMachine {
             var records: [JournalRecord] = [.submitted(key: key, task: task, inputs: urls, at: at)]
             jobs[index].taskId = task.taskId
             jobs[index].submittedAt = .milliseconds(now.epochMilliseconds)
-            jobs[index].inputURLs = urls
+            jobs[index].inputURLs = sharedList(urls)
             if task.state.isFinished {
                 records.append(.finished(key: key, task: task, at: at))
                 write(records)

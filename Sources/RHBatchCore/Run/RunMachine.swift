@@ -218,6 +218,9 @@ package struct RunMachine: Sendable {
     /// they still wait for.
     var sending: [Int: (urls: [String], waiting: Int)] = [:]
 
+    /// Input URL lists, held once however many jobs were sent with them.
+    var inputLists: [[String]: [String]] = [:]
+
     var polls: [Int: PollState] = [:]
     /// Task times per endpoint: this run's, seeded from the journal of earlier runs.
     package internal(set) var durations: [String: TaskDurations] = [:]
