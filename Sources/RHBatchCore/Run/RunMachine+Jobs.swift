@@ -554,6 +554,11 @@ extension RunMachine {
         if downloadHead == downloadQueue.count, downloadHead > 0 {
             downloadQueue.removeAll(keepingCapacity: true)
             downloadHead = 0
+        } else if downloadHead > 1024 && downloadHead * 2 > downloadQueue.count {
+            // A queue that never quite empties (a million results arriving as fast as they are
+            // fetched) drops what it has handed out, rather than keeping every job's work.
+            downloadQueue.removeFirst(downloadHead)
+            downloadHead = 0
         }
     }
 
