@@ -25,6 +25,26 @@ struct SubmitSchedulerTests {
         #expect(submits(scheduler.taskEnded(1, actualCost: price, now: .seconds(6))) == [3])
     }
 
+    @Test func nothingIsKeptAboutJobsThatEnded() {
+        var scheduler = SubmitScheduler(.init(maxInFlight: 8, maxRefusals: 1))
+        let failed = APIFailure(code: "1001", message: "bad field", httpStatus: 200, errorClass: .final)
+        let lost = APIFailure(code: "http-502", message: "lost", httpStatus: 502, errorClass: .unknownOutcome)
+        for job in 0..<6 { _ = scheduler.enqueue(job, estimate: price, now: .zero) }
+        #expect(scheduler.jobsKept == 6)
+        _ = scheduler.submitFinished(0, .accepted, now: .seconds(1))
+        _ = scheduler.submitFinished(1, .acceptedFinished(actualCost: price), now: .seconds(1))
+        _ = scheduler.submitFinished(2, .failed(failed), now: .seconds(1))
+        _ = scheduler.submitFinished(3, .unknown(lost), now: .seconds(1))
+        _ = scheduler.submitFinished(4, .refused(queueFull), now: .seconds(1))
+        // Job 0 still runs; job 5 is still to hear from; the rest have ended.
+        #expect(scheduler.jobsKept == 2)
+        _ = scheduler.taskEnded(0, actualCost: price, now: .seconds(2))
+        _ = scheduler.submitFinished(5, .accepted, now: .seconds(2))
+        _ = scheduler.taskEnded(5, actualCost: nil, now: .seconds(3))
+        #expect(scheduler.jobsKept == 0)
+        #expect(scheduler.inFlight == 0 && scheduler.accepted == 0)
+    }
+
     @Test func queueFullWithOurTasksRunningWaitsForOneToEnd() {
         var scheduler = SubmitScheduler(.init(maxInFlight: 4, retryBase: .seconds(2)))
         for job in 0..<6 { _ = scheduler.enqueue(job, estimate: price, now: .zero) }

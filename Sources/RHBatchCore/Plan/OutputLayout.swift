@@ -198,6 +198,9 @@ extension String {
     package func replacingAll(_ target: String, with replacement: String) -> String {
         guard !target.isEmpty else { return self }
         var out = ""
+        // Room for one replacement up front: the result is kept per job (a result's path), and
+        // growing by appends would leave it up to twice the room it needs.
+        out.reserveCapacity(utf8.count + max(0, replacement.utf8.count - target.utf8.count))
         var rest = self[...]
         while let range = rest.firstRange(of: target) {
             out += rest[..<range.lowerBound]

@@ -175,6 +175,7 @@ package struct SubmitScheduler: Sendable {
             inFlight -= 1
             committed += (cost ?? estimates[job] ?? .zero) - (estimates[job] ?? .zero)
             noteSuccess()
+            forget(job)
         case .refused(let failure):
             inFlight -= 1
             committed += Money(micros: -(estimates[job]?.micros ?? 0))
@@ -198,6 +199,7 @@ package struct SubmitScheduler: Sendable {
             }
             refusalsByJob[job, default: 0] += 1
             if refusalsByJob[job, default: 0] >= configuration.maxRefusals {
+                forget(job)
                 actions.append(.jobEnded(job, .failed(failure)))
             } else {
                 // Refused jobs go first when submits resume, in plan order.
@@ -220,6 +222,7 @@ package struct SubmitScheduler: Sendable {
             if failure.errorClass == .fatal {
                 actions += stop(.fatal(failure))
             }
+            forget(job)
             actions.append(.jobEnded(job, .failed(failure)))
         case .unknown(let failure):
             inFlight -= 1
@@ -227,6 +230,7 @@ package struct SubmitScheduler: Sendable {
             if configuration.resubmitUnknown {
                 ready.append(job)
             } else {
+                forget(job)
                 actions.append(.jobEnded(job, .unknown(failure)))
             }
         }
@@ -238,7 +242,21 @@ package struct SubmitScheduler: Sendable {
         inFlight -= 1
         accepted -= 1
         if let actualCost { committed += actualCost - (estimates[job] ?? .zero) }
+        forget(job)
         return pump(now: now)
+    }
+
+    /// Drops what was kept about a job that has left the scheduler: a million-job run keeps
+    /// nothing here for the jobs it is done with.
+    private mutating func forget(_ job: Int) {
+        estimates[job] = nil
+        sentAt[job] = nil
+        refusalsByJob[job] = nil
+    }
+
+    /// Jobs something is still kept about (tests: it empties as jobs end).
+    package var jobsKept: Int {
+        Set(estimates.keys).union(sentAt.keys).union(refusalsByJob.keys).count
     }
 
     /// A wake-up requested with ``Action/wake(at:)``.
