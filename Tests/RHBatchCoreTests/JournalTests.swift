@@ -227,7 +227,7 @@ struct JournalTests {
         #expect(again == lines)
         #expect(replayed.entries == state.entries)
         let first = PlanningRunTestAccess.sha256("job 0")
-        #expect(replayed.entry(first)?.download(1)?.sha256.description == PlanningRunTestAccess.sha256("file 0"))
+        #expect(replayed.entry(first)?.downloads[1]?.sha256.description == PlanningRunTestAccess.sha256("file 0"))
         #expect(replayed.entry(first)?.submittedAt == "2026-11-21T05:29:09.000Z")
         #expect(replayed.plannedPath(first) == "out/0.{ext}")
         #expect(replayed.entry(PlanningRunTestAccess.sha256("job 1"))?.message == "gone")
@@ -285,5 +285,21 @@ struct JournalTests {
         #expect(prepared.takeHistory().entries == expected.entries)
         // Taken once: the run drops it after resuming its jobs.
         #expect(prepared.takeHistory().entryCount == 0)
+    }
+}
+
+extension Timestamp {
+    /// The C library's calendar (`gmtime_r`): the reference the tests check rh-batch's own
+    /// formatter against.
+    static func format(seconds: Int, milliseconds: Int = 0) -> String {
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds), 3))Z"
     }
 }

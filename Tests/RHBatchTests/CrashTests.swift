@@ -167,7 +167,7 @@ struct CrashTests {
                 let bytes = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/" + path))
                 let hash = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
                 #expect(hash == output["sha256"] as? String)
-                #expect(entry.download(1)?.sha256.description == hash)
+                #expect(entry.downloads[1]?.sha256.description == hash)
                 let sidecar = try RunHarness.json(folder.path + "/out/" + path.replacingOccurrences(of: ".png", with: ".json"))
                 #expect((sidecar["file"] as? [String: Any])?["sha256"] as? String == hash)
                 files += 1

@@ -44,9 +44,8 @@ package struct JournalEntry: Sendable, Hashable {
     package var cost: String?
     /// Failure details (rare: kept out of line).
     private var failure: Boxed<FailureText>?
-    /// Written results by index: the first inline (most tasks give one), the others in a list.
-    private var firstDownload: Download?
-    private var laterDownloads: [Download] = []
+    /// Written results, by index.
+    package var downloads = ResultList<Download>()
 
     /// Makes an entry at `stage`.
     package init(stage: Stage) {
@@ -55,8 +54,6 @@ package struct JournalEntry: Sendable, Hashable {
 
     /// A result written to disk.
     package struct Download: Sendable, Hashable {
-        /// From 1.
-        package var index: Int
         /// Relative to the output root.
         package var path: String
         package var sha256: HexDigest
@@ -88,52 +85,10 @@ package struct JournalEntry: Sendable, Hashable {
     /// Result URLs and types of a succeeded task.
     package var results: [TaskResult] { JournalState.results(urls: resultURLs, types: resultTypes) }
 
-    /// How many results the task gave.
-    package var resultCount: Int {
-        guard let resultURLs else { return 0 }
-        return JournalState.words(resultURLs).filter { !$0.isEmpty }.count
-    }
-
-    /// Written results, by index.
-    package var downloads: [Download] {
-        guard let firstDownload else { return [] }
-        return [firstDownload] + laterDownloads
-    }
-
-    /// How many results are recorded as written.
-    package var downloadCount: Int {
-        firstDownload == nil ? 0 : 1 + laterDownloads.count
-    }
-
-    /// The written result `index` (from 1).
-    package func download(_ index: Int) -> Download? {
-        if let firstDownload, firstDownload.index == index { return firstDownload }
-        return laterDownloads.first { $0.index == index }
-    }
-
-    /// Records result `index` as written (replacing an earlier record of it).
-    package mutating func setDownload(_ download: Download) {
-        var all = downloads
-        if let position = all.firstIndex(where: { $0.index == download.index }) {
-            all[position] = download
-        } else {
-            all.append(download)
-            all.sort { $0.index < $1.index }
-        }
-        firstDownload = all.first
-        laterDownloads = Array(all.dropFirst())
-    }
-
-    /// Forgets every written result.
-    package mutating func clearDownloads() {
-        firstDownload = nil
-        laterDownloads = []
-    }
-
     /// True when every result of a succeeded task has been written.
     package var isComplete: Bool {
-        let count = resultCount
-        return stage == .succeeded && count > 0 && (1...count).allSatisfy { download($0) != nil }
+        let count = results.count
+        return stage == .succeeded && count > 0 && (1...count).allSatisfy { downloads[$0] != nil }
     }
 }
 
@@ -156,9 +111,9 @@ package struct JournalState: Sendable {
     /// Runs recorded.
     package var runs = 0
     /// Texts many jobs share, held once.
-    private var shared: Set<String> = []
+    private var sharedTexts = SharedValues<String, String>()
     /// Input URL lists many jobs share, held once, by their recorded text.
-    private var sharedLists: [String: [String]] = [:]
+    private var sharedLists = SharedValues<String, [String]>()
 
     /// Makes an empty state, with room for about `capacity` jobs.
     package init(capacity: Int = 0) {
@@ -194,7 +149,7 @@ package struct JournalState: Sendable {
     /// How many records the compacted form has: a `state` line per entry, a `downloaded` line
     /// per written result.
     package var compactedRecordCount: Int {
-        slots.reduce(0) { count, slot in count + (slot.entry.map { 1 + $0.downloadCount } ?? 0) }
+        slots.reduce(0) { count, slot in count + (slot.entry.map { 1 + $0.downloads.count } ?? 0) }
     }
 
     /// Places in key order.
@@ -219,19 +174,13 @@ package struct JournalState: Sendable {
 
     /// `text` held once per folder when many jobs share it.
     private mutating func share(_ text: String?) -> String? {
-        guard let text else { return nil }
-        if let known = shared.firstIndex(of: text) { return shared[known] }
-        if shared.count < 65_536 { shared.insert(text) }
-        return text
+        text.map { sharedTexts.value($0) }
     }
 
     /// The words of `text`, one list per folder when many jobs share it.
     private mutating func sharedWords(_ text: String?) -> [String] {
         guard let text, !text.isEmpty else { return [] }
-        if let known = sharedLists[text] { return known }
-        let words = Self.words(text)
-        if sharedLists.count < 65_536 { sharedLists[text] = words }
-        return words
+        return sharedLists.value(for: text) { Self.words($0) }
     }
 
     /// Space-separated words; most fields hold one, so that case skips the general split.
@@ -286,7 +235,7 @@ package struct JournalState: Sendable {
             entry.keyID = nil
             entry.resultURLs = nil
             entry.resultTypes = nil
-            entry.clearDownloads()
+            entry.downloads = ResultList()
             entry.setFailure(phase: nil, code: nil, message: nil)
         case .submitted:
             entry.stage = .submitted
@@ -308,14 +257,13 @@ package struct JournalState: Sendable {
             entry.setFailure(phase: entry.stage == .succeeded ? nil : "poll", code: record["code"], message: record["message"])
         case .downloaded:
             if let index = record.number("index"), let path = record["path"], let sha = record["sha256"] {
-                entry.setDownload(.init(
-                    index: index,
+                entry.downloads[index] = .init(
                     path: path,
                     sha256: HexDigest(sha),
                     bytes: record.number("bytes") ?? 0,
                     at: StoredTimestamp(record.at),
                     mtime: record.number("mtime")
-                ))
+                )
             }
         case .refused:
             entry.stage = .refused
@@ -338,7 +286,7 @@ package struct JournalState: Sendable {
             entry.resultURLs = record["urls"]
             entry.resultTypes = share(record["types"])
             entry.inputURLs = sharedWords(record["inputs"])
-            entry.clearDownloads()
+            entry.downloads = ResultList()
             if let path = record["path"] { slots[position].path = path }
         case .run, .uploaded, .planned:
             break
@@ -385,9 +333,9 @@ package struct JournalState: Sendable {
                 }
             }
             body(JournalRecord(.state, at: time, fields))
-            for download in entry.downloads {
+            for (index, download) in entry.downloads.all {
                 var fields: [(String, JournalRecord.FieldValue)] = [
-                    ("key", .text(key)), ("index", .number(download.index)), ("path", .text(download.path)),
+                    ("key", .text(key)), ("index", .number(index)), ("path", .text(download.path)),
                     ("sha256", .text(download.sha256.description)), ("bytes", .number(download.bytes)),
                 ]
                 if let mtime = download.mtime { fields.append(("mtime", .number(mtime))) }

@@ -79,15 +79,6 @@ package struct ContactSheet: Sendable {
         self.jobs = jobs
     }
 
-    /// The page's data as compact JSON: strings interned in a table, each job an array.
-    package var dataJSON: String {
-        var out = ""
-        var data = DataWriter(header: header) { out += $0 }
-        for job in jobs { data.add(job) }
-        data.finish()
-        return out
-    }
-
     /// Writes the page's data a job at a time: the header's members, then `jobs` (one array per
     /// job, its strings as numbers into the table), then the table of `strings`, so nothing but
     /// the table is held however many jobs there are. Everything written is script-safe.

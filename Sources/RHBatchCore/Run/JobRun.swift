@@ -138,13 +138,24 @@ package struct JobRun: Sendable {
     package init() {}
 }
 
-/// A job's result files by index (from 1): usually one, held inline, the others in a sorted
-/// list (not a dictionary per job).
-package struct OutputRecords: Sendable, Hashable {
-    private var first: (index: Int, record: OutputRecord)?
-    private var later: [(index: Int, record: OutputRecord)] = []
+/// A job's result files by index (from 1).
+package typealias OutputRecords = ResultList<OutputRecord>
 
-    private var items: [(index: Int, record: OutputRecord)] {
+/// Values by result index (from 1), in index order: the first inline (most tasks give one
+/// result), the others in a list, so a million jobs hold no dictionary or array each. A job's
+/// result files and the journal's written results are both kept so.
+package struct ResultList<Value: Sendable & Hashable>: Sendable, Hashable {
+    private struct Item: Sendable, Hashable {
+        var index: Int
+        var value: Value
+    }
+
+    private var first: Item?
+    private var later: [Item] = []
+
+    package init() {}
+
+    private var items: [Item] {
         get { first.map { [$0] + later } ?? [] }
         set {
             first = newValue.first
@@ -152,32 +163,19 @@ package struct OutputRecords: Sendable, Hashable {
         }
     }
 
-    package init() {}
-
-    package static func == (left: OutputRecords, right: OutputRecords) -> Bool {
-        left.items.elementsEqual(right.items) { $0.index == $1.index && $0.record == $1.record }
-    }
-
-    package func hash(into hasher: inout Hasher) {
-        for item in items {
-            hasher.combine(item.index)
-            hasher.combine(item.record)
-        }
-    }
-
-    /// Result `index`'s file.
-    package subscript(index: Int) -> OutputRecord? {
+    /// The value of result `index`.
+    package subscript(index: Int) -> Value? {
         get {
-            if let first, first.index == index { return first.record }
-            return later.first { $0.index == index }?.record
+            if let first, first.index == index { return first.value }
+            return later.first { $0.index == index }?.value
         }
         set {
             var all = items
             let position = all.firstIndex { $0.index >= index } ?? all.endIndex
             let present = position < all.endIndex && all[position].index == index
             switch (newValue, present) {
-            case (let record?, true): all[position].record = record
-            case (let record?, false): all.insert((index, record), at: position)
+            case (let value?, true): all[position].value = value
+            case (let value?, false): all.insert(Item(index: index, value: value), at: position)
             case (nil, true): all.remove(at: position)
             case (nil, false): break
             }
@@ -187,10 +185,10 @@ package struct OutputRecords: Sendable, Hashable {
 
     /// The indexes, in order.
     package var keys: [Int] { items.map(\.index) }
-    /// The files, in index order.
-    package var values: [OutputRecord] { items.map(\.record) }
-    /// Indexes and files, in index order.
-    package var all: [(index: Int, record: OutputRecord)] { items }
+    /// The values, in index order.
+    package var values: [Value] { items.map(\.value) }
+    /// Indexes and values, in index order.
+    package var all: [(index: Int, value: Value)] { items.map { ($0.index, $0.value) } }
     package var count: Int { first == nil ? 0 : 1 + later.count }
     package var isEmpty: Bool { first == nil }
 }

@@ -33,15 +33,10 @@ struct RunFinish: Sendable {
         stopReason = machine.stopReason
     }
 
-    /// How the run ended.
     /// The largest journal compacted at the end of a run (about 50,000 jobs' records).
     static let compactLimit = 64 << 20
 
-    static func journalSize(_ folder: String) -> Int {
-        if case .regular(let bytes, _) = FileSystem.status(folder + "/journal.jsonl") { return bytes }
-        return 0
-    }
-
+    /// How the run ended.
     func ending(_ totals: RunTotals) -> RunEnding {
         if machine.interrupts > 0 { return .interrupted }
         if let reason = stopReason, !(reason == .interrupted && machine.localFailure == nil) { return .stopped }
@@ -107,7 +102,7 @@ struct RunFinish: Sendable {
         // a run that recorded nothing about any job leaves the journal as it is. A journal larger
         // than `compactLimit` is left for the next run to compact when it reads it: folding it
         // again here would hold a second copy of every job beside the run's own.
-        if journal.jobRecordsAppended > 0, Self.journalSize(folder) <= Self.compactLimit, let contents = try? Journal.read(folder: folder) {
+        if journal.jobRecordsAppended > 0, FileSystem.fileInfo(folder + "/journal.jsonl")?.bytes ?? 0 <= Self.compactLimit, let contents = try? Journal.read(folder: folder) {
             do {
                 try Journal.compact(folder: folder, state: contents.state, at: finishedAt)
             } catch {

@@ -25,7 +25,7 @@ extension RunMachine {
             let results = entry.results
             var missing = false
             for resultIndex in 1...max(1, results.count) {
-                if let download = entry.download(resultIndex), verified.contains(Self.resultID(job: index, index: resultIndex)) {
+                if let download = entry.downloads[resultIndex], verified.contains(Self.resultID(job: index, index: resultIndex)) {
                     jobs[index].outputs[resultIndex] = OutputRecord(
                         path: download.path,
                         url: resultIndex <= results.count ? results[resultIndex - 1].url : "",
@@ -226,14 +226,6 @@ extension RunMachine {
 
     // MARK: Submits
 
-    /// `urls` as one list shared by every job sent with the same inputs (a million jobs over a
-    /// few images would otherwise hold a million copies).
-    mutating func sharedList(_ urls: [String]) -> [String] {
-        if let known = inputLists[urls] { return known }
-        if inputLists.count < 65_536 { inputLists[urls] = urls }
-        return urls
-    }
-
     func inputURLs(for index: Int) -> [String] {
         plan.jobs[index].allSources.map { source in
             switch source {
@@ -299,7 +291,7 @@ extension RunMachine {
             var records: [JournalRecord] = [.submitted(key: key, task: task, inputs: urls, at: at)]
             jobs[index].taskId = task.taskId
             jobs[index].submittedAt = .milliseconds(now.epochMilliseconds)
-            jobs[index].inputURLs = sharedList(urls)
+            jobs[index].inputURLs = inputLists.value(urls)
             if task.state.isFinished {
                 records.append(.finished(key: key, task: task, at: at))
                 write(records)

@@ -219,7 +219,7 @@ package struct RunMachine: Sendable {
     var sending: [Int: (urls: [String], waiting: Int)] = [:]
 
     /// Input URL lists, held once however many jobs were sent with them.
-    var inputLists: [[String]: [String]] = [:]
+    var inputLists = SharedValues<[String], [String]>()
 
     var polls: [Int: PollState] = [:]
     /// Task times per endpoint: this run's, seeded from the journal of earlier runs.
@@ -312,7 +312,7 @@ package struct RunMachine: Sendable {
         var work: [(job: Int, index: Int, download: JournalEntry.Download)] = []
         for job in selected {
             guard let entry = history.entry(plan.jobs[job].digest), entry.stage == .succeeded else { continue }
-            for download in entry.downloads { work.append((job, download.index, download)) }
+            for (index, download) in entry.downloads.all { work.append((job, index, download)) }
         }
         return work
     }

@@ -16,19 +16,6 @@ package enum Timestamp {
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec / 1_000_000)
     }
 
-    /// Seconds since 1970 as a timestamp.
-    package static func format(seconds: Int, milliseconds: Int = 0) -> String {
-        var time = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        func pad(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
-        }
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
-            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds), 3))Z"
-    }
-
     /// Seconds since 1970 (with fraction) of a timestamp this type wrote; `nil` for anything else.
     ///
     /// Pure arithmetic (no `timegm`): reports call it twice per job.
