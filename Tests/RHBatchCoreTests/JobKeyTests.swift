@@ -132,4 +132,27 @@ struct JobKeyPartsTests {
             #expect(job.key == PlanningRunTestAccess.sha256(text + "sample:\(job.sample)\n"), "\(job.model) \(job.prompt.id)")
         }
     }
+
+    @Test func jobsOfOneFittingShareOneShape() throws {
+        let fixture = try Fixture()
+        try fixture.png("room.png", seed: 1)
+        try fixture.png("other.png", seed: 2)
+        let plan = try fixture.plan("""
+            version: 1
+            matrix:
+              - {prompt: [A., B.], image: [room.png, other.png], model: [gpt-image-2, grok-imagine], samples: 2}
+              - {prompt: C., image: room.png, model: gpt-image-2, resolution: 4k}
+            """)
+        #expect(plan.jobs.count == 17)
+        let first = plan.jobs.filter { $0.origin.path.description == "matrix[0]" }
+        for model in ["gpt-image-2", "grok-imagine"] {
+            let jobs = first.filter { $0.model == model }
+            #expect(jobs.count == 8)
+            #expect(jobs.allSatisfy { $0.shape === jobs[0].shape }, "\(model): one shape for its 8 jobs")
+        }
+        let shapes = Set(plan.jobs.map { ObjectIdentifier($0.shape) })
+        #expect(shapes.count == 3, "one per model of the first block, one for the second block")
+        let last = try #require(plan.jobs.last)
+        #expect(last.options["resolution"] == "4k" && last.model == "gpt-image-2")
+    }
 }

@@ -76,6 +76,18 @@ struct OutputLayoutTests {
         #expect(try fixture().errors("version: 1\nlayout: \"{model}/report.{ext}\"\nmatrix: {prompt: A., image: living room.png, model: grok-imagine}\n").isEmpty)
     }
 
+    @Test func theDefaultLayoutAddsTheShortKeyWhenJobsDifferInAFieldItDoesNotName() throws {
+        let plan = try fixture().plan(
+            "version: 1\nmatrix: {prompt: A., model: seedream-v4.5/text-to-image, width: [512, 1024, 2048]}\n"
+        )
+        let paths = plan.jobs.map { $0.outputPath(fileExtension: "png") }
+        #expect(paths.count == 3 && Set(paths).count == 3, "\(paths)")
+        // The first job takes the plain path; the later ones get their short key before the extension.
+        #expect(!paths[0].contains(plan.jobs[0].id))
+        #expect(paths[1].hasSuffix("_\(plan.jobs[1].id).png") && paths[2].hasSuffix("_\(plan.jobs[2].id).png"), "\(paths)")
+        #expect(paths[1].replacingAll("_\(plan.jobs[1].id)", with: "") == paths[0])
+    }
+
     @Test func collisionsAreManifestErrors() throws {
         let errors = try fixture().errors(
             "version: 1\nlayout: \"{model}/{image}.{ext}\"\nmatrix: {prompt: [A., B.], image: living room.png, model: grok-imagine}\n"

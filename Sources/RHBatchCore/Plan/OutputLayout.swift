@@ -88,6 +88,23 @@ package struct OutputLayout: Sendable {
         var path = ""
         for (position, component) in components.enumerated() {
             if position > 0 { path += "/" }
+            // Most components have every value: written straight, no pieces to trim.
+            var rendered = ""
+            var complete = true
+            for token in component where complete {
+                switch token {
+                case .literal(let text): rendered += text
+                case .placeholder(.ext): rendered += "{ext}"
+                case .placeholder(.index): rendered += "{index}"
+                case .placeholder(let placeholder):
+                    if let text = value(placeholder) { rendered += text } else { complete = false }
+                }
+            }
+            if complete {
+                if rendered.isEmpty || rendered.hasPrefix(".") { rendered = "_" + rendered }
+                path += rendered
+                continue
+            }
             var pieces: [String] = []
             var missing: [Bool] = []
             for token in component {
@@ -118,7 +135,7 @@ package struct OutputLayout: Sendable {
                     pieces[index + 1].removeFirst()
                 }
             }
-            var rendered = pieces.joined()
+            rendered = pieces.joined()
             if rendered.isEmpty || rendered.hasPrefix(".") { rendered = "_" + rendered }
             path += rendered
         }

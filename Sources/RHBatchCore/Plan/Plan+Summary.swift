@@ -44,9 +44,10 @@ extension Plan {
         lines.append("\(manifest.file): \(jobs.count) \(jobWord), estimated cost \(estimatedCost) \(currency)\(unpriced)")
         let perModel = jobsPerModel
         let width = perModel.map(\.model.count).max() ?? 0
+        let unpricedModels = unpricedJobs == 0 ? [] : Set(jobs.lazy.filter { !$0.priceKnown }.map(\.model))
         for entry in perModel {
             let name = entry.model.padding(toLength: width)
-            let unknown = jobs.contains { $0.model == entry.model && !$0.priceKnown } ? "  (price unknown)" : ""
+            let unknown = unpricedModels.contains(entry.model) ? "  (price unknown)" : ""
             lines.append("  \(name)  \(String(entry.jobs).leftPadded(toLength: 7)) jobs  \(entry.cost.description.leftPadded(toLength: 10)) \(currency)\(unknown)")
         }
         lines.append("  local images: \(localImages.count), concurrency: \(manifest.concurrency)")
@@ -94,7 +95,10 @@ extension Plan {
         guard count > 0, !jobs.isEmpty else { return [] }
         var chosen: [Int] = []
         var models: Set<String> = []
-        for (index, job) in jobs.enumerated() where models.insert(job.model).inserted {
+        var previous: String?
+        for (index, job) in jobs.enumerated() where job.model != previous {
+            previous = job.model
+            guard models.insert(job.model).inserted else { continue }
             chosen.append(index)
             if chosen.count == count { break }
         }

@@ -17,19 +17,13 @@ package struct JobOrigin: Sendable, Hashable {
     package var mark: Mark
 }
 
-/// One job of a plan: a model call with final fields, a stable key and an output path.
-package struct PlannedJob: Sendable {
-    /// The stable key: SHA-256 of the endpoint, final fields, input identities and sample, held
-    /// as its bytes (a million jobs' keys as text would be 112 MB).
-    package var digest: HexDigest
+/// What the jobs of one block, model and set of field values have in common: held once and
+/// shared by all of them (a million jobs each holding their own copy took 110 MB more).
+package struct JobShape: Sendable, Hashable {
     /// The model's alias.
     package var model: String
     /// The model's endpoint.
     package var endpoint: String
-    /// The prompt.
-    package var prompt: PromptRef
-    /// The input image(s).
-    package var image: ImageInput
     /// Final field values as text by snake_case name, for layout placeholders (defaults applied,
     /// fields the model does not take dropped; media fields give their input id).
     package var options: [String: String]
@@ -37,22 +31,84 @@ package struct PlannedJob: Sendable {
     package var apiOptions: [Param]
     /// Extra body fields from `params`, sorted by key.
     package var params: [Param]
-    /// The sample number, from 1.
-    package var sample: Int
-    /// The output path relative to the output root, with `{ext}` and `{index}` still in it.
-    package var outputTemplate: String
-    /// Whether ``outputTemplate`` places `{index}` itself.
+    /// Whether the layout places `{index}` itself.
     package var layoutHasIndex: Bool
     /// The catalog price of one call (zero when unknown).
     package var price: Money
     /// Whether the catalog knows the price.
-    package var priceKnown: Bool = true
+    package var priceKnown: Bool
     /// What the model makes: results are checked to be of this kind.
-    package var output: OutputKind = .image
+    package var output: OutputKind
     /// Media inputs other than the main image, in the model's field order.
-    package var media: [MediaInput] = []
+    package var media: [MediaInput]
     /// Where it came from.
     package var origin: JobOrigin
+}
+
+/// One job of a plan: a model call with final fields, a stable key and an output path.
+///
+/// A plan holds one per job (a million at once), so what jobs share is one ``JobShape`` object.
+package struct PlannedJob: Sendable {
+    /// The stable key: SHA-256 of the endpoint, final fields, input identities and sample, held
+    /// as its bytes (a million jobs' keys as text would be 112 MB).
+    package var digest: HexDigest
+    /// The prompt.
+    package var prompt: PromptRef
+    /// The input image(s).
+    package var image: ImageInput
+    /// The sample number, from 1.
+    package var sample: Int
+    /// The output path relative to the output root, with `{ext}` and `{index}` still in it.
+    package var outputTemplate: String
+    /// What it shares with the other jobs of its block, model and field values.
+    package let shape: Boxed<JobShape>
+
+    /// Makes a job that shares `shape` with others.
+    package init(digest: HexDigest, prompt: PromptRef, image: ImageInput, sample: Int, outputTemplate: String, shape: Boxed<JobShape>) {
+        self.digest = digest
+        self.prompt = prompt
+        self.image = image
+        self.sample = sample
+        self.outputTemplate = outputTemplate
+        self.shape = shape
+    }
+
+    /// Makes a job with a shape of its own.
+    package init(
+        digest: HexDigest, model: String, endpoint: String, prompt: PromptRef, image: ImageInput,
+        options: [String: String], apiOptions: [Param], params: [Param], sample: Int, outputTemplate: String,
+        layoutHasIndex: Bool, price: Money, priceKnown: Bool = true, output: OutputKind = .image,
+        media: [MediaInput] = [], origin: JobOrigin
+    ) {
+        let shape = JobShape(
+            model: model, endpoint: endpoint, options: options, apiOptions: apiOptions, params: params,
+            layoutHasIndex: layoutHasIndex, price: price, priceKnown: priceKnown, output: output, media: media, origin: origin
+        )
+        self.init(digest: digest, prompt: prompt, image: image, sample: sample, outputTemplate: outputTemplate, shape: Boxed(shape))
+    }
+
+    /// The model's alias.
+    package var model: String { shape.value.model }
+    /// The model's endpoint.
+    package var endpoint: String { shape.value.endpoint }
+    /// Final field values as text by snake_case name (see ``JobShape/options``).
+    package var options: [String: String] { shape.value.options }
+    /// Final option values as body fields, in the model's order.
+    package var apiOptions: [Param] { shape.value.apiOptions }
+    /// Extra body fields from `params`, sorted by key.
+    package var params: [Param] { shape.value.params }
+    /// Whether ``outputTemplate`` places `{index}` itself.
+    package var layoutHasIndex: Bool { shape.value.layoutHasIndex }
+    /// The catalog price of one call (zero when unknown).
+    package var price: Money { shape.value.price }
+    /// Whether the catalog knows the price.
+    package var priceKnown: Bool { shape.value.priceKnown }
+    /// What the model makes.
+    package var output: OutputKind { shape.value.output }
+    /// Media inputs other than the main image, in the model's field order.
+    package var media: [MediaInput] { shape.value.media }
+    /// Where it came from.
+    package var origin: JobOrigin { shape.value.origin }
 
     /// The stable key as text (64 hex digits).
     package var key: String { digest.description }
@@ -159,10 +215,20 @@ package struct Plan: Sendable {
     package var jobsPerModel: [(model: String, jobs: Int, cost: Money)] {
         var order: [String] = []
         var counts: [String: (Int, Money)] = [:]
-        for job in jobs {
-            if counts[job.model] == nil { order.append(job.model) }
-            let current = counts[job.model] ?? (0, .zero)
-            counts[job.model] = (current.0 + 1, current.1 + job.price)
+        // Jobs of one model come in runs: counted per run, not looked up per job.
+        var index = jobs.startIndex
+        while index < jobs.endIndex {
+            let model = jobs[index].model
+            var count = 0
+            var cost = Money.zero
+            while index < jobs.endIndex, jobs[index].model == model {
+                count += 1
+                cost += jobs[index].price
+                index += 1
+            }
+            if counts[model] == nil { order.append(model) }
+            let current = counts[model] ?? (0, .zero)
+            counts[model] = (current.0 + count, current.1 + cost)
         }
         return order.map { ($0, counts[$0]!.0, counts[$0]!.1) }
     }

@@ -54,10 +54,18 @@ private struct PlanningRun {
         var path: KeyPath
     }
 
-    struct ModelUse {
-        var model: ModelSpec
-        var mark: Mark
-        var path: KeyPath
+    /// A model as an axis value or a job's field. A class: a matrix block hands it to each of its
+    /// combinations, and a model's spec is large to copy.
+    final class ModelUse {
+        let model: ModelSpec
+        let mark: Mark
+        let path: KeyPath
+
+        init(model: ModelSpec, mark: Mark, path: KeyPath) {
+            self.model = model
+            self.mark = mark
+            self.path = path
+        }
     }
 
     /// A combination before it is fitted to its model.
@@ -86,7 +94,7 @@ private struct PlanningRun {
 
     var jobs: [PlannedJob] = []
     var jobIndex: [HexDigest: Int] = [:]
-    var paths: [String: Int] = [:]
+    var paths: [PathKey: Int] = [:]
     var merged: [MergedJob] = []
     var skipped: [SkippedJob] = []
     var localImages: [LocalImage] = []
@@ -96,9 +104,11 @@ private struct PlanningRun {
     var reported: Set<String> = []
     /// Media field values already resolved, to their input (nil when it failed).
     var resolvedMedia: [String: Int?] = [:]
-    /// Parts of job identity texts already made: per prompt id, per input.
-    var promptIdentity: [String: String] = [:]
+    /// The input part of job identity texts already made, per input.
     var inputIdentity: [Int: String] = [:]
+    /// Safe names of inputs (by index) and of the last prompt, for output paths.
+    var inputNames: [String?] = []
+    var lastPromptName: (id: String, name: String)?
 
     /// Names of media fields (other than a model's main image): their axis values are files.
     let mediaFieldNames: Set<String>
@@ -509,7 +519,7 @@ private struct PlanningRun {
                 for (modelIndex, model) in models.enumerated() {
                     for (setIndex, chosen) in optionSets.enumerated() {
                         if fits[modelIndex][setIndex] == nil {
-                            var fit = fitFields(model: model.model, options: chosen, origin: origin)
+                            let fit = fitFields(model: model.model, options: chosen, origin: origin)
                             // The fields' part of the job identity, with the block's params.
                             if fit.problems.isEmpty && !fit.stop {
                                 fit.identity = Self.fieldsIdentity((fit.apiOptions + params.map(\.value)).sorted { $0.key < $1.key })
@@ -580,27 +590,27 @@ private struct PlanningRun {
     // MARK: Fitting and adding
 
     mutating func add(_ combination: Combination) {
-        let model = combination.model.model
+        let spec = combination.model
         var problems: [(message: String, mark: Mark, path: KeyPath)] = []
         var dropped: [String] = []
         let origin = combination.origin
 
-        if let reason = model.unsupported {
-            report("\(model.alias) cannot be run: \(reason)", at: combination.model.mark, path: combination.model.path)
+        if let reason = spec.model.unsupported {
+            report("\(spec.model.alias) cannot be run: \(reason)", at: combination.model.mark, path: combination.model.path)
             return
         }
 
         // The prompt: checked against the model's prompt field, dropped when it has none.
         var promptRef = PromptRef(id: PlanningRun.noPrompt, text: "")
-        if let promptField = model.prompt {
+        if let promptField = spec.model.prompt {
             if let use = combination.prompt {
                 promptRef = use.prompt
                 if case .string(let maxLength?) = promptField.kind, use.prompt.text.count > maxLength {
-                    problems.append(("the prompt is longer than the \(maxLength) characters \(model.alias) accepts", use.mark, use.path))
+                    problems.append(("the prompt is longer than the \(maxLength) characters \(spec.model.alias) accepts", use.mark, use.path))
                 }
             } else if promptField.required {
                 report(
-                    "\(model.alias) needs a prompt (its '\(promptField.apiKey)' field): set 'prompt' for these jobs",
+                    "\(spec.model.alias) needs a prompt (its '\(promptField.apiKey)' field): set 'prompt' for these jobs",
                     at: origin.mark,
                     path: origin.path
                 )
@@ -612,22 +622,23 @@ private struct PlanningRun {
 
         // The main image input.
         var input = ImageInput(id: PlanningRun.noImage, sources: [])
-        if let imageField = model.image, let imageIndex = model.imageIndex {
+        if let imageField = spec.model.image, let imageIndex = spec.model.imageIndex {
             if let use = combination.image {
                 input = inputs[use.input]
-                problems += check(input, field: imageField, model: model, mark: use.mark, path: use.path)
-            } else if model.fields[imageIndex].required {
-                report("\(model.alias) needs an input image: set 'image' for these jobs", at: origin.mark, path: origin.path)
+                let found = check(input, field: imageField, model: spec.model, mark: use.mark, path: use.path)
+                if !found.isEmpty { problems += found }
+            } else if spec.model.fields[imageIndex].required {
+                report("\(spec.model.alias) needs an input image: set 'image' for these jobs", at: origin.mark, path: origin.path)
                 return
             }
         } else if combination.image != nil {
             dropped.append("image")
         }
 
-        let fit = combination.fit ?? fitFields(model: model, options: combination.options, origin: origin)
+        let fit = combination.fit ?? fitFields(model: spec.model, options: combination.options, origin: origin)
         if fit.stop { return }
-        problems += fit.problems
-        dropped += fit.dropped
+        if !fit.problems.isEmpty { problems += fit.problems }
+        if !fit.dropped.isEmpty { dropped += fit.dropped }
         let finalValues = fit.finalValues
         let layoutValues = fit.layoutValues
         let apiOptions = fit.apiOptions
@@ -638,16 +649,16 @@ private struct PlanningRun {
             let key = param.value.key
             if let type = ModelSpec.commonParams[key], !Self.matches(param.value.value, type) {
                 problems.append((
-                    "\(model.alias) expects \(type.rawValue) for '\(key)', found \(param.value.value.typeName)",
+                    "\(spec.model.alias) expects \(type.rawValue) for '\(key)', found \(param.value.value.typeName)",
                     param.mark,
                     param.path
                 ))
                 continue
             }
-            if model.declares(key) {
-                let field = model.roleName(of: key) ?? FieldSpec.snakeCase(key)
+            if spec.model.declares(key) {
+                let field = spec.model.roleName(of: key) ?? FieldSpec.snakeCase(key)
                 diagnostics.error(
-                    "'\(key)' is a field of \(model.alias); set it as the job field '\(field)' instead of params.\(key)",
+                    "'\(key)' is a field of \(spec.model.alias); set it as the job field '\(field)' instead of params.\(key)",
                     at: param.mark,
                     path: param.path.description
                 )
@@ -659,7 +670,7 @@ private struct PlanningRun {
 
         if !problems.isEmpty {
             if options.skipInvalid {
-                let summary = Self.summary(model: model, input: input, prompt: promptRef, options: combination.options)
+                let summary = Self.summary(model: spec.model, input: input, prompt: promptRef, options: combination.options)
                 for _ in 1...combination.samples {
                     skipped.append(SkippedJob(summary: summary, reason: problems[0].message, mark: problems[0].mark, path: problems[0].path))
                 }
@@ -678,77 +689,126 @@ private struct PlanningRun {
             let ib = order.firstIndex(of: b) ?? order.count
             return ia != ib ? ia < ib : a < b
         } }
-        let price = fit.price ?? model.price.price(for: finalValues, promptLength: promptRef.text.count)
-        // The identity text in parts, each made once: the prompt's per prompt, the fields' per
-        // fitting and params, the input's per input (the same text `identityText` makes).
-        var baseIdentity = "rh-batch/job/v1\nendpoint:" + model.endpoint + "\nprompt:"
-        if let known = promptIdentity[promptRef.id] {
-            baseIdentity += known
+        let price = fit.price ?? spec.model.price.price(for: finalValues, promptLength: promptRef.text.count)
+        // The jobs of one fitting share what they have in common (all params passed here).
+        let shape: Boxed<JobShape>
+        if let known = fit.shapes[price] {
+            shape = known
         } else {
-            var part = ""
-            JSONValue.writeString(promptRef.text, to: &part)
-            part += "\n"
-            promptIdentity[promptRef.id] = part
-            baseIdentity += part
+            shape = Boxed(JobShape(
+                model: spec.model.alias,
+                endpoint: spec.model.endpoint,
+                options: layoutValues,
+                apiOptions: apiOptions,
+                params: params,
+                layoutHasIndex: layout.hasIndex,
+                price: price ?? .zero,
+                priceKnown: price != nil,
+                output: spec.model.output,
+                media: media,
+                origin: combination.origin
+            ))
+            fit.shapes[price] = shape
         }
-        // Params that fail their check are left out of `params`; the text made ahead assumed all
-        // of them, so it is used only when every param passed.
-        if let known = fit.identity, params.count == combination.params.count {
-            baseIdentity += known
+        // The key hashes the identity text (the one `identityText` makes) in parts: the endpoint,
+        // prompt and fields once per prompt and fitting, then the input and sample per job.
+        var identity: SHA256
+        if let known = fit.identityPrefix, known.prompt == promptRef {
+            identity = known.hasher
         } else {
-            baseIdentity += Self.fieldsIdentity((apiOptions + params).sorted { $0.key < $1.key })
+            var text = "rh-batch/job/v1\nendpoint:" + spec.model.endpoint + "\nprompt:"
+            JSONValue.writeString(promptRef.text, to: &text)
+            text += "\n"
+            // Params that fail their check are left out of `params`; the text made ahead assumed
+            // all of them, so it is used only when every param passed.
+            if let known = fit.identity, params.count == combination.params.count {
+                text += known
+            } else {
+                text += Self.fieldsIdentity((apiOptions + params).sorted { $0.key < $1.key })
+            }
+            identity = SHA256()
+            identity.update(text: text)
+            fit.identityPrefix = (promptRef, identity)
         }
         if let use = combination.image, !input.sources.isEmpty {
             if let known = inputIdentity[use.input] {
-                baseIdentity += known
+                identity.update(text: known)
             } else {
                 let part = Self.sourcesIdentity(input, media: [])
                 inputIdentity[use.input] = part
-                baseIdentity += part
+                identity.update(text: part)
             }
         }
-        if !media.isEmpty { baseIdentity += Self.sourcesIdentity(ImageInput(id: "", sources: []), media: media) }
+        if !media.isEmpty { identity.update(text: Self.sourcesIdentity(ImageInput(id: "", sources: []), media: media)) }
+        // Safe names: the prompt's kept while the prompt stays (it is the outer loop), the input's
+        // per input.
+        if lastPromptName?.id != promptRef.id { lastPromptName = (promptRef.id, safeNames.name(for: promptRef.id)) }
+        let promptName = lastPromptName!.name
+        let imageName: String
+        if let use = combination.image, !input.sources.isEmpty {
+            if inputNames.count <= use.input { inputNames += Array(repeating: nil, count: use.input + 1 - inputNames.count) }
+            if let known = inputNames[use.input] {
+                imageName = known
+            } else {
+                imageName = safeNames.name(for: input.id)
+                inputNames[use.input] = imageName
+            }
+        } else {
+            imageName = safeNames.name(for: input.id)
+        }
         for sample in 1...combination.samples {
-            let key = HexDigest(bytes: SHA256.hash(data: Array((baseIdentity + "sample:\(sample)\n").utf8)))
-            if let existing = jobIndex[key] {
+            // The last sample finishes `identity` itself: one copy of the hash state fewer.
+            let key: HexDigest
+            if sample < combination.samples {
+                var hasher = identity
+                key = Self.finishKey(&hasher, sample: sample)
+            } else {
+                key = Self.finishKey(&identity, sample: sample)
+            }
+            // This job takes the key now; an earlier job that has it gets it back below.
+            if let existing = jobIndex.updateValue(jobs.count, forKey: key) {
+                jobIndex[key] = existing
                 let reason = dropped.isEmpty
                     ? "the same job is written twice"
-                    : "\(model.alias) takes no \(dropped.joined(separator: ", "))"
+                    : "\(spec.model.alias) takes no \(dropped.joined(separator: ", "))"
                 merged.append(MergedJob(into: jobs[existing].id, reason: reason, origin: combination.origin))
                 continue
             }
-            let shortKey = key.prefix(12)
             var path = layout.render { placeholder in
-                let value: String? =
-                    switch placeholder {
-                    case .model: model.alias
-                    case .endpoint: model.endpoint
-                    case .image: input.id
-                    case .prompt: promptRef.id
-                    case .field(let name): layoutValues[name]
-                    case .sample: String(sample)
-                    case .key: shortKey
-                    case .index, .ext: nil
-                    }
-                return value.map { safeNames.name(for: $0) }
+                switch placeholder {
+                case .model: safeNames.name(for: spec.model.alias)
+                case .endpoint: safeNames.name(for: spec.model.endpoint)
+                case .image: imageName
+                case .prompt: promptName
+                case .field(let name): layoutValues[name].map { safeNames.name(for: $0) }
+                case .sample: String(sample)
+                case .key: key.prefix(12)
+                case .index, .ext: nil
+                }
             }
+            // The job that wrote this path first, if one did (this job takes the path meanwhile).
+            var clash = paths.updateValue(jobs.count, forKey: PathKey(path))
             // The default layout names only the classic fields: jobs that differ in another field
             // (seed, duration, size) get their short key added instead of an error.
-            if manifest.layout == nil, paths[path] != nil {
-                path = path.replacingAll(".{ext}", with: "_\(shortKey).{ext}")
+            if clash != nil, manifest.layout == nil {
+                paths[PathKey(path)] = clash
+                path = path.replacingAll(".{ext}", with: "_\(key.prefix(12)).{ext}")
+                clash = paths.updateValue(jobs.count, forKey: PathKey(path))
             }
             // A path the layout cannot give this job: an error at the layout (or the entry).
             let problem: String? =
                 if let reserved = Self.reservedName(path) {
-                    "job \(shortKey) would write '\(path.replacingAll("{ext}", with: "png"))', which puts \(reserved) at the output folder's root, where rh-batch keeps its own files: "
+                    "job \(key.prefix(12)) would write '\(path.replacingAll("{ext}", with: "png"))', which puts \(reserved) at the output folder's root, where rh-batch keeps its own files: "
                         + "start 'layout' with a folder such as {model}/"
-                } else if let other = paths[path] {
-                    "jobs \(jobs[other].id) and \(shortKey) would both write '\(path.replacingAll("{ext}", with: "png"))': "
+                } else if let other = clash {
+                    "jobs \(jobs[other].id) and \(key.prefix(12)) would both write '\(path.replacingAll("{ext}", with: "png"))': "
                         + "add a placeholder such as {key} or {sample} to 'layout', or give the images or prompts distinct ids"
                 } else {
                     nil
                 }
             if let problem {
+                paths[PathKey(path)] = clash
+                jobIndex[key] = nil
                 diagnostics.error(
                     problem,
                     at: manifest.layout?.mark ?? combination.origin.mark,
@@ -756,32 +816,14 @@ private struct PlanningRun {
                 )
                 continue
             }
-            paths[path] = jobs.count
-            jobIndex[key] = jobs.count
-            jobs.append(PlannedJob(
-                digest: key,
-                model: model.alias,
-                endpoint: model.endpoint,
-                prompt: promptRef,
-                image: input,
-                options: layoutValues,
-                apiOptions: apiOptions,
-                params: params,
-                sample: sample,
-                outputTemplate: path,
-                layoutHasIndex: layout.hasIndex,
-                price: price ?? .zero,
-                priceKnown: price != nil,
-                output: model.output,
-                media: media,
-                origin: combination.origin
-            ))
+            jobs.append(PlannedJob(digest: key, prompt: promptRef, image: input, sample: sample, outputTemplate: path, shape: shape))
         }
     }
 
     /// What fitting a job's fields to its model gives: the same for every job of a block that
-    /// shares the model and the field values, so `expand` computes it once for them.
-    struct FieldFit {
+    /// shares the model and the field values, so `expand` computes it once for them (and its jobs
+    /// share one ``JobShape``).
+    final class FieldFit {
         var apiOptions: [Param] = []
         var finalValues: [String: FieldValue] = [:]
         var layoutValues: [String: String] = [:]
@@ -794,11 +836,15 @@ private struct PlanningRun {
         var price: Money?? = nil
         /// The fields' part of the identity text (with the block's params), when made ahead.
         var identity: String?
+        /// The shape its jobs share, by price (which may depend on the prompt).
+        var shapes: [Money?: Boxed<JobShape>] = [:]
+        /// The identity text hashed up to the input, for the prompt it was made with.
+        var identityPrefix: (prompt: PromptRef, hasher: SHA256)?
     }
 
     mutating func fitFields(model: ModelSpec, options: [String: Located<ImageValue>], origin: JobOrigin) -> FieldFit {
         // Matrix blocks call this once per model and value set (`expand`); explicit jobs once each.
-        var fit = FieldFit()
+        let fit = FieldFit()
         // Every other field: the job's value, else (when required) the vendor default.
         for (name, value) in options where model.field(named: name) == nil {
             if let role = model.roleName(of: name) {
@@ -974,6 +1020,26 @@ private struct PlanningRun {
 
     /// File-name-safe forms of values, computed once per distinct value: a 100,000-job matrix
     /// repeats the same few hundred ids and ratios.
+    /// An output path as a dictionary key that keeps its hash: probing a million paths compares
+    /// hashes, not texts in memory far apart.
+    struct PathKey: Hashable {
+        let path: String
+        let hash: Int
+
+        init(_ path: String) {
+            self.path = path
+            hash = path.hashValue
+        }
+
+        static func == (left: PathKey, right: PathKey) -> Bool {
+            left.hash == right.hash && left.path == right.path
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(hash)
+        }
+    }
+
     struct SafeNames {
         private var cache: [String: String] = [:]
 
@@ -1003,6 +1069,12 @@ private struct PlanningRun {
         JSONValue.writeString(prompt, to: &text)
         text += "\n"
         return text + fieldsIdentity(fields) + sourcesIdentity(input, media: media)
+    }
+
+    /// A job key: the identity text hashed so far, then its sample.
+    static func finishKey(_ hasher: inout SHA256, sample: Int) -> HexDigest {
+        hasher.update(text: "sample:\(sample)\n")
+        return hasher.finalize().withUnsafeBytes { HexDigest(raw: $0) }
     }
 
     static func fieldsIdentity(_ fields: [Param]) -> String {
@@ -1036,10 +1108,14 @@ private struct PlanningRun {
     /// What a result path (with `{ext}` and, for sidecars, `.json`) would clash with at the root,
     /// or `nil`.
     static func reservedName(_ path: String) -> String? {
+        // Reserved names start with "i" or "." (or are a root file): most paths are none of these.
+        if let first = path.utf8.first, first != UInt8(ascii: "i"), first != UInt8(ascii: "."), path.utf8.contains(UInt8(ascii: "/")) {
+            return nil
+        }
         if let slash = path.utf8.firstIndex(of: UInt8(ascii: "/")) {
             // Only `inputs/` and `.rh-batch*` folders are rh-batch's; most paths start elsewhere.
-            let top = Substring(path.utf8[..<slash])
-            return top == "inputs" || top.hasPrefix(".rh-batch") ? "'\(top)/'" : nil
+            let top = path.utf8[..<slash]
+            return top.elementsEqual("inputs".utf8) || top.starts(with: ".rh-batch".utf8) ? "'\(Substring(top))/'" : nil
         }
         let top = path
         if top.hasPrefix(".rh-batch") { return "'\(top)'" }
@@ -1109,5 +1185,13 @@ enum PlanningRunTestAccess {
 
     static func sha256(_ text: String) -> String {
         PlanningRun.sha256(text)
+    }
+}
+
+extension SHA256 {
+    /// Hashes a text's UTF-8 bytes.
+    mutating func update(text: String) {
+        var text = text
+        text.withUTF8 { update(bufferPointer: UnsafeRawBufferPointer($0)) }
     }
 }

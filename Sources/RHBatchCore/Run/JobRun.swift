@@ -192,22 +192,3 @@ package struct ResultList<Value: Sendable & Hashable>: Sendable, Hashable {
     package var count: Int { first == nil ? 0 : 1 + later.count }
     package var isEmpty: Bool { first == nil }
 }
-
-/// A value held out of line, so a rarely set field costs a pointer in a value stored per job.
-final class Boxed<Value: Sendable>: Sendable {
-    let value: Value
-
-    init(_ value: Value) {
-        self.value = value
-    }
-}
-
-extension Boxed: Equatable, Hashable where Value: Hashable {
-    static func == (left: Boxed, right: Boxed) -> Bool {
-        left.value == right.value
-    }
-
-    func hash(into hasher: inout Hasher) {
-        hasher.combine(value)
-    }
-}

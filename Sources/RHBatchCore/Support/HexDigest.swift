@@ -30,6 +30,24 @@ package enum HexDigest: Sendable, Hashable, Comparable, CustomStringConvertible 
         self = .bytes(words.0, words.1, words.2, words.3)
     }
 
+    /// A 32-byte digest from its bytes in memory.
+    package init(raw: UnsafeRawBufferPointer) {
+        precondition(raw.count == 32, "a digest is 32 bytes")
+        func word(_ offset: Int) -> UInt64 {
+            UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        }
+        self = .bytes(word(0), word(8), word(16), word(24))
+    }
+
+    /// A digest's first 8 bytes are as random as all 32: they alone are hashed (a million keys in
+    /// a dictionary are hashed and compared a few million times while planning).
+    package func hash(into hasher: inout Hasher) {
+        switch self {
+        case .bytes(let a, _, _, _): hasher.combine(a)
+        case .text(let text): hasher.combine(text)
+        }
+    }
+
     /// The first `count` characters of its text (at most 16 for a digest: no heap string).
     package func prefix(_ count: Int) -> String {
         switch self {
