@@ -106,6 +106,8 @@ package struct JournalState: Sendable {
     private var slots: [Slot] = []
     /// Jobs with an entry.
     package private(set) var entryCount = 0
+    /// Whether it knows no job at all.
+    package var isEmpty: Bool { keys.isEmpty }
     /// Upload URLs by image SHA-256, from the latest run.
     package var uploads: [String: String] = [:]
     /// Runs recorded.
@@ -134,6 +136,17 @@ package struct JournalState: Sendable {
     /// The entry of the job whose key is `digest`, once it was submitted.
     package func entry(_ digest: HexDigest) -> JournalEntry? {
         slot(digest)?.entry
+    }
+
+    /// Where the job whose key is `digest` is held (planned or submitted), for
+    /// ``subscript(position:)``: a run looks each job up once, not once per pass.
+    package func position(_ digest: HexDigest) -> Int32? {
+        positions[digest]
+    }
+
+    /// The entry held at `position`, read in place.
+    package subscript(position position: Int32) -> JournalEntry? {
+        _read { yield slots[Int(position)].entry }
     }
 
     /// The output template a `planned` or `state` record gave job `key`.

@@ -4,10 +4,19 @@ import RunningHubModel
 extension RunMachine {
     // MARK: Resume
 
+    /// A recorded cost as money: most jobs cost the same text, read once.
+    mutating func resumedCost(_ text: String?) -> Money? {
+        guard let text else { return nil }
+        if let last = lastResumedCost, last.text == text { return last.money }
+        let money = Money(text)
+        lastResumedCost = (text, money)
+        return money
+    }
+
     /// What the journal says to do with a job.
     mutating func resume(_ index: Int) {
         let job = plan.jobs[index]
-        let recorded = history.entry(job.digest)
+        let recorded = historyPosition(index).flatMap { history[position: $0] }
         guard let entry = recorded, entry.stage != .refused else {
             jobs[index].attempts = recorded?.attempts ?? 0
             needSubmit(index)
@@ -17,7 +26,7 @@ extension RunMachine {
         jobs[index].taskId = entry.taskId
         jobs[index].submittedAt = entry.submitted
         jobs[index].finishedAt = entry.finished
-        jobs[index].cost = entry.cost.flatMap { Money($0) }
+        jobs[index].cost = resumedCost(entry.cost)
         jobs[index].inputURLs = entry.inputURLs
         jobs[index].resumed = true
         switch entry.stage {

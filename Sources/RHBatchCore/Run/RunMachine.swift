@@ -199,6 +199,10 @@ package struct RunMachine: Sendable {
     package let options: RunOptions
     /// What the journal of earlier runs says; dropped once every job has resumed from it.
     private(set) var history: JournalState
+    /// The cost text the last resumed job recorded, read.
+    var lastResumedCost: (text: String, money: Money?)?
+    /// Each plan job's place in ``history`` (-1: unknown to it), found once.
+    private(set) var historyPositions: [Int32] = []
 
     /// The submit decisions.
     package internal(set) var scheduler: SubmitScheduler
@@ -272,6 +276,12 @@ package struct RunMachine: Sendable {
             if let shard = options.shard, Self.shard(of: job.digest.prefix(12), count: shard.count) != shard.index { continue }
             selected.append(index)
         }
+        if !history.isEmpty {
+            historyPositions = Array(repeating: -1, count: plan.jobs.count)
+            for index in selected {
+                if let position = history.position(plan.jobs[index].digest) { historyPositions[index] = position }
+            }
+        }
         seedDurationsFromJournal()
     }
 
@@ -298,21 +308,28 @@ package struct RunMachine: Sendable {
         if batch.lowerBound == 0 {
             records.append(.run(manifest: plan.manifest.file, jobs: plan.jobs.count, simulated: options.simulated, at: at))
         }
-        for index in selected[batch.clamped(to: selected.indices)] {
+        for index in selected[batch.clamped(to: selected.indices)] where historyPosition(index) == nil {
             let job = plan.jobs[index]
-            if !history.knows(job.digest) {
-                records.append(.planned(key: job.key, path: job.outputTemplate, at: at))
-            }
+            records.append(.planned(key: job.key, path: job.outputTemplate, at: at))
         }
         return records
+    }
+
+    /// Where plan job `index` is in ``history``, if the journal knows it.
+    func historyPosition(_ index: Int) -> Int32? {
+        guard index < historyPositions.count else { return nil }
+        let position = historyPositions[index]
+        return position < 0 ? nil : position
     }
 
     /// The results earlier runs recorded for the selected jobs, to check on disk.
     package var recordedDownloads: [(job: Int, index: Int, download: JournalEntry.Download)] {
         var work: [(job: Int, index: Int, download: JournalEntry.Download)] = []
         for job in selected {
-            guard let entry = history.entry(plan.jobs[job].digest), entry.stage == .succeeded else { continue }
-            for (index, download) in entry.downloads.all { work.append((job, index, download)) }
+            guard let position = historyPosition(job), history[position: position]?.stage == .succeeded,
+                let downloads = history[position: position]?.downloads
+            else { continue }
+            for (index, download) in downloads.all { work.append((job, index, download)) }
         }
         return work
     }
@@ -320,8 +337,8 @@ package struct RunMachine: Sendable {
     /// The tasks of earlier runs this run asks about again, with the key that created them.
     package var recordedTasks: [(job: Int, taskId: String, keyID: String)] {
         selected.compactMap { index in
-            guard let entry = history.entry(plan.jobs[index].digest), let taskId = entry.taskId, let keyID = entry.keyID,
-                entry.stage != .failed
+            guard let position = historyPosition(index), let stage = history[position: position]?.stage, stage != .failed,
+                let taskId = history[position: position]?.taskId, let keyID = history[position: position]?.keyID
             else { return nil }
             return (index, taskId, keyID)
         }
@@ -330,8 +347,8 @@ package struct RunMachine: Sendable {
     /// Whether anything may be submitted: only then is the key's concurrency limit worth asking.
     package var needsSubmits: Bool {
         selected.contains { index in
-            guard let entry = history.entry(plan.jobs[index].digest) else { return true }
-            switch entry.stage {
+            guard let position = historyPosition(index), let stage = history[position: position]?.stage else { return true }
+            switch stage {
             case .refused: return true
             case .failed: return options.retryFailed
             case .unknown, .submitting: return options.resubmitUnknown
@@ -346,7 +363,8 @@ package struct RunMachine: Sendable {
         guard history.entryCount > 0 else { return }
         for index in selected.reversed() {
             let job = plan.jobs[index]
-            guard durations[job.endpoint]?.count ?? 0 < 64, let entry = history.entry(job.digest), entry.stage == .succeeded,
+            guard durations[job.endpoint]?.count ?? 0 < 64, let position = historyPosition(index), let entry = history[position: position],
+                entry.stage == .succeeded,
                 let submitted = entry.submitted?.seconds, let finished = entry.finished?.seconds,
                 finished > submitted
             else { continue }
@@ -405,6 +423,7 @@ package struct RunMachine: Sendable {
         for job in selected { resume(job) }
         // Every job has what it needs of the journal now; its folded state is not kept.
         history = JournalState()
+        historyPositions = []
         pumpUploads()
         pumpDownloads()
     }

@@ -78,10 +78,22 @@ package enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// Whether a text has a byte JSON escapes: a million-job report asks this of every text, so
+    /// it reads the bytes in place rather than through a generic sequence.
+    private static func needsEscaping(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            for byte in bytes where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                return true
+            }
+            return false
+        }
+    }
+
     /// Appends a JSON string literal.
     package static func writeString(_ text: String, to out: inout String) {
         out += "\""
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        if !needsEscaping(text) {
             out += text
             out += "\""
             return
