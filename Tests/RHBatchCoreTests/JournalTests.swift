@@ -254,7 +254,7 @@ struct JournalTests {
         #expect(other == outputs)
     }
 
-    @Test func aLooseJournalIsCompactedWhenTheNextRunReadsIt() throws {
+    @Test func aLooseJournalIsCompactedWhenTheNextRunReadsIt() async throws {
         let folder = try folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var text = ""
@@ -279,12 +279,22 @@ struct JournalTests {
         #expect(before.records == 200 && before.isLoose)
 
         let prepared = try PreparedFolder(folder)
+        // Compacted beside the run, on the journal's writing thread; a record appended meanwhile
+        // is written after it, to the compacted file.
+        let late = PlanningRunTestAccess.sha256("job 40")
+        try await prepared.journal.append(.planned(key: late, path: "out/40.{ext}", at: "2026-11-29T00:00:00Z"))
+        #expect(await prepared.journal.waitUntilCompacted() == nil)
         let after = try Journal.read(folder: folder)
-        #expect(after.records == 80 && !after.isLoose)
+        #expect(after.records == 81 && !after.isLoose)
         #expect(after.state.entries == expected.entries)
+        #expect(after.state.plannedPath(late) == "out/40.{ext}")
+        #expect(after.state.plannedPath(PlanningRunTestAccess.sha256("job 3")) == "out/3.{ext}")
         #expect(prepared.takeHistory().entries == expected.entries)
         // Taken once: the run drops it after resuming its jobs.
         #expect(prepared.takeHistory().entryCount == 0)
+        // Later appends go on to the compacted file.
+        try await prepared.journal.append(.planned(key: PlanningRunTestAccess.sha256("job 41"), path: "out/41.{ext}", at: "2026-11-29T00:00:01Z"))
+        #expect(try Journal.read(folder: folder).records == 82)
     }
 }
 

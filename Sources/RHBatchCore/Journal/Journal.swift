@@ -17,7 +17,10 @@ import Synchronization
 package final class Journal: Sendable {
     /// The journal's path.
     package let path: String
-    private let descriptor: Int32
+    /// The file appended to; replaced once when the journal is compacted while open.
+    private let descriptor: Mutex<Int32>
+    /// Why compacting while open did not happen, if it did not.
+    private let compactionProblem = Mutex<String?>(nil)
     /// Where the blocking `write` and `syncfs` calls run (one at a time).
     private let blockingIO = DispatchQueue(label: "rh-batch.journal.io")
     private let state = Mutex(Pending())
@@ -45,17 +48,58 @@ package final class Journal: Sendable {
     }
 
     /// Opens (creating if needed) the journal in `folder` for appending.
-    package init(folder: String) throws(JournalError) {
+    ///
+    /// With `compacting`, the journal is first rewritten in the compact form of that state (what
+    /// reading it gave), on the thread that writes it: the run goes on meanwhile, and whatever it
+    /// appends is written after, to the compacted file. (A million jobs' loose journal takes a
+    /// good part of a resume to rewrite.)
+    package init(folder: String, compacting state: JournalState? = nil, at time: String = "") throws(JournalError) {
         path = folder + "/journal.jsonl"
         // Never through a symbolic link at the last component.
-        descriptor = FileSystem.openForAppending(path)
-        guard descriptor >= 0 else {
+        let opened = FileSystem.openForAppending(path)
+        guard opened >= 0 else {
             throw JournalError(path: path, line: nil, message: "cannot open for writing: \(FileSystem.lastError)")
+        }
+        descriptor = Mutex(opened)
+        if let state {
+            blockingIO.async { self.compactWhileOpen(state, folder: folder, at: time) }
         }
     }
 
     deinit {
-        FileSystem.closeFile(descriptor)
+        FileSystem.closeFile(descriptor.withLock { $0 })
+    }
+
+    /// Rewrites the journal compactly and appends to the new file from then on (on the I/O queue,
+    /// before any write queued after it). When the new file cannot be opened, the journal fails
+    /// like any write that fails: the run stops sending work.
+    private func compactWhileOpen(_ state: JournalState, folder: String, at time: String) {
+        do {
+            try Self.compact(folder: folder, state: state, at: time)
+        } catch {
+            compactionProblem.withLock { $0 = "\(error) (the run went on with the journal as it was)" }
+            return
+        }
+        let fresh = FileSystem.openForAppending(path)
+        guard fresh >= 0 else {
+            let failure = JournalError(path: path, line: nil, message: "cannot open the compacted journal for writing: \(FileSystem.lastError)")
+            settle(written: 0, failure: failure)
+            return
+        }
+        let old = descriptor.withLock { current in
+            defer { current = fresh }
+            return current
+        }
+        FileSystem.closeFile(old)
+    }
+
+    /// Returns once a compaction begun when the journal was opened is over; what went wrong
+    /// with it, if anything (the journal is then left as it was).
+    package func waitUntilCompacted() async -> String? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            blockingIO.async { continuation.resume() }
+        }
+        return compactionProblem.withLock { $0 }
     }
 
     /// Runs `body` with this journal's writer beside it as a child task; when `body` returns,
@@ -182,6 +226,7 @@ package final class Journal: Sendable {
     }
 
     private func writeAndSync(_ bytes: [UInt8]) -> JournalError? {
+        let descriptor = descriptor.withLock { $0 }
         if let problem = bytes.withUnsafeBytes({ FileSystem.writeAll(descriptor, $0) }) {
             return JournalError(path: path, line: nil, message: "write failed: \(problem)")
         }

@@ -75,6 +75,7 @@ package struct BatchRunner: Sendable {
         for warning in ready.warnings { observer(.notice(.warning(warning))) }
         // The journal's writer runs beside the whole run, as a child task.
         let outcome = await ready.journal.serve { await drive(ready, folder: folder, startedAt: startedAt, interrupts: interrupts) }
+        if let problem = await ready.journal.waitUntilCompacted() { observer(.notice(.warning(problem))) }
         withExtendedLifetime(ready) {}
         return outcome
     }
@@ -89,7 +90,15 @@ package struct BatchRunner: Sendable {
             let moment = clock.now()
             let batch = 16_384
             for start in stride(from: 0, through: machine.selected.count, by: batch) {
-                try await journal.append(machine.startRecords(at: moment, batch: start..<start + batch))
+                let records = machine.startRecords(at: moment, batch: start..<start + batch)
+                // New jobs' records are written batch by batch (a million at once would be most
+                // of a gigabyte); the run's own record alone is only queued, so that resuming a
+                // finished folder does not wait for the journal (it may be compacting).
+                if records.count > 1 {
+                    try await journal.append(records)
+                } else {
+                    journal.appendLazily(records)
+                }
             }
         } catch {
             facts.journalFailure = "the journal cannot be written: \(error)"
@@ -412,18 +421,11 @@ package final class PreparedFolder: Sendable {
         } catch {
             throw RunSetupError(message: error.description)
         }
-        var warnings = contents.warnings
+        let warnings = contents.warnings
         // A journal the last run left loose (too large to fold again at its end) is compacted
-        // now, while only its state is in memory.
-        if contents.isLoose {
-            do {
-                try Journal.compact(folder: folder, state: contents.state, at: Timestamp.now())
-            } catch {
-                warnings.append("\(error) (the run goes on with the journal as it was)")
-            }
-        }
+        // now, beside the run: only its state is in memory, and its writes wait for it.
         do {
-            journal = try Journal(folder: folder)
+            journal = try Journal(folder: folder, compacting: contents.isLoose ? contents.state : nil, at: Timestamp.now())
         } catch {
             throw RunSetupError(message: error.description)
         }

@@ -83,10 +83,14 @@ struct RunFinish: Sendable {
         let exitCode = policy(ending)
 
         var problems: [String] = []
-        do {
-            try await journal.flushQueued()
-        } catch {
-            problems.append("the journal could not be written: \(error)")
+        // The run's records are on disk before the files that follow from them. (Its own `run`
+        // record alone is left to the journal's writer: it may wait for a compaction.)
+        if journal.jobRecordsAppended > 0 {
+            do {
+                try await journal.flushQueued()
+            } catch {
+                problems.append("the journal could not be written: \(error)")
+            }
         }
         if let failure = machine.localFailure { problems.append("local failure: \(failure)") }
         if machine.interrupts < 2 { remoteInputs = await fetchRemoteInputs() }
@@ -102,7 +106,10 @@ struct RunFinish: Sendable {
         // a run that recorded nothing about any job leaves the journal as it is. A journal larger
         // than `compactLimit` is left for the next run to compact when it reads it: folding it
         // again here would hold a second copy of every job beside the run's own.
-        if journal.jobRecordsAppended > 0, FileSystem.fileInfo(folder + "/journal.jsonl")?.bytes ?? 0 <= Self.compactLimit, let contents = try? Journal.read(folder: folder) {
+        // (A compaction begun at the start is over by then: after the flush above.)
+        if journal.jobRecordsAppended > 0, FileSystem.fileInfo(folder + "/journal.jsonl")?.bytes ?? 0 <= Self.compactLimit,
+            await journal.waitUntilCompacted() == nil, let contents = try? Journal.read(folder: folder)
+        {
             do {
                 try Journal.compact(folder: folder, state: contents.state, at: finishedAt)
             } catch {
