@@ -422,6 +422,8 @@ package final class PreparedFolder: Sendable {
             throw RunSetupError(message: error.description)
         }
         let warnings = contents.warnings
+        // Before the journal opens: its compaction (below) writes a temporary file of its own.
+        FileSystem.removeLeftovers(in: folder, for: ["report.json", "index.jsonl", "metadata.jsonl", "journal.jsonl"])
         // A journal the last run left loose (too large to fold again at its end) is compacted
         // now, beside the run: only its state is in memory, and its writes wait for it.
         do {
@@ -431,7 +433,6 @@ package final class PreparedFolder: Sendable {
         }
         self.warnings = warnings
         history = Mutex(contents.state)
-        FileSystem.removeLeftovers(in: folder, for: ["report.json", "index.jsonl", "metadata.jsonl", "journal.jsonl"])
     }
 
     /// The journal's state, once: the run drops it when it has resumed every job from it.
