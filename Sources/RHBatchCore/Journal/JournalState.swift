@@ -154,11 +154,6 @@ package struct JournalState: Sendable {
         slot(HexDigest(key))?.path
     }
 
-    /// Whether the journal knows the job whose key is `digest` at all (planned or submitted).
-    package func knows(_ digest: HexDigest) -> Bool {
-        positions[digest] != nil
-    }
-
     /// How many records the compacted form has: a `state` line per entry, a `downloaded` line
     /// per written result.
     package var compactedRecordCount: Int {

@@ -73,20 +73,6 @@ package struct PlannedJob: Sendable {
         self.shape = shape
     }
 
-    /// Makes a job with a shape of its own.
-    package init(
-        digest: HexDigest, model: String, endpoint: String, prompt: PromptRef, image: ImageInput,
-        options: [String: String], apiOptions: [Param], params: [Param], sample: Int, outputTemplate: String,
-        layoutHasIndex: Bool, price: Money, priceKnown: Bool = true, output: OutputKind = .image,
-        media: [MediaInput] = [], origin: JobOrigin
-    ) {
-        let shape = JobShape(
-            model: model, endpoint: endpoint, options: options, apiOptions: apiOptions, params: params,
-            layoutHasIndex: layoutHasIndex, price: price, priceKnown: priceKnown, output: output, media: media, origin: origin
-        )
-        self.init(digest: digest, prompt: prompt, image: image, sample: sample, outputTemplate: outputTemplate, shape: Boxed(shape))
-    }
-
     /// The model's alias.
     package var model: String { shape.value.model }
     /// The model's endpoint.

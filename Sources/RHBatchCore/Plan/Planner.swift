@@ -1187,11 +1187,3 @@ enum PlanningRunTestAccess {
         PlanningRun.sha256(text)
     }
 }
-
-extension SHA256 {
-    /// Hashes a text's UTF-8 bytes.
-    mutating func update(text: String) {
-        var text = text
-        text.withUTF8 { update(bufferPointer: UnsafeRawBufferPointer($0)) }
-    }
-}

@@ -68,10 +68,7 @@ extension RunFinish {
     func writeIndexIfChanged() throws(AtomicFile.Failure) -> Bool {
         let renderer = JobRenderer(plan: plan, jobs: jobs)
         var hasher = SHA256()
-        func add(_ text: String) {
-            var text = text
-            text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        }
+        func add(_ text: String) { hasher.update(text: text) }
         for index in selected where jobs[index].status == .succeeded {
             add(plan.jobs[index].key)
             for (resultIndex, output) in jobs[index].outputs.all {

@@ -13,23 +13,6 @@ package enum HexDigest: Sendable, Hashable, Comparable, CustomStringConvertible 
         self = text.withUTF8 { Self.parse($0) } ?? .text(text)
     }
 
-    /// A 32-byte digest (a SHA-256).
-    package init<Bytes: Sequence<UInt8>>(bytes: Bytes) {
-        var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        var count = 0
-        for byte in bytes {
-            switch count / 8 {
-            case 0: words.0 = words.0 << 8 | UInt64(byte)
-            case 1: words.1 = words.1 << 8 | UInt64(byte)
-            case 2: words.2 = words.2 << 8 | UInt64(byte)
-            default: words.3 = words.3 << 8 | UInt64(byte)
-            }
-            count += 1
-        }
-        precondition(count == 32, "a digest is 32 bytes")
-        self = .bytes(words.0, words.1, words.2, words.3)
-    }
-
     /// A 32-byte digest from its bytes in memory.
     package init(raw: UnsafeRawBufferPointer) {
         precondition(raw.count == 32, "a digest is 32 bytes")
