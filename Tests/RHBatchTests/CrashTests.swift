@@ -78,8 +78,9 @@ struct CrashTests {
         )
     }
 
-    /// Runs the binary; kills it with SIGKILL once `killAfter` changes (files made, written,
-    /// renamed) have happened in its output folder, if it is still running then. Returns the exit
+    /// Runs the binary; kills it with SIGKILL once `killAfter` changes (files made, closed after
+    /// writing, renamed; lines added to the journal) have happened in its output folder, if it is
+    /// still running then. Returns the exit
     /// status, or nil when it was killed.
     func run(_ manifest: String, baseURL: String, killAfter: Int?, folder: String) async throws -> Int32? {
         let process = Process()
@@ -103,7 +104,7 @@ struct CrashTests {
         let pipe = output.fileHandleForReading.fileDescriptor
         let momentCame = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             Thread {
-                continuation.resume(returning: FolderWatch.wait(in: folder, timeout: .seconds(120), untilClosed: pipe) { $0 >= killAfter })
+                continuation.resume(returning: FolderWatch.wait(in: folder, timeout: .seconds(120), untilClosed: pipe, journal: folder + "/out/journal.jsonl") { $0 >= killAfter })
             }.start()
         }
         if momentCame && process.isRunning { kill(process.processIdentifier, SIGKILL) }
@@ -120,7 +121,7 @@ struct CrashTests {
         // Kill moments drawn from a seeded generator: during uploads, with tasks in flight,
         // and later, mid-download (results are padded to 150 kB to make downloads take time).
         var random = SplitMix(seed: seed)
-        // A whole run makes about 2,000 changes (10 per job); each window is counted afresh in
+        // A whole run makes about 2,000 changes (about 10 per job); each window is counted afresh in
         // the run it kills, and together they stay well below one run's worth.
         let windows: [ClosedRange<Double>] = [2...20, 30...200, 150...400, 250...500, 250...500]
         var kills = 0

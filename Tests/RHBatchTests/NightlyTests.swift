@@ -41,6 +41,37 @@ struct NightlyTests {
         }
     }
 
+    @Test func aKilledRunsTemporaryFilesBesideRecordedResultsAreClearedByTheNextRun() async throws {
+        let harness = try RunHarness()
+        try await harness.withSimulator { session in
+            let first = try await session.run(RunHarness.threeModels)
+            #expect(first.outcome.exitCode == 0)
+            // A run that ended of itself leaves its lock file empty.
+            let lock = first.output + "/.rh-batch.lock"
+            #expect(try Data(contentsOf: URL(fileURLWithPath: lock)).isEmpty)
+            // A later run killed while it fetched results an earlier run had already recorded: its
+            // temporary files stay beside them, and its pid in the lock file.
+            let result = first.plan.jobs[2].outputPath(fileExtension: "png")
+            let folder = first.output + "/" + FilePath.directory(of: result)
+            let leftovers = [
+                ".\(FilePath.name(of: result)).rh-partial-1234",
+                ".\(FilePath.name(of: FilePath.replacingExtension(of: result, with: "json"))).rh-tmp-4242-7",
+            ]
+            for name in leftovers { try Data("half".utf8).write(to: URL(fileURLWithPath: folder + "/" + name)) }
+            try Data("4242\n".utf8).write(to: URL(fileURLWithPath: lock))
+
+            let second = try await session.run(RunHarness.threeModels)
+            #expect(second.outcome.exitCode == 0)
+            #expect(second.outcome.totals.alreadyDone == 10)
+            // Nothing fetched again: the results are intact; only the leftovers are gone.
+            #expect(second.ledger.totalDownloads == first.ledger.totalDownloads)
+            let files = RunHarness.files(second.output)
+            #expect(!files.contains { $0.contains(".rh-partial-") || $0.contains(".rh-tmp-") }, "\(files)")
+            #expect(files.contains(result))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: lock)).isEmpty)
+        }
+    }
+
     @Test func aDeletedResultIsFetchedAgainWithoutANewTask() async throws {
         let harness = try RunHarness()
         try await harness.withSimulator { session in

@@ -31,10 +31,20 @@ func waitUntil(
 /// inotify over a folder tree, for ``waitUntil(_:in:timeout:_:)``.
 enum FolderWatch {
     static let mask = UInt32(IN_CREATE | IN_MODIFY | IN_MOVED_TO | IN_CLOSE_WRITE)
+    /// The events counted as changes: each is of a name of its own (temporary files have random
+    /// names), so the kernel never merges two of them, however far behind the reader is.
+    static let counted = UInt32(IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE)
 
     /// Blocks until `condition` holds (true), or `timeout` passes or the `until` pipe closes
-    /// (false). `condition` gets the number of changes seen in the tree so far.
-    static func wait(in folder: String, timeout: Duration, untilClosed pipe: Int32? = nil, until condition: (_ changes: Int) -> Bool) -> Bool {
+    /// (false). `condition` gets the number of changes seen in the tree so far: files made,
+    /// closed after writing and renamed into place, and, given `journal`, the lines added to that
+    /// file. Writes (`IN_MODIFY`) only wake the count: the kernel merges those of one file while
+    /// the reader is behind, and how a download is cut into writes depends on the machine's load,
+    /// so counting them would make a count mean another stage of the run on a loaded machine.
+    static func wait(
+        in folder: String, timeout: Duration, untilClosed pipe: Int32? = nil, journal: String? = nil,
+        until condition: (_ changes: Int) -> Bool
+    ) -> Bool {
         let descriptor = inotify_init1(Int32(IN_CLOEXEC))
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
@@ -42,10 +52,12 @@ enum FolderWatch {
         let deadline = clock.now + timeout
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         var changes = 0
+        var lines = journal.map(JournalLines.init(path:))
         while true {
             // Watch every folder before looking: a change after the look wakes the poll below,
             // and a folder made after this walk is reported by its (watched) parent.
             watchTree(folder, descriptor)
+            if let journal { changes += lines?.added(journal) ?? 0 }
             if condition(changes) { return true }
             let left = deadline - clock.now
             guard left > .zero else { return false }
@@ -61,21 +73,69 @@ enum FolderWatch {
             if entries.count > 1, entries[1].revents != 0 {
                 // The writer's output, or its end: a closed pipe means the process is gone.
                 let count = buffer.withUnsafeMutableBytes { read(pipe!, $0.baseAddress, $0.count) }
-                if count <= 0 { return condition(changes) }
+                if count <= 0 {
+                    if let journal { changes += lines?.added(journal) ?? 0 }
+                    return condition(changes)
+                }
             }
         }
     }
 
-    /// The number of inotify events in a read of `count` bytes.
+    /// The counted inotify events in a read of `count` bytes.
     static func events(in buffer: [UInt8], count: Int) -> Int {
+        func word(_ at: Int) -> UInt32 {
+            UInt32(buffer[at]) | UInt32(buffer[at + 1]) << 8 | UInt32(buffer[at + 2]) << 16 | UInt32(buffer[at + 3]) << 24
+        }
         var offset = 0
         var events = 0
         while offset + 16 <= count {
-            let length = Int(buffer[offset + 12]) | Int(buffer[offset + 13]) << 8 | Int(buffer[offset + 14]) << 16 | Int(buffer[offset + 15]) << 24
-            offset += 16 + length
-            events += 1
+            if word(offset + 4) & counted != 0 { events += 1 }
+            offset += 16 + Int(word(offset + 12))
         }
         return events
+    }
+
+    /// The lines appended to a file since the last look. A file there when the watch began counts
+    /// from its end then; one made later, from its start; one replaced by another (rewritten
+    /// whole), from the new one's end.
+    struct JournalLines {
+        var inode: UInt64?
+        var offset: Int
+
+        init(path: String) {
+            if let (inode, size) = Self.identity(path) {
+                self.inode = inode
+                offset = size
+            } else {
+                inode = nil
+                offset = 0
+            }
+        }
+
+        /// The file's inode and size, when it is there.
+        static func identity(_ path: String) -> (inode: UInt64, size: Int)? {
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                let inode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value,
+                let size = (attributes[.size] as? NSNumber)?.intValue
+            else { return nil }
+            return (inode, size)
+        }
+
+        mutating func added(_ path: String) -> Int {
+            guard let (current, size) = Self.identity(path) else { return 0 }
+            if inode != current {
+                offset = inode == nil ? 0 : size
+                inode = current
+            }
+            guard size > offset, let handle = FileHandle(forReadingAtPath: path) else { return 0 }
+            defer { try? handle.close() }
+            try? handle.seek(toOffset: UInt64(offset))
+            let data = (try? handle.readToEnd()) ?? Data()
+            // Whole lines only: a line being written counts once its newline is there.
+            guard let last = data.lastIndex(of: 0x0A) else { return 0 }
+            offset += last - data.startIndex + 1
+            return data[data.startIndex...last].reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        }
     }
 
     static func watchTree(_ folder: String, _ descriptor: Int32) {

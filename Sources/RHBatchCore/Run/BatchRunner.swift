@@ -76,6 +76,7 @@ package struct BatchRunner: Sendable {
         // The journal's writer runs beside the whole run, as a child task.
         let outcome = await ready.journal.serve { await drive(ready, folder: folder, startedAt: startedAt, interrupts: interrupts) }
         if let problem = await ready.journal.waitUntilCompacted() { observer(.notice(.warning(problem))) }
+        ready.lock.markEnded()
         withExtendedLifetime(ready) {}
         return outcome
     }
@@ -103,7 +104,13 @@ package struct BatchRunner: Sendable {
         } catch {
             facts.journalFailure = "the journal cannot be written: \(error)"
         }
-        facts.verified = await Self.verify(machine.recordedDownloads, in: folder)
+        let recorded = machine.recordedDownloads
+        facts.verified = await Self.verify(recorded, in: folder)
+        if ready.lock.lastRunWasCut {
+            // The last run was killed: a download it had under way may have been of a result an
+            // earlier run had already recorded, which no one fetches again to clear its leftovers.
+            Self.removeLeftovers(beside: recorded, in: folder)
+        }
         for task in machine.recordedTasks where !(await service.attach(taskId: task.taskId, keyID: task.keyID)) {
             facts.keyGone[task.job] = task.keyID
         }
@@ -315,6 +322,13 @@ package struct BatchRunner: Sendable {
         }
     }
 
+    /// Clears the temporary files of every folder that holds a recorded result.
+    static func removeLeftovers(beside recorded: [(job: Int, index: Int, download: JournalEntry.Download)], in folder: String) {
+        var folders = Set<String>()
+        for item in recorded { folders.insert(FilePath.directory(of: folder + "/" + item.download.path)) }
+        for path in folders { FileSystem.removeLeftovers(in: path, keeping: PreparedFolder.ownFiles) }
+    }
+
     /// Checks every recorded result on disk, on all cores: the resume of a large finished folder
     /// is mostly this. Returns the ``RunMachine/resultID(job:index:)`` of those intact.
     static func verify(_ work: [(job: Int, index: Int, download: JournalEntry.Download)], in folder: String) async -> Set<Int> {
@@ -423,7 +437,7 @@ package final class PreparedFolder: Sendable {
         }
         let warnings = contents.warnings
         // Before the journal opens: its compaction (below) writes a temporary file of its own.
-        FileSystem.removeLeftovers(in: folder, for: ["report.json", "index.jsonl", "metadata.jsonl", "journal.jsonl"])
+        FileSystem.removeLeftovers(in: folder, for: Array(Self.ownFiles))
         // A journal the last run left loose (too large to fold again at its end) is compacted
         // now, beside the run: only its state is in memory, and its writes wait for it.
         do {
@@ -434,6 +448,9 @@ package final class PreparedFolder: Sendable {
         self.warnings = warnings
         history = Mutex(contents.state)
     }
+
+    /// The files of the run itself at the folder's top, written through temporary files.
+    static let ownFiles: Set<String> = ["report.json", "index.jsonl", "metadata.jsonl", "journal.jsonl"]
 
     /// The journal's state, once: the run drops it when it has resumed every job from it.
     func takeHistory() -> JournalState {

@@ -184,17 +184,36 @@ package enum FileSystem {
     /// Removes the temporary files a killed run may have left for `name` in `folder`
     /// (`.NAME.rh-partial-*`, `.NAME.rh-tmp-*`). Only called under the output lock.
     package static func removeLeftovers(in folder: String, for names: [String]) {
+        let prefixes = names.flatMap { [".\($0).rh-partial-", ".\($0).rh-tmp-"] }
+        removeLeftovers(in: folder) { name in prefixes.contains { name.hasPrefix($0) } }
+    }
+
+    /// Removes every temporary file a killed run may have left in `folder`, of any name but
+    /// `keeping` (`.NAME.rh-partial-*`, `.NAME.rh-tmp-*`). Only called under the output lock.
+    package static func removeLeftovers(in folder: String, keeping: Set<String>) {
+        removeLeftovers(in: folder) { name in
+            for marker in [".rh-partial-", ".rh-tmp-"] {
+                guard let range = name.firstRange(of: marker) else { continue }
+                let base = name[name.index(after: name.startIndex)..<range.lowerBound]
+                return !base.isEmpty && !keeping.contains(String(base))
+            }
+            return false
+        }
+    }
+
+    /// Removes the hidden files of `folder` that `doomed` picks.
+    private static func removeLeftovers(in folder: String, where doomed: (String) -> Bool) {
         guard let directory = opendir(folder) else { return }
         defer { closedir(directory) }
-        let prefixes = names.flatMap { [".\($0).rh-partial-", ".\($0).rh-tmp-"] }
-        var doomed: [String] = []
+        var names: [String] = []
         while let entry = readdir(directory) {
+            guard entry.pointee.d_name.0 == 0x2E else { continue }  // "."
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            if name.hasPrefix("."), prefixes.contains(where: { name.hasPrefix($0) }) { doomed.append(name) }
+            if doomed(name) { names.append(name) }
         }
-        for name in doomed { unlink(folder + "/" + name) }
+        for name in names { unlink(folder + "/" + name) }
     }
 
     /// Size and modification time (nanoseconds) of a regular file.
