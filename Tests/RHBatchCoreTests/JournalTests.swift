@@ -234,6 +234,64 @@ struct JournalTests {
         #expect(lines.count == 300 + 100)
     }
 
+    /// The journal's lines are read in place when they are in the writer's form, and otherwise
+    /// by the record parser: both ways fold every line the same.
+    @Test func linesReadInPlaceFoldAsTheirRecordsDo() {
+        let key = PlanningRunTestAccess.sha256("job")
+        let sha = PlanningRunTestAccess.sha256("file")
+        let at = "2026-11-29T06:03:02.123Z"
+        let records: [JournalRecord] = [
+            JournalRecord(.run, at: at, [("manifest", .text("m.yaml")), ("jobs", .number(3))]),
+            JournalRecord(.uploaded, at: at, [("sha256", .text(sha)), ("url", .text("http://h/in.png"))]),
+            .planned(key: key, path: "out/{prompt}.{ext}", at: at),
+            JournalRecord(.submitting, at: at, [("key", .text(key)), ("attempt", .number(2))]),
+            JournalRecord(.submitted, at: at, [("key", .text(key)), ("taskId", .text("2013508786")), ("keyId", .text("abc123")), ("inputs", .text("http://h/a.png http://h/b.png"))]),
+            JournalRecord(.finished, at: at, [("key", .text(key)), ("taskId", .text("2013508786")), ("status", .text("succeeded")), ("urls", .text("http://h/1.png http://h/2.mp4")), ("types", .text("png mp4")), ("cost", .text("0.140"))]),
+            JournalRecord(.downloaded, at: at, [("key", .text(key)), ("index", .number(1)), ("path", .text("out/p.png")), ("sha256", .text(sha)), ("bytes", .number(107)), ("mtime", .number(-1_795_906_648_187_436_733))]),
+            JournalRecord(.downloaded, at: "not a time", [("key", .text("short-key")), ("index", .number(2)), ("path", .text("out/p_2.mp4")), ("sha256", .text("h2")), ("bytes", .number(9))]),
+            JournalRecord(.failed, at: at, [("key", .text("other")), ("phase", .text("download")), ("code", .text("expired")), ("message", .text("gone"))]),
+            JournalRecord(.state, at: at, [("key", .text("third")), ("stage", .text("failed")), ("attempts", .number(1)), ("submittedAt", .text(at)), ("finishedAt", .text("x")), ("cost", .text("0"))]),
+        ]
+        // The writer's own lines are all read in place.
+        let lines = records.map { String($0.line.dropLast()) }
+        for line in lines {
+            var copy = line
+            #expect(copy.withUTF8 { JournalLine($0) } != nil, "\(line)")
+        }
+        // Lines of other forms (a hand-edited journal) go to the record parser, with the same meaning.
+        let others = [
+            #"{ "event": "failed", "at": "t", "key": "other", "message": "a \"quoted\" word\n" }"#,
+            #"{"event":"refused","at":"t","key":"other","code":"1003","code":"1004"}"#,
+            #"{"event":"downloaded","at":"t","key":"third","index":"1","path":"p","sha256":"h","bytes":12345678901234567890}"#,
+            #"{"event":"unknown","at":12,"key":"fourth","message":"caf\u00e9"}"#,
+        ]
+        for line in others {
+            var copy = line
+            #expect(copy.withUTF8 { JournalLine($0) } == nil, "\(line)")
+        }
+        var inPlace = JournalState()
+        var parsed = JournalState()
+        for line in lines + others {
+            var copy = line
+            let record = JournalRecord.parse(line.utf8[...])
+            #expect(copy.withUTF8 { inPlace.apply(line: $0) } == (record != nil), "\(line)")
+            if let record { parsed.apply(record) }
+        }
+        #expect(inPlace.entries == parsed.entries)
+        #expect(inPlace.uploads == parsed.uploads && inPlace.runs == 1)
+        #expect(inPlace.plannedPath(key) == "out/{prompt}.{ext}")
+        #expect(inPlace.entry(key)?.downloads[1]?.sha256.description == sha)
+        #expect(inPlace.entry(key)?.keyID == "abc123")
+        // The first of a member named twice counts; escapes are decoded.
+        #expect(inPlace.entry("other")?.code == "1003")
+        #expect(inPlace.entry("fourth")?.message == "café")
+        // What neither reads: not an object, an unknown event, a nested value, no event.
+        for line in ["", "{}", "[1]", #"{"event":"run","at":"x","n":9223372036854775808}"#, #"{"event":"nope","at":""}"#, #"{"event":"run","at":"x","n":{"a":1}}"#, #"{"at":"x","key":"k"}"#, #"{"event":"run","at":"x",}"#] {
+            var copy = line
+            #expect(copy.withUTF8 { inPlace.apply(line: $0) } == false, "\(line)")
+        }
+    }
+
     @Test func aJobsResultFilesStayInIndexOrder() {
         func record(_ number: Int) -> OutputRecord {
             OutputRecord(path: "p\(number)", url: "u\(number)", bytes: number, sha256: HexDigest("h\(number)"))

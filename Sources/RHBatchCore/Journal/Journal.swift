@@ -298,8 +298,7 @@ package final class Journal: Sendable {
         func take(_ line: UnsafeBufferPointer<UInt8>, complete: Bool) -> Bool {
             lineNumber += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { return true }
-            if let record = JournalRecord.parse(line) {
-                state.apply(record)
+            if state.apply(line: line) {
                 records += 1
             } else if !complete {
                 warnings.append("\(path):\(lineNumber): the last line is incomplete (a run was stopped while writing it); ignoring it")

@@ -185,8 +185,9 @@ struct FlatObjectParser {
         var digits = 0
         while index < bytes.endIndex, (0x30...0x39).contains(bytes[index]) {
             let (product, overflow) = value.multipliedReportingOverflow(by: 10)
-            guard !overflow else { return nil }
-            value = product + Int(bytes[index] - 0x30)
+            let (sum, carry) = product.addingReportingOverflow(Int(bytes[index] - 0x30))
+            guard !overflow, !carry else { return nil }
+            value = sum
             digits += 1
             index += 1
         }

@@ -206,18 +206,23 @@ package struct JournalState: Sendable {
 
     /// Applies one record.
     package mutating func apply(_ record: JournalRecord) {
+        fold(record)
+    }
+
+    /// Applies one record: one made in memory, or one line read in place.
+    private mutating func fold(_ record: some JournalFields) {
         switch record.event {
         case .run:
             runs += 1
             uploads = [:]
             return
         case .uploaded:
-            if let sha = record["sha256"], let url = record["url"] { uploads[sha] = url }
+            if let sha = record[.sha256], let url = record[.url] { uploads[sha] = url }
             return
         default:
             break
         }
-        guard let key = record["key"].map(HexDigest.init) else { return }
+        guard let key = record.digest(.key) else { return }
         let position: Int
         if let known = positions[key] {
             position = Int(known)
@@ -228,7 +233,7 @@ package struct JournalState: Sendable {
             slots.append(Slot())
         }
         if record.event == .planned {
-            if let path = record["path"] { slots[position].path = path }
+            if let path = record[.path] { slots[position].path = path }
             return
         }
         if slots[position].entry == nil { entryCount += 1 }
@@ -238,7 +243,7 @@ package struct JournalState: Sendable {
         switch record.event {
         case .submitting:
             entry.stage = .submitting
-            entry.attempts = max(entry.attempts + 1, record.number("attempt") ?? 0)
+            entry.attempts = max(entry.attempts + 1, record.number(.attempt) ?? 0)
             entry.taskId = nil
             entry.keyID = nil
             entry.resultURLs = nil
@@ -247,59 +252,71 @@ package struct JournalState: Sendable {
             entry.setFailure(phase: nil, code: nil, message: nil)
         case .submitted:
             entry.stage = .submitted
-            entry.taskId = record["taskId"]
-            entry.keyID = share(record["keyId"])
-            entry.submitted = StoredTimestamp(record.at)
-            entry.inputURLs = sharedWords(record["inputs"])
+            entry.taskId = record[.taskId]
+            entry.keyID = share(record[.keyId])
+            entry.submitted = record.time
+            entry.inputURLs = sharedWords(record[.inputs])
         case .finished:
-            entry.taskId = record["taskId"] ?? entry.taskId
-            entry.finished = StoredTimestamp(record.at)
-            entry.cost = share(record["cost"])
-            entry.resultURLs = record["urls"]
-            entry.resultTypes = share(record["types"])
-            switch record["status"] {
+            entry.taskId = record[.taskId] ?? entry.taskId
+            entry.finished = record.time
+            entry.cost = share(record[.cost])
+            entry.resultURLs = record[.urls]
+            entry.resultTypes = share(record[.types])
+            switch record[.status] {
             case "succeeded": entry.stage = .succeeded
             case "cancelled", "timeout": entry.stage = .cancelled
             default: entry.stage = .failed
             }
-            entry.setFailure(phase: entry.stage == .succeeded ? nil : "poll", code: record["code"], message: record["message"])
+            entry.setFailure(phase: entry.stage == .succeeded ? nil : "poll", code: record[.code], message: record[.message])
         case .downloaded:
-            if let index = record.number("index"), let path = record["path"], let sha = record["sha256"] {
+            if let index = record.number(.index), let path = record[.path], let sha = record.digest(.sha256) {
                 entry.downloads[index] = .init(
                     path: path,
-                    sha256: HexDigest(sha),
-                    bytes: record.number("bytes") ?? 0,
-                    at: StoredTimestamp(record.at),
-                    mtime: record.number("mtime")
+                    sha256: sha,
+                    bytes: record.number(.bytes) ?? 0,
+                    at: record.time,
+                    mtime: record.number(.mtime)
                 )
             }
         case .refused:
             entry.stage = .refused
-            entry.setFailure(phase: entry.phase, code: record["code"], message: record["message"])
+            entry.setFailure(phase: entry.phase, code: record[.code], message: record[.message])
         case .failed:
             entry.stage = .failed
-            entry.setFailure(phase: record["phase"], code: record["code"], message: record["message"])
+            entry.setFailure(phase: record[.phase], code: record[.code], message: record[.message])
         case .unknown:
             entry.stage = .unknown
-            entry.setFailure(phase: entry.phase, code: record["code"], message: record["message"])
+            entry.setFailure(phase: entry.phase, code: record[.code], message: record[.message])
         case .state:
-            entry.stage = record["stage"].flatMap(JournalEntry.Stage.init(rawValue:)) ?? entry.stage
-            entry.attempts = record.number("attempts") ?? entry.attempts
-            entry.taskId = record["taskId"]
-            entry.keyID = share(record["keyId"])
-            entry.submitted = record["submittedAt"].map(StoredTimestamp.init)
-            entry.finished = record["finishedAt"].map(StoredTimestamp.init)
-            entry.cost = share(record["cost"])
-            entry.setFailure(phase: record["phase"], code: record["code"], message: record["message"])
-            entry.resultURLs = record["urls"]
-            entry.resultTypes = share(record["types"])
-            entry.inputURLs = sharedWords(record["inputs"])
+            entry.stage = record[.stage].flatMap(JournalEntry.Stage.init(rawValue:)) ?? entry.stage
+            entry.attempts = record.number(.attempts) ?? entry.attempts
+            entry.taskId = record[.taskId]
+            entry.keyID = share(record[.keyId])
+            entry.submitted = record.timestamp(.submittedAt)
+            entry.finished = record.timestamp(.finishedAt)
+            entry.cost = share(record[.cost])
+            entry.setFailure(phase: record[.phase], code: record[.code], message: record[.message])
+            entry.resultURLs = record[.urls]
+            entry.resultTypes = share(record[.types])
+            entry.inputURLs = sharedWords(record[.inputs])
             entry.downloads = ResultList()
-            if let path = record["path"] { slots[position].path = path }
+            if let path = record[.path] { slots[position].path = path }
         case .run, .uploaded, .planned:
             break
         }
         slots[position].entry = entry
+    }
+
+    /// Applies one line of the journal (without its newline); false when it is not a record.
+    package mutating func apply(line: UnsafeBufferPointer<UInt8>) -> Bool {
+        if let record = JournalLine(line) {
+            fold(record)
+        } else if let record = JournalRecord.parse(line) {
+            fold(record)
+        } else {
+            return false
+        }
+        return true
     }
 
     /// The compacted records that reproduce this state: one `state` line per job, then its

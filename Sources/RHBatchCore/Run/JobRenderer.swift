@@ -23,21 +23,66 @@ struct JobRenderer: Sendable {
         amounts[money.micros] ?? money.description
     }
 
+    /// Rendered members that many jobs share (their model's, their prompt's, their images'),
+    /// kept while one chunk of jobs is rendered: most of a job's description is the same text as
+    /// other jobs'. Each piece is kept with what it was rendered from and used only for the same.
+    struct SharedPieces {
+        fileprivate var shapes: [ObjectIdentifier: (model: String, params: String)] = [:]
+        fileprivate var prompts: [String: (prompt: PromptRef, text: String)] = [:]
+        fileprivate var images: [String: (image: ImageInput, urls: [String], text: String)] = [:]
+
+        init() {}
+    }
+
     /// The members of ``JobDescription/members(_:_:)``, written straight into `writer`.
-    func writeJobDescription(_ index: Int, to writer: inout JSONObjectWriter) {
+    func writeJobDescription(_ index: Int, to writer: inout JSONObjectWriter, shared: inout SharedPieces) {
         let job = plan.jobs[index]
         let run = jobs[index]
         writer.string("id", job.id)
         writer.string("key", job.key)
+        let shape = ObjectIdentifier(job.shape)
+        let pieces: (model: String, params: String)
+        if let known = shared.shapes[shape] {
+            pieces = known
+        } else {
+            pieces = (JSONObjectWriter.fragment { Self.writeModel(job, to: &$0) }, JSONObjectWriter.fragment { Self.writeParams(job, to: &$0) })
+            shared.shapes[shape] = pieces
+        }
+        writer.members(pieces.model)
+        if let known = shared.prompts[job.prompt.id], known.prompt == job.prompt {
+            writer.members(known.text)
+        } else {
+            let text = JSONObjectWriter.fragment { Self.writePrompt(job.prompt, to: &$0) }
+            shared.prompts[job.prompt.id] = (job.prompt, text)
+            writer.members(text)
+        }
+        if let known = shared.images[job.image.id], known.image == job.image, known.urls == run.inputURLs {
+            writer.members(known.text)
+        } else {
+            let text = JSONObjectWriter.fragment { Self.writeImages(job.image, urls: run.inputURLs, to: &$0) }
+            shared.images[job.image.id] = (job.image, run.inputURLs, text)
+            writer.members(text)
+        }
+        writer.members(pieces.params)
+        writer.integer("sample", job.sample)
+    }
+
+    private static func writeModel(_ job: PlannedJob, to writer: inout JSONObjectWriter) {
         writer.string("model", job.model)
         writer.string("endpoint", job.endpoint)
-        writer.object("prompt") { prompt in
-            prompt.string("id", job.prompt.id)
-            prompt.string("text", job.prompt.text)
+    }
+
+    private static func writePrompt(_ prompt: PromptRef, to writer: inout JSONObjectWriter) {
+        writer.object("prompt") { object in
+            object.string("id", prompt.id)
+            object.string("text", prompt.text)
         }
-        writer.objects("images", job.image.sources.enumerated()) { image, item in
+    }
+
+    private static func writeImages(_ input: ImageInput, urls: [String], to writer: inout JSONObjectWriter) {
+        writer.objects("images", input.sources.enumerated()) { image, item in
             let (position, source) = item
-            image.string("id", job.image.id)
+            image.string("id", input.id)
             switch source {
             case .local(let local):
                 image.string("source", local.path)
@@ -45,10 +90,13 @@ struct JobRenderer: Sendable {
             case .remote(let url):
                 image.string("source", url)
             }
-            if position < run.inputURLs.count, !run.inputURLs[position].isEmpty {
-                image.string("uploadedURL", run.inputURLs[position])
+            if position < urls.count, !urls[position].isEmpty {
+                image.string("uploadedURL", urls[position])
             }
         }
+    }
+
+    private static func writeParams(_ job: PlannedJob, to writer: inout JSONObjectWriter) {
         if !job.media.isEmpty {
             // Media inputs other than the main image: the body key and each file's source.
             writer.objects("media", job.media) { media, field in
@@ -60,15 +108,14 @@ struct JobRenderer: Sendable {
         writer.object("params") { params in
             for field in job.bodyFields { params.value(field.key, field.value) }
         }
-        writer.integer("sample", job.sample)
     }
 
     /// One job of the report, as compact JSON text.
-    func reportEntry(_ index: Int) -> String {
+    func reportEntry(_ index: Int, shared: inout SharedPieces) -> String {
         let run = jobs[index]
         let job = plan.jobs[index]
         var writer = JSONObjectWriter()
-        writeJobDescription(index, to: &writer)
+        writeJobDescription(index, to: &writer, shared: &shared)
         writer.string("status", run.status.rawValue)
         writer.boolean("alreadyDone", run.alreadyDone)
         writer.string("taskId", run.taskId)
@@ -98,11 +145,11 @@ struct JobRenderer: Sendable {
     }
 
     /// One `index.jsonl` line per result file of `index`'s job.
-    func indexLines(_ index: Int, into text: inout String) {
+    func indexLines(_ index: Int, into text: inout String, shared: inout SharedPieces) {
         let run = jobs[index]
         for (resultIndex, output) in run.outputs.all {
             var line = JSONObjectWriter()
-            writeJobDescription(index, to: &line)
+            writeJobDescription(index, to: &line, shared: &shared)
             line.integer("index", resultIndex)
             line.string("path", output.path)
             line.integer("bytes", output.bytes)

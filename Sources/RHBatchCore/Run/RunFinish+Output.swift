@@ -87,9 +87,12 @@ extension RunFinish {
         metadata.remoteInputs = remoteInputs
         try metadata.write()
         let writer = try AtomicFileWriter(path: folder + "/index.jsonl")
-        for index in selected where jobs[index].status == .succeeded {
+        var shared = JobRenderer.SharedPieces()
+        for (count, index) in selected.enumerated() where jobs[index].status == .succeeded {
+            // What jobs share is kept for a few thousand jobs at a time, not for all of them.
+            if count % 4096 == 0 { shared = JobRenderer.SharedPieces() }
             var text = ""
-            renderer.indexLines(index, into: &text)
+            renderer.indexLines(index, into: &text, shared: &shared)
             writer.write(text)
         }
         try writer.commit(durable: false)

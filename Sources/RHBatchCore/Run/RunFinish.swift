@@ -170,9 +170,10 @@ struct RunFinish: Sendable {
                 let range = (number * chunk)..<min(selected.count, (number + 1) * chunk)
                 group.addTask {
                     var text = ""
+                    var shared = JobRenderer.SharedPieces()
                     for (offset, position) in range.enumerated() {
                         text += number == 0 && offset == 0 ? "\n    " : ",\n    "
-                        text += renderer.reportEntry(selected[position])
+                        text += renderer.reportEntry(selected[position], shared: &shared)
                     }
                     return (number, text)
                 }

@@ -13,6 +13,11 @@ package enum HexDigest: Sendable, Hashable, Comparable, CustomStringConvertible 
         self = text.withUTF8 { Self.parse($0) } ?? .text(text)
     }
 
+    /// The digest its text's bytes spell when they are 64 lowercase hex digits, else the text.
+    package init(utf8: UnsafeBufferPointer<UInt8>) {
+        self = Self.parse(utf8) ?? .text(String(decoding: utf8, as: UTF8.self))
+    }
+
     /// A 32-byte digest from its bytes in memory.
     package init(raw: UnsafeRawBufferPointer) {
         precondition(raw.count == 32, "a digest is 32 bytes")

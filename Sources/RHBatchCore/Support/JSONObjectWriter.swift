@@ -89,6 +89,21 @@ package struct JSONObjectWriter {
         text += "]"
     }
 
+    /// Members rendered once, to be put into many objects with ``members(_:)``.
+    package static func fragment(_ body: (inout JSONObjectWriter) -> Void) -> String {
+        var writer = JSONObjectWriter()
+        body(&writer)
+        return String(writer.text.utf8.dropFirst())!
+    }
+
+    /// Members rendered by ``fragment(_:)``.
+    package mutating func members(_ fragment: String) {
+        guard !fragment.isEmpty else { return }
+        if !first { text += "," }
+        first = false
+        text += fragment
+    }
+
     /// Closes the object and returns the text.
     package mutating func finish() -> String {
         text += "}"

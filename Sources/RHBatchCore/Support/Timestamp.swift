@@ -65,6 +65,11 @@ package enum StoredTimestamp: Sendable, Hashable {
         self = text.withUTF8 { Self.parse($0) }.map(StoredTimestamp.milliseconds) ?? .text(text)
     }
 
+    /// The same from the text's bytes.
+    package init(utf8: UnsafeBufferPointer<UInt8>) {
+        self = Self.parse(utf8).map(StoredTimestamp.milliseconds) ?? .text(String(decoding: utf8, as: UTF8.self))
+    }
+
     /// The text.
     package var text: String {
         switch self {

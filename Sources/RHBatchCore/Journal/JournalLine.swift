@@ -1,0 +1,210 @@
+/// The members of a journal record that folding it reads.
+package enum JournalField: Int, CaseIterable, Sendable {
+    case event, at, key, path, stage, attempts, attempt, taskId, keyId, submittedAt, finishedAt, cost
+    case phase, code, message, urls, types, inputs, index, sha256, bytes, mtime, status, url
+
+    /// Its name in the journal.
+    package var name: String {
+        switch self {
+        case .event: "event"
+        case .at: "at"
+        case .key: "key"
+        case .path: "path"
+        case .stage: "stage"
+        case .attempts: "attempts"
+        case .attempt: "attempt"
+        case .taskId: "taskId"
+        case .keyId: "keyId"
+        case .submittedAt: "submittedAt"
+        case .finishedAt: "finishedAt"
+        case .cost: "cost"
+        case .phase: "phase"
+        case .code: "code"
+        case .message: "message"
+        case .urls: "urls"
+        case .types: "types"
+        case .inputs: "inputs"
+        case .index: "index"
+        case .sha256: "sha256"
+        case .bytes: "bytes"
+        case .mtime: "mtime"
+        case .status: "status"
+        case .url: "url"
+        }
+    }
+
+    /// The fields by the length of their names, each with its name's bytes.
+    static let byLength: [[(field: JournalField, name: [UInt8])]] = {
+        var table = [[(field: JournalField, name: [UInt8])]](repeating: [], count: 12)
+        for field in allCases { table[field.name.utf8.count].append((field, Array(field.name.utf8))) }
+        return table
+    }()
+
+    /// The field a member's name (its bytes) names, if folding reads it.
+    static func named(_ name: UnsafeBufferPointer<UInt8>) -> JournalField? {
+        guard name.count < byLength.count else { return nil }
+        for candidate in byLength[name.count] where candidate.name.withUnsafeBufferPointer({ $0.elementsEqual(name) }) {
+            return candidate.field
+        }
+        return nil
+    }
+}
+
+/// What folding a record reads of it: a ``JournalRecord`` made in memory, or a ``JournalLine``
+/// read in place from the journal's bytes.
+package protocol JournalFields {
+    /// What happened.
+    var event: JournalRecord.Event { get }
+    /// When.
+    var time: StoredTimestamp { get }
+    /// A member as text (a number as its digits).
+    subscript(_ field: JournalField) -> String? { get }
+    /// A member as a whole number.
+    func number(_ field: JournalField) -> Int?
+    /// A member as a digest (a job key, a file's hash).
+    func digest(_ field: JournalField) -> HexDigest?
+    /// A member as a time.
+    func timestamp(_ field: JournalField) -> StoredTimestamp?
+}
+
+extension JournalRecord: JournalFields {
+    package var time: StoredTimestamp { StoredTimestamp(at) }
+    package subscript(_ field: JournalField) -> String? { self[field.name] }
+    package func number(_ field: JournalField) -> Int? { number(field.name) }
+    package func digest(_ field: JournalField) -> HexDigest? { self[field.name].map(HexDigest.init) }
+    package func timestamp(_ field: JournalField) -> StoredTimestamp? { self[field.name].map(StoredTimestamp.init) }
+}
+
+/// One line of the journal as the writer makes it (`{"name":"text","n":12,...}`, no spaces, no
+/// escapes), read in place: where each member folding needs lies in the line's bytes, with no
+/// record, field list or text made for the members it does not read.
+///
+/// A line in any other form (spaces, escaped characters, a member named twice, a number too large)
+/// is not read here; ``JournalRecord/parse(_:)-(UnsafeBufferPointer<UInt8>)`` reads it (or says
+/// it is damaged), so both ways accept the same lines and fold them the same way.
+package struct JournalLine: JournalFields {
+    /// A member's value: its text's place in the line, or its number.
+    enum Value {
+        case absent
+        case text(start: Int32, end: Int32)
+        case number(Int)
+    }
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    var values: InlineArray<24, Value>
+    package let event: JournalRecord.Event
+
+    /// Reads `bytes` (a line without its newline), or `nil` when it is not in the writer's form.
+    package init?(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        values = InlineArray(repeating: .absent)
+        let quote = UInt8(ascii: "\"")
+        let count = bytes.count
+        guard count >= 2, bytes[0] == UInt8(ascii: "{"), bytes[count - 1] == UInt8(ascii: "}") else { return nil }
+        var index = 1
+        let end = count - 1
+        if index == end { return nil }  // `{}` has no event
+        while true {
+            // "name":
+            guard index < end, bytes[index] == quote else { return nil }
+            let nameStart = index + 1
+            var cursor = nameStart
+            while cursor < end, bytes[cursor] != quote {
+                if bytes[cursor] == UInt8(ascii: "\\") { return nil }
+                cursor += 1
+            }
+            guard cursor + 1 < end, bytes[cursor + 1] == UInt8(ascii: ":") else { return nil }
+            let field = JournalField.named(UnsafeBufferPointer(rebasing: bytes[nameStart..<cursor]))
+            index = cursor + 2
+            guard index < end else { return nil }
+            // its value: "text" or a whole number
+            let value: Value
+            if bytes[index] == quote {
+                let start = index + 1
+                cursor = start
+                while cursor < end, bytes[cursor] != quote {
+                    if bytes[cursor] == UInt8(ascii: "\\") { return nil }
+                    cursor += 1
+                }
+                guard cursor < end else { return nil }
+                value = .text(start: Int32(start), end: Int32(cursor))
+                index = cursor + 1
+            } else {
+                var negative = false
+                if bytes[index] == UInt8(ascii: "-") {
+                    negative = true
+                    index += 1
+                }
+                var number = 0
+                let digitsStart = index
+                while index < end, bytes[index] &- 0x30 < 10 {
+                    let (product, overflow) = number.multipliedReportingOverflow(by: 10)
+                    let (sum, carry) = product.addingReportingOverflow(Int(bytes[index] &- 0x30))
+                    guard !overflow, !carry else { return nil }  // the slow way turns it away
+                    number = sum
+                    index += 1
+                }
+                guard index > digitsStart else { return nil }
+                value = .number(negative ? -number : number)
+            }
+            if let field {
+                guard case .absent = values[field.rawValue] else { return nil }
+                values[field.rawValue] = value
+            }
+            if index == end { break }
+            guard bytes[index] == UInt8(ascii: ",") else { return nil }
+            index += 1
+        }
+        guard case .text(let start, let stop) = values[JournalField.event.rawValue],
+            let event = JournalRecord.Event(bytes: UnsafeBufferPointer(rebasing: bytes[Int(start)..<Int(stop)]))
+        else { return nil }
+        self.event = event
+    }
+
+    private func slice(_ start: Int32, _ end: Int32) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[Int(start)..<Int(end)])
+    }
+
+    package var time: StoredTimestamp { timestamp(.at) ?? StoredTimestamp("") }
+
+    package subscript(_ field: JournalField) -> String? {
+        switch values[field.rawValue] {
+        case .absent: nil
+        case .text(let start, let end): String(decoding: slice(start, end), as: UTF8.self)
+        case .number(let number): String(number)
+        }
+    }
+
+    package func number(_ field: JournalField) -> Int? {
+        switch values[field.rawValue] {
+        case .absent: nil
+        case .text(let start, let end): Int(String(decoding: slice(start, end), as: UTF8.self))
+        case .number(let number): number
+        }
+    }
+
+    package func digest(_ field: JournalField) -> HexDigest? {
+        switch values[field.rawValue] {
+        case .absent: nil
+        case .text(let start, let end): HexDigest(utf8: slice(start, end))
+        case .number(let number): HexDigest(String(number))
+        }
+    }
+
+    package func timestamp(_ field: JournalField) -> StoredTimestamp? {
+        switch values[field.rawValue] {
+        case .absent: nil
+        case .text(let start, let end): StoredTimestamp(utf8: slice(start, end))
+        case .number(let number): StoredTimestamp(String(number))
+        }
+    }
+}
+
+extension JournalRecord.Event {
+    /// The event a name's bytes spell.
+    init?(bytes: UnsafeBufferPointer<UInt8>) {
+        // At most ten bytes: a string held inline, not on the heap.
+        guard bytes.count <= 15 else { return nil }
+        self.init(rawValue: String(decoding: bytes, as: UTF8.self))
+    }
+}
