@@ -226,6 +226,7 @@ struct JournalTests {
         replayed.forEachCompacted(at: "2026-11-29T00:00:00.000Z") { again.append($0.line) }
         #expect(again == lines)
         #expect(replayed.entries == state.entries)
+        #expect(Self.written(state, at: "2026-11-29T00:00:00.000Z") == lines.joined())
         let first = PlanningRunTestAccess.sha256("job 0")
         #expect(replayed.entry(first)?.downloads[1]?.sha256.description == PlanningRunTestAccess.sha256("file 0"))
         #expect(replayed.entry(first)?.submittedAt == "2026-11-21T05:29:09.000Z")
@@ -290,6 +291,39 @@ struct JournalTests {
             var copy = line
             #expect(copy.withUTF8 { inPlace.apply(line: $0) } == false, "\(line)")
         }
+    }
+
+    /// What ``JournalState/writeCompacted(at:flush:)`` writes, as text.
+    static func written(_ state: JournalState, at time: String) -> String {
+        var bytes: [UInt8] = []
+        state.writeCompacted(at: time) { out in
+            bytes += out
+            out.removeAll()
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The compaction writes its lines as bytes: the same text as its records' lines, whatever
+    /// the entries hold (escapes, several results, types or none, texts that are not times).
+    @Test func theCompactedBytesAreTheCompactedRecordsLines() {
+        var state = JournalState()
+        let key = PlanningRunTestAccess.sha256("a")
+        let records: [JournalRecord] = [
+            .planned(key: key, path: "out/\"q\"/{ext}", at: "t"),
+            JournalRecord(.submitted, at: "2026-11-29T06:03:02.123Z", [("key", .text(key)), ("taskId", .text("1")), ("keyId", .text("fp")), ("inputs", .text("http://h/a.png http://h/b.png"))]),
+            JournalRecord(.finished, at: "not a time", [("key", .text(key)), ("status", .text("succeeded")), ("urls", .text("http://h/1.png  http://h/2.mp4")), ("types", .text("png mp4")), ("cost", .text("0.14"))]),
+            JournalRecord(.downloaded, at: "2026-11-29T06:03:02.123Z", [("key", .text(key)), ("index", .number(2)), ("path", .text("out/2.mp4")), ("sha256", .text("short")), ("bytes", .number(-3)), ("mtime", .number(1_795_906_648_187_436_733))]),
+            JournalRecord(.downloaded, at: "t", [("key", .text(key)), ("index", .number(1)), ("path", .text("out/1.png")), ("sha256", .text(PlanningRunTestAccess.sha256("f"))), ("bytes", .number(12))]),
+            JournalRecord(.finished, at: "t", [("key", .text("k2")), ("status", .text("failed")), ("code", .text("1501")), ("message", .text("a \"bad\"\tword\n\u{1}\\ café"))]),
+            JournalRecord(.finished, at: "t", [("key", .text("k3")), ("status", .text("succeeded")), ("urls", .text("http://h/3.txt")), ("types", .text("txt"))]),
+            JournalRecord(.finished, at: "t", [("key", .text("k4")), ("status", .text("succeeded")), ("urls", .text("http://h/4.png")), ("types", .text(" "))]),
+            JournalRecord(.submitting, at: "t", [("key", .text("k5")), ("attempt", .number(3))]),
+        ]
+        for record in records { state.apply(record) }
+        var lines = ""
+        state.forEachCompacted(at: "2026-11-29T00:00:00.000Z") { lines += $0.line }
+        #expect(Self.written(state, at: "2026-11-29T00:00:00.000Z") == lines)
+        #expect(lines.contains(#""message":"a \"bad\"\tword\n\u0001\\ café""#))
     }
 
     @Test func aJobsResultFilesStayInIndexOrder() {

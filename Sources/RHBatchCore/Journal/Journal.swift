@@ -311,7 +311,7 @@ package final class Journal: Sendable {
         let problem = FileSystem.readPieces(path, pieceSize: 1 << 20) { piece in
             let bytes = piece.bindMemory(to: UInt8.self)
             var start = 0
-            while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            while let newline = FileSystem.firstIndex(of: 0x0A, in: bytes, from: start) {
                 let more: Bool
                 if carry.isEmpty {
                     more = take(UnsafeBufferPointer(rebasing: bytes[start..<newline]), complete: true)
@@ -345,7 +345,10 @@ package final class Journal: Sendable {
         do {
             // Streamed: the writer flushes every megabyte.
             let writer = try AtomicFileWriter(path: path)
-            state.forEachCompacted(at: time) { writer.write($0.line) }
+            state.writeCompacted(at: time) { bytes in
+                writer.write(bytes)
+                bytes.removeAll(keepingCapacity: true)
+            }
             try writer.commit()
         } catch {
             throw JournalError(path: path, line: nil, message: "compacting failed: \(error)")

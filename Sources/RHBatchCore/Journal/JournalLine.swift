@@ -83,24 +83,21 @@ extension JournalRecord: JournalFields {
 /// is not read here; ``JournalRecord/parse(_:)-(UnsafeBufferPointer<UInt8>)`` reads it (or says
 /// it is damaged), so both ways accept the same lines and fold them the same way.
 package struct JournalLine: JournalFields {
-    /// A member's value: its text's place in the line, or its number.
-    enum Value {
-        case absent
-        case text(start: Int32, end: Int32)
-        case number(Int)
-    }
-
-    let bytes: UnsafeBufferPointer<UInt8>
-    var values: InlineArray<24, Value>
+    /// Where each member's value lies in the line, by ``JournalField``: 0 when absent, else
+    /// `start << 32 | end`, with the top bit set for a number (small, so a line is cheap to pass).
+    private var values: InlineArray<24, UInt64>
+    private let bytes: UnsafeBufferPointer<UInt8>
     package let event: JournalRecord.Event
+
+    private static let numberBit: UInt64 = 1 << 63
 
     /// Reads `bytes` (a line without its newline), or `nil` when it is not in the writer's form.
     package init?(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
-        values = InlineArray(repeating: .absent)
+        values = InlineArray(repeating: 0)
         let quote = UInt8(ascii: "\"")
         let count = bytes.count
-        guard count >= 2, bytes[0] == UInt8(ascii: "{"), bytes[count - 1] == UInt8(ascii: "}") else { return nil }
+        guard count >= 2, count < Int(Int32.max), bytes[0] == UInt8(ascii: "{"), bytes[count - 1] == UInt8(ascii: "}") else { return nil }
         var index = 1
         let end = count - 1
         if index == end { return nil }  // `{}` has no event
@@ -118,7 +115,7 @@ package struct JournalLine: JournalFields {
             index = cursor + 2
             guard index < end else { return nil }
             // its value: "text" or a whole number
-            let value: Value
+            let value: UInt64
             if bytes[index] == quote {
                 let start = index + 1
                 cursor = start
@@ -127,14 +124,11 @@ package struct JournalLine: JournalFields {
                     cursor += 1
                 }
                 guard cursor < end else { return nil }
-                value = .text(start: Int32(start), end: Int32(cursor))
+                value = UInt64(start) << 32 | UInt64(cursor)
                 index = cursor + 1
             } else {
-                var negative = false
-                if bytes[index] == UInt8(ascii: "-") {
-                    negative = true
-                    index += 1
-                }
+                let start = index
+                if bytes[index] == UInt8(ascii: "-") { index += 1 }
                 var number = 0
                 let digitsStart = index
                 while index < end, bytes[index] &- 0x30 < 10 {
@@ -145,58 +139,68 @@ package struct JournalLine: JournalFields {
                     index += 1
                 }
                 guard index > digitsStart else { return nil }
-                value = .number(negative ? -number : number)
+                value = Self.numberBit | UInt64(start) << 32 | UInt64(index)
             }
             if let field {
-                guard case .absent = values[field.rawValue] else { return nil }
+                guard values[field.rawValue] == 0 else { return nil }
                 values[field.rawValue] = value
             }
             if index == end { break }
             guard bytes[index] == UInt8(ascii: ",") else { return nil }
             index += 1
         }
-        guard case .text(let start, let stop) = values[JournalField.event.rawValue],
-            let event = JournalRecord.Event(bytes: UnsafeBufferPointer(rebasing: bytes[Int(start)..<Int(stop)]))
+        let event = values[JournalField.event.rawValue]
+        guard event != 0, event & Self.numberBit == 0,
+            let parsed = JournalRecord.Event(bytes: Self.slice(event, of: bytes))
         else { return nil }
-        self.event = event
+        self.event = parsed
     }
 
-    private func slice(_ start: Int32, _ end: Int32) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(rebasing: bytes[Int(start)..<Int(end)])
+    /// The bytes of a value (a text's without its quotes, a number's digits).
+    private func slice(_ value: UInt64) -> UnsafeBufferPointer<UInt8> {
+        Self.slice(value, of: bytes)
+    }
+
+    private static func slice(_ value: UInt64, of bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[Int(value >> 32 & 0x7FFF_FFFF)..<Int(value & 0xFFFF_FFFF)])
+    }
+
+    /// A number's value (its digits were checked when the line was read).
+    private func integer(_ value: UInt64) -> Int {
+        let digits = slice(value)
+        var number = 0
+        for byte in digits where byte != UInt8(ascii: "-") { number = number * 10 + Int(byte - 0x30) }
+        return digits.first == UInt8(ascii: "-") ? -number : number
     }
 
     package var time: StoredTimestamp { timestamp(.at) ?? StoredTimestamp("") }
 
     package subscript(_ field: JournalField) -> String? {
-        switch values[field.rawValue] {
-        case .absent: nil
-        case .text(let start, let end): String(decoding: slice(start, end), as: UTF8.self)
-        case .number(let number): String(number)
-        }
+        let value = values[field.rawValue]
+        if value == 0 { return nil }
+        if value & Self.numberBit != 0 { return String(integer(value)) }
+        return String(decoding: slice(value), as: UTF8.self)
     }
 
     package func number(_ field: JournalField) -> Int? {
-        switch values[field.rawValue] {
-        case .absent: nil
-        case .text(let start, let end): Int(String(decoding: slice(start, end), as: UTF8.self))
-        case .number(let number): number
-        }
+        let value = values[field.rawValue]
+        if value == 0 { return nil }
+        if value & Self.numberBit != 0 { return integer(value) }
+        return Int(String(decoding: slice(value), as: UTF8.self))
     }
 
     package func digest(_ field: JournalField) -> HexDigest? {
-        switch values[field.rawValue] {
-        case .absent: nil
-        case .text(let start, let end): HexDigest(utf8: slice(start, end))
-        case .number(let number): HexDigest(String(number))
-        }
+        let value = values[field.rawValue]
+        if value == 0 { return nil }
+        if value & Self.numberBit != 0 { return HexDigest(String(integer(value))) }
+        return HexDigest(utf8: slice(value))
     }
 
     package func timestamp(_ field: JournalField) -> StoredTimestamp? {
-        switch values[field.rawValue] {
-        case .absent: nil
-        case .text(let start, let end): StoredTimestamp(utf8: slice(start, end))
-        case .number(let number): StoredTimestamp(String(number))
-        }
+        let value = values[field.rawValue]
+        if value == 0 { return nil }
+        if value & Self.numberBit != 0 { return StoredTimestamp(String(integer(value))) }
+        return StoredTimestamp(utf8: slice(value))
     }
 }
 

@@ -102,8 +102,8 @@ package struct JournalState: Sendable {
 
     /// Job keys as bytes, to their place in ``keys`` and ``slots``.
     private var positions: [HexDigest: Int32] = [:]
-    private var keys: [HexDigest] = []
-    private var slots: [Slot] = []
+    private(set) var keys: [HexDigest] = []
+    private(set) var slots: [Slot] = []
     /// Jobs with an entry.
     package private(set) var entryCount = 0
     /// Whether it knows no job at all.
@@ -161,7 +161,7 @@ package struct JournalState: Sendable {
     }
 
     /// Places in key order.
-    private var sortedPositions: [Int] {
+    var sortedPositions: [Int] {
         keys.indices.sorted { keys[$0] < keys[$1] }
     }
 

@@ -104,12 +104,16 @@ package struct BatchRunner: Sendable {
         } catch {
             facts.journalFailure = "the journal cannot be written: \(error)"
         }
-        let recorded = machine.recordedDownloads
-        facts.verified = await Self.verify(recorded, in: folder)
-        if ready.lock.lastRunWasCut {
-            // The last run was killed: a download it had under way may have been of a result an
-            // earlier run had already recorded, which no one fetches again to clear its leftovers.
-            Self.removeLeftovers(beside: recorded, in: folder)
+        do {
+            // Let go of before the run starts: it holds the journal's state, which the run drops.
+            let recorded = machine.recordedDownloads
+            facts.verified = await Self.verify(recorded, in: folder)
+            if ready.lock.lastRunWasCut {
+                // The last run was killed: a download it had under way may have been of a result
+                // an earlier run had already recorded, which no one fetches again to clear its
+                // leftovers.
+                Self.removeLeftovers(beside: recorded, in: folder)
+            }
         }
         for task in machine.recordedTasks where !(await service.attach(taskId: task.taskId, keyID: task.keyID)) {
             facts.keyGone[task.job] = task.keyID
@@ -323,30 +327,33 @@ package struct BatchRunner: Sendable {
     }
 
     /// Clears the temporary files of every folder that holds a recorded result.
-    static func removeLeftovers(beside recorded: [(job: Int, index: Int, download: JournalEntry.Download)], in folder: String) {
+    static func removeLeftovers(beside recorded: RunMachine.RecordedDownloads, in folder: String) {
         var folders = Set<String>()
-        for item in recorded { folders.insert(FilePath.directory(of: folder + "/" + item.download.path)) }
+        recorded.forEach(in: 0..<recorded.jobCount) { _, _, download in
+            folders.insert(FilePath.directory(of: folder + "/" + download.path))
+        }
         for path in folders { FileSystem.removeLeftovers(in: path, keeping: PreparedFolder.ownFiles) }
     }
 
     /// Checks every recorded result on disk, on all cores: the resume of a large finished folder
     /// is mostly this. Returns the ``RunMachine/resultID(job:index:)`` of those intact.
-    static func verify(_ work: [(job: Int, index: Int, download: JournalEntry.Download)], in folder: String) async -> Set<Int> {
-        guard !work.isEmpty else { return [] }
+    static func verify(_ recorded: RunMachine.RecordedDownloads, in folder: String) async -> Set<Int> {
+        guard recorded.jobCount > 0 else { return [] }
         let chunks = 4
-        let size = (work.count + chunks - 1) / chunks
+        let size = (recorded.jobCount + chunks - 1) / chunks
         return await withTaskGroup(of: [Int].self) { group in
             for chunk in 0..<chunks {
-                let range = min(work.count, chunk * size)..<min(work.count, (chunk + 1) * size)
+                let range = min(recorded.jobCount, chunk * size)..<min(recorded.jobCount, (chunk + 1) * size)
                 guard !range.isEmpty else { continue }
                 group.addTask {
-                    range.compactMap { position in
-                        let item = work[position]
-                        return FileSystem.isIntact(item.download, in: folder) ? RunMachine.resultID(job: item.job, index: item.index) : nil
+                    var passed: [Int] = []
+                    recorded.forEach(in: range) { job, index, download in
+                        if FileSystem.isIntact(download, in: folder) { passed.append(RunMachine.resultID(job: job, index: index)) }
                     }
+                    return passed
                 }
             }
-            var all = Set<Int>(minimumCapacity: work.count)
+            var all = Set<Int>(minimumCapacity: recorded.jobCount)
             for await passed in group { all.formUnion(passed) }
             return all
         }

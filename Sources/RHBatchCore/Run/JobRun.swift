@@ -170,6 +170,24 @@ package struct ResultList<Value: Sendable & Hashable>: Sendable, Hashable {
             return later.first { $0.index == index }?.value
         }
         set {
+            // Most jobs have one result: set in place, without building lists.
+            if later.isEmpty {
+                switch (first?.index, newValue) {
+                case (nil, let value?):
+                    first = Item(index: index, value: value)
+                    return
+                case (index?, let value?):
+                    first?.value = value
+                    return
+                case (index?, nil):
+                    first = nil
+                    return
+                case (nil, nil):
+                    return
+                default:
+                    break
+                }
+            }
             var all = items
             let position = all.firstIndex { $0.index >= index } ?? all.endIndex
             let present = position < all.endIndex && all[position].index == index
@@ -183,12 +201,34 @@ package struct ResultList<Value: Sendable & Hashable>: Sendable, Hashable {
         }
     }
 
+    /// Calls `body` with each index and value, in index order, without making a list.
+    package func forEach(_ body: (_ index: Int, _ value: Value) throws -> Void) rethrows {
+        guard let first else { return }
+        try body(first.index, first.value)
+        for item in later { try body(item.index, item.value) }
+    }
+
     /// The indexes, in order.
-    package var keys: [Int] { items.map(\.index) }
+    package var keys: [Int] {
+        var list: [Int] = []
+        list.reserveCapacity(count)
+        forEach { index, _ in list.append(index) }
+        return list
+    }
     /// The values, in index order.
-    package var values: [Value] { items.map(\.value) }
+    package var values: [Value] {
+        var list: [Value] = []
+        list.reserveCapacity(count)
+        forEach { _, value in list.append(value) }
+        return list
+    }
     /// Indexes and values, in index order.
-    package var all: [(index: Int, value: Value)] { items.map { ($0.index, $0.value) } }
+    package var all: [(index: Int, value: Value)] {
+        var list: [(index: Int, value: Value)] = []
+        list.reserveCapacity(count)
+        forEach { index, value in list.append((index, value)) }
+        return list
+    }
     package var count: Int { first == nil ? 0 : 1 + later.count }
     package var isEmpty: Bool { first == nil }
 }

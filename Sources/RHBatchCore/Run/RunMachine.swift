@@ -323,15 +323,28 @@ package struct RunMachine: Sendable {
     }
 
     /// The results earlier runs recorded for the selected jobs, to check on disk.
-    package var recordedDownloads: [(job: Int, index: Int, download: JournalEntry.Download)] {
-        var work: [(job: Int, index: Int, download: JournalEntry.Download)] = []
-        for job in selected {
-            guard let position = historyPosition(job), history[position: position]?.stage == .succeeded,
-                let downloads = history[position: position]?.downloads
-            else { continue }
-            for (index, download) in downloads.all { work.append((job, index, download)) }
+    package var recordedDownloads: RecordedDownloads {
+        RecordedDownloads(selected: selected, history: history, positions: historyPositions)
+    }
+
+    /// The results earlier runs recorded, read in place from the journal's state, a range of the
+    /// selected jobs at a time (so that several cores can check them). It holds the state while
+    /// it lives: let it go before the run drops the state.
+    package struct RecordedDownloads: Sendable {
+        let selected: [Int]
+        let history: JournalState
+        let positions: [Int32]
+
+        /// How many jobs it ranges over.
+        package var jobCount: Int { selected.count }
+
+        /// Calls `body` with each recorded result of the jobs at `range` of the selected jobs.
+        package func forEach(in range: Range<Int>, _ body: (_ job: Int, _ index: Int, _ download: JournalEntry.Download) -> Void) {
+            for job in selected[range] {
+                guard job < positions.count, positions[job] >= 0, history[position: positions[job]]?.stage == .succeeded else { continue }
+                history[position: positions[job]]?.downloads.forEach { body(job, $0, $1) }
+            }
         }
-        return work
     }
 
     /// The tasks of earlier runs this run asks about again, with the key that created them.

@@ -222,6 +222,15 @@ package enum FileSystem {
         return (bytes, mtime)
     }
 
+    /// Where `byte` first is in `bytes` at or after `start`: the C library's search, for the lines
+    /// of a journal of most of a gigabyte.
+    package static func firstIndex(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start < bytes.count, let base = bytes.baseAddress,
+            let found = memchr(base + start, Int32(byte), bytes.count - start)
+        else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
     /// What reading a whole file found.
     package enum ReadResult: Sendable, Hashable {
         case success([UInt8])
