@@ -236,10 +236,41 @@ package struct JournalState: Sendable {
             if let path = record[.path] { slots[position].path = path }
             return
         }
-        if slots[position].entry == nil { entryCount += 1 }
-        // Taken out while it changes, so its lists are not copied.
-        var entry = slots[position].entry ?? JournalEntry(stage: .submitting)
-        slots[position].entry = nil
+        // The texts many jobs share are looked up first; the entry then changes in place.
+        var shared = SharedFields()
+        switch record.event {
+        case .submitted:
+            shared.keyID = share(record[.keyId])
+            shared.inputs = sharedWords(record[.inputs])
+        case .finished:
+            shared.cost = share(record[.cost])
+            shared.types = share(record[.types])
+        case .state:
+            shared.keyID = share(record[.keyId])
+            shared.cost = share(record[.cost])
+            shared.types = share(record[.types])
+            shared.inputs = sharedWords(record[.inputs])
+            if let path = record[.path] { slots[position].path = path }
+        default:
+            break
+        }
+        if slots[position].entry == nil {
+            entryCount += 1
+            slots[position].entry = JournalEntry(stage: .submitting)
+        }
+        Self.update(&slots[position].entry!, with: record, shared)
+    }
+
+    /// The texts of a record held once per folder, looked up before its entry changes.
+    private struct SharedFields {
+        var keyID: String?
+        var cost: String?
+        var types: String?
+        var inputs: [String] = []
+    }
+
+    /// Applies a job's record to its entry, in place.
+    private static func update(_ entry: inout JournalEntry, with record: some JournalFields, _ shared: SharedFields) {
         switch record.event {
         case .submitting:
             entry.stage = .submitting
@@ -253,15 +284,15 @@ package struct JournalState: Sendable {
         case .submitted:
             entry.stage = .submitted
             entry.taskId = record[.taskId]
-            entry.keyID = share(record[.keyId])
+            entry.keyID = shared.keyID
             entry.submitted = record.time
-            entry.inputURLs = sharedWords(record[.inputs])
+            entry.inputURLs = shared.inputs
         case .finished:
             entry.taskId = record[.taskId] ?? entry.taskId
             entry.finished = record.time
-            entry.cost = share(record[.cost])
+            entry.cost = shared.cost
             entry.resultURLs = record[.urls]
-            entry.resultTypes = share(record[.types])
+            entry.resultTypes = shared.types
             switch record[.status] {
             case "succeeded": entry.stage = .succeeded
             case "cancelled", "timeout": entry.stage = .cancelled
@@ -291,20 +322,18 @@ package struct JournalState: Sendable {
             entry.stage = record[.stage].flatMap(JournalEntry.Stage.init(rawValue:)) ?? entry.stage
             entry.attempts = record.number(.attempts) ?? entry.attempts
             entry.taskId = record[.taskId]
-            entry.keyID = share(record[.keyId])
+            entry.keyID = shared.keyID
             entry.submitted = record.timestamp(.submittedAt)
             entry.finished = record.timestamp(.finishedAt)
-            entry.cost = share(record[.cost])
+            entry.cost = shared.cost
             entry.setFailure(phase: record[.phase], code: record[.code], message: record[.message])
             entry.resultURLs = record[.urls]
-            entry.resultTypes = share(record[.types])
-            entry.inputURLs = sharedWords(record[.inputs])
+            entry.resultTypes = shared.types
+            entry.inputURLs = shared.inputs
             entry.downloads = ResultList()
-            if let path = record[.path] { slots[position].path = path }
         case .run, .uploaded, .planned:
             break
         }
-        slots[position].entry = entry
     }
 
     /// Applies one line of the journal (without its newline); false when it is not a record.
