@@ -48,10 +48,10 @@ struct FakeServiceTests {
 
     static let manifest = "version: 1\noutput: out\nmatrix: {prompt: [A., B.], image: room.png, model: [grok-imagine, nano-banana-pro]}\n"
 
-    func run(_ service: FakeService, configure: (inout RunOptions) -> Void = { _ in }) async throws -> (RunOutcome, String) {
+    func run(_ service: FakeService, manifest: String = Self.manifest, configure: (inout RunOptions) -> Void = { _ in }) async throws -> (RunOutcome, String) {
         let fixture = try Fixture()
         try fixture.png("room.png")
-        let plan = try fixture.plan(Self.manifest)
+        let plan = try fixture.plan(manifest)
         var options = RunOptions()
         options.poll = PollSchedule(minimum: .milliseconds(1), maximum: .milliseconds(5))
         options.queryRate = nil
@@ -79,6 +79,54 @@ struct FakeServiceTests {
         #expect(await service.submits == 4)
         #expect(await service.queries.values.allSatisfy { $0 == 2 })
         #expect(report.contains("\"succeeded\": 4"))
+    }
+
+    /// The report's job lines are written as bytes: each is JSON with every value as it was,
+    /// escapes, several results, a failure and texts that are not digests included.
+    @Test func theReportsJobLinesHoldEveryValue() async throws {
+        let message = "bad \"word\"\n\u{1}\\ café"
+        let service = FakeService { taskId, _ in
+            taskId == "task-1"
+                ? .task(TaskSnapshot(taskId: taskId, state: .failed, errorCode: "1000", errorMessage: message))
+                : .task(TaskSnapshot(taskId: taskId, state: .succeeded, results: [
+                    TaskResult(url: "https://cdn.example.com/\(taskId)/1.png", outputType: "png"),
+                    TaskResult(url: "https://cdn.example.com/\(taskId)/2.png?a=\"b\"", outputType: "png"),
+                ]))
+        }
+        let manifest = """
+            version: 1
+            output: out
+            matrix: {prompt: ["Say \\"hi\\" \\\\ café", B.], image: room.png, model: [grok-imagine, nano-banana-pro]}
+
+            """
+        let (outcome, text) = try await run(service, manifest: manifest)
+        #expect(outcome.totals.failed == 1 && outcome.totals.succeeded == 3)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let jobs = try #require(report["jobs"] as? [[String: Any]])
+        #expect(jobs.count == 4)
+        for job in jobs {
+            let key = try #require(job["key"] as? String)
+            #expect(key.count == 64 && job["id"] as? String == String(key.prefix(12)))
+            #expect(job["alreadyDone"] as? Bool == false && job["attempts"] as? Int == 1 && job["sample"] as? Int == 1)
+            #expect((job["submittedAt"] as? String)?.count == 24 && (job["finishedAt"] as? String)?.hasSuffix("Z") == true)
+            #expect(job["durationSeconds"] is NSNumber)
+            let cost = try #require(job["cost"] as? [String: Any])
+            #expect(cost["currency"] as? String == "CNY" && cost["amount"] is String && cost["estimated"] is String)
+            #expect((job["prompt"] as? [String: Any])?["text"] as? String == "Say \"hi\" \\ café" || (job["prompt"] as? [String: Any])?["text"] as? String == "B.")
+            #expect((job["images"] as? [[String: Any]])?.first?["uploadedURL"] as? String == "https://files.example.com/room.png")
+            let outputs = try #require(job["outputs"] as? [[String: Any]])
+            if job["status"] as? String == "failed" {
+                #expect(outputs.isEmpty)
+                let error = try #require(job["error"] as? [String: Any])
+                #expect(error["message"] as? String == message && error["phase"] as? String == "poll")
+            } else {
+                #expect(job["status"] as? String == "succeeded" && job["error"] == nil)
+                #expect(outputs.count == 2)
+                #expect(outputs.map { $0["sha256"] as? String } == ["00", "00"])
+                #expect(outputs.last?["url"] as? String == "https://cdn.example.com/\(job["taskId"] as? String ?? "")/2.png?a=\"b\"")
+                #expect(Set(outputs.compactMap { $0["path"] as? String }).count == 2)
+            }
+        }
     }
 
     @Test func theVendorsFailureShapeEndsTheJobAtOnce() async throws {

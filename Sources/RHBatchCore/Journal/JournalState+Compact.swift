@@ -7,8 +7,8 @@ extension JournalState {
     /// Appends the compacted form's lines to `out`, a job at a time, calling `flush` whenever
     /// `out` holds a megabyte or more (and once at the end).
     package func writeCompacted(at time: String, flush: (inout [UInt8]) -> Void) {
-        var line = JournalBytes(out: [])
-        line.out.reserveCapacity((1 << 20) + 64 * 1024)
+        var line = JournalBytes()
+        line.json.out.reserveCapacity((1 << 20) + 64 * 1024)
         for position in sortedPositions {
             let slot = slots[position]
             guard let entry = slot.entry else { continue }
@@ -39,9 +39,9 @@ extension JournalState {
                 if let mtime = download.mtime { line.number("mtime", mtime) }
                 line.end()
             }
-            if line.out.count >= 1 << 20 { flush(&line.out) }
+            if line.json.out.count >= 1 << 20 { flush(&line.json.out) }
         }
-        flush(&line.out)
+        flush(&line.json.out)
     }
 
     /// The `urls` and `types` members: as recorded when they are one plain word each (most
@@ -65,94 +65,58 @@ extension JournalState {
 
 /// Journal lines written as bytes, as ``JournalRecord/line`` writes them.
 struct JournalBytes {
-    var out: [UInt8]
+    var json = JSONBytes()
 
     /// `{"event":"EVENT","at":"AT"`
     mutating func begin(_ event: JournalRecord.Event, at time: String) {
-        out.append(contentsOf: #"{"event":""#.utf8)
-        out.append(contentsOf: event.rawValue.utf8)
-        out.append(contentsOf: #"","at":"#.utf8)
-        string(time)
+        start(event)
+        json.string(time)
     }
 
     mutating func begin(_ event: JournalRecord.Event, at time: StoredTimestamp) {
-        out.append(contentsOf: #"{"event":""#.utf8)
-        out.append(contentsOf: event.rawValue.utf8)
-        out.append(contentsOf: #"","at":"#.utf8)
-        timestamp(time)
+        start(event)
+        json.timestamp(time)
+    }
+
+    private mutating func start(_ event: JournalRecord.Event) {
+        json.raw(#"{"event":""#)
+        json.raw(event.rawValue)
+        json.raw(#"","at":"#)
     }
 
     mutating func end() {
-        out.append(contentsOf: "}\n".utf8)
+        json.raw("}\n")
     }
 
     private mutating func name(_ name: StaticString) {
-        out.append(contentsOf: #",""#.utf8)
-        name.withUTF8Buffer { out.append(contentsOf: $0) }
-        out.append(contentsOf: #"":"#.utf8)
+        json.raw(#",""#)
+        json.raw(name)
+        json.raw(#"":"#)
     }
 
     mutating func text(_ name: StaticString, _ value: String) {
         self.name(name)
-        string(value)
+        json.string(value)
     }
 
     mutating func number(_ name: StaticString, _ value: Int) {
         self.name(name)
-        out.append(contentsOf: String(value).utf8)
+        json.integer(value)
     }
 
     mutating func digest(_ name: StaticString, _ value: HexDigest) {
         self.name(name)
-        guard case .bytes(let a, let b, let c, let d) = value else { return string(value.description) }
-        out.append(UInt8(ascii: "\""))
-        for word in [a, b, c, d] {
-            for nibble in 0..<16 {
-                let digit = UInt8(truncatingIfNeeded: word >> UInt64(60 - nibble * 4)) & 0xF
-                out.append(digit < 10 ? 48 + digit : 87 + digit)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+        json.digest(value)
     }
 
     mutating func timestamp(_ name: StaticString, _ value: StoredTimestamp) {
         self.name(name)
-        timestamp(value)
-    }
-
-    private mutating func timestamp(_ value: StoredTimestamp) {
-        switch value {
-        case .text(let text): string(text)
-        case .milliseconds:
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: value.text.utf8)
-            out.append(UInt8(ascii: "\""))
-        }
+        json.timestamp(value)
     }
 
     /// Words joined by spaces, as one text.
     mutating func words(_ name: StaticString, _ words: [String]) {
         if words.count == 1 { return text(name, words[0]) }
         text(name, words.joined(separator: " "))
-    }
-
-    /// A JSON string literal, escaped as ``JSONValue/writeString(_:to:)`` escapes it.
-    private mutating func string(_ text: String) {
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
-            case 0x09: out.append(contentsOf: #"\t"#.utf8)
-            case 0..<0x20:
-                out.append(contentsOf: #"\u00"#.utf8)
-                out.append(byte >> 4 < 10 ? 48 + byte >> 4 : 87 + byte >> 4)
-                out.append(byte & 0xF < 10 ? 48 + byte & 0xF : 87 + byte & 0xF)
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
     }
 }

@@ -157,7 +157,12 @@ package struct JournalState: Sendable {
     /// How many records the compacted form has: a `state` line per entry, a `downloaded` line
     /// per written result.
     package var compactedRecordCount: Int {
-        slots.reduce(0) { count, slot in count + (slot.entry.map { 1 + $0.downloads.count } ?? 0) }
+        var count = 0
+        for position in slots.indices {
+            // Read in place, not a copy of each entry.
+            if let downloads = slots[position].entry?.downloads.count { count += 1 + downloads }
+        }
+        return count
     }
 
     /// Places in key order.

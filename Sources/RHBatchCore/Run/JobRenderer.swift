@@ -27,59 +27,67 @@ struct JobRenderer: Sendable {
     /// kept while one chunk of jobs is rendered: most of a job's description is the same text as
     /// other jobs'. Each piece is kept with what it was rendered from and used only for the same.
     struct SharedPieces {
-        fileprivate var shapes: [ObjectIdentifier: (model: String, params: String)] = [:]
-        fileprivate var prompts: [String: (prompt: PromptRef, text: String)] = [:]
-        fileprivate var images: [String: (image: ImageInput, urls: [String], text: String)] = [:]
+        private var shapes: [ObjectIdentifier: (model: String, params: String)] = [:]
+        private var prompts: [String: (prompt: PromptRef, text: String)] = [:]
+        private var images: [String: (image: ImageInput, urls: [String], text: String)] = [:]
 
         init() {}
+
+        /// A job's shared members, each rendered as members of an object (without braces): its
+        /// model's, its prompt's, its images' (with the URLs they were uploaded as), its fields'.
+        mutating func pieces(of job: PlannedJob, urls: [String]) -> (model: String, prompt: String, images: String, params: String) {
+            let shape = ObjectIdentifier(job.shape)
+            let model: (model: String, params: String)
+            if let known = shapes[shape] {
+                model = known
+            } else {
+                model = (JSONObjectWriter.fragment { JobRenderer.writeModel(job, to: &$0) }, JSONObjectWriter.fragment { JobRenderer.writeParams(job, to: &$0) })
+                shapes[shape] = model
+            }
+            let prompt: String
+            if let known = prompts[job.prompt.id], known.prompt == job.prompt {
+                prompt = known.text
+            } else {
+                prompt = JSONObjectWriter.fragment { JobRenderer.writePrompt(job.prompt, to: &$0) }
+                prompts[job.prompt.id] = (job.prompt, prompt)
+            }
+            let images: String
+            if let known = self.images[job.image.id], known.image == job.image, known.urls == urls {
+                images = known.text
+            } else {
+                images = JSONObjectWriter.fragment { JobRenderer.writeImages(job.image, urls: urls, to: &$0) }
+                self.images[job.image.id] = (job.image, urls, images)
+            }
+            return (model.model, prompt, images, model.params)
+        }
     }
 
     /// The members of ``JobDescription/members(_:_:)``, written straight into `writer`.
     func writeJobDescription(_ index: Int, to writer: inout JSONObjectWriter, shared: inout SharedPieces) {
         let job = plan.jobs[index]
-        let run = jobs[index]
         writer.string("id", job.id)
         writer.string("key", job.key)
-        let shape = ObjectIdentifier(job.shape)
-        let pieces: (model: String, params: String)
-        if let known = shared.shapes[shape] {
-            pieces = known
-        } else {
-            pieces = (JSONObjectWriter.fragment { Self.writeModel(job, to: &$0) }, JSONObjectWriter.fragment { Self.writeParams(job, to: &$0) })
-            shared.shapes[shape] = pieces
-        }
+        let pieces = shared.pieces(of: job, urls: jobs[index].inputURLs)
         writer.members(pieces.model)
-        if let known = shared.prompts[job.prompt.id], known.prompt == job.prompt {
-            writer.members(known.text)
-        } else {
-            let text = JSONObjectWriter.fragment { Self.writePrompt(job.prompt, to: &$0) }
-            shared.prompts[job.prompt.id] = (job.prompt, text)
-            writer.members(text)
-        }
-        if let known = shared.images[job.image.id], known.image == job.image, known.urls == run.inputURLs {
-            writer.members(known.text)
-        } else {
-            let text = JSONObjectWriter.fragment { Self.writeImages(job.image, urls: run.inputURLs, to: &$0) }
-            shared.images[job.image.id] = (job.image, run.inputURLs, text)
-            writer.members(text)
-        }
+        writer.members(pieces.prompt)
+        writer.members(pieces.images)
         writer.members(pieces.params)
         writer.integer("sample", job.sample)
     }
 
-    private static func writeModel(_ job: PlannedJob, to writer: inout JSONObjectWriter) {
+    fileprivate static func writeModel(_ job: PlannedJob, to writer: inout JSONObjectWriter) {
         writer.string("model", job.model)
         writer.string("endpoint", job.endpoint)
     }
 
-    private static func writePrompt(_ prompt: PromptRef, to writer: inout JSONObjectWriter) {
+    fileprivate static func writePrompt(_ prompt: PromptRef, to writer: inout JSONObjectWriter) {
         writer.object("prompt") { object in
             object.string("id", prompt.id)
             object.string("text", prompt.text)
         }
     }
 
-    private static func writeImages(_ input: ImageInput, urls: [String], to writer: inout JSONObjectWriter) {
+    fileprivate static func writeImages(_ input: ImageInput, urls: [String], to writer: inout JSONObjectWriter) {
         writer.objects("images", input.sources.enumerated()) { image, item in
             let (position, source) = item
             image.string("id", input.id)
@@ -96,7 +104,7 @@ struct JobRenderer: Sendable {
         }
     }
 
-    private static func writeParams(_ job: PlannedJob, to writer: inout JSONObjectWriter) {
+    fileprivate static func writeParams(_ job: PlannedJob, to writer: inout JSONObjectWriter) {
         if !job.media.isEmpty {
             // Media inputs other than the main image: the body key and each file's source.
             writer.objects("media", job.media) { media, field in
@@ -110,38 +118,71 @@ struct JobRenderer: Sendable {
         }
     }
 
-    /// One job of the report, as compact JSON text.
-    func reportEntry(_ index: Int, shared: inout SharedPieces) -> String {
-        let run = jobs[index]
+    /// One job of the report, as compact JSON, appended to `json` (what ``JSONObjectWriter``
+    /// would write, in bytes: the report has a line per job).
+    func writeReportEntry(_ index: Int, shared: inout SharedPieces, to json: inout JSONBytes) {
         let job = plan.jobs[index]
-        var writer = JSONObjectWriter()
-        writeJobDescription(index, to: &writer, shared: &shared)
-        writer.string("status", run.status.rawValue)
-        writer.boolean("alreadyDone", run.alreadyDone)
-        writer.string("taskId", run.taskId)
-        writer.integer("attempts", run.attempts)
-        writer.string("submittedAt", run.submittedAt?.text)
-        writer.string("finishedAt", run.finishedAt?.text)
-        writer.number("durationSeconds", JobDescription.duration(run.submittedAt, run.finishedAt))
-        writer.object("cost") { cost in
-            cost.string("amount", amount(run.cost ?? (run.status == .succeeded ? job.price : .zero)))
-            cost.string("currency", plan.currency)
-            cost.string("estimated", amount(job.price))
+        json.raw(#"{"id":"#)
+        json.digest(job.digest, prefix: 12)
+        json.raw(#","key":"#)
+        json.digest(job.digest)
+        let pieces = shared.pieces(of: job, urls: jobs[index].inputURLs)
+        for piece in [pieces.model, pieces.prompt, pieces.images, pieces.params] where !piece.isEmpty {
+            json.raw(",")
+            json.raw(piece)
         }
-        writer.objects("outputs", run.outputs.values) { entry, output in
-            entry.string("path", output.path)
-            entry.string("url", output.url)
-            entry.integer("bytes", output.bytes)
-            entry.string("sha256", output.sha256.description)
+        json.raw(#","sample":"#)
+        json.integer(job.sample)
+        // Read in place: a copy of the job's run would retain a dozen texts and lists.
+        let status = jobs[index].status
+        json.raw(#","status":"#)
+        json.string(status.rawValue)
+        json.raw(jobs[index].alreadyDone ? #","alreadyDone":true"# : #","alreadyDone":false"#)
+        json.raw(#","taskId":"#)
+        json.string(jobs[index].taskId)
+        json.raw(#","attempts":"#)
+        json.integer(jobs[index].attempts)
+        json.raw(#","submittedAt":"#)
+        json.timestamp(jobs[index].submittedAt)
+        json.raw(#","finishedAt":"#)
+        json.timestamp(jobs[index].finishedAt)
+        json.raw(#","durationSeconds":"#)
+        if let duration = JobDescription.duration(jobs[index].submittedAt, jobs[index].finishedAt) {
+            json.raw("\(duration)")
+        } else {
+            json.raw("null")
         }
-        if let failure = run.failure, run.status != .succeeded {
-            writer.object("error") { error in
-                error.string("phase", failure.phase.rawValue)
-                error.string("code", failure.code.rawValue)
-                error.string("message", failure.message)
-            }
+        json.raw(#","cost":{"amount":"#)
+        json.string(amount(jobs[index].cost ?? (status == .succeeded ? job.price : .zero)))
+        json.raw(#","currency":"#)
+        json.string(plan.currency)
+        json.raw(#","estimated":"#)
+        json.string(amount(job.price))
+        json.raw(#"},"outputs":["#)
+        var first = true
+        jobs[index].outputs.forEach { _, output in
+            json.raw(first ? #"{"path":"# : #",{"path":"#)
+            first = false
+            json.string(output.path)
+            json.raw(#","url":"#)
+            json.string(output.url)
+            json.raw(#","bytes":"#)
+            json.integer(output.bytes)
+            json.raw(#","sha256":"#)
+            json.digest(output.sha256)
+            json.raw("}")
         }
-        return writer.finish()
+        json.raw("]")
+        if status != .succeeded, let failure = jobs[index].failure {
+            json.raw(#","error":{"phase":"#)
+            json.string(failure.phase.rawValue)
+            json.raw(#","code":"#)
+            json.string(failure.code.rawValue)
+            json.raw(#","message":"#)
+            json.string(failure.message)
+            json.raw("}")
+        }
+        json.raw("}")
     }
 
     /// One `index.jsonl` line per result file of `index`'s job.

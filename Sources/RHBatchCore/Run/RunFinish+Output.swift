@@ -68,12 +68,11 @@ extension RunFinish {
     func writeIndexIfChanged() throws(AtomicFile.Failure) -> Bool {
         let renderer = JobRenderer(plan: plan, jobs: jobs)
         var hasher = SHA256()
-        func add(_ text: String) { hasher.update(text: text) }
         for index in selected where jobs[index].status == .succeeded {
-            add(plan.jobs[index].key)
-            for (resultIndex, output) in jobs[index].outputs.all {
-                add(String(resultIndex))
-                add(output.sha256.description)
+            hasher.update(hexOf: plan.jobs[index].digest)
+            jobs[index].outputs.forEach { resultIndex, output in
+                hasher.update(text: String(resultIndex))
+                hasher.update(hexOf: output.sha256)
             }
         }
         let digest = hasher.finalize().hexString + "\n"

@@ -57,11 +57,11 @@ struct RunFinish: Sendable {
         totals.jobs = selected.count + plan.skipped.count
         totals.skipped = plan.skipped.count
         for index in selected {
-            let run = jobs[index]
-            if run.alreadyDone {
+            // Read in place: a copy of each job's run would retain a dozen texts and lists.
+            if jobs[index].alreadyDone {
                 totals.alreadyDone += 1
             } else {
-                switch run.status {
+                switch jobs[index].status {
                 case .succeeded: totals.succeeded += 1
                 case .failed: totals.failed += 1
                 case .unknown: totals.unknown += 1
@@ -71,12 +71,13 @@ struct RunFinish: Sendable {
                 case .pending: break
                 }
             }
-            if run.status == .succeeded {
-                totals.outputs += run.outputs.count
-                totals.bytes += run.outputs.values.reduce(0) { $0 + $1.bytes }
+            if jobs[index].status == .succeeded {
+                totals.outputs += jobs[index].outputs.count
+                jobs[index].outputs.forEach { _, output in totals.bytes += output.bytes }
             }
-            if !run.alreadyDone, run.taskId != nil, run.submittedAt != nil || run.cost != nil {
-                if run.status == .succeeded { totals.cost += run.cost ?? plan.jobs[index].price } else if let cost = run.cost { totals.cost += cost }
+            if !jobs[index].alreadyDone, jobs[index].taskId != nil, jobs[index].submittedAt != nil || jobs[index].cost != nil {
+                let cost = jobs[index].cost
+                if jobs[index].status == .succeeded { totals.cost += cost ?? plan.jobs[index].price } else if let cost { totals.cost += cost }
             }
         }
         let ending = ending(totals)
@@ -162,28 +163,29 @@ struct RunFinish: Sendable {
         let chunk = 4096
         let chunks = (selected.count + chunk - 1) / chunk
         var first = true
-        await withTaskGroup(of: (Int, String).self) { group in
-            var rendered: [Int: String] = [:]
+        await withTaskGroup(of: (Int, [UInt8]).self) { group in
+            var rendered: [Int: [UInt8]] = [:]
             var next = 0
             var launched = 0
-            func launch(_ number: Int, _ group: inout TaskGroup<(Int, String)>) {
+            func launch(_ number: Int, _ group: inout TaskGroup<(Int, [UInt8])>) {
                 let range = (number * chunk)..<min(selected.count, (number + 1) * chunk)
                 group.addTask {
-                    var text = ""
+                    var json = JSONBytes()
+                    json.out.reserveCapacity(range.count * 1200)
                     var shared = JobRenderer.SharedPieces()
                     for (offset, position) in range.enumerated() {
-                        text += number == 0 && offset == 0 ? "\n    " : ",\n    "
-                        text += renderer.reportEntry(selected[position], shared: &shared)
+                        json.raw(number == 0 && offset == 0 ? "\n    " : ",\n    ")
+                        renderer.writeReportEntry(selected[position], shared: &shared, to: &json)
                     }
-                    return (number, text)
+                    return (number, json.out)
                 }
             }
             while launched < min(chunks, 3) {
                 launch(launched, &group)
                 launched += 1
             }
-            while let (number, text) = await group.next() {
-                rendered[number] = text
+            while let (number, bytes) = await group.next() {
+                rendered[number] = bytes
                 while let ready = rendered.removeValue(forKey: next) {
                     writer.write(ready)
                     first = false

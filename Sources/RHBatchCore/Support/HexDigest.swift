@@ -58,21 +58,26 @@ package enum HexDigest: Sendable, Hashable, Comparable, CustomStringConvertible 
         switch self {
         case .text(let text):
             return text
-        case .bytes(let a, let b, let c, let d):
-            return String(unsafeUninitializedCapacity: 64) { buffer in
-                func put(_ word: UInt64, at start: Int) {
-                    for nibble in 0..<16 {
-                        let value = UInt8(truncatingIfNeeded: word >> UInt64(60 - nibble * 4)) & 0xF
-                        buffer[start + nibble] = value < 10 ? 48 + value : 87 + value
-                    }
-                }
-                put(a, at: 0)
-                put(b, at: 16)
-                put(c, at: 32)
-                put(d, at: 48)
-                return 64
+        case .bytes:
+            return String(unsafeUninitializedCapacity: 64) { writeHex(into: $0) }
+        }
+    }
+
+    /// Writes the 64 hex digits of a digest read as bytes into `buffer` (room for 64) and
+    /// returns how many it wrote (0 for a digest kept as text).
+    package func writeHex(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        guard case .bytes(let a, let b, let c, let d) = self else { return 0 }
+        func put(_ word: UInt64, at start: Int) {
+            for nibble in 0..<16 {
+                let value = UInt8(truncatingIfNeeded: word >> UInt64(60 - nibble * 4)) & 0xF
+                buffer[start + nibble] = value < 10 ? 48 + value : 87 + value
             }
         }
+        put(a, at: 0)
+        put(b, at: 16)
+        put(c, at: 32)
+        put(d, at: 48)
+        return 64
     }
 
     /// Text order, as the keys' text sorts (digests of equal length sort as their bytes do).

@@ -114,6 +114,11 @@ extension Timestamp {
     /// Milliseconds since 1970 as a timestamp, without the C library's calendar (the report
     /// writes two per job).
     package static func format(epochMilliseconds value: Int64) -> String {
+        String(unsafeUninitializedCapacity: 24) { write(epochMilliseconds: value, into: $0) }
+    }
+
+    /// The same text written into `buffer` (room for 24 bytes); returns 24.
+    package static func write(epochMilliseconds value: Int64, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
         let millis = Int(value % 1000)
         let seconds = Int(value / 1000)
         var days = seconds / 86_400
@@ -128,29 +133,27 @@ extension Timestamp {
         let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return String(unsafeUninitializedCapacity: 24) { buffer in
-            func put(_ number: Int, _ start: Int, _ width: Int) {
-                var number = number
-                for position in stride(from: start + width - 1, through: start, by: -1) {
-                    buffer[position] = UInt8(48 + number % 10)
-                    number /= 10
-                }
+        func put(_ number: Int, _ start: Int, _ width: Int) {
+            var number = number
+            for position in stride(from: start + width - 1, through: start, by: -1) {
+                buffer[position] = UInt8(48 + number % 10)
+                number /= 10
             }
-            put(year, 0, 4)
-            buffer[4] = 45
-            put(month, 5, 2)
-            buffer[7] = 45
-            put(day, 8, 2)
-            buffer[10] = 84
-            put(secondOfDay / 3600, 11, 2)
-            buffer[13] = 58
-            put(secondOfDay / 60 % 60, 14, 2)
-            buffer[16] = 58
-            put(secondOfDay % 60, 17, 2)
-            buffer[19] = 46
-            put(millis, 20, 3)
-            buffer[23] = 90
-            return 24
         }
+        put(year, 0, 4)
+        buffer[4] = 45
+        put(month, 5, 2)
+        buffer[7] = 45
+        put(day, 8, 2)
+        buffer[10] = 84
+        put(secondOfDay / 3600, 11, 2)
+        buffer[13] = 58
+        put(secondOfDay / 60 % 60, 14, 2)
+        buffer[16] = 58
+        put(secondOfDay % 60, 17, 2)
+        buffer[19] = 46
+        put(millis, 20, 3)
+        buffer[23] = 90
+        return 24
     }
 }
