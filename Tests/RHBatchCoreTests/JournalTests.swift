@@ -253,6 +253,8 @@ struct JournalTests {
             JournalRecord(.failed, at: at, [("key", .text("other")), ("phase", .text("download")), ("code", .text("expired")), ("message", .text("gone"))]),
             JournalRecord(.state, at: at, [("key", .text("third")), ("stage", .text("failed")), ("attempts", .number(1)), ("submittedAt", .text(at)), ("finishedAt", .text("x")), ("cost", .text("0"))]),
         ]
+        // A line's table has room for 24 members: one per field folding reads.
+        #expect(JournalField.allCases.count == 24)
         // The writer's own lines are all read in place.
         let lines = records.map { String($0.line.dropLast()) }
         for line in lines {

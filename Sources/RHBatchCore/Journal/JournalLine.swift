@@ -83,8 +83,9 @@ extension JournalRecord: JournalFields {
 /// is not read here; ``JournalRecord/parse(_:)-(UnsafeBufferPointer<UInt8>)`` reads it (or says
 /// it is damaged), so both ways accept the same lines and fold them the same way.
 package struct JournalLine: JournalFields {
-    /// Where each member's value lies in the line, by ``JournalField``: 0 when absent, else
-    /// `start << 32 | end`, with the top bit set for a number (small, so a line is cheap to pass).
+    /// Where each member's value lies in the line, by ``JournalField`` (one slot per field:
+    /// a field added there needs a slot more here): 0 when absent, else `start << 32 | end`, with
+    /// the top bit set for a number (small, so a line is cheap to pass).
     private var values: InlineArray<24, UInt64>
     private let bytes: UnsafeBufferPointer<UInt8>
     package let event: JournalRecord.Event
