@@ -1,6 +1,6 @@
 /// JSON written straight as bytes, for the files of a line per job (the report, the compacted
 /// journal): a million lines built member by member as texts cost more than the writing. Writes
-/// what ``JSONValue/writeString(_:to:)`` and ``JSONObjectWriter`` write.
+/// what ``JSONObjectWriter`` writes.
 struct JSONBytes {
     var out: [UInt8] = []
 
@@ -13,7 +13,8 @@ struct JSONBytes {
         out.append(contentsOf: text.utf8)
     }
 
-    /// A string literal, escaped.
+    /// A string literal, escaped: the one JSON escaper (quote, backslash, `\n`, `\r`, `\t`,
+    /// other control characters as `\u00XX`; everything else as it is).
     mutating func string(_ text: String) {
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {

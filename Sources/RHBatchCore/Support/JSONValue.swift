@@ -92,27 +92,16 @@ package enum JSONValue: Sendable, Hashable {
 
     /// Appends a JSON string literal.
     package static func writeString(_ text: String, to out: inout String) {
-        out += "\""
         if !needsEscaping(text) {
+            out += "\""
             out += text
             out += "\""
             return
         }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case let c where c.value < 0x20:
-                let hex = String(c.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default:
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        // Escapes are rare: one escaper for both writers, ``JSONBytes``'s.
+        var bytes = JSONBytes()
+        bytes.string(text)
+        out += String(decoding: bytes.out, as: UTF8.self)
     }
 }
 
