@@ -61,6 +61,8 @@ final class RunPresenter: Sendable {
             write((mode == .live ? "\n" : "") + "stopping: \(reason)\n")
         case .journalError(let message):
             write("error: \(message); no further submits\n")
+        case .internalError(let message):
+            write("error: \(message)\n")
         case .datasetCardKept:
             write("README.md: edited since rh-batch wrote it; the dataset card was not rewritten\n")
         }

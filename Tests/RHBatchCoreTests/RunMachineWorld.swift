@@ -39,6 +39,8 @@ struct World {
     }
     /// Journal writes fail (the disk is gone).
     var journalFails = false
+    /// Results this answers `true` for are delivered twice (a duplicated or replayed answer).
+    var duplicate: (RunMachine.Event) -> Bool = { _ in false }
 
     // What the script was asked.
     var uploads = 0
@@ -72,6 +74,12 @@ struct World {
 
     mutating func perform(_ list: [RunMachine.Action], log: Bool = true) {
         if log { actions += list }
+        let before = pending.count
+        defer {
+            // Each duplicate right behind its original.
+            let added = pending[before...].flatMap { duplicate($0) ? [$0, $0] : [$0] }
+            pending.replaceSubrange(before..., with: added)
+        }
         for action in list {
             switch action {
             case .journal(let written, let durability):

@@ -108,22 +108,16 @@ package struct JobRun: Sendable {
     package var outputs = OutputRecords()
     /// The URL each input image was sent as.
     package var inputURLs: [String] = []
-    /// Why it did not succeed (held out of line: most jobs have none).
-    package var failure: JobFailure? {
-        get { failureBox?.value }
-        set { failureBox = newValue.map(Boxed.init) }
-    }
+    /// Why it did not succeed (held out of line: most jobs have none). Set with its end, by
+    /// ``enter(_:failure:)`` only.
+    package var failure: JobFailure? { failureBox?.value }
     private var failureBox: Boxed<JobFailure>?
-    /// Download failures so far in this run.
-    package var downloadFailure: JobFailure? {
-        get { downloadFailureBox?.value }
-        set { downloadFailureBox = newValue.map(Boxed.init) }
-    }
-    private var downloadFailureBox: Boxed<JobFailure>?
-    /// Result downloads not finished yet.
-    package var pendingDownloads = 0
+    /// Where it is in the run. Changed by ``enter(_:failure:)`` only, which `RunMachine.move`
+    /// alone calls.
+    package private(set) var phase = JobPhase.idle
     package var submittedAt: StoredTimestamp?
-    package var status = JobStatus.pending
+    /// How it ended, or ``JobStatus/pending`` while it has not.
+    package var status: JobStatus { phase.status }
     /// Done in an earlier run: its files exist with their recorded hashes.
     package var alreadyDone = false
     /// Whether it holds a slot in the scheduler's in-flight count.
@@ -136,6 +130,17 @@ package struct JobRun: Sendable {
     package var finishedAt: StoredTimestamp?
 
     package init() {}
+
+    /// Moves it to phase `next`, with why it ended when `next` is an end other than success;
+    /// a live phase clears any failure. Returns the phase it left, or throws (and stays) when
+    /// the phase table does not allow the move.
+    mutating func enter(_ next: JobPhase, failure: JobFailure?, job: Int) throws(IllegalMove) -> JobPhase.Name {
+        let old = phase.name
+        guard phase.allows(next.name) else { throw IllegalMove(job: job, from: old, to: next.name) }
+        phase = next
+        failureBox = failure.map(Boxed.init)
+        return old
+    }
 }
 
 /// A job's result files by index (from 1).

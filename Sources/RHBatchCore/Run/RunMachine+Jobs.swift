@@ -46,8 +46,8 @@ extension RunMachine {
                 }
             }
             if !missing {
-                jobs[index].status = .succeeded
                 jobs[index].alreadyDone = true
+                end(index, .succeeded)
             } else if let taskId = entry.taskId {
                 // Results were never fetched, or were deleted: ask the task for fresh URLs.
                 pollResumed(index, taskId: taskId, holdsSlot: false)
@@ -67,13 +67,13 @@ extension RunMachine {
             if options.resubmitUnknown {
                 needSubmit(index)
             } else {
-                jobs[index].status = .unknown
-                jobs[index].failure = JobFailure(
+                let failure = JobFailure(
                     phase: .submit,
                     code: entry.code.map(JobFailure.Code.init(rawValue:)) ?? .interrupted,
                     message: entry.message.map { "earlier run: \($0)" }
                         ?? "an earlier run stopped between sending the submit and recording its answer; a task may exist (use --resubmit-unknown to send it again, which may bill twice)"
                 )
+                end(index, .unknown, failure)
             }
         case .failed:
             if options.retryFailed, entry.phase == JobFailure.Phase.download.rawValue, let taskId = entry.taskId {
@@ -84,12 +84,12 @@ extension RunMachine {
             } else if options.retryFailed {
                 needSubmit(index)
             } else {
-                jobs[index].status = .failed
-                jobs[index].failure = JobFailure(
+                let failure = JobFailure(
                     phase: entry.phase.flatMap(JobFailure.Phase.init(rawValue:)) ?? .submit,
                     code: entry.code.map(JobFailure.Code.init(rawValue:)) ?? .failed,
                     message: "earlier run: " + (entry.message ?? "failed") + " (use --retry-failed to run it again)"
                 )
+                end(index, .failed, failure)
             }
         }
     }
@@ -101,20 +101,18 @@ extension RunMachine {
             startPoll(index, taskId: taskId, holdsSlot: holdsSlot, immediately: true)
             return
         }
-        jobs[index].status = .unknown
-        jobs[index].failure = JobFailure(
+        let failure = JobFailure(
             phase: .poll,
             code: .keyGone,
             message: "task \(taskId) was created with the key whose fingerprint is \(keyID), which this run does not have; run again with that key to collect it"
         )
+        end(index, .unknown, failure)
     }
 
     /// Queues a job for submitting once its local inputs are uploaded.
     mutating func needSubmit(_ index: Int) {
-        jobs[index].status = .pending
         jobs[index].taskId = nil
         jobs[index].outputs = OutputRecords()
-        jobs[index].failure = nil
         jobs[index].alreadyDone = false
         var waiting = 0
         for source in plan.jobs[index].allSources {
@@ -134,10 +132,16 @@ extension RunMachine {
             }
         }
         if waiting == 0 {
-            execute(scheduler.enqueue(index, estimate: plan.jobs[index].price, now: now.elapsed))
+            enqueue(index)
         } else {
-            missingImages[index] = waiting
+            move(index, to: .awaitingInputs(missing: waiting))
         }
+    }
+
+    /// Hands a job whose inputs are uploaded to the submit scheduler.
+    mutating func enqueue(_ index: Int) {
+        move(index, to: .queued)
+        execute(scheduler.enqueue(index, estimate: plan.jobs[index].price, now: now.elapsed))
     }
 
     mutating func imageNumber(for image: LocalImage) -> Int {
@@ -150,8 +154,7 @@ extension RunMachine {
     /// An upload failed: nothing was sent or billed, so the job is not journaled as failed and
     /// the next run tries again.
     mutating func failUpload(_ index: Int, _ message: String) {
-        jobs[index].status = .failed
-        jobs[index].failure = JobFailure(phase: .upload, code: .upload, message: message)
+        end(index, .failed, JobFailure(phase: .upload, code: .upload, message: message))
     }
 
     // MARK: Uploads
@@ -168,11 +171,17 @@ extension RunMachine {
 
     mutating func startUpload(_ number: Int) {
         images[number].uploading = true
+        images[number].answerDue = true
         images[number].attempt += 1
         out.append(.upload(image: number, images[number].image))
     }
 
     mutating func uploaded(_ number: Int, _ result: Result<String, APIFailure>) {
+        guard images.indices.contains(number), images[number].answerDue else {
+            stray("an upload's answer", job: nil)
+            return
+        }
+        images[number].answerDue = false
         switch result {
         case .success(let url):
             uploadsActive -= 1
@@ -182,23 +191,24 @@ extension RunMachine {
             write([.uploaded(sha256: images[number].image.sha256, url: url, at: now.timestamp)])
             let waiting = images[number].waitingJobs
             images[number].waitingJobs = []
-            for job in waiting where jobs[job].status == .pending {
-                missingImages[job, default: 1] -= 1
-                if missingImages[job] == 0 {
-                    missingImages[job] = nil
-                    execute(scheduler.enqueue(job, estimate: plan.jobs[job].price, now: now.elapsed))
+            for job in waiting {
+                guard case .awaitingInputs(let missing) = jobs[job].phase else { continue }
+                if missing > 1 {
+                    move(job, to: .awaitingInputs(missing: missing - 1))
+                } else {
+                    enqueue(job)
                 }
             }
             let submits = images[number].waitingSubmits
             images[number].waitingSubmits = []
             for job in submits {
-                guard var entry = sending[job] else { continue }
+                guard case .submitting(var submitting) = jobs[job].phase, !submitting.sent else { continue }
                 for (position, source) in plan.jobs[job].allSources.enumerated() {
-                    if case .local(let image) = source, image.sha256 == images[number].image.sha256 { entry.urls[position] = url }
+                    if case .local(let image) = source, image.sha256 == images[number].image.sha256 { submitting.urls[position] = url }
                 }
-                entry.waiting -= 1
-                sending[job] = entry
-                if entry.waiting == 0 { recordSubmitting(job) }
+                submitting.waiting -= 1
+                move(job, to: .submitting(submitting))
+                if submitting.waiting == 0 { recordSubmitting(job) }
             }
         case .failure(let failure):
             let retry = failure.errorClass != .fatal && failure.errorClass != .final
@@ -210,10 +220,10 @@ extension RunMachine {
             images[number].uploading = false
             let submits = images[number].waitingSubmits
             images[number].waitingSubmits = []
-            for job in submits where sending[job] != nil {
+            for job in submits {
+                guard case .submitting(let submitting) = jobs[job].phase, !submitting.sent else { continue }
                 // A fresh URL for a submit: nothing was sent; the scheduler tries again later
                 // (or stops the run on a fatal answer).
-                sending[job] = nil
                 var refusal = failure
                 if refusal.errorClass != .fatal { refusal.errorClass = .retryable }
                 submitRefused(job, refusal)
@@ -227,7 +237,7 @@ extension RunMachine {
                 images[number].failure = message
                 let waiting = images[number].waitingJobs
                 images[number].waitingJobs = []
-                for job in waiting where jobs[job].status == .pending { failUpload(job, message) }
+                for job in waiting { failUpload(job, message) }
             }
         }
         pumpUploads()
@@ -262,19 +272,21 @@ extension RunMachine {
                 startUpload(number)
             }
         }
-        sending[index] = (inputURLs(for: index), waiting)
+        move(index, to: .submitting(.init(urls: inputURLs(for: index), waiting: waiting)))
         if waiting == 0 { recordSubmitting(index) }
     }
 
     /// Sends the submit, with its `submitting` record to be on disk first.
     mutating func recordSubmitting(_ index: Int) {
         let job = plan.jobs[index]
-        guard let urls = sending[index]?.urls else { return }
+        guard case .submitting(var submitting) = jobs[index].phase, !submitting.sent, submitting.waiting == 0 else { return }
+        let urls = submitting.urls
         guard let model = plan.catalog.model(named: job.endpoint) else {
-            sending[index] = nil
             submitRefused(index, APIFailure(code: JobFailure.Code.catalog.rawValue, message: "unknown endpoint \(job.endpoint)", errorClass: .final))
             return
         }
+        submitting.sent = true
+        move(index, to: .submitting(submitting))
         jobs[index].attempts += 1
         submitsSent += 1
         out.append(.submit(
@@ -287,12 +299,21 @@ extension RunMachine {
 
     /// A submit that was not sent or was refused.
     mutating func submitRefused(_ index: Int, _ failure: APIFailure) {
-        let result: SubmitScheduler.SubmitResult = failure.errorClass == .retryable ? .refused(failure) : .failed(failure)
-        execute(scheduler.submitFinished(index, result, now: now.elapsed))
+        if failure.errorClass == .retryable {
+            // The scheduler queues it again (or ends it after too many refusals).
+            move(index, to: .queued)
+            execute(scheduler.submitFinished(index, .refused(failure), now: now.elapsed))
+        } else {
+            execute(scheduler.submitFinished(index, .failed(failure), now: now.elapsed))
+        }
     }
 
     mutating func submitted(_ index: Int, _ outcome: SubmitOutcome) {
-        let urls = sending.removeValue(forKey: index)?.urls ?? inputURLs(for: index)
+        guard case .submitting(let submitting) = jobs[index].phase, submitting.sent else {
+            stray("a submit's answer", job: index)
+            return
+        }
+        let urls = submitting.urls
         let key = plan.jobs[index].key
         let at = now.timestamp
         switch outcome {
@@ -327,8 +348,9 @@ extension RunMachine {
             submitRefused(index, failure)
         case .unknown(let failure):
             write([.unknown(key: key, failure: failure, at: at)])
+            // With --resubmit-unknown the scheduler queues it again; otherwise it ends it.
+            if options.resubmitUnknown { move(index, to: .queued) }
             execute(scheduler.submitFinished(index, .unknown(failure), now: now.elapsed))
-            if options.resubmitUnknown { jobs[index].status = .pending }
         }
     }
 
@@ -336,9 +358,13 @@ extension RunMachine {
 
     mutating func startPoll(_ index: Int, taskId: String, holdsSlot: Bool, immediately: Bool) {
         jobs[index].holdsSlot = holdsSlot
-        jobs[index].status = .pending
-        polls[index] = PollState(taskId: taskId, started: now.elapsed, immediately: immediately, random: SplitMix(seed: jitter.next()))
+        move(index, to: .polling(PollState(taskId: taskId, started: now.elapsed, immediately: immediately, random: SplitMix(seed: jitter.next()))))
         schedulePoll(index)
+    }
+
+    /// A polled job's poll state.
+    func pollState(_ index: Int) -> PollState? {
+        if case .polling(let poll) = jobs[index].phase { poll } else { nil }
     }
 
     /// Decides when the next query goes. With this model's task times known, queries go where
@@ -347,10 +373,10 @@ extension RunMachine {
     /// or with none known, the growing schedule. A re-attached task of an earlier run is asked
     /// at once and has no start to measure from.
     mutating func schedulePoll(_ index: Int) {
-        guard var poll = polls[index] else { return }
+        guard var poll = pollState(index) else { return }
         poll.attempt += 1
         if poll.immediately && poll.attempt == 1 {
-            polls[index] = poll
+            move(index, to: .polling(poll))
             pollDue(index)
             return
         }
@@ -373,20 +399,24 @@ extension RunMachine {
             // No rate to keep: the query itself waits until it is due (one call, not a timer and
             // then a query).
             poll.sentAt = due
-            polls[index] = poll
+            poll.answerDue = true
+            move(index, to: .polling(poll))
             out.append(.query(job: index, taskId: poll.taskId, afterSync: poll.attempt == 1, at: due))
             return
         }
-        polls[index] = poll
+        move(index, to: .polling(poll))
         // Past the time bound, the timer ends the task as timed out (pollDue).
         let timeout = poll.started + options.poll.taskTimeout + .milliseconds(1)
         out.append(.wait(until: budget.isUnlimited ? min(due, timeout) : due, .poll(job: index)))
     }
 
     mutating func pollDue(_ index: Int) {
-        guard let poll = polls[index] else { return }
+        guard let poll = pollState(index), !poll.answerDue else {
+            stray("a poll's timer", job: index)
+            return
+        }
         guard !cancelledAll else {
-            endPoll(index)
+            endPoll(index, interruptedFailure(index))
             return
         }
         let elapsed = now.elapsed - poll.started
@@ -400,7 +430,10 @@ extension RunMachine {
 
     /// The run's query budget paces this query among all the others.
     mutating func reserveQuery(_ index: Int) {
-        guard polls[index] != nil else { return }
+        guard pollState(index) != nil else {
+            stray("a query's turn", job: index)
+            return
+        }
         let moment = budget.reserve(now: now.elapsed)
         if moment > now.elapsed {
             out.append(.wait(until: moment, .querySlot(job: index)))
@@ -410,19 +443,28 @@ extension RunMachine {
     }
 
     mutating func sendQuery(_ index: Int) {
-        guard var poll = polls[index] else { return }
+        guard var poll = pollState(index), !poll.answerDue else {
+            stray("a query's turn", job: index)
+            return
+        }
         guard !cancelledAll else {
-            endPoll(index)
+            endPoll(index, interruptedFailure(index))
             return
         }
         poll.sentAt = now.elapsed
-        polls[index] = poll
+        poll.answerDue = true
+        move(index, to: .polling(poll))
         // The first query of a task goes once its task id is on disk.
         out.append(.query(job: index, taskId: poll.taskId, afterSync: poll.attempt == 1, at: nil))
     }
 
     mutating func queried(_ index: Int, _ outcome: QueryOutcome) {
-        guard var poll = polls[index] else { return }
+        guard var poll = pollState(index), poll.answerDue else {
+            stray("a query's answer", job: index)
+            return
+        }
+        poll.answerDue = false
+        move(index, to: .polling(poll))
         if case .failed(let failure) = outcome, failure.isRateLimit {
             budget.pause(for: failure.retryAfter ?? .seconds(1), now: now.elapsed)
         }
@@ -440,14 +482,14 @@ extension RunMachine {
         case .task:
             poll.notFound = nil
             poll.previousQuery = poll.sentAt
-            polls[index] = poll
+            move(index, to: .polling(poll))
             schedulePoll(index)
         case .failed(let failure) where failure.isNotFound:
             // Not found: ask again for a while (at least three times) before giving a billed task
             // up; it is then lost, never resubmitted by itself.
             let seen = (count: (poll.notFound?.count ?? 0) + 1, since: poll.notFound?.since ?? now.elapsed)
             poll.notFound = seen
-            polls[index] = poll
+            move(index, to: .polling(poll))
             if seen.count >= 3 && now.elapsed - seen.since >= options.notFoundWindow {
                 var lost = failure
                 lost.message += " (asked \(seen.count) times over \(Int((now.elapsed - seen.since).components.seconds)) s)"
@@ -457,7 +499,7 @@ extension RunMachine {
             }
         case .failed(let failure):
             poll.notFound = nil
-            polls[index] = poll
+            move(index, to: .polling(poll))
             switch failure.errorClass {
             case .fatal: pollEnded(index, .fatal(failure))
             case .final: pollEnded(index, .lost(failure))
@@ -477,17 +519,15 @@ extension RunMachine {
     }
 
     /// Polling stopped without an end of its own (cancelled, or the journal failed).
-    mutating func endPoll(_ index: Int) {
-        polls[index] = nil
+    mutating func endPoll(_ index: Int, _ failure: JobFailure) {
         if jobs[index].holdsSlot {
             jobs[index].holdsSlot = false
             execute(scheduler.taskEnded(index, actualCost: nil, now: now.elapsed))
         }
-        cancelled(index)
+        end(index, .cancelled, failure)
     }
 
     mutating func pollEnded(_ index: Int, _ end: PollEnd) {
-        polls[index] = nil
         var cost: Money?
         if case .finished(let task) = end { cost = task.cost.flatMap { Money($0) } ?? (task.state == .succeeded ? nil : .zero) }
         if jobs[index].holdsSlot {
@@ -498,11 +538,10 @@ extension RunMachine {
         case .finished(let task):
             taskFinished(index, task)
         case .timeout(let elapsed):
-            jobs[index].status = .timeout
-            jobs[index].failure = JobFailure(phase: .poll, code: .timeout, message: "no result after \(Int(elapsed.components.seconds)) s; the next run asks again")
+            let message = "no result after \(Int(elapsed.components.seconds)) s; the next run asks again"
+            self.end(index, .timeout, JobFailure(phase: .poll, code: .timeout, message: message))
         case .fatal(let failure):
-            jobs[index].status = .unknown
-            jobs[index].failure = JobFailure(phase: .poll, code: .init(failure), message: failure.message)
+            self.end(index, .unknown, JobFailure(phase: .poll, code: .init(failure), message: failure.message))
             execute(scheduler.stopFatal(failure))
         case .lost(let failure):
             // The task may have run and been billed: it is not sent again unless --retry-failed.
@@ -517,13 +556,13 @@ extension RunMachine {
         switch task.state {
         case .succeeded:
             if task.results.isEmpty {
-                jobs[index].status = .failed
-                jobs[index].failure = JobFailure(phase: .poll, code: .noResults, message: "the task succeeded without results")
+                end(index, .failed, JobFailure(phase: .poll, code: .noResults, message: "the task succeeded without results"))
                 return
             }
             let job = plan.jobs[index]
+            var pending: [Int] = []
             for (offset, result) in task.results.enumerated() where jobs[index].outputs[offset + 1] == nil {
-                jobs[index].pendingDownloads += 1
+                pending.append(offset + 1)
                 let fileExtension = Self.fileExtension(result, kind: job.output)
                 let path = job.outputPath(index: offset + 1, fileExtension: fileExtension)
                 downloadQueue.append(DownloadWork(
@@ -531,15 +570,19 @@ extension RunMachine {
                     expecting: job.output, sidecar: sidecar(index, resultIndex: offset + 1), clearLeftovers: jobs[index].resumed
                 ))
             }
-            if jobs[index].pendingDownloads == 0 { jobs[index].status = .succeeded }
+            if pending.isEmpty {
+                end(index, .succeeded)
+            } else {
+                move(index, to: .downloading(.init(pending: pending)))
+            }
             pumpDownloads()
         case .cancelled:
-            jobs[index].status = .cancelled
-            jobs[index].failure = JobFailure(phase: .poll, code: task.errorCode.map(JobFailure.Code.init(rawValue:)) ?? .cancelled, message: task.errorMessage ?? "the task was cancelled")
+            let code = task.errorCode.map(JobFailure.Code.init(rawValue:)) ?? .cancelled
+            end(index, .cancelled, JobFailure(phase: .poll, code: code, message: task.errorMessage ?? "the task was cancelled"))
         default:
-            jobs[index].status = .failed
             jobs[index].cost = jobs[index].cost ?? .zero
-            jobs[index].failure = JobFailure(phase: .poll, code: task.errorCode.map(JobFailure.Code.init(rawValue:)) ?? .failed, message: task.errorMessage ?? "the task failed")
+            let code = task.errorCode.map(JobFailure.Code.init(rawValue:)) ?? .failed
+            end(index, .failed, JobFailure(phase: .poll, code: code, message: task.errorMessage ?? "the task failed"))
         }
     }
 
@@ -564,6 +607,12 @@ extension RunMachine {
     }
 
     mutating func downloaded(_ work: DownloadWork, _ result: Result<SavedResult, DownloadError>) {
+        guard case .downloading(let downloading) = jobs[work.job].phase, downloading.pending.contains(work.index),
+            downloadRetries[Self.resultID(job: work.job, index: work.index)] == nil
+        else {
+            stray("a download's end", job: work.job)
+            return
+        }
         switch result {
         case .success(let saved):
             // Written with the next sync: if it is lost, the next run downloads the file again.
@@ -595,41 +644,39 @@ extension RunMachine {
     }
 
     mutating func downloadEnded(_ index: Int, _ resultIndex: Int, _ result: Result<OutputRecord, JobFailure>) {
+        guard case .downloading(var downloading) = jobs[index].phase else { return }
         downloadsActive -= 1
-        jobs[index].pendingDownloads -= 1
+        downloading.pending.removeAll { $0 == resultIndex }
         switch result {
         case .success(let record): jobs[index].outputs[resultIndex] = record
-        case .failure(let failure): jobs[index].downloadFailure = failure
+        case .failure(let failure): downloading.failure = failure
         }
-        if jobs[index].pendingDownloads == 0 {
-            if let failure = jobs[index].downloadFailure, failure.code == .expired, !jobs[index].askedForFreshURLs,
-                let taskId = jobs[index].taskId, !cancelledAll
-            {
-                // A 403/404 from the file host: ask the task for fresh URLs once before giving the
-                // files up as expired; the task is never run (and paid for) again.
-                jobs[index].askedForFreshURLs = true
-                jobs[index].downloadFailure = nil
-                startPoll(index, taskId: taskId, holdsSlot: false, immediately: true)
-            } else if let failure = jobs[index].downloadFailure {
-                if Self.notRetriedDownloadCodes.contains(failure.code) {
-                    // Fetching again cannot help: recorded, so only --retry-failed runs it again.
-                    failJob(index, failure)
-                } else {
-                    // The task succeeded; the next run asks it for its results again.
-                    jobs[index].status = .failed
-                    jobs[index].failure = failure
-                }
+        if !downloading.pending.isEmpty {
+            move(index, to: .downloading(downloading))
+        } else if let failure = downloading.failure, failure.code == .expired, !jobs[index].askedForFreshURLs,
+            let taskId = jobs[index].taskId, !cancelledAll
+        {
+            // A 403/404 from the file host: ask the task for fresh URLs once before giving the
+            // files up as expired; the task is never run (and paid for) again.
+            jobs[index].askedForFreshURLs = true
+            startPoll(index, taskId: taskId, holdsSlot: false, immediately: true)
+        } else if let failure = downloading.failure {
+            if Self.notRetriedDownloadCodes.contains(failure.code) {
+                // Fetching again cannot help: recorded, so only --retry-failed runs it again.
+                failJob(index, failure)
             } else {
-                jobs[index].status = .succeeded
+                // The task succeeded; the next run asks it for its results again.
+                end(index, .failed, failure)
             }
+        } else {
+            end(index, .succeeded)
         }
         pumpDownloads()
     }
 
     /// Marks a job failed and journals it, so the next run leaves it alone unless --retry-failed.
     mutating func failJob(_ index: Int, _ failure: JobFailure) {
-        jobs[index].status = .failed
-        jobs[index].failure = failure
+        end(index, .failed, failure)
         write([.failed(key: plan.jobs[index].key, failure: failure, at: now.timestamp)])
     }
 

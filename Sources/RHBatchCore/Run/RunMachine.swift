@@ -161,8 +161,8 @@ package struct RunMachine: Sendable {
         }
     }
 
-    /// Where a task's polling stands.
-    struct PollState: Sendable {
+    /// Where a task's polling stands (the data of ``JobPhase/polling(_:)``).
+    package struct PollState: Sendable {
         var taskId: String
         /// When polling started (run time).
         var started: Duration
@@ -176,6 +176,8 @@ package struct RunMachine: Sendable {
         /// When the previous query was sent, and when this one was.
         var previousQuery: Duration?
         var sentAt: Duration = .zero
+        /// A query is out and its answer due.
+        var answerDue = false
         var random: SplitMix
     }
 
@@ -187,6 +189,8 @@ package struct RunMachine: Sendable {
         var failure: String?
         var attempt = 0
         var uploading = false
+        /// An upload attempt is out and its answer due.
+        var answerDue = false
         /// Jobs not yet queued that wait for it.
         var waitingJobs: [Int] = []
         /// Jobs being submitted that wait for a fresh URL.
@@ -216,16 +220,10 @@ package struct RunMachine: Sendable {
     var uploadQueue: [Int] = []
     var uploadHead = 0
     var uploadsActive = 0
-    /// Jobs not yet queued, by how many of their inputs are still uploading.
-    var missingImages: [Int: Int] = [:]
-    /// Jobs being submitted: the input URLs they are sent with, and how many fresh uploads
-    /// they still wait for.
-    var sending: [Int: (urls: [String], waiting: Int)] = [:]
 
     /// Input URL lists, held once however many jobs were sent with them.
     var inputLists = SharedValues<[String], [String]>()
 
-    var polls: [Int: PollState] = [:]
     /// Task times per endpoint: this run's, seeded from the journal of earlier runs.
     package internal(set) var durations: [String: TaskDurations] = [:]
     /// The run's one query budget, shared by every poll.
@@ -242,6 +240,14 @@ package struct RunMachine: Sendable {
     var keyGone: [Int: String] = [:]
     var verified: Set<Int> = []
     var jitter: SplitMix
+
+    /// How many jobs are in each phase (kept by ``move(_:to:failure:)`` alone).
+    package private(set) var tally = PhaseTally()
+    /// Events that came for a job (or an upload, a download, a write) no phase was waiting for
+    /// them in: a late answer after a cancel, a duplicate. They changed nothing.
+    package private(set) var strays = 0
+    /// A move the phase table refused, when one happened: the run stopped submitting.
+    package private(set) var internalFailure: IllegalMove?
 
     /// Ctrl-Cs so far.
     package internal(set) var interrupts = 0
@@ -263,6 +269,7 @@ package struct RunMachine: Sendable {
         self.options = options
         self.history = history
         self.jobs = Array(repeating: JobRun(), count: plan.jobs.count)
+        self.tally.add(.idle, count: plan.jobs.count)
         self.jitter = SplitMix(seed: UInt64(truncatingIfNeeded: plan.jobs.count) &+ 0x1234)
         self.budget = QueryBudget(rate: options.queryRate)
         self.scheduler = SubmitScheduler(.init(
@@ -392,7 +399,39 @@ package struct RunMachine: Sendable {
         if cancelledAll { return true }
         let uploadsLeft = uploadsActive > 0 || (uploadHead < uploadQueue.count && stopReason == nil)
         let downloadsLeft = downloadsActive > 0 || downloadHead < downloadQueue.count
-        return !uploadsLeft && scheduler.isIdle && polls.isEmpty && !downloadsLeft && journalWritesActive == 0
+        return !uploadsLeft && scheduler.isIdle && tally[.polling] == 0 && !downloadsLeft && journalWritesActive == 0
+    }
+
+    // MARK: Phases
+
+    /// The one place a job changes phase: checks the move against the phase table (a refused
+    /// move stops the run with an internal error, never a silent drop) and keeps the tally.
+    mutating func move(_ job: Int, to next: JobPhase, failure: JobFailure? = nil) {
+        do {
+            let old = try jobs[job].enter(next, failure: failure, job: job)
+            tally.moved(from: old, to: next.name)
+        } catch {
+            guard internalFailure == nil else { return }
+            internalFailure = error
+            localFailure = error.description
+            out.append(.notice(.internalError(error.description)))
+            if stopReason == nil { execute(scheduler.interrupt()) }
+        }
+    }
+
+    /// Ends a live job with `status` and why; a job that ended already stays as it is.
+    mutating func end(_ job: Int, _ status: JobStatus, _ failure: JobFailure? = nil) {
+        guard jobs[job].status == .pending else { return }
+        move(job, to: .ended(status), failure: failure)
+    }
+
+    /// An event no phase was waiting for: counted, said unless the run is being cancelled (when
+    /// late answers are expected), and otherwise ignored.
+    mutating func stray(_ what: String, job: Int?) {
+        strays += 1
+        guard !cancelledAll else { return }
+        let whose = job.map { " for job \(plan.jobs[$0].key.prefix(12)) (\(jobs[$0].phase.name.rawValue))" } ?? ""
+        out.append(.notice(.warning("ignored \(what)\(whose): nothing was waiting for it")))
     }
 
     /// Takes one event and returns what to do about it.
@@ -406,6 +445,10 @@ package struct RunMachine: Sendable {
         case .downloaded(let work, let result): downloaded(work, result)
         case .timer(let timer): fired(timer)
         case .journalWritten(let error):
+            guard journalWritesActive > 0 else {
+                stray("a journal write's end", job: nil)
+                break
+            }
             journalWritesActive -= 1
             if let error { journalFailed(job: nil, error) }
         case .journalFailed(let job, let message): notSent(job, message)
@@ -428,8 +471,7 @@ package struct RunMachine: Sendable {
             localFailure = failure
             execute(scheduler.interrupt())
             for job in selected {
-                jobs[job].status = .cancelled
-                jobs[job].failure = JobFailure(phase: .submit, code: .journal, message: failure)
+                end(job, .cancelled, JobFailure(phase: .submit, code: .journal, message: failure))
             }
             return
         }
@@ -448,7 +490,10 @@ package struct RunMachine: Sendable {
         case .querySlot(let job): budget.isPaused(at: now.elapsed) ? reserveQuery(job) : sendQuery(job)
         case .uploadRetry(let image): startUpload(image)
         case .downloadRetry(let job, let index):
-            guard let work = downloadRetries.removeValue(forKey: Self.resultID(job: job, index: index)) else { return }
+            guard let work = downloadRetries.removeValue(forKey: Self.resultID(job: job, index: index)) else {
+                stray("a download retry's timer", job: job)
+                return
+            }
             if cancelledAll {
                 downloadsActive -= 1
             } else {
@@ -478,14 +523,18 @@ package struct RunMachine: Sendable {
 
     /// The journal could not be synced before a job's submit or first query: it was not sent.
     mutating func notSent(_ job: Int, _ error: String) {
-        if sending.removeValue(forKey: job) != nil {
+        switch jobs[job].phase {
+        case .submitting(let submitting) where submitting.sent:
             // No task, nothing billed. The run stops first, so the slot given back does not go
             // to another submit.
             journalFailed(job: job, "the journal cannot be written (\(error)); the submit was not sent")
             execute(scheduler.submitFinished(job, .refused(APIFailure(code: JobFailure.Code.journal.rawValue, message: error, errorClass: .retryable)), now: now.elapsed))
-        } else {
-            endPoll(job)
-            journalFailed(job: job, "the journal cannot be written (\(error))")
+        case .polling(let poll) where poll.answerDue:
+            let message = "the journal cannot be written (\(error))"
+            endPoll(job, JobFailure(phase: .poll, code: .journal, message: message))
+            journalFailed(job: job, message)
+        default:
+            stray("a journal failure", job: job)
         }
     }
 
@@ -518,9 +567,13 @@ package struct RunMachine: Sendable {
     }
 
     mutating func cancelled(_ job: Int?) {
-        guard let job, jobs[job].status == .pending else { return }
-        jobs[job].status = .cancelled
-        jobs[job].failure = JobFailure(
+        guard let job else { return }
+        end(job, .cancelled, interruptedFailure(job))
+    }
+
+    /// Why a job stopped by Ctrl-C did not end.
+    func interruptedFailure(_ job: Int) -> JobFailure {
+        JobFailure(
             phase: jobs[job].taskId == nil ? .submit : .poll,
             code: .interrupted,
             message: "stopped by Ctrl-C; the journal lets the next run pick it up"
@@ -528,9 +581,7 @@ package struct RunMachine: Sendable {
     }
 
     mutating func markCancelled(_ job: Int, code: JobFailure.Code, message: String) {
-        guard jobs[job].status == .pending else { return }
-        jobs[job].status = .cancelled
-        jobs[job].failure = JobFailure(phase: .submit, code: code, message: message)
+        end(job, .cancelled, JobFailure(phase: .submit, code: code, message: message))
     }
 
     // MARK: Scheduler actions
@@ -545,15 +596,10 @@ package struct RunMachine: Sendable {
             case .jobEnded(let job, let end):
                 switch end {
                 case .failed(let failure):
-                    jobs[job].status = .failed
-                    jobs[job].failure = JobFailure(phase: .submit, code: .init(failure), message: failure.message)
+                    self.end(job, .failed, JobFailure(phase: .submit, code: .init(failure), message: failure.message))
                 case .unknown(let failure):
-                    jobs[job].status = .unknown
-                    jobs[job].failure = JobFailure(
-                        phase: .submit,
-                        code: .init(failure),
-                        message: failure.message + " (the task may exist and may be billed; use --resubmit-unknown to send it again)"
-                    )
+                    let message = failure.message + " (the task may exist and may be billed; use --resubmit-unknown to send it again)"
+                    self.end(job, .unknown, JobFailure(phase: .submit, code: .init(failure), message: message))
                 }
             case .stop(let reason):
                 let message = reason.description
@@ -584,12 +630,12 @@ package struct RunMachine: Sendable {
     package mutating func settle() {
         let stoppedMessage = stopReason?.description ?? "the run ended early"
         for index in selected where jobs[index].status == .pending {
-            jobs[index].status = .cancelled
-            jobs[index].failure = jobs[index].failure ?? JobFailure(
+            let failure = JobFailure(
                 phase: jobs[index].taskId == nil ? .submit : .poll,
                 code: interrupts > 0 ? .interrupted : .stopped,
                 message: jobs[index].taskId == nil ? "not submitted: \(stoppedMessage)" : "still running when the run stopped; the next run picks it up"
             )
+            end(index, .cancelled, failure)
         }
     }
 
@@ -659,6 +705,8 @@ package enum RunNotice: Sendable, Hashable {
     case stopping(String)
     /// The journal cannot be written: no further submits.
     case journalError(String)
+    /// rh-batch refused one of its own moves (a bug): no further submits.
+    case internalError(String)
     /// The dataset card was edited by hand and was not rewritten.
     case datasetCardKept
 }
