@@ -139,7 +139,10 @@ let package = Package(
         ),
         .testTarget(
             name: "RHBatchTests",
-            dependencies: ["rh-batch", "RHBatchCore", "RunningHubAPI", "RunningHubAdapter", "RunningHubSimulator"],
+            dependencies: [
+                "rh-batch", "RHBatchCore", "RunningHubAPI", "RunningHubAdapter", "RunningHubSimulator",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

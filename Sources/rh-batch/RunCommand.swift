@@ -96,7 +96,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only the summary.")
     var quiet = false
 
-    @Flag(name: .shortAndLong, help: "Log API traffic and decisions to standard error.")
+    @Flag(name: .shortAndLong, help: "Log each decision (submit, refusal, learnt limit, query, download, journal sync) to standard error, with the job key and task id.")
     var verbose = false
 
     func validate() throws {
@@ -186,7 +186,8 @@ struct RunCommand: AsyncParsableCommand {
         case nil: prepared = nil
         }
 
-        var logger = Logger(label: "rh-batch")
+        // Standard error: with --verbose, one line per decision (and the HTTP client's own).
+        var logger = Logger(label: "rh-batch", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = verbose ? .debug : .warning
         var options = RunOptions()
         options.concurrency = concurrency
@@ -207,6 +208,7 @@ struct RunCommand: AsyncParsableCommand {
             taskTimeout: .milliseconds(Int64(taskTimeout * 1000))
         )
         options.simulated = simulate
+        options.logDecisions = verbose
         options.askAccountLimit = !ignoreAccountLimit
         if simulate { options.retryBase = .milliseconds(250) }
         let presenter = RunPresenter(mode: quiet || noProgress ? .off : (isatty(STDOUT_FILENO) == 1 ? .live : .lines(every: .seconds(10))), quiet: quiet, currency: plan.currency)
@@ -307,10 +309,13 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(ExitCodes.invalid)
         }
         // One HTTP client per key, all open for the run; several keys share the run as a pool.
-        return try await RunningHubClient.withClients(clients.map(\.configuration), logger: logger) { services in
+        // The HTTP client's own lines are not decisions: warnings only, even with --verbose.
+        var clientLogger = logger
+        clientLogger.logLevel = .warning
+        return try await RunningHubClient.withClients(clients.map(\.configuration), logger: clientLogger) { services in
             let service: any RunningHubService =
                 services.count == 1
-                ? services[0] : KeyPool(zip(clients, services).map { KeyPool.Member(name: $0.name, key: $0.key, service: $1) })
+                ? services[0] : KeyPool(zip(clients, services).map { KeyPool.Member(name: $0.name, key: $0.key, service: $1) }, logger: logger)
             let runner = BatchRunner(plan: plan, options: options, service: service, logger: logger, exitCode: RunPresenter.exitCode) { update in
                 presenter.show(update)
             }

@@ -156,3 +156,68 @@ struct RunMachinePhaseTests {
         }
     }
 }
+
+/// `--verbose`: the machine says its decisions, with the job's key and task id.
+@Suite("run machine: decisions")
+struct RunMachineDecisionTests {
+    static func kinds(_ world: World) -> Set<RunDecision.Kind> {
+        Set(world.decisions.map(\.kind))
+    }
+
+    @Test func everyStepOfAJobIsADecisionWithItsKeyAndTaskId() throws {
+        let (plan, _) = try RunMachineTests.plan()
+        var world = World(plan: plan, options: World.options { $0.logDecisions = true })
+        world.queryAnswer = { taskId, query in
+            query < 2 ? RunMachineTests.running(taskId) : .task(TaskSnapshot(taskId: taskId, state: .succeeded, results: [TaskResult(url: "https://cdn.example/r.png", outputType: "png")]))
+        }
+        world.run()
+        #expect(world.decisions.map(\.kind) == [
+            .uploadSent, .uploadEnded, .submitSent, .submitAccepted, .queryScheduled, .queryAnswer, .queryScheduled, .queryAnswer,
+            .downloadStart, .downloadEnd, .jobEnded,
+        ])
+        let key = String(plan.jobs[0].key.prefix(12))
+        for decision in world.decisions where decision.kind != .uploadSent && decision.kind != .uploadEnded {
+            #expect(decision.facts["job.key"] == key, "\(decision.kind)")
+        }
+        for decision in world.decisions.drop(while: { $0.kind != .submitAccepted }) {
+            #expect(decision.facts["task.id"] == "t1", "\(decision.kind)")
+        }
+        #expect(world.decisions.last?.facts["status"] == "succeeded")
+        #expect(world.decisions.first { $0.kind == .queryScheduled }?.facts["at.seconds"] != nil)
+    }
+
+    @Test func refusalsLearntLimitsRetriesAndResubmitsAreDecisionsToo() throws {
+        let (plan, _) = try RunMachineTests.plan(jobs: 4)
+        var world = World(plan: plan, options: World.options { $0.logDecisions = true; $0.resubmitUnknown = true })
+        // The second submit is refused for capacity, the third's answer is lost; the first
+        // download fails once and is retried.
+        world.submitAnswer = { _, submit in
+            switch submit {
+            case 2: .refused(APIFailure(code: "421", message: "queue full", errorClass: .retryable))
+            case 3: .unknown(APIFailure(code: "http-502", message: "bad gateway", errorClass: .transient))
+            default: .accepted(TaskSnapshot(taskId: "t\(submit)", state: .queued))
+            }
+        }
+        world.downloadAnswer = { work, download in
+            download == 1
+                ? .failure(DownloadError(reason: .incomplete, message: "cut"))
+                : .success(RunMachine.SavedResult(record: OutputRecord(path: work.path, url: work.url, bytes: 10, sha256: HexDigest("ab")), mtime: 1))
+        }
+        world.run()
+        let kinds = Self.kinds(world)
+        for kind in [RunDecision.Kind.submitRefused, .limitLearnt, .downloadRetry, .resubmitUnknown, .journalSync] {
+            #expect(kinds.contains(kind), "\(kind)")
+        }
+        let refused = try #require(world.decisions.first { $0.kind == .submitRefused })
+        #expect(refused.facts["code"] == "421" && refused.facts["job.key"] != nil)
+        #expect(world.decisions.first { $0.kind == .limitLearnt }?.facts["ceiling"] != nil)
+        #expect((0..<4).allSatisfy { world.machine.jobs[$0].status == .succeeded })
+    }
+
+    @Test func withoutVerboseNoDecisionIsMade() throws {
+        let (plan, _) = try RunMachineTests.plan(jobs: 4)
+        var world = World(plan: plan)
+        world.run()
+        #expect(world.decisions.isEmpty)
+    }
+}

@@ -15,6 +15,8 @@ struct World {
     /// Every action, in order.
     var actions: [RunMachine.Action] = []
     var notices: [RunNotice] = []
+    /// Decisions said (with ``RunOptions/logDecisions``).
+    var decisions: [RunDecision] = []
     var cancelledAll = false
 
     /// Results of performed calls, delivered first come, first served.
@@ -120,6 +122,8 @@ struct World {
                 notices.append(notice)
             case .cancelAll:
                 cancelledAll = true
+            case .log(let decision):
+                decisions.append(decision)
             }
         }
     }

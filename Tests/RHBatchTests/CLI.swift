@@ -20,10 +20,38 @@ enum CLI {
         return folder.appendingPathComponent("rh-batch").path
     }
 
-    /// Runs `rh-batch` with arguments; `prefix` runs it under another program (`runuser`).
+    /// A copy of the executable and its resource bundles in `folder`, readable by everyone: a
+    /// test that runs it as another user (`runuser -u nobody`) cannot reach the build folder
+    /// when the checkout is inside a folder only its owner can enter (`/root`, a `mktemp -d`).
+    static func copyForAnyUser(into folder: String) throws -> String {
+        let files = FileManager.default
+        let source = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        let target = URL(fileURLWithPath: folder).appendingPathComponent("bin")
+        try files.createDirectory(at: target, withIntermediateDirectories: true)
+        let names = try files.contentsOfDirectory(atPath: source.path).filter { $0 == "rh-batch" || $0.hasSuffix(".resources") }
+        for name in names {
+            try files.copyItem(at: source.appendingPathComponent(name), to: target.appendingPathComponent(name))
+        }
+        // Everything readable (and folders and the binary enterable) by everyone.
+        var paths = [folder, target.path]
+        if let walker = files.enumerator(atPath: target.path) {
+            for case let path as String in walker { paths.append(target.appendingPathComponent(path).path) }
+        }
+        for path in paths {
+            var isFolder: ObjCBool = false
+            _ = files.fileExists(atPath: path, isDirectory: &isFolder)
+            let mode = isFolder.boolValue || path.hasSuffix("/rh-batch") ? 0o755 : 0o644
+            try files.setAttributes([.posixPermissions: mode], ofItemAtPath: path)
+        }
+        return target.appendingPathComponent("rh-batch").path
+    }
+
+    /// Runs `rh-batch` (or the copy at `executable`) with arguments; `prefix` runs it under
+    /// another program (`runuser`).
     static func run(
         _ arguments: [String],
         prefix: [String] = [],
+        executable: String = CLI.executable,
         environment: [String: String]? = nil,
         directory: String? = nil
     ) throws -> Result {

@@ -1,4 +1,6 @@
 import Foundation
+import InMemoryLogging
+import Logging
 import RHBatchCore
 @testable import rh_batch
 import RunningHubSimulator
@@ -36,9 +38,18 @@ struct KeyPoolTests {
 
     @Test func aBadKeyIsRetiredAndTheOtherFinishesTheRun() async throws {
         let harness = try RunHarness()
+        let handler = InMemoryLogHandler()
+        var debugLogger = Logger(label: "test", factory: { _ in handler })
+        debugLogger.logLevel = .debug
+        let logger = debugLogger
         try await harness.withSimulator(.init(latency: 0.05...0.1)) { session in
-            let result = try await session.run(RunHarness.threeModels, keys: ["bad-key", "acct-a"])
+            let result = try await session.run(RunHarness.threeModels, keys: ["bad-key", "acct-a"], logger: logger)
             #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
+            // `--verbose` says it: one line, with the key's name and fingerprint.
+            let retired = handler.entries.filter { $0.message.description == "key.retired" }
+            #expect(retired.count == 1)
+            #expect(retired.first?.metadata["key"] == "bad-key")
+            #expect(retired.first?.metadata["key.fingerprint"] == .string(KeyPool.fingerprint("bad-key")))
             #expect(result.outcome.totals.succeeded == 10)
             let keys = try #require(try RunHarness.json(result.output + "/report.json")["keys"] as? [[String: Any]])
             #expect((keys[0]["retired"] as? String)?.contains("401") == true || (keys[0]["retired"] as? String)?.contains("1002") == true)

@@ -102,16 +102,21 @@ struct ManifestCommandTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
         // Root reads any file, so when the tests run as root the check runs as 'nobody'.
         var prefix: [String] = []
+        var executable = CLI.executable
+        let binFolder = try TempFolder()
         if getuid() == 0 {
             try #require(FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser"), "runuser is needed to drop root")
             prefix = ["/usr/sbin/runuser", "-u", "nobody", "--"]
             // The temporary folder's parent (/tmp) is world-traversable; the folder and the
             // manifest only need to be readable by 'nobody'.
             try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: manifest)
+            // The build folder may be out of its reach (a checkout under /root): a copy is not.
+            executable = try CLI.copyForAnyUser(into: binFolder.path)
         }
-        let result = try CLI.run(["validate", manifest], prefix: prefix)
+        let result = try CLI.run(["validate", manifest], prefix: prefix, executable: executable)
         #expect(result.status == 64, "\(result.stdout)\(result.stderr)")
         #expect(result.stderr.contains("m.yaml:2:29: error: jobs[0].image: image file 'secret.png' cannot be read (Permission denied)"))
+        withExtendedLifetime(binFolder) {}
     }
 
     @Test func modelsListsTheCatalog() throws {
@@ -175,6 +180,27 @@ struct ManifestCommandTests {
         #expect(files.filter { $0.hasPrefix("nano-banana-pro/") && $0.hasSuffix(".png") }.count == 2)
         let report = try RunHarness.json(folder.path + "/out/report.json")
         #expect((report["jobs"] as? [[String: Any]])?.count == 14)
+    }
+
+    @Test func verboseSaysEachDecisionOnStandardErrorAndChangesNothingElse() throws {
+        let folder = try TempFolder()
+        let arguments = [
+            "run", "manifests/quickstart.yaml", "--simulate", "--sim-latency", "0.05:0.2", "--poll-interval", "0.05:0.2", "--no-progress",
+        ]
+        let verbose = try CLI.run(arguments + ["-o", folder.path + "/v", "--verbose"], directory: repository)
+        #expect(verbose.status == 0, "\(verbose.stderr)")
+        let lines = verbose.stderr.split(separator: "\n").map(String.init)
+        for kind in ["upload.sent", "upload.ended", "submit.sent", "submit.accepted", "query.scheduled", "query.answer", "download.start", "download.end", "job.ended"] {
+            #expect(lines.contains { $0.hasSuffix("[RHBatchCore] " + kind) }, "\(kind)")
+        }
+        // A submit's line names the job by its key; from the answer on, by its task id too.
+        #expect(lines.contains { $0.contains("job.key=") && $0.contains("task.id=") && $0.hasSuffix(" query.answer") })
+        #expect(!verbose.stderr.contains("[AsyncHTTPClient]"), "the HTTP client's own lines are not decisions")
+        // Without --verbose: the same standard output, and nothing on standard error.
+        let quiet = try CLI.run(arguments + ["-o", folder.path + "/q"], directory: repository)
+        #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
+        let shape = { (text: String) in text.split(separator: "\n").map { $0.replacingOccurrences(of: folder.path, with: "").prefix(20) } }
+        #expect(shape(verbose.stdout).count == shape(quiet.stdout).count)
     }
 
     @Test func maxCostRefusesUnknownPricesUnlessAllowed() throws {

@@ -74,6 +74,7 @@ struct RunHarness: Sendable {
             key: String = SimulatorConfiguration.defaultKey,
             keys: [String] = [],
             apiPath: String = "/openapi/v2",
+            logger runLogger: Logger? = nil,
             configure: (inout RunOptions) -> Void = { _ in }
         ) async throws -> Result {
             let path = folder + "/manifest.yaml"
@@ -96,12 +97,13 @@ struct RunHarness: Sendable {
                 )
             }
             let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+            let runLogger = runLogger ?? logger
             let finalOptions = options
             // Several keys: a KeyPool over one client per key, as `RH_API_KEYS` makes.
             let outcome = try await RunningHubClient.withClients(configurations, logger: logger) { clients in
                 let service: any RunningHubService =
-                    keys.isEmpty ? clients[0] : KeyPool(zip(keys, clients).map { KeyPool.Member(name: $0.0, key: $0.0, service: $0.1) })
-                let runner = BatchRunner(plan: plan, options: finalOptions, service: service, logger: logger, exitCode: RunPresenter.exitCode) { _ in }
+                    keys.isEmpty ? clients[0] : KeyPool(zip(keys, clients).map { KeyPool.Member(name: $0.0, key: $0.0, service: $0.1) }, logger: runLogger)
+                let runner = BatchRunner(plan: plan, options: finalOptions, service: service, logger: runLogger, exitCode: RunPresenter.exitCode) { _ in }
                 let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
                 defer { continuation.finish() }
                 return try await runner.run(interrupts: stream)

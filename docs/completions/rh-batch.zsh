@@ -105,7 +105,7 @@ _rh-batch_run() {
         '--ignore-account-limit[Do not ask the API for the key'\''s concurrency limit; learn it from refusals instead.]'
         '--no-progress[No progress display.]'
         '(--quiet -q)'{--quiet,-q}'[Print only the summary.]'
-        '(--verbose -v)'{--verbose,-v}'[Log API traffic and decisions to standard error.]'
+        '(--verbose -v)'{--verbose,-v}'[Log each decision (submit, refusal, learnt limit, query, download, journal sync) to standard error, with the job key and task id.]'
         '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

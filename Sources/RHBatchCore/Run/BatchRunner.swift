@@ -225,6 +225,8 @@ package struct BatchRunner: Sendable {
                         observer(.notice(notice))
                     case .cancelAll:
                         group.cancelAll()
+                    case .log(let decision):
+                        decision.log(to: logger)
                     }
                 }
             }

@@ -1,4 +1,5 @@
 import Crypto
+import Logging
 import RunningHubModel
 
 /// Several API keys (several accounts) as one service: each submit goes to the key with the most
@@ -33,10 +34,22 @@ package actor KeyPool: RunningHubService {
     private var keys: [State]
     private var owner: [String: Int] = [:]
     private var open: Set<String> = []
+    private let logger: Logger?
 
-    /// A pool over these keys, in order of preference when all are equally free.
-    package init(_ members: [Member]) {
+    /// A pool over these keys, in order of preference when all are equally free; `logger` hears
+    /// when a key is retired.
+    package init(_ members: [Member], logger: Logger? = nil) {
         keys = members.map { State(member: $0) }
+        self.logger = logger
+    }
+
+    /// Retires key `index` for the rest of the run (the first reason stays).
+    private func retire(_ index: Int, _ failure: APIFailure) {
+        guard keys[index].retired == nil else { return }
+        keys[index].retired = "\(failure.code): \(failure.message)"
+        guard let logger else { return }
+        let facts = ["key": keys[index].member.name, "key.fingerprint": keys[index].member.fingerprint, "code": failure.code]
+        RunDecision(.keyRetired, facts).log(to: logger)
     }
 
     /// The short SHA-256 prefix that names a key in journals and reports.
@@ -53,7 +66,7 @@ package actor KeyPool: RunningHubService {
             do {
                 return try await keys[index].member.service.upload(bytes: bytes, fileName: fileName, contentType: contentType)
             } catch let error as UploadError where error.failure.errorClass == .fatal {
-                keys[index].retired = keys[index].retired ?? "\(error.failure.code): \(error.failure.message)"
+                retire(index, error.failure)
                 keys[index].refusals[error.failure.code, default: 0] += 1
                 lastError = error
             }
@@ -97,7 +110,7 @@ package actor KeyPool: RunningHubService {
                 last = outcome
                 if failure.errorClass == .fatal {
                     // This key cannot work (bad key, wrong type, no balance): the others go on.
-                    keys[index].retired = "\(failure.code): \(failure.message)"
+                    retire(index, failure)
                     continue
                 }
                 if failure.errorClass == .retryable {

@@ -65,6 +65,7 @@ extension RunMachine {
             needSubmit(index)
         case .submitting, .unknown:
             if options.resubmitUnknown {
+                decide(.resubmitUnknown, job: index, ["from": "an earlier run"])
                 needSubmit(index)
             } else {
                 let failure = JobFailure(
@@ -173,6 +174,7 @@ extension RunMachine {
         images[number].uploading = true
         images[number].answerDue = true
         images[number].attempt += 1
+        decide(.uploadSent, job: nil, ["image": images[number].image.path, "attempt": String(images[number].attempt)])
         out.append(.upload(image: number, images[number].image))
     }
 
@@ -182,6 +184,10 @@ extension RunMachine {
             return
         }
         images[number].answerDue = false
+        switch result {
+        case .success(let url): decide(.uploadEnded, job: nil, ["image": images[number].image.path, "url": url])
+        case .failure(let failure): decide(.uploadEnded, job: nil, ["image": images[number].image.path, "code": failure.code])
+        }
         switch result {
         case .success(let url):
             uploadsActive -= 1
@@ -288,6 +294,7 @@ extension RunMachine {
         submitting.sent = true
         move(index, to: .submitting(submitting))
         jobs[index].attempts += 1
+        decide(.submitSent, job: index, ["attempt": String(jobs[index].attempts), "endpoint": job.endpoint])
         submitsSent += 1
         out.append(.submit(
             job: index,
@@ -320,6 +327,7 @@ extension RunMachine {
         case .accepted(let task):
             var records: [JournalRecord] = [.submitted(key: key, task: task, inputs: urls, at: at)]
             jobs[index].taskId = task.taskId
+            decide(.submitAccepted, job: index, ["state": "\(task.state)"])
             jobs[index].submittedAt = .milliseconds(now.epochMilliseconds)
             jobs[index].inputURLs = inputLists.value(urls)
             if task.state.isFinished {
@@ -346,8 +354,12 @@ extension RunMachine {
             }
             write([record])
             submitRefused(index, failure)
+            var facts = ["code": failure.code, "class": "\(failure.errorClass)", "ceiling": String(scheduler.ceiling)]
+            if let paused = scheduler.pausedUntil, paused > now.elapsed { facts["backoff.seconds"] = (paused - now.elapsed).decisionText }
+            decide(.submitRefused, job: index, facts)
         case .unknown(let failure):
             write([.unknown(key: key, failure: failure, at: at)])
+            decide(options.resubmitUnknown ? .resubmitUnknown : .submitUnknown, job: index, ["code": failure.code])
             // With --resubmit-unknown the scheduler queues it again; otherwise it ends it.
             if options.resubmitUnknown { move(index, to: .queued) }
             execute(scheduler.submitFinished(index, .unknown(failure), now: now.elapsed))
@@ -401,10 +413,12 @@ extension RunMachine {
             poll.sentAt = due
             poll.answerDue = true
             move(index, to: .polling(poll))
+            decide(.queryScheduled, job: index, ["at.seconds": due.decisionText, "attempt": String(poll.attempt)])
             out.append(.query(job: index, taskId: poll.taskId, afterSync: poll.attempt == 1, at: due))
             return
         }
         move(index, to: .polling(poll))
+        decide(.queryScheduled, job: index, ["at.seconds": due.decisionText, "attempt": String(poll.attempt)])
         // Past the time bound, the timer ends the task as timed out (pollDue).
         let timeout = poll.started + options.poll.taskTimeout + .milliseconds(1)
         out.append(.wait(until: budget.isUnlimited ? min(due, timeout) : due, .poll(job: index)))
@@ -465,6 +479,10 @@ extension RunMachine {
         }
         poll.answerDue = false
         move(index, to: .polling(poll))
+        switch outcome {
+        case .task(let task): decide(.queryAnswer, job: index, ["state": "\(task.state)"])
+        case .failed(let failure): decide(.queryAnswer, job: index, ["code": failure.code])
+        }
         if case .failed(let failure) = outcome, failure.isRateLimit {
             budget.pause(for: failure.retryAfter ?? .seconds(1), now: now.elapsed)
         }
@@ -593,6 +611,7 @@ extension RunMachine {
             let work = downloadQueue[downloadHead]
             downloadHead += 1
             downloadsActive += 1
+            decide(.downloadStart, job: work.job, ["index": String(work.index), "path": work.path])
             out.append(.download(work))
         }
         if downloadHead == downloadQueue.count, downloadHead > 0 {
@@ -623,6 +642,7 @@ extension RunMachine {
                 var next = work
                 next.attempt += 1
                 downloadRetries[Self.resultID(job: work.job, index: work.index)] = next
+                decide(.downloadRetry, job: work.job, ["index": String(work.index), "attempt": String(next.attempt), "reason": "\(error.reason)"])
                 out.append(.wait(
                     until: now.elapsed + .milliseconds(500 * (1 << min(work.attempt - 1, 5))),
                     .downloadRetry(job: work.job, index: work.index)
@@ -648,8 +668,12 @@ extension RunMachine {
         downloadsActive -= 1
         downloading.pending.removeAll { $0 == resultIndex }
         switch result {
-        case .success(let record): jobs[index].outputs[resultIndex] = record
-        case .failure(let failure): downloading.failure = failure
+        case .success(let record):
+            jobs[index].outputs[resultIndex] = record
+            decide(.downloadEnd, job: index, ["index": String(resultIndex), "bytes": String(record.bytes)])
+        case .failure(let failure):
+            downloading.failure = failure
+            decide(.downloadEnd, job: index, ["index": String(resultIndex), "code": failure.code.rawValue])
         }
         if !downloading.pending.isEmpty {
             move(index, to: .downloading(downloading))

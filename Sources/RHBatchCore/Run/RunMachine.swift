@@ -109,6 +109,8 @@ package struct RunMachine: Sendable {
         case notice(RunNotice)
         /// Stop every call in flight now (the second Ctrl-C).
         case cancelAll
+        /// Say a decision (only with ``RunOptions/logDecisions``).
+        case log(RunDecision)
     }
 
     /// What the driver learnt before the loop.
@@ -262,6 +264,8 @@ package struct RunMachine: Sendable {
 
     var now = RunMoment(elapsed: .zero, epochMilliseconds: 0)
     var out: [Action] = []
+    /// The scheduler's ceiling as last said (a change is a decision).
+    var saidCeiling: Int?
 
     /// A machine for `plan` run with `options`, over what the journal of earlier runs says.
     package init(plan: Plan, options: RunOptions, history: JournalState) {
@@ -404,12 +408,28 @@ package struct RunMachine: Sendable {
 
     // MARK: Phases
 
+    /// Says a decision about `job` (with its key and task id), when decisions are said.
+    mutating func decide(_ kind: RunDecision.Kind, job: Int?, _ facts: [String: String] = [:]) {
+        guard options.logDecisions else { return }
+        var facts = facts
+        if let job {
+            facts["job.key"] = String(plan.jobs[job].key.prefix(12))
+            if let taskId = jobs[job].taskId { facts["task.id"] = taskId }
+        }
+        out.append(.log(RunDecision(kind, facts)))
+    }
+
     /// The one place a job changes phase: checks the move against the phase table (a refused
     /// move stops the run with an internal error, never a silent drop) and keeps the tally.
     mutating func move(_ job: Int, to next: JobPhase, failure: JobFailure? = nil) {
         do {
             let old = try jobs[job].enter(next, failure: failure, job: job)
             tally.moved(from: old, to: next.name)
+            if options.logDecisions, case .ended(let status) = next {
+                var facts = ["status": status.rawValue]
+                if let failure { facts["code"] = failure.code.rawValue }
+                decide(.jobEnded, job: job, facts)
+            }
         } catch {
             guard internalFailure == nil else { return }
             internalFailure = error
@@ -429,6 +449,7 @@ package struct RunMachine: Sendable {
     /// late answers are expected), and otherwise ignored.
     mutating func stray(_ what: String, job: Int?) {
         strays += 1
+        decide(.stray, job: job, ["event": what])
         guard !cancelledAll else { return }
         let whose = job.map { " for job \(plan.jobs[$0].key.prefix(12)) (\(jobs[$0].phase.name.rawValue))" } ?? ""
         out.append(.notice(.warning("ignored \(what)\(whose): nothing was waiting for it")))
@@ -450,10 +471,17 @@ package struct RunMachine: Sendable {
                 break
             }
             journalWritesActive -= 1
+            decide(.journalSync, job: nil, ["result": error.map { "failed: \($0)" } ?? "synced"])
             if let error { journalFailed(job: nil, error) }
         case .journalFailed(let job, let message): notSent(job, message)
         case .interrupt: interrupted()
         case .cancelled(let job): cancelled(job)
+        }
+        if options.logDecisions, saidCeiling != scheduler.ceiling {
+            if saidCeiling != nil || scheduler.ceiling != scheduler.configuration.maxInFlight {
+                decide(.limitLearnt, job: nil, ["ceiling": String(scheduler.ceiling), "configured": String(scheduler.configuration.maxInFlight)])
+            }
+            saidCeiling = scheduler.ceiling
         }
         let actions = out
         out = []

@@ -45,6 +45,9 @@ package struct RunOptions: Sendable {
     package var apiBaseURL = ""
     /// How often the run reports a progress snapshot; `nil` is never (only the final one).
     package var progressInterval: Duration?
+    /// Whether the machine says each decision it makes (``RunMachine/Action/log(_:)``), for
+    /// `--verbose`; off, it makes none of those actions.
+    package var logDecisions = false
 
     /// Makes default options.
     package init() {}
