@@ -9,7 +9,8 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "rh-batch",
-    platforms: [.macOS(.v15)],
+    // Linux only (no `platforms:` claim): the journal's durability is syncfs(2), the tests
+    // watch folders with inotify, and several files call Glibc. README.md, "Platforms".
     products: [
         .executable(name: "rh-batch", targets: ["rh-batch"])
     ],

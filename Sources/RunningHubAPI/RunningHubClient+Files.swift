@@ -5,7 +5,7 @@ import NIOCore
 import NIOHTTP1
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension RunningHubClient {
@@ -42,14 +42,16 @@ extension RunningHubClient {
             throw UploadError(failure: failure)
         }
         guard let object = Self.jsonObject(answer.body) else {
-            throw UploadError(failure: APIFailure(
-                code: "http-\(answer.status)",
-                message: ErrorTable.meansWrongEndpoint(code: "http-\(answer.status)")
-                    ? ErrorTable.wrongEndpointMessage("upload: HTTP \(answer.status)\(Self.describeBody(answer.body))")
-                    : "HTTP \(answer.status)\(Self.describeBody(answer.body))",
-                httpStatus: answer.status,
-                errorClass: ErrorTable.classify(httpStatus: answer.status, duringSubmit: false)
-            ))
+            throw UploadError(
+                failure: APIFailure(
+                    code: "http-\(answer.status)",
+                    message: ErrorTable.meansWrongEndpoint(code: "http-\(answer.status)")
+                        ? ErrorTable.wrongEndpointMessage(
+                            "upload: HTTP \(answer.status)\(Self.describeBody(answer.body))")
+                        : "HTTP \(answer.status)\(Self.describeBody(answer.body))",
+                    httpStatus: answer.status,
+                    errorClass: ErrorTable.classify(httpStatus: answer.status, duringSubmit: false)
+                ))
         }
         let code = Self.string(object["code"]) ?? ""
         guard code == "0" || code == "200",
@@ -74,10 +76,13 @@ extension RunningHubClient {
     /// A partial file never remains: on any failure the temporary file is removed and
     /// `destination` is untouched. With `durable: false` the file is not synced before the
     /// rename, for callers that sync the whole file system afterwards.
-    package func download(url: String, to destination: String, durable: Bool = true, expecting kind: OutputKind = .image) async throws -> DownloadedFile {
+    package func download(
+        url: String, to destination: String, durable: Bool = true, expecting kind: OutputKind = .image
+    ) async throws -> DownloadedFile {
         let folder = (destination as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
         } catch {
             throw DownloadError(reason: .fileSystem, message: "cannot create \(folder): \(error.localizedDescription)")
         }
@@ -85,7 +90,8 @@ extension RunningHubClient {
         let temporary = (folder.isEmpty ? "." : folder) + "/.\(name).rh-partial-\(UInt32.random(in: 0...UInt32.max))"
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw DownloadError(reason: .fileSystem, message: "cannot create \(temporary): \(String(cString: strerror(errno)))")
+            throw DownloadError(
+                reason: .fileSystem, message: "cannot create \(temporary): \(String(cString: strerror(errno)))")
         }
         var closed = false
         var renamed = false
@@ -106,89 +112,113 @@ extension RunningHubClient {
                 throw DownloadError(reason: .wrongKind, message: "the inline result is not base64 data", expected: kind)
             }
             guard bytes.count <= cap else {
-                throw DownloadError(reason: .tooLarge, message: "the result is \(bytes.count) bytes, over the cap of \(cap)")
+                throw DownloadError(
+                    reason: .tooLarge, message: "the result is \(bytes.count) bytes, over the cap of \(cap)")
             }
             head = Array(bytes.prefix(MediaFormat.magicLength))
             hasher.update(data: bytes)
             var offset = 0
             while offset < bytes.count {
-                let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
+                let written = bytes.withUnsafeBytes {
+                    write(descriptor, $0.baseAddress! + offset, bytes.count - offset)
+                }
                 if written < 0 {
                     if errno == EINTR { continue }
-                    throw DownloadError(reason: .fileSystem, message: "writing \(temporary) failed: \(String(cString: strerror(errno)))")
+                    throw DownloadError(
+                        reason: .fileSystem, message: "writing \(temporary) failed: \(String(cString: strerror(errno)))"
+                    )
                 }
                 offset += written
             }
             received = bytes.count
-        } else { do {
-            // Redirects are followed here, hop by hop, each checked like the first URL.
-            var target = url
-            var response: HTTPClientResponse
-            var hops = 0
-            while true {
-                try Self.checkDownloadTarget(target, apiBaseURL: configuration.baseURL)
-                var request = HTTPClientRequest(url: target)
-                request.headers.add(name: "Accept", value: "*/*")
-                request.headers.add(name: "User-Agent", value: "rh-batch")
-                response = try await downloads.execute(request, timeout: Self.timeAmount(configuration.downloadTimeout), logger: logger)
-                let code = Int(response.status.code)
-                guard [301, 302, 303, 307, 308].contains(code), let location = response.headers.first(name: "location") else { break }
-                hops += 1
-                guard hops <= 5 else { throw DownloadError(reason: .httpStatus, message: "more than 5 redirects for the result URL") }
-                target = Self.resolve(location, against: target)
-            }
-            let status = Int(response.status.code)
-            if let announced = response.headers.first(name: "content-length").flatMap({ Int($0) }), announced > cap {
-                throw DownloadError(reason: .tooLarge, message: "the result is \(announced) bytes, over the cap of \(cap)")
-            }
-            guard status == 200 else {
-                let reason: DownloadError.Reason = [401, 403, 404, 410].contains(status) ? .expired : .httpStatus
-                throw DownloadError(reason: reason, message: "HTTP \(status) for the result URL")
-            }
-            expected = response.headers.first(name: "content-length").flatMap { Int($0) }
-            streaming = true
-            for try await buffer in response.body {
-                try buffer.withUnsafeReadableBytes { bytes in
-                    if head.count < MediaFormat.magicLength { head += bytes.prefix(MediaFormat.magicLength - head.count) }
-                    hasher.update(bufferPointer: bytes)
-                    var offset = 0
-                    while offset < bytes.count {
-                        let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                        if written < 0 {
-                            if errno == EINTR { continue }
-                            throw DownloadError(reason: .fileSystem, message: "writing \(temporary) failed: \(String(cString: strerror(errno)))")
+        } else {
+            do {
+                // Redirects are followed here, hop by hop, each checked like the first URL.
+                var target = url
+                var response: HTTPClientResponse
+                var hops = 0
+                while true {
+                    try Self.checkDownloadTarget(target, apiBaseURL: configuration.baseURL)
+                    var request = HTTPClientRequest(url: target)
+                    request.headers.add(name: "Accept", value: "*/*")
+                    request.headers.add(name: "User-Agent", value: "rh-batch")
+                    response = try await downloads.execute(
+                        request, timeout: Self.timeAmount(configuration.downloadTimeout), logger: logger)
+                    let code = Int(response.status.code)
+                    guard [301, 302, 303, 307, 308].contains(code),
+                        let location = response.headers.first(name: "location")
+                    else { break }
+                    hops += 1
+                    guard hops <= 5 else {
+                        throw DownloadError(reason: .httpStatus, message: "more than 5 redirects for the result URL")
+                    }
+                    target = Self.resolve(location, against: target)
+                }
+                let status = Int(response.status.code)
+                if let announced = response.headers.first(name: "content-length").flatMap({ Int($0) }), announced > cap
+                {
+                    throw DownloadError(
+                        reason: .tooLarge, message: "the result is \(announced) bytes, over the cap of \(cap)")
+                }
+                guard status == 200 else {
+                    let reason: DownloadError.Reason = [401, 403, 404, 410].contains(status) ? .expired : .httpStatus
+                    throw DownloadError(reason: reason, message: "HTTP \(status) for the result URL")
+                }
+                expected = response.headers.first(name: "content-length").flatMap { Int($0) }
+                streaming = true
+                for try await buffer in response.body {
+                    try buffer.withUnsafeReadableBytes { bytes in
+                        if head.count < MediaFormat.magicLength {
+                            head += bytes.prefix(MediaFormat.magicLength - head.count)
                         }
-                        offset += written
+                        hasher.update(bufferPointer: bytes)
+                        var offset = 0
+                        while offset < bytes.count {
+                            let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                            if written < 0 {
+                                if errno == EINTR { continue }
+                                throw DownloadError(
+                                    reason: .fileSystem,
+                                    message: "writing \(temporary) failed: \(String(cString: strerror(errno)))")
+                            }
+                            offset += written
+                        }
+                    }
+                    received += buffer.readableBytes
+                    if received > cap {
+                        throw DownloadError(reason: .tooLarge, message: "the result passed the cap of \(cap) bytes")
                     }
                 }
-                received += buffer.readableBytes
-                if received > cap {
-                    throw DownloadError(reason: .tooLarge, message: "the result passed the cap of \(cap) bytes")
+            } catch let error as DownloadError {
+                throw error
+            } catch {
+                if Task.isCancelled { throw CancellationError() }
+                if streaming {
+                    throw DownloadError(
+                        reason: .incomplete, message: "the body broke off after \(received) bytes (\(error))")
                 }
+                throw DownloadError(
+                    reason: .transport, message: "the download failed after \(received) bytes: \(error)")
             }
-        } catch let error as DownloadError {
-            throw error
-        } catch {
-            if Task.isCancelled { throw CancellationError() }
-            if streaming {
-                throw DownloadError(reason: .incomplete, message: "the body broke off after \(received) bytes (\(error))")
-            }
-            throw DownloadError(reason: .transport, message: "the download failed after \(received) bytes: \(error)")
-        } }
+        }
         if let expected, expected != received {
             throw DownloadError(reason: .incomplete, message: "got \(received) of \(expected) bytes")
         }
         let format = try Self.format(of: head, received: received, expecting: kind)
         guard !durable || fsync(descriptor) == 0 else {
-            throw DownloadError(reason: .fileSystem, message: "syncing \(temporary) failed: \(String(cString: strerror(errno)))")
+            throw DownloadError(
+                reason: .fileSystem, message: "syncing \(temporary) failed: \(String(cString: strerror(errno)))")
         }
         close(descriptor)
         closed = true
         guard rename(temporary, destination) == 0 else {
-            throw DownloadError(reason: .fileSystem, message: "renaming into \(destination) failed: \(String(cString: strerror(errno)))")
+            throw DownloadError(
+                reason: .fileSystem, message: "renaming into \(destination) failed: \(String(cString: strerror(errno)))"
+            )
         }
         renamed = true
-        return DownloadedFile(path: destination, bytes: received, sha256: Self.hex(hasher.finalize()), format: format.fileExtension)
+        return DownloadedFile(
+            path: destination, bytes: received, sha256: Self.hex(hasher.finalize()), format: format.fileExtension)
     }
 
     /// Refuses a result URL that is not http(s), or that names a loopback, link-local or private
@@ -199,7 +229,9 @@ extension RunningHubClient {
             throw DownloadError(reason: .refusedTarget, message: "the result URL \(url) is not http(s)")
         }
         if isPrivateHost(host), !(schemeAndHost(apiBaseURL).map { isPrivateHost($0.host) } ?? false) {
-            throw DownloadError(reason: .refusedTarget, message: "the result URL points at a local or private address (\(host)); refused")
+            throw DownloadError(
+                reason: .refusedTarget,
+                message: "the result URL points at a local or private address (\(host)); refused")
         }
     }
 
@@ -233,7 +265,9 @@ extension RunningHubClient {
         if host.contains(":") {
             let lower = host.lowercased()
             if lower == "::1" || lower == "::" || lower.hasPrefix("::ffff:") { return true }
-            if lower.hasPrefix("fe8") || lower.hasPrefix("fe9") || lower.hasPrefix("fea") || lower.hasPrefix("feb") { return true }
+            if lower.hasPrefix("fe8") || lower.hasPrefix("fe9") || lower.hasPrefix("fea") || lower.hasPrefix("feb") {
+                return true
+            }
             if lower.hasPrefix("fc") || lower.hasPrefix("fd") { return true }
         }
         return false
@@ -253,17 +287,24 @@ extension RunningHubClient {
 
     /// The format of a result's first bytes, which must be a file of the expected kind. Text
     /// (and Wavefront OBJ, which is text) is recognised only where it is expected.
-    static func format(of head: [UInt8], received: Int, expecting kind: OutputKind) throws(DownloadError) -> MediaFormat {
+    static func format(of head: [UInt8], received: Int, expecting kind: OutputKind) throws(DownloadError) -> MediaFormat
+    {
         let allowText = kind == .text || kind == .model3D
         guard received > 0, var format = MediaFormat(magic: head, allowText: allowText) else {
-            let noun = kind == .image ? "an image" : kind == .video ? "a video" : kind == .audio ? "audio" : kind == .model3D ? "a 3D model" : "text"
-            throw DownloadError(reason: .wrongKind, message: "the \(received) bytes received are not \(noun) of a format rh-batch knows", expected: kind)
+            let noun =
+                kind == .image
+                ? "an image"
+                : kind == .video ? "a video" : kind == .audio ? "audio" : kind == .model3D ? "a 3D model" : "text"
+            throw DownloadError(
+                reason: .wrongKind,
+                message: "the \(received) bytes received are not \(noun) of a format rh-batch knows", expected: kind)
         }
         if kind == .model3D && format == .text { format = .obj }
         guard format.fits(kind) else {
             throw DownloadError(
                 reason: .wrongKind,
-                message: "the \(received) bytes received are \(format.displayName), not the \(kind.rawValue) this model makes",
+                message:
+                    "the \(received) bytes received are \(format.displayName), not the \(kind.rawValue) this model makes",
                 expected: kind
             )
         }

@@ -126,8 +126,11 @@ package struct RunningHubClient: Sendable {
             }
             if status == 429 { errorClass = .retryable }
             if (500...599).contains(status) && errorClass != .fatal { errorClass = .unknownOutcome }
-            let text = ErrorTable.meansWrongEndpoint(code: code) ? ErrorTable.wrongEndpointMessage("\(code) \(message)") : message
-            let failure = APIFailure(code: code, message: text, httpStatus: status, errorClass: errorClass, retryAfter: retryAfter)
+            let text =
+                ErrorTable.meansWrongEndpoint(code: code)
+                ? ErrorTable.wrongEndpointMessage("\(code) \(message)") : message
+            let failure = APIFailure(
+                code: code, message: text, httpStatus: status, errorClass: errorClass, retryAfter: retryAfter)
             return errorClass == .unknownOutcome ? .unknown(failure) : .refused(failure)
         }
         guard status == 200 else {
@@ -136,7 +139,8 @@ package struct RunningHubClient: Sendable {
             let detail = "HTTP \(status)\(Self.describeBody(body))"
             let failure = APIFailure(
                 code: "http-\(status)",
-                message: ErrorTable.meansWrongEndpoint(code: "http-\(status)") ? ErrorTable.wrongEndpointMessage(detail) : detail,
+                message: ErrorTable.meansWrongEndpoint(code: "http-\(status)")
+                    ? ErrorTable.wrongEndpointMessage(detail) : detail,
                 httpStatus: status,
                 errorClass: errorClass,
                 retryAfter: retryAfter
@@ -144,12 +148,13 @@ package struct RunningHubClient: Sendable {
             return errorClass == .unknownOutcome ? .unknown(failure) : .refused(failure)
         }
         guard let object, let snapshot = Self.snapshot(object) else {
-            return .unknown(APIFailure(
-                code: "bad-answer",
-                message: "the submit answer is not a task object\(Self.describeBody(body))",
-                httpStatus: status,
-                errorClass: .unknownOutcome
-            ))
+            return .unknown(
+                APIFailure(
+                    code: "bad-answer",
+                    message: "the submit answer is not a task object\(Self.describeBody(body))",
+                    httpStatus: status,
+                    errorClass: .unknownOutcome
+                ))
         }
         return .accepted(snapshot)
     }
@@ -179,11 +184,16 @@ package struct RunningHubClient: Sendable {
         if let object, let code = Self.errorCode(object) {
             let message = Self.errorMessage(object)
             var errorClass = ErrorTable.classify(code: code)
-            if errorClass == .retryable || (500...599).contains(status) { errorClass = errorClass == .fatal ? .fatal : .transient }
+            if errorClass == .retryable || (500...599).contains(status) {
+                errorClass = errorClass == .fatal ? .fatal : .transient
+            }
             // A bad key or an empty account is about every call, whatever the answer says; a
             // task not found (1004) is the runner's to ask again before it gives the task up.
             if errorClass == .fatal || code == "1004" {
-                return .failed(APIFailure(code: code, message: message, httpStatus: status, errorClass: code == "1004" ? .final : errorClass, retryAfter: retryAfter))
+                return .failed(
+                    APIFailure(
+                        code: code, message: message, httpStatus: status,
+                        errorClass: code == "1004" ? .final : errorClass, retryAfter: retryAfter))
             }
             // A terminal status is the task's own end, whatever its error code (the vendor's
             // failure example is FAILED with 1000); a final code (moderation, bad input) is too.
@@ -195,19 +205,24 @@ package struct RunningHubClient: Sendable {
                 failed.errorMessage = message
                 return .task(failed)
             }
-            return .failed(APIFailure(code: code, message: message, httpStatus: status, errorClass: errorClass, retryAfter: retryAfter))
+            return .failed(
+                APIFailure(
+                    code: code, message: message, httpStatus: status, errorClass: errorClass, retryAfter: retryAfter))
         }
         if let object, status == 200, let snapshot = Self.snapshot(object) {
             return .task(snapshot)
         }
-        let errorClass: ErrorClass = status == 200 ? .transient : ErrorTable.classify(httpStatus: status, duringSubmit: false)
-        return .failed(APIFailure(
-            code: status == 200 ? "bad-answer" : "http-\(status)",
-            message: "the query answer for task \(taskId) is not a task object: HTTP \(status)\(Self.describeBody(body))",
-            httpStatus: status,
-            errorClass: errorClass == .final ? .transient : errorClass,
-            retryAfter: retryAfter
-        ))
+        let errorClass: ErrorClass =
+            status == 200 ? .transient : ErrorTable.classify(httpStatus: status, duringSubmit: false)
+        return .failed(
+            APIFailure(
+                code: status == 200 ? "bad-answer" : "http-\(status)",
+                message:
+                    "the query answer for task \(taskId) is not a task object: HTTP \(status)\(Self.describeBody(body))",
+                httpStatus: status,
+                errorClass: errorClass == .final ? .transient : errorClass,
+                retryAfter: retryAfter
+            ))
     }
 
     // MARK: Account and queue
@@ -282,7 +297,9 @@ package struct RunningHubClient: Sendable {
     }
 
     /// Sends a request; a transport error comes back classified, cancellation is thrown.
-    func exchange(_ request: HTTPClientRequest, timeout: Duration) async throws(CancellationError) -> Result<Answer, APIFailure> {
+    func exchange(_ request: HTTPClientRequest, timeout: Duration) async throws(CancellationError) -> Result<
+        Answer, APIFailure
+    > {
         do {
             return .success(try await send(request, timeout: timeout))
         } catch let error as CancellationError {
@@ -317,7 +334,9 @@ package struct RunningHubClient: Sendable {
             case .readTimeout, .deadlineExceeded:
                 return APIFailure(code: "timeout", message: "no answer in time (\(error))", errorClass: .unknownOutcome)
             case .remoteConnectionClosed:
-                return APIFailure(code: "connection-lost", message: "the connection closed before the answer was complete", errorClass: .unknownOutcome)
+                return APIFailure(
+                    code: "connection-lost", message: "the connection closed before the answer was complete",
+                    errorClass: .unknownOutcome)
             default:
                 break
             }
@@ -330,7 +349,9 @@ package struct RunningHubClient: Sendable {
         if let error = error as? HTTPClientError, error == .connectTimeout || error == .getConnectionFromPoolTimeout {
             return true
         }
-        if let error = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode) { return true }
+        if let error = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode) {
+            return true
+        }
         if let error = error as? ChannelError, case .connectTimeout = error { return true }
         return false
     }
@@ -362,7 +383,8 @@ package struct RunningHubClient: Sendable {
     /// A text result (a text model's answer has no file, only `text`), carried as a `data:` URL
     /// so that it is journaled and "downloaded" like any other result.
     package static func textResult(_ text: String) -> TaskResult {
-        TaskResult(url: "data:text/plain;charset=utf-8;base64," + Data(text.utf8).base64EncodedString(), outputType: "txt")
+        TaskResult(
+            url: "data:text/plain;charset=utf-8;base64," + Data(text.utf8).base64EncodedString(), outputType: "txt")
     }
 
     /// The bytes of a base64 `data:` URL, or `nil`.
@@ -380,14 +402,19 @@ package struct RunningHubClient: Sendable {
         if let list = object["results"] as? [Any] {
             for item in list {
                 guard let entry = item as? [String: Any] else { continue }
-                guard let url = string(entry["url"]) ?? string(entry["outputUrl"]) ?? string(entry["fileUrl"]), !url.isEmpty else {
+                guard let url = string(entry["url"]) ?? string(entry["outputUrl"]) ?? string(entry["fileUrl"]),
+                    !url.isEmpty
+                else {
                     // A text model's result: the answer itself, in `text` (some clients read `content`/`output`).
-                    if let text = string(entry["text"]) ?? string(entry["content"]) ?? string(entry["output"]), !text.isEmpty {
+                    if let text = string(entry["text"]) ?? string(entry["content"]) ?? string(entry["output"]),
+                        !text.isEmpty
+                    {
                         results.append(textResult(text))
                     }
                     continue
                 }
-                results.append(TaskResult(url: url, outputType: string(entry["outputType"]) ?? string(entry["fileType"])))
+                results.append(
+                    TaskResult(url: url, outputType: string(entry["outputType"]) ?? string(entry["fileType"])))
             }
         }
         var cost: String?
@@ -465,13 +492,16 @@ extension RunningHubClient {
     ) async throws -> Result {
         var downloadConfiguration = httpConfiguration(connectTimeout: configuration.connectTimeout)
         downloadConfiguration.redirectConfiguration = .disallow
-        downloadConfiguration.timeout.read = .nanoseconds(Int64(configuration.stallTimeout.components.seconds) * 1_000_000_000)
+        downloadConfiguration.timeout.read = .nanoseconds(
+            Int64(configuration.stallTimeout.components.seconds) * 1_000_000_000)
         return try await HTTPClient.withHTTPClient(
             configuration: httpConfiguration(connectTimeout: configuration.connectTimeout),
             backgroundActivityLogger: logger
         ) { http in
-            try await HTTPClient.withHTTPClient(configuration: downloadConfiguration, backgroundActivityLogger: logger) { downloads in
-                try await body(RunningHubClient(http: http, downloads: downloads, configuration: configuration, logger: logger))
+            try await HTTPClient.withHTTPClient(configuration: downloadConfiguration, backgroundActivityLogger: logger)
+            { downloads in
+                try await body(
+                    RunningHubClient(http: http, downloads: downloads, configuration: configuration, logger: logger))
             }
         }
     }

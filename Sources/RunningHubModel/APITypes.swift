@@ -74,7 +74,9 @@ package struct APIFailure: Error, Sendable, Hashable, CustomStringConvertible {
     package var retryAfter: Duration?
 
     /// Makes a failure.
-    package init(code: String, message: String, httpStatus: Int? = nil, errorClass: ErrorClass, retryAfter: Duration? = nil) {
+    package init(
+        code: String, message: String, httpStatus: Int? = nil, errorClass: ErrorClass, retryAfter: Duration? = nil
+    ) {
         self.code = code
         self.message = message
         self.httpStatus = httpStatus

@@ -88,7 +88,9 @@ package enum MediaFormat: String, Sendable, Hashable, CaseIterable, Codable {
             }
         } else if head.starts(with: [0x1A, 0x45, 0xDF, 0xA3]) {
             self = .webm
-        } else if at(0, "ID3") || (head.count >= 2 && head[0] == 0xFF && (head[1] & 0xE0) == 0xE0 && (head[1] & 0x06) != 0) {
+        } else if at(0, "ID3")
+            || (head.count >= 2 && head[0] == 0xFF && (head[1] & 0xE0) == 0xE0 && (head[1] & 0x06) != 0)
+        {
             // An ID3 tag, or an MPEG audio frame sync (11 bits) with a layer set.
             self = .mp3
         } else if at(0, "fLaC") {

@@ -76,19 +76,27 @@ struct ModelRules: Sendable {
                 switch type {
                 case "STRING": kind = .string(maxLength: (param["maxLength"] as? NSNumber)?.intValue)
                 case "LIST":
-                    var values = ((param["options"] as? [[String: Any]]) ?? []).compactMap { $0["value"].map { "\($0)" } }
+                    var values = ((param["options"] as? [[String: Any]]) ?? []).compactMap {
+                        $0["value"].map { "\($0)" }
+                    }
                     // The vendor's 2026-07 documentation page lists 15 ratios for gpt-image-2.
                     if endpoint == "rhart-image-g-2-official/image-to-image" && key == "aspectRatio" {
                         values += ["1:2", "2:1", "1:3", "3:1", "9:21"]
                     }
                     kind = .list(values)
-                case "INT": kind = .int(min: (param["min"] as? NSNumber)?.doubleValue, max: (param["max"] as? NSNumber)?.doubleValue)
-                case "FLOAT": kind = .float(min: (param["min"] as? NSNumber)?.doubleValue, max: (param["max"] as? NSNumber)?.doubleValue)
+                case "INT":
+                    kind = .int(
+                        min: (param["min"] as? NSNumber)?.doubleValue, max: (param["max"] as? NSNumber)?.doubleValue)
+                case "FLOAT":
+                    kind = .float(
+                        min: (param["min"] as? NSNumber)?.doubleValue, max: (param["max"] as? NSNumber)?.doubleValue)
                 case "BOOLEAN": kind = .boolean
                 case "IMAGE", "VIDEO", "AUDIO":
                     let multiple = param["multipleInputs"] as? Bool ?? false
                     var accept: Set<String> = []
-                    if let text = param["accept"] as? String, let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String] {
+                    if let text = param["accept"] as? String,
+                        let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String]
+                    {
                         accept = Set(list.map { $0.uppercased() })
                     }
                     kind = .media(
@@ -101,7 +109,9 @@ struct ModelRules: Sendable {
                 }
                 fields.append(Field(key: key, kind: kind, required: required))
             }
-            rules[endpoint] = ModelRules(output: model["output_type"] as? String ?? "image", endpoint: endpoint, fields: fields, pricing: prices[endpoint].map(Pricing.init))
+            rules[endpoint] = ModelRules(
+                output: model["output_type"] as? String ?? "image", endpoint: endpoint, fields: fields,
+                pricing: prices[endpoint].map(Pricing.init))
         }
         return rules
     }
@@ -117,20 +127,28 @@ struct ModelRules: Sendable {
             switch field.kind {
             case .string(let maxLength):
                 guard let text = value as? String else { return "\(field.key) must be a string" }
-                if field.required && text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return "\(field.key) must not be empty" }
-                if let maxLength, text.count > maxLength { return "\(field.key) must be at most \(maxLength) characters, got \(text.count)" }
+                if field.required && text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    return "\(field.key) must not be empty"
+                }
+                if let maxLength, text.count > maxLength {
+                    return "\(field.key) must be at most \(maxLength) characters, got \(text.count)"
+                }
             case .list(let values):
                 guard let text = Self.text(value), values.contains(text) else {
                     return "\(field.key) must be one of \(values.joined(separator: ", "))"
                 }
             case .int(let min, let max):
-                guard !Self.isBool(value), let number = value as? NSNumber, Double(number.intValue) == number.doubleValue else {
+                guard !Self.isBool(value), let number = value as? NSNumber,
+                    Double(number.intValue) == number.doubleValue
+                else {
                     return "\(field.key) must be an integer"
                 }
                 if let min, number.doubleValue < min { return "\(field.key) must be at least \(min)" }
                 if let max, number.doubleValue > max { return "\(field.key) must be at most \(max)" }
             case .float(let min, let max):
-                guard !Self.isBool(value), let number = value as? NSNumber else { return "\(field.key) must be a number" }
+                guard !Self.isBool(value), let number = value as? NSNumber else {
+                    return "\(field.key) must be a number"
+                }
                 if let min, number.doubleValue < min { return "\(field.key) must be at least \(min)" }
                 if let max, number.doubleValue > max { return "\(field.key) must be at most \(max)" }
             case .boolean:
@@ -144,13 +162,18 @@ struct ModelRules: Sendable {
                     guard value is String else { return "\(field.key) must be one URL string" }
                     urls = [value]
                 }
-                if urls.isEmpty || urls.count > maxCount { return "\(field.key) must hold 1-\(maxCount) files, got \(urls.count)" }
+                if urls.isEmpty || urls.count > maxCount {
+                    return "\(field.key) must hold 1-\(maxCount) files, got \(urls.count)"
+                }
                 for url in urls {
                     guard let text = url as? String, text.hasPrefix("http://") || text.hasPrefix("https://") else {
                         return "\(field.key) must hold http(s) URLs"
                     }
-                    if let known = format(text), !accept.isEmpty, !accept.contains(known), !(known == "JPEG" && accept.contains("JPG")) {
-                        return "\(field.key) does not accept \(known) \(type.lowercased()) files (accepted: \(accept.sorted().joined(separator: ", ")))"
+                    if let known = format(text), !accept.isEmpty, !accept.contains(known),
+                        !(known == "JPEG" && accept.contains("JPG"))
+                    {
+                        return
+                            "\(field.key) does not accept \(known) \(type.lowercased()) files (accepted: \(accept.sorted().joined(separator: ", ")))"
                     }
                 }
             }

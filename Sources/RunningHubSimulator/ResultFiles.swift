@@ -11,7 +11,10 @@ package enum ResultFiles {
     static func file(output: String, seed: UInt64) -> (bytes: [UInt8], ext: String, contentType: String)? {
         switch output {
         case "video": video.map { ($0, "mp4", "video/mp4") }
-        case "audio": seed % 2 == 0 ? (wav(seed: seed), "wav", "audio/wav") : mp3.map { ($0, "mp3", "audio/mpeg") } ?? (wav(seed: seed), "wav", "audio/wav")
+        case "audio":
+            seed % 2 == 0
+                ? (wav(seed: seed), "wav", "audio/wav")
+                : mp3.map { ($0, "mp3", "audio/mpeg") } ?? (wav(seed: seed), "wav", "audio/wav")
         case "3d": (glb(), "glb", "model/gltf-binary")
         default: nil
         }
@@ -42,7 +45,9 @@ package enum ResultFiles {
         }
         var file = Array("RIFF".utf8) + littleEndian(UInt32(36 + data.count)) + Array("WAVE".utf8)
         file += Array("fmt ".utf8) + littleEndian(UInt32(16)) + littleEndian(UInt16(1)) + littleEndian(UInt16(1))
-        file += littleEndian(UInt32(rate)) + littleEndian(UInt32(rate * 2)) + littleEndian(UInt16(2)) + littleEndian(UInt16(16))
+        file +=
+            littleEndian(UInt32(rate)) + littleEndian(UInt32(rate * 2)) + littleEndian(UInt16(2))
+            + littleEndian(UInt16(16))
         file += Array("data".utf8) + littleEndian(UInt32(data.count)) + data
         return file
     }

@@ -32,14 +32,17 @@ struct SimulatorHandlers: Sendable {
         }
         guard let body = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else {
             await state.refuse("1007")
-            return v2Error(code: "1007", message: "Invalid parameters, please check your input: the body is not a JSON object")
+            return v2Error(
+                code: "1007", message: "Invalid parameters, please check your input: the body is not a JSON object")
         }
         if await state.roll(.flaky, 0.05) {
             await state.refuse("5xx")
             return Self.html(status: .serviceUnavailable, "503 Service Temporarily Unavailable")
         }
         let canonical = Self.canonical(body)
-        switch await state.submit(key: Self.bearer(request) ?? "", endpoint: endpoint, body: body, canonicalBody: canonical) {
+        switch await state.submit(
+            key: Self.bearer(request) ?? "", endpoint: endpoint, body: body, canonicalBody: canonical)
+        {
         case .refused(let code, let message, let httpStatus, let retryAfter):
             var response = v2Error(code: code, message: message)
             response.status = HTTPResponse.Status(code: httpStatus)
@@ -78,15 +81,18 @@ struct SimulatorHandlers: Sendable {
         switch body?["taskId"] {
         case let text as String: taskId = text
         case let number as NSNumber: taskId = number.stringValue
-        default: return v2Error(code: "1007", message: "Invalid parameters, please check your input: taskId is required")
+        default:
+            return v2Error(code: "1007", message: "Invalid parameters, please check your input: taskId is required")
         }
         if await state.roll(.flaky, 0.10) { return Self.html(status: .badGateway, "502 Bad Gateway") }
         // Answers about the query, not the task, carry no terminal status.
         if await state.roll(.flaky, 0.08) {
-            return v2Error(code: "1011", message: "System is currently busy, please retry later", taskId: taskId, status: "")
+            return v2Error(
+                code: "1011", message: "System is currently busy, please retry later", taskId: taskId, status: "")
         }
         guard let (task, status) = await state.query(taskId: taskId) else {
-            return v2Error(code: "1004", message: "Task not found, please check the task ID", taskId: taskId, status: "")
+            return v2Error(
+                code: "1004", message: "Task not found, please check the task ID", taskId: taskId, status: "")
         }
         let object = taskObject(task, status: status, request: request)
         if await state.roll(.flaky, 0.04) { return Self.cutOff(object) }
@@ -110,7 +116,10 @@ struct SimulatorHandlers: Sendable {
             let base = Self.baseURL(request, fallback: state.configuration)
             object["results"] = (1...count).map { index -> [String: Any] in
                 if task.output == "string" {
-                    return ["url": NSNull(), "outputType": "txt", "text": ResultFiles.text(endpoint: task.endpoint, seed: task.pixelSeed &+ UInt64(index))]
+                    return [
+                        "url": NSNull(), "outputType": "txt",
+                        "text": ResultFiles.text(endpoint: task.endpoint, seed: task.pixelSeed &+ UInt64(index)),
+                    ]
                 }
                 let ext = ResultFiles.file(output: task.output, seed: task.pixelSeed &+ UInt64(index))?.ext ?? "png"
                 return ["url": "\(base)/results/\(task.id)/\(index).\(ext)", "outputType": ext, "text": NSNull()]
@@ -125,7 +134,11 @@ struct SimulatorHandlers: Sendable {
             if code == "1000" {
                 // The vendor's failure example: no task id, a failedReason from the workflow.
                 object["taskId"] = nil
-                object["failedReason"] = ["exception_type": "TypeError", "node_id": "276", "node_name": "SONIC_PreData", "traceback": ["..."]] as [String: Any]
+                object["failedReason"] =
+                    [
+                        "exception_type": "TypeError", "node_id": "276", "node_name": "SONIC_PreData",
+                        "traceback": ["..."],
+                    ] as [String: Any]
             }
         default:
             break
@@ -146,13 +159,19 @@ struct SimulatorHandlers: Sendable {
             let parts = Multipart.parts(bytes, boundary: boundary),
             let file = parts.first(where: { $0.name == "file" })
         else {
-            return json(["code": 808, "message": "APIKEY_UPLOAD_FAILED: expected multipart/form-data with a 'file' field", "data": NSNull()])
+            return json([
+                "code": 808, "message": "APIKEY_UPLOAD_FAILED: expected multipart/form-data with a 'file' field",
+                "data": NSNull(),
+            ])
         }
         if file.body.count > 30 * 1024 * 1024 {
             return json(["code": 809, "message": "File size limit exceeded", "data": NSNull()])
         }
         let content = Array(file.body)
-        let name = String(format: "%016llx%08x", SimulatorState.hash(String(decoding: content.prefix(4096), as: UTF8.self) + "\(content.count)") ^ Self.fnv(content), content.count)
+        let name = String(
+            format: "%016llx%08x",
+            SimulatorState.hash(String(decoding: content.prefix(4096), as: UTF8.self) + "\(content.count)")
+                ^ Self.fnv(content), content.count)
         _ = await state.storeUpload(content, name: name)
         let ext = (file.filename?.split(separator: ".").last).map(String.init)?.lowercased() ?? "png"
         let base = Self.baseURL(request, fallback: state.configuration)
@@ -185,9 +204,14 @@ struct SimulatorHandlers: Sendable {
         let index = Int(file.prefix { $0 != "." }) ?? 0
         switch await state.result(taskId: taskId, index: index, path: "/results/\(taskId)/\(file)") {
         case .missing:
-            return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "<Error><Code>NoSuchKey</Code></Error>")))
+            return Response(
+                status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "<Error><Code>NoSuchKey</Code></Error>")))
         case .expired:
-            return Response(status: .forbidden, body: .init(byteBuffer: ByteBuffer(string: "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")))
+            return Response(
+                status: .forbidden,
+                body: .init(
+                    byteBuffer: ByteBuffer(
+                        string: "<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>")))
         case .found(let task):
             var contentType = "image/png"
             let png: [UInt8]
@@ -216,11 +240,17 @@ struct SimulatorHandlers: Sendable {
     /// A PNG in the task's aspect ratio whose colours depend on the job and the result index.
     static func resultImage(_ task: SimulatedTask, index: Int, padding: Int) -> [UInt8] {
         var random = SeededRandom(seed: task.pixelSeed &+ UInt64(index))
-        let base = (UInt8.random(in: 0...255, using: &random), UInt8.random(in: 0...255, using: &random), UInt8.random(in: 0...255, using: &random))
+        let base = (
+            UInt8.random(in: 0...255, using: &random), UInt8.random(in: 0...255, using: &random),
+            UInt8.random(in: 0...255, using: &random)
+        )
         let width = task.width
         let height = task.height
         return PNGEncoder.encode(width: width, height: height, padding: padding) { x, y in
-            (base.0 &+ UInt8(truncatingIfNeeded: x * 255 / max(width, 1)), base.1 &+ UInt8(truncatingIfNeeded: y * 255 / max(height, 1)), base.2)
+            (
+                base.0 &+ UInt8(truncatingIfNeeded: x * 255 / max(width, 1)),
+                base.1 &+ UInt8(truncatingIfNeeded: y * 255 / max(height, 1)), base.2
+            )
         }
     }
 
@@ -273,7 +303,8 @@ struct SimulatorHandlers: Sendable {
 
     func ledger() async throws -> Response {
         let data = try JSONEncoder().encode(await state.snapshot())
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     // MARK: Helpers
@@ -290,14 +321,20 @@ struct SimulatorHandlers: Sendable {
 
     func json(_ object: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data("{}".utf8)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     static func html(status: HTTPResponse.Status, _ title: String) -> Response {
         Response(
             status: status,
             headers: [.contentType: "text/html"],
-            body: .init(byteBuffer: ByteBuffer(string: "<html><head><title>\(title)</title></head><body><center><h1>\(title)</h1></center><hr><center>nginx</center></body></html>"))
+            body: .init(
+                byteBuffer: ByteBuffer(
+                    string:
+                        "<html><head><title>\(title)</title></head><body><center><h1>\(title)</h1></center><hr><center>nginx</center></body></html>"
+                ))
         )
     }
 

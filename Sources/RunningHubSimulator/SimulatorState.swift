@@ -134,7 +134,9 @@ package actor SimulatorState {
             if recent.count >= configuration.submitsPerSecond {
                 recentSubmits[key] = recent
                 refuse("429")
-                return .refused(code: "1003", message: "Rate limit exceeded, please slow down requests", httpStatus: 429, retryAfter: 1)
+                return .refused(
+                    code: "1003", message: "Rate limit exceeded, please slow down requests", httpStatus: 429,
+                    retryAfter: 1)
             }
             recent.append(now)
             recentSubmits[key] = recent
@@ -149,20 +151,26 @@ package actor SimulatorState {
         }
         guard let rules = ModelRules.all[endpoint] else {
             refuse("1001")
-            return .refused(code: "1001", message: "Invalid URL, please check your link", httpStatus: 200, retryAfter: nil)
+            return .refused(
+                code: "1001", message: "Invalid URL, please check your link", httpStatus: 200, retryAfter: nil)
         }
         if let problem = rules.problem(with: body, format: { url in uploadFormat(url) }) {
             refuse("1007")
-            return .refused(code: "1007", message: "Invalid parameters, please check your input: \(problem)", httpStatus: 200, retryAfter: nil)
+            return .refused(
+                code: "1007", message: "Invalid parameters, please check your input: \(problem)", httpStatus: 200,
+                retryAfter: nil)
         }
         if let missing = missingUpload(in: body) {
             refuse("1013")
-            return .refused(code: "1013", message: "File processing failed, please check the URL or retry: \(missing)", httpStatus: 200, retryAfter: nil)
+            return .refused(
+                code: "1013", message: "File processing failed, please check the URL or retry: \(missing)",
+                httpStatus: 200, retryAfter: nil)
         }
         let price = rules.price(for: body)
         if price > (keyBalances[key] ?? balance) {
             refuse("416")
-            return .refused(code: "416", message: "TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET", httpStatus: 200, retryAfter: nil)
+            return .refused(
+                code: "416", message: "TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET", httpStatus: 200, retryAfter: nil)
         }
 
         var latency = Double.random(in: configuration.latency, using: &random)
@@ -175,8 +183,8 @@ package actor SimulatorState {
             moderated
             ? .failure(code: "1501", message: "Content verification failed, please modify your prompt or images")
             : crashed
-            ? .failure(code: "1000", message: "unknown error")
-            : .success(results: configuration.scenarios.contains(.multi) ? 2 : 1)
+                ? .failure(code: "1000", message: "unknown error")
+                : .success(results: configuration.scenarios.contains(.multi) ? 2 : 1)
         let (width, height) = Self.size(ratio: body["aspectRatio"] as? String, longSide: configuration.resultSide)
         nextTaskNumber += UInt64.random(in: 1...997, using: &random)
         var task = SimulatedTask(
@@ -203,7 +211,10 @@ package actor SimulatorState {
         ledger.peakByKey[key] = max(ledger.peakByKey[key] ?? 0, active + 1)
         if task.billed {
             if keyBalances[key] != nil { keyBalances[key]! -= price } else { balance -= price }
-            ledger.billed.append(Ledger.BilledTask(taskId: task.id, endpoint: endpoint, body: canonicalBody, price: price, latency: latency, apiKey: key))
+            ledger.billed.append(
+                Ledger.BilledTask(
+                    taskId: task.id, endpoint: endpoint, body: canonicalBody, price: price, latency: latency,
+                    apiKey: key))
             if !billedBodies.insert(endpoint + "\n" + canonicalBody).inserted { ledger.doubleBilled += 1 }
         }
         ledgerChanged()
@@ -218,7 +229,8 @@ package actor SimulatorState {
             if let single = value as? String { urls.append(single) }
         }
         for url in urls where url.contains("/view?filename=") {
-            guard let name = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "filename" })?.value else {
+            guard let name = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "filename" })?.value
+            else {
                 return url
             }
             if uploads[String(name.prefix { $0 != "." })] == nil { return url }
@@ -263,7 +275,11 @@ package actor SimulatorState {
             task.cancelled = true
             activeFinishes[task.apiKey]?.removeAll { $0.id == taskId }
             if task.billed {
-                if keyBalances[task.apiKey] != nil { keyBalances[task.apiKey]! += task.price } else { balance += task.price }
+                if keyBalances[task.apiKey] != nil {
+                    keyBalances[task.apiKey]! += task.price
+                } else {
+                    balance += task.price
+                }
             }
             tasks[taskId] = task
         }

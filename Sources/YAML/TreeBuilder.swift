@@ -46,7 +46,8 @@ struct TreeBuilder {
             try add(node, size: 1, anchor: Self.optionalString(data.anchor))
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
-            try open(.sequence, mark: mark, tag: Self.optionalString(data.tag), anchor: Self.optionalString(data.anchor))
+            try open(
+                .sequence, mark: mark, tag: Self.optionalString(data.tag), anchor: Self.optionalString(data.anchor))
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
             try open(.mapping, mark: mark, tag: Self.optionalString(data.tag), anchor: Self.optionalString(data.anchor))
@@ -174,7 +175,9 @@ struct TreeBuilder {
             var sources: [[Node.Pair]] = []
             for item in items {
                 guard let pairs = item.mapping else {
-                    throw YAMLError(.badMerge, "a '<<' merge list may hold only mappings, not \(item.kindDescription)", at: item.mark)
+                    throw YAMLError(
+                        .badMerge, "a '<<' merge list may hold only mappings, not \(item.kindDescription)",
+                        at: item.mark)
                 }
                 sources.append(pairs)
             }

@@ -70,8 +70,9 @@ package struct YAMLParser: Sendable {
         }
         let mark = Mark(parser.problem_mark)
         var message = problem
-        if problem.contains("tab character") || (problem.contains("cannot start any token")
-            && Self.character(at: mark, in: source) == UInt8(ascii: "\t"))
+        if problem.contains("tab character")
+            || (problem.contains("cannot start any token")
+                && Self.character(at: mark, in: source) == UInt8(ascii: "\t"))
         {
             message = "a tab character is not allowed here; YAML indents with spaces"
         } else if let context = parser.context.map({ String(cString: $0) }) {

@@ -47,10 +47,13 @@ struct CatalogImportCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The vendor's model registry (model-registry.public.json).", completion: .file(extensions: ["json"]))
+    @Argument(
+        help: "The vendor's model registry (model-registry.public.json).", completion: .file(extensions: ["json"]))
     var registry: String
 
-    @Argument(help: "The vendor's price table (pricing.public.json); without it every price is unknown.", completion: .file(extensions: ["json"]))
+    @Argument(
+        help: "The vendor's price table (pricing.public.json); without it every price is unknown.",
+        completion: .file(extensions: ["json"]))
     var pricing: String?
 
     @Option(name: .shortAndLong, help: "Where to write the catalog.", completion: .file(extensions: ["json"]))
@@ -75,6 +78,8 @@ struct CatalogImportCommand: ParsableCommand {
         let catalog = file.catalog()
         let unsupported = catalog.models.filter { $0.unsupported != nil }.count
         let unpriced = catalog.models.filter { $0.price.unknown != nil }.count
-        print("wrote \(output): \(catalog.models.count) models (\(unsupported) unsupported, \(unpriced) without a known price) from \(file.sourceDescription)")
+        print(
+            "wrote \(output): \(catalog.models.count) models (\(unsupported) unsupported, \(unpriced) without a known price) from \(file.sourceDescription)"
+        )
     }
 }

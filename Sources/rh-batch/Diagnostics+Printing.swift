@@ -2,7 +2,7 @@ import ArgumentParser
 import RHBatchCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where commands write what they say.
@@ -34,7 +34,8 @@ enum Console {
     /// Loads and plans a manifest, or prints every diagnostic and exits 64.
     static func loadPlan(_ path: String, skipInvalid: Bool, catalog: ModelCatalog) throws -> Plan {
         do {
-            let plan = try ManifestLoader(catalog: catalog, options: Planner.Options(skipInvalid: skipInvalid)).load(path)
+            let plan = try ManifestLoader(catalog: catalog, options: Planner.Options(skipInvalid: skipInvalid)).load(
+                path)
             warnings(plan.warnings)
             return plan
         } catch {

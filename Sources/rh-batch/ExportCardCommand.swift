@@ -21,7 +21,8 @@ struct ExportCardCommand: ParsableCommand {
     func run() throws {
         let metadataPath = folder + "/metadata.jsonl"
         guard let metadata = FileManager.default.contents(atPath: metadataPath) else {
-            Console.error("error: \(metadataPath): not found; run the manifest first (rh-batch writes it after every run)")
+            Console.error(
+                "error: \(metadataPath): not found; run the manifest first (rh-batch writes it after every run)")
             throw ExitCode(ExitCodes.invalid)
         }
         var rows: [(model: String, prompt: String, cost: Money, fileName: String)] = []
@@ -35,18 +36,26 @@ struct ExportCardCommand: ParsableCommand {
             if columns.isEmpty { columns = object.keys.sorted() }
             currency = object["currency"] as? String ?? currency
             let cost = (object["cost"] as? NSNumber).flatMap { Money(String(format: "%.6f", $0.doubleValue)) } ?? .zero
-            rows.append((object["model"] as? String ?? "", object["prompt"] as? String ?? "", cost, object["file_name"] as? String ?? ""))
+            rows.append(
+                (
+                    object["model"] as? String ?? "", object["prompt"] as? String ?? "", cost,
+                    object["file_name"] as? String ?? ""
+                ))
         }
         let report = FileManager.default.contents(atPath: folder + "/report.json")
             .flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
-        let name = (report?["manifest"] as? [String: Any])?["name"] as? String ?? URL(fileURLWithPath: folder).lastPathComponent
+        let name =
+            (report?["manifest"] as? [String: Any])?["name"] as? String
+            ?? URL(fileURLWithPath: folder).lastPathComponent
         let date = (report?["finishedAt"] as? String).map { String($0.prefix(10)) } ?? ""
         let facts = DatasetCard.facts(name: name, date: date, currency: currency, columns: columns, rows: rows)
         switch try DatasetCard(facts: facts).write(to: folder) {
         case .written:
             print("wrote \(folder)/README.md (\(facts.results) results)")
         case .keptUsersFile:
-            Console.error("error: \(folder)/README.md was edited since rh-batch wrote it; not overwritten (move it away to write a new card)")
+            Console.error(
+                "error: \(folder)/README.md was edited since rh-batch wrote it; not overwritten (move it away to write a new card)"
+            )
             throw ExitCode(1)
         }
     }

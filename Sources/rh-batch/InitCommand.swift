@@ -1,7 +1,7 @@
-import RunningHubModel
 import ArgumentParser
 import Foundation
 import RHBatchCore
+import RunningHubModel
 
 /// `rh-batch init`: a commented starter manifest for a model and a folder of images.
 struct InitCommand: ParsableCommand {
@@ -21,7 +21,9 @@ struct InitCommand: ParsableCommand {
     @Option(help: "A folder of input images (PNG, JPG, WEBP as the model accepts).", completion: .directory)
     var images: String
 
-    @Option(name: [.customShort("o"), .long], help: "Write the manifest to this file instead of printing it.", completion: .file(extensions: ["yaml", "yml"]))
+    @Option(
+        name: [.customShort("o"), .long], help: "Write the manifest to this file instead of printing it.",
+        completion: .file(extensions: ["yaml", "yml"]))
     var output: String?
 
     @Option(help: "The manifest's name (default: the output file's name, else 'batch').")
@@ -35,7 +37,9 @@ struct InitCommand: ParsableCommand {
             throw ExitCode(ExitCodes.invalid)
         }
         guard spec.image != nil else {
-            Console.error("error: \(spec.alias) takes no input image; `rh-batch init` starts image batches (see `rh-batch models --input image`)")
+            Console.error(
+                "error: \(spec.alias) takes no input image; `rh-batch init` starts image batches (see `rh-batch models --input image`)"
+            )
             throw ExitCode(ExitCodes.invalid)
         }
         let fileManager = FileManager.default
@@ -48,18 +52,29 @@ struct InitCommand: ParsableCommand {
             Console.error("error: \(output) exists; rh-batch init never overwrites a file")
             throw ExitCode(ExitCodes.invalid)
         }
-        let manifestFolder = output.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? fileManager.currentDirectoryPath
-        let folder = Self.relative(URL(fileURLWithPath: images).standardizedFileURL.path, from: URL(fileURLWithPath: manifestFolder).standardizedFileURL.path)
+        let manifestFolder =
+            output.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? fileManager.currentDirectoryPath
+        let folder = Self.relative(
+            URL(fileURLWithPath: images).standardizedFileURL.path,
+            from: URL(fileURLWithPath: manifestFolder).standardizedFileURL.path)
         let values = try imageValues(spec: spec, folder: folder)
         let stem = output.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "batch"
-        let manifestName = name ?? String(stem.unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0) })
-        let text = StarterManifest(model: spec, images: values, name: manifestName.isEmpty ? "batch" : manifestName, schema: Self.schemaFile).text
+        let manifestName =
+            name
+            ?? String(
+                stem.unicodeScalars.filter {
+                    $0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0)
+                })
+        let text = StarterManifest(
+            model: spec, images: values, name: manifestName.isEmpty ? "batch" : manifestName, schema: Self.schemaFile
+        ).text
         guard let output else {
             print(text, terminator: "")
             Console.error("for editor checks, write the schema beside it: rh-batch schema > \(Self.schemaFile)")
             return
         }
-        guard fileManager.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output) else {
+        guard fileManager.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output)
+        else {
             Console.error("error: cannot write \(output)")
             throw ExitCode(ExitCodes.invalid)
         }
@@ -67,7 +82,8 @@ struct InitCommand: ParsableCommand {
         try handle.close()
         let schemaPath = manifestFolder + "/" + Self.schemaFile
         if !fileManager.fileExists(atPath: schemaPath) {
-            try Data(ManifestSchema.json(catalog: .builtIn).utf8).write(to: URL(fileURLWithPath: schemaPath), options: .withoutOverwriting)
+            try Data(ManifestSchema.json(catalog: .builtIn).utf8).write(
+                to: URL(fileURLWithPath: schemaPath), options: .withoutOverwriting)
         }
         print("wrote \(output); next: rh-batch plan \(output)")
     }
@@ -80,7 +96,9 @@ struct InitCommand: ParsableCommand {
         for name in names where !name.hasPrefix(".") {
             let path = images + "/" + name
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+                continue
+            }
             let ext = (name as NSString).pathExtension
             var entry = byExtension[ext] ?? ([], 0)
             entry.all += 1
@@ -88,7 +106,9 @@ struct InitCommand: ParsableCommand {
                 let head = (try? handle.read(upToCount: 12)) ?? Data()
                 try? handle.close()
                 let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? Int.max
-                if let format = MediaFormat(magic: Array(head)), spec.image?.formats.contains(format) == true, size <= spec.image?.maxBytes ?? 0 {
+                if let format = MediaFormat(magic: Array(head)), spec.image?.formats.contains(format) == true,
+                    size <= spec.image?.maxBytes ?? 0
+                {
                     entry.accepted.append(name)
                 }
             }
@@ -106,7 +126,9 @@ struct InitCommand: ParsableCommand {
         }
         guard !values.isEmpty else {
             let formats = (spec.image?.formats ?? []).map(\.displayName).joined(separator: ", ")
-            Console.error("error: --images: no \(formats) file of at most \((spec.image?.maxBytes ?? 0) / 1024 / 1024) MB in '\(images)' for \(spec.alias)")
+            Console.error(
+                "error: --images: no \(formats) file of at most \((spec.image?.maxBytes ?? 0) / 1024 / 1024) MB in '\(images)' for \(spec.alias)"
+            )
             throw ExitCode(ExitCodes.invalid)
         }
         return values

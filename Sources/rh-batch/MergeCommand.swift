@@ -43,8 +43,12 @@ struct MergeCommand: ParsableCommand {
         }
         let manifests = Set(reports.map { (($0.report["manifest"] as? [String: Any])?["sha256"] as? String) ?? "" })
         guard manifests.count == 1 else {
-            let names = reports.map { "\($0.folder): \(((($0.report["manifest"] as? [String: Any])?["sha256"] as? String) ?? "?").prefix(12))" }
-            Console.error("error: these folders come from different manifests (by their SHA-256): \(names.joined(separator: ", "))")
+            let names = reports.map {
+                "\($0.folder): \(((($0.report["manifest"] as? [String: Any])?["sha256"] as? String) ?? "?").prefix(12))"
+            }
+            Console.error(
+                "error: these folders come from different manifests (by their SHA-256): \(names.joined(separator: ", "))"
+            )
             throw ExitCode(ExitCodes.invalid)
         }
         try fileManager.createDirectory(atPath: output, withIntermediateDirectories: true)
@@ -61,7 +65,9 @@ struct MergeCommand: ParsableCommand {
         for (folder, relative, report) in reports {
             for var job in report["jobs"] as? [[String: Any]] ?? [] {
                 if let key = job["key"] as? String, !keys.insert(key).inserted {
-                    Console.error("error: job \(key.prefix(12)) is in more than one folder (\(folder)); were these shards of one --shard N?")
+                    Console.error(
+                        "error: job \(key.prefix(12)) is in more than one folder (\(folder)); were these shards of one --shard N?"
+                    )
                     throw ExitCode(ExitCodes.invalid)
                 }
                 if let outputs = job["outputs"] as? [[String: Any]] {
@@ -92,8 +98,11 @@ struct MergeCommand: ParsableCommand {
         merged["finishedAt"] = finished.max() ?? ""
         merged["durationSeconds"] = nil
         merged["stopReason"] = reports.compactMap { $0.report["stopReason"] as? String }.first ?? NSNull()
-        merged["merged"] = reports.map { ["folder": $0.relative, "jobs": ($0.report["jobs"] as? [Any])?.count ?? 0] as [String: Any] }
-        let reportData = try JSONSerialization.data(withJSONObject: merged, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+        merged["merged"] = reports.map {
+            ["folder": $0.relative, "jobs": ($0.report["jobs"] as? [Any])?.count ?? 0] as [String: Any]
+        }
+        let reportData = try JSONSerialization.data(
+            withJSONObject: merged, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
         try write(Array(reportData) + [10], to: output + "/report.json")
 
         // index.jsonl: the shards' lines, paths made relative to the merge. (No metadata.jsonl:
@@ -104,18 +113,25 @@ struct MergeCommand: ParsableCommand {
             for line in Self.lines(folder + "/index.jsonl") {
                 var object = line
                 if let path = object["path"] as? String { object["path"] = Self.join(relative, path) }
-                index += Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) + [10]
+                index +=
+                    Array(
+                        try JSONSerialization.data(
+                            withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) + [10]
             }
         }
         try write(index, to: output + "/index.jsonl")
 
         var inputs: [String: String] = [:]
         for (folder, relative, _) in reports {
-            for (hash, path) in ViewCommand.placedInputs(in: folder) where inputs[hash] == nil { inputs[hash] = Self.join(relative, path) }
+            for (hash, path) in ViewCommand.placedInputs(in: folder) where inputs[hash] == nil {
+                inputs[hash] = Self.join(relative, path)
+            }
         }
         let sheet = ViewCommand.sheet(report: merged, inputs: inputs)
         try write(Array(sheet.html.utf8), to: output + "/report.html")
-        print("merged \(reports.count) folders, \(jobs.count) jobs, into \(output)/ (report.json, report.html, index.jsonl)")
+        print(
+            "merged \(reports.count) folders, \(jobs.count) jobs, into \(output)/ (report.json, report.html, index.jsonl)"
+        )
     }
 
     func write(_ bytes: [UInt8], to path: String) throws {
@@ -133,6 +149,8 @@ struct MergeCommand: ParsableCommand {
 
     static func lines(_ path: String) -> [[String: Any]] {
         guard let data = FileManager.default.contents(atPath: path) else { return [] }
-        return data.split(separator: UInt8(ascii: "\n")).compactMap { try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any] }
+        return data.split(separator: UInt8(ascii: "\n")).compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0)) as? [String: Any]
+        }
     }
 }

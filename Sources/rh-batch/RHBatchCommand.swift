@@ -34,7 +34,8 @@ struct RHBatchCommand: AsyncParsableCommand {
         version: RHBatchVersion.description,
         subcommands: [
             RunCommand.self, ValidateCommand.self, PlanCommand.self, StatusCommand.self, ModelsCommand.self,
-            ViewCommand.self, MergeCommand.self, InitCommand.self, SchemaCommand.self, CatalogCommand.self, ExportCardCommand.self, SimulatorCommand.self,
+            ViewCommand.self, MergeCommand.self, InitCommand.self, SchemaCommand.self, CatalogCommand.self,
+            ExportCardCommand.self, SimulatorCommand.self,
         ]
     )
 }

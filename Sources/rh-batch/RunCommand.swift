@@ -1,6 +1,6 @@
 import ArgumentParser
-import Foundation
 import Dispatch
+import Foundation
 import Logging
 import RHBatchCore
 import RunningHubAPI
@@ -8,7 +8,7 @@ import RunningHubAdapter
 import RunningHubSimulator
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `rh-batch run MANIFEST`: validate, plan, upload, submit, poll, download, report.
@@ -27,10 +27,16 @@ struct RunCommand: AsyncParsableCommand {
     @Argument(help: "The manifest.", completion: .file(extensions: ["yaml", "yml"]))
     var manifest: String
 
-    @Flag(help: "Run against the built-in simulator on a loopback port; no API key needed. --simulate=SCENARIO picks a scenario.")
+    @Flag(
+        help:
+            "Run against the built-in simulator on a loopback port; no API key needed. --simulate=SCENARIO picks a scenario."
+    )
     var simulate = false
 
-    @Option(help: "Simulator scenario(s) for --simulate, combined with '+' (clean, flaky, ratelimit, moderation, slow, multi, quirky, expire, failing, lagging).")
+    @Option(
+        help:
+            "Simulator scenario(s) for --simulate, combined with '+' (clean, flaky, ratelimit, moderation, slow, multi, quirky, expire, failing, lagging)."
+    )
     var scenario = "clean"
 
     @Option(help: "Simulated task latency for --simulate, MIN:MAX seconds.")
@@ -39,7 +45,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Simulated concurrency limit per key for --simulate.")
     var simConcurrencyLimit: Int?
 
-    @Option(name: [.customShort("j"), .long], help: "Most tasks in flight at once (overrides the manifest's concurrency).")
+    @Option(
+        name: [.customShort("j"), .long], help: "Most tasks in flight at once (overrides the manifest's concurrency).")
     var concurrency: Int?
 
     @Option(name: [.customShort("o"), .long], help: "Output folder (overrides the manifest's output).")
@@ -54,16 +61,21 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Resubmit jobs whose earlier submit had an unknown outcome (may bill twice).")
     var resubmitUnknown = false
 
-    @Option(help: "Stop submitting once estimated plus actual spend would pass this amount (in the catalog's currency).")
+    @Option(
+        help: "Stop submitting once estimated plus actual spend would pass this amount (in the catalog's currency).")
     var maxCost: String?
 
     @Flag(help: "With --max-cost, run jobs whose price the catalog does not know (they count as zero).")
     var allowUnpriced = false
 
-    @Option(help: "Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4; auto/N reads I from JOB_COMPLETION_INDEX (Kubernetes), SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX.")
+    @Option(
+        help:
+            "Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4; auto/N reads I from JOB_COMPLETION_INDEX (Kubernetes), SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX."
+    )
     var shard: String?
 
-    @Option(help: "Poll schedule MIN:MAX seconds: the first wait and the longest (default 3:15; 0.25:2 with --simulate).")
+    @Option(
+        help: "Poll schedule MIN:MAX seconds: the first wait and the longest (default 3:15; 0.25:2 with --simulate).")
     var pollInterval: String?
 
     @Option(help: "Seconds a task may take before it is given up as timeout.")
@@ -84,7 +96,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The largest result file accepted, in MB.")
     var maxFileMB = 2048
 
-    @Option(help: ArgumentHelp("API keys of several accounts, one per line (optionally name=KEY; # comments): jobs go to whichever key has room. Default: RH_API_KEYS (comma-separated), else RH_API_KEY.", valueName: "file"), completion: .file())
+    @Option(
+        help: ArgumentHelp(
+            "API keys of several accounts, one per line (optionally name=KEY; # comments): jobs go to whichever key has room. Default: RH_API_KEYS (comma-separated), else RH_API_KEY.",
+            valueName: "file"), completion: .file())
     var keysFile: String?
 
     @Flag(help: "Do not ask the API for the key's concurrency limit; learn it from refusals instead.")
@@ -96,7 +111,11 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Print only the summary.")
     var quiet = false
 
-    @Flag(name: .shortAndLong, help: "Log each decision (submit, refusal, learnt limit, query, download, journal sync) to standard error, with the job key and task id.")
+    @Flag(
+        name: .shortAndLong,
+        help:
+            "Log each decision (submit, refusal, learnt limit, query, download, journal sync) to standard error, with the job key and task id."
+    )
     var verbose = false
 
     func validate() throws {
@@ -134,13 +153,16 @@ struct RunCommand: AsyncParsableCommand {
             } else if let value = environment("AWS_BATCH_JOB_ARRAY_INDEX") {
                 index = Int(value)
             } else {
-                throw ValidationError("--shard auto/N needs JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX in the environment")
+                throw ValidationError(
+                    "--shard auto/N needs JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX in the environment"
+                )
             }
         } else {
             index = Int(parts[0])
         }
         guard let index, (0..<count).contains(index) else {
-            throw ValidationError("--shard must be I/N with 0 <= I < N, e.g. 0/4; got \(text) (I = \(index.map(String.init) ?? "?"))")
+            throw ValidationError(
+                "--shard must be I/N with 0 <= I < N, e.g. 0/4; got \(text) (I = \(index.map(String.init) ?? "?"))")
         }
         return (index, count)
     }
@@ -174,7 +196,9 @@ struct RunCommand: AsyncParsableCommand {
         if maxCost != nil, plan.unpricedJobs > 0, !allowUnpriced {
             _ = await preparing.value
             let models = Set(plan.jobs.filter { !$0.priceKnown }.map(\.model)).sorted().joined(separator: ", ")
-            Console.error("error: --max-cost cannot bound \(plan.unpricedJobs) jobs whose price is unknown (\(models)); add --allow-unpriced to run them anyway, counted as zero")
+            Console.error(
+                "error: --max-cost cannot bound \(plan.unpricedJobs) jobs whose price is unknown (\(models)); add --allow-unpriced to run them anyway, counted as zero"
+            )
             throw ExitCode(ExitCodes.invalid)
         }
         let prepared: PreparedFolder?
@@ -200,7 +224,8 @@ struct RunCommand: AsyncParsableCommand {
         options.queryRate = queryRate > 0 ? queryRate : nil
         options.fetchRemoteInputs = !inputsByURL
         options.drainTimeout = .milliseconds(Int64(drainTimeout * 1000))
-        let pollRange = try pollInterval.map { try SimulatorCommand.parseRange($0, name: "--poll-interval") }
+        let pollRange =
+            try pollInterval.map { try SimulatorCommand.parseRange($0, name: "--poll-interval") }
             ?? (simulate ? 0.25...2 : 3...15)
         options.poll = PollSchedule(
             minimum: .milliseconds(Int64(pollRange.lowerBound * 1000)),
@@ -211,7 +236,9 @@ struct RunCommand: AsyncParsableCommand {
         options.logDecisions = verbose
         options.askAccountLimit = !ignoreAccountLimit
         if simulate { options.retryBase = .milliseconds(250) }
-        let presenter = RunPresenter(mode: quiet || noProgress ? .off : (isatty(STDOUT_FILENO) == 1 ? .live : .lines(every: .seconds(10))), quiet: quiet, currency: plan.currency)
+        let presenter = RunPresenter(
+            mode: quiet || noProgress ? .off : (isatty(STDOUT_FILENO) == 1 ? .live : .lines(every: .seconds(10))),
+            quiet: quiet, currency: plan.currency)
         options.progressInterval = presenter.interval
 
         let interrupts = SignalWatcher.interrupts()
@@ -225,22 +252,29 @@ struct RunCommand: AsyncParsableCommand {
             let runOptions = options
             let logger = logger
             // With --simulate, several keys (RH_API_KEYS, --keys-file) are simulated accounts too.
-            let keys = try Self.keys(file: keysFile, environmentName: nil) ?? [("key1", SimulatorConfiguration.defaultKey)]
+            let keys =
+                try Self.keys(file: keysFile, environmentName: nil) ?? [("key1", SimulatorConfiguration.defaultKey)]
             outcome = try await SimulatorServer.withRunning(configuration) { baseURL, _ in
                 var options = runOptions
                 options.apiBaseURL = baseURL + "/openapi/v2"
                 Console.out("simulating RunningHub at \(options.apiBaseURL) (scenario: \(scenario))\n")
                 let clients = Self.clients(keys, baseURL: options.apiBaseURL, maxFileMB: maxFileMB)
-                return try await Self.execute(plan: plan, options: options, clients: clients, logger: logger, presenter: presenter, interrupts: interrupts, prepared: prepared)
+                return try await Self.execute(
+                    plan: plan, options: options, clients: clients, logger: logger, presenter: presenter,
+                    interrupts: interrupts, prepared: prepared)
             }
         } else {
             guard let keys = try Self.keys(file: keysFile, environmentName: "RH_API_KEY") else {
-                Console.error("error: RH_API_KEY is not set; set it to your RunningHub API key (RH_API_KEYS or --keys-file for several), or try --simulate")
+                Console.error(
+                    "error: RH_API_KEY is not set; set it to your RunningHub API key (RH_API_KEYS or --keys-file for several), or try --simulate"
+                )
                 throw ExitCode(2)
             }
             options.apiBaseURL = Environment.value("RH_API_BASE_URL") ?? RunningHubClient.Configuration.defaultBaseURL
             let clients = Self.clients(keys, baseURL: options.apiBaseURL, maxFileMB: maxFileMB)
-            outcome = try await Self.execute(plan: plan, options: options, clients: clients, logger: logger, presenter: presenter, interrupts: interrupts, prepared: prepared)
+            outcome = try await Self.execute(
+                plan: plan, options: options, clients: clients, logger: logger, presenter: presenter,
+                interrupts: interrupts, prepared: prepared)
         }
         Console.out(outcome.summary + "\n")
         // Exit here, with the run's state still held: freeing 100,000 jobs' records one by one
@@ -268,7 +302,8 @@ struct RunCommand: AsyncParsableCommand {
             let text = entry.trimmingCharacters(in: .whitespaces)
             if text.isEmpty || text.hasPrefix("#") { continue }
             if let equals = text.firstIndex(of: "="), equals != text.startIndex,
-                text[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }), text.index(after: equals) < text.endIndex
+                text[..<equals].allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }),
+                text.index(after: equals) < text.endIndex
             {
                 keys.append((String(text[..<equals]), String(text[text.index(after: equals)...])))
             } else {
@@ -315,8 +350,13 @@ struct RunCommand: AsyncParsableCommand {
         return try await RunningHubClient.withClients(clients.map(\.configuration), logger: clientLogger) { services in
             let service: any RunningHubService =
                 services.count == 1
-                ? services[0] : KeyPool(zip(clients, services).map { KeyPool.Member(name: $0.name, key: $0.key, service: $1) }, logger: logger)
-            let runner = BatchRunner(plan: plan, options: options, service: service, logger: logger, exitCode: RunPresenter.exitCode) { update in
+                ? services[0]
+                : KeyPool(
+                    zip(clients, services).map { KeyPool.Member(name: $0.name, key: $0.key, service: $1) },
+                    logger: logger)
+            let runner = BatchRunner(
+                plan: plan, options: options, service: service, logger: logger, exitCode: RunPresenter.exitCode
+            ) { update in
                 presenter.show(update)
             }
             do {

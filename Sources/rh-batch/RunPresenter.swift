@@ -49,7 +49,11 @@ final class RunPresenter: Sendable {
         case .warning(let text):
             write("warning: \(text)\n")
         case .accountLimit(let limit, let running, let configured):
-            if !quiet { write("the key allows \(limit) tasks at once (\(running) running now); using \(limit) instead of \(configured)\n") }
+            if !quiet {
+                write(
+                    "the key allows \(limit) tasks at once (\(running) running now); using \(limit) instead of \(configured)\n"
+                )
+            }
         case .interrupted(let inFlight):
             write(mode == .off ? "" : "\n")
             write("interrupted: no new submits; waiting for \(inFlight) tasks in flight (Ctrl-C again to stop now)\n")
@@ -79,7 +83,9 @@ final class RunPresenter: Sendable {
                 return last != line
             }
             guard changed || progress.final else { return }
-            write("\r\u{1B}[2K" + Self.bar(progress.done + progress.failed, of: progress.total) + " " + line + (progress.final ? "\n" : ""))
+            write(
+                "\r\u{1B}[2K" + Self.bar(progress.done + progress.failed, of: progress.total) + " " + line
+                    + (progress.final ? "\n" : ""))
         case .lines:
             guard !progress.final else { return }
             write("[\(Self.clockText(progress.elapsed.seconds))] " + Self.line(progress, currency: currency) + "\n")
@@ -92,7 +98,8 @@ final class RunPresenter: Sendable {
         let elapsed = progress.elapsed.seconds
         let rate = elapsed > 1 ? Double(progress.endedThisRun) / elapsed * 60 : 0
         let percent = total > 0 ? (progress.done + progress.failed) * 100 / total : 100
-        var line = "done \(progress.done)/\(total) (\(percent)%) · failed \(progress.failed) · in flight \(progress.inFlight) · queued \(progress.queued) · spent \(progress.spent) \(currency)"
+        var line =
+            "done \(progress.done)/\(total) (\(percent)%) · failed \(progress.failed) · in flight \(progress.inFlight) · queued \(progress.queued) · spent \(progress.spent) \(currency)"
         if rate > 0 {
             line += " · \(Int(rate.rounded())) jobs/min"
             let left = total - progress.done - progress.failed
@@ -136,15 +143,22 @@ extension RunOutcome {
         var lines: [String] = []
         var parts = ["\(totals.succeeded) succeeded"]
         if totals.alreadyDone > 0 { parts.append("\(totals.alreadyDone) already done") }
-        for (count, name) in [(totals.failed, "failed"), (totals.unknown, "unknown"), (totals.timeout, "timed out"), (totals.cancelled, "cancelled"), (totals.skipped, "skipped")] where count > 0 {
+        for (count, name) in [
+            (totals.failed, "failed"), (totals.unknown, "unknown"), (totals.timeout, "timed out"),
+            (totals.cancelled, "cancelled"), (totals.skipped, "skipped"),
+        ] where count > 0 {
             parts.append("\(count) \(name)")
         }
         lines.append("\(name): \(totals.jobs) jobs: " + parts.joined(separator: ", "))
-        lines.append("spent \(totals.cost) \(currency) in \(RunPresenter.clockText(elapsed.seconds)); \(totals.outputs) files, \(totals.bytes) bytes")
+        lines.append(
+            "spent \(totals.cost) \(currency) in \(RunPresenter.clockText(elapsed.seconds)); \(totals.outputs) files, \(totals.bytes) bytes"
+        )
         for key in keys {
             let refused = key.refusals.values.reduce(0, +)
             let retired = key.retired.map { "; retired: \($0)" } ?? ""
-            lines.append("  key \(key.name) (\(key.fingerprint)): \(key.tasks) tasks, \(key.spend) \(currency), \(refused) refusals\(retired)")
+            lines.append(
+                "  key \(key.name) (\(key.fingerprint)): \(key.tasks) tasks, \(key.spend) \(currency), \(refused) refusals\(retired)"
+            )
         }
         lines.append("results: \(folder)/ (report.json, index.jsonl, metadata.jsonl, journal.jsonl)")
         lines.append("see them: \(folder)/report.html")
@@ -152,9 +166,13 @@ extension RunOutcome {
         if troubledCount > 0 {
             lines.append("not succeeded:")
             for (job, status, failure) in troubled {
-                lines.append("  \(job.id) \(job.model) \(job.image.id) \(job.prompt.id): \(status.rawValue) at \(failure?.phase.rawValue ?? "?"): \(failure?.code.rawValue ?? "?") \(failure?.message ?? "")")
+                lines.append(
+                    "  \(job.id) \(job.model) \(job.image.id) \(job.prompt.id): \(status.rawValue) at \(failure?.phase.rawValue ?? "?"): \(failure?.code.rawValue ?? "?") \(failure?.message ?? "")"
+                )
             }
-            if troubledCount > troubled.count { lines.append("  ... and \(troubledCount - troubled.count) more (see report.json)") }
+            if troubledCount > troubled.count {
+                lines.append("  ... and \(troubledCount - troubled.count) more (see report.json)")
+            }
         }
         for problem in problems { lines.append("warning: \(problem)") }
         return lines.joined(separator: "\n")

@@ -3,7 +3,7 @@ import Logging
 import RunningHubSimulator
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `rh-batch simulator`: the built-in RunningHub simulator as a server of its own.
@@ -52,13 +52,17 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Account balance in CNY.")
     var balance: Double = 1_000_000
 
-    @Option(name: .customLong("key-limit"), help: ArgumentHelp("A key with a concurrency limit of its own (another account), KEY=N; repeatable.", valueName: "key=n"))
+    @Option(
+        name: .customLong("key-limit"),
+        help: ArgumentHelp(
+            "A key with a concurrency limit of its own (another account), KEY=N; repeatable.", valueName: "key=n"))
     var keyLimits: [String] = []
 
     func parsedKeyLimits() throws -> [String: Int] {
         var limits: [String: Int] = [:]
         for entry in keyLimits {
-            guard let equals = entry.lastIndex(of: "="), let limit = Int(entry[entry.index(after: equals)...]), limit >= 1, equals != entry.startIndex
+            guard let equals = entry.lastIndex(of: "="), let limit = Int(entry[entry.index(after: equals)...]),
+                limit >= 1, equals != entry.startIndex
             else { throw ValidationError("--key-limit must be KEY=N with N at least 1, e.g. team-key=16") }
             limits[String(entry[..<equals])] = limit
         }
@@ -85,7 +89,8 @@ struct SimulatorCommand: AsyncParsableCommand {
     /// Parses `A:B` (or a single `A`) seconds.
     static func parseRange(_ text: String, name: String) throws -> ClosedRange<Double> {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), let low = Double(parts[0]), let high = Double(parts.last!), low >= 0, low <= high
+        guard (1...2).contains(parts.count), let low = Double(parts[0]), let high = Double(parts.last!), low >= 0,
+            low <= high
         else { throw ValidationError("\(name) must be MIN:MAX seconds with 0 <= MIN <= MAX, e.g. 0.5:2") }
         return low...high
     }

@@ -3,7 +3,7 @@ import Foundation
 import RHBatchCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `rh-batch status DIR-or-MANIFEST`: what the journal of an output folder says.
@@ -11,7 +11,8 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show what an output folder's journal says: done, in flight, failed, unknown, spend.",
-        discussion: "Given a manifest, reads its output folder and also counts jobs not started and jobs that left the manifest. Sends nothing."
+        discussion:
+            "Given a manifest, reads its output folder and also counts jobs not started and jobs that left the manifest. Sends nothing."
     )
 
     @Argument(help: "An output folder, or a manifest (its output folder is read).", completion: .file())

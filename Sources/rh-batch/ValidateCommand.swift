@@ -18,7 +18,8 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         var failed = false
-        let loader = ManifestLoader(catalog: try catalogOption.load(), options: Planner.Options(skipInvalid: skipInvalid))
+        let loader = ManifestLoader(
+            catalog: try catalogOption.load(), options: Planner.Options(skipInvalid: skipInvalid))
         for path in manifests {
             do {
                 let plan = try loader.load(path)

@@ -43,9 +43,9 @@ struct ViewCommand: ParsableCommand {
             let opener = Process()
             opener.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             #if os(macOS)
-            opener.arguments = ["open", page]
+                opener.arguments = ["open", page]
             #else
-            opener.arguments = ["xdg-open", page]
+                opener.arguments = ["xdg-open", page]
             #endif
             do { try opener.run() } catch { Console.error("could not open it: \(error)") }
         }
@@ -67,7 +67,9 @@ struct ViewCommand: ParsableCommand {
         let cost = totals["cost"] as? [String: Any] ?? [:]
         let header = ContactSheet.Header(
             name: (report["manifest"] as? [String: Any])?["name"] as? String ?? "rh-batch",
-            totals: ["jobs", "succeeded", "alreadyDone", "failed", "unknown", "timeout", "cancelled", "skipped"].map { ($0, totals[$0] as? Int ?? 0) },
+            totals: ["jobs", "succeeded", "alreadyDone", "failed", "unknown", "timeout", "cancelled", "skipped"].map {
+                ($0, totals[$0] as? Int ?? 0)
+            },
             cost: "\(cost["amount"] as? String ?? "0") \(cost["currency"] as? String ?? "")",
             durationSeconds: report["durationSeconds"] as? Double,
             simulated: report["simulated"] as? Bool ?? false,
@@ -75,7 +77,8 @@ struct ViewCommand: ParsableCommand {
         )
         let jobs = (report["jobs"] as? [[String: Any]] ?? []).map { job -> ContactSheet.Job in
             let prompt = job["prompt"] as? [String: Any] ?? [:]
-            let images = (job["images"] as? [[String: Any]] ?? []).map { image -> (id: String, path: String?, source: String) in
+            let images = (job["images"] as? [[String: Any]] ?? []).map {
+                image -> (id: String, path: String?, source: String) in
                 let source = image["source"] as? String ?? ""
                 let hash = (image["sha256"] as? String).map { String($0.prefix(16)) }
                 let name = (source.split(separator: "/").last.map(String.init) ?? source)
@@ -92,7 +95,9 @@ struct ViewCommand: ParsableCommand {
             let status = job["status"] as? String ?? "unknown"
             let jobCost = job["cost"] as? [String: Any] ?? [:]
             let error = job["error"] as? [String: Any]
-            let reason = error.map { "\($0["phase"] as? String ?? "") \($0["code"] as? String ?? ""): \($0["message"] as? String ?? "")" }
+            let reason = error.map {
+                "\($0["phase"] as? String ?? "") \($0["code"] as? String ?? ""): \($0["message"] as? String ?? "")"
+            }
             let skipped = job["key"] is NSNull || job["key"] == nil
             return ContactSheet.Job(
                 key: job["key"] as? String ?? "",
@@ -103,8 +108,10 @@ struct ViewCommand: ParsableCommand {
                 fields: fields,
                 sample: job["sample"] as? Int ?? 1,
                 status: status,
-                outputs: status == "succeeded" ? (job["outputs"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String } : [],
-                cost: "\(jobCost["amount"] as? String ?? "0") \(jobCost["currency"] as? String ?? header.cost.split(separator: " ").last.map(String.init) ?? "")",
+                outputs: status == "succeeded"
+                    ? (job["outputs"] as? [[String: Any]] ?? []).compactMap { $0["path"] as? String } : [],
+                cost:
+                    "\(jobCost["amount"] as? String ?? "0") \(jobCost["currency"] as? String ?? header.cost.split(separator: " ").last.map(String.init) ?? "")",
                 seconds: job["durationSeconds"] as? Double,
                 taskID: job["taskId"] as? String,
                 reason: status == "succeeded" ? nil : reason

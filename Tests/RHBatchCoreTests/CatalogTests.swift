@@ -45,8 +45,12 @@ struct CatalogTests {
         #expect(model.field(named: "aspect_ratio")?.required == false)
         #expect(model.field(named: "resolution")?.defaultValue == .string("2k"))
         #expect(model.field(named: "quality")?.defaultValue == .string("medium"))
-        #expect(model.price.price(for: ["quality": .string("high"), "resolution": .string("4k")], promptLength: 10) == Money("4.738"))
-        #expect(model.price.price(for: ["quality": .string("low"), "resolution": .string("1k")], promptLength: 10) == Money("0.29"))
+        #expect(
+            model.price.price(for: ["quality": .string("high"), "resolution": .string("4k")], promptLength: 10)
+                == Money("4.738"))
+        #expect(
+            model.price.price(for: ["quality": .string("low"), "resolution": .string("1k")], promptLength: 10)
+                == Money("0.29"))
         #expect(model.price.rules.count == 9)
     }
 
@@ -86,9 +90,12 @@ struct CatalogTests {
     }
 
     @Test func theBuiltInCatalogIsTheImportOfTheShippedRegistry() throws {
-        let imported = try CatalogFile.load(Self.vendorFile("model-registry.public.json"), pricing: Self.vendorFile("pricing.public.json"))
+        let imported = try CatalogFile.load(
+            Self.vendorFile("model-registry.public.json"), pricing: Self.vendorFile("pricing.public.json"))
         let regenerated = String(decoding: try imported.encoded(), as: UTF8.self)
-        let resource = (Bundle.module.bundlePath as NSString).deletingLastPathComponent + "/rh-batch_RHBatchCore.resources/catalog.json"
+        let resource =
+            (Bundle.module.bundlePath as NSString).deletingLastPathComponent
+            + "/rh-batch_RHBatchCore.resources/catalog.json"
         let committed = try String(contentsOfFile: resource, encoding: .utf8)
         #expect(regenerated == committed, "run Scripts/regenerate-docs.sh: the catalog is stale")
     }
@@ -97,8 +104,12 @@ struct CatalogTests {
         // Per second × the job's duration.
         let kling = try #require(catalog.model(named: "kling-v3.0-pro/image-to-video"))
         #expect(kling.price.unit == .second)
-        #expect(kling.price.price(for: ["sound": .boolean(true), "duration": .string("5")], promptLength: 10) == Money("5.20"))
-        #expect(kling.price.price(for: ["sound": .boolean(false), "duration": .string("10")], promptLength: 10) == Money("6.90"))
+        #expect(
+            kling.price.price(for: ["sound": .boolean(true), "duration": .string("5")], promptLength: 10)
+                == Money("5.20"))
+        #expect(
+            kling.price.price(for: ["sound": .boolean(false), "duration": .string("10")], promptLength: 10)
+                == Money("6.90"))
         // Per 1000 characters of the text, started thousands whole.
         let speech = try #require(catalog.models.first { $0.price.unit == .thousandCharacters })
         let perThousand = try #require(speech.price.amount(for: [:]))
@@ -132,8 +143,13 @@ struct CatalogTests {
     }
 
     @Test func aliasRule() {
-        #expect(VendorRegistry.generatedAlias(vendorName: "google/veo3.1-fast/image-to-video-official-stable") == "google-veo3.1-fast-image-to-video-official")
-        #expect(VendorRegistry.generatedAlias(vendorName: "gpt-image-1.5/edit-channel-low-price-[Deprecated] Please use gpt-image-2 instead") == "gpt-image-1.5-edit-low-price")
+        #expect(
+            VendorRegistry.generatedAlias(vendorName: "google/veo3.1-fast/image-to-video-official-stable")
+                == "google-veo3.1-fast-image-to-video-official")
+        #expect(
+            VendorRegistry.generatedAlias(
+                vendorName: "gpt-image-1.5/edit-channel-low-price-[Deprecated] Please use gpt-image-2 instead")
+                == "gpt-image-1.5-edit-low-price")
         #expect(VendorRegistry.generatedAlias(vendorName: "Seedance2.0 Text to Video") == "seedance2.0-text-to-video")
     }
 
@@ -154,13 +170,19 @@ struct CatalogTests {
         let registry: [String: Any] = [
             "version": "test",
             "models": [
-                ["endpoint": "x/hologram", "name_en": "x/hologram", "output_type": "image", "params": [
-                    ["fieldKey": "prompt", "type": "STRING", "required": true, "maxLength": 100],
-                    ["fieldKey": "shape", "type": "HOLOGRAM", "required": true],
-                ]],
-                ["endpoint": "x/fine", "name_en": "x/fine", "output_type": "image", "params": [
-                    ["fieldKey": "prompt", "type": "STRING", "required": true, "maxLength": 100],
-                ]],
+                [
+                    "endpoint": "x/hologram", "name_en": "x/hologram", "output_type": "image",
+                    "params": [
+                        ["fieldKey": "prompt", "type": "STRING", "required": true, "maxLength": 100],
+                        ["fieldKey": "shape", "type": "HOLOGRAM", "required": true],
+                    ],
+                ],
+                [
+                    "endpoint": "x/fine", "name_en": "x/fine", "output_type": "image",
+                    "params": [
+                        ["fieldKey": "prompt", "type": "STRING", "required": true, "maxLength": 100]
+                    ],
+                ],
             ],
         ]
         let catalog = try VendorRegistry.convert(registry: registry, pricing: nil, file: "x.json").catalog()
@@ -197,7 +219,10 @@ struct CatalogTests {
         #expect(catalog.text.contains("nano-banana-pro"))
         let grok = try #require(catalog.model(named: "grok-imagine"))
         #expect(grok.text.contains("image (image): one image"))
-        #expect(catalog.filtered(output: .video, input: .image).models.allSatisfy { $0.output == .video && $0.fields.contains { $0.media?.kind == .image } })
+        #expect(
+            catalog.filtered(output: .video, input: .image).models.allSatisfy {
+                $0.output == .video && $0.fields.contains { $0.media?.kind == .image }
+            })
         #expect(catalog.filtered(word: "seedream").models.count >= 6)
     }
 

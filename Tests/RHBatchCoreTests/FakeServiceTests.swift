@@ -38,17 +38,23 @@ struct FakeServiceTests {
             QueueStatus(keyType: "SHARED", concurrencyLimit: 8, running: 0, queued: 0)
         }
 
-        nonisolated func download(url: String, to destination: String, durable: Bool, expecting: OutputKind) async throws -> DownloadedFile {
+        nonisolated func download(url: String, to destination: String, durable: Bool, expecting: OutputKind)
+            async throws -> DownloadedFile
+        {
             let png = PNGEncoder.solid(width: 4, height: 3, color: (1, 2, 3))
-            try FileManager.default.createDirectory(atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: (destination as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try Data(png).write(to: URL(fileURLWithPath: destination))
             return DownloadedFile(path: destination, bytes: png.count, sha256: "00", format: "png")
         }
     }
 
-    static let manifest = "version: 1\noutput: out\nmatrix: {prompt: [A., B.], image: room.png, model: [grok-imagine, nano-banana-pro]}\n"
+    static let manifest =
+        "version: 1\noutput: out\nmatrix: {prompt: [A., B.], image: room.png, model: [grok-imagine, nano-banana-pro]}\n"
 
-    func run(_ service: FakeService, manifest: String = Self.manifest, configure: (inout RunOptions) -> Void = { _ in }) async throws -> (RunOutcome, String) {
+    func run(_ service: FakeService, manifest: String = Self.manifest, configure: (inout RunOptions) -> Void = { _ in })
+        async throws -> (RunOutcome, String)
+    {
         let fixture = try Fixture()
         try fixture.png("room.png")
         let plan = try fixture.plan(manifest)
@@ -57,9 +63,11 @@ struct FakeServiceTests {
         options.queryRate = nil
         configure(&options)
         let runner = BatchRunner(
-            plan: plan, options: options, service: service, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
-            exitCode: { $0 == .succeeded ? 0 : 1 }
-        ) { _ in }
+            plan: plan, options: options, service: service,
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }),
+            exitCode: { $0 == .succeeded ? 0 : 1 },
+            observer: { _ in }
+        )
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
         defer { continuation.finish() }
         let outcome = try await runner.run(interrupts: stream)
@@ -71,7 +79,10 @@ struct FakeServiceTests {
         let service = FakeService { taskId, asked in
             asked < 2
                 ? .task(TaskSnapshot(taskId: taskId, state: .running))
-                : .task(TaskSnapshot(taskId: taskId, state: .succeeded, results: [TaskResult(url: "https://cdn.example.com/\(taskId).png", outputType: "png")]))
+                : .task(
+                    TaskSnapshot(
+                        taskId: taskId, state: .succeeded,
+                        results: [TaskResult(url: "https://cdn.example.com/\(taskId).png", outputType: "png")]))
         }
         let (outcome, report) = try await run(service)
         #expect(outcome.ending == .succeeded)
@@ -88,10 +99,13 @@ struct FakeServiceTests {
         let service = FakeService { taskId, _ in
             taskId == "task-1"
                 ? .task(TaskSnapshot(taskId: taskId, state: .failed, errorCode: "1000", errorMessage: message))
-                : .task(TaskSnapshot(taskId: taskId, state: .succeeded, results: [
-                    TaskResult(url: "https://cdn.example.com/\(taskId)/1.png", outputType: "png"),
-                    TaskResult(url: "https://cdn.example.com/\(taskId)/2.png?a=\"b\"", outputType: "png"),
-                ]))
+                : .task(
+                    TaskSnapshot(
+                        taskId: taskId, state: .succeeded,
+                        results: [
+                            TaskResult(url: "https://cdn.example.com/\(taskId)/1.png", outputType: "png"),
+                            TaskResult(url: "https://cdn.example.com/\(taskId)/2.png?a=\"b\"", outputType: "png"),
+                        ]))
         }
         let manifest = """
             version: 1
@@ -108,12 +122,17 @@ struct FakeServiceTests {
             let key = try #require(job["key"] as? String)
             #expect(key.count == 64 && job["id"] as? String == String(key.prefix(12)))
             #expect(job["alreadyDone"] as? Bool == false && job["attempts"] as? Int == 1 && job["sample"] as? Int == 1)
-            #expect((job["submittedAt"] as? String)?.count == 24 && (job["finishedAt"] as? String)?.hasSuffix("Z") == true)
+            #expect(
+                (job["submittedAt"] as? String)?.count == 24 && (job["finishedAt"] as? String)?.hasSuffix("Z") == true)
             #expect(job["durationSeconds"] is NSNumber)
             let cost = try #require(job["cost"] as? [String: Any])
             #expect(cost["currency"] as? String == "CNY" && cost["amount"] is String && cost["estimated"] is String)
-            #expect((job["prompt"] as? [String: Any])?["text"] as? String == "Say \"hi\" \\ café" || (job["prompt"] as? [String: Any])?["text"] as? String == "B.")
-            #expect((job["images"] as? [[String: Any]])?.first?["uploadedURL"] as? String == "https://files.example.com/room.png")
+            #expect(
+                (job["prompt"] as? [String: Any])?["text"] as? String == "Say \"hi\" \\ café"
+                    || (job["prompt"] as? [String: Any])?["text"] as? String == "B.")
+            #expect(
+                (job["images"] as? [[String: Any]])?.first?["uploadedURL"] as? String
+                    == "https://files.example.com/room.png")
             let outputs = try #require(job["outputs"] as? [[String: Any]])
             if job["status"] as? String == "failed" {
                 #expect(outputs.isEmpty)
@@ -123,7 +142,9 @@ struct FakeServiceTests {
                 #expect(job["status"] as? String == "succeeded" && job["error"] == nil)
                 #expect(outputs.count == 2)
                 #expect(outputs.map { $0["sha256"] as? String } == ["00", "00"])
-                #expect(outputs.last?["url"] as? String == "https://cdn.example.com/\(job["taskId"] as? String ?? "")/2.png?a=\"b\"")
+                #expect(
+                    outputs.last?["url"] as? String
+                        == "https://cdn.example.com/\(job["taskId"] as? String ?? "")/2.png?a=\"b\"")
                 #expect(Set(outputs.compactMap { $0["path"] as? String }).count == 2)
             }
         }

@@ -20,7 +20,8 @@ struct FieldTests {
     let kling = "kling-v3.0-pro/image-to-video"
 
     @Test func fieldsOfEveryKindReachTheBodyTyped() throws {
-        let plan = try fixture().plan("""
+        let plan = try fixture().plan(
+            """
             version: 1
             jobs:
               - {model: \(kling), prompt: Waves., image: room.png, duration: 7, sound: no, cfg_scale: 0.5, negative_prompt: blur, shotType: customize}
@@ -28,11 +29,11 @@ struct FieldTests {
             """)
         let video = try #require(plan.jobs.first)
         let body = Dictionary(uniqueKeysWithValues: video.bodyFields.map { ($0.key, $0.value) })
-        #expect(body["duration"] == .string("7"))        // a choice: the registry's string
+        #expect(body["duration"] == .string("7")) // a choice: the registry's string
         #expect(body["sound"] == .boolean(false))
         #expect(body["cfgScale"] == .number(0.5))
         #expect(body["negativePrompt"] == .string("blur"))
-        #expect(body["shotType"] == .string("customize"))  // the vendor's spelling works too
+        #expect(body["shotType"] == .string("customize")) // the vendor's spelling works too
         #expect(video.options["duration"] == "7")
         // The price is per second: 7 × the no-sound rate.
         #expect(video.price == Money(micros: 7 * Money("0.69")!.micros))
@@ -42,7 +43,8 @@ struct FieldTests {
     }
 
     @Test func matrixAxesOverAnyField() throws {
-        let plan = try fixture().plan("""
+        let plan = try fixture().plan(
+            """
             version: 1
             layout: "{model}/{seed}_{duration}.{ext}"
             matrix:
@@ -53,12 +55,14 @@ struct FieldTests {
               duration: ["5", "10"]
             """)
         #expect(plan.jobs.count == 6)
-        #expect(plan.jobs.map { $0.outputPath(fileExtension: "mp4") }.contains("wan-2.5-preview-image-to-video/3_10.mp4"))
+        #expect(
+            plan.jobs.map { $0.outputPath(fileExtension: "mp4") }.contains("wan-2.5-preview-image-to-video/3_10.mp4"))
         #expect(Set(plan.jobs.map(\.key)).count == 6)
     }
 
     @Test func badValuesAreLocatedErrorsWithWhatIsAccepted() throws {
-        let errors = try fixture().errors("""
+        let errors = try fixture().errors(
+            """
             version: 1
             jobs:
               - {model: \(kling), prompt: P., image: room.png, duration: "2"}
@@ -70,8 +74,14 @@ struct FieldTests {
               - {model: \(kling), prompt: P., image: room.png, negative_prompt: "\(String(repeating: "x", count: 2501))"}
             """)
         #expect(errors.count == 7)
-        #expect(errors[0] == "m.yaml:3:83: error: jobs[0].duration: \"2\" is not accepted by kling-v3.0-pro-image-to-video (accepted: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)")
-        #expect(errors[1].contains("jobs[1].cfg_scale: 3 is above 1: kling-v3.0-pro-image-to-video's 'cfg_scale' takes a number from 0 to 1"))
+        #expect(
+            errors[0]
+                == "m.yaml:3:83: error: jobs[0].duration: \"2\" is not accepted by kling-v3.0-pro-image-to-video (accepted: 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)"
+        )
+        #expect(
+            errors[1].contains(
+                "jobs[1].cfg_scale: 3 is above 1: kling-v3.0-pro-image-to-video's 'cfg_scale' takes a number from 0 to 1"
+            ))
         #expect(errors[2].contains("jobs[2].sound: \"maybe\" is not true or false"))
         #expect(errors[3].contains("jobs[3].seed: \"abc\" is not an integer"))
         #expect(errors[4].contains("jobs[4].width: 100 is below 512"))
@@ -85,7 +95,8 @@ struct FieldTests {
         var big = try #require(ResultFiles.video)
         big += [UInt8](repeating: 0, count: 101 * 1024 * 1024 - big.count)
         try fixture.write("big.mp4", big)
-        let errors = try fixture.errors("""
+        let errors = try fixture.errors(
+            """
             version: 1
             jobs:
               - {model: alibaba/happyhorse-1.0/video-edit, prompt: P., video_url: room.png}
@@ -93,11 +104,19 @@ struct FieldTests {
               - {model: kling-v3.0-pro/image-to-video, prompt: P., image: room.png, last_image_url: [room.png, room.png]}
             """)
         #expect(errors.count == 3)
-        #expect(errors[0].contains("jobs[0].video_url: 'room.png' is a PNG image; happyhorse-1.0-video-edit accepts MP4, MOV"))
-        #expect(errors[1].contains("jobs[1].video_url: 'big.mp4' is 101.0 MB; happyhorse-1.0-video-edit accepts at most 100.0 MB"))
-        #expect(errors[2].contains("jobs[2].last_image_url: kling-v3.0-pro-image-to-video takes one image for 'last_image_url'; this input has 2"))
+        #expect(
+            errors[0].contains(
+                "jobs[0].video_url: 'room.png' is a PNG image; happyhorse-1.0-video-edit accepts MP4, MOV"))
+        #expect(
+            errors[1].contains(
+                "jobs[1].video_url: 'big.mp4' is 101.0 MB; happyhorse-1.0-video-edit accepts at most 100.0 MB"))
+        #expect(
+            errors[2].contains(
+                "jobs[2].last_image_url: kling-v3.0-pro-image-to-video takes one image for 'last_image_url'; this input has 2"
+            ))
         // A good video is uploaded once per content and sent under its own key.
-        let plan = try fixture.plan("version: 1\njobs:\n  - {model: alibaba/happyhorse-1.0/video-edit, prompt: P., video_url: clip.mp4}\n")
+        let plan = try fixture.plan(
+            "version: 1\njobs:\n  - {model: alibaba/happyhorse-1.0/video-edit, prompt: P., video_url: clip.mp4}\n")
         let job = try #require(plan.jobs.first)
         #expect(job.media.map(\.apiKey) == ["videoUrl"])
         #expect(job.allSources.count == 1)
@@ -109,31 +128,42 @@ struct FieldTests {
         let restyle = try #require(catalog.model(named: "skyreels-v3/video-restyling"))
         let styleField = try #require(restyle.field(named: "style_name"))
         #expect(styleField.required && styleField.defaultValue == nil)
-        let errors = try fixture().errors("""
+        let errors = try fixture().errors(
+            """
             version: 1
             jobs:
               - {model: skyreels-v3/video-restyling, video_url: clip.mp4}
               - {model: rhart-audio/text-to-audio/speech-2.8-turbo}
             """)
-        #expect(errors.contains { $0.contains("jobs[0]: skyreels-v3-video-restyling needs 'style_name'") && $0.contains("it has no default") })
+        #expect(
+            errors.contains {
+                $0.contains("jobs[0]: skyreels-v3-video-restyling needs 'style_name'")
+                    && $0.contains("it has no default")
+            })
         // The speech model's text has an example sentence as its default; it is never sent.
         #expect(errors.contains { $0.contains("jobs[1]: minimax-speech-2.8-turbo needs a prompt (its 'text' field)") })
     }
 
     @Test func unknownFieldsGetAHint() throws {
-        let errors = try fixture().errors("version: 1\njobs:\n  - {model: alibaba/wan-2.5-preview/text-to-image, prompt: P., sead: 4}\n")
-        #expect(errors == ["m.yaml:3:64: error: jobs[0].sead: unknown key 'sead' (did you mean 'seed'?): no model of the catalog has such a field"])
+        let errors = try fixture().errors(
+            "version: 1\njobs:\n  - {model: alibaba/wan-2.5-preview/text-to-image, prompt: P., sead: 4}\n")
+        #expect(
+            errors == [
+                "m.yaml:3:64: error: jobs[0].sead: unknown key 'sead' (did you mean 'seed'?): no model of the catalog has such a field"
+            ])
     }
 
     @Test func aJobThatNamesItsModelGetsHintsAmongThatModelsFields() throws {
-        let errors = try fixture().errors("version: 1\njobs:\n  - {model: \(kling), prompt: P., image: room.png, sond: false, shot_typ: customize}\n")
+        let errors = try fixture().errors(
+            "version: 1\njobs:\n  - {model: \(kling), prompt: P., image: room.png, sond: false, shot_typ: customize}\n")
         #expect(errors.count == 2)
         #expect(errors[0].contains("jobs[0].sond: unknown key 'sond' (did you mean 'sound'?)"))
         #expect(errors[1].contains("jobs[0].shot_typ: unknown key 'shot_typ' (did you mean 'shot_type'?)"))
     }
 
     @Test func textToXModelsTakeNoImageAndUpscalersNoPrompt() throws {
-        let plan = try fixture().plan("""
+        let plan = try fixture().plan(
+            """
             version: 1
             matrix:
               prompt: A fox.
@@ -151,14 +181,16 @@ struct FieldTests {
     }
 
     @Test func unknownPricesAreShownInThePlan() throws {
-        let plan = try fixture().plan("version: 1\njobs:\n  - {model: alibaba/wan-2.7/reference-to-video, prompt: P., image: room.png}\n")
+        let plan = try fixture().plan(
+            "version: 1\njobs:\n  - {model: alibaba/wan-2.7/reference-to-video, prompt: P., image: room.png}\n")
         #expect(plan.unpricedJobs == 1)
         #expect(plan.summaryText().contains("price unknown"))
     }
 
     @Test func theSeedModelsKeepTheirBodiesAndKeys() throws {
         // Keys computed before the catalog came from the registry: resume finds the same jobs.
-        let plan = try fixture().plan("""
+        let plan = try fixture().plan(
+            """
             version: 1
             jobs:
               - {model: nano-banana-pro, prompt: Make it green., image: room.png}
@@ -166,12 +198,14 @@ struct FieldTests {
               - {model: grok-imagine, prompt: Make it green., image: room.png}
             """)
         let bodies = try plan.jobs.map { job in
-            job.body(urls: ["https://u/1.png"], model: try #require(ModelCatalog.builtIn.model(named: job.endpoint))).json
+            job.body(urls: ["https://u/1.png"], model: try #require(ModelCatalog.builtIn.model(named: job.endpoint)))
+                .json
         }
-        #expect(bodies == [
-            #"{"prompt":"Make it green.","imageUrls":["https://u/1.png"],"resolution":"1k"}"#,
-            #"{"prompt":"Make it green.","imageUrls":["https://u/1.png"],"aspectRatio":"1:3","resolution":"2k","quality":"medium"}"#,
-            #"{"prompt":"Make it green.","image":"https://u/1.png"}"#,
-        ])
+        #expect(
+            bodies == [
+                #"{"prompt":"Make it green.","imageUrls":["https://u/1.png"],"resolution":"1k"}"#,
+                #"{"prompt":"Make it green.","imageUrls":["https://u/1.png"],"aspectRatio":"1:3","resolution":"2k","quality":"medium"}"#,
+                #"{"prompt":"Make it green.","image":"https://u/1.png"}"#,
+            ])
     }
 }

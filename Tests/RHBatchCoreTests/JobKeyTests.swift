@@ -12,12 +12,19 @@ struct JobKeyTests {
     }
 
     func keys(_ plan: Plan) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: plan.jobs.map { ("\($0.model) \($0.image.id) \($0.prompt.text) \($0.options["aspect_ratio"] ?? "-") \($0.sample)", $0.key) })
+        Dictionary(
+            uniqueKeysWithValues: plan.jobs.map {
+                (
+                    "\($0.model) \($0.image.id) \($0.prompt.text) \($0.options["aspect_ratio"] ?? "-") \($0.sample)",
+                    $0.key
+                )
+            })
     }
 
     @Test func keysAreStableAcrossRuns() throws {
         let fixture = try fixture()
-        let text = "version: 1\nmatrix: {prompt: [A., B.], image: [room.png, other.png], model: [gpt-image-2, grok-imagine]}\n"
+        let text =
+            "version: 1\nmatrix: {prompt: [A., B.], image: [room.png, other.png], model: [gpt-image-2, grok-imagine]}\n"
         let first = try fixture.plan(text)
         let second = try fixture.plan(text)
         #expect(first.jobs.map(\.key) == second.jobs.map(\.key))
@@ -66,7 +73,8 @@ struct JobKeyTests {
 
     @Test func keysChangeWithWhatTheAPIIsAskedToDo() throws {
         let fixture = try fixture()
-        let base = try fixture.plan("version: 1\njobs: [{prompt: A., image: room.png, model: gpt-image-2}]\n").jobs[0].key
+        let base = try fixture.plan("version: 1\njobs: [{prompt: A., image: room.png, model: gpt-image-2}]\n").jobs[0]
+            .key
         let variants = [
             "version: 1\njobs: [{prompt: A!, image: room.png, model: gpt-image-2}]\n",
             "version: 1\njobs: [{prompt: A., image: other.png, model: gpt-image-2}]\n",
@@ -88,7 +96,8 @@ struct JobKeyTests {
         let text = "version: 1\njobs: [{prompt: A., image: room.png, model: gpt-image-2}]\n"
         let before = try fixture.plan(text).jobs[0].key
         try fixture.png("copy/room.png", seed: 1)
-        let moved = try fixture.plan("version: 1\njobs: [{prompt: A., image: copy/room.png, model: gpt-image-2}]\n").jobs[0].key
+        let moved = try fixture.plan("version: 1\njobs: [{prompt: A., image: copy/room.png, model: gpt-image-2}]\n")
+            .jobs[0].key
         #expect(moved == before)
         try fixture.png("room.png", seed: 7)
         let edited = try fixture.plan(text).jobs[0].key
@@ -97,7 +106,9 @@ struct JobKeyTests {
 
     @Test func defaultValuesGiveTheSameKeyAsExplicitOnes() throws {
         let fixture = try fixture()
-        let implicit = try fixture.plan("version: 1\njobs: [{prompt: A., image: room.png, model: gpt-image-2}]\n").jobs[0].key
+        let implicit = try fixture.plan("version: 1\njobs: [{prompt: A., image: room.png, model: gpt-image-2}]\n").jobs[
+            0
+        ].key
         let explicit = try fixture.plan(
             "version: 1\njobs: [{prompt: A., image: room.png, model: gpt-image-2, resolution: 2k, quality: medium}]\n"
         ).jobs[0].key
@@ -112,7 +123,8 @@ struct JobKeyPartsTests {
         try fixture.png("room.png", seed: 1)
         try fixture.png("other.png", seed: 2)
         try fixture.write("clip.mp4", [0, 0, 0, 0x18] + Array("ftypisom".utf8) + [UInt8](repeating: 7, count: 64))
-        let plan = try fixture.plan("""
+        let plan = try fixture.plan(
+            """
             version: 1
             prompts: {a: "Say \\"hi\\"\\nthen go.", b: B.}
             matrix:
@@ -129,7 +141,9 @@ struct JobKeyPartsTests {
                 input: job.image,
                 media: job.media
             )
-            #expect(job.key == PlanningRunTestAccess.sha256(text + "sample:\(job.sample)\n"), "\(job.model) \(job.prompt.id)")
+            #expect(
+                job.key == PlanningRunTestAccess.sha256(text + "sample:\(job.sample)\n"),
+                "\(job.model) \(job.prompt.id)")
         }
     }
 
@@ -137,7 +151,8 @@ struct JobKeyPartsTests {
         let fixture = try Fixture()
         try fixture.png("room.png", seed: 1)
         try fixture.png("other.png", seed: 2)
-        let plan = try fixture.plan("""
+        let plan = try fixture.plan(
+            """
             version: 1
             matrix:
               - {prompt: [A., B.], image: [room.png, other.png], model: [gpt-image-2, grok-imagine], samples: 2}

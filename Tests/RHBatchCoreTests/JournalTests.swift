@@ -13,10 +13,12 @@ struct JournalTests {
     }
 
     @Test func recordsRoundTrip() throws {
-        let record = JournalRecord(.finished, at: "2026-11-21T05:30:00.123Z", [
-            ("key", .text("k")), ("message", .text("a \"quoted\"\nline\\ \u{1}")), ("bytes", .number(-12)),
-            ("urls", .text("https://x/1.png?a=1&b=2 https://x/2.png")), ("prompt", .text("植物园温室")),
-        ])
+        let record = JournalRecord(
+            .finished, at: "2026-11-21T05:30:00.123Z",
+            [
+                ("key", .text("k")), ("message", .text("a \"quoted\"\nline\\ \u{1}")), ("bytes", .number(-12)),
+                ("urls", .text("https://x/1.png?a=1&b=2 https://x/2.png")), ("prompt", .text("植物园温室")),
+            ])
         let line = record.line
         #expect(line.hasSuffix("}\n"))
         let parsed = try #require(JournalRecord.parse(line.dropLast().utf8))
@@ -26,7 +28,10 @@ struct JournalTests {
         #expect(parsed["prompt"] == "植物园温室")
     }
 
-    @Test(arguments: ["", "{", "[1]", #"{"event":"nope","at":""}"#, #"{"event":"run","at":"x","n":{"a":1}}"#, #"{"event":"run","at":"x"} extra"#])
+    @Test(arguments: [
+        "", "{", "[1]", #"{"event":"nope","at":""}"#, #"{"event":"run","at":"x","n":{"a":1}}"#,
+        #"{"event":"run","at":"x"} extra"#,
+    ])
     func malformedLinesAreRejected(line: String) {
         #expect(JournalRecord.parse(line[...].utf8) == nil)
     }
@@ -38,8 +43,10 @@ struct JournalTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for job in 0..<50 {
                 group.addTask {
-                    try await journal.append(JournalRecord(.submitting, at: "t", [("key", .text("k\(job)")), ("attempt", .number(1))]))
-                    try await journal.append(JournalRecord(.submitted, at: "t", [("key", .text("k\(job)")), ("taskId", .text("\(job)"))]))
+                    try await journal.append(
+                        JournalRecord(.submitting, at: "t", [("key", .text("k\(job)")), ("attempt", .number(1))]))
+                    try await journal.append(
+                        JournalRecord(.submitted, at: "t", [("key", .text("k\(job)")), ("taskId", .text("\(job)"))]))
                 }
             }
             try await group.waitForAll()
@@ -58,14 +65,26 @@ struct JournalTests {
         state.apply(JournalRecord(.submitting, at: "t1", [key, ("attempt", .number(1))]))
         #expect(state.entries["k"]?.stage == .submitting)
         state.apply(JournalRecord(.submitted, at: "t2", [key, ("taskId", .text("9")), ("inputs", .text("u1 u2"))]))
-        state.apply(JournalRecord(.finished, at: "t3", [key, ("taskId", .text("9")), ("status", .text("succeeded")), ("urls", .text("a b")), ("types", .text("png "))]))
+        state.apply(
+            JournalRecord(
+                .finished, at: "t3",
+                [
+                    key, ("taskId", .text("9")), ("status", .text("succeeded")), ("urls", .text("a b")),
+                    ("types", .text("png ")),
+                ]))
         var entry = state.entries["k"]!
         #expect(entry.stage == .succeeded)
         #expect(entry.results == [TaskResult(url: "a", outputType: "png"), TaskResult(url: "b", outputType: nil)])
         #expect(entry.inputURLs == ["u1", "u2"])
         #expect(!entry.isComplete)
-        state.apply(JournalRecord(.downloaded, at: "t4", [key, ("index", .number(1)), ("path", .text("p1")), ("sha256", .text("h1")), ("bytes", .number(3))]))
-        state.apply(JournalRecord(.downloaded, at: "t4", [key, ("index", .number(2)), ("path", .text("p2")), ("sha256", .text("h2")), ("bytes", .number(4))]))
+        state.apply(
+            JournalRecord(
+                .downloaded, at: "t4",
+                [key, ("index", .number(1)), ("path", .text("p1")), ("sha256", .text("h1")), ("bytes", .number(3))]))
+        state.apply(
+            JournalRecord(
+                .downloaded, at: "t4",
+                [key, ("index", .number(2)), ("path", .text("p2")), ("sha256", .text("h2")), ("bytes", .number(4))]))
         entry = state.entries["k"]!
         #expect(entry.isComplete)
 
@@ -79,7 +98,8 @@ struct JournalTests {
         let folder = try folder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let good = JournalRecord(.submitted, at: "t", [("key", .text("k")), ("taskId", .text("1"))]).line
-        try (good + #"{"event":"downloaded","at":"t","key":"k","in"#).write(toFile: folder + "/journal.jsonl", atomically: true, encoding: .utf8)
+        try (good + #"{"event":"downloaded","at":"t","key":"k","in"#).write(
+            toFile: folder + "/journal.jsonl", atomically: true, encoding: .utf8)
         let contents = try Journal.read(folder: folder)
         #expect(contents.state.entries["k"]?.stage == .submitted)
         #expect(contents.warnings.count == 1)
@@ -108,18 +128,26 @@ struct JournalTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var text = ""
         for job in 0..<12_000 {
-            text += JournalRecord(.submitted, at: "2026-11-28T00:00:00.000Z", [
-                ("key", .text("key-\(job)")), ("taskId", .text(String(repeating: "7", count: 19) + "\(job)")),
-                ("inputs", .text("https://files.example/\(job)/" + String(repeating: "a", count: 80))),
-            ]).line
+            text +=
+                JournalRecord(
+                    .submitted, at: "2026-11-28T00:00:00.000Z",
+                    [
+                        ("key", .text("key-\(job)")), ("taskId", .text(String(repeating: "7", count: 19) + "\(job)")),
+                        ("inputs", .text("https://files.example/\(job)/" + String(repeating: "a", count: 80))),
+                    ]
+                ).line
         }
         #expect(text.utf8.count > 2 << 20)
-        try (text + #"{"event":"finished","at":"t","key":"key-1"#).write(toFile: folder + "/journal.jsonl", atomically: true, encoding: .utf8)
+        try (text + #"{"event":"finished","at":"t","key":"key-1"#).write(
+            toFile: folder + "/journal.jsonl", atomically: true, encoding: .utf8)
         let contents = try Journal.read(folder: folder)
         #expect(contents.state.entries.count == 12_000)
         #expect(contents.state.entries["key-11999"]?.taskId == String(repeating: "7", count: 19) + "11999")
-        #expect(contents.state.entries["key-5000"]?.inputURLs.first?.hasSuffix(String(repeating: "a", count: 80)) == true)
-        #expect(contents.warnings.count == 1 && contents.warnings[0].contains("journal.jsonl:12001: the last line is incomplete"))
+        #expect(
+            contents.state.entries["key-5000"]?.inputURLs.first?.hasSuffix(String(repeating: "a", count: 80)) == true)
+        #expect(
+            contents.warnings.count == 1
+                && contents.warnings[0].contains("journal.jsonl:12001: the last line is incomplete"))
 
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         lines[7_000] = "not a record"
@@ -159,7 +187,9 @@ struct JournalTests {
         var seconds = 0
         while seconds < 4_107_542_400 {
             let millis = seconds % 1000
-            #expect(Timestamp.format(epochMilliseconds: Int64(seconds) * 1000 + Int64(millis)) == Timestamp.format(seconds: seconds, milliseconds: millis))
+            #expect(
+                Timestamp.format(epochMilliseconds: Int64(seconds) * 1000 + Int64(millis))
+                    == Timestamp.format(seconds: seconds, milliseconds: millis))
             seconds += 86_400 + 3_607
         }
         #expect(Timestamp.format(epochMilliseconds: 86_399_999) == "1970-01-01T23:59:59.999Z")
@@ -174,8 +204,10 @@ struct JournalTests {
         }
         // Anything that would not come back the same stays text: no 30 February, no leap
         // second, no other precision or zone, no junk.
-        for text in ["2026-02-30T00:00:00.000Z", "2025-02-29T00:00:00.000Z", "2026-12-31T23:59:60.000Z", "2026-11-21T05:29:09Z",
-                     "2026-11-21T05:29:09.007+00:00", "2026-11-21 05:29:09.007Z", "t1", ""] {
+        for text in [
+            "2026-02-30T00:00:00.000Z", "2025-02-29T00:00:00.000Z", "2026-12-31T23:59:60.000Z", "2026-11-21T05:29:09Z",
+            "2026-11-21T05:29:09.007+00:00", "2026-11-21 05:29:09.007Z", "t1", "",
+        ] {
             #expect(StoredTimestamp(text) == .text(text), "\(text)")
             #expect(StoredTimestamp(text).text == text)
         }
@@ -189,7 +221,10 @@ struct JournalTests {
             return
         }
         #expect(HexDigest(key).description == key)
-        for text in [String(key.uppercased()), String(key.dropLast()), key + "0", "k7", "", String(key.dropLast()) + "g", String(key.dropLast(2)) + "é"] {
+        for text in [
+            String(key.uppercased()), String(key.dropLast()), key + "0", "k7", "", String(key.dropLast()) + "g",
+            String(key.dropLast(2)) + "é",
+        ] {
             #expect(HexDigest(text) == .text(text))
             #expect(HexDigest(text).description == text)
         }
@@ -207,13 +242,38 @@ struct JournalTests {
             var records: [JournalRecord] = [
                 .planned(key: key, path: "out/\(number).{ext}", at: at),
                 JournalRecord(.submitting, at: at, [("key", .text(key)), ("attempt", .number(1))]),
-                JournalRecord(.submitted, at: at, [("key", .text(key)), ("taskId", .text("20135087861\(number)")), ("inputs", .text("http://h/a.png http://h/b.png"))]),
+                JournalRecord(
+                    .submitted, at: at,
+                    [
+                        ("key", .text(key)), ("taskId", .text("20135087861\(number)")),
+                        ("inputs", .text("http://h/a.png http://h/b.png")),
+                    ]),
             ]
             if number % 3 == 0 {
-                records.append(JournalRecord(.finished, at: at, [("key", .text(key)), ("status", .text("succeeded")), ("urls", .text("http://h/r/\(number)/1.png")), ("types", .text("png")), ("cost", .text("0.140"))]))
-                records.append(JournalRecord(.downloaded, at: at, [("key", .text(key)), ("index", .number(1)), ("path", .text("out/\(number).png")), ("sha256", .text(PlanningRunTestAccess.sha256("file \(number)"))), ("bytes", .number(107)), ("mtime", .number(1_795_906_648_187_436_733))]))
+                records.append(
+                    JournalRecord(
+                        .finished, at: at,
+                        [
+                            ("key", .text(key)), ("status", .text("succeeded")),
+                            ("urls", .text("http://h/r/\(number)/1.png")), ("types", .text("png")),
+                            ("cost", .text("0.140")),
+                        ]))
+                records.append(
+                    JournalRecord(
+                        .downloaded, at: at,
+                        [
+                            ("key", .text(key)), ("index", .number(1)), ("path", .text("out/\(number).png")),
+                            ("sha256", .text(PlanningRunTestAccess.sha256("file \(number)"))), ("bytes", .number(107)),
+                            ("mtime", .number(1_795_906_648_187_436_733)),
+                        ]))
             } else if number % 3 == 1 {
-                records.append(JournalRecord(.failed, at: "2026-02-30T00:00:00.000Z", [("key", .text(key)), ("phase", .text("download")), ("code", .text("expired")), ("message", .text("gone"))]))
+                records.append(
+                    JournalRecord(
+                        .failed, at: "2026-02-30T00:00:00.000Z",
+                        [
+                            ("key", .text(key)), ("phase", .text("download")), ("code", .text("expired")),
+                            ("message", .text("gone")),
+                        ]))
             }
             for record in records { state.apply(record) }
         }
@@ -246,12 +306,43 @@ struct JournalTests {
             JournalRecord(.uploaded, at: at, [("sha256", .text(sha)), ("url", .text("http://h/in.png"))]),
             .planned(key: key, path: "out/{prompt}.{ext}", at: at),
             JournalRecord(.submitting, at: at, [("key", .text(key)), ("attempt", .number(2))]),
-            JournalRecord(.submitted, at: at, [("key", .text(key)), ("taskId", .text("2013508786")), ("keyId", .text("abc123")), ("inputs", .text("http://h/a.png http://h/b.png"))]),
-            JournalRecord(.finished, at: at, [("key", .text(key)), ("taskId", .text("2013508786")), ("status", .text("succeeded")), ("urls", .text("http://h/1.png http://h/2.mp4")), ("types", .text("png mp4")), ("cost", .text("0.140"))]),
-            JournalRecord(.downloaded, at: at, [("key", .text(key)), ("index", .number(1)), ("path", .text("out/p.png")), ("sha256", .text(sha)), ("bytes", .number(107)), ("mtime", .number(-1_795_906_648_187_436_733))]),
-            JournalRecord(.downloaded, at: "not a time", [("key", .text("short-key")), ("index", .number(2)), ("path", .text("out/p_2.mp4")), ("sha256", .text("h2")), ("bytes", .number(9))]),
-            JournalRecord(.failed, at: at, [("key", .text("other")), ("phase", .text("download")), ("code", .text("expired")), ("message", .text("gone"))]),
-            JournalRecord(.state, at: at, [("key", .text("third")), ("stage", .text("failed")), ("attempts", .number(1)), ("submittedAt", .text(at)), ("finishedAt", .text("x")), ("cost", .text("0"))]),
+            JournalRecord(
+                .submitted, at: at,
+                [
+                    ("key", .text(key)), ("taskId", .text("2013508786")), ("keyId", .text("abc123")),
+                    ("inputs", .text("http://h/a.png http://h/b.png")),
+                ]),
+            JournalRecord(
+                .finished, at: at,
+                [
+                    ("key", .text(key)), ("taskId", .text("2013508786")), ("status", .text("succeeded")),
+                    ("urls", .text("http://h/1.png http://h/2.mp4")), ("types", .text("png mp4")),
+                    ("cost", .text("0.140")),
+                ]),
+            JournalRecord(
+                .downloaded, at: at,
+                [
+                    ("key", .text(key)), ("index", .number(1)), ("path", .text("out/p.png")), ("sha256", .text(sha)),
+                    ("bytes", .number(107)), ("mtime", .number(-1_795_906_648_187_436_733)),
+                ]),
+            JournalRecord(
+                .downloaded, at: "not a time",
+                [
+                    ("key", .text("short-key")), ("index", .number(2)), ("path", .text("out/p_2.mp4")),
+                    ("sha256", .text("h2")), ("bytes", .number(9)),
+                ]),
+            JournalRecord(
+                .failed, at: at,
+                [
+                    ("key", .text("other")), ("phase", .text("download")), ("code", .text("expired")),
+                    ("message", .text("gone")),
+                ]),
+            JournalRecord(
+                .state, at: at,
+                [
+                    ("key", .text("third")), ("stage", .text("failed")), ("attempts", .number(1)),
+                    ("submittedAt", .text(at)), ("finishedAt", .text("x")), ("cost", .text("0")),
+                ]),
         ]
         // A line's table has room for 24 members: one per field folding reads.
         #expect(JournalField.allCases.count == 24)
@@ -289,7 +380,10 @@ struct JournalTests {
         #expect(inPlace.entry("other")?.code == "1003")
         #expect(inPlace.entry("fourth")?.message == "café")
         // What neither reads: not an object, an unknown event, a nested value, no event.
-        for line in ["", "{}", "[1]", #"{"event":"run","at":"x","n":9223372036854775808}"#, #"{"event":"nope","at":""}"#, #"{"event":"run","at":"x","n":{"a":1}}"#, #"{"at":"x","key":"k"}"#, #"{"event":"run","at":"x",}"#] {
+        for line in [
+            "", "{}", "[1]", #"{"event":"run","at":"x","n":9223372036854775808}"#, #"{"event":"nope","at":""}"#,
+            #"{"event":"run","at":"x","n":{"a":1}}"#, #"{"at":"x","key":"k"}"#, #"{"event":"run","at":"x",}"#,
+        ] {
             var copy = line
             #expect(copy.withUTF8 { inPlace.apply(line: $0) } == false, "\(line)")
         }
@@ -312,13 +406,49 @@ struct JournalTests {
         let key = PlanningRunTestAccess.sha256("a")
         let records: [JournalRecord] = [
             .planned(key: key, path: "out/\"q\"/{ext}", at: "t"),
-            JournalRecord(.submitted, at: "2026-11-29T06:03:02.123Z", [("key", .text(key)), ("taskId", .text("1")), ("keyId", .text("fp")), ("inputs", .text("http://h/a.png http://h/b.png"))]),
-            JournalRecord(.finished, at: "not a time", [("key", .text(key)), ("status", .text("succeeded")), ("urls", .text("http://h/1.png  http://h/2.mp4")), ("types", .text("png mp4")), ("cost", .text("0.14"))]),
-            JournalRecord(.downloaded, at: "2026-11-29T06:03:02.123Z", [("key", .text(key)), ("index", .number(2)), ("path", .text("out/2.mp4")), ("sha256", .text("short")), ("bytes", .number(-3)), ("mtime", .number(1_795_906_648_187_436_733))]),
-            JournalRecord(.downloaded, at: "t", [("key", .text(key)), ("index", .number(1)), ("path", .text("out/1.png")), ("sha256", .text(PlanningRunTestAccess.sha256("f"))), ("bytes", .number(12))]),
-            JournalRecord(.finished, at: "t", [("key", .text("k2")), ("status", .text("failed")), ("code", .text("1501")), ("message", .text("a \"bad\"\tword\n\u{1}\\ café"))]),
-            JournalRecord(.finished, at: "t", [("key", .text("k3")), ("status", .text("succeeded")), ("urls", .text("http://h/3.txt")), ("types", .text("txt"))]),
-            JournalRecord(.finished, at: "t", [("key", .text("k4")), ("status", .text("succeeded")), ("urls", .text("http://h/4.png")), ("types", .text(" "))]),
+            JournalRecord(
+                .submitted, at: "2026-11-29T06:03:02.123Z",
+                [
+                    ("key", .text(key)), ("taskId", .text("1")), ("keyId", .text("fp")),
+                    ("inputs", .text("http://h/a.png http://h/b.png")),
+                ]),
+            JournalRecord(
+                .finished, at: "not a time",
+                [
+                    ("key", .text(key)), ("status", .text("succeeded")),
+                    ("urls", .text("http://h/1.png  http://h/2.mp4")), ("types", .text("png mp4")),
+                    ("cost", .text("0.14")),
+                ]),
+            JournalRecord(
+                .downloaded, at: "2026-11-29T06:03:02.123Z",
+                [
+                    ("key", .text(key)), ("index", .number(2)), ("path", .text("out/2.mp4")),
+                    ("sha256", .text("short")), ("bytes", .number(-3)), ("mtime", .number(1_795_906_648_187_436_733)),
+                ]),
+            JournalRecord(
+                .downloaded, at: "t",
+                [
+                    ("key", .text(key)), ("index", .number(1)), ("path", .text("out/1.png")),
+                    ("sha256", .text(PlanningRunTestAccess.sha256("f"))), ("bytes", .number(12)),
+                ]),
+            JournalRecord(
+                .finished, at: "t",
+                [
+                    ("key", .text("k2")), ("status", .text("failed")), ("code", .text("1501")),
+                    ("message", .text("a \"bad\"\tword\n\u{1}\\ café")),
+                ]),
+            JournalRecord(
+                .finished, at: "t",
+                [
+                    ("key", .text("k3")), ("status", .text("succeeded")), ("urls", .text("http://h/3.txt")),
+                    ("types", .text("txt")),
+                ]),
+            JournalRecord(
+                .finished, at: "t",
+                [
+                    ("key", .text("k4")), ("status", .text("succeeded")), ("urls", .text("http://h/4.png")),
+                    ("types", .text(" ")),
+                ]),
             JournalRecord(.submitting, at: "t", [("key", .text("k5")), ("attempt", .number(3))]),
         ]
         for record in records { state.apply(record) }
@@ -360,8 +490,15 @@ struct JournalTests {
                 .planned(key: key, path: "out/\(number).{ext}", at: at),
                 JournalRecord(.submitting, at: at, [("key", .text(key)), ("attempt", .number(1))]),
                 JournalRecord(.submitted, at: at, [("key", .text(key)), ("taskId", .text("t\(number)"))]),
-                JournalRecord(.finished, at: at, [("key", .text(key)), ("status", .text("succeeded")), ("urls", .text("http://h/\(number).png"))]),
-                JournalRecord(.downloaded, at: at, [("key", .text(key)), ("index", .number(1)), ("path", .text("out/\(number).png")), ("sha256", .text("h")), ("bytes", .number(3))]),
+                JournalRecord(
+                    .finished, at: at,
+                    [("key", .text(key)), ("status", .text("succeeded")), ("urls", .text("http://h/\(number).png"))]),
+                JournalRecord(
+                    .downloaded, at: at,
+                    [
+                        ("key", .text(key)), ("index", .number(1)), ("path", .text("out/\(number).png")),
+                        ("sha256", .text("h")), ("bytes", .number(3)),
+                    ]),
             ]
             for record in records {
                 text += record.line
@@ -387,7 +524,8 @@ struct JournalTests {
         // Taken once: the run drops it after resuming its jobs.
         #expect(prepared.takeHistory().entryCount == 0)
         // Later appends go on to the compacted file.
-        try await prepared.journal.append(.planned(key: PlanningRunTestAccess.sha256("job 41"), path: "out/41.{ext}", at: "2026-11-29T00:00:01Z"))
+        try await prepared.journal.append(
+            .planned(key: PlanningRunTestAccess.sha256("job 41"), path: "out/41.{ext}", at: "2026-11-29T00:00:01Z"))
         #expect(try Journal.read(folder: folder).records == 82)
     }
 }

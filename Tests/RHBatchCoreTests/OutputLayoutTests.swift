@@ -21,12 +21,13 @@ struct OutputLayoutTests {
 
             """
         )
-        #expect(plan.jobs.map { $0.outputPath(fileExtension: "png") } == [
-            "gpt-image-2/room/green/16x9_2k_medium_1.png",
-            "nano-banana-pro/room/green/16x9_1k_1.png",
-            "grok-imagine/room/green/1.png",
-            "nano-banana-pro/room/green/4k_1.png",
-        ])
+        #expect(
+            plan.jobs.map { $0.outputPath(fileExtension: "png") } == [
+                "gpt-image-2/room/green/16x9_2k_medium_1.png",
+                "nano-banana-pro/room/green/16x9_1k_1.png",
+                "grok-imagine/room/green/1.png",
+                "nano-banana-pro/room/green/4k_1.png",
+            ])
     }
 
     @Test func valuesAreMadeSafeForFileNames() throws {
@@ -60,7 +61,8 @@ struct OutputLayoutTests {
     @Test func aLayoutCannotWriteWhereRhBatchKeepsItsOwnFiles() throws {
         let prompts = "prompts: {report: A., index: B.}\n"
         let reportSidecar = try fixture().errors(
-            "version: 1\nlayout: \"{prompt}.{ext}\"\n" + prompts + "matrix: {prompt: [report, index], image: living room.png, model: grok-imagine}\n"
+            "version: 1\nlayout: \"{prompt}.{ext}\"\n" + prompts
+                + "matrix: {prompt: [report, index], image: living room.png, model: grok-imagine}\n"
         )
         // report.png's sidecar would be report.json; index.png / index.json clash with nothing.
         #expect(reportSidecar.count == 1, "\(reportSidecar)")
@@ -73,7 +75,10 @@ struct OutputLayoutTests {
             )
             #expect(errors.count == 1 && errors[0].contains("output folder's root"), "\(layout): \(errors)")
         }
-        #expect(try fixture().errors("version: 1\nlayout: \"{model}/report.{ext}\"\nmatrix: {prompt: A., image: living room.png, model: grok-imagine}\n").isEmpty)
+        #expect(
+            try fixture().errors(
+                "version: 1\nlayout: \"{model}/report.{ext}\"\nmatrix: {prompt: A., image: living room.png, model: grok-imagine}\n"
+            ).isEmpty)
     }
 
     @Test func theDefaultLayoutAddsTheShortKeyWhenJobsDifferInAFieldItDoesNotName() throws {
@@ -84,7 +89,8 @@ struct OutputLayoutTests {
         #expect(paths.count == 3 && Set(paths).count == 3, "\(paths)")
         // The first job takes the plain path; the later ones get their short key before the extension.
         #expect(!paths[0].contains(plan.jobs[0].id))
-        #expect(paths[1].hasSuffix("_\(plan.jobs[1].id).png") && paths[2].hasSuffix("_\(plan.jobs[2].id).png"), "\(paths)")
+        #expect(
+            paths[1].hasSuffix("_\(plan.jobs[1].id).png") && paths[2].hasSuffix("_\(plan.jobs[2].id).png"), "\(paths)")
         #expect(paths[1].replacingAll("_\(plan.jobs[1].id)", with: "") == paths[0])
     }
 
@@ -114,7 +120,8 @@ struct OutputLayoutTests {
     }
 
     @Test func layoutWithoutExtGetsOne() throws {
-        let plan = try fixture().plan("version: 1\nlayout: \"{key}\"\njobs: [{prompt: A., image: living room.png, model: grok-imagine}]\n")
+        let plan = try fixture().plan(
+            "version: 1\nlayout: \"{key}\"\njobs: [{prompt: A., image: living room.png, model: grok-imagine}]\n")
         #expect(plan.jobs[0].outputPath(fileExtension: "webp") == "\(plan.jobs[0].id).webp")
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
+import YAML
 
 @testable import RHBatchCore
-import YAML
 
 @Suite("Planner")
 struct PlannerTests {
@@ -35,14 +35,17 @@ struct PlannerTests {
             """
         )
         #expect(plan.jobs.count == 2 * 4 * 2 * 2 + 2 + 1)
-        let first = plan.jobs.prefix(9).map { "\($0.prompt.id) \($0.image.id) \($0.model) \($0.options["aspect_ratio"] ?? "-")" }
-        #expect(first == [
-            "p1 room gpt-image-2 16:9", "p1 room gpt-image-2 1:1",
-            "p1 room nano-banana-pro 16:9", "p1 room nano-banana-pro 1:1",
-            "p1 a gpt-image-2 16:9", "p1 a gpt-image-2 1:1",
-            "p1 a nano-banana-pro 16:9", "p1 a nano-banana-pro 1:1",
-            "p1 b gpt-image-2 16:9",
-        ])
+        let first = plan.jobs.prefix(9).map {
+            "\($0.prompt.id) \($0.image.id) \($0.model) \($0.options["aspect_ratio"] ?? "-")"
+        }
+        #expect(
+            first == [
+                "p1 room gpt-image-2 16:9", "p1 room gpt-image-2 1:1",
+                "p1 room nano-banana-pro 16:9", "p1 room nano-banana-pro 1:1",
+                "p1 a gpt-image-2 16:9", "p1 a gpt-image-2 1:1",
+                "p1 a nano-banana-pro 16:9", "p1 a nano-banana-pro 1:1",
+                "p1 b gpt-image-2 16:9",
+            ])
         #expect(plan.jobs[32].options["quality"] == "low")
         #expect(plan.jobs[33].options["quality"] == "high")
         #expect(plan.jobs[34].model == "grok-imagine")
@@ -128,16 +131,20 @@ struct PlannerTests {
 
     @Test func missingFieldsAreNamed() throws {
         let errors = try roomsFixture().errors("version: 1\nmatrix: {prompt: P.}\njobs:\n  - {image: room.png}\n")
-        #expect(errors == [
-            "m.yaml:2:9: error: matrix: no 'model' for these jobs: add it as an axis or under 'defaults'",
-            "m.yaml:4:5: error: jobs[0]: this job has no 'model': set it here or under 'defaults'",
-        ])
+        #expect(
+            errors == [
+                "m.yaml:2:9: error: matrix: no 'model' for these jobs: add it as an axis or under 'defaults'",
+                "m.yaml:4:5: error: jobs[0]: this job has no 'model': set it here or under 'defaults'",
+            ])
         // What a job needs depends on its model: an edit model needs a prompt and an image.
-        let needs = try roomsFixture().errors("version: 1\nmatrix: {prompt: P., model: gpt-image-2}\njobs:\n  - {image: room.png, model: nano-banana-pro}\n")
-        #expect(needs == [
-            "m.yaml:2:9: error: matrix: gpt-image-2 needs an input image: set 'image' for these jobs",
-            "m.yaml:4:5: error: jobs[0]: nano-banana-pro needs a prompt (its 'prompt' field): set 'prompt' for these jobs",
-        ])
+        let needs = try roomsFixture().errors(
+            "version: 1\nmatrix: {prompt: P., model: gpt-image-2}\njobs:\n  - {image: room.png, model: nano-banana-pro}\n"
+        )
+        #expect(
+            needs == [
+                "m.yaml:2:9: error: matrix: gpt-image-2 needs an input image: set 'image' for these jobs",
+                "m.yaml:4:5: error: jobs[0]: nano-banana-pro needs a prompt (its 'prompt' field): set 'prompt' for these jobs",
+            ])
     }
 
     @Test func valuesAModelRefusesAreErrorsAtTheirPlace() throws {
@@ -153,11 +160,12 @@ struct PlannerTests {
 
             """
         )
-        #expect(errors == [
-            "m.yaml:6:26: error: matrix.aspect_ratio[1]: \"1:3\" is not accepted by nano-banana-pro (accepted: 1:1, 3:2, 2:3, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9)",
-            "m.yaml:7:15: error: matrix.resolution: \"8k\" is not accepted by gpt-image-2 (accepted: 1k, 2k, 4k)",
-            "m.yaml:7:15: error: matrix.resolution: \"8k\" is not accepted by nano-banana-pro (accepted: 1k, 2k, 4k)",
-        ])
+        #expect(
+            errors == [
+                "m.yaml:6:26: error: matrix.aspect_ratio[1]: \"1:3\" is not accepted by nano-banana-pro (accepted: 1:1, 3:2, 2:3, 3:4, 4:3, 4:5, 5:4, 9:16, 16:9, 21:9)",
+                "m.yaml:7:15: error: matrix.resolution: \"8k\" is not accepted by gpt-image-2 (accepted: 1k, 2k, 4k)",
+                "m.yaml:7:15: error: matrix.resolution: \"8k\" is not accepted by nano-banana-pro (accepted: 1k, 2k, 4k)",
+            ])
     }
 
     @Test func skipInvalidListsSkippedJobs() throws {
@@ -183,17 +191,22 @@ struct PlannerTests {
     }
 
     @Test func gptImage2AcceptsTheFifteenRatiosOfTheNewestDocs() throws {
-        let ratios = ["1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9", "1:2", "2:1", "1:3", "3:1", "9:21"]
+        let ratios = [
+            "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9", "1:2", "2:1", "1:3", "3:1", "9:21",
+        ]
         let list = ratios.map { "\"\($0)\"" }.joined(separator: ", ")
-        let plan = try roomsFixture().plan("version: 1\nmatrix: {prompt: P., image: room.png, model: gpt-image-2, aspect_ratio: [\(list)]}\n")
+        let plan = try roomsFixture().plan(
+            "version: 1\nmatrix: {prompt: P., image: room.png, model: gpt-image-2, aspect_ratio: [\(list)]}\n")
         #expect(plan.jobs.count == 15)
     }
 
     @Test func grokTakesExactlyOneImage() throws {
         let fixture = try roomsFixture()
-        let errors = try fixture.errors("version: 1\njobs:\n  - {prompt: P., image: [room.png, rooms/a.png], model: grok-imagine}\n")
+        let errors = try fixture.errors(
+            "version: 1\njobs:\n  - {prompt: P., image: [room.png, rooms/a.png], model: grok-imagine}\n")
         #expect(errors == ["m.yaml:3:25: error: jobs[0].image: grok-imagine takes one input image; this input has 2"])
-        let plan = try fixture.plan("version: 1\njobs:\n  - {prompt: P., image: [room.png, rooms/a.png], model: gpt-image-2}\n")
+        let plan = try fixture.plan(
+            "version: 1\njobs:\n  - {prompt: P., image: [room.png, rooms/a.png], model: gpt-image-2}\n")
         #expect(plan.jobs[0].image.sources.count == 2)
         #expect(plan.jobs[0].image.id == "room+a")
     }
@@ -201,15 +214,20 @@ struct PlannerTests {
     @Test func moreThanTenImagesIsAnError() throws {
         let fixture = try roomsFixture()
         let list = Array(repeating: "room.png", count: 11).joined(separator: ", ")
-        let errors = try fixture.errors("version: 1\njobs:\n  - {prompt: P., image: [\(list)], model: nano-banana-pro}\n")
-        #expect(errors == ["m.yaml:3:25: error: jobs[0].image: nano-banana-pro takes at most 10 input images; this input has 11"])
+        let errors = try fixture.errors(
+            "version: 1\njobs:\n  - {prompt: P., image: [\(list)], model: nano-banana-pro}\n")
+        #expect(
+            errors == [
+                "m.yaml:3:25: error: jobs[0].image: nano-banana-pro takes at most 10 input images; this input has 11"
+            ])
     }
 
     @Test func imageFilesAreChecked() throws {
         let fixture = try roomsFixture()
         try fixture.write("notes.png", Array("just text".utf8))
         try fixture.write("empty.png", [])
-        try FileManager.default.createDirectory(atPath: fixture.directory + "/folder.png", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: fixture.directory + "/folder.png", withIntermediateDirectories: true)
         let errors = try fixture.errors(
             """
             version: 1
@@ -220,34 +238,41 @@ struct PlannerTests {
 
             """
         )
-        #expect(errors == [
-            "m.yaml:5:11: error: matrix.image[0]: image file 'missing.png' does not exist",
-            "m.yaml:5:24: error: matrix.image[1]: 'folder.png' is a directory, not an image file",
-            "m.yaml:5:36: error: matrix.image[2]: 'notes.png' is not a PNG, JPEG or WEBP image",
-            "m.yaml:5:47: error: matrix.image[3]: image file 'empty.png' is empty",
-            "m.yaml:5:58: error: matrix.image[4]: the glob 'nothing/*.png' matches no files",
-        ])
+        #expect(
+            errors == [
+                "m.yaml:5:11: error: matrix.image[0]: image file 'missing.png' does not exist",
+                "m.yaml:5:24: error: matrix.image[1]: 'folder.png' is a directory, not an image file",
+                "m.yaml:5:36: error: matrix.image[2]: 'notes.png' is not a PNG, JPEG or WEBP image",
+                "m.yaml:5:47: error: matrix.image[3]: image file 'empty.png' is empty",
+                "m.yaml:5:58: error: matrix.image[4]: the glob 'nothing/*.png' matches no files",
+            ])
     }
 
     @Test func formatAndSizeLimitsArePerModel() throws {
         let fixture = try roomsFixture()
-        try fixture.write("photo.webp", Array("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8) + [UInt8](repeating: 0, count: 64))
+        try fixture.write(
+            "photo.webp", Array("RIFF\u{0}\u{0}\u{0}\u{0}WEBPVP8 ".utf8) + [UInt8](repeating: 0, count: 64))
         var big = try [UInt8](Data(contentsOf: URL(fileURLWithPath: fixture.png("seed.png"))))
         big += [UInt8](repeating: 0, count: 10 * 1024 * 1024 + 1 - big.count)
         try fixture.write("huge.png", big)
         let errors = try fixture.errors(
             "version: 1\nmatrix:\n  prompt: P.\n  model: [gpt-image-2, nano-banana-pro]\n  image: [photo.webp, huge.png]\n"
         )
-        #expect(errors == [
-            "m.yaml:5:11: error: matrix.image[0]: 'photo.webp' is a WEBP image; nano-banana-pro accepts JPG, PNG",
-            "m.yaml:5:23: error: matrix.image[1]: 'huge.png' is 10.0 MB; gpt-image-2 accepts at most 10.0 MB",
-            "m.yaml:5:23: error: matrix.image[1]: 'huge.png' is 10.0 MB; nano-banana-pro accepts at most 10.0 MB",
-        ])
+        #expect(
+            errors == [
+                "m.yaml:5:11: error: matrix.image[0]: 'photo.webp' is a WEBP image; nano-banana-pro accepts JPG, PNG",
+                "m.yaml:5:23: error: matrix.image[1]: 'huge.png' is 10.0 MB; gpt-image-2 accepts at most 10.0 MB",
+                "m.yaml:5:23: error: matrix.image[1]: 'huge.png' is 10.0 MB; nano-banana-pro accepts at most 10.0 MB",
+            ])
     }
 
     @Test func globsAreNotExpandedInJobs() throws {
-        let errors = try roomsFixture().errors("version: 1\njobs:\n  - {prompt: P., image: 'rooms/*.png', model: gpt-image-2}\n")
-        #expect(errors == ["m.yaml:3:25: error: jobs[0].image: 'rooms/*.png' is a glob; globs are expanded only in matrix axes (list the files here instead)"])
+        let errors = try roomsFixture().errors(
+            "version: 1\njobs:\n  - {prompt: P., image: 'rooms/*.png', model: gpt-image-2}\n")
+        #expect(
+            errors == [
+                "m.yaml:3:25: error: jobs[0].image: 'rooms/*.png' is a glob; globs are expanded only in matrix axes (list the files here instead)"
+            ])
     }
 
     @Test func urlsAreKeptAsTheyAre() throws {
@@ -298,6 +323,9 @@ struct PlannerTests {
         let errors = try fixture.errors(
             "version: 1\nmatrix:\n  prompt: [\(prompts)]\n  image: [room.png, rooms/*.png]\n  model: [gpt-image-2, nano-banana-pro]\n  aspect_ratio: \(ratios)\n  quality: [low, medium, high]\n  resolution: [1k, 2k]\n  samples: 2\n"
         )
-        #expect(errors == ["m.yaml:3:3: error: matrix: the manifest expands to 1056000 jobs; the limit is 1000000: split it into several manifests"])
+        #expect(
+            errors == [
+                "m.yaml:3:3: error: matrix: the manifest expands to 1056000 jobs; the limit is 1000000: split it into several manifests"
+            ])
     }
 }

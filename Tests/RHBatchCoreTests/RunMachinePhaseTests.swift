@@ -72,7 +72,12 @@ struct RunMachinePhaseTests {
         let (plan, _) = try RunMachineTests.plan()
         var world = World(plan: plan)
         world.queryAnswer = { taskId, query in
-            query < 3 ? RunMachineTests.running(taskId) : .task(TaskSnapshot(taskId: taskId, state: .succeeded, results: [TaskResult(url: "https://cdn.example/r.png", outputType: "png")]))
+            query < 3
+                ? RunMachineTests.running(taskId)
+                : .task(
+                    TaskSnapshot(
+                        taskId: taskId, state: .succeeded,
+                        results: [TaskResult(url: "https://cdn.example/r.png", outputType: "png")]))
         }
         world.duplicate = { event in
             if case .queried = event { true } else { false }
@@ -168,13 +173,20 @@ struct RunMachineDecisionTests {
         let (plan, _) = try RunMachineTests.plan()
         var world = World(plan: plan, options: World.options { $0.logDecisions = true })
         world.queryAnswer = { taskId, query in
-            query < 2 ? RunMachineTests.running(taskId) : .task(TaskSnapshot(taskId: taskId, state: .succeeded, results: [TaskResult(url: "https://cdn.example/r.png", outputType: "png")]))
+            query < 2
+                ? RunMachineTests.running(taskId)
+                : .task(
+                    TaskSnapshot(
+                        taskId: taskId, state: .succeeded,
+                        results: [TaskResult(url: "https://cdn.example/r.png", outputType: "png")]))
         }
         world.run()
-        #expect(world.decisions.map(\.kind) == [
-            .uploadSent, .uploadEnded, .submitSent, .submitAccepted, .queryScheduled, .queryAnswer, .queryScheduled, .queryAnswer,
-            .downloadStart, .downloadEnd, .jobEnded,
-        ])
+        #expect(
+            world.decisions.map(\.kind) == [
+                .uploadSent, .uploadEnded, .submitSent, .submitAccepted, .queryScheduled, .queryAnswer, .queryScheduled,
+                .queryAnswer,
+                .downloadStart, .downloadEnd, .jobEnded,
+            ])
         let key = String(plan.jobs[0].key.prefix(12))
         for decision in world.decisions where decision.kind != .uploadSent && decision.kind != .uploadEnded {
             #expect(decision.facts["job.key"] == key, "\(decision.kind)")
@@ -188,7 +200,12 @@ struct RunMachineDecisionTests {
 
     @Test func refusalsLearntLimitsRetriesAndResubmitsAreDecisionsToo() throws {
         let (plan, _) = try RunMachineTests.plan(jobs: 4)
-        var world = World(plan: plan, options: World.options { $0.logDecisions = true; $0.resubmitUnknown = true })
+        var world = World(
+            plan: plan,
+            options: World.options {
+                $0.logDecisions = true
+                $0.resubmitUnknown = true
+            })
         // The second submit is refused for capacity, the third's answer is lost; the first
         // download fails once and is retried.
         world.submitAnswer = { _, submit in
@@ -201,7 +218,10 @@ struct RunMachineDecisionTests {
         world.downloadAnswer = { work, download in
             download == 1
                 ? .failure(DownloadError(reason: .incomplete, message: "cut"))
-                : .success(RunMachine.SavedResult(record: OutputRecord(path: work.path, url: work.url, bytes: 10, sha256: HexDigest("ab")), mtime: 1))
+                : .success(
+                    RunMachine.SavedResult(
+                        record: OutputRecord(path: work.path, url: work.url, bytes: 10, sha256: HexDigest("ab")),
+                        mtime: 1))
         }
         world.run()
         let kinds = Self.kinds(world)

@@ -10,7 +10,8 @@ struct RunMachineTests {
     static func plan(jobs: Int = 1, concurrency: Int = 4) throws -> (Plan, Fixture) {
         let fixture = try Fixture()
         try fixture.png("room.png")
-        let matrix = jobs == 1
+        let matrix =
+            jobs == 1
             ? "{prompt: [A.], image: room.png, model: grok-imagine}"
             : "{prompt: [A., B.], image: room.png, model: [grok-imagine, nano-banana-pro]}"
         return (try fixture.plan("version: 1\noutput: out\nconcurrency: \(concurrency)\nmatrix: \(matrix)\n"), fixture)
@@ -83,7 +84,8 @@ struct RunMachineTests {
             let kinds = records.prefix(cut).map(\.event)
             var resumed = World(plan: plan, history: history)
             // A result recorded as downloaded is on disk, unchanged.
-            let facts = RunMachine.StartFacts(verified: kinds.contains(.downloaded) ? [RunMachine.resultID(job: 0, index: 1)] : [])
+            let facts = RunMachine.StartFacts(
+                verified: kinds.contains(.downloaded) ? [RunMachine.resultID(job: 0, index: 1)] : [])
             resumed.run(facts)
             let run = resumed.machine.jobs[0]
             if !kinds.contains(.submitting) {
@@ -141,10 +143,15 @@ struct RunMachineTests {
         let (plan, _) = try Self.plan(jobs: 4)
         for code in ["1000", "500", "1005", "1011"] {
             var world = World(plan: plan)
-            world.queryAnswer = { taskId, _ in .task(TaskSnapshot(taskId: taskId, state: .failed, errorCode: code, errorMessage: "unknown error")) }
+            world.queryAnswer = { taskId, _ in
+                .task(TaskSnapshot(taskId: taskId, state: .failed, errorCode: code, errorMessage: "unknown error"))
+            }
             world.run()
             #expect(world.queries.values.allSatisfy { $0 == 1 }, "code \(code): one query each")
-            #expect(world.machine.jobs.allSatisfy { $0.status == .failed && $0.failure?.code == JobFailure.Code(rawValue: code) })
+            #expect(
+                world.machine.jobs.allSatisfy {
+                    $0.status == .failed && $0.failure?.code == JobFailure.Code(rawValue: code)
+                })
             #expect(world.submits.count == 4)
             #expect(world.now < .seconds(60), "no waiting for a timeout")
         }
@@ -174,7 +181,9 @@ struct RunMachineTests {
         var world = World(plan: plan)
         let succeeded = world.queryAnswer
         world.queryAnswer = { taskId, query in
-            query <= 2 ? .failed(APIFailure(code: "1004", message: "Task not found", errorClass: .final)) : succeeded(taskId, query)
+            query <= 2
+                ? .failed(APIFailure(code: "1004", message: "Task not found", errorClass: .final))
+                : succeeded(taskId, query)
         }
         world.run()
         #expect(world.machine.jobs[0].status == .succeeded)
@@ -226,7 +235,9 @@ struct RunMachineTests {
         var first = World(plan: plan)
         first.queryAnswer = { taskId, _ in .task(TaskSnapshot(taskId: taskId, state: .failed, errorCode: "1000")) }
         first.run()
-        var retry = World(plan: plan, options: World.options { $0.retryFailed = true }, history: first.history(upTo: first.records.count))
+        var retry = World(
+            plan: plan, options: World.options { $0.retryFailed = true },
+            history: first.history(upTo: first.records.count))
         retry.run()
         #expect(retry.submits == [0])
         #expect(retry.machine.jobs[0].status == .succeeded)
@@ -246,7 +257,9 @@ struct RunMachineTests {
         var bodies: [String] = []
         for case .submit(_, _, let body, _) in world.actions { bodies.append(String(decoding: body, as: UTF8.self)) }
         for (number, body) in bodies.enumerated() {
-            #expect(body.contains("https://files.example/0-\(number + 1).png"), "submit \(number + 1) uses the upload just before it")
+            #expect(
+                body.contains("https://files.example/0-\(number + 1).png"),
+                "submit \(number + 1) uses the upload just before it")
         }
         // The fresh upload comes before the submit's `submitting` record.
         let kinds = world.recordKinds
@@ -260,12 +273,17 @@ struct RunMachineTests {
         let fixture = try Fixture()
         try fixture.png("room.png")
         let prompts = (1...20).map { "P\($0)." }.joined(separator: ", ")
-        let plan = try fixture.plan("version: 1\noutput: out\nconcurrency: 20\nmatrix: {prompt: [\(prompts)], image: room.png, model: grok-imagine}\n")
+        let plan = try fixture.plan(
+            "version: 1\noutput: out\nconcurrency: 20\nmatrix: {prompt: [\(prompts)], image: room.png, model: grok-imagine}\n"
+        )
         var world = World(plan: plan, options: World.options { $0.queryRate = 10 })
         let succeeded = world.queryAnswer
         world.queryAnswer = { taskId, query in
             // The second query of t1 is rate limited for 5 s.
-            if taskId == "t1" && query == 2 { return .failed(APIFailure(code: "1003", message: "rate", errorClass: .retryable, retryAfter: .seconds(5))) }
+            if taskId == "t1" && query == 2 {
+                return .failed(
+                    APIFailure(code: "1003", message: "rate", errorClass: .retryable, retryAfter: .seconds(5)))
+            }
             return query < 3 ? Self.running(taskId) : succeeded(taskId, query)
         }
         world.run()
@@ -307,9 +325,15 @@ struct RunMachineTests {
         }
         world.run()
         #expect(world.submits.count == 1)
-        #expect(world.notices.contains { if case .stopping(let text) = $0 { text.contains("RH_API_BASE_URL") } else { false } })
+        #expect(
+            world.notices.contains {
+                if case .stopping(let text) = $0 { text.contains("RH_API_BASE_URL") } else { false }
+            })
         #expect(!world.recordKinds.contains(.failed), "no job is written off")
-        if case .fatal = world.machine.stopReason {} else { Issue.record("stop reason \(String(describing: world.machine.stopReason))") }
+        if case .fatal = world.machine.stopReason {
+        } else {
+            Issue.record("stop reason \(String(describing: world.machine.stopReason))")
+        }
         // The next run, with the right URL, does all four.
         var next = World(plan: plan, history: world.history(upTo: world.records.count))
         next.run()
@@ -328,7 +352,9 @@ struct RunMachineTests {
 
         var flaky = World(plan: plan)
         flaky.uploadAnswer = { image, attempt in
-            attempt < 3 ? .failure(APIFailure(code: "http-502", message: "bad gateway", errorClass: .transient)) : .success("https://files.example/\(image).png")
+            attempt < 3
+                ? .failure(APIFailure(code: "http-502", message: "bad gateway", errorClass: .transient))
+                : .success("https://files.example/\(image).png")
         }
         flaky.run()
         #expect(flaky.uploads == 3 && flaky.submits.count == 4)
@@ -395,7 +421,11 @@ struct RunMachineTests {
 
     @Test func aTaskPastItsTimeBoundTimesOutAndIsAskedAgainNextRun() throws {
         let (plan, _) = try Self.plan()
-        var world = World(plan: plan, options: World.options { $0.poll = PollSchedule(minimum: .seconds(3), maximum: .seconds(15), taskTimeout: .seconds(120)) })
+        var world = World(
+            plan: plan,
+            options: World.options {
+                $0.poll = PollSchedule(minimum: .seconds(3), maximum: .seconds(15), taskTimeout: .seconds(120))
+            })
         world.queryAnswer = { taskId, _ in Self.running(taskId) }
         world.run()
         #expect(world.machine.jobs[0].status == .timeout)
@@ -421,10 +451,12 @@ struct RunMachineTests {
         }
         #expect(moments.count == 12 && moments.allSatisfy { $0 >= .milliseconds(2700) })
         // Past the time bound it still times out.
-        var slow = World(plan: plan, options: World.options {
-            $0.queryRate = nil
-            $0.poll = PollSchedule(minimum: .seconds(3), maximum: .seconds(15), taskTimeout: .seconds(100))
-        })
+        var slow = World(
+            plan: plan,
+            options: World.options {
+                $0.queryRate = nil
+                $0.poll = PollSchedule(minimum: .seconds(3), maximum: .seconds(15), taskTimeout: .seconds(100))
+            })
         slow.queryAnswer = { taskId, _ in Self.running(taskId) }
         slow.run()
         #expect(slow.machine.jobs.allSatisfy { $0.status == .timeout })
@@ -435,7 +467,8 @@ struct RunMachineTests {
         let (plan, _) = try Self.plan(jobs: 4, concurrency: 4)
         var world = World(plan: plan)
         world.queryAnswer = { taskId, _ in Self.running(taskId) }
-        world.send(.started(.init(accountLimit: QueueStatus(keyType: "SHARED", concurrencyLimit: 2, running: 0, queued: 0))))
+        world.send(
+            .started(.init(accountLimit: QueueStatus(keyType: "SHARED", concurrencyLimit: 2, running: 0, queued: 0))))
         #expect(world.notices.contains(.accountLimit(limit: 2, running: 0, configured: 4)))
         world.runOn { $0.queries.count == 2 }
         #expect(world.submits.count == 2)

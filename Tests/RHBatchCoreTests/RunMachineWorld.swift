@@ -34,11 +34,18 @@ struct World {
         .accepted(TaskSnapshot(taskId: "t\(submit)", state: .queued))
     }
     var queryAnswer: (_ taskId: String, _ query: Int) -> QueryOutcome = { taskId, query in
-        .task(TaskSnapshot(taskId: taskId, state: .succeeded, results: [TaskResult(url: "https://cdn.example/\(taskId).png", outputType: "png")], cost: "0.25"))
+        .task(
+            TaskSnapshot(
+                taskId: taskId, state: .succeeded,
+                results: [TaskResult(url: "https://cdn.example/\(taskId).png", outputType: "png")], cost: "0.25"))
     }
-    var downloadAnswer: (_ work: RunMachine.DownloadWork, _ download: Int) -> Result<RunMachine.SavedResult, DownloadError> = { work, _ in
-        .success(RunMachine.SavedResult(record: OutputRecord(path: work.path, url: work.url, bytes: 10, sha256: HexDigest("ab")), mtime: 1))
-    }
+    var downloadAnswer:
+        (_ work: RunMachine.DownloadWork, _ download: Int) -> Result<RunMachine.SavedResult, DownloadError> = {
+            work, _ in
+            .success(
+                RunMachine.SavedResult(
+                    record: OutputRecord(path: work.path, url: work.url, bytes: 10, sha256: HexDigest("ab")), mtime: 1))
+        }
     /// Journal writes fail (the disk is gone).
     var journalFails = false
     /// Results this answers `true` for are delivered twice (a duplicated or replayed answer).

@@ -83,7 +83,8 @@ struct SubmitSchedulerTests {
     @Test func retryAfterIsHonoured() {
         var scheduler = SubmitScheduler(.init(maxInFlight: 3))
         for job in 0..<2 { _ = scheduler.enqueue(job, estimate: price, now: .zero) }
-        let limited = APIFailure(code: "1003", message: "rate", httpStatus: 429, errorClass: .retryable, retryAfter: .seconds(7))
+        let limited = APIFailure(
+            code: "1003", message: "rate", httpStatus: 429, errorClass: .retryable, retryAfter: .seconds(7))
         let actions = scheduler.submitFinished(0, .refused(limited), now: .seconds(1))
         #expect(actions.contains(.wake(at: .seconds(8))))
         #expect(submits(scheduler.tick(now: .seconds(7))).isEmpty)

@@ -28,7 +28,9 @@ enum CLI {
         let source = URL(fileURLWithPath: executable).deletingLastPathComponent()
         let target = URL(fileURLWithPath: folder).appendingPathComponent("bin")
         try files.createDirectory(at: target, withIntermediateDirectories: true)
-        let names = try files.contentsOfDirectory(atPath: source.path).filter { $0 == "rh-batch" || $0.hasSuffix(".resources") }
+        let names = try files.contentsOfDirectory(atPath: source.path).filter {
+            $0 == "rh-batch" || $0.hasSuffix(".resources")
+        }
         for name in names {
             try files.copyItem(at: source.appendingPathComponent(name), to: target.appendingPathComponent(name))
         }

@@ -5,7 +5,7 @@ import RunningHubSimulator
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// kill -9 at random moments, then re-run until done: nothing lost, nothing billed twice.
@@ -59,7 +59,8 @@ struct CrashTests {
 
     func manifest(in folder: TempFolder) throws -> String {
         for index in 0..<4 {
-            try folder.write("in/room\(index).png", Data(PNGEncoder.solid(width: 8, height: 6, color: (UInt8(index * 50), 90, 200))))
+            try folder.write(
+                "in/room\(index).png", Data(PNGEncoder.solid(width: 8, height: 6, color: (UInt8(index * 50), 90, 200))))
         }
         let prompts = (1...25).map { "'Variation \($0): restyle the room.'" }.joined(separator: ", ")
         return try folder.write(
@@ -104,7 +105,10 @@ struct CrashTests {
         let pipe = output.fileHandleForReading.fileDescriptor
         let momentCame = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             Thread {
-                continuation.resume(returning: FolderWatch.wait(in: folder, timeout: .seconds(120), untilClosed: pipe, journal: folder + "/out/journal.jsonl") { $0 >= killAfter })
+                continuation.resume(
+                    returning: FolderWatch.wait(
+                        in: folder, timeout: .seconds(120), untilClosed: pipe, journal: folder + "/out/journal.jsonl"
+                    ) { $0 >= killAfter })
             }.start()
         }
         if momentCame && process.isRunning { kill(process.processIdentifier, SIGKILL) }
@@ -134,9 +138,11 @@ struct CrashTests {
             let status = try await run(manifest, baseURL: simulator.baseURL, killAfter: moment, folder: folder.path)
             runs.append("\(moment): \(status.map { "exit \($0)" } ?? "killed")")
             if status == nil { kills += 1 }
-            if status == 0 { break }  // every job done: nothing left to kill
+            if status == 0 { break } // every job done: nothing left to kill
         }
-        #expect(kills >= 3, "the runs finished before most kills; the test lost its point (\(runs.joined(separator: ", ")))")
+        #expect(
+            kills >= 3, "the runs finished before most kills; the test lost its point (\(runs.joined(separator: ", ")))"
+        )
         var status: Int32?
         for _ in 0..<5 where status == nil {
             status = try await run(manifest, baseURL: simulator.baseURL, killAfter: nil, folder: folder.path)
@@ -176,7 +182,8 @@ struct CrashTests {
                 let hash = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
                 #expect(hash == output["sha256"] as? String)
                 #expect(entry.downloads[1]?.sha256.description == hash)
-                let sidecar = try RunHarness.json(folder.path + "/out/" + path.replacingOccurrences(of: ".png", with: ".json"))
+                let sidecar = try RunHarness.json(
+                    folder.path + "/out/" + path.replacingOccurrences(of: ".png", with: ".json"))
                 #expect((sidecar["file"] as? [String: Any])?["sha256"] as? String == hash)
                 files += 1
             }

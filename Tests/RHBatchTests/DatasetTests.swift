@@ -1,8 +1,9 @@
 import Foundation
 import RHBatchCore
-@testable import rh_batch
 import RunningHubSimulator
 import Testing
+
+@testable import rh_batch
 
 /// The output folder as a dataset: `metadata.jsonl` and `inputs/`, loaded by the real Hugging Face
 /// `datasets` library (installed by `.ci/run`).
@@ -45,14 +46,20 @@ struct DatasetTests {
     }
 
     struct Loaded: Decodable {
-        var input_feature: String
+        var inputFeature: String
         var rows: [Row]
+
+        enum CodingKeys: String, CodingKey {
+            case rows
+            case inputFeature = "input_feature"
+        }
     }
 
     static func load(_ folder: String, byCard: Bool = false) throws -> Loaded {
         let cache = FileManager.default.temporaryDirectory.path + "/rh-hf-cache-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: cache) }
-        let result = try DocsTests.shell(["python3", DocsTests.root + "/Tests/Tools/load_dataset.py", folder, cache] + (byCard ? ["card"] : []))
+        let result = try DocsTests.shell(
+            ["python3", DocsTests.root + "/Tests/Tools/load_dataset.py", folder, cache] + (byCard ? ["card"] : []))
         let json = try #require(result.output.split(separator: "\n").last { $0.hasPrefix("{") }, "\(result.output)")
         return try JSONDecoder().decode(Loaded.self, from: Data(json.utf8))
     }
@@ -60,7 +67,8 @@ struct DatasetTests {
     @Test(.enabled(if: datasetsPresent, "needs python3 with datasets and Pillow (CI installs them)"))
     func theFolderLoadsAsAnImageFolderDatasetWhereverItIs() async throws {
         let harness = try RunHarness()
-        let result = try await harness.run(Self.manifest, simulator: .init(scenarios: [.moderation], latency: 0.02...0.05))
+        let result = try await harness.run(
+            Self.manifest, simulator: .init(scenarios: [.moderation], latency: 0.02...0.05))
         #expect(result.outcome.totals.failed == 8)
         let report = try RunHarness.json(result.output + "/report.json")
         let jobs = try #require(report["jobs"] as? [[String: Any]])
@@ -70,7 +78,7 @@ struct DatasetTests {
 
         let loaded = try Self.load(result.output)
         #expect(loaded.rows.count == results)
-        #expect(loaded.input_feature.contains("List(Image"), "\(loaded.input_feature)")
+        #expect(loaded.inputFeature.contains("List(Image"), "\(loaded.inputFeature)")
         #expect(Set(loaded.rows.map(\.key)) == Set(succeeded.compactMap { $0["key"] as? String }))
         #expect(Set(loaded.rows.map(\.prompt)) == ["Make it green.", "Put the rug under the sofa."])
         #expect(Set(loaded.rows.map(\.model)) == ["gpt-image-2", "nano-banana-pro"])
@@ -96,7 +104,9 @@ struct DatasetTests {
             #expect(lines.count == 9)
             #expect(Set(lines.flatMap { $0["input_file_names"] as? [String] ?? [] }).count == 3)
             // Inputs are placed once per content, inside the folder.
-            let inputs = try FileManager.default.contentsOfDirectory(atPath: first.output + "/inputs").filter { !$0.hasPrefix(".") }
+            let inputs = try FileManager.default.contentsOfDirectory(atPath: first.output + "/inputs").filter {
+                !$0.hasPrefix(".")
+            }
             #expect(inputs.count == 3)
             for line in lines {
                 for name in [line["file_name"] as? String ?? "?"] + (line["input_file_names"] as? [String] ?? []) {
@@ -108,7 +118,8 @@ struct DatasetTests {
             // A deleted result is fetched again and listed again; a new prompt's results appear.
             let gone = try #require(lines.first?["file_name"] as? String)
             try FileManager.default.removeItem(atPath: first.output + "/" + gone)
-            let more = Self.manifest.replacingOccurrences(of: "prompt: [green, bad]", with: "prompt: [green, bad, 'Make it gold.']")
+            let more = Self.manifest.replacingOccurrences(
+                of: "prompt: [green, bad]", with: "prompt: [green, bad, 'Make it gold.']")
             let second = try await session.run(more)
             lines = try Self.metadata(second.output)
             #expect(lines.count == 17)
@@ -122,7 +133,8 @@ struct DatasetTests {
     @Test(.enabled(if: datasetsPresent, "needs python3 with datasets and Pillow (CI installs them)"))
     func theDatasetCardLoadsTheFolderAndAnEditedCardIsKept() async throws {
         let harness = try RunHarness()
-        let manifest = Self.manifest.replacingOccurrences(of: "output: out\n", with: "output: out\ndataset_card: true\n")
+        let manifest = Self.manifest.replacingOccurrences(
+            of: "output: out\n", with: "output: out\ndataset_card: true\n")
         try await harness.withSimulator(.init(scenarios: [.moderation], latency: 0.02...0.05)) { session in
             let first = try await session.run(manifest)
             let card = try String(contentsOfFile: first.output + "/README.md", encoding: .utf8)
@@ -138,7 +150,8 @@ struct DatasetTests {
             // A card the user edited is never overwritten, by a run or by export-card.
             let edited = card + "\nOur notes.\n"
             try Data(edited.utf8).write(to: URL(fileURLWithPath: first.output + "/README.md"))
-            let more = manifest.replacingOccurrences(of: "prompt: [green, bad]", with: "prompt: [green, bad, 'Make it gold.']")
+            let more = manifest.replacingOccurrences(
+                of: "prompt: [green, bad]", with: "prompt: [green, bad, 'Make it gold.']")
             _ = try await session.run(more)
             #expect(try String(contentsOfFile: first.output + "/README.md", encoding: .utf8) == edited)
             let export = try CLI.run(["export-card", first.output])
@@ -147,7 +160,9 @@ struct DatasetTests {
             try FileManager.default.removeItem(atPath: first.output + "/README.md")
             let fresh = try CLI.run(["export-card", first.output])
             #expect(fresh.status == 0, "\(fresh.stderr)")
-            #expect(try String(contentsOfFile: first.output + "/README.md", encoding: .utf8).contains("| Make it gold. | 8 |"))
+            #expect(
+                try String(contentsOfFile: first.output + "/README.md", encoding: .utf8).contains(
+                    "| Make it gold. | 8 |"))
         }
     }
 
@@ -164,13 +179,15 @@ struct DatasetTests {
             let png = PNGEncoder.solid(width: 5, height: 4, color: (10, 20, 30))
             _ = await session.state.storeUpload(png, name: "remoteinput")
             let url = session.baseURL + "/view?filename=remoteinput.png"
-            let manifest = "version: 1\nname: remote\noutput: out\njobs:\n  - {prompt: Make it green., image: '\(url)', model: grok-imagine}\n  - {prompt: Make it green., image: room.png, model: grok-imagine}\n"
+            let manifest =
+                "version: 1\nname: remote\noutput: out\njobs:\n  - {prompt: Make it green., image: '\(url)', model: grok-imagine}\n  - {prompt: Make it green., image: room.png, model: grok-imagine}\n"
             let fetched = try await session.run(manifest)
             #expect(fetched.outcome.exitCode == 0, "\(fetched.outcome.summary)")
             var lines = try Self.metadata(fetched.output)
             #expect(lines.count == 2)
             #expect(lines.allSatisfy { $0["input_urls"] == nil }, "every input is inside the folder")
-            let remote = try #require(lines.first { ($0["input_file_names"] as? [String])?.first?.hasPrefix("inputs/url-") == true })
+            let remote = try #require(
+                lines.first { ($0["input_file_names"] as? [String])?.first?.hasPrefix("inputs/url-") == true })
             let path = try #require((remote["input_file_names"] as? [String])?.first)
             #expect(path.hasSuffix(".png"))
             #expect(try Data(contentsOf: URL(fileURLWithPath: fetched.output + "/" + path)) == Data(png))
@@ -188,14 +205,18 @@ struct DatasetTests {
 
     @Test func anInputThatIsASymbolicLinkIsPlacedAsTheImageItself() async throws {
         let harness = try RunHarness()
-        try FileManager.default.createSymbolicLink(atPath: harness.folder.path + "/linked.png", withDestinationPath: "room.png")
-        let manifest = "version: 1\nname: linked\noutput: out\njobs:\n  - {prompt: Make it green., image: linked.png, model: grok-imagine}\n"
+        try FileManager.default.createSymbolicLink(
+            atPath: harness.folder.path + "/linked.png", withDestinationPath: "room.png")
+        let manifest =
+            "version: 1\nname: linked\noutput: out\njobs:\n  - {prompt: Make it green., image: linked.png, model: grok-imagine}\n"
         let result = try await harness.run(manifest)
         #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
         let line = try #require(try Self.metadata(result.output).first)
         let input = try #require((line["input_file_names"] as? [String])?.first)
         let attributes = try FileManager.default.attributesOfItem(atPath: result.output + "/" + input)
         #expect(attributes[.type] as? FileAttributeType == .typeRegular, "inputs/ must hold the image, not a link")
-        #expect(try Data(contentsOf: URL(fileURLWithPath: result.output + "/" + input)) == Data(contentsOf: URL(fileURLWithPath: harness.folder.path + "/room.png")))
+        #expect(
+            try Data(contentsOf: URL(fileURLWithPath: result.output + "/" + input))
+                == Data(contentsOf: URL(fileURLWithPath: harness.folder.path + "/room.png")))
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
 import RHBatchCore
-@testable import rh_batch
 import RunningHubModel
 import RunningHubSimulator
 import Testing
+
+@testable import rh_batch
 
 /// Models of every kind from the vendor's registry, run end to end against the simulator (which
 /// validates every body by the registry on its own and returns a real file of each kind).
@@ -36,7 +37,8 @@ struct EveryModelTests {
     }
 
     static func manifest(_ models: [ModelSpec], layout: String = "{model}/{key}.{ext}") -> String {
-        "version: 1\nname: every\nconcurrency: 16\nlayout: \"\(layout)\"\njobs:\n" + models.map { job($0) }.joined(separator: "\n") + "\n"
+        "version: 1\nname: every\nconcurrency: 16\nlayout: \"\(layout)\"\njobs:\n"
+            + models.map { job($0) }.joined(separator: "\n") + "\n"
     }
 
     static func harness() throws -> RunHarness {
@@ -69,7 +71,8 @@ struct EveryModelTests {
             for job in jobs {
                 #expect(job["status"] as? String == "succeeded", "\(job["model"] ?? "") \(job["failure"] ?? "")")
                 for path in Self.outputs(job) {
-                    let head = try #require(FileHandle(forReadingAtPath: result.output + "/" + path)).readData(ofLength: 64)
+                    let head = try #require(FileHandle(forReadingAtPath: result.output + "/" + path)).readData(
+                        ofLength: 64)
                     #expect(MediaFormat(magic: Array(head))?.kind == .image, "\(path)")
                 }
             }
@@ -87,7 +90,7 @@ struct EveryModelTests {
         #expect(hitem.output == .model3D && hitem.prompt == nil)
         #expect(reader.output == .text)
         #expect(textToImage.image == nil)
-        let longText = String(repeating: "Read this sentence aloud. ", count: 60)  // 1,560 characters: two thousands
+        let longText = String(repeating: "Read this sentence aloud. ", count: 60) // 1,560 characters: two thousands
         let manifest = """
             version: 1
             name: kinds
@@ -114,11 +117,15 @@ struct EveryModelTests {
             let video = try file("kling-v3.0-std/image-to-video")
             #expect(video.path.hasSuffix(".mp4") && MediaFormat(magic: video.bytes) == .mp4)
             let audio = try file("rhart-audio/text-to-audio/speech-2.8-turbo")
-            #expect(MediaFormat(magic: audio.bytes)?.kind == .audio && (audio.path.hasSuffix(".wav") || audio.path.hasSuffix(".mp3")))
+            #expect(
+                MediaFormat(magic: audio.bytes)?.kind == .audio
+                    && (audio.path.hasSuffix(".wav") || audio.path.hasSuffix(".mp3")))
             let model = try file("hitem3d-v2/image-to-3d")
             #expect(model.path.hasSuffix(".glb") && MediaFormat(magic: model.bytes) == .glb)
             let text = try file("rhart-text-g-25-flash/image-to-text")
-            #expect(text.path.hasSuffix(".txt") && String(decoding: text.bytes, as: UTF8.self).hasPrefix("Simulated answer"))
+            #expect(
+                text.path.hasSuffix(".txt") && String(decoding: text.bytes, as: UTF8.self).hasPrefix("Simulated answer")
+            )
             let image = try file("alibaba/wan-2.5-preview/text-to-image")
             #expect(image.path.hasSuffix(".png"))
 
@@ -130,25 +137,38 @@ struct EveryModelTests {
             #expect(planned["rhart-audio/text-to-audio/speech-2.8-turbo"] == Money(micros: perThousand.micros * 2))
             let billed = Dictionary(uniqueKeysWithValues: result.ledger.billed.map { ($0.endpoint, $0.price) })
             #expect(abs((billed["kling-v3.0-std/image-to-video"] ?? 0) - Double(perSecond.micros * 7) / 1e6) < 1e-9)
-            #expect(abs((billed["rhart-audio/text-to-audio/speech-2.8-turbo"] ?? 0) - Double(perThousand.micros * 2) / 1e6) < 1e-9)
+            #expect(
+                abs((billed["rhart-audio/text-to-audio/speech-2.8-turbo"] ?? 0) - Double(perThousand.micros * 2) / 1e6)
+                    < 1e-9)
             // The body carries the fields by their vendor keys, typed: duration as the registry's
             // string choice, sound as a boolean, seed as an integer.
             let bodies = result.ledger.billed.map(\.body)
-            #expect(bodies.contains { $0.contains("\"duration\":\"7\"") && $0.contains("\"sound\":false") && $0.contains("\"firstImageUrl\":\"http") })
+            #expect(
+                bodies.contains {
+                    $0.contains("\"duration\":\"7\"") && $0.contains("\"sound\":false")
+                        && $0.contains("\"firstImageUrl\":\"http")
+                })
             #expect(bodies.contains { $0.contains("\"seed\":7") })
         }
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ffprobe") || ProcessInfo.processInfo.environment["CI"] == "true", "needs ffprobe (CI installs ffmpeg)"))
+    @Test(
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/ffprobe")
+                || ProcessInfo.processInfo.environment["CI"] == "true", "needs ffprobe (CI installs ffmpeg)"))
     func theSimulatorsVideoAndAudioResultsAreRealMedia() throws {
         let folder = try TempFolder()
         try folder.write("v.mp4", Data(try #require(ResultFiles.video)))
         try folder.write("a.mp3", Data(try #require(ResultFiles.mp3)))
         try folder.write("a.wav", Data(ResultFiles.wav(seed: 4)))
         for (name, codec) in [("v.mp4", "h264"), ("a.mp3", "mp3"), ("a.wav", "pcm_s16le")] {
-            let probe = try CLI.runTool("/usr/bin/ffprobe", ["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", folder.path + "/" + name])
+            let probe = try CLI.runTool(
+                "/usr/bin/ffprobe",
+                ["-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", folder.path + "/" + name])
             #expect(probe.status == 0)
-            #expect(probe.stdout.split(separator: "\n").first.map(String.init) == codec, "\(name): \(probe.stdout) \(probe.stderr)")
+            #expect(
+                probe.stdout.split(separator: "\n").first.map(String.init) == codec,
+                "\(name): \(probe.stdout) \(probe.stderr)")
         }
     }
 }

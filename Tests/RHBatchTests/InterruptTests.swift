@@ -43,7 +43,9 @@ struct InterruptTests {
     @Test func firstCtrlCDrainsAndExits130WithAReport() async throws {
         let folder = try TempFolder()
         let manifest = try manifest(in: folder)
-        let (process, out) = try start(["run", manifest, "--simulate", "--sim-latency", "0.8:1.2", "--poll-interval", "0.1:0.2"])
+        let (process, out) = try start([
+            "run", manifest, "--simulate", "--sim-latency", "0.8:1.2", "--poll-interval", "0.1:0.2",
+        ])
         // Press Ctrl-C once a first result is on disk: 24 jobs two at a time leave most to do.
         try await waitUntil("a first result", in: folder.path) { Self.results(in: folder.path) > 0 }
         process.interrupt()
@@ -64,7 +66,9 @@ struct InterruptTests {
         #expect(journal.state.entries.count == succeeded)
 
         // The next run does only what is left.
-        let rerun = try CLI.run(["run", manifest, "--simulate", "--sim-latency", "0.05:0.1", "--poll-interval", "0.05:0.1"])
+        let rerun = try CLI.run([
+            "run", manifest, "--simulate", "--sim-latency", "0.05:0.1", "--poll-interval", "0.05:0.1",
+        ])
         #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
         #expect(rerun.stdout.contains("\(Self.jobs - succeeded) succeeded, \(succeeded) already done"))
     }
@@ -72,7 +76,9 @@ struct InterruptTests {
     @Test func secondCtrlCStopsAtOnce() async throws {
         let folder = try TempFolder()
         let manifest = try manifest(in: folder)
-        let (process, out) = try start(["run", manifest, "--simulate", "--sim-latency", "20:30", "--poll-interval", "0.1:0.2"])
+        let (process, out) = try start([
+            "run", manifest, "--simulate", "--sim-latency", "20:30", "--poll-interval", "0.1:0.2",
+        ])
         // Both tasks the concurrency allows are in flight (their submits journaled) before Ctrl-C.
         try await waitUntil("two submitted tasks", in: folder.path) { Self.submitted(in: folder.path) >= 2 }
         process.interrupt()

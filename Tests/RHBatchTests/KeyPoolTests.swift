@@ -2,9 +2,10 @@ import Foundation
 import InMemoryLogging
 import Logging
 import RHBatchCore
-@testable import rh_batch
 import RunningHubSimulator
 import Testing
+
+@testable import rh_batch
 
 /// Several API keys (accounts) in one run: RH_API_KEYS / --keys-file make a KeyPool.
 @Suite("several keys")
@@ -16,7 +17,9 @@ struct KeyPoolTests {
         let harness = try RunHarness()
         let configuration = SimulatorConfiguration(latency: 0.2...0.4, keyLimits: ["acct-a": 2, "acct-b": 2])
         try await harness.withSimulator(configuration) { session in
-            let result = try await session.run(RunHarness.threeModels, keys: ["acct-a", "acct-b"]) { $0.concurrency = 10 }
+            let result = try await session.run(RunHarness.threeModels, keys: ["acct-a", "acct-b"]) {
+                $0.concurrency = 10
+            }
             #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
             #expect(result.outcome.totals.succeeded == 10)
             #expect(Set(result.ledger.billed.map(\.apiKey)) == ["acct-a", "acct-b"])
@@ -32,7 +35,9 @@ struct KeyPoolTests {
             #expect(!journal.contains("acct-a") && !journal.contains("acct-b"))
             #expect(journal.contains(Self.fingerprintA) && journal.contains(Self.fingerprintB))
             let status = try CLI.run(["status", result.output])
-            #expect(status.stdout.contains("key acct-a (\(Self.fingerprintA)): ") && status.stdout.contains("key acct-b (\(Self.fingerprintB)): "), "\(status.stdout)")
+            #expect(
+                status.stdout.contains("key acct-a (\(Self.fingerprintA)): ")
+                    && status.stdout.contains("key acct-b (\(Self.fingerprintB)): "), "\(status.stdout)")
         }
     }
 
@@ -52,7 +57,9 @@ struct KeyPoolTests {
             #expect(retired.first?.metadata["key.fingerprint"] == .string(KeyPool.fingerprint("bad-key")))
             #expect(result.outcome.totals.succeeded == 10)
             let keys = try #require(try RunHarness.json(result.output + "/report.json")["keys"] as? [[String: Any]])
-            #expect((keys[0]["retired"] as? String)?.contains("401") == true || (keys[0]["retired"] as? String)?.contains("1002") == true)
+            #expect(
+                (keys[0]["retired"] as? String)?.contains("401") == true
+                    || (keys[0]["retired"] as? String)?.contains("1002") == true)
             #expect(keys[1]["tasks"] as? Int == 10)
             #expect(result.outcome.summary.contains("retired"))
         }
@@ -86,7 +93,8 @@ struct KeyPoolTests {
         let clock = SimulatorClock(stopped: true)
         try await harness.withSimulator(.init(latency: 1.0...1.0, clock: clock)) { session in
             let first = try await session.run(RunHarness.threeModels, keys: ["acct-a", "acct-b"]) {
-                $0.poll = PollSchedule(minimum: .milliseconds(50), maximum: .milliseconds(100), taskTimeout: .milliseconds(300))
+                $0.poll = PollSchedule(
+                    minimum: .milliseconds(50), maximum: .milliseconds(100), taskTimeout: .milliseconds(300))
                 $0.concurrency = 10
             }
             #expect(first.outcome.totals.timeout == 10)
@@ -101,12 +109,17 @@ struct KeyPoolTests {
             #expect(second.outcome.totals.unknown == byKey["acct-b"])
             let report = try RunHarness.json(second.output + "/report.json")
             let gone = (report["jobs"] as? [[String: Any]] ?? []).filter { $0["status"] as? String == "unknown" }
-            #expect(gone.allSatisfy { (($0["error"] as? [String: Any])?["message"] as? String)?.contains(Self.fingerprintB) == true })
+            #expect(
+                gone.allSatisfy {
+                    (($0["error"] as? [String: Any])?["message"] as? String)?.contains(Self.fingerprintB) == true
+                })
             // With acct-b back, they are collected too, still without a new submit.
             let third = try await session.run(RunHarness.threeModels, keys: ["acct-b"])
             #expect(third.ledger.submitsAccepted == 10)
             #expect(third.outcome.exitCode == 0, "\(third.outcome.summary)")
-            #expect(third.outcome.totals.succeeded == 10 - (byKey["acct-a"] ?? 0) || third.outcome.totals.alreadyDone == byKey["acct-a"])
+            #expect(
+                third.outcome.totals.succeeded == 10 - (byKey["acct-a"] ?? 0)
+                    || third.outcome.totals.alreadyDone == byKey["acct-a"])
         }
     }
 }

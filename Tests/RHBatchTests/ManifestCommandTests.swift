@@ -52,7 +52,10 @@ struct ManifestCommandTests {
         )
         let result = try CLI.run(["validate", manifest])
         #expect(result.status == 64)
-        #expect(result.stderr.contains("\(manifest):6:17: error: matrix.aspect_ratio: \"1:3\" is not accepted by nano-banana-pro (accepted: 1:1, 3:2,"))
+        #expect(
+            result.stderr.contains(
+                "\(manifest):6:17: error: matrix.aspect_ratio: \"1:3\" is not accepted by nano-banana-pro (accepted: 1:1, 3:2,"
+            ))
         #expect(result.stdout.isEmpty)
 
         let skipped = try CLI.run(["plan", manifest, "--skip-invalid"])
@@ -62,8 +65,10 @@ struct ManifestCommandTests {
 
     @Test func validateChecksEveryManifestGiven() throws {
         let folder = try folderWithImage()
-        let good = try folder.write("good.yaml", "version: 1\njobs: [{prompt: Hi., image: room.png, model: grok-imagine}]\n")
-        let bad = try folder.write("bad.yaml", "version: 1\njobs: [{prompt: Hi., image: nope.png, model: grok-imagine}]\n")
+        let good = try folder.write(
+            "good.yaml", "version: 1\njobs: [{prompt: Hi., image: room.png, model: grok-imagine}]\n")
+        let bad = try folder.write(
+            "bad.yaml", "version: 1\njobs: [{prompt: Hi., image: nope.png, model: grok-imagine}]\n")
         let result = try CLI.run(["validate", bad, good])
         #expect(result.status == 64)
         #expect(result.stdout.contains("good.yaml: ok, 1 job"))
@@ -97,7 +102,8 @@ struct ManifestCommandTests {
     @Test func unreadableImageIsReported() throws {
         let folder = try folderWithImage()
         try folder.write("secret.png", Data(PNGEncoder.solid(width: 2, height: 2, color: (1, 2, 3))))
-        let manifest = try folder.write("m.yaml", "version: 1\njobs: [{prompt: Hi., image: secret.png, model: grok-imagine}]\n")
+        let manifest = try folder.write(
+            "m.yaml", "version: 1\njobs: [{prompt: Hi., image: secret.png, model: grok-imagine}]\n")
         try FileManager.default.setAttributes([.posixPermissions: 0o000], ofItemAtPath: folder.path + "/secret.png")
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: folder.path)
         // Root reads any file, so when the tests run as root the check runs as 'nobody'.
@@ -105,7 +111,8 @@ struct ManifestCommandTests {
         var executable = CLI.executable
         let binFolder = try TempFolder()
         if getuid() == 0 {
-            try #require(FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser"), "runuser is needed to drop root")
+            try #require(
+                FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser"), "runuser is needed to drop root")
             prefix = ["/usr/sbin/runuser", "-u", "nobody", "--"]
             // The temporary folder's parent (/tmp) is world-traversable; the folder and the
             // manifest only need to be readable by 'nobody'.
@@ -115,7 +122,9 @@ struct ManifestCommandTests {
         }
         let result = try CLI.run(["validate", manifest], prefix: prefix, executable: executable)
         #expect(result.status == 64, "\(result.stdout)\(result.stderr)")
-        #expect(result.stderr.contains("m.yaml:2:29: error: jobs[0].image: image file 'secret.png' cannot be read (Permission denied)"))
+        #expect(
+            result.stderr.contains(
+                "m.yaml:2:29: error: jobs[0].image: image file 'secret.png' cannot be read (Permission denied)"))
         withExtendedLifetime(binFolder) {}
     }
 
@@ -130,7 +139,11 @@ struct ManifestCommandTests {
         // Filters, and one model in full.
         let videos = try CLI.run(["models", "--output", "video", "--input", "image", "kling", "--json"])
         let found = try #require(try JSONSerialization.jsonObject(with: Data(videos.stdout.utf8)) as? [[String: Any]])
-        #expect(!found.isEmpty && found.allSatisfy { ($0["output"] as? String) == "video" && ($0["alias"] as? String)?.contains("kling") == true })
+        #expect(
+            !found.isEmpty
+                && found.allSatisfy {
+                    ($0["output"] as? String) == "video" && ($0["alias"] as? String)?.contains("kling") == true
+                })
         let one = try CLI.run(["models", "nano-banana-pro"])
         #expect(one.stdout.contains("resolution (resolution): 1k, 2k, 4k; required, default 1k"))
         #expect(one.stdout.contains("price: CNY per call by resolution"))
@@ -142,15 +155,21 @@ struct ManifestCommandTests {
         let folder = try folderWithImage()
         // Only the simulator's copy of the vendor's registry and price table, read directly.
         let vendor = repository + "/Sources/RunningHubSimulator/Resources"
-        let registry = try folder.write("model-registry.public.json", Data(contentsOf: URL(fileURLWithPath: vendor + "/model-registry.public.json")))
-        _ = try folder.write("pricing.public.json", Data(contentsOf: URL(fileURLWithPath: vendor + "/pricing.public.json")))
-        let manifest = try folder.write("m.yaml", "version: 1\njobs:\n  - {model: seedream-v4.5/text-to-image, prompt: A fox.}\n")
+        let registry = try folder.write(
+            "model-registry.public.json", Data(contentsOf: URL(fileURLWithPath: vendor + "/model-registry.public.json"))
+        )
+        _ = try folder.write(
+            "pricing.public.json", Data(contentsOf: URL(fileURLWithPath: vendor + "/pricing.public.json")))
+        let manifest = try folder.write(
+            "m.yaml", "version: 1\njobs:\n  - {model: seedream-v4.5/text-to-image, prompt: A fox.}\n")
         let direct = try CLI.run(["plan", manifest, "--catalog", registry])
         #expect(direct.status == 0, "\(direct.stderr)")
         #expect(direct.stdout.contains("estimated cost 0.20 CNY"))
         // A converted catalog, named by RH_CATALOG.
         let converted = folder.path + "/mine.json"
-        let imported = try CLI.run(["catalog", "import", registry, folder.path + "/pricing.public.json", "-o", converted])
+        let imported = try CLI.run([
+            "catalog", "import", registry, folder.path + "/pricing.public.json", "-o", converted,
+        ])
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("299 models (2 unsupported, 10 without a known price)"))
         var environment = ProcessInfo.processInfo.environment
@@ -169,14 +188,17 @@ struct ManifestCommandTests {
 
     @Test func theMixedMediaExampleRunsWithTheSimulator() throws {
         let folder = try TempFolder()
-        let result = try CLI.run([
-            "run", "manifests/mixed-media.yaml", "--simulate", "--sim-latency", "0.05:0.2", "--poll-interval", "0.05:0.2",
-            "-o", folder.path + "/out", "--quiet",
-        ], directory: repository)
+        let result = try CLI.run(
+            [
+                "run", "manifests/mixed-media.yaml", "--simulate", "--sim-latency", "0.05:0.2", "--poll-interval",
+                "0.05:0.2",
+                "-o", folder.path + "/out", "--quiet",
+            ], directory: repository)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         let files = RunHarness.files(folder.path + "/out")
         #expect(files.filter { $0.hasSuffix(".mp4") }.count == 4)
-        #expect(files.filter { $0.hasPrefix("wan-2.5-preview-text-to-image/no-image/") && $0.hasSuffix(".png") }.count == 8)
+        #expect(
+            files.filter { $0.hasPrefix("wan-2.5-preview-text-to-image/no-image/") && $0.hasSuffix(".png") }.count == 8)
         #expect(files.filter { $0.hasPrefix("nano-banana-pro/") && $0.hasSuffix(".png") }.count == 2)
         let report = try RunHarness.json(folder.path + "/out/report.json")
         #expect((report["jobs"] as? [[String: Any]])?.count == 14)
@@ -185,12 +207,16 @@ struct ManifestCommandTests {
     @Test func verboseSaysEachDecisionOnStandardErrorAndChangesNothingElse() throws {
         let folder = try TempFolder()
         let arguments = [
-            "run", "manifests/quickstart.yaml", "--simulate", "--sim-latency", "0.05:0.2", "--poll-interval", "0.05:0.2", "--no-progress",
+            "run", "manifests/quickstart.yaml", "--simulate", "--sim-latency", "0.05:0.2", "--poll-interval",
+            "0.05:0.2", "--no-progress",
         ]
         let verbose = try CLI.run(arguments + ["-o", folder.path + "/v", "--verbose"], directory: repository)
         #expect(verbose.status == 0, "\(verbose.stderr)")
         let lines = verbose.stderr.split(separator: "\n").map(String.init)
-        for kind in ["upload.sent", "upload.ended", "submit.sent", "submit.accepted", "query.scheduled", "query.answer", "download.start", "download.end", "job.ended"] {
+        for kind in [
+            "upload.sent", "upload.ended", "submit.sent", "submit.accepted", "query.scheduled", "query.answer",
+            "download.start", "download.end", "job.ended",
+        ] {
             #expect(lines.contains { $0.hasSuffix("[RHBatchCore] " + kind) }, "\(kind)")
         }
         // A submit's line names the job by its key; from the answer on, by its task id too.
@@ -199,13 +225,17 @@ struct ManifestCommandTests {
         // Without --verbose: the same standard output, and nothing on standard error.
         let quiet = try CLI.run(arguments + ["-o", folder.path + "/q"], directory: repository)
         #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
-        let shape = { (text: String) in text.split(separator: "\n").map { $0.replacingOccurrences(of: folder.path, with: "").prefix(20) } }
+        let shape = { (text: String) in
+            text.split(separator: "\n").map { $0.replacingOccurrences(of: folder.path, with: "").prefix(20) }
+        }
         #expect(shape(verbose.stdout).count == shape(quiet.stdout).count)
     }
 
     @Test func maxCostRefusesUnknownPricesUnlessAllowed() throws {
         let folder = try folderWithImage()
-        let manifest = try folder.write("m.yaml", "version: 1\njobs:\n  - {model: alibaba/wan-2.7/reference-to-video, prompt: A fox., image: room.png}\n")
+        let manifest = try folder.write(
+            "m.yaml",
+            "version: 1\njobs:\n  - {model: alibaba/wan-2.7/reference-to-video, prompt: A fox., image: room.png}\n")
         let plan = try CLI.run(["plan", manifest])
         #expect(plan.stdout.contains("1 job of price unknown"))
         let refused = try CLI.run(["run", manifest, "--simulate", "--max-cost", "10", "--quiet"])

@@ -1,8 +1,9 @@
 import Foundation
 import RHBatchCore
-@testable import rh_batch
 import RunningHubSimulator
 import Testing
+
+@testable import rh_batch
 
 /// Re-running a manifest into the same folder, as a nightly job does.
 @Suite("nightly re-runs", .timeLimit(.minutes(2)))
@@ -31,7 +32,8 @@ struct NightlyTests {
         let harness = try RunHarness()
         try await harness.withSimulator { session in
             let first = try await session.run(RunHarness.threeModels)
-            let grown = RunHarness.threeModels.replacingOccurrences(of: "[green, neon]", with: "[green, neon, 'Make it gold.']")
+            let grown = RunHarness.threeModels.replacingOccurrences(
+                of: "[green, neon]", with: "[green, neon, 'Make it gold.']")
             let second = try await session.run(grown)
             #expect(second.outcome.exitCode == 0)
             #expect(second.outcome.totals.succeeded == 5)
@@ -107,7 +109,8 @@ struct NightlyTests {
 
     @Test func failedJobsAreLeftAloneUnlessRetryFailed() async throws {
         let harness = try RunHarness()
-        let manifest = RunHarness.threeModels.replacingOccurrences(of: "neon: Make it neon.", with: "neon: Make it FORBIDDEN.")
+        let manifest = RunHarness.threeModels.replacingOccurrences(
+            of: "neon: Make it neon.", with: "neon: Make it FORBIDDEN.")
         try await harness.withSimulator(.init(scenarios: [.moderation], latency: 0.05...0.1)) { session in
             let first = try await session.run(manifest)
             #expect(first.outcome.totals.failed == 5)
@@ -128,7 +131,8 @@ struct NightlyTests {
         let clock = SimulatorClock(stopped: true)
         try await harness.withSimulator(.init(latency: 1.0...1.0, clock: clock)) { session in
             let stopped = try await session.run(RunHarness.threeModels) {
-                $0.poll = PollSchedule(minimum: .milliseconds(50), maximum: .milliseconds(100), taskTimeout: .milliseconds(300))
+                $0.poll = PollSchedule(
+                    minimum: .milliseconds(50), maximum: .milliseconds(100), taskTimeout: .milliseconds(300))
                 $0.concurrency = 10
             }
             #expect(stopped.outcome.totals.timeout == 10)
@@ -146,11 +150,14 @@ struct NightlyTests {
 
     @Test func statusCountsAndNamesJobs() async throws {
         let harness = try RunHarness()
-        let manifest = RunHarness.threeModels.replacingOccurrences(of: "neon: Make it neon.", with: "neon: Make it FORBIDDEN.")
+        let manifest = RunHarness.threeModels.replacingOccurrences(
+            of: "neon: Make it neon.", with: "neon: Make it FORBIDDEN.")
         try await harness.withSimulator(.init(scenarios: [.moderation], latency: 0.05...0.1)) { session in
             let first = try await session.run(manifest)
-            let smaller = manifest.replacingOccurrences(of: "model: [gpt-image-2, nano-banana-pro, grok-imagine]", with: "model: [gpt-image-2, grok-imagine]")
-                .replacingOccurrences(of: "[green, neon]", with: "[green, neon, 'Make it gold.']")
+            let smaller = manifest.replacingOccurrences(
+                of: "model: [gpt-image-2, nano-banana-pro, grok-imagine]", with: "model: [gpt-image-2, grok-imagine]"
+            )
+            .replacingOccurrences(of: "[green, neon]", with: "[green, neon, 'Make it gold.']")
             let path = try harness.folder.write("manifest.yaml", smaller)
             let status = try OutputStatus.load(folder: first.output, plan: try ManifestLoader().load(path))
             let counts = Dictionary(uniqueKeysWithValues: status.counts.map { ($0.0, $0.1) })
@@ -158,7 +165,10 @@ struct NightlyTests {
             #expect(counts["failed"] == 3)
             #expect(counts["not started"] == 3)
             #expect(counts["left the manifest"] == 4)
-            #expect(status.items.filter { $0.stage == "failed" }.allSatisfy { $0.code == "1501" && $0.label.contains(" neon") })
+            #expect(
+                status.items.filter { $0.stage == "failed" }.allSatisfy {
+                    $0.code == "1501" && $0.label.contains(" neon")
+                })
             #expect(status.text.contains("spent so far: "))
             let bare = try OutputStatus.load(folder: first.output, plan: nil)
             #expect(bare.counts.first { $0.0 == "done" }?.1 == 5)
@@ -201,7 +211,9 @@ struct ShardAndCommandTests {
             "m.yaml",
             "version: 1\noutput: out\nmatrix:\n  prompt: [Fine., FORBIDDEN.]\n  image: room.png\n  model: grok-imagine\n"
         )
-        let run = try CLI.run(["run", manifest, "--simulate=moderation", "--sim-latency", "0.05:0.1", "--poll-interval", "0.05:0.1"])
+        let run = try CLI.run([
+            "run", manifest, "--simulate=moderation", "--sim-latency", "0.05:0.1", "--poll-interval", "0.05:0.1",
+        ])
         #expect(run.status == 1, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.contains("(scenario: moderation)"))
         #expect(run.stdout.contains("1 succeeded, 1 failed"))
@@ -217,7 +229,8 @@ struct ShardAndCommandTests {
     @Test func aMissingKeyStopsBeforeAnything() throws {
         let folder = try TempFolder()
         try folder.write("room.png", Data(PNGEncoder.solid(width: 4, height: 4, color: (1, 2, 3))))
-        let manifest = try folder.write("m.yaml", "version: 1\noutput: out\njobs: [{prompt: Hi., image: room.png, model: grok-imagine}]\n")
+        let manifest = try folder.write(
+            "m.yaml", "version: 1\noutput: out\njobs: [{prompt: Hi., image: room.png, model: grok-imagine}]\n")
         let run = try CLI.run(["run", manifest], environment: ["PATH": "/usr/bin:/bin"])
         #expect(run.status == 2)
         #expect(run.stderr.contains("RH_API_KEY is not set"))
@@ -227,7 +240,8 @@ struct ShardAndCommandTests {
     @Test func expiredFilesAreFetchedWithFreshURLsAndNeverPaidForTwice() async throws {
         let harness = try RunHarness()
         // Result URLs have expired by the time anyone fetches them (lifetime 0).
-        try await harness.withSimulator(.init(scenarios: [.expire], latency: 0.02...0.05, resultLifetime: 0)) { session in
+        try await harness.withSimulator(.init(scenarios: [.expire], latency: 0.02...0.05, resultLifetime: 0)) {
+            session in
             let first = try await session.run(RunHarness.threeModels)
             #expect(first.outcome.totals.failed == 10)
             // Each job asked its task once more for fresh URLs and tried them before giving the

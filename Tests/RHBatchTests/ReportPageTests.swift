@@ -1,8 +1,9 @@
 import Foundation
 import RHBatchCore
-@testable import rh_batch
 import RunningHubSimulator
 import Testing
+
+@testable import rh_batch
 
 /// `report.html`, the contact sheet: written by every run and by `rh-batch view`, safe with
 /// hostile text, and checked in a real browser (headless Chromium through Selenium, installed by
@@ -11,11 +12,15 @@ import Testing
 struct ReportPageTests {
     static let browserPresent: Bool = {
         if ProcessInfo.processInfo.environment["CI"] == "true" { return true }
-        let probe = try? DocsTests.shell(["python3", "-c", "import selenium, shutil, sys; sys.exit(0 if shutil.which('chromium') and shutil.which('chromedriver') else 1)"])
+        let probe = try? DocsTests.shell([
+            "python3", "-c",
+            "import selenium, shutil, sys; sys.exit(0 if shutil.which('chromium') and shutil.which('chromedriver') else 1)",
+        ])
         return probe?.status == 0
     }()
 
-    static let hostile = #"<img src=x onerror="window.__pwned=2"><script>window.__pwned=1</script><b class="injected" data-injected>x</b> & "onerror=alert(1) x=""#
+    static let hostile =
+        #"<img src=x onerror="window.__pwned=2"><script>window.__pwned=1</script><b class="injected" data-injected>x</b> & "onerror=alert(1) x=""#
 
     /// Three prompts (one hostile, one refused by moderation) on three models: 9 jobs.
     static let manifest = """
@@ -37,7 +42,8 @@ struct ReportPageTests {
 
     @Test func everyRunWritesThePageAndHostileTextStaysData() async throws {
         let harness = try RunHarness()
-        let result = try await harness.run(Self.manifest, simulator: .init(scenarios: [.moderation], latency: 0.02...0.05))
+        let result = try await harness.run(
+            Self.manifest, simulator: .init(scenarios: [.moderation], latency: 0.02...0.05))
         #expect(result.outcome.summary.contains("see them: \(result.output)/report.html"))
         let page = try String(contentsOfFile: result.output + "/report.html", encoding: .utf8)
         #expect(page.hasPrefix("<!DOCTYPE html>"))
@@ -97,7 +103,8 @@ struct ReportPageTests {
     @Test(.enabled(if: browserPresent, "needs chromium, chromium-driver and Python's selenium (CI installs them)"))
     func aRealBrowserShowsEveryJobFiltersAndRunsNoInjectedScript() async throws {
         let harness = try RunHarness()
-        let result = try await harness.run(Self.manifest, simulator: .init(scenarios: [.moderation, .multi], latency: 0.02...0.05))
+        let result = try await harness.run(
+            Self.manifest, simulator: .init(scenarios: [.moderation, .multi], latency: 0.02...0.05))
         #expect(result.outcome.totals.failed == 3 && result.outcome.totals.succeeded == 6)
         let screenshot = harness.folder.path + "/sheet.png"
         let run = try DocsTests.shell([

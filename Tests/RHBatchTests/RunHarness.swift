@@ -4,6 +4,7 @@ import RHBatchCore
 import RunningHubAPI
 import RunningHubAdapter
 import RunningHubSimulator
+
 @testable import rh_batch
 
 /// Runs manifests in-process against the simulator on a loopback port.
@@ -13,7 +14,11 @@ struct RunHarness: Sendable {
     init() throws {
         folder = try TempFolder()
         for (name, seed) in [("room.png", 1), ("sofa.png", 2), ("rug.png", 3)] {
-            try folder.write(name, Data(PNGEncoder.encode(width: 8, height: 6) { x, y in (UInt8(seed * 40), UInt8(x * 20), UInt8(y * 30)) }))
+            try folder.write(
+                name,
+                Data(
+                    PNGEncoder.encode(width: 8, height: 6) { x, y in (UInt8(seed * 40), UInt8(x * 20), UInt8(y * 30)) })
+            )
         }
     }
 
@@ -102,13 +107,22 @@ struct RunHarness: Sendable {
             // Several keys: a KeyPool over one client per key, as `RH_API_KEYS` makes.
             let outcome = try await RunningHubClient.withClients(configurations, logger: logger) { clients in
                 let service: any RunningHubService =
-                    keys.isEmpty ? clients[0] : KeyPool(zip(keys, clients).map { KeyPool.Member(name: $0.0, key: $0.0, service: $0.1) }, logger: runLogger)
-                let runner = BatchRunner(plan: plan, options: finalOptions, service: service, logger: runLogger, exitCode: RunPresenter.exitCode) { _ in }
+                    keys.isEmpty
+                    ? clients[0]
+                    : KeyPool(
+                        zip(keys, clients).map { KeyPool.Member(name: $0.0, key: $0.0, service: $0.1) },
+                        logger: runLogger)
+                let runner = BatchRunner(
+                    plan: plan, options: finalOptions, service: service, logger: runLogger,
+                    exitCode: RunPresenter.exitCode
+                ) { _ in }
                 let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
                 defer { continuation.finish() }
                 return try await runner.run(interrupts: stream)
             }
-            return Result(outcome: outcome, ledger: await state.snapshot(), plan: plan, output: options.outputDirectory ?? plan.outputDirectory)
+            return Result(
+                outcome: outcome, ledger: await state.snapshot(), plan: plan,
+                output: options.outputDirectory ?? plan.outputDirectory)
         }
     }
 
@@ -128,7 +142,9 @@ struct RunHarness: Sendable {
         var result: [String] = []
         while let path = enumerator?.nextObject() as? String {
             var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: folder + "/" + path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            if FileManager.default.fileExists(atPath: folder + "/" + path, isDirectory: &isDirectory),
+                !isDirectory.boolValue
+            {
                 result.append(path)
             }
         }

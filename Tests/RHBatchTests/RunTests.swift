@@ -1,9 +1,10 @@
 import Crypto
 import Foundation
 import RHBatchCore
-@testable import rh_batch
 import RunningHubSimulator
 import Testing
+
+@testable import rh_batch
 
 /// `rh-batch run` end to end against the simulator on loopback.
 @Suite("run against the simulator", .timeLimit(.minutes(2)))
@@ -34,7 +35,8 @@ struct RunTests {
             #expect(images.contains(path), "\(path) missing")
             let bytes = try Data(contentsOf: URL(fileURLWithPath: result.output + "/" + path))
             #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
-            let sidecar = try RunHarness.json(result.output + "/" + path.replacingOccurrences(of: ".png", with: ".json"))
+            let sidecar = try RunHarness.json(
+                result.output + "/" + path.replacingOccurrences(of: ".png", with: ".json"))
             #expect(sidecar["key"] as? String == job.key)
             let file = try #require(sidecar["file"] as? [String: Any])
             #expect(file["sha256"] as? String == SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined())
@@ -65,7 +67,8 @@ struct RunTests {
         // at least two jobs cannot know their outcome, whatever order the requests arrive in.
         let result = try await harness.run(
             RunHarness.threeModels,
-            simulator: .init(scenarios: [.flaky], latency: 0.05...0.15, seed: 7, submitScript: [2: .loseAnswer, 5: .loseAnswer])
+            simulator: .init(
+                scenarios: [.flaky], latency: 0.05...0.15, seed: 7, submitScript: [2: .loseAnswer, 5: .loseAnswer])
         )
         let totals = result.outcome.totals
         #expect(totals.succeeded + totals.unknown == 10, "\(result.outcome.summary)")
@@ -125,7 +128,8 @@ struct RunTests {
 
     @Test func moderatedJobsFailWith1501AndTheRestSucceed() async throws {
         let harness = try RunHarness()
-        let manifest = RunHarness.threeModels.replacingOccurrences(of: "neon: Make it neon.", with: "neon: Make it FORBIDDEN.")
+        let manifest = RunHarness.threeModels.replacingOccurrences(
+            of: "neon: Make it neon.", with: "neon: Make it FORBIDDEN.")
         let result = try await harness.run(manifest, simulator: .init(scenarios: [.moderation], latency: 0.05...0.1))
         #expect(result.outcome.exitCode == 1)
         #expect(result.outcome.totals.succeeded == 5)
@@ -165,7 +169,8 @@ struct RunTests {
 
     @Test func multiResultsAreAllDownloaded() async throws {
         let harness = try RunHarness()
-        let result = try await harness.run(RunHarness.threeModels, simulator: .init(scenarios: [.multi], latency: 0.05...0.1))
+        let result = try await harness.run(
+            RunHarness.threeModels, simulator: .init(scenarios: [.multi], latency: 0.05...0.1))
         #expect(result.outcome.exitCode == 0)
         #expect(result.outcome.totals.outputs == 20)
         let job = result.plan.jobs[0]
@@ -196,7 +201,8 @@ struct RunTests {
 
     @Test func quirkyAnswersStillRunEverything() async throws {
         let harness = try RunHarness()
-        let result = try await harness.run(RunHarness.threeModels, simulator: .init(scenarios: [.quirky], latency: 0.05...0.1, seed: 5))
+        let result = try await harness.run(
+            RunHarness.threeModels, simulator: .init(scenarios: [.quirky], latency: 0.05...0.1, seed: 5))
         #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
         #expect(result.outcome.totals.succeeded == 10)
         #expect(result.ledger.doubleBilled == 0)
@@ -204,11 +210,14 @@ struct RunTests {
 
     @Test func aFailedTaskEndsItsJobWhateverItsErrorCode() async throws {
         let harness = try RunHarness()
-        let manifest = RunHarness.threeModels.replacingOccurrences(of: "neon: Make it neon.", with: "neon: Make it CRASH.")
+        let manifest = RunHarness.threeModels.replacingOccurrences(
+            of: "neon: Make it neon.", with: "neon: Make it CRASH.")
         try await harness.withSimulator(.init(scenarios: [.failing], latency: 0.05...0.1)) { session in
             let first = try await session.run(manifest)
             #expect(first.outcome.exitCode == 1)
-            #expect(first.outcome.totals.succeeded == 5 && first.outcome.totals.failed == 5 && first.outcome.totals.timeout == 0)
+            #expect(
+                first.outcome.totals.succeeded == 5 && first.outcome.totals.failed == 5
+                    && first.outcome.totals.timeout == 0)
             let report = try RunHarness.json(first.output + "/report.json")
             let failed = try #require(report["jobs"] as? [[String: Any]]).filter { $0["status"] as? String == "failed" }
             #expect(failed.count == 5)
@@ -228,7 +237,8 @@ struct RunTests {
 
     @Test func aTaskNotFoundJustAfterItsSubmitIsAskedAgain() async throws {
         let harness = try RunHarness()
-        let result = try await harness.run(RunHarness.threeModels, simulator: .init(scenarios: [.lagging], latency: 0.05...0.1))
+        let result = try await harness.run(
+            RunHarness.threeModels, simulator: .init(scenarios: [.lagging], latency: 0.05...0.1))
         #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
         #expect(result.outcome.totals.succeeded == 10)
         // Every task that needed a query was not found twice first, then found. (A task whose

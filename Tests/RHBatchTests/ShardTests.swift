@@ -8,7 +8,8 @@ import Testing
 struct ShardTests {
     func manifest(in folder: TempFolder) throws -> String {
         for index in 0..<2 {
-            try folder.write("in/room\(index).png", Data(PNGEncoder.solid(width: 8, height: 6, color: (UInt8(index * 90), 40, 200))))
+            try folder.write(
+                "in/room\(index).png", Data(PNGEncoder.solid(width: 8, height: 6, color: (UInt8(index * 90), 40, 200))))
         }
         let prompts = (1...10).map { "'Variation \($0).'" }.joined(separator: ", ")
         return try folder.write(
@@ -23,7 +24,9 @@ struct ShardTests {
         let plan = try ManifestLoader().load(manifest)
         #expect(plan.jobs.count == 40)
         // One key that allows 8 tasks; four shards of 2 each share it.
-        let simulator = try CrashTests.SimulatorProcess(arguments: ["--latency", "0.05:0.2", "--concurrency-limit", "8"])
+        let simulator = try CrashTests.SimulatorProcess(arguments: [
+            "--latency", "0.05:0.2", "--concurrency-limit", "8",
+        ])
         defer { simulator.stop() }
         // The shard index as each engine gives it: Kubernetes, Slurm (an array from 1), AWS Batch, by hand.
         let shards: [(String, [String: String])] = [
@@ -36,8 +39,13 @@ struct ShardTests {
         for (number, (shard, environment)) in shards.enumerated() {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: CLI.executable)
-            process.arguments = ["run", manifest, "--shard", shard, "-j", "2", "-o", folder.path + "/out/shard-\(number)", "--poll-interval", "0.05:0.2", "-q", "--no-progress"]
-            process.environment = ["RH_API_KEY": "shard-key", "RH_API_BASE_URL": simulator.baseURL, "PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+            process.arguments = [
+                "run", manifest, "--shard", shard, "-j", "2", "-o", folder.path + "/out/shard-\(number)",
+                "--poll-interval", "0.05:0.2", "-q", "--no-progress",
+            ]
+            process.environment = [
+                "RH_API_KEY": "shard-key", "RH_API_BASE_URL": simulator.baseURL, "PATH": "/usr/bin:/bin",
+            ].merging(environment) { $1 }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -83,10 +91,15 @@ struct ShardTests {
         #expect(FileManager.default.fileExists(atPath: folder.path + "/out/all/report.html"))
 
         // A folder of another manifest is refused.
-        let other = try folder.write("other.yaml", "version: 1\nname: other\noutput: out-other\nmatrix: {prompt: X., image: in/room0.png, model: grok-imagine}\n")
+        let other = try folder.write(
+            "other.yaml",
+            "version: 1\nname: other\noutput: out-other\nmatrix: {prompt: X., image: in/room0.png, model: grok-imagine}\n"
+        )
         let otherRun = try CLI.run(["run", other, "--simulate", "--sim-latency", "0.01:0.02", "-q"])
         #expect(otherRun.status == 0, "\(otherRun.stdout)\(otherRun.stderr)")
-        let refused = try CLI.run(["merge", shardFolders[0], folder.path + "/out-other", "-o", folder.path + "/out/mixed"])
+        let refused = try CLI.run([
+            "merge", shardFolders[0], folder.path + "/out-other", "-o", folder.path + "/out/mixed",
+        ])
         #expect(refused.status == 64)
         #expect(refused.stderr.contains("different manifests"))
     }
@@ -94,10 +107,13 @@ struct ShardTests {
     @Test func autoShardsNeedAnEngineIndex() throws {
         let folder = try TempFolder()
         let manifest = try manifest(in: folder)
-        let run = try CLI.run(["run", manifest, "--simulate", "--shard", "auto/4"], environment: ["PATH": "/usr/bin:/bin"])
+        let run = try CLI.run(
+            ["run", manifest, "--simulate", "--shard", "auto/4"], environment: ["PATH": "/usr/bin:/bin"])
         #expect(run.status == 64)
         #expect(run.stderr.contains("JOB_COMPLETION_INDEX"))
-        let outOfRange = try CLI.run(["run", manifest, "--simulate", "--shard", "auto/4"], environment: ["PATH": "/usr/bin:/bin", "JOB_COMPLETION_INDEX": "4"])
+        let outOfRange = try CLI.run(
+            ["run", manifest, "--simulate", "--shard", "auto/4"],
+            environment: ["PATH": "/usr/bin:/bin", "JOB_COMPLETION_INDEX": "4"])
         #expect(outOfRange.status == 64)
     }
 }

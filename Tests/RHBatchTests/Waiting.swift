@@ -63,7 +63,9 @@ enum FolderWatch {
             guard left > .zero else { return false }
             var entries = [pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)]
             if let pipe { entries.append(pollfd(fd: pipe, events: Int16(POLLIN), revents: 0)) }
-            let milliseconds = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 3_600_000))
+            let milliseconds = Int32(
+                min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 3_600_000)
+            )
             let ready = poll(&entries, nfds_t(entries.count), milliseconds)
             if ready < 0 && errno != EINTR { return false }
             if entries[0].revents & Int16(POLLIN) != 0 {
@@ -84,7 +86,8 @@ enum FolderWatch {
     /// The counted inotify events in a read of `count` bytes.
     static func events(in buffer: [UInt8], count: Int) -> Int {
         func word(_ at: Int) -> UInt32 {
-            UInt32(buffer[at]) | UInt32(buffer[at + 1]) << 8 | UInt32(buffer[at + 2]) << 16 | UInt32(buffer[at + 3]) << 24
+            UInt32(buffer[at]) | UInt32(buffer[at + 1]) << 8 | UInt32(buffer[at + 2]) << 16 | UInt32(buffer[at + 3])
+                << 24
         }
         var offset = 0
         var events = 0
@@ -185,7 +188,11 @@ final class OutputCollector: Sendable {
             var waiting: [(needle: String?, continuation: CheckedContinuation<Bool, Never>)] = []
             for waiter in state.waiters {
                 let found = waiter.needle.map { state.text.contains($0) } ?? false
-                if found || state.closed { ready.append((waiter.continuation, found || waiter.needle == nil)) } else { waiting.append(waiter) }
+                if found || state.closed {
+                    ready.append((waiter.continuation, found || waiter.needle == nil))
+                } else {
+                    waiting.append(waiter)
+                }
             }
             state.waiters = waiting
             return ready

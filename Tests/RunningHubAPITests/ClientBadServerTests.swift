@@ -21,7 +21,9 @@ struct ClientBadServerTests {
         )
         configuration.maxDownloadBytes = maxDownloadBytes
         do {
-            let result = try await RunningHubClient.withClient(configuration, logger: Logger(label: "test")) { try await body($0) }
+            let result = try await RunningHubClient.withClient(configuration, logger: Logger(label: "test")) {
+                try await body($0)
+            }
             try await server.stop()
             return result
         } catch {
@@ -33,7 +35,8 @@ struct ClientBadServerTests {
     let body = Array(#"{"prompt":"p","image":"https://x/y.png"}"#.utf8)
 
     @Test func garbageJSONIsAnUnknownOutcome() async throws {
-        let server = try await ScriptedServer(.raw(ScriptedServer.response(status: "200 OK", body: "{\"taskId\": tru"), close: false))
+        let server = try await ScriptedServer(
+            .raw(ScriptedServer.response(status: "200 OK", body: "{\"taskId\": tru"), close: false))
         let outcome = try await withClient(server) { try await $0.submit(endpoint: "a/b", body: body) }
         guard case .unknown(let failure) = outcome else {
             Issue.record("garbage must be an unknown outcome, got \(outcome)")
@@ -43,7 +46,8 @@ struct ClientBadServerTests {
     }
 
     @Test func htmlBadGatewayIsUnknownForSubmitAndTransientForQuery() async throws {
-        let page = ScriptedServer.response(status: "502 Bad Gateway", headers: ["Content-Type": "text/html"], body: "<html><body>502</body></html>")
+        let page = ScriptedServer.response(
+            status: "502 Bad Gateway", headers: ["Content-Type": "text/html"], body: "<html><body>502</body></html>")
         let server = try await ScriptedServer(.raw(page, close: false))
         let (submit, query) = try await withClient(server) { client in
             (try await client.submit(endpoint: "a/b", body: body), try await client.query(taskId: "1"))
@@ -71,7 +75,8 @@ struct ClientBadServerTests {
         let folder = FileManager.default.temporaryDirectory.path + "/rh-short-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let png = "\u{89}PNG\r\n\u{1A}\n" + String(repeating: "x", count: 100)
-        let server = try await ScriptedServer(.raw(ScriptedServer.response(status: "200 OK", body: png, contentLength: 5000), close: true))
+        let server = try await ScriptedServer(
+            .raw(ScriptedServer.response(status: "200 OK", body: png, contentLength: 5000), close: true))
         let url = server.baseURL + "/results/1.png"
         do {
             _ = try await withClient(server) { try await $0.download(url: url, to: folder + "/r.png") }
@@ -85,7 +90,8 @@ struct ClientBadServerTests {
     @Test func nonImageDownloadIsRefused() async throws {
         let folder = FileManager.default.temporaryDirectory.path + "/rh-text-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let server = try await ScriptedServer(.raw(ScriptedServer.response(status: "200 OK", body: "<html>login</html>"), close: false))
+        let server = try await ScriptedServer(
+            .raw(ScriptedServer.response(status: "200 OK", body: "<html>login</html>"), close: false))
         let url = server.baseURL + "/results/1.png"
         do {
             _ = try await withClient(server) { try await $0.download(url: url, to: folder + "/r.png") }
@@ -101,7 +107,9 @@ struct ClientBadServerTests {
     // there, which is not what is tested).
     @Test(.timeLimit(.minutes(1))) func silentServerTimesOutInsteadOfHanging() async throws {
         let server = try await ScriptedServer(.silence)
-        let outcome = try await withClient(server, requestTimeout: .milliseconds(500)) { try await $0.submit(endpoint: "a/b", body: body) }
+        let outcome = try await withClient(server, requestTimeout: .milliseconds(500)) {
+            try await $0.submit(endpoint: "a/b", body: body)
+        }
         guard case .unknown(let failure) = outcome else {
             Issue.record("a silent server must give an unknown outcome, got \(outcome)")
             return
@@ -125,7 +133,8 @@ struct ClientBadServerTests {
         // Port 1 on loopback: nothing listens there. (A port freed by a stopped server can be taken
         // at once by another test's server, which would answer instead of refusing.)
         let base = "http://127.0.0.1:1"
-        let configuration = RunningHubClient.Configuration(baseURL: base + "/openapi/v2", apiKey: APIKey("k")!, requestTimeout: .seconds(5))
+        let configuration = RunningHubClient.Configuration(
+            baseURL: base + "/openapi/v2", apiKey: APIKey("k")!, requestTimeout: .seconds(5))
         let outcome = try await RunningHubClient.withClient(configuration, logger: Logger(label: "test")) {
             try await $0.submit(endpoint: "a/b", body: body)
         }
@@ -138,22 +147,35 @@ struct ClientBadServerTests {
 
     @Test func resultURLsMustBeHTTPAndNotPrivateUnlessTheAPIIs() throws {
         let api = "https://www.runninghub.ai/openapi/v2"
-        for url in ["ftp://cdn.example.com/a.png", "file:///etc/passwd", "http://127.0.0.1/a.png", "http://localhost:8080/a.png",
-                    "http://10.1.2.3/a.png", "http://172.20.0.1/a.png", "http://192.168.1.1/a.png", "http://169.254.169.254/latest/meta-data",
-                    "http://[::1]/a.png", "http://[fe80::1]/a.png", "http://good.example.com@127.0.0.1/a.png", "http://0.0.0.0/a.png"] {
-            #expect(throws: DownloadError.self, "\(url)") { try RunningHubClient.checkDownloadTarget(url, apiBaseURL: api) }
+        for url in [
+            "ftp://cdn.example.com/a.png", "file:///etc/passwd", "http://127.0.0.1/a.png",
+            "http://localhost:8080/a.png",
+            "http://10.1.2.3/a.png", "http://172.20.0.1/a.png", "http://192.168.1.1/a.png",
+            "http://169.254.169.254/latest/meta-data",
+            "http://[::1]/a.png", "http://[fe80::1]/a.png", "http://good.example.com@127.0.0.1/a.png",
+            "http://0.0.0.0/a.png",
+        ] {
+            #expect(throws: DownloadError.self, "\(url)") {
+                try RunningHubClient.checkDownloadTarget(url, apiBaseURL: api)
+            }
         }
         for url in ["https://rh-images.example.com/a/b.png?sig=1", "http://172.32.0.1/a.png", "https://8.8.8.8/x.png"] {
             #expect(throws: Never.self, "\(url)") { try RunningHubClient.checkDownloadTarget(url, apiBaseURL: api) }
         }
         // The simulator on loopback serves its results on loopback.
-        #expect(throws: Never.self) { try RunningHubClient.checkDownloadTarget("http://127.0.0.1:4000/results/1/1.png", apiBaseURL: "http://127.0.0.1:4000/openapi/v2") }
+        #expect(throws: Never.self) {
+            try RunningHubClient.checkDownloadTarget(
+                "http://127.0.0.1:4000/results/1/1.png", apiBaseURL: "http://127.0.0.1:4000/openapi/v2")
+        }
     }
 
     @Test func aRedirectToAnotherSchemeIsRefused() async throws {
         let folder = FileManager.default.temporaryDirectory.path + "/rh-redirect-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let server = try await ScriptedServer(.raw(ScriptedServer.response(status: "302 Found", headers: ["Location": "file:///etc/passwd"], body: ""), close: false))
+        let server = try await ScriptedServer(
+            .raw(
+                ScriptedServer.response(status: "302 Found", headers: ["Location": "file:///etc/passwd"], body: ""),
+                close: false))
         let url = server.baseURL + "/results/1/1.png"
         do {
             _ = try await withClient(server) { try await $0.download(url: url, to: folder + "/r.png") }
@@ -170,13 +192,16 @@ struct ClientBadServerTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let png = [UInt8]([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) + [UInt8](repeating: 7, count: 992)
         // Announced: refused before the body. Not announced (until the connection closes): cut at the cap.
-        let announced = ScriptedServer.response(status: "200 OK", body: String(decoding: png, as: UTF8.self), contentLength: png.count)
+        let announced = ScriptedServer.response(
+            status: "200 OK", body: String(decoding: png, as: UTF8.self), contentLength: png.count)
         let unannounced = Array("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n".utf8) + png
         for raw in [announced, unannounced] {
             let server = try await ScriptedServer(.raw(raw, close: true))
             let url = server.baseURL + "/results/1/1.png"
             do {
-                _ = try await withClient(server, maxDownloadBytes: 100) { try await $0.download(url: url, to: folder + "/r.png") }
+                _ = try await withClient(server, maxDownloadBytes: 100) {
+                    try await $0.download(url: url, to: folder + "/r.png")
+                }
                 Issue.record("a file over the cap was downloaded")
             } catch let error as DownloadError {
                 #expect(error.reason == .tooLarge, "\(error)")

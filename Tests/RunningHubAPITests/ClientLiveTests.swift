@@ -36,12 +36,16 @@ struct ClientLiveTests {
     }
 
     static func body(image: String, prompt: String = "Make it green.") -> [UInt8] {
-        Array(#"{"prompt":"\#(prompt)","imageUrls":["\#(image)"],"resolution":"1k","quality":"low","aspectRatio":"16:9"}"#.utf8)
+        Array(
+            #"{"prompt":"\#(prompt)","imageUrls":["\#(image)"],"resolution":"1k","quality":"low","aspectRatio":"16:9"}"#
+                .utf8)
     }
 
     /// Moves the simulator's clock past the task's latency, then queries until the answer is final
     /// (only transient answers, such as `flaky`'s, make it ask again).
-    static func finish(_ client: RunningHubClient, _ state: SimulatorState, _ taskId: String, after: Duration = .seconds(1)) async throws -> TaskSnapshot {
+    static func finish(
+        _ client: RunningHubClient, _ state: SimulatorState, _ taskId: String, after: Duration = .seconds(1)
+    ) async throws -> TaskSnapshot {
         state.configuration.clock.advance(by: after)
         for _ in 0..<50 {
             switch try await client.query(taskId: taskId) {
@@ -66,7 +70,10 @@ struct ClientLiveTests {
             let png = PNGEncoder.solid(width: 5, height: 5, color: (9, 9, 9))
             let url = try await client.upload(bytes: png, fileName: "in.png", contentType: "image/png")
             #expect(url.contains("/view?filename="))
-            guard case .accepted(let task) = try await client.submit(endpoint: "rhart-image-g-2-official/image-to-image", body: Self.body(image: url)) else {
+            guard
+                case .accepted(let task) = try await client.submit(
+                    endpoint: "rhart-image-g-2-official/image-to-image", body: Self.body(image: url))
+            else {
                 Issue.record("submit was not accepted")
                 return
             }
@@ -102,7 +109,11 @@ struct ClientLiveTests {
 
     @Test func badKeyIsFatalEverywhere() async throws {
         try await withLive(key: "bad-key") { client, state, _ in
-            guard case .refused(let submit) = try await client.submit(endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"p","image":"https://x/y.png"}"#.utf8)) else {
+            guard
+                case .refused(let submit) = try await client.submit(
+                    endpoint: "rhart-image-x-official/edit",
+                    body: Array(#"{"prompt":"p","image":"https://x/y.png"}"#.utf8))
+            else {
                 Issue.record("a bad key must be refused")
                 return
             }
@@ -122,18 +133,29 @@ struct ClientLiveTests {
 
     @Test func wrongKeyTypeIsFatal() async throws {
         try await withLive(key: "personal-123") { client, _, _ in
-            let outcome = try await client.submit(endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"p","image":"https://x/y.png"}"#.utf8))
-            #expect(outcome == .refused(APIFailure(code: "1014", message: "Access Denied: Standard Model API is restricted to Enterprise-Shared API Keys only.", httpStatus: 200, errorClass: .fatal)))
+            let outcome = try await client.submit(
+                endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"p","image":"https://x/y.png"}"#.utf8))
+            #expect(
+                outcome
+                    == .refused(
+                        APIFailure(
+                            code: "1014",
+                            message:
+                                "Access Denied: Standard Model API is restricted to Enterprise-Shared API Keys only.",
+                            httpStatus: 200, errorClass: .fatal)))
         }
     }
 
     @Test func ratelimitAnswers421And429() async throws {
         // The clock stands still: no task finishes and the one-second window never passes, so the
         // answers follow from the limits alone.
-        try await withLive(.init(scenarios: [.ratelimit], latency: 5...5, concurrencyLimit: 2, submitsPerSecond: 4)) { client, state, _ in
+        try await withLive(.init(scenarios: [.ratelimit], latency: 5...5, concurrencyLimit: 2, submitsPerSecond: 4)) {
+            client, state, _ in
             var codes: [String] = []
             for index in 0..<6 {
-                let outcome = try await client.submit(endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"p\#(index)","image":"https://x/y.png"}"#.utf8))
+                let outcome = try await client.submit(
+                    endpoint: "rhart-image-x-official/edit",
+                    body: Array(#"{"prompt":"p\#(index)","image":"https://x/y.png"}"#.utf8))
                 switch outcome {
                 case .accepted: codes.append("ok")
                 case .refused(let failure):
@@ -150,7 +172,11 @@ struct ClientLiveTests {
 
     @Test func moderationFailsTheTask() async throws {
         try await withLive(.init(scenarios: [.moderation], latency: 0.02...0.05)) { client, state, _ in
-            guard case .accepted(let task) = try await client.submit(endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"FORBIDDEN","image":"https://x/y.png"}"#.utf8)) else {
+            guard
+                case .accepted(let task) = try await client.submit(
+                    endpoint: "rhart-image-x-official/edit",
+                    body: Array(#"{"prompt":"FORBIDDEN","image":"https://x/y.png"}"#.utf8))
+            else {
                 Issue.record("submit was not accepted")
                 return
             }
@@ -162,7 +188,11 @@ struct ClientLiveTests {
 
     @Test func multiGivesTwoResults() async throws {
         try await withLive(.init(scenarios: [.multi], latency: 0.02...0.05)) { client, state, _ in
-            guard case .accepted(let task) = try await client.submit(endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"p","image":"https://x/y.png"}"#.utf8)) else {
+            guard
+                case .accepted(let task) = try await client.submit(
+                    endpoint: "rhart-image-x-official/edit",
+                    body: Array(#"{"prompt":"p","image":"https://x/y.png"}"#.utf8))
+            else {
                 Issue.record("submit was not accepted")
                 return
             }
@@ -174,7 +204,11 @@ struct ClientLiveTests {
 
     @Test func slowTasksTakeLonger() async throws {
         try await withLive(.init(scenarios: [.slow], latency: 0.1...0.1)) { client, state, _ in
-            guard case .accepted(let task) = try await client.submit(endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"p","image":"https://x/y.png"}"#.utf8)) else {
+            guard
+                case .accepted(let task) = try await client.submit(
+                    endpoint: "rhart-image-x-official/edit",
+                    body: Array(#"{"prompt":"p","image":"https://x/y.png"}"#.utf8))
+            else {
                 Issue.record("submit was not accepted")
                 return
             }
@@ -194,7 +228,9 @@ struct ClientLiveTests {
         try await withLive(.init(scenarios: [.quirky], latency: 0.02...0.05, seed: 3)) { client, state, _ in
             var instant = 0
             for index in 0..<20 {
-                let outcome = try await client.submit(endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"p\#(index)","image":"https://x/y.png"}"#.utf8))
+                let outcome = try await client.submit(
+                    endpoint: "rhart-image-x-official/edit",
+                    body: Array(#"{"prompt":"p\#(index)","image":"https://x/y.png"}"#.utf8))
                 guard case .accepted(let task) = outcome else {
                     Issue.record("quirky submit \(index) was not accepted: \(outcome)")
                     continue
@@ -215,7 +251,11 @@ struct ClientLiveTests {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try await withLive(.init(scenarios: [.expire], latency: 0.02...0.02, resultLifetime: 0.1)) { client, state, _ in
-            guard case .accepted(let task) = try await client.submit(endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"p","image":"https://x/y.png"}"#.utf8)) else {
+            guard
+                case .accepted(let task) = try await client.submit(
+                    endpoint: "rhart-image-x-official/edit",
+                    body: Array(#"{"prompt":"p","image":"https://x/y.png"}"#.utf8))
+            else {
                 Issue.record("submit was not accepted")
                 return
             }
@@ -240,7 +280,10 @@ struct ClientLiveTests {
             var accepted: [String] = []
             var unknown = 0
             for index in 0..<40 {
-                switch try await client.submit(endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"p\#(index)","image":"https://x/y.png"}"#.utf8)) {
+                switch try await client.submit(
+                    endpoint: "rhart-image-x-official/edit",
+                    body: Array(#"{"prompt":"p\#(index)","image":"https://x/y.png"}"#.utf8))
+                {
                 case .accepted(let task): accepted.append(task.taskId)
                 case .unknown(let failure):
                     #expect(failure.errorClass == .unknownOutcome)
@@ -258,7 +301,8 @@ struct ClientLiveTests {
                 for _ in 0..<200 where result == nil {
                     switch try await client.query(taskId: taskId) {
                     case .task(let snapshot) where snapshot.state == .succeeded: result = snapshot.results.first
-                    case .task(let snapshot): Issue.record("task \(taskId) is still \(snapshot.state) after its latency")
+                    case .task(let snapshot):
+                        Issue.record("task \(taskId) is still \(snapshot.state) after its latency")
                     case .failed(let failure):
                         #expect(failure.errorClass == .transient)
                         transient += 1
@@ -291,7 +335,8 @@ struct ClientLiveTests {
         var logger = Logger(label: "test", factory: { _ in handler })
         logger.logLevel = .trace
         try await withLive(key: "sk-very-secret-key", logger: logger) { client, _, _ in
-            _ = try await client.submit(endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"p","image":"https://x/y.png"}"#.utf8))
+            _ = try await client.submit(
+                endpoint: "rhart-image-x-official/edit", body: Array(#"{"prompt":"p","image":"https://x/y.png"}"#.utf8))
             _ = try await client.query(taskId: "123")
         }
         let text = handler.entries.map { "\($0.message) \($0.metadata)" }.joined(separator: "\n")

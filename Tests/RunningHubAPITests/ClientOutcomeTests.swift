@@ -15,7 +15,8 @@ struct ClientOutcomeTests {
     }
 
     @Test func acceptedWithStringOrNumberIds() {
-        let string = submit(#"{"taskId":"2013508786110730241","status":"RUNNING","errorCode":"","errorMessage":"","results":null}"#)
+        let string = submit(
+            #"{"taskId":"2013508786110730241","status":"RUNNING","errorCode":"","errorMessage":"","results":null}"#)
         #expect(string == .accepted(TaskSnapshot(taskId: "2013508786110730241", state: .running)))
         let number = submit(#"{"taskId":2013508786110730241,"status":"QUEUED","errorCode":0,"extra":{"a":1}}"#)
         #expect(number == .accepted(TaskSnapshot(taskId: "2013508786110730241", state: .queued)))
@@ -25,7 +26,12 @@ struct ClientOutcomeTests {
         let outcome = submit(
             #"{"taskId":"1","status":"SUCCESS","errorCode":"","results":[{"url":"https://x/y.jpg","outputType":"jpg","text":null}],"usage":{"thirdPartyConsumeMoney":"0.14","consumeMoney":null}}"#
         )
-        #expect(outcome == .accepted(TaskSnapshot(taskId: "1", state: .succeeded, results: [TaskResult(url: "https://x/y.jpg", outputType: "jpg")], cost: "0.14")))
+        #expect(
+            outcome
+                == .accepted(
+                    TaskSnapshot(
+                        taskId: "1", state: .succeeded,
+                        results: [TaskResult(url: "https://x/y.jpg", outputType: "jpg")], cost: "0.14")))
     }
 
     @Test(arguments: [
@@ -59,7 +65,9 @@ struct ClientOutcomeTests {
     }
 
     @Test func serverErrorsAndGarbageAreUnknownOutcomes() {
-        for (body, status) in [("<html><body>502 Bad Gateway</body></html>", 502), ("", 500), ("not json", 200), (#"{"hello":1}"#, 200)] {
+        for (body, status) in [
+            ("<html><body>502 Bad Gateway</body></html>", 502), ("", 500), ("not json", 200), (#"{"hello":1}"#, 200),
+        ] {
             guard case .unknown(let failure) = submit(body, status: status) else {
                 Issue.record("\(status) \(body) should be an unknown outcome")
                 continue
@@ -74,22 +82,43 @@ struct ClientOutcomeTests {
     }
 
     @Test func queryStates() {
-        #expect(query(#"{"taskId":"7","status":"RUNNING","errorCode":""}"#) == .task(TaskSnapshot(taskId: "7", state: .running)))
+        #expect(
+            query(#"{"taskId":"7","status":"RUNNING","errorCode":""}"#)
+                == .task(TaskSnapshot(taskId: "7", state: .running)))
         #expect(query(#"{"taskId":"7","status":"CANCEL"}"#) == .task(TaskSnapshot(taskId: "7", state: .cancelled)))
-        let failed = query(#"{"taskId":"7","status":"FAILED","errorCode":"1501","errorMessage":"Content verification failed","failedReason":{}}"#)
-        #expect(failed == .task(TaskSnapshot(taskId: "7", state: .failed, errorCode: "1501", errorMessage: "Content verification failed")))
+        let failed = query(
+            #"{"taskId":"7","status":"FAILED","errorCode":"1501","errorMessage":"Content verification failed","failedReason":{}}"#
+        )
+        #expect(
+            failed
+                == .task(
+                    TaskSnapshot(
+                        taskId: "7", state: .failed, errorCode: "1501", errorMessage: "Content verification failed")))
         let numeric = query(#"{"taskId":7,"status":"FAILED","errorCode":1505,"errorMessage":"people"}"#)
         #expect(numeric == .task(TaskSnapshot(taskId: "7", state: .failed, errorCode: "1505", errorMessage: "people")))
     }
 
     @Test func aSubmitAnswerWithATaskThatAlreadyEndedIsThatTasksOutcome() {
         // The task exists (and may be billed): never a refusal that the runner would send again.
-        let ended = submit(#"{"taskId":"2013","status":"FAILED","errorCode":"1000","errorMessage":"unknown error","results":null}"#)
-        #expect(ended == .accepted(TaskSnapshot(taskId: "2013", state: .failed, errorCode: "1000", errorMessage: "unknown error")))
-        let moderated = submit(#"{"taskId":"2014","status":"FAILED","errorCode":"1501","errorMessage":"Content verification failed"}"#)
-        #expect(moderated == .accepted(TaskSnapshot(taskId: "2014", state: .failed, errorCode: "1501", errorMessage: "Content verification failed")))
+        let ended = submit(
+            #"{"taskId":"2013","status":"FAILED","errorCode":"1000","errorMessage":"unknown error","results":null}"#)
+        #expect(
+            ended
+                == .accepted(
+                    TaskSnapshot(taskId: "2013", state: .failed, errorCode: "1000", errorMessage: "unknown error")))
+        let moderated = submit(
+            #"{"taskId":"2014","status":"FAILED","errorCode":"1501","errorMessage":"Content verification failed"}"#)
+        #expect(
+            moderated
+                == .accepted(
+                    TaskSnapshot(
+                        taskId: "2014", state: .failed, errorCode: "1501", errorMessage: "Content verification failed"))
+        )
         // Without a task id it is a refusal, as before.
-        guard case .refused = submit(#"{"taskId":"","status":"FAILED","errorCode":"1007","errorMessage":"Invalid parameters"}"#) else {
+        guard
+            case .refused = submit(
+                #"{"taskId":"","status":"FAILED","errorCode":"1007","errorMessage":"Invalid parameters"}"#)
+        else {
             Issue.record("a FAILED answer without a task id is a refusal")
             return
         }
@@ -97,7 +126,10 @@ struct ClientOutcomeTests {
 
     @Test func wrongEndpointAnswersAreFatalRefusalsNamingTheBaseURL() {
         for (body, status) in [
-            (#"{"taskId":"","status":"FAILED","errorCode":"1001","errorMessage":"Invalid URL, please check your link"}"#, 200),
+            (
+                #"{"taskId":"","status":"FAILED","errorCode":"1001","errorMessage":"Invalid URL, please check your link"}"#,
+                200
+            ),
             (#"{"errorCode":"1009","errorMessage":"HTTP method not supported"}"#, 200),
             ("<html><body>404 Not Found</body></html>", 404),
             ("", 405),
@@ -113,15 +145,21 @@ struct ClientOutcomeTests {
 
     @Test func aTerminalStatusEndsTheTaskWhateverItsErrorCode() {
         // The vendor's own failure example: FAILED with 1000, no task id, a failedReason.
-        let example = #"{"status":"FAILED","errorCode":"1000","errorMessage":"unknown error","failedReason":{"exception_type":"TypeError","node_id":"276","traceback":["..."]}}"#
-        #expect(query(example) == .task(TaskSnapshot(taskId: "7", state: .failed, errorCode: "1000", errorMessage: "unknown error")))
+        let example =
+            #"{"status":"FAILED","errorCode":"1000","errorMessage":"unknown error","failedReason":{"exception_type":"TypeError","node_id":"276","traceback":["..."]}}"#
+        #expect(
+            query(example)
+                == .task(TaskSnapshot(taskId: "7", state: .failed, errorCode: "1000", errorMessage: "unknown error")))
         for code in ["500", "1005", "1010", "1011", "1012"] {
             #expect(
-                query(#"{"taskId":"7","status":"FAILED","errorCode":"\#(code)","errorMessage":"m"}"#) == .task(TaskSnapshot(taskId: "7", state: .failed, errorCode: code, errorMessage: "m")),
+                query(#"{"taskId":"7","status":"FAILED","errorCode":"\#(code)","errorMessage":"m"}"#)
+                    == .task(TaskSnapshot(taskId: "7", state: .failed, errorCode: code, errorMessage: "m")),
                 "FAILED with \(code) is the task's end, not a busy query"
             )
         }
-        #expect(query(#"{"taskId":"7","status":"CANCEL","errorCode":"1000","errorMessage":"m"}"#) == .task(TaskSnapshot(taskId: "7", state: .cancelled, errorCode: "1000", errorMessage: "m")))
+        #expect(
+            query(#"{"taskId":"7","status":"CANCEL","errorCode":"1000","errorMessage":"m"}"#)
+                == .task(TaskSnapshot(taskId: "7", state: .cancelled, errorCode: "1000", errorMessage: "m")))
     }
 
     @Test func queryFailuresAreClassified() {
@@ -160,7 +198,8 @@ struct ClientOutcomeTests {
     }
 
     @Test func hostRootDropsThePath() throws {
-        let configuration = RunningHubClient.Configuration(baseURL: "https://www.runninghub.cn/openapi/v2/", apiKey: try #require(APIKey("k")))
+        let configuration = RunningHubClient.Configuration(
+            baseURL: "https://www.runninghub.cn/openapi/v2/", apiKey: try #require(APIKey("k")))
         #expect(configuration.baseURL == "https://www.runninghub.cn/openapi/v2")
         #expect(configuration.hostRoot == "https://www.runninghub.cn")
     }

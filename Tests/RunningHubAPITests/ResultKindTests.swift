@@ -24,9 +24,11 @@ struct ResultKindTests {
 
     @Test(arguments: [
         (png, OutputKind.image, "png"), (mp4, .video, "mp4"), (mov, .video, "mov"), (webm, .video, "webm"),
-        (png, .video, "png"),  // a video model's still frame (returnLastFrame)
-        (wav, .audio, "wav"), (mp3, .audio, "mp3"), (frame, .audio, "mp3"), (flac, .audio, "flac"), (ogg, .audio, "ogg"), (m4a, .audio, "m4a"),
-        (glb, .model3D, "glb"), (zip, .model3D, "zip"), (fbx, .model3D, "fbx"), (bytes("# Blender\nv 0 0 0\n"), .model3D, "obj"),
+        (png, .video, "png"), // a video model's still frame (returnLastFrame)
+        (wav, .audio, "wav"), (mp3, .audio, "mp3"), (frame, .audio, "mp3"), (flac, .audio, "flac"),
+        (ogg, .audio, "ogg"), (m4a, .audio, "m4a"),
+        (glb, .model3D, "glb"), (zip, .model3D, "zip"), (fbx, .model3D, "fbx"),
+        (bytes("# Blender\nv 0 0 0\n"), .model3D, "obj"),
         (bytes("A room with a green sofa."), .text, "txt"),
     ])
     func resultsOfTheRightKindAreNamedByTheirBytes(head: [UInt8], kind: OutputKind, ext: String) throws {

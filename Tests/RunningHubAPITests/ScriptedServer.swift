@@ -40,7 +40,9 @@ final class ScriptedServer: Sendable {
     }
 
     /// A response with a status line, headers and body, as raw bytes.
-    static func response(status: String, headers: [String: String] = [:], body: String, contentLength: Int? = nil) -> [UInt8] {
+    static func response(status: String, headers: [String: String] = [:], body: String, contentLength: Int? = nil)
+        -> [UInt8]
+    {
         var text = "HTTP/1.1 \(status)\r\n"
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
         text += "Content-Length: \(contentLength ?? body.utf8.count)\r\n\r\n"
@@ -94,4 +96,3 @@ private final class ScriptHandler: ChannelInboundHandler {
         return bytes.count >= end + 4 + length
     }
 }
-

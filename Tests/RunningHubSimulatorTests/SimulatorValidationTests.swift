@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
-import NIOCore
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @testable import RunningHubSimulator
@@ -33,16 +33,24 @@ struct SimulatorValidationTests {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let key { headers[.authorization] = "Bearer \(key)" }
         let data = Data(json.utf8)
-        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(bytes: data)) { response in
-            let object = (try? JSONSerialization.jsonObject(with: Data(Array(buffer: response.body)))) as? [String: Any] ?? [:]
+        return try await client.execute(uri: path, method: .post, headers: headers, body: ByteBuffer(bytes: data)) {
+            response in
+            let object =
+                (try? JSONSerialization.jsonObject(with: Data(Array(buffer: response.body)))) as? [String: Any] ?? [:]
             return (Int(response.status.code), object)
         }
     }
 
     static let goodBodies: [(String, String)] = [
-        ("rhart-image-g-2-official/image-to-image", #"{"prompt":"p","imageUrls":["https://example.com/in.png"],"resolution":"2k","quality":"medium","aspectRatio":"9:21"}"#),
+        (
+            "rhart-image-g-2-official/image-to-image",
+            #"{"prompt":"p","imageUrls":["https://example.com/in.png"],"resolution":"2k","quality":"medium","aspectRatio":"9:21"}"#
+        ),
         ("rhart-image-x-official/edit", #"{"prompt":"p","image":"https://example.com/in.png"}"#),
-        ("rhart-image-n-pro-official/edit", #"{"prompt":"p","imageUrls":["https://example.com/in.png","https://example.com/in.png"],"resolution":"1k"}"#),
+        (
+            "rhart-image-n-pro-official/edit",
+            #"{"prompt":"p","imageUrls":["https://example.com/in.png","https://example.com/in.png"],"resolution":"1k"}"#
+        ),
     ]
 
     @Test func goodBodiesAreAcceptedWithNineteenDigitIds() async throws {
@@ -63,16 +71,43 @@ struct SimulatorValidationTests {
 
     static let badBodies: [(String, String, String)] = [
         ("missing prompt", "rhart-image-x-official/edit", #"{"image":"https://example.com/in.png"}"#),
-        ("prompt too long", "rhart-image-x-official/edit", #"{"prompt":""# + String(repeating: "a", count: 20_001) + #"","image":"https://example.com/in.png"}"#),
+        (
+            "prompt too long", "rhart-image-x-official/edit",
+            #"{"prompt":""# + String(repeating: "a", count: 20_001) + #"","image":"https://example.com/in.png"}"#
+        ),
         ("empty prompt", "rhart-image-x-official/edit", #"{"prompt":"","image":"https://example.com/in.png"}"#),
-        ("grok image as a list", "rhart-image-x-official/edit", #"{"prompt":"p","image":["https://example.com/in.png"]}"#),
-        ("no images", "rhart-image-g-2-official/image-to-image", #"{"prompt":"p","imageUrls":[],"resolution":"2k","quality":"low"}"#),
-        ("eleven images", "rhart-image-g-2-official/image-to-image", #"{"prompt":"p","imageUrls":["https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png"],"resolution":"2k","quality":"low"}"#),
-        ("imageUrls as a string", "rhart-image-n-pro-official/edit", #"{"prompt":"p","imageUrls":"https://example.com/in.png","resolution":"1k"}"#),
-        ("missing resolution", "rhart-image-n-pro-official/edit", #"{"prompt":"p","imageUrls":["https://example.com/in.png"]}"#),
-        ("missing quality", "rhart-image-g-2-official/image-to-image", #"{"prompt":"p","imageUrls":["https://example.com/in.png"],"resolution":"2k"}"#),
-        ("ratio nano does not take", "rhart-image-n-pro-official/edit", #"{"prompt":"p","imageUrls":["https://example.com/in.png"],"resolution":"1k","aspectRatio":"1:3"}"#),
-        ("bad quality", "rhart-image-g-2-official/image-to-image", #"{"prompt":"p","imageUrls":["https://example.com/in.png"],"resolution":"2k","quality":"ultra"}"#),
+        (
+            "grok image as a list", "rhart-image-x-official/edit",
+            #"{"prompt":"p","image":["https://example.com/in.png"]}"#
+        ),
+        (
+            "no images", "rhart-image-g-2-official/image-to-image",
+            #"{"prompt":"p","imageUrls":[],"resolution":"2k","quality":"low"}"#
+        ),
+        (
+            "eleven images", "rhart-image-g-2-official/image-to-image",
+            #"{"prompt":"p","imageUrls":["https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png","https://example.com/in.png"],"resolution":"2k","quality":"low"}"#
+        ),
+        (
+            "imageUrls as a string", "rhart-image-n-pro-official/edit",
+            #"{"prompt":"p","imageUrls":"https://example.com/in.png","resolution":"1k"}"#
+        ),
+        (
+            "missing resolution", "rhart-image-n-pro-official/edit",
+            #"{"prompt":"p","imageUrls":["https://example.com/in.png"]}"#
+        ),
+        (
+            "missing quality", "rhart-image-g-2-official/image-to-image",
+            #"{"prompt":"p","imageUrls":["https://example.com/in.png"],"resolution":"2k"}"#
+        ),
+        (
+            "ratio nano does not take", "rhart-image-n-pro-official/edit",
+            #"{"prompt":"p","imageUrls":["https://example.com/in.png"],"resolution":"1k","aspectRatio":"1:3"}"#
+        ),
+        (
+            "bad quality", "rhart-image-g-2-official/image-to-image",
+            #"{"prompt":"p","imageUrls":["https://example.com/in.png"],"resolution":"2k","quality":"ultra"}"#
+        ),
         ("not a URL", "rhart-image-x-official/edit", #"{"prompt":"p","image":"room.png"}"#),
         ("not JSON", "rhart-image-x-official/edit", "prompt=p"),
     ]
@@ -90,13 +125,26 @@ struct SimulatorValidationTests {
 
     /// Bodies for registry models of other kinds, each wrong in one field; the answer names it.
     static let badFields: [(String, String, String)] = [
-        ("kling-v3.0-pro/image-to-video", #"{"prompt":"p","firstImageUrl":"https://e.com/a.png","duration":"2","sound":true}"#, "duration"),
-        ("kling-v3.0-pro/image-to-video", #"{"prompt":"p","firstImageUrl":"https://e.com/a.png","duration":"5","sound":"yes"}"#, "sound"),
-        ("kling-v3.0-pro/image-to-video", #"{"prompt":"p","firstImageUrl":"https://e.com/a.png","duration":"5","sound":true,"cfgScale":2}"#, "cfgScale"),
+        (
+            "kling-v3.0-pro/image-to-video",
+            #"{"prompt":"p","firstImageUrl":"https://e.com/a.png","duration":"2","sound":true}"#, "duration"
+        ),
+        (
+            "kling-v3.0-pro/image-to-video",
+            #"{"prompt":"p","firstImageUrl":"https://e.com/a.png","duration":"5","sound":"yes"}"#, "sound"
+        ),
+        (
+            "kling-v3.0-pro/image-to-video",
+            #"{"prompt":"p","firstImageUrl":"https://e.com/a.png","duration":"5","sound":true,"cfgScale":2}"#,
+            "cfgScale"
+        ),
         ("seedream-v4.5/text-to-image", #"{"prompt":"p","width":100}"#, "width"),
         ("seedream-v4.5/text-to-image", #"{"prompt":"p","width":"1024"}"#, "width"),
         ("alibaba/wan-2.5-preview/text-to-image", #"{"prompt":"p","size":"1280*1280","seed":1.5}"#, "seed"),
-        ("alibaba/happyhorse-1.0/video-edit", #"{"prompt":"p","videoUrl":["https://e.com/a.mp4"],"resolution":"720p"}"#, "videoUrl"),
+        (
+            "alibaba/happyhorse-1.0/video-edit",
+            #"{"prompt":"p","videoUrl":["https://e.com/a.mp4"],"resolution":"720p"}"#, "videoUrl"
+        ),
         ("skyreels-v3/video-restyling", #"{"videoUrl":"https://e.com/a.mp4"}"#, "styleName"),
     ]
 
@@ -184,7 +232,8 @@ struct SimulatorValidationTests {
     @Test func tasksRunToSuccessWithResultsAndUsage() async throws {
         try await withSimulator(.init(latency: 0.05...0.05)) { client, state in
             let (endpoint, body) = Self.goodBodies[0]
-            let taskId = try #require(try await Self.post(client, "/openapi/v2/\(endpoint)", body).object["taskId"] as? String)
+            let taskId = try #require(
+                try await Self.post(client, "/openapi/v2/\(endpoint)", body).object["taskId"] as? String)
             let (_, queued) = try await Self.post(client, "/openapi/v2/query", #"{"taskId":"\#(taskId)"}"#)
             #expect(queued["status"] as? String == "QUEUED")
             state.configuration.clock.advance(by: .milliseconds(50))
@@ -211,7 +260,10 @@ struct SimulatorValidationTests {
     @Test func moderationFailsTasksWith1501() async throws {
         try await withSimulator(.init(scenarios: [.moderation], latency: 0.01...0.01)) { client, state in
             let taskId = try #require(
-                try await Self.post(client, "/openapi/v2/rhart-image-x-official/edit", #"{"prompt":"a FORBIDDEN thing","image":"\#(Self.image)"}"#).object["taskId"] as? String
+                try await Self.post(
+                    client, "/openapi/v2/rhart-image-x-official/edit",
+                    #"{"prompt":"a FORBIDDEN thing","image":"\#(Self.image)"}"#
+                ).object["taskId"] as? String
             )
             state.configuration.clock.advance(by: .milliseconds(10))
             let (_, object) = try await Self.post(client, "/openapi/v2/query", #"{"taskId":"\#(taskId)"}"#)
@@ -225,12 +277,19 @@ struct SimulatorValidationTests {
         try await withSimulator { client, state in
             let png = PNGEncoder.solid(width: 3, height: 2, color: (1, 2, 3))
             var body = ByteBuffer()
-            body.writeString("--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n")
+            body.writeString(
+                "--XYZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\n"
+            )
             body.writeBytes(png)
             body.writeString("\r\n--XYZ--\r\n")
-            let headers: HTTPFields = [.authorization: "Bearer \(Self.key)", .contentType: "multipart/form-data; boundary=XYZ"]
-            let url = try await client.execute(uri: "/openapi/v2/media/upload/binary", method: .post, headers: headers, body: body) { response in
-                let object = try #require(try JSONSerialization.jsonObject(with: Data(Array(buffer: response.body))) as? [String: Any])
+            let headers: HTTPFields = [
+                .authorization: "Bearer \(Self.key)", .contentType: "multipart/form-data; boundary=XYZ",
+            ]
+            let url = try await client.execute(
+                uri: "/openapi/v2/media/upload/binary", method: .post, headers: headers, body: body
+            ) { response in
+                let object = try #require(
+                    try JSONSerialization.jsonObject(with: Data(Array(buffer: response.body))) as? [String: Any])
                 #expect(object["code"] as? Int == 0)
                 let data = try #require(object["data"] as? [String: Any])
                 #expect(data["size"] as? String == String(png.count))
@@ -240,10 +299,12 @@ struct SimulatorValidationTests {
             try await client.execute(uri: components.path + "?" + (components.query ?? ""), method: .get) { response in
                 #expect(Array(buffer: response.body) == png)
             }
-            let good = try await Self.post(client, "/openapi/v2/rhart-image-x-official/edit", #"{"prompt":"p","image":"\#(url)"}"#)
+            let good = try await Self.post(
+                client, "/openapi/v2/rhart-image-x-official/edit", #"{"prompt":"p","image":"\#(url)"}"#)
             #expect(good.object["errorCode"] as? String == "")
             let missing = url.replacingOccurrences(of: "filename=", with: "filename=0")
-            let bad = try await Self.post(client, "/openapi/v2/rhart-image-x-official/edit", #"{"prompt":"p","image":"\#(missing)"}"#)
+            let bad = try await Self.post(
+                client, "/openapi/v2/rhart-image-x-official/edit", #"{"prompt":"p","image":"\#(missing)"}"#)
             #expect(bad.object["errorCode"] as? String == "1013")
             #expect(await state.snapshot().uploads == 1)
         }
@@ -251,9 +312,14 @@ struct SimulatorValidationTests {
 
     @Test func accountQueueAndCancel() async throws {
         try await withSimulator(.init(latency: 30...30, concurrencyLimit: 7)) { client, _ in
-            let taskId = try #require(try await Self.post(client, "/openapi/v2/rhart-image-x-official/edit", Self.goodBodies[1].1).object["taskId"] as? String)
-            let queue = try await client.execute(uri: "/openapi/v2/queue/status", method: .get, headers: [.authorization: "Bearer \(Self.key)"]) { response in
-                try #require(try JSONSerialization.jsonObject(with: Data(Array(buffer: response.body))) as? [String: Any])
+            let taskId = try #require(
+                try await Self.post(client, "/openapi/v2/rhart-image-x-official/edit", Self.goodBodies[1].1).object[
+                    "taskId"] as? String)
+            let queue = try await client.execute(
+                uri: "/openapi/v2/queue/status", method: .get, headers: [.authorization: "Bearer \(Self.key)"]
+            ) { response in
+                try #require(
+                    try JSONSerialization.jsonObject(with: Data(Array(buffer: response.body))) as? [String: Any])
             }
             let data = try #require(queue["data"] as? [String: Any])
             #expect(data["concurrentLimit"] as? Int == 7)

@@ -1,5 +1,5 @@
-import RunningHubModel
 import Foundation
+import RunningHubModel
 
 /// rh-batch's own catalog format: facts only (endpoints, fields, limits, prices, output types),
 /// written by `rh-batch catalog import` and read at start-up.
@@ -53,7 +53,8 @@ package struct CatalogFile: Codable, Sendable {
         var maxMB: Int?
 
         init(
-            key: String, type: String, required: Bool, default: FieldValue? = nil, maxLength: Int? = nil, values: [String]? = nil,
+            key: String, type: String, required: Bool, default: FieldValue? = nil, maxLength: Int? = nil,
+            values: [String]? = nil,
             min: Double? = nil, max: Double? = nil, step: Double? = nil, list: Bool? = nil, maxCount: Int? = nil,
             formats: [String]? = nil, maxMB: Int? = nil
         ) {
@@ -176,16 +177,22 @@ extension CatalogFile {
         }
         let object = try parse(data, file: path)
         guard let top = object as? [String: Any] else {
-            throw CatalogError(file: path, line: 1, column: 1, path: "", message: "not a model catalog: the top level is not a JSON object")
+            throw CatalogError(
+                file: path, line: 1, column: 1, path: "",
+                message: "not a model catalog: the top level is not a JSON object")
         }
         if let format = top["format"] as? String {
             guard format == formatName else {
-                throw CatalogError(file: path, line: 1, column: 1, path: "format", message: "unknown catalog format '\(format)'; this rh-batch reads \(formatName)")
+                throw CatalogError(
+                    file: path, line: 1, column: 1, path: "format",
+                    message: "unknown catalog format '\(format)'; this rh-batch reads \(formatName)")
             }
             do {
                 return try JSONDecoder().decode(CatalogFile.self, from: data)
             } catch {
-                throw CatalogError(file: path, line: 1, column: 1, path: "", message: "not a valid rh-batch catalog: \(Self.describe(error))")
+                throw CatalogError(
+                    file: path, line: 1, column: 1, path: "",
+                    message: "not a valid rh-batch catalog: \(Self.describe(error))")
             }
         }
         guard top["models"] is [Any] else {
@@ -196,8 +203,11 @@ extension CatalogFile {
         }
         var prices: [String: Any]?
         if let pricing {
-            guard let table = try parse(try read(pricing), file: pricing) as? [String: Any], table["pricing"] is [Any] else {
-                throw CatalogError(file: pricing, line: 1, column: 1, path: "", message: "not a RunningHub price table (no 'pricing' list)")
+            guard let table = try parse(try read(pricing), file: pricing) as? [String: Any], table["pricing"] is [Any]
+            else {
+                throw CatalogError(
+                    file: pricing, line: 1, column: 1, path: "",
+                    message: "not a RunningHub price table (no 'pricing' list)")
             }
             prices = table
         }
@@ -246,7 +256,8 @@ extension CatalogFile {
         if let decoding = error as? DecodingError {
             switch decoding {
             case .keyNotFound(let key, let context):
-                return "'\(key.stringValue)' is missing at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
+                return
+                    "'\(key.stringValue)' is missing at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
             case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
                 return "\(context.debugDescription) at \(context.codingPath.map(\.stringValue).joined(separator: "."))"
             @unknown default:
@@ -264,10 +275,12 @@ extension CatalogFile.Model {
         var specs: [FieldSpec] = []
         for field in fields {
             guard let kind = field.kind else {
-                unsupported = unsupported ?? "field '\(field.key)' has the kind '\(field.type)', which rh-batch does not know"
+                unsupported =
+                    unsupported ?? "field '\(field.key)' has the kind '\(field.type)', which rh-batch does not know"
                 continue
             }
-            specs.append(FieldSpec(apiKey: field.key, kind: kind, required: field.required, defaultValue: field.default))
+            specs.append(
+                FieldSpec(apiKey: field.key, kind: kind, required: field.required, defaultValue: field.default))
         }
         return ModelSpec(
             alias: alias,
@@ -276,7 +289,9 @@ extension CatalogFile.Model {
             output: OutputKind(registryName: output) ?? .image,
             fields: specs,
             price: price.rule,
-            unsupported: unsupported ?? (OutputKind(registryName: output) == nil ? "its output type '\(output)' is not one rh-batch knows" : nil)
+            unsupported: unsupported
+                ?? (OutputKind(registryName: output) == nil
+                    ? "its output type '\(output)' is not one rh-batch knows" : nil)
         )
     }
 
@@ -301,14 +316,15 @@ extension CatalogFile.Field {
         case "number": return .number(min: min, max: max, step: step)
         case "boolean": return .boolean
         case "image", "video", "audio":
-            return .media(MediaField(
-                apiKey: key,
-                kind: OutputKind(rawValue: type) ?? .image,
-                isList: list ?? false,
-                maxCount: maxCount ?? 1,
-                formats: (formats ?? []).compactMap(MediaFormat.init(acceptName:)),
-                maxBytes: (maxMB ?? 10) * 1024 * 1024
-            ))
+            return .media(
+                MediaField(
+                    apiKey: key,
+                    kind: OutputKind(rawValue: type) ?? .image,
+                    isList: list ?? false,
+                    maxCount: maxCount ?? 1,
+                    formats: (formats ?? []).compactMap(MediaFormat.init(acceptName:)),
+                    maxBytes: (maxMB ?? 10) * 1024 * 1024
+                ))
         default: return nil
         }
     }
@@ -364,7 +380,9 @@ extension CatalogFile.Price {
         currency = rule.currency
         unit = rule.unit == .call ? nil : rule.unit.rawValue
         dependsOn = rule.dependsOn.isEmpty ? nil : rule.dependsOn
-        rules = rule.unknown != nil ? nil : rule.rules.map { CatalogFile.Rule(when: $0.when, amount: $0.amount.description) }
+        rules =
+            rule.unknown != nil
+            ? nil : rule.rules.map { CatalogFile.Rule(when: $0.when, amount: $0.amount.description) }
         unknown = rule.unknown
         note = rule.note
     }

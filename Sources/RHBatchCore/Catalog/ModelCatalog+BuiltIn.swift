@@ -6,7 +6,8 @@ extension ModelCatalog {
     package static let builtIn: ModelCatalog = {
         let start = ContinuousClock.now
         guard let url = Bundle.module.url(forResource: "catalog", withExtension: "json") else {
-            fatalError("rh-batch is installed without its catalog resource (rh-batch_RHBatchCore.resources/catalog.json)")
+            fatalError(
+                "rh-batch is installed without its catalog resource (rh-batch_RHBatchCore.resources/catalog.json)")
         }
         do {
             var catalog = try CatalogFile.load(url.path).catalog()
@@ -23,7 +24,9 @@ extension ModelCatalog {
     /// The catalog a command uses: `path` (from `--catalog`), else the `RH_CATALOG` file, else the
     /// built-in one. A vendor registry file is converted on the fly, with a `pricing.public.json`
     /// beside it when there is one.
-    package static func selected(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws(CatalogError) -> ModelCatalog {
+    package static func selected(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
+        throws(CatalogError) -> ModelCatalog
+    {
         guard let path = path ?? environment["RH_CATALOG"].flatMap({ $0.isEmpty ? nil : $0 }) else { return builtIn }
         let folder = (path as NSString).deletingLastPathComponent
         let pricing = (folder.isEmpty ? "." : folder) + "/pricing.public.json"

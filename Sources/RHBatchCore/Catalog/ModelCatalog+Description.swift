@@ -13,7 +13,8 @@ extension ModelCatalog {
         return models.map { model in
             let name = model.alias.padding(toLength: width)
             let status = model.unsupported.map { "  UNSUPPORTED: \($0)" } ?? ""
-            return "\(name)  \(model.output.rawValue.padding(toLength: 5))  \(model.inputSummary.padding(toLength: 20))  \(model.price.short.padding(toLength: 24))  \(model.endpoint)\(status)"
+            return
+                "\(name)  \(model.output.rawValue.padding(toLength: 5))  \(model.inputSummary.padding(toLength: 20))  \(model.price.short.padding(toLength: 24))  \(model.endpoint)\(status)"
         }.joined(separator: "\n")
     }
 
@@ -24,7 +25,9 @@ extension ModelCatalog {
         let kept = models.filter { model in
             if let output, model.output != output { return false }
             if let input, !model.fields.contains(where: { $0.media?.kind == input }) { return false }
-            if let word, !(model.alias + " " + model.endpoint + " " + model.vendorName).lowercased().contains(word) { return false }
+            if let word, !(model.alias + " " + model.endpoint + " " + model.vendorName).lowercased().contains(word) {
+                return false
+            }
             return true
         }
         return ModelCatalog(kept, source: source)
@@ -90,12 +93,19 @@ extension ModelSpec {
         } else {
             priceMembers.append(("unit", .string(price.unit.rawValue)))
             priceMembers.append(("dependsOn", .array(price.dependsOn.map { .string(FieldSpec.snakeCase($0)) })))
-            priceMembers.append(("table", .array(price.rules.map { rule in
-                var members: [(String, JSONValue)] = []
-                for (key, value) in zip(price.dependsOn, rule.when) { members.append((FieldSpec.snakeCase(key), .string(value.isEmpty ? "*" : value))) }
-                members.append(("price", .string(rule.amount.description)))
-                return .object(members)
-            })))
+            priceMembers.append(
+                (
+                    "table",
+                    .array(
+                        price.rules.map { rule in
+                            var members: [(String, JSONValue)] = []
+                            for (key, value) in zip(price.dependsOn, rule.when) {
+                                members.append((FieldSpec.snakeCase(key), .string(value.isEmpty ? "*" : value)))
+                            }
+                            members.append(("price", .string(rule.amount.description)))
+                            return .object(members)
+                        })
+                ))
             if let note = price.note { priceMembers.append(("note", .string(note))) }
         }
         var members: [(String, JSONValue)] = [
@@ -143,7 +153,9 @@ extension ModelSpec {
 extension PriceRule {
     /// `0.14 CNY/call`, `from 0.29 CNY/call`, `0.52 CNY/s`, `unknown`.
     package var short: String {
-        guard unknown == nil, let low = rules.map(\.amount).min(), let high = rules.map(\.amount).max() else { return "price unknown" }
+        guard unknown == nil, let low = rules.map(\.amount).min(), let high = rules.map(\.amount).max() else {
+            return "price unknown"
+        }
         let per: String =
             switch unit {
             case .call: "call"
@@ -154,4 +166,3 @@ extension PriceRule {
         return low == high ? "\(low) \(currency)/\(per)" : "\(low)-\(high) \(currency)/\(per)"
     }
 }
-

@@ -1,4 +1,5 @@
 import RunningHubModel
+
 /// The models rh-batch knows, looked up by alias, endpoint or vendor name.
 package struct ModelCatalog: Sendable {
     /// Every model, in display order (unsupported ones included).

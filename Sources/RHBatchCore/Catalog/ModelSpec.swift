@@ -1,4 +1,5 @@
 import RunningHubModel
+
 /// One model of the catalog: its API body fields, what it produces, and what it costs.
 ///
 /// Models are data: the catalog file (``CatalogFile``), generated from the vendor's registry by
@@ -144,11 +145,17 @@ package struct FieldSpec: Sendable {
     /// negative prompt, lyrics, the text to speak). Its vendor default is an example sentence, so
     /// it is never sent in place of a value.
     package var isContent: Bool {
-        if case .string(let maxLength) = kind { maxLength != nil || FieldSpec.contentKeys.contains(apiKey) } else { false }
+        if case .string(let maxLength) = kind {
+            maxLength != nil || FieldSpec.contentKeys.contains(apiKey)
+        } else {
+            false
+        }
     }
 
     /// Text fields that carry a job's content whatever their declared length.
-    package static let contentKeys: Set<String> = ["prompt", "text", "textPrompt", "negativePrompt", "negative_prompt", "lyrics"]
+    package static let contentKeys: Set<String> = [
+        "prompt", "text", "textPrompt", "negativePrompt", "negative_prompt", "lyrics",
+    ]
 
     /// The choice value that means "leave the field out".
     package static let omitChoice = "empty"
@@ -159,13 +166,16 @@ package struct FieldSpec: Sendable {
         let bytes = Array(key.utf8)
         if bytes.allSatisfy({ $0 < 0x80 }) {
             func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
-            func isLowerOrDigit(_ byte: UInt8) -> Bool { (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) }
+            func isLowerOrDigit(_ byte: UInt8) -> Bool {
+                (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+            }
             var out: [UInt8] = []
             out.reserveCapacity(bytes.count + 4)
             for (position, byte) in bytes.enumerated() {
                 if isUpper(byte) && position > 0 {
                     let previous = bytes[position - 1]
-                    let nextLower = position + 1 < bytes.count && bytes[position + 1] >= 0x61 && bytes[position + 1] <= 0x7A
+                    let nextLower =
+                        position + 1 < bytes.count && bytes[position + 1] >= 0x61 && bytes[position + 1] <= 0x7A
                     if isLowerOrDigit(previous) || (nextLower && isUpper(previous)) { out.append(0x5F) }
                 }
                 if byte == 0x2D || byte == 0x20 {
@@ -181,7 +191,8 @@ package struct FieldSpec: Sendable {
         for (position, scalar) in scalars.enumerated() {
             let isUpper = scalar.properties.isUppercase
             if isUpper && position > 0 {
-                let previousLower = scalars[position - 1].properties.isLowercase || ("0"..."9").contains(scalars[position - 1])
+                let previousLower =
+                    scalars[position - 1].properties.isLowercase || ("0"..."9").contains(scalars[position - 1])
                 let nextLower = position + 1 < scalars.count && scalars[position + 1].properties.isLowercase
                 if previousLower || (nextLower && scalars[position - 1].properties.isUppercase) { out += "_" }
             }
@@ -200,9 +211,12 @@ package struct FieldSpec: Sendable {
         case .string(let maxLength): maxLength.map { "text of at most \($0) characters" } ?? "text"
         case .choice(let values): values.joined(separator: ", ")
         case .integer(let min, let max, let step):
-            FieldSpec.range("an integer", min.map(String.init), max.map(String.init), step.flatMap { $0 > 1 ? String($0) : nil })
+            FieldSpec.range(
+                "an integer", min.map(String.init), max.map(String.init), step.flatMap { $0 > 1 ? String($0) : nil })
         case .number(let min, let max, let step):
-            FieldSpec.range("a number", min.map { FieldValue.number($0).text }, max.map { FieldValue.number($0).text }, step.map { FieldValue.number($0).text })
+            FieldSpec.range(
+                "a number", min.map { FieldValue.number($0).text }, max.map { FieldValue.number($0).text },
+                step.map { FieldValue.number($0).text })
         case .boolean: "true or false"
         case .media(let media): media.accepted
         }
@@ -289,7 +303,9 @@ package struct MediaField: Sendable, Hashable {
     package var maxBytes: Int
 
     /// Makes a media field.
-    package init(apiKey: String, kind: OutputKind = .image, isList: Bool, maxCount: Int, formats: [MediaFormat], maxBytes: Int) {
+    package init(
+        apiKey: String, kind: OutputKind = .image, isList: Bool, maxCount: Int, formats: [MediaFormat], maxBytes: Int
+    ) {
         self.apiKey = apiKey
         self.kind = kind
         self.isList = isList
@@ -413,7 +429,8 @@ package struct PriceRule: Sendable {
             return "\(only.amount) \(currency) \(per)"
         }
         let rows = rules.map { rule in
-            zip(dependsOn, rule.when).map { "\($0)=\($1.isEmpty ? "*" : $1)" }.joined(separator: ",") + ": \(rule.amount)"
+            zip(dependsOn, rule.when).map { "\($0)=\($1.isEmpty ? "*" : $1)" }.joined(separator: ",")
+                + ": \(rule.amount)"
         }
         return "\(currency) \(per) by \(dependsOn.joined(separator: ", ")): " + rows.joined(separator: "; ")
     }

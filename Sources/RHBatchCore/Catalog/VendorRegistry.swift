@@ -1,5 +1,5 @@
-import RunningHubModel
 import Foundation
+import RunningHubModel
 
 /// Converts the vendor's published model registry and price table (`model-registry.public.json`,
 /// `pricing.public.json`, Apache-2.0, from the vendor's `ComfyUI_RH_OpenAPI` repository) into
@@ -18,7 +18,8 @@ package enum VendorRegistry {
     static let choiceOverrides: [String: [String: [String]]] = [
         "rhart-image-g-2-official/image-to-image": [
             "aspectRatio": [
-                "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9", "1:2", "2:1", "1:3", "3:1", "9:21",
+                "1:1", "2:3", "3:2", "3:4", "4:3", "4:5", "5:4", "9:16", "16:9", "21:9", "1:2", "2:1", "1:3", "3:1",
+                "9:21",
             ]
         ]
     ]
@@ -45,7 +46,8 @@ package enum VendorRegistry {
                 dash = true
             }
         }
-        alias = alias.replacingAll("-official-stable", with: "-official").replacingAll("-channel-low-price", with: "-low-price")
+        alias = alias.replacingAll("-official-stable", with: "-official").replacingAll(
+            "-channel-low-price", with: "-low-price")
         return alias.isEmpty ? "model" : alias
     }
 
@@ -54,7 +56,9 @@ package enum VendorRegistry {
     }
 
     /// The catalog for a parsed registry (and price table).
-    static func convert(registry: [String: Any], pricing: [String: Any]?, file: String) throws(CatalogError) -> CatalogFile {
+    static func convert(registry: [String: Any], pricing: [String: Any]?, file: String) throws(CatalogError)
+        -> CatalogFile
+    {
         guard let entries = registry["models"] as? [Any] else {
             throw CatalogError(file: file, line: 1, column: 1, path: "models", message: "not a list")
         }
@@ -65,8 +69,11 @@ package enum VendorRegistry {
         var models: [CatalogFile.Model] = []
         var seen: Set<String> = []
         for (position, item) in entries.enumerated() {
-            guard let entry = item as? [String: Any], let endpoint = entry["endpoint"] as? String, !endpoint.isEmpty else {
-                throw CatalogError(file: file, line: 1, column: 1, path: "models[\(position)]", message: "a model entry needs an 'endpoint' string")
+            guard let entry = item as? [String: Any], let endpoint = entry["endpoint"] as? String, !endpoint.isEmpty
+            else {
+                throw CatalogError(
+                    file: file, line: 1, column: 1, path: "models[\(position)]",
+                    message: "a model entry needs an 'endpoint' string")
             }
             guard seen.insert(endpoint).inserted else { continue }
             models.append(model(entry, endpoint: endpoint, price: prices[endpoint], path: "models[\(position)]"))
@@ -115,11 +122,15 @@ package enum VendorRegistry {
         }
     }
 
-    static func model(_ entry: [String: Any], endpoint: String, price: [String: Any]?, path: String) -> CatalogFile.Model {
+    static func model(_ entry: [String: Any], endpoint: String, price: [String: Any]?, path: String)
+        -> CatalogFile.Model
+    {
         var unsupported: String?
         var fields: [CatalogFile.Field] = []
         for (position, item) in ((entry["params"] as? [Any]) ?? []).enumerated() {
-            guard let param = item as? [String: Any], let key = param["fieldKey"] as? String, let type = param["type"] as? String else {
+            guard let param = item as? [String: Any], let key = param["fieldKey"] as? String,
+                let type = param["type"] as? String
+            else {
                 unsupported = unsupported ?? "\(path).params[\(position)] has no fieldKey or type"
                 continue
             }
@@ -157,7 +168,9 @@ package enum VendorRegistry {
             field.type = "string"
             field.maxLength = int(param["maxLength"])
             // A content field's default is the vendor's example sentence: prose, never sent.
-            if field.maxLength == nil, !FieldSpec.contentKeys.contains(key), let text = rawDefault as? String { field.default = .string(text) }
+            if field.maxLength == nil, !FieldSpec.contentKeys.contains(key), let text = rawDefault as? String {
+                field.default = .string(text)
+            }
         case "LIST":
             field.type = "choice"
             var values: [String] = []
@@ -199,10 +212,14 @@ package enum VendorRegistry {
             }
             var formats: [String] = []
             for name in accept {
-                if let format = MediaFormat(acceptName: name), !formats.contains(format.rawValue) { formats.append(format.rawValue) }
+                if let format = MediaFormat(acceptName: name), !formats.contains(format.rawValue) {
+                    formats.append(format.rawValue)
+                }
             }
             if formats.isEmpty {
-                formats = type.uppercased() == "IMAGE" ? ["jpeg", "png", "webp"] : type.uppercased() == "VIDEO" ? ["mp4"] : ["mp3", "wav"]
+                formats =
+                    type.uppercased() == "IMAGE"
+                    ? ["jpeg", "png", "webp"] : type.uppercased() == "VIDEO" ? ["mp4"] : ["mp3", "wav"]
             }
             field.formats = formats
             field.maxMB = int(param["maxSize"]) ?? 10
@@ -231,14 +248,17 @@ package enum VendorRegistry {
         default: unit = nil
         }
         guard let unit else {
-            return CatalogFile.Price(currency: currency, unknown: "the vendor's unit '\(unitText)' has no structured price")
+            return CatalogFile.Price(
+                currency: currency, unknown: "the vendor's unit '\(unitText)' has no structured price")
         }
         switch entry["pricing_type"] as? String {
         case "fixed":
             guard let amount = decimal(entry["price"]) else {
                 return CatalogFile.Price(currency: currency, unknown: "the fixed price is not a number")
             }
-            return CatalogFile.Price(currency: currency, unit: unit == .call ? nil : unit.rawValue, rules: [CatalogFile.Rule(when: [], amount: amount)], note: note)
+            return CatalogFile.Price(
+                currency: currency, unit: unit == .call ? nil : unit.rawValue,
+                rules: [CatalogFile.Rule(when: [], amount: amount)], note: note)
         case "parameter_based":
             let dependsOn = ((entry["depends_on"] as? [Any]) ?? []).compactMap { $0 as? String }
             var rules: [CatalogFile.Rule] = []
@@ -250,9 +270,12 @@ package enum VendorRegistry {
             guard !rules.isEmpty else {
                 return CatalogFile.Price(currency: currency, unknown: "the price table has no usable rows")
             }
-            return CatalogFile.Price(currency: currency, unit: unit == .call ? nil : unit.rawValue, dependsOn: dependsOn, rules: rules, note: note)
+            return CatalogFile.Price(
+                currency: currency, unit: unit == .call ? nil : unit.rawValue, dependsOn: dependsOn, rules: rules,
+                note: note)
         default:
-            return CatalogFile.Price(currency: currency, unknown: "the vendor publishes no structured price ('\(unitText)')")
+            return CatalogFile.Price(
+                currency: currency, unknown: "the vendor publishes no structured price ('\(unitText)')")
         }
     }
 

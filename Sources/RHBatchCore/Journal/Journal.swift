@@ -82,7 +82,9 @@ package final class Journal: Sendable {
         }
         let fresh = FileSystem.openForAppending(path)
         guard fresh >= 0 else {
-            let failure = JournalError(path: path, line: nil, message: "cannot open the compacted journal for writing: \(FileSystem.lastError)")
+            let failure = JournalError(
+                path: path, line: nil, message: "cannot open the compacted journal for writing: \(FileSystem.lastError)"
+            )
             settle(written: 0, failure: failure)
             return
         }
@@ -201,7 +203,8 @@ package final class Journal: Sendable {
                     return pending.failure == nil ? pending.bytes : []
                 }
                 if bytes.isEmpty { break }
-                let failure = await withCheckedContinuation { (continuation: CheckedContinuation<JournalError?, Never>) in
+                let failure = await withCheckedContinuation {
+                    (continuation: CheckedContinuation<JournalError?, Never>) in
                     blockingIO.async { continuation.resume(returning: self.writeAndSync(bytes)) }
                 }
                 settle(written: bytes.count, failure: failure)
@@ -238,7 +241,8 @@ package final class Journal: Sendable {
 
     /// Records what a write came to and releases the waiters it satisfied (all, on a failure).
     private func settle(written count: Int, failure: JournalError?) {
-        let released = state.withLock { pending -> [(ticket: UInt64, continuation: CheckedContinuation<Void, any Error>)] in
+        let released = state.withLock {
+            pending -> [(ticket: UInt64, continuation: CheckedContinuation<Void, any Error>)] in
             if let failure {
                 pending.failure = failure
                 pending.bytes = []
@@ -301,9 +305,15 @@ package final class Journal: Sendable {
             if state.apply(line: line) {
                 records += 1
             } else if !complete {
-                warnings.append("\(path):\(lineNumber): the last line is incomplete (a run was stopped while writing it); ignoring it")
+                warnings.append(
+                    "\(path):\(lineNumber): the last line is incomplete (a run was stopped while writing it); ignoring it"
+                )
             } else {
-                failure = JournalError(path: path, line: lineNumber, message: "this line is not a journal record; the journal is damaged (move it away to start the folder afresh)")
+                failure = JournalError(
+                    path: path, line: lineNumber,
+                    message:
+                        "this line is not a journal record; the journal is damaged (move it away to start the folder afresh)"
+                )
                 return false
             }
             return true

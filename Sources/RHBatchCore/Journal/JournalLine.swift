@@ -98,10 +98,11 @@ package struct JournalLine: JournalFields {
         values = InlineArray(repeating: 0)
         let quote = UInt8(ascii: "\"")
         let count = bytes.count
-        guard count >= 2, count < Int(Int32.max), bytes[0] == UInt8(ascii: "{"), bytes[count - 1] == UInt8(ascii: "}") else { return nil }
+        guard count >= 2, count < Int(Int32.max), bytes[0] == UInt8(ascii: "{"), bytes[count - 1] == UInt8(ascii: "}")
+        else { return nil }
         var index = 1
         let end = count - 1
-        if index == end { return nil }  // `{}` has no event
+        if index == end { return nil } // `{}` has no event
         while true {
             // "name":
             guard index < end, bytes[index] == quote else { return nil }
@@ -135,7 +136,7 @@ package struct JournalLine: JournalFields {
                 while index < end, bytes[index] &- 0x30 < 10 {
                     let (product, overflow) = number.multipliedReportingOverflow(by: 10)
                     let (sum, carry) = product.addingReportingOverflow(Int(bytes[index] &- 0x30))
-                    guard !overflow, !carry else { return nil }  // the slow way turns it away
+                    guard !overflow, !carry else { return nil } // the slow way turns it away
                     number = sum
                     index += 1
                 }

@@ -29,7 +29,12 @@ extension JournalRecord {
 
     /// A run started.
     package static func run(manifest: String, jobs: Int, simulated: Bool, at: String) -> JournalRecord {
-        JournalRecord(.run, at: at, [("manifest", .text(manifest)), ("jobs", .number(jobs)), ("simulated", .text(simulated ? "true" : "false"))])
+        JournalRecord(
+            .run, at: at,
+            [
+                ("manifest", .text(manifest)), ("jobs", .number(jobs)),
+                ("simulated", .text(simulated ? "true" : "false")),
+            ])
     }
 
     /// A job seen for the first time, with its output path template.
@@ -50,7 +55,9 @@ extension JournalRecord {
     /// A submit accepted: the task, the inputs it was sent with, and (several keys) the
     /// fingerprint of the key that created it, never the key.
     package static func submitted(key: String, task: TaskSnapshot, inputs: [String], at: String) -> JournalRecord {
-        var fields: [(String, FieldValue)] = [("key", .text(key)), ("taskId", .text(task.taskId)), ("inputs", .text(inputs.joined(separator: " ")))]
+        var fields: [(String, FieldValue)] = [
+            ("key", .text(key)), ("taskId", .text(task.taskId)), ("inputs", .text(inputs.joined(separator: " "))),
+        ]
         if let keyID = task.keyID { fields.append(("keyId", .text(keyID))) }
         return JournalRecord(.submitted, at: at, fields)
     }
@@ -63,7 +70,9 @@ extension JournalRecord {
         case .cancelled: status = "cancelled"
         default: status = "failed"
         }
-        var fields: [(String, FieldValue)] = [("key", .text(key)), ("taskId", .text(task.taskId)), ("status", .text(status))]
+        var fields: [(String, FieldValue)] = [
+            ("key", .text(key)), ("taskId", .text(task.taskId)), ("status", .text(status)),
+        ]
         if !task.results.isEmpty {
             fields.append(("urls", .text(task.results.map(\.url).joined(separator: " "))))
             fields.append(("types", .text(task.results.map { $0.outputType ?? "" }.joined(separator: " "))))
@@ -76,14 +85,18 @@ extension JournalRecord {
 
     /// A task not ended within the time bound (the next run asks again).
     package static func timedOut(key: String, taskId: String, seconds: Int, at: String) -> JournalRecord {
-        JournalRecord(.finished, at: at, [
-            ("key", .text(key)), ("taskId", .text(taskId)), ("status", .text("timeout")),
-            ("code", .text(JobFailure.Code.timeout.rawValue)), ("message", .text("no result after \(seconds) s")),
-        ])
+        JournalRecord(
+            .finished, at: at,
+            [
+                ("key", .text(key)), ("taskId", .text(taskId)), ("status", .text("timeout")),
+                ("code", .text(JobFailure.Code.timeout.rawValue)), ("message", .text("no result after \(seconds) s")),
+            ])
     }
 
     /// A result on disk.
-    package static func downloaded(key: String, index: Int, record: OutputRecord, mtime: Int?, at: String) -> JournalRecord {
+    package static func downloaded(key: String, index: Int, record: OutputRecord, mtime: Int?, at: String)
+        -> JournalRecord
+    {
         var fields: [(String, FieldValue)] = [
             ("key", .text(key)), ("index", .number(index)), ("path", .text(record.path)),
             ("sha256", .text(record.sha256.description)), ("bytes", .number(record.bytes)),
@@ -94,19 +107,23 @@ extension JournalRecord {
 
     /// A submit refused before any task existed: still to do.
     package static func refused(key: String, failure: APIFailure, at: String) -> JournalRecord {
-        JournalRecord(.refused, at: at, [("key", .text(key)), ("code", .text(failure.code)), ("message", .text(failure.message))])
+        JournalRecord(
+            .refused, at: at, [("key", .text(key)), ("code", .text(failure.code)), ("message", .text(failure.message))])
     }
 
     /// A job failed for good: a later run leaves it alone unless `--retry-failed`.
     package static func failed(key: String, failure: JobFailure, at: String) -> JournalRecord {
-        JournalRecord(.failed, at: at, [
-            ("key", .text(key)), ("phase", .text(failure.phase.rawValue)),
-            ("code", .text(failure.code.rawValue)), ("message", .text(failure.message)),
-        ])
+        JournalRecord(
+            .failed, at: at,
+            [
+                ("key", .text(key)), ("phase", .text(failure.phase.rawValue)),
+                ("code", .text(failure.code.rawValue)), ("message", .text(failure.message)),
+            ])
     }
 
     /// A submit whose outcome is unknown: a task may exist.
     package static func unknown(key: String, failure: APIFailure, at: String) -> JournalRecord {
-        JournalRecord(.unknown, at: at, [("key", .text(key)), ("code", .text(failure.code)), ("message", .text(failure.message))])
+        JournalRecord(
+            .unknown, at: at, [("key", .text(key)), ("code", .text(failure.code)), ("message", .text(failure.message))])
     }
 }

@@ -163,7 +163,8 @@ struct FlatObjectParser {
         }
     }
 
-    private mutating func finish(_ pairs: [(String, JournalRecord.FieldValue)]) -> [(String, JournalRecord.FieldValue)]? {
+    private mutating func finish(_ pairs: [(String, JournalRecord.FieldValue)]) -> [(String, JournalRecord.FieldValue)]?
+    {
         skipSpace()
         return index == bytes.endIndex ? pairs : nil
     }

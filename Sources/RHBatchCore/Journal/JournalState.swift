@@ -76,7 +76,9 @@ package struct JournalEntry: Sendable, Hashable {
 
     /// Sets (or, with all three `nil`, clears) the failure details.
     package mutating func setFailure(phase: String?, code: String?, message: String?) {
-        failure = phase == nil && code == nil && message == nil ? nil : Boxed(FailureText(phase: phase, code: code, message: message))
+        failure =
+            phase == nil && code == nil && message == nil
+            ? nil : Boxed(FailureText(phase: phase, code: code, message: message))
     }
 
     package var submittedAt: String? { submitted?.text }
@@ -206,7 +208,9 @@ package struct JournalState: Sendable {
     static func results(urls: String?, types: String?) -> [TaskResult] {
         let urls = words(urls).filter { !$0.isEmpty }
         let types = words(types)
-        return urls.enumerated().map { TaskResult(url: $1, outputType: $0 < types.count && !types[$0].isEmpty ? types[$0] : nil) }
+        return urls.enumerated().map {
+            TaskResult(url: $1, outputType: $0 < types.count && !types[$0].isEmpty ? types[$0] : nil)
+        }
     }
 
     /// Applies one record.
@@ -303,7 +307,8 @@ package struct JournalState: Sendable {
             case "cancelled", "timeout": entry.stage = .cancelled
             default: entry.stage = .failed
             }
-            entry.setFailure(phase: entry.stage == .succeeded ? nil : "poll", code: record[.code], message: record[.message])
+            entry.setFailure(
+                phase: entry.stage == .succeeded ? nil : "poll", code: record[.code], message: record[.message])
         case .downloaded:
             if let index = record.number(.index), let path = record[.path], let sha = record.digest(.sha256) {
                 entry.downloads[index] = .init(

@@ -21,7 +21,9 @@ package final class OutputLock: Sendable {
             let holder = FileSystem.readStart(descriptor, count: 31)
             FileSystem.closeFile(descriptor)
             let pid = holder.isEmpty ? "?" : String(decoding: holder, as: UTF8.self).trimmed
-            throw LockError(message: "another rh-batch run (pid \(pid)) is writing \(folder); wait for it to finish or stop it first")
+            throw LockError(
+                message:
+                    "another rh-batch run (pid \(pid)) is writing \(folder); wait for it to finish or stop it first")
         }
         lastRunWasCut = !FileSystem.readStart(descriptor, count: 1).isEmpty
         FileSystem.replaceContents(descriptor, Array("\(FileSystem.processID)\n".utf8))

@@ -32,7 +32,9 @@ package struct OutputStatus: Sendable {
     package var warnings: [String]
 
     /// Reads `folder`'s journal; with a plan, also counts jobs not started and jobs that left it.
-    package static func load(folder: String, plan: Plan?, keyNames: [String: String] = [:]) throws(JournalError) -> OutputStatus {
+    package static func load(folder: String, plan: Plan?, keyNames: [String: String] = [:]) throws(JournalError)
+        -> OutputStatus
+    {
         let contents = try Journal.read(folder: folder)
         let state = contents.state
         var jobsByKey: [String: PlannedJob] = [:]
@@ -72,21 +74,27 @@ package struct OutputStatus: Sendable {
             } else {
                 label = state.plannedPath(key) ?? key
             }
-            items.append(Item(
-                id: String(key.prefix(12)),
-                label: label,
-                stage: stage,
-                taskId: entry.taskId,
-                phase: entry.phase,
-                code: entry.code ?? (entry.stage == .submitting ? "interrupted" : nil),
-                message: entry.message ?? (entry.stage == .submitting ? "a run stopped between sending the submit and recording its answer" : nil)
-            ))
+            items.append(
+                Item(
+                    id: String(key.prefix(12)),
+                    label: label,
+                    stage: stage,
+                    taskId: entry.taskId,
+                    phase: entry.phase,
+                    code: entry.code ?? (entry.stage == .submitting ? "interrupted" : nil),
+                    message: entry.message
+                        ?? (entry.stage == .submitting
+                            ? "a run stopped between sending the submit and recording its answer" : nil)
+                ))
         }
         if let plan {
             let notStarted = plan.jobs.filter { state.entry($0.digest) == nil }.count
             if notStarted > 0 { counts["not started"] = notStarted }
         }
-        let order = ["done", "in flight", "results missing", "unknown", "failed", "cancelled", "not started", "left the manifest"]
+        let order = [
+            "done", "in flight", "results missing", "unknown", "failed", "cancelled", "not started",
+            "left the manifest",
+        ]
         var status = OutputStatus(
             folder: folder,
             counts: order.compactMap { name in counts[name].map { (name, $0) } },
@@ -104,10 +112,15 @@ package struct OutputStatus: Sendable {
 
     /// As `rh-batch status` prints it.
     package var text: String {
-        var lines = ["\(folder): " + (counts.isEmpty ? "no jobs recorded" : counts.map { "\($0.1) \($0.0)" }.joined(separator: ", "))]
+        var lines = [
+            "\(folder): "
+                + (counts.isEmpty ? "no jobs recorded" : counts.map { "\($0.1) \($0.0)" }.joined(separator: ", "))
+        ]
         lines.append("spent so far: \(spent) \(currency)")
         for key in keys {
-            lines.append("  key \(key.name.map { "\($0) (\(key.id))" } ?? key.id): \(key.tasks) tasks, \(key.inFlight) in flight, \(key.spent) \(currency)")
+            lines.append(
+                "  key \(key.name.map { "\($0) (\(key.id))" } ?? key.id): \(key.tasks) tasks, \(key.inFlight) in flight, \(key.spent) \(currency)"
+            )
         }
         for stage in ["in flight", "unknown", "failed", "cancelled", "results missing"] {
             let matching = items.filter { $0.stage == stage }
@@ -131,20 +144,31 @@ package struct OutputStatus: Sendable {
             ("folder", .string(folder)),
             ("counts", .object(counts.map { ($0.0, .integer($0.1)) })),
             ("spent", .object([("amount", .string(spent.description)), ("currency", .string(currency))])),
-            ("keys", .array(keys.map { key in
-                .object([
-                    ("fingerprint", .string(key.id)), ("name", key.name.map(JSONValue.string) ?? .null), ("tasks", .integer(key.tasks)),
-                    ("inFlight", .integer(key.inFlight)), ("spent", .string(key.spent.description)),
-                ])
-            })),
-            ("jobs", .array(items.map { item in
-                var members: [(String, JSONValue)] = [("id", .string(item.id)), ("label", .string(item.label)), ("stage", .string(item.stage))]
-                if let taskId = item.taskId { members.append(("taskId", .string(taskId))) }
-                if let phase = item.phase { members.append(("phase", .string(phase))) }
-                if let code = item.code { members.append(("code", .string(code))) }
-                if let message = item.message { members.append(("message", .string(message))) }
-                return .object(members)
-            })),
+            (
+                "keys",
+                .array(
+                    keys.map { key in
+                        .object([
+                            ("fingerprint", .string(key.id)), ("name", key.name.map(JSONValue.string) ?? .null),
+                            ("tasks", .integer(key.tasks)),
+                            ("inFlight", .integer(key.inFlight)), ("spent", .string(key.spent.description)),
+                        ])
+                    })
+            ),
+            (
+                "jobs",
+                .array(
+                    items.map { item in
+                        var members: [(String, JSONValue)] = [
+                            ("id", .string(item.id)), ("label", .string(item.label)), ("stage", .string(item.stage)),
+                        ]
+                        if let taskId = item.taskId { members.append(("taskId", .string(taskId))) }
+                        if let phase = item.phase { members.append(("phase", .string(phase))) }
+                        if let code = item.code { members.append(("code", .string(code))) }
+                        if let message = item.message { members.append(("message", .string(message))) }
+                        return .object(members)
+                    })
+            ),
         ])
     }
 }

@@ -10,7 +10,8 @@ package struct ManifestDecoder: Sendable {
     package static let maxPromptLength = 20_000
 
     static let topLevelKeys = [
-        "version", "name", "output", "concurrency", "layout", "dataset_card", "defaults", "prompts", "images", "matrix", "jobs",
+        "version", "name", "output", "concurrency", "layout", "dataset_card", "defaults", "prompts", "images", "matrix",
+        "jobs",
     ]
     static let jobKeys = ["prompt", "image", "model", "samples", "params"]
     /// The field axes that come first in a matrix block's order, as they always have; other
@@ -56,7 +57,8 @@ package struct ManifestDecoder: Sendable {
             return nil
         }
         guard let root, !root.isNull else {
-            diagnostics.error("the manifest is empty; it needs at least 'version: 1' and a matrix or jobs", at: .start, path: "")
+            diagnostics.error(
+                "the manifest is empty; it needs at least 'version: 1' and a matrix or jobs", at: .start, path: "")
             return nil
         }
         var reader = Reader(diagnostics: diagnostics, fieldNames: fieldNames, catalog: catalog)
@@ -135,7 +137,9 @@ private struct Reader {
                     if let block = matrixBlock(item, path.index(position)) { blocks.append(block) }
                 }
             case .scalar:
-                diagnostics.error("expected a mapping of axes or a list of them, found \(node.kindDescription)", at: node.mark, path: "matrix")
+                diagnostics.error(
+                    "expected a mapping of axes or a list of them, found \(node.kindDescription)", at: node.mark,
+                    path: "matrix")
             }
         }
         var jobs: [JobEntry] = []
@@ -241,7 +245,8 @@ private struct Reader {
         case .scalar:
             items = [(node, path)]
         case .mapping:
-            diagnostics.error("expected a value or a list of values, found a mapping", at: node.mark, path: path.description)
+            diagnostics.error(
+                "expected a value or a list of values, found a mapping", at: node.mark, path: path.description)
             return nil
         }
         var values: [Located<String>] = []
@@ -345,7 +350,9 @@ private struct Reader {
     mutating func libraryID(_ node: Node, _ path: KeyPath) -> String? {
         guard let id = keyName(node, path) else { return nil }
         if id.unicodeScalars.contains(where: { $0 == "/" || $0 == "*" || $0.properties.generalCategory == .control }) {
-            diagnostics.error("library id '\(id)' may not contain '/', '*' or control characters", at: node.mark, path: path.key(id).description)
+            diagnostics.error(
+                "library id '\(id)' may not contain '/', '*' or control characters", at: node.mark,
+                path: path.key(id).description)
             return nil
         }
         return id
@@ -406,7 +413,9 @@ private struct Reader {
             return nil
         }
         guard range.contains(value) else {
-            let allowed = range.count == 1 ? "must be \(range.lowerBound)" : "must be from \(range.lowerBound) to \(range.upperBound)"
+            let allowed =
+                range.count == 1
+                ? "must be \(range.lowerBound)" : "must be from \(range.lowerBound) to \(range.upperBound)"
             diagnostics.error("\(value) is out of range: it \(allowed)", at: node.mark, path: path.description)
             return nil
         }
@@ -415,7 +424,8 @@ private struct Reader {
 
     mutating func keyName(_ node: Node, _ path: KeyPath) -> String? {
         guard let scalar = node.scalar, !scalar.value.isEmpty else {
-            diagnostics.error("a key must be a plain string, found \(node.kindDescription)", at: node.mark, path: path.description)
+            diagnostics.error(
+                "a key must be a plain string, found \(node.kindDescription)", at: node.mark, path: path.description)
             return nil
         }
         return scalar.value
@@ -424,7 +434,9 @@ private struct Reader {
     /// A job map's keys: the job keys by name, and model fields (known to some catalog model) in
     /// file order with their snake_case name and the key as written. Anything else is an error
     /// with a "did you mean" over both.
-    mutating func jobKeyed(_ pairs: [Node.Pair], path: KeyPath) -> ([String: Node], [(name: String, written: String, value: Node)]) {
+    mutating func jobKeyed(_ pairs: [Node.Pair], path: KeyPath) -> (
+        [String: Node], [(name: String, written: String, value: Node)]
+    ) {
         var result: [String: Node] = [:]
         var modelFields: [(name: String, written: String, value: Node)] = []
         for pair in pairs {
@@ -455,7 +467,8 @@ private struct Reader {
                 continue
             }
             if modelFields.contains(where: { $0.name == name }) {
-                diagnostics.error("'\(key)' is set twice (as '\(name)')", at: pair.key.mark, path: path.key(key).description)
+                diagnostics.error(
+                    "'\(key)' is set twice (as '\(name)')", at: pair.key.mark, path: path.key(key).description)
                 continue
             }
             modelFields.append((name, key, pair.value))
@@ -493,7 +506,9 @@ private struct Reader {
         case .mapping(let pairs):
             var members: [(String, JSONValue)] = []
             for pair in pairs {
-                guard let key = keyName(pair.key, path), let value = jsonValue(pair.value, path.key(key)) else { return nil }
+                guard let key = keyName(pair.key, path), let value = jsonValue(pair.value, path.key(key)) else {
+                    return nil
+                }
                 members.append((key, value))
             }
             return .object(members)
@@ -524,6 +539,7 @@ private struct Reader {
     }
 
     static func isNameCharacter(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
+        scalar.isASCII
+            && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
     }
 }

@@ -26,7 +26,9 @@ package struct ManifestLoader: Sendable {
             throw ManifestError(diagnostics.all)
         }
         let directory = Self.directory(of: path)
-        guard let manifest = ManifestDecoder(catalog: catalog).decode(bytes, file: path, directory: directory, diagnostics: &diagnostics)
+        guard
+            let manifest = ManifestDecoder(catalog: catalog).decode(
+                bytes, file: path, directory: directory, diagnostics: &diagnostics)
         else {
             throw ManifestError(Self.sorted(diagnostics.all))
         }
@@ -43,7 +45,9 @@ package struct ManifestLoader: Sendable {
     package static func outputDirectory(of path: String) -> String? {
         guard case .success(let bytes) = readFile(path, limit: ManifestDecoder.maxFileSize) else { return nil }
         var diagnostics = Diagnostics(file: path)
-        guard let manifest = ManifestDecoder().decode(bytes, file: path, directory: directory(of: path), diagnostics: &diagnostics),
+        guard
+            let manifest = ManifestDecoder().decode(
+                bytes, file: path, directory: directory(of: path), diagnostics: &diagnostics),
             !diagnostics.hasErrors
         else { return nil }
         return FilePath.join(manifest.directory, manifest.outputPath)
@@ -83,7 +87,9 @@ package struct ManifestLoader: Sendable {
             tooLarge = bytes.count > limit
             return !tooLarge
         }
-        if tooLarge { return .failure("the file is larger than \(limit / 1024 / 1024) MiB, the most a manifest may be") }
+        if tooLarge {
+            return .failure("the file is larger than \(limit / 1024 / 1024) MiB, the most a manifest may be")
+        }
         switch problem {
         case .missing: return .failure("cannot read the manifest: No such file or directory")
         case .failure(let reason): return .failure("cannot read the manifest: \(reason)")

@@ -1,4 +1,5 @@
 import RunningHubModel
+
 /// The JSON Schema (draft 2020-12) of manifest version 1, generated from a catalog so that model
 /// names, fields and accepted values are exactly the catalog's.
 ///
@@ -32,62 +33,106 @@ package enum ManifestSchema {
         // In a job a value is one value; in a matrix block an axis is one value or a list of them.
         // Per model, only choices are constrained (a value the model refuses is still reported
         // by `rh-batch validate` with its line, and a block may name several models).
-        let perModel: (_ axis: Bool) -> [JSONValue] = { axis in catalog.models.compactMap { model in
-            func field(_ value: JSONValue) -> JSONValue { axis ? axisOrValue(value) : value }
-            var then: [(String, JSONValue)] = []
-            for spec in model.otherFields {
-                guard case .choice(let values) = spec.kind else { continue }
-                // `duration: 5` unquoted is the number 5: numbers are accepted as their text.
-                var allowed: [JSONValue] = values.map(JSONValue.string)
-                for value in values {
-                    if let number = Int(value) { allowed.append(.integer(number)) } else if let number = Double(value) { allowed.append(.number(number)) }
-                    if value == "true" || value == "false" { allowed.append(.boolean(value == "true")) }
+        let perModel: (_ axis: Bool) -> [JSONValue] = { axis in
+            catalog.models.compactMap { model in
+                func field(_ value: JSONValue) -> JSONValue { axis ? axisOrValue(value) : value }
+                var then: [(String, JSONValue)] = []
+                for spec in model.otherFields {
+                    guard case .choice(let values) = spec.kind else { continue }
+                    // `duration: 5` unquoted is the number 5: numbers are accepted as their text.
+                    var allowed: [JSONValue] = values.map(JSONValue.string)
+                    for value in values {
+                        if let number = Int(value) {
+                            allowed.append(.integer(number))
+                        } else if let number = Double(value) {
+                            allowed.append(.number(number))
+                        }
+                        if value == "true" || value == "false" { allowed.append(.boolean(value == "true")) }
+                    }
+                    let constraint = field(.object([("enum", .array(allowed))]))
+                    then.append((spec.name, constraint))
                 }
-                let constraint = field(.object([("enum", .array(allowed))]))
-                then.append((spec.name, constraint))
+                if let image = model.image, image.maxCount == 1 {
+                    then.append(("image", field(.stringType)))
+                }
+                guard !then.isEmpty else { return nil }
+                return .object([
+                    (
+                        "if",
+                        .object([
+                            (
+                                "properties",
+                                .object([
+                                    (
+                                        "model",
+                                        .object([("enum", .strings([model.alias, model.endpoint, model.vendorName]))])
+                                    )
+                                ])
+                            ),
+                            ("required", .strings(["model"])),
+                        ])
+                    ),
+                    ("then", .object([("properties", .object(then))])),
+                ])
             }
-            if let image = model.image, image.maxCount == 1 {
-                then.append(("image", field(.stringType)))
-            }
-            guard !then.isEmpty else { return nil }
-            return .object([
-                ("if", .object([
-                    ("properties", .object([("model", .object([("enum", .strings([model.alias, model.endpoint, model.vendorName]))]))])),
-                    ("required", .strings(["model"])),
-                ])),
-                ("then", .object([("properties", .object(then))])),
-            ])
-        } }
+        }
 
         let fieldProperties: (_ axis: Bool) -> [(String, JSONValue)] = { axis in
             func field(_ value: JSONValue) -> JSONValue { axis ? axisOrValue(value) : value }
-            let mediaValue: JSONValue = axis
+            let mediaValue: JSONValue =
+                axis
                 ? .object([
                     ("description", .string("One input per value: a library id, a path, a glob or an http(s) URL.")),
-                    ("anyOf", .array([.ref("imageText"), .object([("type", .string("array")), ("items", .ref("imageText")), ("minItems", .integer(1))])])),
+                    (
+                        "anyOf",
+                        .array([
+                            .ref("imageText"),
+                            .object([
+                                ("type", .string("array")), ("items", .ref("imageText")), ("minItems", .integer(1)),
+                            ]),
+                        ])
+                    ),
                 ])
                 : .ref("imageValue")
             var properties: [(String, JSONValue)] = [
-                ("prompt", field(.object([
-                    ("type", .string("string")), ("minLength", .integer(1)),
-                    ("maxLength", .integer(ManifestDecoder.maxPromptLength)),
-                    ("description", .string("A prompt library id, or the prompt text itself.")),
-                ]))),
+                (
+                    "prompt",
+                    field(
+                        .object([
+                            ("type", .string("string")), ("minLength", .integer(1)),
+                            ("maxLength", .integer(ManifestDecoder.maxPromptLength)),
+                            ("description", .string("A prompt library id, or the prompt text itself.")),
+                        ]))
+                ),
                 ("image", mediaValue),
-                ("model", field(.object([
-                    ("description", .string("A catalog model: its alias, endpoint or vendor name.")),
-                    ("enum", .strings(modelNames)),
-                ]))),
-                ("samples", .object([
-                    ("type", .string("integer")), ("minimum", .integer(1)),
-                    ("description", .string("Independent runs of the same job (default 1).")),
-                ])),
-                ("params", .object([
-                    ("type", .string("object")),
-                    ("description", .string("Extra API body fields the catalog does not declare, passed through as written.")),
-                ])),
+                (
+                    "model",
+                    field(
+                        .object([
+                            ("description", .string("A catalog model: its alias, endpoint or vendor name.")),
+                            ("enum", .strings(modelNames)),
+                        ]))
+                ),
+                (
+                    "samples",
+                    .object([
+                        ("type", .string("integer")), ("minimum", .integer(1)),
+                        ("description", .string("Independent runs of the same job (default 1).")),
+                    ])
+                ),
+                (
+                    "params",
+                    .object([
+                        ("type", .string("object")),
+                        (
+                            "description",
+                            .string("Extra API body fields the catalog does not declare, passed through as written.")
+                        ),
+                    ])
+                ),
             ]
-            for (name, isMedia) in fieldKinds.sorted(by: { $0.key < $1.key }) where !["prompt", "image", "model", "samples", "params"].contains(name) {
+            for (name, isMedia) in fieldKinds.sorted(by: { $0.key < $1.key })
+            where !["prompt", "image", "model", "samples", "params"].contains(name) {
                 properties.append((name, isMedia ? mediaValue : field(scalar)))
             }
             return properties
@@ -105,81 +150,168 @@ package enum ManifestSchema {
         return .object([
             ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
             ("title", .string("rh-batch manifest, version 1")),
-            ("description", .string("A batch of RunningHub jobs: prompts × images × models × fields. Generated by `rh-batch schema` from the model catalog.")),
+            (
+                "description",
+                .string(
+                    "A batch of RunningHub jobs: prompts × images × models × fields. Generated by `rh-batch schema` from the model catalog."
+                )
+            ),
             ("type", .string("object")),
             ("additionalProperties", .boolean(false)),
             ("required", .strings(["version"])),
-            ("anyOf", .array([.object([("required", .strings(["matrix"]))]), .object([("required", .strings(["jobs"]))])])),
-            ("properties", .object([
-                ("version", .object([("const", .integer(1)), ("description", .string("The format version; only 1 exists."))])),
-                ("name", .object([
-                    ("type", .string("string")), ("pattern", .string("^[A-Za-z0-9._-]+$")),
-                    ("description", .string("Names the run; the default output folder is out/<name>.")),
-                ])),
-                ("output", .object([
-                    ("type", .string("string")), ("minLength", .integer(1)),
-                    ("description", .string("The output folder, relative to the manifest's folder.")),
-                ])),
-                ("concurrency", .object([
-                    ("type", .string("integer")), ("minimum", .integer(1)), ("maximum", .integer(500)),
-                    ("description", .string("Most tasks in flight at once (default 4).")),
-                ])),
-                ("layout", .object([
-                    ("type", .string("string")),
-                    ("description", .string("Output path template, e.g. {model}/{image}/{prompt}/{aspect_ratio}_{sample}.{ext}")),
-                ])),
-                ("dataset_card", .object([
-                    ("type", .string("boolean")),
-                    ("description", .string("Write a Hugging Face dataset card (README.md) at the output root after each run.")),
-                ])),
-                ("defaults", .object([
-                    ("description", .string("Job fields for every job that does not set them.")),
-                    ("allOf", .array([.ref("job")])),
-                ])),
-                ("prompts", .object([
-                    ("type", .string("object")),
-                    ("description", .string("Prompt library: id → text.")),
-                    ("additionalProperties", .object([("type", .string("string")), ("minLength", .integer(1)), ("maxLength", .integer(ManifestDecoder.maxPromptLength))])),
-                ])),
-                ("images", .object([
-                    ("type", .string("object")),
-                    ("description", .string("Image library: id → path, URL, glob, or a list (several images for one job).")),
-                    ("additionalProperties", .ref("imageValue")),
-                ])),
-                ("matrix", .object([
-                    ("description", .string("Every combination of the axes is a job; a list of blocks also works.")),
-                    ("anyOf", .array([
-                        .ref("matrixBlock"),
-                        .object([("type", .string("array")), ("minItems", .integer(1)), ("items", .ref("matrixBlock"))]),
-                    ])),
-                ])),
-                ("jobs", .object([
-                    ("type", .string("array")),
-                    ("description", .string("Explicit jobs; nothing in an entry is expanded.")),
-                    ("items", .ref("job")),
-                ])),
-            ])),
-            ("$defs", .object([
-                ("imageText", .object([("type", .string("string")), ("minLength", .integer(1))])),
-                ("imageValue", .object([
-                    ("anyOf", .array([
-                        .ref("imageText"),
-                        .object([("type", .string("array")), ("minItems", .integer(1)), ("items", .ref("imageText"))]),
-                    ])),
-                ])),
-                ("job", jobObject(false)),
-                ("matrixBlock", jobObject(true)),
-            ])),
+            (
+                "anyOf",
+                .array([.object([("required", .strings(["matrix"]))]), .object([("required", .strings(["jobs"]))])])
+            ),
+            (
+                "properties",
+                .object([
+                    (
+                        "version",
+                        .object([
+                            ("const", .integer(1)), ("description", .string("The format version; only 1 exists.")),
+                        ])
+                    ),
+                    (
+                        "name",
+                        .object([
+                            ("type", .string("string")), ("pattern", .string("^[A-Za-z0-9._-]+$")),
+                            ("description", .string("Names the run; the default output folder is out/<name>.")),
+                        ])
+                    ),
+                    (
+                        "output",
+                        .object([
+                            ("type", .string("string")), ("minLength", .integer(1)),
+                            ("description", .string("The output folder, relative to the manifest's folder.")),
+                        ])
+                    ),
+                    (
+                        "concurrency",
+                        .object([
+                            ("type", .string("integer")), ("minimum", .integer(1)), ("maximum", .integer(500)),
+                            ("description", .string("Most tasks in flight at once (default 4).")),
+                        ])
+                    ),
+                    (
+                        "layout",
+                        .object([
+                            ("type", .string("string")),
+                            (
+                                "description",
+                                .string(
+                                    "Output path template, e.g. {model}/{image}/{prompt}/{aspect_ratio}_{sample}.{ext}")
+                            ),
+                        ])
+                    ),
+                    (
+                        "dataset_card",
+                        .object([
+                            ("type", .string("boolean")),
+                            (
+                                "description",
+                                .string(
+                                    "Write a Hugging Face dataset card (README.md) at the output root after each run.")
+                            ),
+                        ])
+                    ),
+                    (
+                        "defaults",
+                        .object([
+                            ("description", .string("Job fields for every job that does not set them.")),
+                            ("allOf", .array([.ref("job")])),
+                        ])
+                    ),
+                    (
+                        "prompts",
+                        .object([
+                            ("type", .string("object")),
+                            ("description", .string("Prompt library: id → text.")),
+                            (
+                                "additionalProperties",
+                                .object([
+                                    ("type", .string("string")), ("minLength", .integer(1)),
+                                    ("maxLength", .integer(ManifestDecoder.maxPromptLength)),
+                                ])
+                            ),
+                        ])
+                    ),
+                    (
+                        "images",
+                        .object([
+                            ("type", .string("object")),
+                            (
+                                "description",
+                                .string("Image library: id → path, URL, glob, or a list (several images for one job).")
+                            ),
+                            ("additionalProperties", .ref("imageValue")),
+                        ])
+                    ),
+                    (
+                        "matrix",
+                        .object([
+                            (
+                                "description",
+                                .string("Every combination of the axes is a job; a list of blocks also works.")
+                            ),
+                            (
+                                "anyOf",
+                                .array([
+                                    .ref("matrixBlock"),
+                                    .object([
+                                        ("type", .string("array")), ("minItems", .integer(1)),
+                                        ("items", .ref("matrixBlock")),
+                                    ]),
+                                ])
+                            ),
+                        ])
+                    ),
+                    (
+                        "jobs",
+                        .object([
+                            ("type", .string("array")),
+                            ("description", .string("Explicit jobs; nothing in an entry is expanded.")),
+                            ("items", .ref("job")),
+                        ])
+                    ),
+                ])
+            ),
+            (
+                "$defs",
+                .object([
+                    ("imageText", .object([("type", .string("string")), ("minLength", .integer(1))])),
+                    (
+                        "imageValue",
+                        .object([
+                            (
+                                "anyOf",
+                                .array([
+                                    .ref("imageText"),
+                                    .object([
+                                        ("type", .string("array")), ("minItems", .integer(1)),
+                                        ("items", .ref("imageText")),
+                                    ]),
+                                ])
+                            )
+                        ])
+                    ),
+                    ("job", jobObject(false)),
+                    ("matrixBlock", jobObject(true)),
+                ])
+            ),
         ])
     }
 
     /// A matrix axis: one value, or a non-empty list of them.
     private static func axisOrValue(_ value: JSONValue) -> JSONValue {
         .object([
-            ("anyOf", .array([
-                value,
-                .object([("type", .string("array")), ("minItems", .integer(1)), ("items", value)]),
-            ])),
+            (
+                "anyOf",
+                .array([
+                    value,
+                    .object([("type", .string("array")), ("minItems", .integer(1)), ("items", value)]),
+                ])
+            )
         ])
     }
 }

@@ -1,4 +1,5 @@
 import RunningHubModel
+
 /// The commented starter manifest `rh-batch init` writes: valid as it stands, with the schema line
 /// editors read, one model's fields spelled out with their accepted values, and the images given.
 package struct StarterManifest: Sendable {
@@ -48,7 +49,8 @@ package struct StarterManifest: Sendable {
                 if field.required {
                     lines.append("  \(field.name): [\"\(value)\"]    # accepted: \(accepted)")
                 } else {
-                    lines.append("  # \(field.name): [\"\(value)\"]  # optional, not sent when unset; accepted: \(accepted)")
+                    lines.append(
+                        "  # \(field.name): [\"\(value)\"]  # optional, not sent when unset; accepted: \(accepted)")
                 }
             case .media:
                 continue

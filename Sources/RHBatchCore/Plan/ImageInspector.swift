@@ -1,5 +1,5 @@
-import RunningHubModel
 import Crypto
+import RunningHubModel
 
 /// Checks local image files and hashes them, once per path.
 ///
@@ -64,7 +64,8 @@ package struct ImageInspector: Sendable {
             return .failure(Problem(message: "'\(path)' is not a PNG, JPEG or WEBP image"))
         }
         let digest = hasher.finalize().hexString
-        return .success(LocalImage(path: path, absolutePath: absolutePath, bytes: total, format: format, sha256: digest))
+        return .success(
+            LocalImage(path: path, absolutePath: absolutePath, bytes: total, format: format, sha256: digest))
     }
 }
 

@@ -1,4 +1,5 @@
 import RunningHubModel
+
 /// A local input image that passed inspection: it exists, is readable, and is a PNG, JPEG or WEBP.
 package struct LocalImage: Sendable, Hashable {
     /// The path as the manifest wrote it (or as a glob matched it), relative to the manifest's folder.

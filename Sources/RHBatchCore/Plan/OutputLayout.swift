@@ -35,13 +35,17 @@ package struct OutputLayout: Sendable {
     ///
     /// - Throws: a message when a placeholder is unknown, a brace is unbalanced, or the template
     ///   could leave the output folder.
-    package init(_ template: String, fieldNames: Set<String> = ["aspect_ratio", "resolution", "quality"]) throws(LayoutError) {
+    package init(_ template: String, fieldNames: Set<String> = ["aspect_ratio", "resolution", "quality"])
+        throws(LayoutError)
+    {
         var text = template.trimmed
         if text.hasPrefix("/") { throw LayoutError("the layout must be a relative path, not start with '/'") }
         if !text.contains("{ext}") { text += ".{ext}" }
         var components: [[Token]] = []
         for component in text.split(separator: "/", omittingEmptySubsequences: false) {
-            if component.isEmpty { throw LayoutError("the layout has an empty path component ('//' or a trailing '/')") }
+            if component.isEmpty {
+                throw LayoutError("the layout has an empty path component ('//' or a trailing '/')")
+            }
             if component == ".." || component == "." {
                 throw LayoutError("the layout may not use '\(component)' as a path component")
             }
@@ -69,8 +73,13 @@ package struct OutputLayout: Sendable {
             } else if fieldNames.contains(name) || fieldNames.contains(FieldSpec.snakeCase(name)) {
                 placeholder = .field(FieldSpec.snakeCase(name))
             } else {
-                let known = Placeholder.fixed.map { "{\($0.0)}" }.joined(separator: " ") + " and any model field ({aspect_ratio}, {duration}, {seed}, ...)"
-                let hint = Suggestion.closest(to: name, in: Placeholder.fixed.map(\.0) + fieldNames.sorted()).map { " (did you mean '{\($0)}'?)" } ?? ""
+                let known =
+                    Placeholder.fixed.map { "{\($0.0)}" }.joined(separator: " ")
+                    + " and any model field ({aspect_ratio}, {duration}, {seed}, ...)"
+                let hint =
+                    Suggestion.closest(to: name, in: Placeholder.fixed.map(\.0) + fieldNames.sorted()).map {
+                        " (did you mean '{\($0)}'?)"
+                    } ?? ""
                 throw LayoutError("unknown placeholder '{\(name)}'\(hint); known: \(known)")
             }
             tokens.append(.placeholder(placeholder))
@@ -131,7 +140,8 @@ package struct OutputLayout: Sendable {
             for index in pieces.indices where missing[index] {
                 if index > 0, let last = pieces[index - 1].last, Self.separators.contains(last) {
                     pieces[index - 1].removeLast()
-                } else if index + 1 < pieces.count, let first = pieces[index + 1].first, Self.separators.contains(first) {
+                } else if index + 1 < pieces.count, let first = pieces[index + 1].first, Self.separators.contains(first)
+                {
                     pieces[index + 1].removeFirst()
                 }
             }

@@ -21,16 +21,26 @@ extension Plan {
             ("perModel", .array(perModel)),
             ("localImages", .integer(localImages.count)),
             ("merged", .integer(merged.count)),
-            ("mergedReasons", .array(mergedReasons.map { .object([("reason", .string($0.0)), ("jobs", .integer($0.1))]) })),
-            ("skipped", .array(skipped.map { item in
-                .object([
-                    ("job", .string(item.summary)),
-                    ("reason", .string(item.reason)),
-                    ("location", .string("\(manifest.file):\(item.mark.line):\(item.mark.column)")),
-                    ("path", .string(item.path.description)),
-                ])
-            })),
-            ("estimatedCost", .object([("amount", .string(estimatedCost.description)), ("currency", .string(currency))])),
+            (
+                "mergedReasons",
+                .array(mergedReasons.map { .object([("reason", .string($0.0)), ("jobs", .integer($0.1))]) })
+            ),
+            (
+                "skipped",
+                .array(
+                    skipped.map { item in
+                        .object([
+                            ("job", .string(item.summary)),
+                            ("reason", .string(item.reason)),
+                            ("location", .string("\(manifest.file):\(item.mark.line):\(item.mark.column)")),
+                            ("path", .string(item.path.description)),
+                        ])
+                    })
+            ),
+            (
+                "estimatedCost",
+                .object([("amount", .string(estimatedCost.description)), ("currency", .string(currency))])
+            ),
             ("unpricedJobs", .integer(unpricedJobs)),
             ("exampleOutputs", .array(exampleOutputs(examples).map(JSONValue.string))),
         ])
@@ -40,15 +50,19 @@ extension Plan {
     package func summaryText(examples: Int = 5) -> String {
         var lines: [String] = []
         let jobWord = jobs.count == 1 ? "job" : "jobs"
-        let unpriced = unpricedJobs == 0 ? "" : " + \(unpricedJobs) \(unpricedJobs == 1 ? "job" : "jobs") of price unknown"
-        lines.append("\(manifest.file): \(jobs.count) \(jobWord), estimated cost \(estimatedCost) \(currency)\(unpriced)")
+        let unpriced =
+            unpricedJobs == 0 ? "" : " + \(unpricedJobs) \(unpricedJobs == 1 ? "job" : "jobs") of price unknown"
+        lines.append(
+            "\(manifest.file): \(jobs.count) \(jobWord), estimated cost \(estimatedCost) \(currency)\(unpriced)")
         let perModel = jobsPerModel
         let width = perModel.map(\.model.count).max() ?? 0
         let unpricedModels = unpricedJobs == 0 ? [] : Set(jobs.lazy.filter { !$0.priceKnown }.map(\.model))
         for entry in perModel {
             let name = entry.model.padding(toLength: width)
             let unknown = unpricedModels.contains(entry.model) ? "  (price unknown)" : ""
-            lines.append("  \(name)  \(String(entry.jobs).leftPadded(toLength: 7)) jobs  \(entry.cost.description.leftPadded(toLength: 10)) \(currency)\(unknown)")
+            lines.append(
+                "  \(name)  \(String(entry.jobs).leftPadded(toLength: 7)) jobs  \(entry.cost.description.leftPadded(toLength: 10)) \(currency)\(unknown)"
+            )
         }
         lines.append("  local images: \(localImages.count), concurrency: \(manifest.concurrency)")
         if !merged.isEmpty {
@@ -59,7 +73,8 @@ extension Plan {
         if !skipped.isEmpty {
             lines.append("skipped \(skipped.count) invalid \(skipped.count == 1 ? "job" : "jobs") (--skip-invalid):")
             for item in skipped.prefix(20) {
-                lines.append("  \(item.summary): \(item.reason) (\(manifest.file):\(item.mark.line):\(item.mark.column))")
+                lines.append(
+                    "  \(item.summary): \(item.reason) (\(manifest.file):\(item.mark.line):\(item.mark.column))")
             }
             if skipped.count > 20 { lines.append("  ... and \(skipped.count - 20) more") }
         }

@@ -64,7 +64,10 @@ package struct PlannedJob: Sendable {
     package let shape: Boxed<JobShape>
 
     /// Makes a job that shares `shape` with others.
-    package init(digest: HexDigest, prompt: PromptRef, image: ImageInput, sample: Int, outputTemplate: String, shape: Boxed<JobShape>) {
+    package init(
+        digest: HexDigest, prompt: PromptRef, image: ImageInput, sample: Int, outputTemplate: String,
+        shape: Boxed<JobShape>
+    ) {
         self.digest = digest
         self.prompt = prompt
         self.image = image

@@ -1,5 +1,5 @@
-import RunningHubModel
 import Crypto
+import RunningHubModel
 import YAML
 
 /// Turns a ``Manifest`` into a ``Plan``: expands the matrix, fits every job to its model, checks
@@ -281,7 +281,8 @@ private struct PlanningRun {
                 if manifest.images[value.value] == nil, Glob.isPattern(value.value), !Self.isURL(value.value) {
                     let files = Glob.matches(value.value, in: manifest.directory)
                     if files.isEmpty {
-                        diagnostics.error("the glob '\(value.value)' matches no files", at: value.mark, path: value.path.description)
+                        diagnostics.error(
+                            "the glob '\(value.value)' matches no files", at: value.mark, path: value.path.description)
                     }
                     expanded += files.map { Located($0, mark: value.mark, path: value.path) }
                 } else {
@@ -302,7 +303,8 @@ private struct PlanningRun {
 
     mutating func resolvePrompt(_ value: Located<String>) -> PromptUse {
         if let entry = manifest.prompts[value.value] {
-            return PromptUse(prompt: PromptRef(id: value.value, text: entry.value.trimmed), mark: value.mark, path: value.path)
+            return PromptUse(
+                prompt: PromptRef(id: value.value, text: entry.value.trimmed), mark: value.mark, path: value.path)
         }
         let text = value.value.trimmed
         if !text.contains(where: \.isWhitespace), let near = Suggestion.closest(to: text, in: manifest.prompts.keys) {
@@ -319,7 +321,8 @@ private struct PlanningRun {
         guard let model = catalog.model(named: value.value) else {
             let hint = Suggestion.hint(for: value.value, in: catalog.allNames)
             let known = catalog.models.map(\.alias).joined(separator: ", ")
-            diagnostics.error("unknown model '\(value.value)'\(hint); known: \(known)", at: value.mark, path: value.path.description)
+            diagnostics.error(
+                "unknown model '\(value.value)'\(hint); known: \(known)", at: value.mark, path: value.path.description)
             return nil
         }
         return ModelUse(model: model, mark: value.mark, path: value.path)
@@ -333,7 +336,8 @@ private struct PlanningRun {
             case .single(let target) where Glob.isPattern(target) && !Self.isURL(target):
                 return globInputs(target, mark: value.mark, path: value.path)
             case .single(let target):
-                return source(target, mark: entry.mark, path: entry.path).map { [use([$0], id: reference, value)] } ?? []
+                return source(target, mark: entry.mark, path: entry.path).map { [use([$0], id: reference, value)] }
+                    ?? []
             case .list(let items):
                 return listInput(items, id: reference).map { [use($0.sources, id: $0.id, value)] } ?? []
             }
@@ -393,7 +397,11 @@ private struct PlanningRun {
             if let entry = manifest.images[item.value] {
                 switch entry.value {
                 case .single(let target) where !Glob.isPattern(target) || Self.isURL(target):
-                    if let source = source(target, mark: entry.mark, path: entry.path) { sources.append(source) } else { failed = true }
+                    if let source = source(target, mark: entry.mark, path: entry.path) {
+                        sources.append(source)
+                    } else {
+                        failed = true
+                    }
                 case .list(let nested):
                     for target in nested {
                         if let source = source(target.value, mark: target.mark, path: target.path) {
@@ -403,11 +411,15 @@ private struct PlanningRun {
                         }
                     }
                 default:
-                    diagnostics.error("image '\(item.value)' is a glob and cannot be part of a list", at: item.mark, path: item.path.description)
+                    diagnostics.error(
+                        "image '\(item.value)' is a glob and cannot be part of a list", at: item.mark,
+                        path: item.path.description)
                     failed = true
                 }
             } else if Glob.isPattern(item.value) && !Self.isURL(item.value) {
-                diagnostics.error("'\(item.value)' is a glob; a list of images names files, not patterns", at: item.mark, path: item.path.description)
+                diagnostics.error(
+                    "'\(item.value)' is a glob; a list of images names files, not patterns", at: item.mark,
+                    path: item.path.description)
                 failed = true
             } else if let source = source(item.value, mark: item.mark, path: item.path) {
                 sources.append(source)
@@ -522,20 +534,22 @@ private struct PlanningRun {
                             let fit = fitFields(model: model.model, options: chosen, origin: origin)
                             // The fields' part of the job identity, with the block's params.
                             if fit.problems.isEmpty && !fit.stop {
-                                fit.identity = Self.fieldsIdentity((fit.apiOptions + params.map(\.value)).sorted { $0.key < $1.key })
+                                fit.identity = Self.fieldsIdentity(
+                                    (fit.apiOptions + params.map(\.value)).sorted { $0.key < $1.key })
                             }
                             fits[modelIndex][setIndex] = fit
                         }
-                        add(Combination(
-                            prompt: prompt,
-                            image: image,
-                            model: model,
-                            options: chosen,
-                            samples: samples,
-                            params: params,
-                            origin: origin,
-                            fit: fits[modelIndex][setIndex]
-                        ))
+                        add(
+                            Combination(
+                                prompt: prompt,
+                                image: image,
+                                model: model,
+                                options: chosen,
+                                samples: samples,
+                                params: params,
+                                origin: origin,
+                                fit: fits[modelIndex][setIndex]
+                            ))
                     }
                 }
             }
@@ -543,7 +557,9 @@ private struct PlanningRun {
     }
 
     /// Every combination of field values over `base`, the last axis varying fastest.
-    static func product(_ axes: [(String, [Located<ImageValue>?])], base: [String: Located<ImageValue>]) -> [[String: Located<ImageValue>]] {
+    static func product(_ axes: [(String, [Located<ImageValue>?])], base: [String: Located<ImageValue>]) -> [[String:
+        Located<ImageValue>]]
+    {
         var result: [[String: Located<ImageValue>]] = [base]
         for (key, values) in axes {
             var next: [[String: Located<ImageValue>]] = []
@@ -566,7 +582,9 @@ private struct PlanningRun {
         let model = fields.model ?? defaults.model
         let written = fields.written.union(defaults.written)
         if !written.contains("model") {
-            diagnostics.error("this job has no 'model': set it here or under 'defaults'", at: origin.mark, path: origin.path.description)
+            diagnostics.error(
+                "this job has no 'model': set it here or under 'defaults'", at: origin.mark,
+                path: origin.path.description)
             return nil
         }
         if written.contains("prompt") && prompt == nil || written.contains("image") && image == nil { return nil }
@@ -596,7 +614,9 @@ private struct PlanningRun {
         let origin = combination.origin
 
         if let reason = spec.model.unsupported {
-            report("\(spec.model.alias) cannot be run: \(reason)", at: combination.model.mark, path: combination.model.path)
+            report(
+                "\(spec.model.alias) cannot be run: \(reason)", at: combination.model.mark, path: combination.model.path
+            )
             return
         }
 
@@ -606,7 +626,11 @@ private struct PlanningRun {
             if let use = combination.prompt {
                 promptRef = use.prompt
                 if case .string(let maxLength?) = promptField.kind, use.prompt.text.count > maxLength {
-                    problems.append(("the prompt is longer than the \(maxLength) characters \(spec.model.alias) accepts", use.mark, use.path))
+                    problems.append(
+                        (
+                            "the prompt is longer than the \(maxLength) characters \(spec.model.alias) accepts",
+                            use.mark, use.path
+                        ))
                 }
             } else if promptField.required {
                 report(
@@ -628,7 +652,9 @@ private struct PlanningRun {
                 let found = check(input, field: imageField, model: spec.model, mark: use.mark, path: use.path)
                 if !found.isEmpty { problems += found }
             } else if spec.model.fields[imageIndex].required {
-                report("\(spec.model.alias) needs an input image: set 'image' for these jobs", at: origin.mark, path: origin.path)
+                report(
+                    "\(spec.model.alias) needs an input image: set 'image' for these jobs", at: origin.mark,
+                    path: origin.path)
                 return
             }
         } else if combination.image != nil {
@@ -648,11 +674,12 @@ private struct PlanningRun {
         for param in combination.params {
             let key = param.value.key
             if let type = ModelSpec.commonParams[key], !Self.matches(param.value.value, type) {
-                problems.append((
-                    "\(spec.model.alias) expects \(type.rawValue) for '\(key)', found \(param.value.value.typeName)",
-                    param.mark,
-                    param.path
-                ))
+                problems.append(
+                    (
+                        "\(spec.model.alias) expects \(type.rawValue) for '\(key)', found \(param.value.value.typeName)",
+                        param.mark,
+                        param.path
+                    ))
                 continue
             }
             if spec.model.declares(key) {
@@ -670,9 +697,13 @@ private struct PlanningRun {
 
         if !problems.isEmpty {
             if options.skipInvalid {
-                let summary = Self.summary(model: spec.model, input: input, prompt: promptRef, options: combination.options)
+                let summary = Self.summary(
+                    model: spec.model, input: input, prompt: promptRef, options: combination.options)
                 for _ in 1...combination.samples {
-                    skipped.append(SkippedJob(summary: summary, reason: problems[0].message, mark: problems[0].mark, path: problems[0].path))
+                    skipped.append(
+                        SkippedJob(
+                            summary: summary, reason: problems[0].message, mark: problems[0].mark,
+                            path: problems[0].path))
                 }
             } else {
                 for problem in problems {
@@ -683,31 +714,34 @@ private struct PlanningRun {
         }
         guard let layout else { return }
 
-        if dropped.count > 1 { dropped.sort { a, b in
-            let order = ["prompt", "image"] + ManifestDecoder.leadingFieldAxes
-            let ia = order.firstIndex(of: a) ?? order.count
-            let ib = order.firstIndex(of: b) ?? order.count
-            return ia != ib ? ia < ib : a < b
-        } }
+        if dropped.count > 1 {
+            dropped.sort { a, b in
+                let order = ["prompt", "image"] + ManifestDecoder.leadingFieldAxes
+                let ia = order.firstIndex(of: a) ?? order.count
+                let ib = order.firstIndex(of: b) ?? order.count
+                return ia != ib ? ia < ib : a < b
+            }
+        }
         let price = fit.price ?? spec.model.price.price(for: finalValues, promptLength: promptRef.text.count)
         // The jobs of one fitting share what they have in common (all params passed here).
         let shape: Boxed<JobShape>
         if let known = fit.shapes[price] {
             shape = known
         } else {
-            shape = Boxed(JobShape(
-                model: spec.model.alias,
-                endpoint: spec.model.endpoint,
-                options: layoutValues,
-                apiOptions: apiOptions,
-                params: params,
-                layoutHasIndex: layout.hasIndex,
-                price: price ?? .zero,
-                priceKnown: price != nil,
-                output: spec.model.output,
-                media: media,
-                origin: combination.origin
-            ))
+            shape = Boxed(
+                JobShape(
+                    model: spec.model.alias,
+                    endpoint: spec.model.endpoint,
+                    options: layoutValues,
+                    apiOptions: apiOptions,
+                    params: params,
+                    layoutHasIndex: layout.hasIndex,
+                    price: price ?? .zero,
+                    priceKnown: price != nil,
+                    output: spec.model.output,
+                    media: media,
+                    origin: combination.origin
+                ))
             fit.shapes[price] = shape
         }
         // The key hashes the identity text (the one `identityText` makes) in parts: the endpoint,
@@ -746,7 +780,9 @@ private struct PlanningRun {
         let promptName = lastPromptName!.name
         let imageName: String
         if let use = combination.image, !input.sources.isEmpty {
-            if inputNames.count <= use.input { inputNames += Array(repeating: nil, count: use.input + 1 - inputNames.count) }
+            if inputNames.count <= use.input {
+                inputNames += Array(repeating: nil, count: use.input + 1 - inputNames.count)
+            }
             if let known = inputNames[use.input] {
                 imageName = known
             } else {
@@ -768,7 +804,8 @@ private struct PlanningRun {
             // This job takes the key now; an earlier job that has it gets it back below.
             if let existing = jobIndex.updateValue(jobs.count, forKey: key) {
                 jobIndex[key] = existing
-                let reason = dropped.isEmpty
+                let reason =
+                    dropped.isEmpty
                     ? "the same job is written twice"
                     : "\(spec.model.alias) takes no \(dropped.joined(separator: ", "))"
                 merged.append(MergedJob(into: jobs[existing].id, reason: reason, origin: combination.origin))
@@ -816,7 +853,9 @@ private struct PlanningRun {
                 )
                 continue
             }
-            jobs.append(PlannedJob(digest: key, prompt: promptRef, image: input, sample: sample, outputTemplate: path, shape: shape))
+            jobs.append(
+                PlannedJob(
+                    digest: key, prompt: promptRef, image: input, sample: sample, outputTemplate: path, shape: shape))
         }
     }
 
@@ -848,7 +887,8 @@ private struct PlanningRun {
         // Every other field: the job's value, else (when required) the vendor default.
         for (name, value) in options where model.field(named: name) == nil {
             if let role = model.roleName(of: name) {
-                fit.problems.append(("'\(name)' is \(model.alias)'s \(role) field: set it as '\(role)'", value.mark, value.path))
+                fit.problems.append(
+                    ("'\(name)' is \(model.alias)'s \(role) field: set it as '\(role)'", value.mark, value.path))
             } else {
                 fit.dropped.append(name)
             }
@@ -858,7 +898,9 @@ private struct PlanningRun {
             if let mediaField = field.media {
                 guard let value else {
                     if field.required {
-                        report("\(model.alias) needs '\(field.name)' (\(mediaField.accepted))", at: origin.mark, path: origin.path)
+                        report(
+                            "\(model.alias) needs '\(field.name)' (\(mediaField.accepted))", at: origin.mark,
+                            path: origin.path)
                         fit.stop = true
                         return fit
                     }
@@ -891,7 +933,9 @@ private struct PlanningRun {
             } else if field.required {
                 if field.isContent || field.defaultValue == nil {
                     let why = field.isContent ? "its default is only an example" : "it has no default"
-                    report("\(model.alias) needs '\(field.name)' (\(field.accepted)); \(why)", at: origin.mark, path: origin.path)
+                    report(
+                        "\(model.alias) needs '\(field.name)' (\(field.accepted)); \(why)", at: origin.mark,
+                        path: origin.path)
                     fit.stop = true
                     return fit
                 }
@@ -928,14 +972,18 @@ private struct PlanningRun {
         case .single(let text): identity = "1:" + text
         case .list(let items): identity = "n:" + items.map(\.value).joined(separator: "\u{0}")
         }
-        if let known = resolvedMedia[identity] { return known.map { ImageUse(input: $0, mark: value.mark, path: value.path) } }
+        if let known = resolvedMedia[identity] {
+            return known.map { ImageUse(input: $0, mark: value.mark, path: value.path) }
+        }
         let use = resolveImage(value).first
         resolvedMedia[identity] = .some(use?.input)
         return use
     }
 
     /// The problems of an input for a media field: count, formats and sizes.
-    func check(_ input: ImageInput, field: MediaField, model: ModelSpec, mark: Mark, path: KeyPath) -> [(message: String, mark: Mark, path: KeyPath)] {
+    func check(_ input: ImageInput, field: MediaField, model: ModelSpec, mark: Mark, path: KeyPath) -> [(
+        message: String, mark: Mark, path: KeyPath
+    )] {
         var problems: [(message: String, mark: Mark, path: KeyPath)] = []
         let noun = field.kind == .image ? "image" : field.kind == .video ? "video" : "audio file"
         if input.sources.count > field.maxCount {
@@ -943,22 +991,26 @@ private struct PlanningRun {
             let limit =
                 isMain
                 ? (field.maxCount > 1 ? "at most \(field.maxCount) input images" : "one input image")
-                : (field.maxCount > 1 ? "at most \(field.maxCount) \(noun)s" : "one \(noun)") + " for '\(FieldSpec.snakeCase(field.apiKey))'"
+                : (field.maxCount > 1 ? "at most \(field.maxCount) \(noun)s" : "one \(noun)")
+                    + " for '\(FieldSpec.snakeCase(field.apiKey))'"
             problems.append(("\(model.alias) takes \(limit); this input has \(input.sources.count)", mark, path))
         }
         for source in input.sources {
             guard case .local(let file) = source else { continue }
             if !field.formats.contains(file.format) {
                 let accepted = field.formats.map(\.displayName).joined(separator: ", ")
-                let article = file.format.kind == .image ? "a \(file.format.displayName) image" : "a \(file.format.displayName) file"
+                let article =
+                    file.format.kind == .image
+                    ? "a \(file.format.displayName) image" : "a \(file.format.displayName) file"
                 problems.append(("'\(file.path)' is \(article); \(model.alias) accepts \(accepted)", mark, path))
             }
             if file.bytes > field.maxBytes {
-                problems.append((
-                    "'\(file.path)' is \(Self.megabytes(file.bytes)); \(model.alias) accepts at most \(Self.megabytes(field.maxBytes))",
-                    mark,
-                    path
-                ))
+                problems.append(
+                    (
+                        "'\(file.path)' is \(Self.megabytes(file.bytes)); \(model.alias) accepts at most \(Self.megabytes(field.maxBytes))",
+                        mark,
+                        path
+                    ))
             }
         }
         return problems
@@ -978,7 +1030,9 @@ private struct PlanningRun {
             return .success(.string(raw))
         case .choice(let values):
             if values.contains(text) { return .success(.string(text)) }
-            if let match = values.first(where: { $0.lowercased() == text.lowercased() }) { return .success(.string(match)) }
+            if let match = values.first(where: { $0.lowercased() == text.lowercased() }) {
+                return .success(.string(match))
+            }
             return .failure(ConversionError("\"\(text)\" is not accepted"))
         case .integer(let min, let max, let step):
             guard let number = Int(text) else { return .failure(ConversionError("\"\(text)\" is not an integer")) }
@@ -989,9 +1043,15 @@ private struct PlanningRun {
             }
             return .success(.integer(number))
         case .number(let min, let max, _):
-            guard let number = Double(text), number.isFinite else { return .failure(ConversionError("\"\(text)\" is not a number")) }
-            if let min, number < min { return .failure(ConversionError("\(text) is below \(FieldValue.number(min).text)")) }
-            if let max, number > max { return .failure(ConversionError("\(text) is above \(FieldValue.number(max).text)")) }
+            guard let number = Double(text), number.isFinite else {
+                return .failure(ConversionError("\"\(text)\" is not a number"))
+            }
+            if let min, number < min {
+                return .failure(ConversionError("\(text) is below \(FieldValue.number(min).text)"))
+            }
+            if let max, number > max {
+                return .failure(ConversionError("\(text) is above \(FieldValue.number(max).text)"))
+            }
             return .success(.number(number))
         case .boolean:
             switch text.lowercased() {
@@ -1006,7 +1066,8 @@ private struct PlanningRun {
 
     static func matches(_ value: JSONValue, _ type: ModelSpec.ParamType) -> Bool {
         switch (value, type) {
-        case (.string, .string), (.integer, .integer), (.integer, .number), (.number, .number), (.boolean, .boolean): true
+        case (.string, .string), (.integer, .integer), (.integer, .number), (.number, .number), (.boolean, .boolean):
+            true
         default: false
         }
     }
@@ -1064,7 +1125,9 @@ private struct PlanningRun {
     }
 
     /// The text a job key hashes: everything that changes what the API is asked to do.
-    static func identityText(endpoint: String, prompt: String, fields: [Param], input: ImageInput, media: [MediaInput] = []) -> String {
+    static func identityText(
+        endpoint: String, prompt: String, fields: [Param], input: ImageInput, media: [MediaInput] = []
+    ) -> String {
         var text = "rh-batch/job/v1\nendpoint:\(endpoint)\nprompt:"
         JSONValue.writeString(prompt, to: &text)
         text += "\n"
@@ -1109,7 +1172,9 @@ private struct PlanningRun {
     /// or `nil`.
     static func reservedName(_ path: String) -> String? {
         // Reserved names start with "i" or "." (or are a root file): most paths are none of these.
-        if let first = path.utf8.first, first != UInt8(ascii: "i"), first != UInt8(ascii: "."), path.utf8.contains(UInt8(ascii: "/")) {
+        if let first = path.utf8.first, first != UInt8(ascii: "i"), first != UInt8(ascii: "."),
+            path.utf8.contains(UInt8(ascii: "/"))
+        {
             return nil
         }
         if let slash = path.utf8.firstIndex(of: UInt8(ascii: "/")) {
@@ -1168,7 +1233,9 @@ private struct PlanningRun {
         return "\(tenths / 10).\(tenths % 10) MB"
     }
 
-    static func summary(model: ModelSpec, input: ImageInput, prompt: PromptRef, options: [String: Located<ImageValue>]) -> String {
+    static func summary(model: ModelSpec, input: ImageInput, prompt: PromptRef, options: [String: Located<ImageValue>])
+        -> String
+    {
         var parts = [model.alias, input.id, prompt.id]
         for key in options.keys.sorted() {
             if case .single(let value) = options[key]?.value { parts.append(value) }
@@ -1179,7 +1246,9 @@ private struct PlanningRun {
 
 /// The job-identity functions, for tests that check the planner's keys against them.
 enum PlanningRunTestAccess {
-    static func identityText(endpoint: String, prompt: String, fields: [Param], input: ImageInput, media: [MediaInput]) -> String {
+    static func identityText(endpoint: String, prompt: String, fields: [Param], input: ImageInput, media: [MediaInput])
+        -> String
+    {
         PlanningRun.identityText(endpoint: endpoint, prompt: prompt, fields: fields, input: input, media: media)
     }
 

@@ -61,7 +61,10 @@ package struct ContactSheet: Sendable {
         package var simulated: Bool
         package var finishedAt: String
 
-        package init(name: String, totals: [(String, Int)], cost: String, durationSeconds: Double?, simulated: Bool, finishedAt: String) {
+        package init(
+            name: String, totals: [(String, Int)], cost: String, durationSeconds: Double?, simulated: Bool,
+            finishedAt: String
+        ) {
             self.name = name
             self.totals = totals
             self.cost = cost
@@ -115,7 +118,8 @@ package struct ContactSheet: Sendable {
                 intern(job.model),
                 intern(job.prompt),
                 intern(job.promptID),
-                .array(job.inputs.map { .array([intern($0.id), $0.path.map { .string($0) } ?? .null, intern($0.source)]) }),
+                .array(
+                    job.inputs.map { .array([intern($0.id), $0.path.map { .string($0) } ?? .null, intern($0.source)]) }),
                 .array(job.fields.map { .array([intern($0.0), intern($0.1)]) }),
                 .integer(job.sample),
                 intern(job.status),
@@ -172,9 +176,11 @@ package struct ContactSheet: Sendable {
     /// The whole page.
     package var html: String {
         var out = ""
-        Self.write(header: header, to: { out += $0 }) { add in
-            for job in jobs { add(job) }
-        }
+        Self.write(
+            header: header, to: { out += $0 },
+            jobs: { add in
+                for job in jobs { add(job) }
+            })
         return out
     }
 

@@ -1,6 +1,6 @@
-import Synchronization
 import Logging
 import RunningHubModel
+import Synchronization
 
 /// Runs a plan: the driver of the ``RunMachine``.
 ///
@@ -63,7 +63,9 @@ package struct BatchRunner: Sendable {
     ///     plan was expanding); otherwise it is prepared here.
     /// - Returns: the outcome, after `report.json` and `index.jsonl` are written.
     /// - Throws: ``RunSetupError`` when the output folder cannot be used (locked, damaged journal).
-    package func run(interrupts: AsyncStream<Void>, prepared: PreparedFolder? = nil) async throws(RunSetupError) -> RunOutcome {
+    package func run(interrupts: AsyncStream<Void>, prepared: PreparedFolder? = nil) async throws(RunSetupError)
+        -> RunOutcome
+    {
         let startedAt = Timestamp.now()
         let folder = outputDirectory
         let ready: PreparedFolder
@@ -74,7 +76,9 @@ package struct BatchRunner: Sendable {
         }
         for warning in ready.warnings { observer(.notice(.warning(warning))) }
         // The journal's writer runs beside the whole run, as a child task.
-        let outcome = await ready.journal.serve { await drive(ready, folder: folder, startedAt: startedAt, interrupts: interrupts) }
+        let outcome = await ready.journal.serve {
+            await drive(ready, folder: folder, startedAt: startedAt, interrupts: interrupts)
+        }
         if let problem = await ready.journal.waitUntilCompacted() { observer(.notice(.warning(problem))) }
         ready.lock.markEnded()
         withExtendedLifetime(ready) {}
@@ -82,7 +86,9 @@ package struct BatchRunner: Sendable {
     }
 
     /// The run itself, once its folder is ready.
-    private func drive(_ ready: PreparedFolder, folder: String, startedAt: String, interrupts: AsyncStream<Void>) async -> RunOutcome {
+    private func drive(_ ready: PreparedFolder, folder: String, startedAt: String, interrupts: AsyncStream<Void>) async
+        -> RunOutcome
+    {
         let journal = ready.journal
 
         var machine = RunMachine(plan: plan, options: options, history: ready.takeHistory())
@@ -167,7 +173,9 @@ package struct BatchRunner: Sendable {
                         }
                     case .upload(let number, let image):
                         group.addTask {
-                            guard let result = await Self.upload(image, service) else { return .machine(.cancelled(job: nil)) }
+                            guard let result = await Self.upload(image, service) else {
+                                return .machine(.cancelled(job: nil))
+                            }
                             return .machine(.uploaded(image: number, result))
                         }
                     case .submit(let job, let endpoint, let body, let record):
@@ -180,7 +188,8 @@ package struct BatchRunner: Sendable {
                                 return .machine(.journalFailed(job: job, "\(error)"))
                             }
                             do {
-                                return .machine(.submitted(job: job, try await service.submit(endpoint: endpoint, body: body)))
+                                return .machine(
+                                    .submitted(job: job, try await service.submit(endpoint: endpoint, body: body)))
                             } catch {
                                 return .machine(.cancelled(job: job))
                             }
@@ -282,7 +291,9 @@ package struct BatchRunner: Sendable {
             return .failure(APIFailure(code: "file", message: "cannot read \(image.path) any more", errorClass: .final))
         }
         do {
-            return .success(try await service.upload(bytes: bytes, fileName: FilePath.name(of: image.path), contentType: image.format.mimeType))
+            return .success(
+                try await service.upload(
+                    bytes: bytes, fileName: FilePath.name(of: image.path), contentType: image.format.mimeType))
         } catch let error as UploadError {
             return .failure(error.failure)
         } catch is CancellationError {
@@ -293,18 +304,24 @@ package struct BatchRunner: Sendable {
     }
 
     /// One download attempt: the file (named after its bytes), then its sidecar.
-    static func save(_ work: RunMachine.DownloadWork, in folder: String, _ service: any RunningHubService) async -> Result<RunMachine.SavedResult, DownloadError> {
+    static func save(_ work: RunMachine.DownloadWork, in folder: String, _ service: any RunningHubService) async
+        -> Result<RunMachine.SavedResult, DownloadError>
+    {
         if work.clearLeftovers {
             // A run killed mid-download may have left its temporary files here.
             let destination = folder + "/" + work.path
             FileSystem.removeLeftovers(
                 in: FilePath.directory(of: destination),
-                for: [FilePath.name(of: work.path), FilePath.name(of: FilePath.replacingExtension(of: work.path, with: "json"))]
+                for: [
+                    FilePath.name(of: work.path),
+                    FilePath.name(of: FilePath.replacingExtension(of: work.path, with: "json")),
+                ]
             )
         }
         do {
             // Not synced here: the journal's next sync (syncfs) covers the file and its rename.
-            let file = try await service.download(url: work.url, to: folder + "/" + work.path, durable: false, expecting: work.expecting)
+            let file = try await service.download(
+                url: work.url, to: folder + "/" + work.path, durable: false, expecting: work.expecting)
             var path = work.path
             if file.format != work.fileExtension {
                 // The bytes say another format than the API did: name the file after the bytes.
@@ -320,7 +337,8 @@ package struct BatchRunner: Sendable {
                 to: folder + "/" + FilePath.replacingExtension(of: path, with: "json"),
                 durable: false
             )
-            return .success(RunMachine.SavedResult(record: record, mtime: FileSystem.fileInfo(folder + "/" + path)?.mtime))
+            return .success(
+                RunMachine.SavedResult(record: record, mtime: FileSystem.fileInfo(folder + "/" + path)?.mtime))
         } catch let error as DownloadError {
             return .failure(error)
         } catch {
@@ -350,7 +368,9 @@ package struct BatchRunner: Sendable {
                 group.addTask {
                     var passed: [Int] = []
                     recorded.forEach(in: range) { job, index, download in
-                        if FileSystem.isIntact(download, in: folder) { passed.append(RunMachine.resultID(job: job, index: index)) }
+                        if FileSystem.isIntact(download, in: folder) {
+                            passed.append(RunMachine.resultID(job: job, index: index))
+                        }
                     }
                     return passed
                 }
@@ -450,7 +470,8 @@ package final class PreparedFolder: Sendable {
         // A journal the last run left loose (too large to fold again at its end) is compacted
         // now, beside the run: only its state is in memory, and its writes wait for it.
         do {
-            journal = try Journal(folder: folder, compacting: contents.isLoose ? contents.state : nil, at: Timestamp.now())
+            journal = try Journal(
+                folder: folder, compacting: contents.isLoose ? contents.state : nil, at: Timestamp.now())
         } catch {
             throw RunSetupError(message: error.description)
         }

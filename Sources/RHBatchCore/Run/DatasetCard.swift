@@ -26,7 +26,8 @@ package struct DatasetCard: Sendable {
 
         package init(
             name: String, date: String, results: Int, perModel: [(model: String, results: Int)],
-            prompts: [(text: String, results: Int)], cost: String, currency: String, extensions: [String], columns: [String]
+            prompts: [(text: String, results: Int)], cost: String, currency: String, extensions: [String],
+            columns: [String]
         ) {
             self.name = name
             self.date = date
@@ -55,8 +56,16 @@ package struct DatasetCard: Sendable {
         for row in rows {
             results += 1
             total = Money(micros: total.micros + row.cost.micros)
-            if let at = perModel.firstIndex(where: { $0.model == row.model }) { perModel[at].results += 1 } else { perModel.append((row.model, 1)) }
-            if let at = prompts.firstIndex(where: { $0.text == row.prompt }) { prompts[at].results += 1 } else { prompts.append((row.prompt, 1)) }
+            if let at = perModel.firstIndex(where: { $0.model == row.model }) {
+                perModel[at].results += 1
+            } else {
+                perModel.append((row.model, 1))
+            }
+            if let at = prompts.firstIndex(where: { $0.text == row.prompt }) {
+                prompts[at].results += 1
+            } else {
+                prompts.append((row.prompt, 1))
+            }
             if let dot = row.fileName.lastIndex(of: ".") {
                 let ext = String(row.fileName[row.fileName.index(after: dot)...])
                 if !extensions.contains(ext) { extensions.append(ext) }
@@ -74,13 +83,26 @@ package struct DatasetCard: Sendable {
 
     /// The card's Markdown, with its YAML header.
     package var text: String {
-        var lines = ["---", "# license: fill in the license of your inputs and results, e.g. cc-by-4.0", "pretty_name: \(quoted(facts.name))"]
-        lines += ["tags:", "- rh-batch", "- image-editing", "configs:", "- config_name: default", "  data_files:", "  - split: train", "    path:", "    - metadata.jsonl"]
+        var lines = [
+            "---", "# license: fill in the license of your inputs and results, e.g. cc-by-4.0",
+            "pretty_name: \(quoted(facts.name))",
+        ]
+        lines += [
+            "tags:", "- rh-batch", "- image-editing", "configs:", "- config_name: default", "  data_files:",
+            "  - split: train", "    path:", "    - metadata.jsonl",
+        ]
         for ext in facts.extensions { lines.append("    - \(quoted("**/*." + ext))") }
         lines += ["---", "", "# \(facts.name)", ""]
-        lines.append("\(facts.results) results made with rh-batch on [RunningHub](https://www.runninghub.ai) on \(facts.date), for \(facts.cost) \(facts.currency) in all.")
-        lines += ["", "Load it with `datasets`:", "", "```python", "from datasets import load_dataset", "ds = load_dataset(\"imagefolder\", data_dir=\".\", split=\"train\")", "```", ""]
-        lines.append("Each row is one result: `image` (the result), `input` (the input images, in `inputs/`), and the columns \(facts.columns.filter { $0 != "file_name" && $0 != "input_file_names" }.map { "`\($0)`" }.joined(separator: ", ")).")
+        lines.append(
+            "\(facts.results) results made with rh-batch on [RunningHub](https://www.runninghub.ai) on \(facts.date), for \(facts.cost) \(facts.currency) in all."
+        )
+        lines += [
+            "", "Load it with `datasets`:", "", "```python", "from datasets import load_dataset",
+            "ds = load_dataset(\"imagefolder\", data_dir=\".\", split=\"train\")", "```", "",
+        ]
+        lines.append(
+            "Each row is one result: `image` (the result), `input` (the input images, in `inputs/`), and the columns \(facts.columns.filter { $0 != "file_name" && $0 != "input_file_names" }.map { "`\($0)`" }.joined(separator: ", "))."
+        )
         lines += ["", "## Results per model", "", "| model | results |", "|---|---|"]
         for (model, count) in facts.perModel { lines.append("| \(model) | \(count) |") }
         lines += ["", "## Prompts", "", "| prompt | results |", "|---|---|"]
@@ -110,7 +132,9 @@ package struct DatasetCard: Sendable {
         let hashPath = folder + "/.rh-batch-card"
         if case .success(let existing) = FileSystem.readAll(cardPath) {
             var last = ""
-            if case .success(let recorded) = FileSystem.readAll(hashPath) { last = String(decoding: recorded, as: UTF8.self) }
+            if case .success(let recorded) = FileSystem.readAll(hashPath) {
+                last = String(decoding: recorded, as: UTF8.self)
+            }
             if SHA256.hash(data: existing).hexString != last.trimmed { return .keptUsersFile }
         }
         let bytes = Array(text.utf8)

@@ -1,5 +1,5 @@
-import RunningHubModel
 import Crypto
+import RunningHubModel
 
 /// `metadata.jsonl` and `inputs/`: the output folder as a dataset that loads as it is.
 ///
@@ -51,7 +51,8 @@ struct DatasetMetadata {
                 rows.append((job.model, job.prompt.text, jobs[index].cost ?? job.price, output.path))
             }
         }
-        return DatasetCard.facts(name: plan.manifest.name, date: date, currency: plan.currency, columns: columns().all, rows: rows)
+        return DatasetCard.facts(
+            name: plan.manifest.name, date: date, currency: plan.currency, columns: columns().all, rows: rows)
     }
 
     /// The columns every line has, and the API fields among them with their types settled.
@@ -73,9 +74,12 @@ struct DatasetMetadata {
         // A column of URLs only where some job has a remote input: an always-empty list column
         // would be typed as nulls.
         let hasRemote = succeeded.contains { index in
-            plan.jobs[index].image.sources.contains { if case .remote(let url) = $0 { remoteInputs[url] == nil } else { false } }
+            plan.jobs[index].image.sources.contains {
+                if case .remote(let url) = $0 { remoteInputs[url] == nil } else { false }
+            }
         }
-        let all = ["file_name", "input_file_names"] + (hasRemote ? ["input_urls"] : [])
+        let all =
+            ["file_name", "input_file_names"] + (hasRemote ? ["input_urls"] : [])
             + ["prompt", "prompt_id", "image_id", "model", "endpoint"] + fieldOrder
             + ["sample", "result_index", "key", "task_id", "cost", "currency", "sha256"]
         return (all, fieldOrder, mixed, hasRemote)
@@ -149,7 +153,8 @@ struct DatasetMetadata {
             FileSystem.remove(temporary)
         }
         guard case .success(let bytes) = FileSystem.readAll(image.absolutePath) else {
-            throw AtomicFile.Failure(description: "\(image.absolutePath): cannot read the input to place it under inputs/")
+            throw AtomicFile.Failure(
+                description: "\(image.absolutePath): cannot read the input to place it under inputs/")
         }
         try AtomicFile.write(bytes, to: target, durable: false)
     }

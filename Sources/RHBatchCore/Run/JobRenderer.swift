@@ -11,7 +11,9 @@ struct JobRenderer: Sendable {
         self.plan = plan
         self.jobs = jobs
         var amounts: [Int64: String] = [:]
-        for job in plan.jobs where amounts[job.price.micros] == nil { amounts[job.price.micros] = job.price.description }
+        for job in plan.jobs where amounts[job.price.micros] == nil {
+            amounts[job.price.micros] = job.price.description
+        }
         for run in jobs {
             if let cost = run.cost, amounts[cost.micros] == nil { amounts[cost.micros] = cost.description }
         }
@@ -35,13 +37,18 @@ struct JobRenderer: Sendable {
 
         /// A job's shared members, each rendered as members of an object (without braces): its
         /// model's, its prompt's, its images' (with the URLs they were uploaded as), its fields'.
-        mutating func pieces(of job: PlannedJob, urls: [String]) -> (model: String, prompt: String, images: String, params: String) {
+        mutating func pieces(of job: PlannedJob, urls: [String]) -> (
+            model: String, prompt: String, images: String, params: String
+        ) {
             let shape = ObjectIdentifier(job.shape)
             let model: (model: String, params: String)
             if let known = shapes[shape] {
                 model = known
             } else {
-                model = (JSONObjectWriter.fragment { JobRenderer.writeModel(job, to: &$0) }, JSONObjectWriter.fragment { JobRenderer.writeParams(job, to: &$0) })
+                model = (
+                    JSONObjectWriter.fragment { JobRenderer.writeModel(job, to: &$0) },
+                    JSONObjectWriter.fragment { JobRenderer.writeParams(job, to: &$0) }
+                )
                 shapes[shape] = model
             }
             let prompt: String

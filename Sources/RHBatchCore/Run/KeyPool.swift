@@ -48,7 +48,9 @@ package actor KeyPool: RunningHubService {
         guard keys[index].retired == nil else { return }
         keys[index].retired = "\(failure.code): \(failure.message)"
         guard let logger else { return }
-        let facts = ["key": keys[index].member.name, "key.fingerprint": keys[index].member.fingerprint, "code": failure.code]
+        let facts = [
+            "key": keys[index].member.name, "key.fingerprint": keys[index].member.fingerprint, "code": failure.code,
+        ]
         RunDecision(.keyRetired, facts).log(to: logger)
     }
 
@@ -64,14 +66,17 @@ package actor KeyPool: RunningHubService {
         var lastError: (any Error)?
         for index in active {
             do {
-                return try await keys[index].member.service.upload(bytes: bytes, fileName: fileName, contentType: contentType)
+                return try await keys[index].member.service.upload(
+                    bytes: bytes, fileName: fileName, contentType: contentType)
             } catch let error as UploadError where error.failure.errorClass == .fatal {
                 retire(index, error.failure)
                 keys[index].refusals[error.failure.code, default: 0] += 1
                 lastError = error
             }
         }
-        throw lastError ?? UploadError(failure: APIFailure(code: "no-key", message: "every API key was retired", errorClass: .fatal))
+        throw lastError
+            ?? UploadError(
+                failure: APIFailure(code: "no-key", message: "every API key was retired", errorClass: .fatal))
     }
 
     package func submit(endpoint: String, body: [UInt8]) async throws(CancellationError) -> SubmitOutcome {
@@ -153,12 +158,17 @@ package actor KeyPool: RunningHubService {
             total.queued += status.queued
             read = true
         }
-        guard read else { throw APIFailure(code: "queue-status", message: "no key answered queue/status", errorClass: .transient) }
+        guard read else {
+            throw APIFailure(code: "queue-status", message: "no key answered queue/status", errorClass: .transient)
+        }
         return total
     }
 
-    package func download(url: String, to destination: String, durable: Bool, expecting: OutputKind) async throws -> DownloadedFile {
-        try await keys[active.first ?? 0].member.service.download(url: url, to: destination, durable: durable, expecting: expecting)
+    package func download(url: String, to destination: String, durable: Bool, expecting: OutputKind) async throws
+        -> DownloadedFile
+    {
+        try await keys[active.first ?? 0].member.service.download(
+            url: url, to: destination, durable: durable, expecting: expecting)
     }
 
     package func attach(taskId: String, keyID: String?) async -> Bool {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// When to ask about a task: soon at first, then less and less often, with jitter, and never
@@ -17,7 +17,8 @@ package struct PollSchedule: Sendable, Hashable {
     package var taskTimeout: Duration
 
     /// The schedule for real use: tasks of 10-60 s take about 3-7 queries.
-    package static let standard = PollSchedule(minimum: .seconds(3), maximum: .seconds(15), growth: 1.5, taskTimeout: .seconds(1800))
+    package static let standard = PollSchedule(
+        minimum: .seconds(3), maximum: .seconds(15), growth: 1.5, taskTimeout: .seconds(1800))
 
     /// Makes a schedule.
     package init(minimum: Duration, maximum: Duration, growth: Double = 1.5, taskTimeout: Duration = .seconds(1800)) {
@@ -46,4 +47,3 @@ package struct PollSchedule: Sendable, Hashable {
         return wait * (0.9 + 0.2 * jitter)
     }
 }
-

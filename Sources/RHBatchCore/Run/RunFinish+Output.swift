@@ -9,9 +9,14 @@ package struct SidecarDraft: Sendable {
 
     mutating func complete(with record: OutputRecord) {
         members.append(("resultURL", .string(record.url)))
-        members.append(("file", .object([
-            ("path", .string(record.path)), ("bytes", .integer(record.bytes)), ("sha256", .string(record.sha256.description)),
-        ])))
+        members.append(
+            (
+                "file",
+                .object([
+                    ("path", .string(record.path)), ("bytes", .integer(record.bytes)),
+                    ("sha256", .string(record.sha256.description)),
+                ])
+            ))
     }
 }
 
@@ -107,7 +112,9 @@ extension RunFinish {
         guard options.fetchRemoteInputs, !urls.isEmpty else { return [:] }
         var present: [String: String] = [:]
         if let names = FileSystem.names(in: folder + "/inputs") {
-            for name in names where name.hasPrefix("url-") { present[String(name.prefix { $0 != "." })] = "inputs/" + name }
+            for name in names where name.hasPrefix("url-") {
+                present[String(name.prefix { $0 != "." })] = "inputs/" + name
+            }
         }
         var fetched: [String: String] = [:]
         for url in urls {
@@ -117,9 +124,14 @@ extension RunFinish {
                 continue
             }
             let temporary = folder + "/" + stem + ".download"
-            guard let file = try? await service.download(url: url, to: temporary, durable: false, expecting: .image) else { continue }
+            guard let file = try? await service.download(url: url, to: temporary, durable: false, expecting: .image)
+            else { continue }
             let path = stem + "." + file.format
-            if FileSystem.move(temporary, to: folder + "/" + path) { fetched[url] = path } else { FileSystem.remove(temporary) }
+            if FileSystem.move(temporary, to: folder + "/" + path) {
+                fetched[url] = path
+            } else {
+                FileSystem.remove(temporary)
+            }
         }
         return fetched
     }
@@ -127,7 +139,9 @@ extension RunFinish {
     /// Writes the dataset card when the manifest asks for one and the results changed (or the
     /// card is missing); a card the user edited is left alone.
     func writeDatasetCard(resultsChanged: Bool, date: String) throws(AtomicFile.Failure) -> DatasetCard.Outcome? {
-        guard plan.manifest.datasetCard, resultsChanged || FileSystem.fileInfo(folder + "/README.md") == nil else { return nil }
+        guard plan.manifest.datasetCard, resultsChanged || FileSystem.fileInfo(folder + "/README.md") == nil else {
+            return nil
+        }
         let facts = DatasetMetadata(plan: plan, jobs: jobs, selected: selected, folder: folder).cardFacts(date: date)
         return try DatasetCard(facts: facts).write(to: folder)
     }

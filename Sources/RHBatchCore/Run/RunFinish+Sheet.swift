@@ -3,7 +3,8 @@ import YAML
 extension RunFinish {
     /// Writes `report.html` (see ``ContactSheet``) when this run changed any job or the page is
     /// missing: a resume that found everything done leaves the page it finds.
-    func writeContactSheetIfChanged(totals: RunTotals, startedAt: String, finishedAt: String) throws(AtomicFile.Failure) {
+    func writeContactSheetIfChanged(totals: RunTotals, startedAt: String, finishedAt: String) throws(AtomicFile.Failure)
+    {
         let path = folder + "/report.html"
         guard journal.jobRecordsAppended > 0 || FileSystem.fileInfo(path) == nil else { return }
         var placed: [String: Bool] = [:]
@@ -28,20 +29,26 @@ extension RunFinish {
                     return (field.key, field.value.json)
                 }
                 let cost = run.cost ?? (run.status == .succeeded ? job.price : .zero)
-                add(ContactSheet.Job(
-                    key: job.key, model: job.model, promptID: job.prompt.id, prompt: job.prompt.text,
-                    inputs: inputs, fields: fields, sample: job.sample, status: run.status.rawValue,
-                    outputs: run.status == .succeeded ? run.outputs.values.map(\.path) : [],
-                    cost: "\(cost) \(plan.currency)", seconds: JobDescription.duration(run.submittedAt, run.finishedAt), taskID: run.taskId,
-                    reason: run.status == .succeeded ? nil : run.failure.map { "\($0.phase.rawValue) \($0.code): \($0.message)" }
-                ))
+                add(
+                    ContactSheet.Job(
+                        key: job.key, model: job.model, promptID: job.prompt.id, prompt: job.prompt.text,
+                        inputs: inputs, fields: fields, sample: job.sample, status: run.status.rawValue,
+                        outputs: run.status == .succeeded ? run.outputs.values.map(\.path) : [],
+                        cost: "\(cost) \(plan.currency)",
+                        seconds: JobDescription.duration(run.submittedAt, run.finishedAt), taskID: run.taskId,
+                        reason: run.status == .succeeded
+                            ? nil : run.failure.map { "\($0.phase.rawValue) \($0.code): \($0.message)" }
+                    ))
             }
             for skipped in plan.skipped {
-                add(ContactSheet.Job(
-                    key: "", model: "(skipped)", promptID: "", prompt: skipped.summary, inputs: [], fields: [], sample: 1,
-                    status: "skipped", outputs: [], cost: "0 \(plan.currency)", seconds: nil, taskID: nil,
-                    reason: "\(plan.manifest.file):\(skipped.mark.line):\(skipped.mark.column): \(skipped.path): \(skipped.reason)"
-                ))
+                add(
+                    ContactSheet.Job(
+                        key: "", model: "(skipped)", promptID: "", prompt: skipped.summary, inputs: [], fields: [],
+                        sample: 1,
+                        status: "skipped", outputs: [], cost: "0 \(plan.currency)", seconds: nil, taskID: nil,
+                        reason:
+                            "\(plan.manifest.file):\(skipped.mark.line):\(skipped.mark.column): \(skipped.path): \(skipped.reason)"
+                    ))
             }
         }
         let header = ContactSheet.Header(

@@ -1,5 +1,5 @@
-import YAML
 import RunningHubModel
+import YAML
 
 /// The end of a run: settles what the machine holds into `index.jsonl`, `metadata.jsonl`, the
 /// compacted journal, `report.json`, `report.html` and the dataset card.
@@ -41,7 +41,9 @@ struct RunFinish: Sendable {
         if machine.interrupts > 0 { return .interrupted }
         if let reason = stopReason, !(reason == .interrupted && machine.localFailure == nil) { return .stopped }
         if machine.localFailure != nil { return .stopped }
-        if totals.failed + totals.unknown + totals.cancelled + totals.timeout + totals.skipped > 0 { return .someJobsDidNotSucceed }
+        if totals.failed + totals.unknown + totals.cancelled + totals.timeout + totals.skipped > 0 {
+            return .someJobsDidNotSucceed
+        }
         return .succeeded
     }
 
@@ -75,9 +77,15 @@ struct RunFinish: Sendable {
                 totals.outputs += jobs[index].outputs.count
                 jobs[index].outputs.forEach { _, output in totals.bytes += output.bytes }
             }
-            if !jobs[index].alreadyDone, jobs[index].taskId != nil, jobs[index].submittedAt != nil || jobs[index].cost != nil {
+            if !jobs[index].alreadyDone, jobs[index].taskId != nil,
+                jobs[index].submittedAt != nil || jobs[index].cost != nil
+            {
                 let cost = jobs[index].cost
-                if jobs[index].status == .succeeded { totals.cost += cost ?? plan.jobs[index].price } else if let cost { totals.cost += cost }
+                if jobs[index].status == .succeeded {
+                    totals.cost += cost ?? plan.jobs[index].price
+                } else if let cost {
+                    totals.cost += cost
+                }
             }
         }
         let ending = ending(totals)
@@ -108,7 +116,8 @@ struct RunFinish: Sendable {
         // than `compactLimit` is left for the next run to compact when it reads it: folding it
         // again here would hold a second copy of every job beside the run's own.
         // (A compaction begun at the start is over by then: after the flush above.)
-        if journal.jobRecordsAppended > 0, FileSystem.fileInfo(folder + "/journal.jsonl")?.bytes ?? 0 <= Self.compactLimit,
+        if journal.jobRecordsAppended > 0,
+            FileSystem.fileInfo(folder + "/journal.jsonl")?.bytes ?? 0 <= Self.compactLimit,
             await journal.waitUntilCompacted() == nil, let contents = try? Journal.read(folder: folder)
         {
             do {
@@ -129,7 +138,8 @@ struct RunFinish: Sendable {
         }
         let troubled = selected.filter { [.failed, .unknown, .timeout].contains(jobs[$0].status) }
         var stoppedEarly: String?
-        if let reason = stopReason, !(reason == .interrupted && machine.interrupts == 0 && machine.localFailure == nil) {
+        if let reason = stopReason, !(reason == .interrupted && machine.interrupts == 0 && machine.localFailure == nil)
+        {
             stoppedEarly = reason.description
         }
         return RunOutcome(
@@ -151,11 +161,13 @@ struct RunFinish: Sendable {
 
     /// Writes `report.json`: the top level indented, each job on one line, streamed to disk;
     /// chunks of jobs are rendered on all cores, two chunks ahead of the writer.
-    func writeReport(startedAt: String, finishedAt: String, totals: RunTotals, exitCode: Int32) async throws(AtomicFile.Failure) {
+    func writeReport(startedAt: String, finishedAt: String, totals: RunTotals, exitCode: Int32) async throws(AtomicFile
+        .Failure)
+    {
         let writer = try AtomicFileWriter(path: folder + "/report.json")
         let header = reportHeader(startedAt: startedAt, finishedAt: finishedAt, totals: totals, exitCode: exitCode)
         var text = header.pretty
-        text.removeLast(2)  // "\n}": the jobs follow as the last member.
+        text.removeLast(2) // "\n}": the jobs follow as the last member.
         text += ",\n  \"jobs\": ["
         writer.write(text)
         let renderer = JobRenderer(plan: plan, jobs: jobs)
@@ -209,10 +221,18 @@ struct RunFinish: Sendable {
     func skippedEntry(_ skipped: SkippedJob) -> JSONValue {
         return .object([
             ("id", .null), ("key", .null), ("summary", .string(skipped.summary)), ("status", .string("skipped")),
-            ("error", .object([
-                ("phase", .string("validate")), ("code", .string("invalid")),
-                ("message", .string("\(plan.manifest.file):\(skipped.mark.line):\(skipped.mark.column): \(skipped.path): \(skipped.reason)")),
-            ])),
+            (
+                "error",
+                .object([
+                    ("phase", .string("validate")), ("code", .string("invalid")),
+                    (
+                        "message",
+                        .string(
+                            "\(plan.manifest.file):\(skipped.mark.line):\(skipped.mark.column): \(skipped.path): \(skipped.reason)"
+                        )
+                    ),
+                ])
+            ),
         ])
     }
 
@@ -221,10 +241,13 @@ struct RunFinish: Sendable {
         return .object([
             ("schemaVersion", .integer(1)),
             ("tool", .object([("name", .string("rh-batch")), ("version", .string(RHBatchInfo.version))])),
-            ("manifest", .object([
-                ("path", .string(plan.manifest.file)), ("name", .string(plan.manifest.name)),
-                ("sha256", .string(plan.manifestSHA256)),
-            ])),
+            (
+                "manifest",
+                .object([
+                    ("path", .string(plan.manifest.file)), ("name", .string(plan.manifest.name)),
+                    ("sha256", .string(plan.manifestSHA256)),
+                ])
+            ),
             ("apiBaseURL", .string(options.apiBaseURL)),
             ("simulated", .boolean(options.simulated)),
             ("startedAt", .string(startedAt)),
@@ -232,23 +255,39 @@ struct RunFinish: Sendable {
             ("durationSeconds", .number(duration.rounded(toPlaces: 3))),
             ("exitCode", .integer(Int(exitCode))),
             ("stopReason", stopReason.map { .string($0.description) } ?? .null),
-            ("keys", .array(keyUsage.map { key in
+            (
+                "keys",
+                .array(
+                    keyUsage.map { key in
+                        .object([
+                            ("name", .string(key.name)), ("fingerprint", .string(key.fingerprint)),
+                            ("tasks", .integer(key.tasks)),
+                            ("spend", .string(key.spend.description)),
+                            ("limit", key.limit.map { .integer($0) } ?? .null),
+                            (
+                                "refusals",
+                                .object(key.refusals.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })
+                            ),
+                            ("retired", key.retired.map { .string($0) } ?? .null),
+                        ])
+                    })
+            ),
+            (
+                "totals",
                 .object([
-                    ("name", .string(key.name)), ("fingerprint", .string(key.fingerprint)), ("tasks", .integer(key.tasks)),
-                    ("spend", .string(key.spend.description)), ("limit", key.limit.map { .integer($0) } ?? .null),
-                    ("refusals", .object(key.refusals.sorted { $0.key < $1.key }.map { ($0.key, .integer($0.value)) })),
-                    ("retired", key.retired.map { .string($0) } ?? .null),
+                    ("jobs", .integer(totals.jobs)), ("succeeded", .integer(totals.succeeded)),
+                    ("failed", .integer(totals.failed)),
+                    ("unknown", .integer(totals.unknown)), ("skipped", .integer(totals.skipped)),
+                    ("cancelled", .integer(totals.cancelled)), ("timeout", .integer(totals.timeout)),
+                    ("alreadyDone", .integer(totals.alreadyDone)), ("outputs", .integer(totals.outputs)),
+                    ("bytes", .integer(totals.bytes)),
+                    (
+                        "cost",
+                        .object([("amount", .string(totals.cost.description)), ("currency", .string(plan.currency))])
+                    ),
+                    ("submits", .integer(machine.submitsSent)), ("refusals", .integer(machine.scheduler.refusals)),
                 ])
-            })),
-            ("totals", .object([
-                ("jobs", .integer(totals.jobs)), ("succeeded", .integer(totals.succeeded)), ("failed", .integer(totals.failed)),
-                ("unknown", .integer(totals.unknown)), ("skipped", .integer(totals.skipped)),
-                ("cancelled", .integer(totals.cancelled)), ("timeout", .integer(totals.timeout)),
-                ("alreadyDone", .integer(totals.alreadyDone)), ("outputs", .integer(totals.outputs)),
-                ("bytes", .integer(totals.bytes)),
-                ("cost", .object([("amount", .string(totals.cost.description)), ("currency", .string(plan.currency))])),
-                ("submits", .integer(machine.submitsSent)), ("refusals", .integer(machine.scheduler.refusals)),
-            ])),
+            ),
         ])
     }
 }

@@ -34,7 +34,9 @@ extension RunMachine {
             let results = entry.results
             var missing = false
             for resultIndex in 1...max(1, results.count) {
-                if let download = entry.downloads[resultIndex], verified.contains(Self.resultID(job: index, index: resultIndex)) {
+                if let download = entry.downloads[resultIndex],
+                    verified.contains(Self.resultID(job: index, index: resultIndex))
+                {
                     jobs[index].outputs[resultIndex] = OutputRecord(
                         path: download.path,
                         url: resultIndex <= results.count ? results[resultIndex - 1].url : "",
@@ -105,7 +107,8 @@ extension RunMachine {
         let failure = JobFailure(
             phase: .poll,
             code: .keyGone,
-            message: "task \(taskId) was created with the key whose fingerprint is \(keyID), which this run does not have; run again with that key to collect it"
+            message:
+                "task \(taskId) was created with the key whose fingerprint is \(keyID), which this run does not have; run again with that key to collect it"
         )
         end(index, .unknown, failure)
     }
@@ -186,7 +189,8 @@ extension RunMachine {
         images[number].answerDue = false
         switch result {
         case .success(let url): decide(.uploadEnded, job: nil, ["image": images[number].image.path, "url": url])
-        case .failure(let failure): decide(.uploadEnded, job: nil, ["image": images[number].image.path, "code": failure.code])
+        case .failure(let failure):
+            decide(.uploadEnded, job: nil, ["image": images[number].image.path, "code": failure.code])
         }
         switch result {
         case .success(let url):
@@ -210,7 +214,9 @@ extension RunMachine {
             for job in submits {
                 guard case .submitting(var submitting) = jobs[job].phase, !submitting.sent else { continue }
                 for (position, source) in plan.jobs[job].allSources.enumerated() {
-                    if case .local(let image) = source, image.sha256 == images[number].image.sha256 { submitting.urls[position] = url }
+                    if case .local(let image) = source, image.sha256 == images[number].image.sha256 {
+                        submitting.urls[position] = url
+                    }
                 }
                 submitting.waiting -= 1
                 move(job, to: .submitting(submitting))
@@ -219,7 +225,9 @@ extension RunMachine {
         case .failure(let failure):
             let retry = failure.errorClass != .fatal && failure.errorClass != .final
             if retry, images[number].attempt < 4, !cancelledAll {
-                out.append(.wait(until: now.elapsed + .seconds(1 << (images[number].attempt - 1)), .uploadRetry(image: number)))
+                out.append(
+                    .wait(until: now.elapsed + .seconds(1 << (images[number].attempt - 1)), .uploadRetry(image: number))
+                )
                 return
             }
             uploadsActive -= 1
@@ -266,9 +274,12 @@ extension RunMachine {
         let job = plan.jobs[index]
         var waiting = 0
         for source in job.allSources {
-            guard case .local(let image) = source, let number = imageIndex[image.sha256], images[number].url != nil else { continue }
+            guard case .local(let image) = source, let number = imageIndex[image.sha256], images[number].url != nil
+            else { continue }
             // Stale, or being uploaded again for another submit right now.
-            let stale = images[number].uploading || images[number].uploadedAt.map { now.elapsed - $0 > options.uploadLifetime } ?? false
+            let stale =
+                images[number].uploading
+                || images[number].uploadedAt.map { now.elapsed - $0 > options.uploadLifetime } ?? false
             guard stale, !images[number].waitingSubmits.contains(index) else { continue }
             images[number].waitingSubmits.append(index)
             waiting += 1
@@ -285,10 +296,16 @@ extension RunMachine {
     /// Sends the submit, with its `submitting` record to be on disk first.
     mutating func recordSubmitting(_ index: Int) {
         let job = plan.jobs[index]
-        guard case .submitting(var submitting) = jobs[index].phase, !submitting.sent, submitting.waiting == 0 else { return }
+        guard case .submitting(var submitting) = jobs[index].phase, !submitting.sent, submitting.waiting == 0 else {
+            return
+        }
         let urls = submitting.urls
         guard let model = plan.catalog.model(named: job.endpoint) else {
-            submitRefused(index, APIFailure(code: JobFailure.Code.catalog.rawValue, message: "unknown endpoint \(job.endpoint)", errorClass: .final))
+            submitRefused(
+                index,
+                APIFailure(
+                    code: JobFailure.Code.catalog.rawValue, message: "unknown endpoint \(job.endpoint)",
+                    errorClass: .final))
             return
         }
         submitting.sent = true
@@ -296,12 +313,13 @@ extension RunMachine {
         jobs[index].attempts += 1
         decide(.submitSent, job: index, ["attempt": String(jobs[index].attempts), "endpoint": job.endpoint])
         submitsSent += 1
-        out.append(.submit(
-            job: index,
-            endpoint: job.endpoint,
-            body: Array(job.body(urls: urls, model: model).json.utf8),
-            record: .submitting(key: job.key, attempt: jobs[index].attempts, at: now.timestamp)
-        ))
+        out.append(
+            .submit(
+                job: index,
+                endpoint: job.endpoint,
+                body: Array(job.body(urls: urls, model: model).json.utf8),
+                record: .submitting(key: job.key, attempt: jobs[index].attempts, at: now.timestamp)
+            ))
     }
 
     /// A submit that was not sent or was refused.
@@ -333,7 +351,9 @@ extension RunMachine {
             if task.state.isFinished {
                 records.append(.finished(key: key, task: task, at: at))
                 write(records)
-                execute(scheduler.submitFinished(index, .acceptedFinished(actualCost: task.cost.flatMap { Money($0) }), now: now.elapsed))
+                execute(
+                    scheduler.submitFinished(
+                        index, .acceptedFinished(actualCost: task.cost.flatMap { Money($0) }), now: now.elapsed))
                 taskFinished(index, task)
             } else {
                 // Synced at once without holding anything up; the first query waits for the sync,
@@ -347,7 +367,9 @@ extension RunMachine {
             if failure.errorClass == .final {
                 // The job itself is refused (invalid parameters, moderation): a later run leaves
                 // it alone unless --retry-failed.
-                record = .failed(key: key, failure: JobFailure(phase: .submit, code: .init(failure), message: failure.message), at: at)
+                record = .failed(
+                    key: key, failure: JobFailure(phase: .submit, code: .init(failure), message: failure.message),
+                    at: at)
             } else {
                 // No task was created (queue full, rate limit, bad key, no balance): still to do.
                 record = .refused(key: key, failure: failure, at: at)
@@ -355,7 +377,9 @@ extension RunMachine {
             write([record])
             submitRefused(index, failure)
             var facts = ["code": failure.code, "class": "\(failure.errorClass)", "ceiling": String(scheduler.ceiling)]
-            if let paused = scheduler.pausedUntil, paused > now.elapsed { facts["backoff.seconds"] = (paused - now.elapsed).decisionText }
+            if let paused = scheduler.pausedUntil, paused > now.elapsed {
+                facts["backoff.seconds"] = (paused - now.elapsed).decisionText
+            }
             decide(.submitRefused, job: index, facts)
         case .unknown(let failure):
             write([.unknown(key: key, failure: failure, at: at)])
@@ -370,7 +394,12 @@ extension RunMachine {
 
     mutating func startPoll(_ index: Int, taskId: String, holdsSlot: Bool, immediately: Bool) {
         jobs[index].holdsSlot = holdsSlot
-        move(index, to: .polling(PollState(taskId: taskId, started: now.elapsed, immediately: immediately, random: SplitMix(seed: jitter.next()))))
+        move(
+            index,
+            to: .polling(
+                PollState(
+                    taskId: taskId, started: now.elapsed, immediately: immediately,
+                    random: SplitMix(seed: jitter.next()))))
         schedulePoll(index)
     }
 
@@ -402,7 +431,8 @@ extension RunMachine {
             due = poll.started + next * (0.99 + 0.02 * poll.random.unit())
         } else {
             poll.growing += 1
-            let wait = poll.attempt == 1
+            let wait =
+                poll.attempt == 1
                 ? schedule.firstDelay(expected: times?.typical, jitter: poll.random.unit())
                 : schedule.delay(attempt: poll.growing, jitter: poll.random.unit())
             due = now.elapsed + wait
@@ -435,7 +465,11 @@ extension RunMachine {
         }
         let elapsed = now.elapsed - poll.started
         if elapsed > options.poll.taskTimeout {
-            write([.timedOut(key: plan.jobs[index].key, taskId: poll.taskId, seconds: Int(elapsed.components.seconds), at: now.timestamp)])
+            write([
+                .timedOut(
+                    key: plan.jobs[index].key, taskId: poll.taskId, seconds: Int(elapsed.components.seconds),
+                    at: now.timestamp)
+            ])
             pollEnded(index, .timeout(elapsed: elapsed))
             return
         }
@@ -494,7 +528,8 @@ extension RunMachine {
             // up to a whole gap, and would push every later query late.
             let took = poll.previousQuery.map { (($0 - poll.started) + (poll.sentAt - poll.started)) / 2 }
             if task.state == .succeeded, !poll.immediately {
-                durations[plan.jobs[index].endpoint, default: TaskDurations()].record(took ?? (now.elapsed - poll.started))
+                durations[plan.jobs[index].endpoint, default: TaskDurations()].record(
+                    took ?? (now.elapsed - poll.started))
             }
             pollEnded(index, .finished(task))
         case .task:
@@ -510,7 +545,8 @@ extension RunMachine {
             move(index, to: .polling(poll))
             if seen.count >= 3 && now.elapsed - seen.since >= options.notFoundWindow {
                 var lost = failure
-                lost.message += " (asked \(seen.count) times over \(Int((now.elapsed - seen.since).components.seconds)) s)"
+                lost.message +=
+                    " (asked \(seen.count) times over \(Int((now.elapsed - seen.since).components.seconds)) s)"
                 pollEnded(index, .lost(lost))
             } else {
                 schedulePoll(index)
@@ -547,7 +583,9 @@ extension RunMachine {
 
     mutating func pollEnded(_ index: Int, _ end: PollEnd) {
         var cost: Money?
-        if case .finished(let task) = end { cost = task.cost.flatMap { Money($0) } ?? (task.state == .succeeded ? nil : .zero) }
+        if case .finished(let task) = end {
+            cost = task.cost.flatMap { Money($0) } ?? (task.state == .succeeded ? nil : .zero)
+        }
         if jobs[index].holdsSlot {
             jobs[index].holdsSlot = false
             execute(scheduler.taskEnded(index, actualCost: cost, now: now.elapsed))
@@ -563,7 +601,8 @@ extension RunMachine {
             execute(scheduler.stopFatal(failure))
         case .lost(let failure):
             // The task may have run and been billed: it is not sent again unless --retry-failed.
-            let hint = jobs[index].resumed ? " (the task of an earlier run is gone; --retry-failed runs the job again)" : ""
+            let hint =
+                jobs[index].resumed ? " (the task of an earlier run is gone; --retry-failed runs the job again)" : ""
             failJob(index, JobFailure(phase: .poll, code: .init(failure), message: failure.message + hint))
         }
     }
@@ -574,7 +613,9 @@ extension RunMachine {
         switch task.state {
         case .succeeded:
             if task.results.isEmpty {
-                end(index, .failed, JobFailure(phase: .poll, code: .noResults, message: "the task succeeded without results"))
+                end(
+                    index, .failed,
+                    JobFailure(phase: .poll, code: .noResults, message: "the task succeeded without results"))
                 return
             }
             let job = plan.jobs[index]
@@ -583,10 +624,12 @@ extension RunMachine {
                 pending.append(offset + 1)
                 let fileExtension = Self.fileExtension(result, kind: job.output)
                 let path = job.outputPath(index: offset + 1, fileExtension: fileExtension)
-                downloadQueue.append(DownloadWork(
-                    job: index, index: offset + 1, url: result.url, path: path, fileExtension: fileExtension,
-                    expecting: job.output, sidecar: sidecar(index, resultIndex: offset + 1), clearLeftovers: jobs[index].resumed
-                ))
+                downloadQueue.append(
+                    DownloadWork(
+                        job: index, index: offset + 1, url: result.url, path: path, fileExtension: fileExtension,
+                        expecting: job.output, sidecar: sidecar(index, resultIndex: offset + 1),
+                        clearLeftovers: jobs[index].resumed
+                    ))
             }
             if pending.isEmpty {
                 end(index, .succeeded)
@@ -596,7 +639,9 @@ extension RunMachine {
             pumpDownloads()
         case .cancelled:
             let code = task.errorCode.map(JobFailure.Code.init(rawValue:)) ?? .cancelled
-            end(index, .cancelled, JobFailure(phase: .poll, code: code, message: task.errorMessage ?? "the task was cancelled"))
+            end(
+                index, .cancelled,
+                JobFailure(phase: .poll, code: code, message: task.errorMessage ?? "the task was cancelled"))
         default:
             jobs[index].cost = jobs[index].cost ?? .zero
             let code = task.errorCode.map(JobFailure.Code.init(rawValue:)) ?? .failed
@@ -635,18 +680,25 @@ extension RunMachine {
         switch result {
         case .success(let saved):
             // Written with the next sync: if it is lost, the next run downloads the file again.
-            write([.downloaded(key: plan.jobs[work.job].key, index: work.index, record: saved.record, mtime: saved.mtime, at: now.timestamp)])
+            write([
+                .downloaded(
+                    key: plan.jobs[work.job].key, index: work.index, record: saved.record, mtime: saved.mtime,
+                    at: now.timestamp)
+            ])
             downloadEnded(work.job, work.index, .success(saved.record))
         case .failure(let error):
             if error.isRetryable, work.attempt < max(1, options.downloadAttempts), !cancelledAll {
                 var next = work
                 next.attempt += 1
                 downloadRetries[Self.resultID(job: work.job, index: work.index)] = next
-                decide(.downloadRetry, job: work.job, ["index": String(work.index), "attempt": String(next.attempt), "reason": "\(error.reason)"])
-                out.append(.wait(
-                    until: now.elapsed + .milliseconds(500 * (1 << min(work.attempt - 1, 5))),
-                    .downloadRetry(job: work.job, index: work.index)
-                ))
+                decide(
+                    .downloadRetry, job: work.job,
+                    ["index": String(work.index), "attempt": String(next.attempt), "reason": "\(error.reason)"])
+                out.append(
+                    .wait(
+                        until: now.elapsed + .milliseconds(500 * (1 << min(work.attempt - 1, 5))),
+                        .downloadRetry(job: work.job, index: work.index)
+                    ))
                 return
             }
             let code: JobFailure.Code
@@ -657,9 +709,12 @@ extension RunMachine {
             case .tooLarge: code = .tooLarge
             default: code = .download
             }
-            let hint = error.reason == .expired
-                ? " (the result URL has expired, also after asking the task again; the task is not run again, --retry-failed asks it once more)" : ""
-            downloadEnded(work.job, work.index, .failure(JobFailure(phase: .download, code: code, message: error.message + hint)))
+            let hint =
+                error.reason == .expired
+                ? " (the result URL has expired, also after asking the task again; the task is not run again, --retry-failed asks it once more)"
+                : ""
+            downloadEnded(
+                work.job, work.index, .failure(JobFailure(phase: .download, code: code, message: error.message + hint)))
         }
     }
 
@@ -706,13 +761,16 @@ extension RunMachine {
 
     /// Download failures that asking the task again would not mend by itself: an expired URL, a
     /// body of another kind than the model makes, a refused target, a file over the cap.
-    static let notRetriedDownloadCodes: Set<JobFailure.Code> = Set([.expired, .refusedTarget, .tooLarge] + OutputKind.allCases.map(JobFailure.Code.mismatch))
+    static let notRetriedDownloadCodes: Set<JobFailure.Code> = Set(
+        [.expired, .refusedTarget, .tooLarge] + OutputKind.allCases.map(JobFailure.Code.mismatch))
 
     static func fileExtension(_ result: TaskResult, kind: OutputKind = .image) -> String {
         if let type = result.outputType, let format = MediaFormat(acceptName: type) { return format.fileExtension }
         if !result.url.hasPrefix("data:") {
             let path = result.url.split(separator: "?").first.map(String.init) ?? result.url
-            if let dot = path.lastIndex(of: "."), let format = MediaFormat(acceptName: String(path[path.index(after: dot)...])) {
+            if let dot = path.lastIndex(of: "."),
+                let format = MediaFormat(acceptName: String(path[path.index(after: dot)...]))
+            {
                 return format.fileExtension
             }
         }
@@ -725,12 +783,22 @@ extension RunMachine {
         var members = JobDescription.members(plan.jobs[index], run)
         members.append(("index", .integer(resultIndex)))
         members.append(("taskId", run.taskId.map(JSONValue.string) ?? .null))
-        members.append(("cost", .object([
-            ("amount", .string((run.cost ?? plan.jobs[index].price).description)), ("currency", .string(plan.currency)),
-        ])))
+        members.append(
+            (
+                "cost",
+                .object([
+                    ("amount", .string((run.cost ?? plan.jobs[index].price).description)),
+                    ("currency", .string(plan.currency)),
+                ])
+            ))
         members.append(("submittedAt", run.submittedAt.map { .string($0.text) } ?? .null))
         members.append(("finishedAt", .string(run.finishedAt?.text ?? now.timestamp)))
-        members.append(("durationSeconds", JobDescription.duration(run.submittedAt, run.finishedAt ?? .milliseconds(now.epochMilliseconds)).map(JSONValue.number) ?? .null))
+        members.append(
+            (
+                "durationSeconds",
+                JobDescription.duration(run.submittedAt, run.finishedAt ?? .milliseconds(now.epochMilliseconds)).map(
+                    JSONValue.number) ?? .null
+            ))
         members.append(("simulated", .boolean(options.simulated)))
         return SidecarDraft(members: members)
     }

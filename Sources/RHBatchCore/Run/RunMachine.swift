@@ -124,7 +124,10 @@ package struct RunMachine: Sendable {
         /// Why the journal cannot be written, when it cannot.
         package var journalFailure: String?
 
-        package init(verified: Set<Int> = [], keyGone: [Int: String] = [:], accountLimit: QueueStatus? = nil, journalFailure: String? = nil) {
+        package init(
+            verified: Set<Int> = [], keyGone: [Int: String] = [:], accountLimit: QueueStatus? = nil,
+            journalFailure: String? = nil
+        ) {
             self.verified = verified
             self.keyGone = keyGone
             self.accountLimit = accountLimit
@@ -276,15 +279,18 @@ package struct RunMachine: Sendable {
         self.tally.add(.idle, count: plan.jobs.count)
         self.jitter = SplitMix(seed: UInt64(truncatingIfNeeded: plan.jobs.count) &+ 0x1234)
         self.budget = QueryBudget(rate: options.queryRate)
-        self.scheduler = SubmitScheduler(.init(
-            maxInFlight: options.concurrency ?? plan.manifest.concurrency,
-            retryBase: options.retryBase,
-            resubmitUnknown: options.resubmitUnknown,
-            maxCost: options.maxCost,
-            unreachableLimit: options.unreachableLimit
-        ))
+        self.scheduler = SubmitScheduler(
+            .init(
+                maxInFlight: options.concurrency ?? plan.manifest.concurrency,
+                retryBase: options.retryBase,
+                resubmitUnknown: options.resubmitUnknown,
+                maxCost: options.maxCost,
+                unreachableLimit: options.unreachableLimit
+            ))
         for (index, job) in plan.jobs.enumerated() {
-            if let shard = options.shard, Self.shard(of: job.digest.prefix(12), count: shard.count) != shard.index { continue }
+            if let shard = options.shard, Self.shard(of: job.digest.prefix(12), count: shard.count) != shard.index {
+                continue
+            }
             selected.append(index)
         }
         if !history.isEmpty {
@@ -317,7 +323,8 @@ package struct RunMachine: Sendable {
         let at = moment.timestamp
         var records: [JournalRecord] = []
         if batch.lowerBound == 0 {
-            records.append(.run(manifest: plan.manifest.file, jobs: plan.jobs.count, simulated: options.simulated, at: at))
+            records.append(
+                .run(manifest: plan.manifest.file, jobs: plan.jobs.count, simulated: options.simulated, at: at))
         }
         for index in selected[batch.clamped(to: selected.indices)] where historyPosition(index) == nil {
             let job = plan.jobs[index]
@@ -350,9 +357,12 @@ package struct RunMachine: Sendable {
         package var jobCount: Int { selected.count }
 
         /// Calls `body` with each recorded result of the jobs at `range` of the selected jobs.
-        package func forEach(in range: Range<Int>, _ body: (_ job: Int, _ index: Int, _ download: JournalEntry.Download) -> Void) {
+        package func forEach(
+            in range: Range<Int>, _ body: (_ job: Int, _ index: Int, _ download: JournalEntry.Download) -> Void
+        ) {
             for job in selected[range] {
-                guard job < positions.count, positions[job] >= 0, history[position: positions[job]]?.stage == .succeeded else { continue }
+                guard job < positions.count, positions[job] >= 0, history[position: positions[job]]?.stage == .succeeded
+                else { continue }
                 history[position: positions[job]]?.downloads.forEach { body(job, $0, $1) }
             }
         }
@@ -361,7 +371,8 @@ package struct RunMachine: Sendable {
     /// The tasks of earlier runs this run asks about again, with the key that created them.
     package var recordedTasks: [(job: Int, taskId: String, keyID: String)] {
         selected.compactMap { index in
-            guard let position = historyPosition(index), let stage = history[position: position]?.stage, stage != .failed,
+            guard let position = historyPosition(index), let stage = history[position: position]?.stage,
+                stage != .failed,
                 let taskId = history[position: position]?.taskId, let keyID = history[position: position]?.keyID
             else { return nil }
             return (index, taskId, keyID)
@@ -371,7 +382,9 @@ package struct RunMachine: Sendable {
     /// Whether anything may be submitted: only then is the key's concurrency limit worth asking.
     package var needsSubmits: Bool {
         selected.contains { index in
-            guard let position = historyPosition(index), let stage = history[position: position]?.stage else { return true }
+            guard let position = historyPosition(index), let stage = history[position: position]?.stage else {
+                return true
+            }
             switch stage {
             case .refused: return true
             case .failed: return options.retryFailed
@@ -387,12 +400,14 @@ package struct RunMachine: Sendable {
         guard history.entryCount > 0 else { return }
         for index in selected.reversed() {
             let job = plan.jobs[index]
-            guard durations[job.endpoint]?.count ?? 0 < 64, let position = historyPosition(index), let entry = history[position: position],
+            guard durations[job.endpoint]?.count ?? 0 < 64, let position = historyPosition(index),
+                let entry = history[position: position],
                 entry.stage == .succeeded,
                 let submitted = entry.submitted?.seconds, let finished = entry.finished?.seconds,
                 finished > submitted
             else { continue }
-            durations[job.endpoint, default: TaskDurations()].record(.milliseconds(Int64((finished - submitted) * 1000)))
+            durations[job.endpoint, default: TaskDurations()].record(
+                .milliseconds(Int64((finished - submitted) * 1000)))
         }
     }
 
@@ -479,7 +494,9 @@ package struct RunMachine: Sendable {
         }
         if options.logDecisions, saidCeiling != scheduler.ceiling {
             if saidCeiling != nil || scheduler.ceiling != scheduler.configuration.maxInFlight {
-                decide(.limitLearnt, job: nil, ["ceiling": String(scheduler.ceiling), "configured": String(scheduler.configuration.maxInFlight)])
+                decide(
+                    .limitLearnt, job: nil,
+                    ["ceiling": String(scheduler.ceiling), "configured": String(scheduler.configuration.maxInFlight)])
             }
             saidCeiling = scheduler.ceiling
         }
@@ -491,8 +508,14 @@ package struct RunMachine: Sendable {
     mutating func start(_ facts: StartFacts) {
         verified = facts.verified
         keyGone = facts.keyGone
-        if let status = facts.accountLimit, status.concurrencyLimit > 0, status.concurrencyLimit < scheduler.configuration.maxInFlight {
-            out.append(.notice(.accountLimit(limit: status.concurrencyLimit, running: status.running, configured: scheduler.configuration.maxInFlight)))
+        if let status = facts.accountLimit, status.concurrencyLimit > 0,
+            status.concurrencyLimit < scheduler.configuration.maxInFlight
+        {
+            out.append(
+                .notice(
+                    .accountLimit(
+                        limit: status.concurrencyLimit, running: status.running,
+                        configured: scheduler.configuration.maxInFlight)))
             scheduler.limit(to: status.concurrencyLimit)
         }
         if let failure = facts.journalFailure {
@@ -556,7 +579,12 @@ package struct RunMachine: Sendable {
             // No task, nothing billed. The run stops first, so the slot given back does not go
             // to another submit.
             journalFailed(job: job, "the journal cannot be written (\(error)); the submit was not sent")
-            execute(scheduler.submitFinished(job, .refused(APIFailure(code: JobFailure.Code.journal.rawValue, message: error, errorClass: .retryable)), now: now.elapsed))
+            execute(
+                scheduler.submitFinished(
+                    job,
+                    .refused(
+                        APIFailure(code: JobFailure.Code.journal.rawValue, message: error, errorClass: .retryable)),
+                    now: now.elapsed))
         case .polling(let poll) where poll.answerDue:
             let message = "the journal cannot be written (\(error))"
             endPoll(job, JobFailure(phase: .poll, code: .journal, message: message))
@@ -626,7 +654,9 @@ package struct RunMachine: Sendable {
                 case .failed(let failure):
                     self.end(job, .failed, JobFailure(phase: .submit, code: .init(failure), message: failure.message))
                 case .unknown(let failure):
-                    let message = failure.message + " (the task may exist and may be billed; use --resubmit-unknown to send it again)"
+                    let message =
+                        failure.message
+                        + " (the task may exist and may be billed; use --resubmit-unknown to send it again)"
                     self.end(job, .unknown, JobFailure(phase: .submit, code: .init(failure), message: message))
                 }
             case .stop(let reason):
@@ -636,7 +666,9 @@ package struct RunMachine: Sendable {
                     markCancelled(job, code: .stopped, message: "not submitted: \(message)")
                 }
                 for slot in images where slot.url == nil {
-                    for job in slot.waitingJobs { markCancelled(job, code: .stopped, message: "not submitted: \(message)") }
+                    for job in slot.waitingJobs {
+                        markCancelled(job, code: .stopped, message: "not submitted: \(message)")
+                    }
                 }
                 uploadQueue.removeAll()
                 uploadHead = 0
@@ -661,7 +693,9 @@ package struct RunMachine: Sendable {
             let failure = JobFailure(
                 phase: jobs[index].taskId == nil ? .submit : .poll,
                 code: interrupts > 0 ? .interrupted : .stopped,
-                message: jobs[index].taskId == nil ? "not submitted: \(stoppedMessage)" : "still running when the run stopped; the next run picks it up"
+                message: jobs[index].taskId == nil
+                    ? "not submitted: \(stoppedMessage)"
+                    : "still running when the run stopped; the next run picks it up"
             )
             end(index, .cancelled, failure)
         }

@@ -16,7 +16,8 @@ package protocol RunningHubService: Sendable {
     func queueStatus() async throws -> QueueStatus
     /// Downloads a result, atomically, to `destination`; `durable` syncs it before the rename.
     /// The bytes must be a file of the `expecting` kind (a video model's result is a video).
-    func download(url: String, to destination: String, durable: Bool, expecting: OutputKind) async throws -> DownloadedFile
+    func download(url: String, to destination: String, durable: Bool, expecting: OutputKind) async throws
+        -> DownloadedFile
     /// Before a resumed task is asked again: the key that created it (`nil` when the journal
     /// names none). `false` when this service does not have that key any more.
     func attach(taskId: String, keyID: String?) async -> Bool

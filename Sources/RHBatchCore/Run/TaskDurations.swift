@@ -31,7 +31,8 @@ package struct TaskDurations: Sendable {
         let sorted = recent.sorted()
         var offsets: [Duration] = []
         for step in 1...steps {
-            let position = min(sorted.count - 1, Int((Double(sorted.count) * Double(step) / Double(steps)).rounded(.up)) - 1)
+            let position = min(
+                sorted.count - 1, Int((Double(sorted.count) * Double(step) / Double(steps)).rounded(.up)) - 1)
             let offset = sorted[max(0, position)]
             if let last = offsets.last, offset - last < minimumGap { continue }
             offsets.append(offset)

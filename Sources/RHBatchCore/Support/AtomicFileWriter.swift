@@ -11,7 +11,9 @@ package final class AtomicFileWriter {
     /// Starts writing `path`.
     package init(path: String) throws(AtomicFile.Failure) {
         self.path = path
-        temporary = FilePath.directory(of: path) + "/." + FilePath.name(of: path) + ".rh-tmp-\(FileSystem.processID)-\(UInt32.random(in: 0...UInt32.max))"
+        temporary =
+            FilePath.directory(of: path) + "/." + FilePath.name(of: path)
+            + ".rh-tmp-\(FileSystem.processID)-\(UInt32.random(in: 0...UInt32.max))"
         // A fresh name, never an existing file or a link someone left there.
         descriptor = FileSystem.createExclusive(temporary)
         guard descriptor >= 0 else {

@@ -2,9 +2,9 @@ import CSystemShims
 import Crypto
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Every file-system call of rh-batch's core, in one place: the platform's C library is imported
@@ -48,9 +48,9 @@ package enum FileSystem {
 
     private static func mtime(_ info: stat) -> Int {
         #if canImport(Darwin)
-        Int(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int(info.st_mtimespec.tv_nsec)
+            Int(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int(info.st_mtimespec.tv_nsec)
         #else
-        Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
+            Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
         #endif
     }
 
@@ -207,7 +207,7 @@ package enum FileSystem {
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
-            guard entry.pointee.d_name.0 == 0x2E else { continue }  // "."
+            guard entry.pointee.d_name.0 == 0x2E else { continue } // "."
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
@@ -241,7 +241,9 @@ package enum FileSystem {
     /// Reads a file piece by piece: the one read loop. `body` sees each piece and returns false
     /// to stop early. `nil` when it read to the end (or was stopped), else what went wrong (the
     /// system's words, for the caller to put in context).
-    package static func readPieces(_ path: String, pieceSize: Int = 256 * 1024, _ body: (UnsafeRawBufferPointer) -> Bool) -> ReadResult? {
+    package static func readPieces(
+        _ path: String, pieceSize: Int = 256 * 1024, _ body: (UnsafeRawBufferPointer) -> Bool
+    ) -> ReadResult? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         if descriptor < 0 {
             return lastErrorIsMissing ? .missing : .failure(lastError)
@@ -264,10 +266,13 @@ package enum FileSystem {
     package static func readAll(_ path: String) -> ReadResult {
         var bytes: [UInt8] = []
         if case .regular(let size, _) = status(path) { bytes.reserveCapacity(size) }
-        switch readPieces(path, { piece in
-            bytes.append(contentsOf: piece)
-            return true
-        }) {
+        switch readPieces(
+            path,
+            { piece in
+                bytes.append(contentsOf: piece)
+                return true
+            })
+        {
         case .failure(let reason): return .failure("cannot read: \(reason)")
         case .missing: return .missing
         default: break
@@ -303,10 +308,14 @@ package enum FileSystem {
     /// The SHA-256 of a file's bytes; `nil` when it cannot be read.
     package static func sha256(ofFile path: String) -> String? {
         var hasher = SHA256()
-        guard readPieces(path, { piece in
-            hasher.update(bufferPointer: piece)
-            return true
-        }) == nil else { return nil }
+        guard
+            readPieces(
+                path,
+                { piece in
+                    hasher.update(bufferPointer: piece)
+                    return true
+                }) == nil
+        else { return nil }
         return hasher.finalize().hexString
     }
 }

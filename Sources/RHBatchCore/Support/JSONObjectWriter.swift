@@ -73,7 +73,9 @@ package struct JSONObjectWriter {
     }
 
     /// A member that is a list of objects, each written in place by `body`.
-    package mutating func objects<Item>(_ name: String, _ items: some Sequence<Item>, _ body: (inout JSONObjectWriter, Item) -> Void) {
+    package mutating func objects<Item>(
+        _ name: String, _ items: some Sequence<Item>, _ body: (inout JSONObjectWriter, Item) -> Void
+    ) {
         key(name)
         text += "["
         var firstItem = true

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// ISO 8601 UTC timestamps with milliseconds (`2026-11-21T05:30:00.123Z`), made without Foundation.
@@ -38,7 +38,8 @@ package enum Timestamp {
             (1...12).contains(month), (1...31).contains(day)
         else { return nil }
         let millis = digits.count >= 23 ? Double(number(20..<23) ?? 0) / 1000 : 0
-        return Double(daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second) + millis
+        return Double(daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second)
+            + millis
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -105,7 +106,8 @@ package enum StoredTimestamp: Sendable, Hashable {
         let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
         let monthDays = month == 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].contains(month) ? 30 : 31
         guard (1...monthDays).contains(day) else { return nil }
-        let seconds = Timestamp.daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
+        let seconds =
+            Timestamp.daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second
         return Int64(seconds) * 1000 + Int64(millis)
     }
 }
