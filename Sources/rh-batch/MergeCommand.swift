@@ -23,15 +23,14 @@ struct MergeCommand: ParsableCommand {
     var output: String
 
     func run() throws {
-        let fileManager = FileManager.default
         let target = URL(fileURLWithPath: output).standardizedFileURL.path
-        var reports: [(folder: String, relative: String, report: [String: Any])] = []
+        var reports: [(folder: String, relative: String, report: ReportFile)] = []
         for folder in folders {
-            let path = folder + "/report.json"
-            guard let data = fileManager.contents(atPath: path),
-                let report = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-            else {
-                Console.error("error: \(path): not found or not a report; run the shard first")
+            let report: ReportFile
+            do {
+                report = try ReportFile.read(folder + "/report.json")
+            } catch {
+                Console.error("error: \(error.path): \(error.message); run the shard first")
                 throw ExitCode(ExitCodes.invalid)
             }
             let absolute = URL(fileURLWithPath: folder).standardizedFileURL.path
@@ -41,97 +40,81 @@ struct MergeCommand: ParsableCommand {
             }
             reports.append((folder, InitCommand.relative(absolute, from: target), report))
         }
-        let manifests = Set(reports.map { (($0.report["manifest"] as? [String: Any])?["sha256"] as? String) ?? "" })
-        guard manifests.count == 1 else {
-            let names = reports.map {
-                "\($0.folder): \(((($0.report["manifest"] as? [String: Any])?["sha256"] as? String) ?? "?").prefix(12))"
-            }
+        guard Set(reports.map(\.report.manifest.sha256)).count == 1 else {
+            let names = reports.map { "\($0.folder): \($0.report.manifest.sha256.prefix(12))" }
             Console.error(
                 "error: these folders come from different manifests (by their SHA-256): \(names.joined(separator: ", "))"
             )
             throw ExitCode(ExitCodes.invalid)
         }
-        try fileManager.createDirectory(atPath: output, withIntermediateDirectories: true)
-
-        var merged = reports[0].report
-        var jobs: [[String: Any]] = []
-        var totals: [String: Any] = [:]
-        var cost = Money.zero
-        var currency = ""
-        var exitCode = 0
-        var started: [String] = []
-        var finished: [String] = []
-        var keys = Set<String>()
-        for (folder, relative, report) in reports {
-            for var job in report["jobs"] as? [[String: Any]] ?? [] {
-                if let key = job["key"] as? String, !keys.insert(key).inserted {
-                    Console.error(
-                        "error: job \(key.prefix(12)) is in more than one folder (\(folder)); were these shards of one --shard N?"
-                    )
-                    throw ExitCode(ExitCodes.invalid)
-                }
-                if let outputs = job["outputs"] as? [[String: Any]] {
-                    job["outputs"] = outputs.map { output in
-                        var output = output
-                        if let path = output["path"] as? String { output["path"] = Self.join(relative, path) }
-                        return output
-                    }
-                }
-                jobs.append(job)
-            }
-            for (name, value) in report["totals"] as? [String: Any] ?? [:] {
-                if let number = value as? Int { totals[name] = (totals[name] as? Int ?? 0) + number }
-                if name == "cost", let money = value as? [String: Any] {
-                    cost = Money(micros: cost.micros + (Money(money["amount"] as? String ?? "0")?.micros ?? 0))
-                    currency = money["currency"] as? String ?? currency
-                }
-            }
-            exitCode = max(exitCode, report["exitCode"] as? Int ?? 0)
-            if let at = report["startedAt"] as? String { started.append(at) }
-            if let at = report["finishedAt"] as? String { finished.append(at) }
-        }
-        totals["cost"] = ["amount": cost.description, "currency": currency]
-        merged["jobs"] = jobs
-        merged["totals"] = totals
-        merged["exitCode"] = exitCode
-        merged["startedAt"] = started.min() ?? ""
-        merged["finishedAt"] = finished.max() ?? ""
-        merged["durationSeconds"] = nil
-        merged["stopReason"] = reports.compactMap { $0.report["stopReason"] as? String }.first ?? NSNull()
-        merged["merged"] = reports.map {
-            ["folder": $0.relative, "jobs": ($0.report["jobs"] as? [Any])?.count ?? 0] as [String: Any]
-        }
-        let reportData = try JSONSerialization.data(
-            withJSONObject: merged, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
-        try write(Array(reportData) + [10], to: output + "/report.json")
-
-        // index.jsonl: the shards' lines, paths made relative to the merge. (No metadata.jsonl:
-        // each shard's own covers its folder, and a dataset loader refuses paths that leave the
-        // folder of the metadata file.)
-        var index: [UInt8] = []
-        for (folder, relative, _) in reports {
-            for line in Self.lines(folder + "/index.jsonl") {
-                var object = line
-                if let path = object["path"] as? String { object["path"] = Self.join(relative, path) }
-                index +=
-                    Array(
-                        try JSONSerialization.data(
-                            withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) + [10]
-            }
-        }
-        try write(index, to: output + "/index.jsonl")
-
+        try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+        let merged = try Self.merge(reports.map { ($0.folder, $0.relative, $0.report) })
+        try write(try merged.encoded(), to: output + "/report.json")
+        try write(Self.mergedIndex(reports.map { ($0.folder, $0.relative) }), to: output + "/index.jsonl")
         var inputs: [String: String] = [:]
         for (folder, relative, _) in reports {
-            for (hash, path) in ViewCommand.placedInputs(in: folder) where inputs[hash] == nil {
+            for (hash, path) in ContactSheet.placedInputs(in: folder) where inputs[hash] == nil {
                 inputs[hash] = Self.join(relative, path)
             }
         }
         let sheet = ViewCommand.sheet(report: merged, inputs: inputs)
         try write(Array(sheet.html.utf8), to: output + "/report.html")
         print(
-            "merged \(reports.count) folders, \(jobs.count) jobs, into \(output)/ (report.json, report.html, index.jsonl)"
+            "merged \(reports.count) folders, \(merged.jobs.count) jobs, into \(output)/ (report.json, report.html, index.jsonl)"
         )
+    }
+
+    /// The shards' reports as one: every job (result paths made relative to the merge), totals
+    /// added up, the earliest start and latest finish, the worst exit code.
+    static func merge(_ reports: [(folder: String, relative: String, report: ReportFile)]) throws -> ReportFile {
+        var merged = reports[0].report
+        var keys = Set<String>()
+        merged.jobs = []
+        var totals = ReportFile.Totals(cost: JobReport.Cost(amount: "0", currency: merged.totals.cost.currency))
+        var cost = Money.zero
+        for (folder, relative, report) in reports {
+            for var job in report.jobs {
+                if let key = job.key, !keys.insert(key).inserted {
+                    Console.error(
+                        "error: job \(key.prefix(12)) is in more than one folder (\(folder)); were these shards of one --shard N?"
+                    )
+                    throw ExitCode(ExitCodes.invalid)
+                }
+                job.outputs = job.outputs?.map { output in
+                    var output = output
+                    output.path = join(relative, output.path)
+                    return output
+                }
+                merged.jobs.append(job)
+            }
+            totals.add(report.totals)
+            cost = Money(micros: cost.micros + (Money(report.totals.cost.amount)?.micros ?? 0))
+        }
+        totals.cost.amount = cost.description
+        merged.totals = totals
+        merged.exitCode = reports.map(\.report.exitCode).max() ?? 0
+        merged.startedAt = reports.map(\.report.startedAt).min() ?? ""
+        merged.finishedAt = reports.map(\.report.finishedAt).max() ?? ""
+        merged.durationSeconds = nil
+        merged.stopReason = reports.compactMap(\.report.stopReason).first
+        merged.merged = reports.map { ReportFile.Merged(folder: $0.relative, jobs: $0.report.jobs.count) }
+        return merged
+    }
+
+    /// The shards' `index.jsonl` lines, paths made relative to the merge. (No metadata.jsonl:
+    /// each shard's own covers its folder, and a dataset loader refuses paths that leave the
+    /// folder of the metadata file.)
+    static func mergedIndex(_ shards: [(folder: String, relative: String)]) throws -> [UInt8] {
+        var index: [UInt8] = []
+        for (folder, relative) in shards {
+            for line in lines(folder + "/index.jsonl") {
+                var object = line
+                if let path = object["path"] as? String { object["path"] = join(relative, path) }
+                let options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
+                index += Array(try JSONSerialization.data(withJSONObject: object, options: options)) + [10]
+            }
+        }
+        return index
     }
 
     func write(_ bytes: [UInt8], to path: String) throws {

@@ -1,3 +1,4 @@
+import Foundation
 import RHBatchCore
 import RunningHubModel
 import Testing
@@ -239,5 +240,64 @@ struct RunMachineDecisionTests {
         var world = World(plan: plan)
         world.run()
         #expect(world.decisions.isEmpty)
+    }
+}
+
+@Suite("run machine: tasks that end at their submit")
+struct RunMachineInstantEndTests {
+    @Test func aTaskThatFailedByItsSubmitsAnswerIsNotSubmittedAgainByTheNextRun() throws {
+        let (plan, _) = try RunMachineTests.plan(jobs: 4)
+        var first = World(plan: plan)
+        first.submitAnswer = { _, submit in
+            .accepted(TaskSnapshot(taskId: "t\(submit)", state: .failed, errorCode: "1000", errorMessage: "crashed"))
+        }
+        first.run()
+        #expect((0..<4).allSatisfy { first.machine.jobs[$0].status == .failed })
+        #expect(first.queries.isEmpty)
+        var second = World(plan: plan, history: first.history(upTo: first.records.count))
+        second.run()
+        #expect(second.submits.isEmpty && second.queries.isEmpty)
+        #expect((0..<4).allSatisfy { second.machine.jobs[$0].status == .failed })
+    }
+}
+
+/// The report's streaming writer and the job record (``JobReport``) say the same of every job.
+@Suite("job record")
+struct JobRecordTests {
+    @Test func everyReportEntryIsItsJobsRecord() throws {
+        let (plan, _) = try RunMachineTests.plan(jobs: 4)
+        var world = World(plan: plan)
+        // Job 1's task fails; job 2's submit answer is lost (unknown); the others give two results.
+        world.submitAnswer = { job, submit in
+            job == 2
+                ? .unknown(APIFailure(code: "http-502", message: "bad gateway", errorClass: .unknownOutcome))
+                : .accepted(TaskSnapshot(taskId: "t\(submit)", state: .queued))
+        }
+        world.queryAnswer = { taskId, _ in
+            taskId == "t2"
+                ? .task(TaskSnapshot(taskId: taskId, state: .failed, errorCode: "1000", errorMessage: "say \"no\"\n"))
+                : .task(
+                    TaskSnapshot(
+                        taskId: taskId, state: .succeeded,
+                        results: [
+                            TaskResult(url: "https://cdn.example/\(taskId)-1.png", outputType: "png"),
+                            TaskResult(url: "https://cdn.example/\(taskId)-2.png", outputType: "png"),
+                        ], cost: "0.25"))
+        }
+        world.run()
+        world.machine.settle()
+        let statuses = Set((0..<4).map { world.machine.jobs[$0].status })
+        #expect(statuses == [.succeeded, .failed, .unknown])
+        let renderer = JobRenderer(plan: plan, jobs: world.machine.jobs)
+        for index in 0..<4 {
+            let entry = renderer.reportEntry(index)
+            let decoded = try JSONDecoder().decode(JobReport.self, from: Data(entry))
+            let record = JobReport(job: plan.jobs[index], run: world.machine.jobs[index], currency: plan.currency)
+            #expect(decoded == record, "job \(index): \(String(decoding: entry, as: UTF8.self))")
+            // And the record written back is the entry, member for member.
+            let again = try JSONDecoder().decode(JobReport.self, from: JSONEncoder().encode(record))
+            #expect(again == record)
+        }
+        #expect(world.machine.jobs.contains { $0.outputs.count == 2 })
     }
 }

@@ -118,6 +118,27 @@ package struct JobRun: Sendable {
     package var submittedAt: StoredTimestamp?
     /// How it ended, or ``JobStatus/pending`` while it has not.
     package var status: JobStatus { phase.status }
+
+    /// What the job cost, by the one rule every file and total uses: the amount the API billed
+    /// when it said one; otherwise the catalog's `estimate` while the job is live or once it
+    /// succeeded, and nothing for a job that ended any other way.
+    package func cost(estimate: Money) -> Money {
+        if let cost { return cost }
+        switch status {
+        case .pending, .succeeded: return estimate
+        default: return .zero
+        }
+    }
+
+    /// Seconds from submit to finish, to the millisecond, when both are known.
+    package var durationSeconds: Double? {
+        JobDescription.duration(submittedAt, finishedAt)
+    }
+
+    /// Why it did not succeed, as its report says it (a succeeded job has no failure).
+    package var reportedFailure: JobFailure? {
+        status == .succeeded ? nil : failure
+    }
     /// Done in an earlier run: its files exist with their recorded hashes.
     package var alreadyDone = false
     /// Whether it holds a slot in the scheduler's in-flight count.

@@ -780,14 +780,14 @@ extension RunMachine {
     /// A result's sidecar before its file is known.
     func sidecar(_ index: Int, resultIndex: Int) -> SidecarDraft {
         let run = jobs[index]
-        var members = JobDescription.members(plan.jobs[index], run)
+        var members = JobDescription.members(plan.jobs[index], urls: run.inputURLs)
         members.append(("index", .integer(resultIndex)))
         members.append(("taskId", run.taskId.map(JSONValue.string) ?? .null))
         members.append(
             (
                 "cost",
                 .object([
-                    ("amount", .string((run.cost ?? plan.jobs[index].price).description)),
+                    ("amount", .string(run.cost(estimate: plan.jobs[index].price).description)),
                     ("currency", .string(plan.currency)),
                 ])
             ))

@@ -713,7 +713,7 @@ package struct RunMachine: Sendable {
             }
             if run.status != .pending && !run.alreadyDone { progress.endedThisRun += 1 }
             if !run.alreadyDone, run.taskId != nil, run.status != .pending || run.cost != nil {
-                progress.spent += run.cost ?? (run.status == .succeeded ? plan.jobs[index].price : .zero)
+                progress.spent += run.cost(estimate: plan.jobs[index].price)
             }
         }
         progress.inFlight = scheduler.inFlight

@@ -25,6 +25,14 @@ package enum JSONValue: Sendable, Hashable {
         return out
     }
 
+    /// An object's members as compact JSON without the braces (to splice into another object);
+    /// empty for any other value.
+    package var members: String {
+        guard case .object = self else { return "" }
+        let text = json
+        return String(text.dropFirst().dropLast())
+    }
+
     /// Compact JSON with object keys in their given order.
     package var json: String {
         var out = ""

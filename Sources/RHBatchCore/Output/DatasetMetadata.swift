@@ -48,7 +48,7 @@ struct DatasetMetadata {
         for index in selected where jobs[index].status == .succeeded {
             let job = plan.jobs[index]
             for output in jobs[index].outputs.values.sorted(by: { $0.path < $1.path }) {
-                rows.append((job.model, job.prompt.text, jobs[index].cost ?? job.price, output.path))
+                rows.append((job.model, job.prompt.text, jobs[index].cost(estimate: job.price), output.path))
             }
         }
         return DatasetCard.facts(
@@ -129,7 +129,7 @@ struct DatasetMetadata {
                 line.integer("result_index", resultIndex)
                 line.string("key", job.key)
                 line.string("task_id", run.taskId ?? "")
-                line.number("cost", Double((run.cost ?? job.price).description))
+                line.number("cost", Double(run.cost(estimate: job.price).description))
                 line.string("currency", plan.currency)
                 line.string("sha256", output.sha256.description)
                 writer.write(line.finish())

@@ -20,12 +20,35 @@ package struct SidecarDraft: Sendable {
     }
 }
 
-/// What every description of a job shares: the sidecar, the index line and the report entry.
+/// A job's description: the members that its sidecar, its `index.jsonl` lines and its
+/// `report.json` entry all begin with, made here only, so the three cannot drift apart.
 enum JobDescription {
-    static func members(_ job: PlannedJob, _ run: JobRun) -> [(String, JSONValue)] {
+    /// The description in four groups of members, as ``JobRenderer/SharedPieces`` keeps them
+    /// rendered (what many jobs share: a model's, a prompt's, an input's) around the job's own
+    /// `id`, `key` and `sample`.
+    struct Parts {
+        /// `model`, `endpoint`.
+        var model: [(String, JSONValue)]
+        /// `prompt` (`id`, `text`).
+        var prompt: [(String, JSONValue)]
+        /// `images`: each input's `id`, `source`, `sha256` (local files) and `uploadedURL`.
+        var images: [(String, JSONValue)]
+        /// `media` (inputs other than the main image, when the job has some) and `params`.
+        var params: [(String, JSONValue)]
+    }
+
+    static func modelPart(_ job: PlannedJob) -> [(String, JSONValue)] {
+        [("model", .string(job.model)), ("endpoint", .string(job.endpoint))]
+    }
+
+    static func promptPart(_ prompt: PromptRef) -> [(String, JSONValue)] {
+        [("prompt", .object([("id", .string(prompt.id)), ("text", .string(prompt.text))]))]
+    }
+
+    static func imagesPart(_ input: ImageInput, urls: [String]) -> [(String, JSONValue)] {
         var images: [JSONValue] = []
-        for (position, source) in job.image.sources.enumerated() {
-            var members: [(String, JSONValue)] = [("id", .string(job.image.id))]
+        for (position, source) in input.sources.enumerated() {
+            var members: [(String, JSONValue)] = [("id", .string(input.id))]
             switch source {
             case .local(let image):
                 members.append(("source", .string(image.path)))
@@ -33,21 +56,34 @@ enum JobDescription {
             case .remote(let url):
                 members.append(("source", .string(url)))
             }
-            if position < run.inputURLs.count, !run.inputURLs[position].isEmpty {
-                members.append(("uploadedURL", .string(run.inputURLs[position])))
+            if position < urls.count, !urls[position].isEmpty {
+                members.append(("uploadedURL", .string(urls[position])))
             }
             images.append(.object(members))
         }
-        return [
-            ("id", .string(job.id)),
-            ("key", .string(job.key)),
-            ("model", .string(job.model)),
-            ("endpoint", .string(job.endpoint)),
-            ("prompt", .object([("id", .string(job.prompt.id)), ("text", .string(job.prompt.text))])),
-            ("images", .array(images)),
-            ("params", .object(job.bodyFields.map { ($0.key, $0.value) })),
-            ("sample", .integer(job.sample)),
-        ]
+        return [("images", .array(images))]
+    }
+
+    static func paramsPart(_ job: PlannedJob) -> [(String, JSONValue)] {
+        var members: [(String, JSONValue)] = []
+        if !job.media.isEmpty {
+            // Media inputs other than the main image: the body key and each file's source.
+            let media = job.media.map { field -> JSONValue in
+                .object([
+                    ("field", .string(field.apiKey)), ("id", .string(field.input.id)),
+                    ("sources", .array(field.input.sources.map { .string($0.reference) })),
+                ])
+            }
+            members.append(("media", .array(media)))
+        }
+        members.append(("params", .object(job.bodyFields.map { ($0.key, $0.value) })))
+        return members
+    }
+
+    /// The whole description of `job`, sent with the input URLs `urls`, in order.
+    static func members(_ job: PlannedJob, urls: [String]) -> [(String, JSONValue)] {
+        [("id", .string(job.id)), ("key", .string(job.key))] + modelPart(job) + promptPart(job.prompt)
+            + imagesPart(job.image, urls: urls) + paramsPart(job) + [("sample", .integer(job.sample))]
     }
 
     /// Seconds between two timestamps, to the millisecond.

@@ -1,13 +1,13 @@
 /// Renders jobs as report entries and index lines: a value copy of what the run knows, so that
 /// chunks of a 100,000-job report can be rendered on several cores at once.
-struct JobRenderer: Sendable {
+package struct JobRenderer: Sendable {
     let plan: Plan
     let jobs: [JobRun]
 
     /// Decimal texts of the amounts jobs cost: a batch has a handful of distinct prices.
     let amounts: [Int64: String]
 
-    init(plan: Plan, jobs: [JobRun]) {
+    package init(plan: Plan, jobs: [JobRun]) {
         self.plan = plan
         self.jobs = jobs
         var amounts: [Int64: String] = [:]
@@ -46,8 +46,8 @@ struct JobRenderer: Sendable {
                 model = known
             } else {
                 model = (
-                    JSONObjectWriter.fragment { JobRenderer.writeModel(job, to: &$0) },
-                    JSONObjectWriter.fragment { JobRenderer.writeParams(job, to: &$0) }
+                    JSONValue.object(JobDescription.modelPart(job)).members,
+                    JSONValue.object(JobDescription.paramsPart(job)).members
                 )
                 shapes[shape] = model
             }
@@ -55,14 +55,14 @@ struct JobRenderer: Sendable {
             if let known = prompts[job.prompt.id], known.prompt == job.prompt {
                 prompt = known.text
             } else {
-                prompt = JSONObjectWriter.fragment { JobRenderer.writePrompt(job.prompt, to: &$0) }
+                prompt = JSONValue.object(JobDescription.promptPart(job.prompt)).members
                 prompts[job.prompt.id] = (job.prompt, prompt)
             }
             let images: String
             if let known = self.images[job.image.id], known.image == job.image, known.urls == urls {
                 images = known.text
             } else {
-                images = JSONObjectWriter.fragment { JobRenderer.writeImages(job.image, urls: urls, to: &$0) }
+                images = JSONValue.object(JobDescription.imagesPart(job.image, urls: urls)).members
                 self.images[job.image.id] = (job.image, urls, images)
             }
             return (model.model, prompt, images, model.params)
@@ -80,49 +80,6 @@ struct JobRenderer: Sendable {
         writer.members(pieces.images)
         writer.members(pieces.params)
         writer.integer("sample", job.sample)
-    }
-
-    fileprivate static func writeModel(_ job: PlannedJob, to writer: inout JSONObjectWriter) {
-        writer.string("model", job.model)
-        writer.string("endpoint", job.endpoint)
-    }
-
-    fileprivate static func writePrompt(_ prompt: PromptRef, to writer: inout JSONObjectWriter) {
-        writer.object("prompt") { object in
-            object.string("id", prompt.id)
-            object.string("text", prompt.text)
-        }
-    }
-
-    fileprivate static func writeImages(_ input: ImageInput, urls: [String], to writer: inout JSONObjectWriter) {
-        writer.objects("images", input.sources.enumerated()) { image, item in
-            let (position, source) = item
-            image.string("id", input.id)
-            switch source {
-            case .local(let local):
-                image.string("source", local.path)
-                image.string("sha256", local.sha256)
-            case .remote(let url):
-                image.string("source", url)
-            }
-            if position < urls.count, !urls[position].isEmpty {
-                image.string("uploadedURL", urls[position])
-            }
-        }
-    }
-
-    fileprivate static func writeParams(_ job: PlannedJob, to writer: inout JSONObjectWriter) {
-        if !job.media.isEmpty {
-            // Media inputs other than the main image: the body key and each file's source.
-            writer.objects("media", job.media) { media, field in
-                media.string("field", field.apiKey)
-                media.string("id", field.input.id)
-                media.value("sources", .array(field.input.sources.map { .string($0.reference) }))
-            }
-        }
-        writer.object("params") { params in
-            for field in job.bodyFields { params.value(field.key, field.value) }
-        }
     }
 
     /// One job of the report, as compact JSON, appended to `json` (what ``JSONObjectWriter``
@@ -154,13 +111,13 @@ struct JobRenderer: Sendable {
         json.raw(#","finishedAt":"#)
         json.timestamp(jobs[index].finishedAt)
         json.raw(#","durationSeconds":"#)
-        if let duration = JobDescription.duration(jobs[index].submittedAt, jobs[index].finishedAt) {
+        if let duration = jobs[index].durationSeconds {
             json.raw("\(duration)")
         } else {
             json.raw("null")
         }
         json.raw(#","cost":{"amount":"#)
-        json.string(amount(jobs[index].cost ?? (status == .succeeded ? job.price : .zero)))
+        json.string(amount(jobs[index].cost(estimate: job.price)))
         json.raw(#","currency":"#)
         json.string(plan.currency)
         json.raw(#","estimated":"#)
@@ -180,7 +137,7 @@ struct JobRenderer: Sendable {
             json.raw("}")
         }
         json.raw("]")
-        if status != .succeeded, let failure = jobs[index].failure {
+        if let failure = jobs[index].reportedFailure {
             json.raw(#","error":{"phase":"#)
             json.string(failure.phase.rawValue)
             json.raw(#","code":"#)
@@ -190,6 +147,14 @@ struct JobRenderer: Sendable {
             json.raw("}")
         }
         json.raw("}")
+    }
+
+    /// Job `index`'s report entry alone, as the report's streaming writer writes it.
+    package func reportEntry(_ index: Int) -> [UInt8] {
+        var json = JSONBytes()
+        var shared = SharedPieces()
+        writeReportEntry(index, shared: &shared, to: &json)
+        return json.out
     }
 
     /// One `index.jsonl` line per result file of `index`'s job.
@@ -204,7 +169,7 @@ struct JobRenderer: Sendable {
             line.string("sha256", output.sha256.description)
             line.string("resultURL", output.url)
             line.string("taskId", run.taskId)
-            line.string("cost", amount(run.cost ?? plan.jobs[index].price))
+            line.string("cost", amount(run.cost(estimate: plan.jobs[index].price)))
             text += line.finish()
             text += "\n"
         }

@@ -80,12 +80,7 @@ struct RunFinish: Sendable {
             if !jobs[index].alreadyDone, jobs[index].taskId != nil,
                 jobs[index].submittedAt != nil || jobs[index].cost != nil
             {
-                let cost = jobs[index].cost
-                if jobs[index].status == .succeeded {
-                    totals.cost += cost ?? plan.jobs[index].price
-                } else if let cost {
-                    totals.cost += cost
-                }
+                totals.cost += jobs[index].cost(estimate: plan.jobs[index].price)
             }
         }
         let ending = ending(totals)
@@ -218,21 +213,17 @@ struct RunFinish: Sendable {
         try writer.commit()
     }
 
+    /// A skipped job's report entry, written from its record.
     func skippedEntry(_ skipped: SkippedJob) -> JSONValue {
+        let report = JobReport(skipped: skipped, manifestFile: plan.manifest.file)
+        let error = report.error.map {
+            JSONValue.object([
+                ("phase", .string($0.phase)), ("code", .string($0.code)), ("message", .string($0.message)),
+            ])
+        }
         return .object([
-            ("id", .null), ("key", .null), ("summary", .string(skipped.summary)), ("status", .string("skipped")),
-            (
-                "error",
-                .object([
-                    ("phase", .string("validate")), ("code", .string("invalid")),
-                    (
-                        "message",
-                        .string(
-                            "\(plan.manifest.file):\(skipped.mark.line):\(skipped.mark.column): \(skipped.path): \(skipped.reason)"
-                        )
-                    ),
-                ])
-            ),
+            ("id", .null), ("key", .null), ("summary", .string(report.summary ?? "")),
+            ("status", .string(report.status)), ("error", error ?? .null),
         ])
     }
 

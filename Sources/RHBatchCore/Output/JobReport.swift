@@ -1,0 +1,396 @@
+import Foundation
+import YAML
+
+/// One job as `report.json` holds it: the one record of a job that the report entry, the
+/// contact sheet's cell and (by their shared description and rules) the sidecars, `index.jsonl`
+/// and `metadata.jsonl` lines agree with, and the typed reader of a report that `view`, `merge`
+/// and the tests use.
+///
+/// ``init(job:run:currency:)`` makes it from the run's state; the report's streaming writer
+/// (``JobRenderer/writeReportEntry(_:shared:to:)``) writes the same members as bytes, from the
+/// same description (``JobDescription``) and the same rules (``JobRun/cost(estimate:)``,
+/// ``JobRun/durationSeconds``, ``JobRun/reportedFailure``); a test decodes every entry it wrote
+/// and compares it with this record. A skipped job (it never became a plan job) has no `id`,
+/// `key` or description, and a `summary` instead.
+package struct JobReport: Codable, Sendable, Hashable {
+    package struct Prompt: Codable, Sendable, Hashable {
+        package var id: String
+        package var text: String
+    }
+
+    package struct Image: Codable, Sendable, Hashable {
+        package var id: String
+        /// The path or URL as the manifest wrote it.
+        package var source: String
+        /// A local file's content hash.
+        package var sha256: String?
+        /// The URL it was sent to the API as.
+        package var uploadedURL: String?
+    }
+
+    package struct Media: Codable, Sendable, Hashable {
+        /// The API field.
+        package var field: String
+        package var id: String
+        package var sources: [String]
+    }
+
+    package struct Cost: Codable, Sendable, Hashable {
+        package var amount: String
+        package var currency: String
+        /// The catalog's estimate.
+        package var estimated: String?
+
+        package init(amount: String, currency: String, estimated: String? = nil) {
+            self.amount = amount
+            self.currency = currency
+            self.estimated = estimated
+        }
+    }
+
+    package struct Output: Codable, Sendable, Hashable {
+        package var path: String
+        package var url: String
+        package var bytes: Int
+        package var sha256: String
+    }
+
+    package struct Failure: Codable, Sendable, Hashable {
+        package var phase: String
+        package var code: String
+        package var message: String
+    }
+
+    package var id: String?
+    package var key: String?
+    /// A skipped job's one-line summary.
+    package var summary: String?
+    package var model: String?
+    package var endpoint: String?
+    package var prompt: Prompt?
+    package var images: [Image]?
+    package var media: [Media]?
+    package var params: JSONValue?
+    package var sample: Int?
+    package var status: String
+    package var alreadyDone: Bool?
+    package var taskId: String?
+    package var attempts: Int?
+    package var submittedAt: String?
+    package var finishedAt: String?
+    package var durationSeconds: Double?
+    package var cost: Cost?
+    package var outputs: [Output]?
+    package var error: Failure?
+
+    /// The record of plan job `job` after `run`, with amounts in `currency`.
+    package init(job: PlannedJob, run: JobRun, currency: String) {
+        id = job.id
+        key = job.key
+        model = job.model
+        endpoint = job.endpoint
+        prompt = Prompt(id: job.prompt.id, text: job.prompt.text)
+        images = job.image.sources.enumerated().map { position, source in
+            var image: Image
+            switch source {
+            case .local(let local): image = Image(id: job.image.id, source: local.path, sha256: local.sha256)
+            case .remote(let url): image = Image(id: job.image.id, source: url)
+            }
+            if position < run.inputURLs.count, !run.inputURLs[position].isEmpty {
+                image.uploadedURL = run.inputURLs[position]
+            }
+            return image
+        }
+        media =
+            job.media.isEmpty
+            ? nil
+            : job.media.map { Media(field: $0.apiKey, id: $0.input.id, sources: $0.input.sources.map(\.reference)) }
+        params = .object(job.bodyFields.map { ($0.key, $0.value) })
+        sample = job.sample
+        status = run.status.rawValue
+        alreadyDone = run.alreadyDone
+        taskId = run.taskId
+        attempts = run.attempts
+        submittedAt = run.submittedAt?.text
+        finishedAt = run.finishedAt?.text
+        durationSeconds = run.durationSeconds
+        cost = Cost(
+            amount: run.cost(estimate: job.price).description, currency: currency, estimated: job.price.description)
+        outputs = run.outputs.values.map {
+            Output(path: $0.path, url: $0.url, bytes: $0.bytes, sha256: $0.sha256.description)
+        }
+        error = run.reportedFailure.map {
+            Failure(phase: $0.phase.rawValue, code: $0.code.rawValue, message: $0.message)
+        }
+    }
+
+    /// The record of a job skipped before the run (`--skip-invalid`).
+    package init(skipped: SkippedJob, manifestFile: String) {
+        summary = skipped.summary
+        status = JobStatus.skipped.rawValue
+        error = Failure(
+            phase: JobFailure.Phase.validate.rawValue, code: "invalid",
+            message: "\(manifestFile):\(skipped.mark.line):\(skipped.mark.column): \(skipped.path): \(skipped.reason)")
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, key, summary, model, endpoint, prompt, images, media, params, sample, status, alreadyDone, taskId
+        case attempts, submittedAt, finishedAt, durationSeconds, cost, outputs, error
+    }
+
+    /// Written as the run writes it: a planned job's missing values as `null`, a skipped job's
+    /// `id` and `key` as `null` and nothing else it lacks.
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(key, forKey: .key)
+        try container.encodeIfPresent(summary, forKey: .summary)
+        try container.encodeIfPresent(model, forKey: .model)
+        try container.encodeIfPresent(endpoint, forKey: .endpoint)
+        try container.encodeIfPresent(prompt, forKey: .prompt)
+        try container.encodeIfPresent(images, forKey: .images)
+        try container.encodeIfPresent(media, forKey: .media)
+        try container.encodeIfPresent(params, forKey: .params)
+        try container.encodeIfPresent(sample, forKey: .sample)
+        try container.encode(status, forKey: .status)
+        try container.encodeIfPresent(alreadyDone, forKey: .alreadyDone)
+        if summary == nil {
+            try container.encode(taskId, forKey: .taskId)
+            try container.encodeIfPresent(attempts, forKey: .attempts)
+            try container.encode(submittedAt, forKey: .submittedAt)
+            try container.encode(finishedAt, forKey: .finishedAt)
+            try container.encode(durationSeconds, forKey: .durationSeconds)
+        }
+        try container.encodeIfPresent(cost, forKey: .cost)
+        try container.encodeIfPresent(outputs, forKey: .outputs)
+        try container.encodeIfPresent(error, forKey: .error)
+    }
+}
+
+/// `report.json`, read back: the run's header and every job (``JobReport``).
+///
+/// Members a later rh-batch may add are not read; `merge` writes what it read.
+package struct ReportFile: Codable, Sendable {
+    package struct Tool: Codable, Sendable, Hashable {
+        package var name: String
+        package var version: String
+    }
+
+    package struct Manifest: Codable, Sendable, Hashable {
+        package var path: String
+        package var name: String
+        package var sha256: String
+    }
+
+    package struct Key: Codable, Sendable, Hashable {
+        package var name: String
+        package var fingerprint: String
+        package var tasks: Int
+        package var spend: String
+        package var limit: Int?
+        package var refusals: [String: Int]
+        package var retired: String?
+    }
+
+    package struct Totals: Codable, Sendable, Hashable {
+        package var jobs = 0
+        package var succeeded = 0
+        package var failed = 0
+        package var unknown = 0
+        package var skipped = 0
+        package var cancelled = 0
+        package var timeout = 0
+        package var alreadyDone = 0
+        package var outputs = 0
+        package var bytes = 0
+        package var cost: JobReport.Cost
+        package var submits = 0
+        package var refusals = 0
+
+        package init(cost: JobReport.Cost) {
+            self.cost = cost
+        }
+
+        /// Adds another report's counts (not its cost: money is added as money, by the caller).
+        package mutating func add(_ other: Totals) {
+            jobs += other.jobs
+            succeeded += other.succeeded
+            failed += other.failed
+            unknown += other.unknown
+            skipped += other.skipped
+            cancelled += other.cancelled
+            timeout += other.timeout
+            alreadyDone += other.alreadyDone
+            outputs += other.outputs
+            bytes += other.bytes
+            submits += other.submits
+            refusals += other.refusals
+        }
+
+        /// The counts by name, in the order the contact sheet's header shows them.
+        package var counts: [(String, Int)] {
+            [
+                ("jobs", jobs), ("succeeded", succeeded), ("alreadyDone", alreadyDone), ("failed", failed),
+                ("unknown", unknown), ("timeout", timeout), ("cancelled", cancelled), ("skipped", skipped),
+            ]
+        }
+    }
+
+    /// One shard folder of a merged report.
+    package struct Merged: Codable, Sendable, Hashable {
+        package var folder: String
+        package var jobs: Int
+
+        package init(folder: String, jobs: Int) {
+            self.folder = folder
+            self.jobs = jobs
+        }
+    }
+
+    package var schemaVersion: Int
+    package var tool: Tool
+    package var manifest: Manifest
+    package var apiBaseURL: String
+    package var simulated: Bool
+    package var startedAt: String
+    package var finishedAt: String
+    package var durationSeconds: Double?
+    package var exitCode: Int
+    package var stopReason: String?
+    package var keys: [Key]
+    package var totals: Totals
+    package var jobs: [JobReport]
+    /// The shard folders, in a report `merge` wrote.
+    package var merged: [Merged]?
+
+    /// Reads a `report.json`.
+    package static func read(_ path: String) throws(ReportReadError) -> ReportFile {
+        guard case .success(let bytes) = FileSystem.readAll(path) else {
+            throw ReportReadError(path: path, message: "not found; run the manifest into this folder first")
+        }
+        do {
+            return try JSONDecoder().decode(ReportFile.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw ReportReadError(path: path, message: "not a report of rh-batch (\(Self.describe(error)))")
+        } catch {
+            throw ReportReadError(path: path, message: "not a report of rh-batch (\(error))")
+        }
+    }
+
+    /// The report as `merge` writes it: sorted keys, two-space indentation, slashes as they are.
+    package func encoded() throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return Array(try encoder.encode(self)) + [10]
+    }
+
+    private static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }.joined()
+            return keys.isEmpty ? "" : String(keys.drop { $0 == "." }) + ": "
+        }
+        switch error {
+        case .keyNotFound(let key, let context): return "\(path(context))missing '\(key.stringValue)'"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(path(context))\(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case schemaVersion, tool, manifest, apiBaseURL, simulated, startedAt, finishedAt, durationSeconds, exitCode
+        case stopReason, keys, totals, jobs, merged
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(schemaVersion, forKey: .schemaVersion)
+        try container.encode(tool, forKey: .tool)
+        try container.encode(manifest, forKey: .manifest)
+        try container.encode(apiBaseURL, forKey: .apiBaseURL)
+        try container.encode(simulated, forKey: .simulated)
+        try container.encode(startedAt, forKey: .startedAt)
+        try container.encode(finishedAt, forKey: .finishedAt)
+        try container.encode(durationSeconds, forKey: .durationSeconds)
+        try container.encode(exitCode, forKey: .exitCode)
+        try container.encode(stopReason, forKey: .stopReason)
+        try container.encode(keys, forKey: .keys)
+        try container.encode(totals, forKey: .totals)
+        try container.encode(jobs, forKey: .jobs)
+        try container.encodeIfPresent(merged, forKey: .merged)
+    }
+}
+
+/// A `report.json` that cannot be read.
+package struct ReportReadError: Error, Sendable, Hashable, CustomStringConvertible {
+    package var path: String
+    package var message: String
+
+    package var description: String { "\(path): \(message)" }
+}
+
+extension JSONValue: Codable {
+    package init(from decoder: any Decoder) throws {
+        if var array = try? decoder.unkeyedContainer() {
+            var items: [JSONValue] = []
+            while !array.isAtEnd { items.append(try array.decode(JSONValue.self)) }
+            self = .array(items)
+            return
+        }
+        if let object = try? decoder.container(keyedBy: AnyKey.self) {
+            // Keys sorted: a decoder does not keep the order they were written in.
+            self = .object(
+                try object.allKeys.sorted { $0.stringValue < $1.stringValue }.map {
+                    ($0.stringValue, try object.decode(JSONValue.self, forKey: $0))
+                })
+            return
+        }
+        let value = try decoder.singleValueContainer()
+        if value.decodeNil() {
+            self = .null
+        } else if let bool = try? value.decode(Bool.self) {
+            self = .boolean(bool)
+        } else if let integer = try? value.decode(Int.self) {
+            self = .integer(integer)
+        } else if let number = try? value.decode(Double.self) {
+            self = .number(number)
+        } else {
+            self = .string(try value.decode(String.self))
+        }
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .string(let text):
+            var value = encoder.singleValueContainer()
+            try value.encode(text)
+        case .integer(let integer):
+            var value = encoder.singleValueContainer()
+            try value.encode(integer)
+        case .number(let number):
+            var value = encoder.singleValueContainer()
+            try value.encode(number)
+        case .boolean(let bool):
+            var value = encoder.singleValueContainer()
+            try value.encode(bool)
+        case .null:
+            var value = encoder.singleValueContainer()
+            try value.encodeNil()
+        case .array(let items):
+            var array = encoder.unkeyedContainer()
+            for item in items { try array.encode(item) }
+        case .object(let members):
+            var object = encoder.container(keyedBy: AnyKey.self)
+            for (key, item) in members { try object.encode(item, forKey: AnyKey(key)) }
+        }
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+
+        init(_ string: String) { stringValue = string }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}
