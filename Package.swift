@@ -115,6 +115,8 @@ let package = Package(
                 "RHBatchCore", "RunningHubModel", "YAML", "RunningHubSimulator",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // Files the tests read by path (a journal an earlier build wrote).
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

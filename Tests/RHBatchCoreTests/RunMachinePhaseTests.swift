@@ -301,3 +301,43 @@ struct JobRecordTests {
         #expect(world.machine.jobs.contains { $0.outputs.count == 2 })
     }
 }
+
+/// A journal written by an earlier build resumes under this one: the format is a contract.
+@Suite("journal compatibility")
+struct JournalCompatibilityTests {
+    /// `Fixtures/journal-4cffbdb.jsonl`: written by the build of 4cffbdb for the four jobs of
+    /// ``RunMachineTests/plan(jobs:concurrency:)``: job 0 done and downloaded, job 1 submitted
+    /// (its task never asked), job 2 cut between `submitting` and `submitted`, job 3's task failed.
+    static func history() throws -> JournalState {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/journal-4cffbdb.jsonl").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        var state = JournalState()
+        for line in text.split(separator: "\n") {
+            var bytes = Array(line.utf8)
+            let applied = bytes.withUnsafeMutableBufferPointer { state.apply(line: UnsafeBufferPointer($0)) }
+            #expect(applied, "\(line)")
+        }
+        return state
+    }
+
+    @Test func aJournalOfTheEarlierBuildResumesWithoutPayingTwice() throws {
+        let (plan, _) = try RunMachineTests.plan(jobs: 4)
+        var world = World(plan: plan, history: try Self.history())
+        world.queryAnswer = { taskId, _ in
+            .task(
+                TaskSnapshot(
+                    taskId: taskId, state: .succeeded,
+                    results: [TaskResult(url: "https://cdn.example/\(taskId).png", outputType: "png")]))
+        }
+        world.run(RunMachine.StartFacts(verified: [RunMachine.resultID(job: 0, index: 1)]))
+        // Nothing is submitted again: job 1's task is asked for, job 2 stays unknown, job 3 failed.
+        #expect(world.submits.isEmpty)
+        #expect(world.queries == ["t2": 1])
+        #expect(world.machine.jobs[0].status == .succeeded && world.machine.jobs[0].alreadyDone)
+        #expect(world.machine.jobs[1].status == .succeeded && world.downloads == ["https://cdn.example/t2.png"])
+        #expect(world.machine.jobs[2].status == .unknown)
+        #expect(world.machine.jobs[3].status == .failed && world.machine.jobs[3].failure?.code.rawValue == "1000")
+        #expect(world.machine.jobs[3].failure?.message.contains("it \"crashed\"") == true)
+    }
+}
