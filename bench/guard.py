@@ -20,7 +20,7 @@ import runner  # noqa: E402  (the benchmarks' manifest maker, simulator and time
 JOBS = 100_000
 CONCURRENCY = 500
 # Peak RSS ceilings in MiB (README.md, "Memory guard").
-CEILINGS = {"plan": 150, "first run": 400, "resume": 300}
+CEILINGS = {"plan": 100, "first run": 230, "resume": 260}
 
 
 def main():

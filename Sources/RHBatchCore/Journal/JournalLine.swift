@@ -1,7 +1,19 @@
 /// The members of a journal record that folding it reads.
+/// Every member name a journal line may have, spelled once (``name``). The writer
+/// (``JournalRecord``'s kinds, compaction), the in-place reader (``JournalLine``) and the schema
+/// (``JournalSchema``) all name members by these cases, never by literals.
 package enum JournalField: Int, CaseIterable, Sendable {
+    // Members folding reads (a slot each in ``JournalLine``: see ``JournalLine/capacity``).
     case event, at, key, path, stage, attempts, attempt, taskId, keyId, submittedAt, finishedAt, cost
     case phase, code, message, urls, types, inputs, index, sha256, bytes, mtime, status, url
+    // Members written for people (a run's record) and never folded: no slot.
+    case manifest, jobs, simulated
+
+    /// Whether folding reads it (the in-place reader keeps a slot for it).
+    package var isFolded: Bool { rawValue < JournalField.manifest.rawValue }
+
+    /// Its name's bytes, made once.
+    static let nameBytes: [[UInt8]] = allCases.map { Array($0.name.utf8) }
 
     /// Its name in the journal.
     package var name: String {
@@ -30,18 +42,24 @@ package enum JournalField: Int, CaseIterable, Sendable {
         case .mtime: "mtime"
         case .status: "status"
         case .url: "url"
+        case .manifest: "manifest"
+        case .jobs: "jobs"
+        case .simulated: "simulated"
         }
     }
 
-    /// The fields by the length of their names, each with its name's bytes.
+    /// The folded fields by the length of their names, each with its name's bytes; as long as
+    /// the longest name needs.
     static let byLength: [[(field: JournalField, name: [UInt8])]] = {
-        var table = [[(field: JournalField, name: [UInt8])]](repeating: [], count: 12)
-        for field in allCases { table[field.name.utf8.count].append((field, Array(field.name.utf8))) }
+        let folded = allCases.filter(\.isFolded)
+        let longest = folded.map(\.name.utf8.count).max() ?? 0
+        var table = [[(field: JournalField, name: [UInt8])]](repeating: [], count: longest + 1)
+        for field in folded { table[field.name.utf8.count].append((field, Array(field.name.utf8))) }
         return table
     }()
 
     /// The field a member's name (its bytes) names, if folding reads it.
-    static func named(_ name: UnsafeBufferPointer<UInt8>) -> JournalField? {
+    package static func named(_ name: UnsafeBufferPointer<UInt8>) -> JournalField? {
         guard name.count < byLength.count else { return nil }
         for candidate in byLength[name.count] where candidate.name.withUnsafeBufferPointer({ $0.elementsEqual(name) }) {
             return candidate.field
@@ -83,10 +101,16 @@ extension JournalRecord: JournalFields {
 /// is not read here; ``JournalRecord/parse(_:)-(UnsafeBufferPointer<UInt8>)`` reads it (or says
 /// it is damaged), so both ways accept the same lines and fold them the same way.
 package struct JournalLine: JournalFields {
-    /// Where each member's value lies in the line, by ``JournalField`` (one slot per field:
-    /// a field added there needs a slot more here): 0 when absent, else `start << 32 | end`, with
-    /// the top bit set for a number (small, so a line is cheap to pass).
+    /// Where each member's value lies in the line, by ``JournalField`` (one slot per folded
+    /// field; a test fails when the fields outgrow ``capacity``): 0 when absent, else
+    /// `start << 32 | end`, with the top bit set for a number (small, so a line is cheap to pass).
     private var values: InlineArray<24, UInt64>
+
+    /// Slots for folded fields: the size of `values` (a type's size must be a literal).
+    package static let capacity = 24
+
+    /// How many slots the folded fields need.
+    package static var slotsNeeded: Int { JournalField.allCases.filter(\.isFolded).count }
     private let bytes: UnsafeBufferPointer<UInt8>
     package let event: JournalRecord.Event
 

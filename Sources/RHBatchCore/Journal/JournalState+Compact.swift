@@ -14,29 +14,29 @@ extension JournalState {
             guard let entry = slot.entry else { continue }
             let key = keys[position]
             line.begin(.state, at: time)
-            line.digest("key", key)
-            line.text("stage", entry.stage.rawValue)
-            line.number("attempts", entry.attempts)
-            if let path = slot.path { line.text("path", path) }
-            if let taskId = entry.taskId { line.text("taskId", taskId) }
-            if let keyID = entry.keyID { line.text("keyId", keyID) }
-            if let submitted = entry.submitted { line.timestamp("submittedAt", submitted) }
-            if let finished = entry.finished { line.timestamp("finishedAt", finished) }
-            if let cost = entry.cost { line.text("cost", cost) }
-            if let phase = entry.phase { line.text("phase", phase) }
-            if let code = entry.code { line.text("code", code) }
-            if let message = entry.message { line.text("message", message) }
-            if !entry.inputURLs.isEmpty { line.words("inputs", entry.inputURLs) }
+            line.digest(.key, key)
+            line.text(.stage, entry.stage.rawValue)
+            line.number(.attempts, entry.attempts)
+            if let path = slot.path { line.text(.path, path) }
+            if let taskId = entry.taskId { line.text(.taskId, taskId) }
+            if let keyID = entry.keyID { line.text(.keyId, keyID) }
+            if let submitted = entry.submitted { line.timestamp(.submittedAt, submitted) }
+            if let finished = entry.finished { line.timestamp(.finishedAt, finished) }
+            if let cost = entry.cost { line.text(.cost, cost) }
+            if let phase = entry.phase { line.text(.phase, phase) }
+            if let code = entry.code { line.text(.code, code) }
+            if let message = entry.message { line.text(.message, message) }
+            if !entry.inputURLs.isEmpty { line.words(.inputs, entry.inputURLs) }
             Self.writeResults(entry, to: &line)
             line.end()
             entry.downloads.forEach { index, download in
                 line.begin(.downloaded, at: download.at)
-                line.digest("key", key)
-                line.number("index", index)
-                line.text("path", download.path)
-                line.digest("sha256", download.sha256)
-                line.number("bytes", download.bytes)
-                if let mtime = download.mtime { line.number("mtime", mtime) }
+                line.digest(.key, key)
+                line.number(.index, index)
+                line.text(.path, download.path)
+                line.digest(.sha256, download.sha256)
+                line.number(.bytes, download.bytes)
+                if let mtime = download.mtime { line.number(.mtime, mtime) }
                 line.end()
             }
             if line.json.out.count >= 1 << 20 { flush(&line.json.out) }
@@ -50,15 +50,15 @@ extension JournalState {
         if let urls = entry.resultURLs, !urls.isEmpty, !urls.utf8.contains(0x20),
             entry.resultTypes.map({ !$0.utf8.contains(0x20) }) ?? true
         {
-            line.text("urls", urls)
-            if let types = entry.resultTypes, !types.isEmpty { line.text("types", types) }
+            line.text(.urls, urls)
+            if let types = entry.resultTypes, !types.isEmpty { line.text(.types, types) }
             return
         }
         let results = entry.results
         guard !results.isEmpty else { return }
-        line.text("urls", results.map(\.url).joined(separator: " "))
+        line.text(.urls, results.map(\.url).joined(separator: " "))
         if results.contains(where: { $0.outputType != nil }) {
-            line.text("types", results.map { $0.outputType ?? "" }.joined(separator: " "))
+            line.text(.types, results.map { $0.outputType ?? "" }.joined(separator: " "))
         }
     }
 }
@@ -88,34 +88,34 @@ struct JournalBytes {
         json.raw("}\n")
     }
 
-    private mutating func name(_ name: StaticString) {
+    private mutating func name(_ field: JournalField) {
         json.raw(#",""#)
-        json.raw(name)
+        json.out += JournalField.nameBytes[field.rawValue]
         json.raw(#"":"#)
     }
 
-    mutating func text(_ name: StaticString, _ value: String) {
+    mutating func text(_ name: JournalField, _ value: String) {
         self.name(name)
         json.string(value)
     }
 
-    mutating func number(_ name: StaticString, _ value: Int) {
+    mutating func number(_ name: JournalField, _ value: Int) {
         self.name(name)
         json.integer(value)
     }
 
-    mutating func digest(_ name: StaticString, _ value: HexDigest) {
+    mutating func digest(_ name: JournalField, _ value: HexDigest) {
         self.name(name)
         json.digest(value)
     }
 
-    mutating func timestamp(_ name: StaticString, _ value: StoredTimestamp) {
+    mutating func timestamp(_ name: JournalField, _ value: StoredTimestamp) {
         self.name(name)
         json.timestamp(value)
     }
 
     /// Words joined by spaces, as one text.
-    mutating func words(_ name: StaticString, _ words: [String]) {
+    mutating func words(_ name: JournalField, _ words: [String]) {
         if words.count == 1 { return text(name, words[0]) }
         text(name, words.joined(separator: " "))
     }

@@ -373,37 +373,37 @@ package struct JournalState: Sendable {
             let slot = slots[position]
             guard let entry = slot.entry else { continue }
             let key = keys[position].description
-            var fields: [(String, JournalRecord.FieldValue)] = [
-                ("key", .text(key)), ("stage", .text(entry.stage.rawValue)), ("attempts", .number(entry.attempts)),
+            var fields: [(JournalField, JournalRecord.FieldValue)] = [
+                (.key, .text(key)), (.stage, .text(entry.stage.rawValue)), (.attempts, .number(entry.attempts)),
             ]
-            if let path = slot.path { fields.append(("path", .text(path))) }
-            func add(_ name: String, _ value: String?) {
+            if let path = slot.path { fields.append((.path, .text(path))) }
+            func add(_ name: JournalField, _ value: String?) {
                 if let value { fields.append((name, .text(value))) }
             }
-            add("taskId", entry.taskId)
-            add("keyId", entry.keyID)
-            add("submittedAt", entry.submittedAt)
-            add("finishedAt", entry.finishedAt)
-            add("cost", entry.cost)
-            add("phase", entry.phase)
-            add("code", entry.code)
-            add("message", entry.message)
-            if !entry.inputURLs.isEmpty { add("inputs", entry.inputURLs.joined(separator: " ")) }
+            add(.taskId, entry.taskId)
+            add(.keyId, entry.keyID)
+            add(.submittedAt, entry.submittedAt)
+            add(.finishedAt, entry.finishedAt)
+            add(.cost, entry.cost)
+            add(.phase, entry.phase)
+            add(.code, entry.code)
+            add(.message, entry.message)
+            if !entry.inputURLs.isEmpty { add(.inputs, entry.inputURLs.joined(separator: " ")) }
             let results = entry.results
             if !results.isEmpty {
-                add("urls", results.map(\.url).joined(separator: " "))
+                add(.urls, results.map(\.url).joined(separator: " "))
                 if results.contains(where: { $0.outputType != nil }) {
-                    add("types", results.map { $0.outputType ?? "" }.joined(separator: " "))
+                    add(.types, results.map { $0.outputType ?? "" }.joined(separator: " "))
                 }
             }
-            body(JournalRecord(.state, at: time, fields))
+            body(JournalRecord(.state, at: time, members: fields))
             for (index, download) in entry.downloads.all {
-                var fields: [(String, JournalRecord.FieldValue)] = [
-                    ("key", .text(key)), ("index", .number(index)), ("path", .text(download.path)),
-                    ("sha256", .text(download.sha256.description)), ("bytes", .number(download.bytes)),
+                var fields: [(JournalField, JournalRecord.FieldValue)] = [
+                    (.key, .text(key)), (.index, .number(index)), (.path, .text(download.path)),
+                    (.sha256, .text(download.sha256.description)), (.bytes, .number(download.bytes)),
                 ]
-                if let mtime = download.mtime { fields.append(("mtime", .number(mtime))) }
-                body(JournalRecord(.downloaded, at: download.at.text, fields))
+                if let mtime = download.mtime { fields.append((.mtime, .number(mtime))) }
+                body(JournalRecord(.downloaded, at: download.at.text, members: fields))
             }
         }
     }

@@ -49,18 +49,6 @@ package struct RunMachine: Sendable {
         case drainOver
     }
 
-    /// How soon journal records must be on disk: the most any of them needs by its kind
-    /// (``JournalRecord/durability``), durable when the machine waits for them.
-    package enum Durability: Sendable, Hashable {
-        /// With the next sync anyone asks for: losing them in a crash costs a repeated query or
-        /// download, never a result or a bill.
-        case lazy
-        /// A sync starts now; nobody waits for it.
-        case soon
-        /// Synced, and then the machine hears ``Event/journalWritten(error:)``.
-        case durable
-    }
-
     /// Something that happened: what a performed action came to, a timer, a signal.
     package enum Event: Sendable {
         /// What the driver found before the loop: intact recorded results, tasks whose key this
@@ -90,8 +78,10 @@ package struct RunMachine: Sendable {
 
     /// Something to do.
     package enum Action: Sendable {
-        /// Append records to the journal, in this order after every earlier one.
-        case journal([JournalRecord], Durability)
+        /// Append records to the journal, in this order after every earlier one, as durable as
+        /// the most any of them needs by its kind (durable ones are followed by
+        /// ``Event/journalWritten(error:)``).
+        case journal([JournalRecord], JournalRecord.Durability)
         /// Upload an input file (one attempt).
         case upload(image: Int, LocalImage)
         /// Send a submit (never retried by the service), once its `submitting` record, queued
