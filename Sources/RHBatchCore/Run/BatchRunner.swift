@@ -85,13 +85,32 @@ package struct BatchRunner: Sendable {
         return outcome
     }
 
-    /// The run itself, once its folder is ready.
+    /// The run itself, once its folder is ready: what the driver learns before the loop, the
+    /// loop, and what the run leaves.
     private func drive(_ ready: PreparedFolder, folder: String, startedAt: String, interrupts: AsyncStream<Void>) async
         -> RunOutcome
     {
-        let journal = ready.journal
-
         var machine = RunMachine(plan: plan, options: options, history: ready.takeHistory())
+        let facts = await startFacts(machine, ready, folder: folder)
+        await loop(&machine, facts, journal: ready.journal, folder: folder, interrupts: interrupts)
+        machine.note(clock.now())
+        machine.settle()
+        if options.progressInterval != nil { observer(.progress(machine.progress(final: true))) }
+        let keyUsage = await service.keyUsage()
+        var finish = RunFinish(
+            machine: machine, service: service, journal: ready.journal, folder: folder, keyUsage: keyUsage)
+        let observer = observer
+        var outcome = await finish.finish(startedAt: startedAt, exitCode: exitCode) { observer(.notice($0)) }
+        outcome.state = RunState(finish: finish)
+        return outcome
+    }
+
+    /// What the machine needs to know before the loop: the opening records written (a failure
+    /// to write them stops the run before any submit), which recorded results are intact on disk,
+    /// which tasks were made by a key this run lacks, and the key's concurrency limit.
+    private func startFacts(_ machine: RunMachine, _ ready: PreparedFolder, folder: String) async
+        -> RunMachine.StartFacts
+    {
         var facts = RunMachine.StartFacts()
         do {
             let moment = clock.now()
@@ -102,9 +121,9 @@ package struct BatchRunner: Sendable {
                 // of a gigabyte); the run's own record alone is only queued, so that resuming a
                 // finished folder does not wait for the journal (it may be compacting).
                 if records.count > 1 {
-                    try await journal.append(records)
+                    try await ready.journal.append(records)
                 } else {
-                    journal.appendLazily(records)
+                    ready.journal.appendLazily(records)
                 }
             }
         } catch {
@@ -127,10 +146,18 @@ package struct BatchRunner: Sendable {
         if machine.needsSubmits, facts.journalFailure == nil, options.askAccountLimit {
             facts.accountLimit = await accountLimit()
         }
+        return facts
+    }
 
-        let service = service
+    /// The loop: the only code that touches the machine. Each event goes to the machine, each
+    /// action it returns is performed (a child task for anything that waits), until it is finished.
+    private func loop(
+        _ machine: inout RunMachine, _ facts: RunMachine.StartFacts, journal: Journal, folder: String,
+        interrupts: AsyncStream<Void>
+    ) async {
         let clock = clock
         let observer = observer
+        let every = options.progressInterval
         await withTaskGroup(of: Report.self) { group in
             func watch(_ group: inout TaskGroup<Report>) {
                 group.addTask {
@@ -140,7 +167,7 @@ package struct BatchRunner: Sendable {
                 }
             }
             func tick(_ group: inout TaskGroup<Report>) {
-                guard let every = options.progressInterval else { return }
+                guard let every else { return }
                 group.addTask {
                     do {
                         try await clock.sleep(until: clock.now().elapsed + every)
@@ -150,104 +177,18 @@ package struct BatchRunner: Sendable {
                     }
                 }
             }
-            func perform(_ actions: [RunMachine.Action], _ group: inout TaskGroup<Report>) {
-                for action in actions {
-                    switch action {
-                    case .journal(let records, let durability):
-                        switch durability {
-                        case .lazy:
-                            journal.appendLazily(records)
-                        case .soon:
-                            journal.enqueue(records, sync: true)
-                        case .durable:
-                            // Queued here, in the machine's order; only the wait is a child.
-                            let ticket = journal.enqueue(records, sync: true)
-                            group.addTask {
-                                do {
-                                    try await journal.waitUntilDurable(ticket)
-                                    return .machine(.journalWritten(error: nil))
-                                } catch {
-                                    return .machine(.journalWritten(error: "\(error)"))
-                                }
-                            }
-                        }
-                    case .upload(let number, let image):
-                        group.addTask {
-                            guard let result = await Self.upload(image, service) else {
-                                return .machine(.cancelled(job: nil))
-                            }
-                            return .machine(.uploaded(image: number, result))
-                        }
-                    case .submit(let job, let endpoint, let body, let record):
-                        // The record is queued now, in order; the submit goes once it is on disk.
-                        let ticket = journal.enqueue([record], sync: true)
-                        group.addTask {
-                            do {
-                                try await journal.waitUntilDurable(ticket)
-                            } catch {
-                                return .machine(.journalFailed(job: job, "\(error)"))
-                            }
-                            do {
-                                return .machine(
-                                    .submitted(job: job, try await service.submit(endpoint: endpoint, body: body)))
-                            } catch {
-                                return .machine(.cancelled(job: job))
-                            }
-                        }
-                    case .query(let job, let taskId, let afterSync, let at):
-                        group.addTask {
-                            if let at {
-                                do {
-                                    try await clock.sleep(until: at)
-                                } catch {
-                                    return .machine(.cancelled(job: job))
-                                }
-                            }
-                            if afterSync {
-                                do {
-                                    try await journal.flushQueued()
-                                } catch {
-                                    return .machine(.journalFailed(job: job, "\(error)"))
-                                }
-                            }
-                            do {
-                                return .machine(.queried(job: job, try await service.query(taskId: taskId)))
-                            } catch {
-                                return .machine(.cancelled(job: job))
-                            }
-                        }
-                    case .download(let work):
-                        group.addTask {
-                            if Task.isCancelled { return .machine(.cancelled(job: work.job)) }
-                            return .machine(.downloaded(work, await Self.save(work, in: folder, service)))
-                        }
-                    case .wait(let until, let timer):
-                        group.addTask {
-                            do {
-                                try await clock.sleep(until: until)
-                                return .machine(.timer(timer))
-                            } catch {
-                                return .machine(.cancelled(job: timer.job))
-                            }
-                        }
-                    case .notice(let notice):
-                        observer(.notice(notice))
-                    case .cancelAll:
-                        group.cancelAll()
-                    case .log(let decision):
-                        decision.log(to: logger)
-                    }
-                }
-            }
-
             watch(&group)
             tick(&group)
-            perform(machine.handle(.started(facts), at: clock.now()), &group)
+            for action in machine.handle(.started(facts), at: clock.now()) {
+                perform(action, in: &group, journal: journal, folder: folder)
+            }
             if machine.isFinished { group.cancelAll() }
             while let report = await group.next() {
                 switch report {
                 case .machine(let event):
-                    perform(machine.handle(event, at: clock.now()), &group)
+                    for action in machine.handle(event, at: clock.now()) {
+                        perform(action, in: &group, journal: journal, folder: folder)
+                    }
                     if case .interrupt = event, !machine.cancelledAll { watch(&group) }
                 case .progressTick:
                     machine.note(clock.now())
@@ -259,14 +200,114 @@ package struct BatchRunner: Sendable {
                 if machine.isFinished { group.cancelAll() }
             }
         }
-        machine.note(clock.now())
-        machine.settle()
-        if options.progressInterval != nil { observer(.progress(machine.progress(final: true))) }
-        let keyUsage = await service.keyUsage()
-        var finish = RunFinish(machine: machine, service: service, journal: journal, folder: folder, keyUsage: keyUsage)
-        var outcome = await finish.finish(startedAt: startedAt, exitCode: exitCode) { observer(.notice($0)) }
-        outcome.state = RunState(finish: finish)
-        return outcome
+    }
+
+    /// Performs one action: at once, or as a child task whose result comes back as an event.
+    private func perform(
+        _ action: RunMachine.Action, in group: inout TaskGroup<Report>, journal: Journal, folder: String
+    ) {
+        let service = service
+        let clock = clock
+        switch action {
+        case .journal(let records, let durability):
+            switch durability {
+            case .lazy:
+                journal.appendLazily(records)
+            case .soon:
+                journal.enqueue(records, sync: true)
+            case .durable:
+                // Queued here, in the machine's order; only the wait is a child.
+                let ticket = journal.enqueue(records, sync: true)
+                group.addTask { await Self.written(ticket, journal) }
+            }
+        case .upload(let number, let image):
+            group.addTask {
+                guard let result = await Self.upload(image, service) else { return .machine(.cancelled(job: nil)) }
+                return .machine(.uploaded(image: number, result))
+            }
+        case .submit(let job, let endpoint, let body, let record):
+            // The record is queued now, in order; the submit goes once it is on disk.
+            let ticket = journal.enqueue([record], sync: true)
+            group.addTask { await Self.submit(job, endpoint: endpoint, body: body, after: ticket, journal, service) }
+        case .query(let job, let taskId, let afterSync, let at):
+            group.addTask {
+                await Self.query(job, taskId: taskId, afterSync: afterSync, at: at, journal, service, clock)
+            }
+        case .download(let work):
+            group.addTask {
+                if Task.isCancelled { return .machine(.cancelled(job: work.job)) }
+                return .machine(.downloaded(work, await Self.save(work, in: folder, service)))
+            }
+        case .wait(let until, let timer):
+            group.addTask {
+                do {
+                    try await clock.sleep(until: until)
+                    return .machine(.timer(timer))
+                } catch {
+                    return .machine(.cancelled(job: timer.job))
+                }
+            }
+        case .notice(let notice):
+            observer(.notice(notice))
+        case .cancelAll:
+            group.cancelAll()
+        case .log(let decision):
+            decision.log(to: logger)
+        }
+    }
+
+    /// Waits until the records up to `ticket` are on disk.
+    private static func written(_ ticket: Journal.Ticket, _ journal: Journal) async -> Report {
+        do {
+            try await journal.waitUntilDurable(ticket)
+            return .machine(.journalWritten(error: nil))
+        } catch {
+            return .machine(.journalWritten(error: "\(error)"))
+        }
+    }
+
+    /// Sends a submit once its `submitting` record (up to `ticket`) is on disk.
+    private static func submit(
+        _ job: Int, endpoint: String, body: [UInt8], after ticket: Journal.Ticket, _ journal: Journal,
+        _ service: any RunningHubService
+    ) async -> Report {
+        do {
+            try await journal.waitUntilDurable(ticket)
+        } catch {
+            return .machine(.journalFailed(job: job, "\(error)"))
+        }
+        do {
+            return .machine(.submitted(job: job, try await service.submit(endpoint: endpoint, body: body)))
+        } catch {
+            return .machine(.cancelled(job: job))
+        }
+    }
+
+    /// Asks for a task's state at run time `at` (else now), after everything journaled is on
+    /// disk when `afterSync`.
+    private static func query(
+        _ job: Int, taskId: String, afterSync: Bool, at: Duration?, _ journal: Journal,
+        _ service: any RunningHubService, _ clock: any RunClock
+    ) async -> Report {
+        if let at {
+            do {
+                try await clock.sleep(until: at)
+            } catch {
+                return .machine(.cancelled(job: job))
+            }
+        }
+        if afterSync {
+            do {
+                try await journal.flushQueued()
+            } catch {
+                return .machine(.journalFailed(job: job, "\(error)"))
+            }
+        }
+        do {
+            return .machine(.queried(job: job, try await service.query(taskId: taskId)))
+        } catch {
+            return .machine(.cancelled(job: job))
+        }
     }
 
     /// Asks the API for the key's concurrency limit, waiting at most 5 s: the account's limit,
