@@ -79,32 +79,8 @@ extension RunningHubClient {
     package func download(
         url: String, to destination: String, durable: Bool = true, expecting kind: OutputKind = .image
     ) async throws -> DownloadedFile {
-        let folder = (destination as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(
-                atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
-        } catch {
-            throw DownloadError(reason: .fileSystem, message: "cannot create \(folder): \(error.localizedDescription)")
-        }
-        let name = (destination as NSString).lastPathComponent
-        let temporary = (folder.isEmpty ? "." : folder) + "/.\(name).rh-partial-\(UInt32.random(in: 0...UInt32.max))"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            throw DownloadError(
-                reason: .fileSystem, message: "cannot create \(temporary): \(String(cString: strerror(errno)))")
-        }
-        var closed = false
-        var renamed = false
-        defer {
-            if !closed { close(descriptor) }
-            if !renamed { unlink(temporary) }
-        }
-
-        var hasher = SHA256()
-        var head: [UInt8] = []
-        var received = 0
-        var streaming = false
-        var expected: Int?
+        var sink = try ResultSink(destination: destination)
+        defer { sink.discard() }
         let cap = configuration.maxDownloadBytes
         if url.hasPrefix("data:") {
             // A text result carried inline: decoded here, checked and written like a download.
@@ -115,110 +91,78 @@ extension RunningHubClient {
                 throw DownloadError(
                     reason: .tooLarge, message: "the result is \(bytes.count) bytes, over the cap of \(cap)")
             }
-            head = Array(bytes.prefix(MediaFormat.magicLength))
-            hasher.update(data: bytes)
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes.withUnsafeBytes {
-                    write(descriptor, $0.baseAddress! + offset, bytes.count - offset)
-                }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw DownloadError(
-                        reason: .fileSystem, message: "writing \(temporary) failed: \(String(cString: strerror(errno)))"
-                    )
-                }
-                offset += written
-            }
-            received = bytes.count
+            try bytes.withUnsafeBytes { try sink.write($0) }
         } else {
-            do {
-                // Redirects are followed here, hop by hop, each checked like the first URL.
-                var target = url
-                var response: HTTPClientResponse
-                var hops = 0
-                while true {
-                    try Self.checkDownloadTarget(target, apiBaseURL: configuration.baseURL)
-                    var request = HTTPClientRequest(url: target)
-                    request.headers.add(name: "Accept", value: "*/*")
-                    request.headers.add(name: "User-Agent", value: "rh-batch")
-                    response = try await downloads.execute(
-                        request, timeout: Self.timeAmount(configuration.downloadTimeout), logger: logger)
-                    let code = Int(response.status.code)
-                    guard [301, 302, 303, 307, 308].contains(code),
-                        let location = response.headers.first(name: "location")
-                    else { break }
-                    hops += 1
-                    guard hops <= 5 else {
-                        throw DownloadError(reason: .httpStatus, message: "more than 5 redirects for the result URL")
-                    }
-                    target = Self.resolve(location, against: target)
-                }
-                let status = Int(response.status.code)
-                if let announced = response.headers.first(name: "content-length").flatMap({ Int($0) }), announced > cap
-                {
-                    throw DownloadError(
-                        reason: .tooLarge, message: "the result is \(announced) bytes, over the cap of \(cap)")
-                }
-                guard status == 200 else {
-                    let reason: DownloadError.Reason = [401, 403, 404, 410].contains(status) ? .expired : .httpStatus
-                    throw DownloadError(reason: reason, message: "HTTP \(status) for the result URL")
-                }
-                expected = response.headers.first(name: "content-length").flatMap { Int($0) }
-                streaming = true
-                for try await buffer in response.body {
-                    try buffer.withUnsafeReadableBytes { bytes in
-                        if head.count < MediaFormat.magicLength {
-                            head += bytes.prefix(MediaFormat.magicLength - head.count)
-                        }
-                        hasher.update(bufferPointer: bytes)
-                        var offset = 0
-                        while offset < bytes.count {
-                            let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                            if written < 0 {
-                                if errno == EINTR { continue }
-                                throw DownloadError(
-                                    reason: .fileSystem,
-                                    message: "writing \(temporary) failed: \(String(cString: strerror(errno)))")
-                            }
-                            offset += written
-                        }
-                    }
-                    received += buffer.readableBytes
-                    if received > cap {
-                        throw DownloadError(reason: .tooLarge, message: "the result passed the cap of \(cap) bytes")
-                    }
-                }
-            } catch let error as DownloadError {
-                throw error
-            } catch {
-                if Task.isCancelled { throw CancellationError() }
-                if streaming {
-                    throw DownloadError(
-                        reason: .incomplete, message: "the body broke off after \(received) bytes (\(error))")
-                }
-                throw DownloadError(
-                    reason: .transport, message: "the download failed after \(received) bytes: \(error)")
-            }
+            try await fetch(url, into: &sink, cap: cap)
         }
-        if let expected, expected != received {
-            throw DownloadError(reason: .incomplete, message: "got \(received) of \(expected) bytes")
-        }
-        let format = try Self.format(of: head, received: received, expecting: kind)
-        guard !durable || fsync(descriptor) == 0 else {
-            throw DownloadError(
-                reason: .fileSystem, message: "syncing \(temporary) failed: \(String(cString: strerror(errno)))")
-        }
-        close(descriptor)
-        closed = true
-        guard rename(temporary, destination) == 0 else {
-            throw DownloadError(
-                reason: .fileSystem, message: "renaming into \(destination) failed: \(String(cString: strerror(errno)))"
-            )
-        }
-        renamed = true
+        let format = try Self.format(of: sink.head, received: sink.received, expecting: kind)
+        try sink.commit(durable: durable)
         return DownloadedFile(
-            path: destination, bytes: received, sha256: Self.hex(hasher.finalize()), format: format.fileExtension)
+            path: destination, bytes: sink.received, sha256: Self.hex(sink.hasher.finalize()),
+            format: format.fileExtension)
+    }
+
+    /// Streams the result at `url` into `sink`: redirects followed hop by hop (each checked like
+    /// the first URL), the announced and the received size held to `cap`, a body cut short
+    /// reported as `incomplete`.
+    private func fetch(_ url: String, into sink: inout ResultSink, cap: Int) async throws {
+        var streaming = false
+        var expected: Int?
+        do {
+            let response = try await follow(url)
+            let status = Int(response.status.code)
+            if let announced = response.headers.first(name: "content-length").flatMap({ Int($0) }), announced > cap {
+                throw DownloadError(
+                    reason: .tooLarge, message: "the result is \(announced) bytes, over the cap of \(cap)")
+            }
+            guard status == 200 else {
+                let reason: DownloadError.Reason = [401, 403, 404, 410].contains(status) ? .expired : .httpStatus
+                throw DownloadError(reason: reason, message: "HTTP \(status) for the result URL")
+            }
+            expected = response.headers.first(name: "content-length").flatMap { Int($0) }
+            streaming = true
+            for try await buffer in response.body {
+                try buffer.withUnsafeReadableBytes { try sink.write($0) }
+                if sink.received > cap {
+                    throw DownloadError(reason: .tooLarge, message: "the result passed the cap of \(cap) bytes")
+                }
+            }
+        } catch let error as DownloadError {
+            throw error
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            if streaming {
+                throw DownloadError(
+                    reason: .incomplete, message: "the body broke off after \(sink.received) bytes (\(error))")
+            }
+            throw DownloadError(
+                reason: .transport, message: "the download failed after \(sink.received) bytes: \(error)")
+        }
+        if let expected, expected != sink.received {
+            throw DownloadError(reason: .incomplete, message: "got \(sink.received) of \(expected) bytes")
+        }
+    }
+
+    /// The response at `url` after at most 5 redirects, each target checked first.
+    private func follow(_ url: String) async throws -> HTTPClientResponse {
+        var target = url
+        var hops = 0
+        while true {
+            try Self.checkDownloadTarget(target, apiBaseURL: configuration.baseURL)
+            var request = HTTPClientRequest(url: target)
+            request.headers.add(name: "Accept", value: "*/*")
+            request.headers.add(name: "User-Agent", value: "rh-batch")
+            let response = try await downloads.execute(
+                request, timeout: Self.timeAmount(configuration.downloadTimeout), logger: logger)
+            guard [301, 302, 303, 307, 308].contains(Int(response.status.code)),
+                let location = response.headers.first(name: "location")
+            else { return response }
+            hops += 1
+            guard hops <= 5 else {
+                throw DownloadError(reason: .httpStatus, message: "more than 5 redirects for the result URL")
+            }
+            target = Self.resolve(location, against: target)
+        }
     }
 
     /// Refuses a result URL that is not http(s), or that names a loopback, link-local or private
@@ -316,5 +260,83 @@ extension RunningHubClient {
             let text = String(byte, radix: 16)
             return byte < 16 ? "0" + text : text
         }.joined()
+    }
+}
+
+/// A result on its way to disk: a temporary file beside its destination (`.NAME.rh-partial-N`),
+/// the bytes' hash and first bytes as they arrive, and a rename into place only once it is
+/// whole. ``discard()`` removes the temporary file unless it was committed: a partial file
+/// never remains.
+private struct ResultSink {
+    let destination: String
+    let temporary: String
+    private let descriptor: Int32
+    private var closed = false
+    private var renamed = false
+    var hasher = SHA256()
+    /// The first bytes, for the format check.
+    var head: [UInt8] = []
+    var received = 0
+
+    init(destination: String) throws {
+        self.destination = destination
+        let folder = (destination as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(
+                atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
+        } catch {
+            throw DownloadError(reason: .fileSystem, message: "cannot create \(folder): \(error.localizedDescription)")
+        }
+        let name = (destination as NSString).lastPathComponent
+        temporary = (folder.isEmpty ? "." : folder) + "/.\(name).rh-partial-\(UInt32.random(in: 0...UInt32.max))"
+        descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw DownloadError(
+                reason: .fileSystem, message: "cannot create \(temporary): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Appends bytes to the temporary file, hashing them.
+    mutating func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if head.count < MediaFormat.magicLength {
+            head += bytes.prefix(MediaFormat.magicLength - head.count)
+        }
+        hasher.update(bufferPointer: bytes)
+        var offset = 0
+        while offset < bytes.count {
+            let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw DownloadError(
+                    reason: .fileSystem, message: "writing \(temporary) failed: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+        received += bytes.count
+    }
+
+    /// Syncs (when `durable`), closes and renames the file into place.
+    mutating func commit(durable: Bool) throws {
+        guard !durable || fsync(descriptor) == 0 else {
+            throw DownloadError(
+                reason: .fileSystem, message: "syncing \(temporary) failed: \(String(cString: strerror(errno)))")
+        }
+        close(descriptor)
+        closed = true
+        guard rename(temporary, destination) == 0 else {
+            throw DownloadError(
+                reason: .fileSystem,
+                message: "renaming into \(destination) failed: \(String(cString: strerror(errno)))")
+        }
+        renamed = true
+    }
+
+    /// Closes the file and removes it unless it was committed.
+    mutating func discard() {
+        if !closed {
+            close(descriptor)
+            closed = true
+        }
+        if !renamed { unlink(temporary) }
     }
 }
