@@ -21,7 +21,7 @@ struct CatalogOption: ParsableArguments {
             return try ModelCatalog.selected(path: path)
         } catch {
             Console.error(error.description)
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
     }
 }
@@ -65,7 +65,7 @@ struct CatalogImportCommand: ParsableCommand {
             file = try CatalogFile.load(registry, pricing: pricing)
         } catch {
             Console.error(error.description)
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
         let data = try file.encoded()
         let temporary = output + ".rh-partial"
@@ -73,7 +73,7 @@ struct CatalogImportCommand: ParsableCommand {
         guard rename(temporary, output) == 0 else {
             unlink(temporary)
             Console.error("error: cannot write \(output): \(String(cString: strerror(errno)))")
-            throw ExitCode(1)
+            throw ExitCode(.failed)
         }
         let catalog = file.catalog()
         let unsupported = catalog.models.filter { $0.unsupported != nil }.count

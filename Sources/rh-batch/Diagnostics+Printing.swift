@@ -40,7 +40,7 @@ enum Console {
             return plan
         } catch {
             report(error)
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
     }
 
@@ -48,10 +48,4 @@ enum Console {
     static func warnings(_ diagnostics: [Diagnostic]) {
         for diagnostic in diagnostics { Console.error(diagnostic.description) }
     }
-}
-
-/// Exit codes of the command line contract.
-enum ExitCodes {
-    /// The command line or the manifest is invalid; nothing was sent.
-    static let invalid: Int32 = 64
 }

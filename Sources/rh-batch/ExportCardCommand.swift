@@ -23,7 +23,7 @@ struct ExportCardCommand: ParsableCommand {
         guard let metadata = FileManager.default.contents(atPath: metadataPath) else {
             Console.error(
                 "error: \(metadataPath): not found; run the manifest first (rh-batch writes it after every run)")
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
         var rows: [(model: String, prompt: String, cost: Money, fileName: String)] = []
         var columns: [String] = []
@@ -31,7 +31,7 @@ struct ExportCardCommand: ParsableCommand {
         for (number, line) in metadata.split(separator: UInt8(ascii: "\n")).enumerated() {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
                 Console.error("error: \(metadataPath):\(number + 1): not a JSON object")
-                throw ExitCode(ExitCodes.invalid)
+                throw ExitCode(.invalid)
             }
             if columns.isEmpty { columns = object.keys.sorted() }
             currency = object["currency"] as? String ?? currency
@@ -56,7 +56,7 @@ struct ExportCardCommand: ParsableCommand {
             Console.error(
                 "error: \(folder)/README.md was edited since rh-batch wrote it; not overwritten (move it away to write a new card)"
             )
-            throw ExitCode(1)
+            throw ExitCode(.failed)
         }
     }
 }

@@ -34,23 +34,23 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         guard let spec = ModelCatalog.builtIn.model(named: model) else {
             Console.error("error: unknown model '\(model)'; `rh-batch models` lists them")
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
         guard spec.image != nil else {
             Console.error(
                 "error: \(spec.alias) takes no input image; `rh-batch init` starts image batches (see `rh-batch models --input image`)"
             )
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
         let fileManager = FileManager.default
         var isDirectory: ObjCBool = false
         guard fileManager.fileExists(atPath: images, isDirectory: &isDirectory), isDirectory.boolValue else {
             Console.error("error: --images: '\(images)' is not a folder")
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
         if let output, fileManager.fileExists(atPath: output) {
             Console.error("error: \(output) exists; rh-batch init never overwrites a file")
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
         let manifestFolder =
             output.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path } ?? fileManager.currentDirectoryPath
@@ -76,7 +76,7 @@ struct InitCommand: ParsableCommand {
         guard fileManager.createFile(atPath: output, contents: nil), let handle = FileHandle(forWritingAtPath: output)
         else {
             Console.error("error: cannot write \(output)")
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
         try handle.write(contentsOf: Data(text.utf8))
         try handle.close()
@@ -129,7 +129,7 @@ struct InitCommand: ParsableCommand {
             Console.error(
                 "error: --images: no \(formats) file of at most \((spec.image?.maxBytes ?? 0) / 1024 / 1024) MB in '\(images)' for \(spec.alias)"
             )
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
         return values
     }

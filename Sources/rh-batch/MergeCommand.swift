@@ -31,12 +31,12 @@ struct MergeCommand: ParsableCommand {
                 report = try ReportFile.read(folder + "/report.json")
             } catch {
                 Console.error("error: \(error.path): \(error.message); run the shard first")
-                throw ExitCode(ExitCodes.invalid)
+                throw ExitCode(.invalid)
             }
             let absolute = URL(fileURLWithPath: folder).standardizedFileURL.path
             guard absolute != target else {
                 Console.error("error: -o \(output) is one of the shard folders; merge into a folder of its own")
-                throw ExitCode(ExitCodes.invalid)
+                throw ExitCode(.invalid)
             }
             reports.append((folder, InitCommand.relative(absolute, from: target), report))
         }
@@ -45,7 +45,7 @@ struct MergeCommand: ParsableCommand {
             Console.error(
                 "error: these folders come from different manifests (by their SHA-256): \(names.joined(separator: ", "))"
             )
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         let merged = try Self.merge(reports.map { ($0.folder, $0.relative, $0.report) })
@@ -78,7 +78,7 @@ struct MergeCommand: ParsableCommand {
                     Console.error(
                         "error: job \(key.prefix(12)) is in more than one folder (\(folder)); were these shards of one --shard N?"
                     )
-                    throw ExitCode(ExitCodes.invalid)
+                    throw ExitCode(.invalid)
                 }
                 job.outputs = job.outputs?.map { output in
                     var output = output
@@ -122,7 +122,7 @@ struct MergeCommand: ParsableCommand {
             try AtomicFile.write(bytes, to: path, durable: false)
         } catch {
             Console.error("error: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(.failed)
         }
     }
 

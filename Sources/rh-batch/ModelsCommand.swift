@@ -57,7 +57,7 @@ struct ModelsCommand: ParsableCommand {
         let shown = catalog.filtered(output: output, input: input, word: name)
         if shown.models.isEmpty {
             Console.error("no model matches; `rh-batch models` lists all \(catalog.models.count)")
-            throw ExitCode(1)
+            throw ExitCode(.failed)
         }
         print(json ? shown.json.pretty : shown.text)
     }

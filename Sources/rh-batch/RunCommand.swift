@@ -37,10 +37,10 @@ struct RunCommand: AsyncParsableCommand {
         help:
             "Simulator scenario(s) for --simulate, combined with '+' (clean, flaky, ratelimit, moderation, slow, multi, quirky, expire, failing, lagging)."
     )
-    var scenario = "clean"
+    var scenario = ScenarioList(argument: "clean")!
 
     @Option(help: "Simulated task latency for --simulate, MIN:MAX seconds.")
-    var simLatency = "1:3"
+    var simLatency = SecondsRange(1...3)
 
     @Option(help: "Simulated concurrency limit per key for --simulate.")
     var simConcurrencyLimit: Int?
@@ -63,20 +63,21 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(
         help: "Stop submitting once estimated plus actual spend would pass this amount (in the catalog's currency).")
-    var maxCost: String?
+    var maxCost: Amount?
 
     @Flag(help: "With --max-cost, run jobs whose price the catalog does not know (they count as zero).")
     var allowUnpriced = false
 
     @Option(
-        help:
-            "Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4; auto/N reads I from JOB_COMPLETION_INDEX (Kubernetes), SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX."
-    )
-    var shard: String?
+        help: ArgumentHelp(
+            "Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4; auto/N reads I from JOB_COMPLETION_INDEX (Kubernetes), SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX.",
+            valueName: "shard"),
+        transform: ShardArgument.parse)
+    var shard: ShardArgument?
 
     @Option(
         help: "Poll schedule MIN:MAX seconds: the first wait and the longest (default 3:15; 0.25:2 with --simulate).")
-    var pollInterval: String?
+    var pollInterval: SecondsRange?
 
     @Option(help: "Seconds a task may take before it is given up as timeout.")
     var taskTimeout: Double = 1800
@@ -120,20 +121,11 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let concurrency, !(1...500).contains(concurrency) { throw ValidationError("-j must be 1...500") }
-        if let maxCost, Money(maxCost) == nil { throw ValidationError("--max-cost must be an amount like 25 or 12.50") }
-        if let shard { _ = try Self.parseShard(shard) }
-        if let pollInterval { _ = try SimulatorCommand.parseRange(pollInterval, name: "--poll-interval") }
-        _ = try SimulatorCommand.parseRange(simLatency, name: "--sim-latency")
-        do { _ = try Scenario.parseList(scenario) } catch { throw ValidationError(error.description) }
         guard maxFileMB >= 1 else { throw ValidationError("--max-file-mb must be at least 1") }
         guard queryRate >= 0 else { throw ValidationError("--query-rate must be 0 (no limit) or more") }
         guard taskTimeout > 0, drainTimeout >= 0, downloadConcurrency >= 1 else {
             throw ValidationError("--task-timeout, --drain-timeout and --download-concurrency must be positive")
         }
-    }
-
-    static func parseShard(_ text: String) throws -> (index: Int, count: Int) {
-        try parseShard(text, environment: Environment.value)
     }
 
     /// `I/N`, or `auto/N` with I from the array-job engine's environment: Kubernetes Indexed
@@ -173,12 +165,48 @@ struct RunCommand: AsyncParsableCommand {
         // Lock and read an existing output folder while the plan expands: both take a while for
         // a 100,000-job folder, and neither needs the other. A new folder is made only once the
         // manifest is known to be valid.
+        let preparing = prepareFolder()
+        let plan: Plan
+        do {
+            plan = try loadPlan()
+        } catch {
+            _ = await preparing.value
+            throw error
+        }
+        let prepared: PreparedFolder?
+        switch await preparing.value {
+        case .success(let ready): prepared = ready
+        case .failure(let error):
+            Console.error("error: \(error)")
+            throw ExitCode(.stopped)
+        case nil: prepared = nil
+        }
+        // Standard error: with --verbose, one line per decision.
+        var logger = Logger(label: "rh-batch", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = verbose ? .debug : .warning
+        var options = runOptions()
+        let presenter = RunPresenter(
+            mode: quiet || noProgress ? .off : (isatty(STDOUT_FILENO) == 1 ? .live : .lines(every: .seconds(10))),
+            quiet: quiet, currency: plan.currency)
+        options.progressInterval = presenter.interval
+        let interrupts = SignalWatcher.interrupts()
+        let outcome =
+            simulate
+            ? try await runSimulated(plan, options, logger: logger, presenter: presenter, interrupts, prepared)
+            : try await runLive(plan, options, logger: logger, presenter: presenter, interrupts, prepared)
+        Console.out(outcome.summary + "\n")
+        // Exit here, with the run's state still held: freeing 100,000 jobs' records one by one
+        // only to exit would add a noticeable pause to a large resume.
+        withExtendedLifetime(outcome) { Glibc.exit(outcome.exitCode) }
+    }
+
+    /// Locks and reads the output folder, when it exists, beside the planning.
+    private func prepareFolder() -> Task<Result<PreparedFolder, RunSetupError>?, Never> {
         var info = stat()
         let folder = (output ?? ManifestLoader.outputDirectory(of: manifest)).flatMap {
             stat($0, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR ? $0 : nil
         }
-        let manifest = manifest
-        let preparing = Task.detached { () -> Result<PreparedFolder, RunSetupError>? in
+        return Task.detached { () -> Result<PreparedFolder, RunSetupError>? in
             guard let folder else { return nil }
             do throws(RunSetupError) {
                 return .success(try PreparedFolder(folder))
@@ -186,100 +214,83 @@ struct RunCommand: AsyncParsableCommand {
                 return .failure(error)
             }
         }
-        let plan: Plan
-        do {
-            plan = try Console.loadPlan(manifest, skipInvalid: skipInvalid, catalog: try catalogOption.load())
-        } catch {
-            _ = await preparing.value
-            throw error
-        }
+    }
+
+    /// The plan, refused when `--max-cost` cannot bound it (jobs of unknown price).
+    private func loadPlan() throws -> Plan {
+        let plan = try Console.loadPlan(manifest, skipInvalid: skipInvalid, catalog: try catalogOption.load())
         if maxCost != nil, plan.unpricedJobs > 0, !allowUnpriced {
-            _ = await preparing.value
             let models = Set(plan.jobs.filter { !$0.priceKnown }.map(\.model)).sorted().joined(separator: ", ")
             Console.error(
                 "error: --max-cost cannot bound \(plan.unpricedJobs) jobs whose price is unknown (\(models)); add --allow-unpriced to run them anyway, counted as zero"
             )
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
-        let prepared: PreparedFolder?
-        switch await preparing.value {
-        case .success(let ready): prepared = ready
-        case .failure(let error):
-            Console.error("error: \(error)")
-            throw ExitCode(2)
-        case nil: prepared = nil
-        }
+        return plan
+    }
 
-        // Standard error: with --verbose, one line per decision (and the HTTP client's own).
-        var logger = Logger(label: "rh-batch", factory: { StreamLogHandler.standardError(label: $0) })
-        logger.logLevel = verbose ? .debug : .warning
+    /// The run's options, from the command line (each option parsed once, by its type).
+    private func runOptions() -> RunOptions {
         var options = RunOptions()
         options.concurrency = concurrency
         options.outputDirectory = output
         options.retryFailed = retryFailed
         options.resubmitUnknown = resubmitUnknown
-        options.maxCost = maxCost.flatMap { Money($0) }
-        options.shard = try shard.map(Self.parseShard)
+        options.maxCost = maxCost?.money
+        options.shard = shard.map { ($0.index, $0.count) }
         options.downloadConcurrency = downloadConcurrency
         options.queryRate = queryRate > 0 ? queryRate : nil
         options.fetchRemoteInputs = !inputsByURL
         options.drainTimeout = .milliseconds(Int64(drainTimeout * 1000))
-        let pollRange =
-            try pollInterval.map { try SimulatorCommand.parseRange($0, name: "--poll-interval") }
-            ?? (simulate ? 0.25...2 : 3...15)
+        let poll = pollInterval ?? SecondsRange(simulate ? 0.25...2 : 3...15)
         options.poll = PollSchedule(
-            minimum: .milliseconds(Int64(pollRange.lowerBound * 1000)),
-            maximum: .milliseconds(Int64(pollRange.upperBound * 1000)),
-            taskTimeout: .milliseconds(Int64(taskTimeout * 1000))
-        )
+            minimum: poll.minimum, maximum: poll.maximum, taskTimeout: .milliseconds(Int64(taskTimeout * 1000)))
         options.simulated = simulate
         options.logDecisions = verbose
         options.askAccountLimit = !ignoreAccountLimit
         if simulate { options.retryBase = .milliseconds(250) }
-        let presenter = RunPresenter(
-            mode: quiet || noProgress ? .off : (isatty(STDOUT_FILENO) == 1 ? .live : .lines(every: .seconds(10))),
-            quiet: quiet, currency: plan.currency)
-        options.progressInterval = presenter.interval
+        return options
+    }
 
-        let interrupts = SignalWatcher.interrupts()
-        let outcome: RunOutcome
-        if simulate {
-            let configuration = SimulatorConfiguration(
-                scenarios: try Scenario.parseList(scenario),
-                latency: try SimulatorCommand.parseRange(simLatency, name: "--sim-latency"),
-                concurrencyLimit: simConcurrencyLimit
-            )
-            let runOptions = options
-            let logger = logger
-            // With --simulate, several keys (RH_API_KEYS, --keys-file) are simulated accounts too.
-            let keys =
-                try Self.keys(file: keysFile, environmentName: nil) ?? [("key1", SimulatorConfiguration.defaultKey)]
-            outcome = try await SimulatorServer.withRunning(configuration) { baseURL, _ in
-                var options = runOptions
-                options.apiBaseURL = baseURL + "/openapi/v2"
-                Console.out("simulating RunningHub at \(options.apiBaseURL) (scenario: \(scenario))\n")
-                let clients = Self.clients(keys, baseURL: options.apiBaseURL, maxFileMB: maxFileMB)
-                return try await Self.execute(
-                    plan: plan, options: options, clients: clients, logger: logger, presenter: presenter,
-                    interrupts: interrupts, prepared: prepared)
-            }
-        } else {
-            guard let keys = try Self.keys(file: keysFile, environmentName: "RH_API_KEY") else {
-                Console.error(
-                    "error: RH_API_KEY is not set; set it to your RunningHub API key (RH_API_KEYS or --keys-file for several), or try --simulate"
-                )
-                throw ExitCode(2)
-            }
-            options.apiBaseURL = Environment.value("RH_API_BASE_URL") ?? RunningHubClient.Configuration.defaultBaseURL
+    /// Runs against the built-in simulator; several keys (RH_API_KEYS, --keys-file) are
+    /// simulated accounts too.
+    private func runSimulated(
+        _ plan: Plan, _ runOptions: RunOptions, logger: Logger, presenter: RunPresenter,
+        _ interrupts: AsyncStream<Void>, _ prepared: PreparedFolder?
+    ) async throws -> RunOutcome {
+        let configuration = SimulatorConfiguration(
+            scenarios: scenario.scenarios, latency: simLatency.range, concurrencyLimit: simConcurrencyLimit)
+        let keys = try Self.keys(file: keysFile, environmentName: nil) ?? [("key1", SimulatorConfiguration.defaultKey)]
+        let scenarioName = scenario.text
+        let maxFileMB = maxFileMB
+        return try await SimulatorServer.withRunning(configuration) { baseURL, _ in
+            var options = runOptions
+            options.apiBaseURL = baseURL + "/openapi/v2"
+            Console.out("simulating RunningHub at \(options.apiBaseURL) (scenario: \(scenarioName))\n")
             let clients = Self.clients(keys, baseURL: options.apiBaseURL, maxFileMB: maxFileMB)
-            outcome = try await Self.execute(
+            return try await Self.execute(
                 plan: plan, options: options, clients: clients, logger: logger, presenter: presenter,
                 interrupts: interrupts, prepared: prepared)
         }
-        Console.out(outcome.summary + "\n")
-        // Exit here, with the run's state still held: freeing 100,000 jobs' records one by one
-        // only to exit would add a noticeable pause to a large resume.
-        withExtendedLifetime(outcome) { Glibc.exit(outcome.exitCode) }
+    }
+
+    /// Runs against the API with the key(s) of the environment or `--keys-file`.
+    private func runLive(
+        _ plan: Plan, _ runOptions: RunOptions, logger: Logger, presenter: RunPresenter,
+        _ interrupts: AsyncStream<Void>, _ prepared: PreparedFolder?
+    ) async throws -> RunOutcome {
+        guard let keys = try Self.keys(file: keysFile, environmentName: "RH_API_KEY") else {
+            Console.error(
+                "error: RH_API_KEY is not set; set it to your RunningHub API key (RH_API_KEYS or --keys-file for several), or try --simulate"
+            )
+            throw ExitCode(.stopped)
+        }
+        var options = runOptions
+        options.apiBaseURL = Environment.value("RH_API_BASE_URL") ?? RunningHubClient.Configuration.defaultBaseURL
+        let clients = Self.clients(keys, baseURL: options.apiBaseURL, maxFileMB: maxFileMB)
+        return try await Self.execute(
+            plan: plan, options: options, clients: clients, logger: logger, presenter: presenter,
+            interrupts: interrupts, prepared: prepared)
     }
 
     /// The keys to run with: `--keys-file`, else `RH_API_KEYS`, else the single `environmentName`
@@ -289,7 +300,7 @@ struct RunCommand: AsyncParsableCommand {
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else {
                 Console.error("error: --keys-file: cannot read \(file)")
-                throw ExitCode(ExitCodes.invalid)
+                throw ExitCode(.invalid)
             }
             entries = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
         } else if let list = Environment.value("RH_API_KEYS") {
@@ -314,7 +325,7 @@ struct RunCommand: AsyncParsableCommand {
         let names = keys.map(\.name)
         if Set(names).count != names.count {
             Console.error("error: two API keys have the same name; give each a distinct name= prefix")
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
         return keys
     }
@@ -341,7 +352,7 @@ struct RunCommand: AsyncParsableCommand {
     ) async throws -> RunOutcome {
         guard !clients.isEmpty else {
             Console.error("error: the keys file names no key")
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
         // One HTTP client per key, all open for the run; several keys share the run as a pool.
         // The HTTP client's own lines are not decisions: warnings only, even with --verbose.
@@ -363,7 +374,7 @@ struct RunCommand: AsyncParsableCommand {
                 return try await runner.run(interrupts: interrupts, prepared: prepared)
             } catch {
                 Console.error("error: \(error)")
-                throw ExitCode(2)
+                throw ExitCode(.stopped)
             }
         }
     }

@@ -128,12 +128,7 @@ final class RunPresenter: Sendable {
 
     /// The exit code of a run that ended this way (docs/cli.md "Exit codes").
     static func exitCode(_ ending: RunEnding) -> Int32 {
-        switch ending {
-        case .succeeded: 0
-        case .someJobsDidNotSucceed: 1
-        case .stopped: 2
-        case .interrupted: 130
-        }
+        ExitStatus(ending).rawValue
     }
 }
 

@@ -26,10 +26,10 @@ struct SimulatorCommand: AsyncParsableCommand {
     var host = "127.0.0.1"
 
     @Option(help: "Fault scenarios, combined with '+' (e.g. flaky+multi).")
-    var scenario = "clean"
+    var scenario = ScenarioList(argument: "clean")!
 
     @Option(help: "Task latency range in seconds, MIN:MAX.")
-    var latency = "0.5:2"
+    var latency = SecondsRange(0.5...2)
 
     @Option(help: "Most unfinished tasks per key before submits get 421 (default 50, 8 under ratelimit).")
     var concurrencyLimit: Int?
@@ -74,34 +74,19 @@ struct SimulatorCommand: AsyncParsableCommand {
         guard host.hasPrefix("127.") || host == "::1" || host == "localhost" else {
             throw ValidationError("--host must be a loopback address (127.x.x.x, ::1 or localhost)")
         }
-        _ = try parsedLatency()
-        do { _ = try Scenario.parseList(scenario) } catch { throw ValidationError(error.description) }
         if let limit = concurrencyLimit, limit < 1 { throw ValidationError("--concurrency-limit must be at least 1") }
         guard resultSide >= 1 && resultSide <= 8192 else { throw ValidationError("--result-side must be 1...8192") }
         guard resultPadding >= 0 else { throw ValidationError("--result-padding must not be negative") }
         _ = try parsedKeyLimits()
     }
 
-    func parsedLatency() throws -> ClosedRange<Double> {
-        try Self.parseRange(latency, name: "--latency")
-    }
-
-    /// Parses `A:B` (or a single `A`) seconds.
-    static func parseRange(_ text: String, name: String) throws -> ClosedRange<Double> {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard (1...2).contains(parts.count), let low = Double(parts[0]), let high = Double(parts.last!), low >= 0,
-            low <= high
-        else { throw ValidationError("\(name) must be MIN:MAX seconds with 0 <= MIN <= MAX, e.g. 0.5:2") }
-        return low...high
-    }
-
     func run() async throws {
-        let scenarios = try Scenario.parseList(scenario)
+        let scenarios = scenario.scenarios
         let configuration = SimulatorConfiguration(
             host: host,
             port: port,
             scenarios: scenarios,
-            latency: try parsedLatency(),
+            latency: latency.range,
             concurrencyLimit: concurrencyLimit,
             submitsPerSecond: submitsPerSecond,
             seed: seed,

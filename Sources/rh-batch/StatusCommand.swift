@@ -37,7 +37,7 @@ struct StatusCommand: ParsableCommand {
                 plan = try ManifestLoader(catalog: catalog).load(target)
             } catch {
                 Console.report(error)
-                throw ExitCode(ExitCodes.invalid)
+                throw ExitCode(.invalid)
             }
             folder = output ?? plan!.outputDirectory
         }
@@ -47,7 +47,7 @@ struct StatusCommand: ParsableCommand {
                 return
             }
             Console.error("error: \(folder) is not an output folder")
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
         let status: OutputStatus
         do {
@@ -64,7 +64,7 @@ struct StatusCommand: ParsableCommand {
             status = try OutputStatus.load(folder: folder, plan: plan, keyNames: names)
         } catch {
             Console.error(error.description)
-            throw ExitCode(2)
+            throw ExitCode(.stopped)
         }
         for warning in status.warnings { Console.error("warning: \(warning)") }
         print(json ? status.json.pretty : status.text)

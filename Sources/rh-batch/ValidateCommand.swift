@@ -31,6 +31,6 @@ struct ValidateCommand: ParsableCommand {
                 failed = true
             }
         }
-        if failed { throw ExitCode(ExitCodes.invalid) }
+        if failed { throw ExitCode(.invalid) }
     }
 }

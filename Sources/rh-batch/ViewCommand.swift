@@ -26,7 +26,7 @@ struct ViewCommand: ParsableCommand {
             report = try ReportFile.read(folder + "/report.json")
         } catch {
             Console.error("error: \(error)")
-            throw ExitCode(ExitCodes.invalid)
+            throw ExitCode(.invalid)
         }
         let sheet = Self.sheet(report: report, inputs: ContactSheet.placedInputs(in: folder))
         let page = folder + "/report.html"
@@ -34,7 +34,7 @@ struct ViewCommand: ParsableCommand {
             try AtomicFile.write(Array(sheet.html.utf8), to: page, durable: false)
         } catch {
             Console.error("error: \(error)")
-            throw ExitCode(1)
+            throw ExitCode(.failed)
         }
         print("wrote \(page) (\(sheet.jobs.count) jobs)")
         if open {

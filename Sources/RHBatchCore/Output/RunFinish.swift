@@ -55,6 +55,37 @@ struct RunFinish: Sendable {
         notice: (RunNotice) -> Void
     ) async -> RunOutcome {
         let finishedAt = Timestamp.now()
+        let totals = totals()
+        let ending = ending(totals)
+        let exitCode = policy(ending)
+
+        let problems = await writeFiles(
+            startedAt: startedAt, finishedAt: finishedAt, totals: totals, exitCode: exitCode, notice: notice)
+        let troubled = selected.filter { [.failed, .unknown, .timeout].contains(jobs[$0].status) }
+        var stoppedEarly: String?
+        if let reason = stopReason, !(reason == .interrupted && machine.interrupts == 0 && machine.localFailure == nil)
+        {
+            stoppedEarly = reason.description
+        }
+        return RunOutcome(
+            ending: ending,
+            exitCode: exitCode,
+            totals: totals,
+            name: plan.manifest.name,
+            currency: plan.currency,
+            folder: folder,
+            elapsed: machine.elapsed,
+            keys: keyUsage,
+            stoppedEarly: stoppedEarly,
+            troubled: troubled.prefix(15).map { (plan.jobs[$0], jobs[$0].status, jobs[$0].failure) },
+            troubledCount: troubled.count,
+            problems: problems,
+            state: nil
+        )
+    }
+
+    /// What the run's jobs add up to.
+    func totals() -> RunTotals {
         var totals = RunTotals()
         totals.jobs = selected.count + plan.skipped.count
         totals.skipped = plan.skipped.count
@@ -83,9 +114,14 @@ struct RunFinish: Sendable {
                 totals.cost += jobs[index].cost(estimate: plan.jobs[index].price)
             }
         }
-        let ending = ending(totals)
-        let exitCode = policy(ending)
+        return totals
+    }
 
+    /// Writes what the run leaves, in order (the journal's records first, then the index, the
+    /// dataset, the compacted journal, the report and the page); returns what could not be.
+    mutating func writeFiles(
+        startedAt: String, finishedAt: String, totals: RunTotals, exitCode: Int32, notice: (RunNotice) -> Void
+    ) async -> [String] {
         var problems: [String] = []
         // The run's records are on disk before the files that follow from them. (Its own `run`
         // record alone is left to the journal's writer: it may wait for a compaction.)
@@ -106,21 +142,7 @@ struct RunFinish: Sendable {
         } catch {
             problems.append("index.jsonl, metadata.jsonl or README.md could not be written: \(error)")
         }
-        // Fold this run's records into the journal's compact form, so the next read stays quick;
-        // a run that recorded nothing about any job leaves the journal as it is. A journal larger
-        // than `compactLimit` is left for the next run to compact when it reads it: folding it
-        // again here would hold a second copy of every job beside the run's own.
-        // (A compaction begun at the start is over by then: after the flush above.)
-        if journal.jobRecordsAppended > 0,
-            FileSystem.fileInfo(folder + "/journal.jsonl")?.bytes ?? 0 <= Self.compactLimit,
-            await journal.waitUntilCompacted() == nil, let contents = try? Journal.read(folder: folder)
-        {
-            do {
-                try Journal.compact(folder: folder, state: contents.state, at: finishedAt)
-            } catch {
-                problems.append("\(error)")
-            }
-        }
+        if let problem = await compactJournal(at: finishedAt) { problems.append(problem) }
         do {
             try await writeReport(startedAt: startedAt, finishedAt: finishedAt, totals: totals, exitCode: exitCode)
         } catch {
@@ -131,27 +153,25 @@ struct RunFinish: Sendable {
         } catch {
             problems.append("report.html could not be written: \(error)")
         }
-        let troubled = selected.filter { [.failed, .unknown, .timeout].contains(jobs[$0].status) }
-        var stoppedEarly: String?
-        if let reason = stopReason, !(reason == .interrupted && machine.interrupts == 0 && machine.localFailure == nil)
-        {
-            stoppedEarly = reason.description
+        return problems
+    }
+
+    /// Folds this run's records into the journal's compact form, so the next read stays quick; a
+    /// run that recorded nothing about any job leaves the journal as it is. A journal larger than
+    /// `compactLimit` is left for the next run to compact when it reads it: folding it again here
+    /// would hold a second copy of every job beside the run's own. (A compaction begun at the
+    /// start is over by then: after the flush.)
+    func compactJournal(at finishedAt: String) async -> String? {
+        guard journal.jobRecordsAppended > 0,
+            FileSystem.fileInfo(folder + "/journal.jsonl")?.bytes ?? 0 <= Self.compactLimit,
+            await journal.waitUntilCompacted() == nil, let contents = try? Journal.read(folder: folder)
+        else { return nil }
+        do {
+            try Journal.compact(folder: folder, state: contents.state, at: finishedAt)
+            return nil
+        } catch {
+            return "\(error)"
         }
-        return RunOutcome(
-            ending: ending,
-            exitCode: exitCode,
-            totals: totals,
-            name: plan.manifest.name,
-            currency: plan.currency,
-            folder: folder,
-            elapsed: machine.elapsed,
-            keys: keyUsage,
-            stoppedEarly: stoppedEarly,
-            troubled: troubled.prefix(15).map { (plan.jobs[$0], jobs[$0].status, jobs[$0].failure) },
-            troubledCount: troubled.count,
-            problems: problems,
-            state: nil
-        )
     }
 
     /// Writes `report.json`: the top level indented, each job on one line, streamed to disk;

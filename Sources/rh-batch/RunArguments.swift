@@ -1,0 +1,76 @@
+import ArgumentParser
+import RHBatchCore
+import RunningHubSimulator
+
+/// `MIN:MAX` (or one number) of seconds, with `0 <= MIN <= MAX`: the poll schedule, the
+/// simulator's task latency.
+struct SecondsRange: ExpressibleByArgument {
+    var range: ClosedRange<Double>
+
+    init(_ range: ClosedRange<Double>) {
+        self.range = range
+    }
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let low = Double(parts[0]), let high = Double(parts.last!), low >= 0,
+            low <= high
+        else { return nil }
+        range = low...high
+    }
+
+    var defaultValueDescription: String {
+        "\(range.lowerBound.shortText):\(range.upperBound.shortText)"
+    }
+
+    /// The lower bound as a duration.
+    var minimum: Duration { .milliseconds(Int64(range.lowerBound * 1000)) }
+    /// The upper bound as a duration.
+    var maximum: Duration { .milliseconds(Int64(range.upperBound * 1000)) }
+}
+
+/// An amount of money, `25` or `12.50`, in the catalog's currency.
+struct Amount: ExpressibleByArgument {
+    var money: Money
+
+    init?(argument: String) {
+        guard let money = Money(argument) else { return nil }
+        self.money = money
+    }
+}
+
+/// Simulator scenarios combined with `+` or `,` (`flaky+multi`).
+struct ScenarioList: ExpressibleByArgument {
+    var scenarios: Set<Scenario>
+    var text: String
+
+    init?(argument: String) {
+        guard let scenarios = try? Scenario.parseList(argument) else { return nil }
+        self.scenarios = scenarios
+        text = argument
+    }
+
+    var defaultValueDescription: String { text }
+
+    static var allValueStrings: [String] { Scenario.allCases.map(\.rawValue) }
+}
+
+/// `I/N`, or `auto/N` with I from the array-job engine's environment (``RunCommand/parseShard(_:environment:)``).
+struct ShardArgument {
+    var index: Int
+    var count: Int
+
+    /// Parses `text` once, reading the environment for `auto`: a `ValidationError` that says
+    /// what is wrong (the variables looked at, the range of I).
+    static func parse(_ text: String) throws -> ShardArgument {
+        let (index, count) = try RunCommand.parseShard(text, environment: Environment.value)
+        return ShardArgument(index: index, count: count)
+    }
+}
+
+extension Double {
+    /// `3` for 3.0, `0.25` for 0.25.
+    fileprivate var shortText: String {
+        rounded() == self ? String(Int(self)) : String(self)
+    }
+}
