@@ -125,18 +125,56 @@ package actor SimulatorState {
         let now = clock.now
         submitCount += 1
         let scripted = configuration.submitScript[submitCount]
-        if case .refuse(let code, let httpStatus, let retryAfter) = scripted {
+        let rules: ModelRules
+        let price: Double
+        let active: Int
+        switch admit(key: key, endpoint: endpoint, body: body, scripted: scripted, now: now) {
+        case .refused(let decision): return decision
+        case .admitted(let admittedRules, let admittedPrice, let running):
+            (rules, price, active) = (admittedRules, admittedPrice, running)
+        }
+        let (task, latency) = newTask(
+            key: key, endpoint: endpoint, body: body, canonicalBody: canonicalBody, rules: rules, price: price,
+            now: now)
+        var stored = task
+        if scripted == .forgetTask { stored.forgotten = true }
+        tasks[stored.id] = stored
+        if stored.finishesAt > now { activeFinishes[key, default: []].append((stored.id, stored.finishesAt)) }
+        ledger.submitsAccepted += 1
+        ledger.peakConcurrent = max(ledger.peakConcurrent, active + 1)
+        ledger.peakByKey[key] = max(ledger.peakByKey[key] ?? 0, active + 1)
+        if stored.billed { bill(stored, key: key, price: price, latency: latency) }
+        ledgerChanged()
+        return .accepted(stored, loseAnswer: scripted == .loseAnswer)
+    }
+
+    /// Whether a submit is let in, and why not.
+    private enum Admission {
+        case refused(SubmitDecision)
+        /// With the model's rules, the task's price and the key's tasks running.
+        case admitted(ModelRules, Double, Int)
+    }
+
+    /// The checks a submit passes, in the service's order: a scripted refusal, the rate limit,
+    /// the key's concurrency limit, the endpoint, the parameters, the uploads, the balance.
+    private func admit(
+        key: String, endpoint: String, body: [String: Any], scripted: ScriptedFault?, now: ContinuousClock.Instant
+    )
+        -> Admission
+    {
+        func refused(_ code: String, _ message: String, httpStatus: Int = 200, retryAfter: Int? = nil) -> Admission {
             refuse(httpStatus == 429 ? "429" : code)
-            return .refused(code: code, message: "scripted refusal", httpStatus: httpStatus, retryAfter: retryAfter)
+            return .refused(.refused(code: code, message: message, httpStatus: httpStatus, retryAfter: retryAfter))
+        }
+        if case .refuse(let code, let httpStatus, let retryAfter) = scripted {
+            return refused(code, "scripted refusal", httpStatus: httpStatus, retryAfter: retryAfter)
         }
         if configuration.scenarios.contains(.ratelimit) {
             var recent = recentSubmits[key, default: []].filter { now - $0 < .seconds(1) }
             if recent.count >= configuration.submitsPerSecond {
                 recentSubmits[key] = recent
-                refuse("429")
-                return .refused(
-                    code: "1003", message: "Rate limit exceeded, please slow down requests", httpStatus: 429,
-                    retryAfter: 1)
+                return refused(
+                    "1003", "Rate limit exceeded, please slow down requests", httpStatus: 429, retryAfter: 1)
             }
             recent.append(now)
             recentSubmits[key] = recent
@@ -144,35 +182,27 @@ package actor SimulatorState {
         var running = activeFinishes[key, default: []]
         running.removeAll { $0.at <= now }
         activeFinishes[key] = running
-        let active = running.count
-        if active >= limit(for: key) {
-            refuse("421")
-            return .refused(code: "421", message: "TASK_QUEUE_MAXED", httpStatus: 200, retryAfter: nil)
-        }
+        if running.count >= limit(for: key) { return refused("421", "TASK_QUEUE_MAXED") }
         guard let rules = ModelRules.all[endpoint] else {
-            refuse("1001")
-            return .refused(
-                code: "1001", message: "Invalid URL, please check your link", httpStatus: 200, retryAfter: nil)
+            return refused("1001", "Invalid URL, please check your link")
         }
         if let problem = rules.problem(with: body, format: { url in uploadFormat(url) }) {
-            refuse("1007")
-            return .refused(
-                code: "1007", message: "Invalid parameters, please check your input: \(problem)", httpStatus: 200,
-                retryAfter: nil)
+            return refused("1007", "Invalid parameters, please check your input: \(problem)")
         }
         if let missing = missingUpload(in: body) {
-            refuse("1013")
-            return .refused(
-                code: "1013", message: "File processing failed, please check the URL or retry: \(missing)",
-                httpStatus: 200, retryAfter: nil)
+            return refused("1013", "File processing failed, please check the URL or retry: \(missing)")
         }
         let price = rules.price(for: body)
-        if price > (keyBalances[key] ?? balance) {
-            refuse("416")
-            return .refused(
-                code: "416", message: "TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET", httpStatus: 200, retryAfter: nil)
-        }
+        if price > (keyBalances[key] ?? balance) { return refused("416", "TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET") }
+        return .admitted(rules, price, running.count)
+    }
 
+    /// A new task for an admitted submit, with its latency drawn and its outcome set by the
+    /// scenarios (moderation, failing, multi).
+    private func newTask(
+        key: String, endpoint: String, body: [String: Any], canonicalBody: String, rules: ModelRules, price: Double,
+        now: ContinuousClock.Instant
+    ) -> (SimulatedTask, latency: Double) {
         var latency = Double.random(in: configuration.latency, using: &random)
         if configuration.scenarios.contains(.slow) { latency *= 5 }
         if configuration.scenarios.contains(.quirky) && random.chance(0.25) { latency = 0 }
@@ -188,37 +218,24 @@ package actor SimulatorState {
         let (width, height) = Self.size(ratio: body["aspectRatio"] as? String, longSide: configuration.resultSide)
         nextTaskNumber += UInt64.random(in: 1...997, using: &random)
         var task = SimulatedTask(
-            id: String(nextTaskNumber),
-            apiKey: key,
-            endpoint: endpoint,
-            canonicalBody: canonicalBody,
-            createdAt: now,
-            runningAt: now + .seconds(latency * 0.2),
-            finishesAt: now + .seconds(latency),
-            outcome: outcome,
-            price: moderated ? 0 : price,
-            billed: !moderated,
-            width: width,
-            height: height,
+            id: String(nextTaskNumber), apiKey: key, endpoint: endpoint, canonicalBody: canonicalBody, createdAt: now,
+            runningAt: now + .seconds(latency * 0.2), finishesAt: now + .seconds(latency), outcome: outcome,
+            price: moderated ? 0 : price, billed: !moderated, width: width, height: height,
             pixelSeed: Self.hash(endpoint + canonicalBody)
         )
         task.output = rules.output
-        if scripted == .forgetTask { task.forgotten = true }
-        tasks[task.id] = task
-        if task.finishesAt > now { activeFinishes[key, default: []].append((task.id, task.finishesAt)) }
-        ledger.submitsAccepted += 1
-        ledger.peakConcurrent = max(ledger.peakConcurrent, active + 1)
-        ledger.peakByKey[key] = max(ledger.peakByKey[key] ?? 0, active + 1)
-        if task.billed {
-            if keyBalances[key] != nil { keyBalances[key]! -= price } else { balance -= price }
-            ledger.billed.append(
-                Ledger.BilledTask(
-                    taskId: task.id, endpoint: endpoint, body: canonicalBody, price: price, latency: latency,
-                    apiKey: key))
-            if !billedBodies.insert(endpoint + "\n" + canonicalBody).inserted { ledger.doubleBilled += 1 }
-        }
-        ledgerChanged()
-        return .accepted(task, loseAnswer: scripted == .loseAnswer)
+        return (task, latency)
+    }
+
+    /// Charges the key for a task and writes it in the ledger (a second task of the same body
+    /// counts as billed twice).
+    private func bill(_ task: SimulatedTask, key: String, price: Double, latency: Double) {
+        if keyBalances[key] != nil { keyBalances[key]! -= price } else { balance -= price }
+        ledger.billed.append(
+            Ledger.BilledTask(
+                taskId: task.id, endpoint: task.endpoint, body: task.canonicalBody, price: price, latency: latency,
+                apiKey: key))
+        if !billedBodies.insert(task.endpoint + "\n" + task.canonicalBody).inserted { ledger.doubleBilled += 1 }
     }
 
     /// A `/view` URL of this simulator that names no upload, or `nil`.

@@ -85,27 +85,8 @@ private struct Reader {
             diagnostics.error("the manifest needs 'version: 1'", at: root.mark, path: "version")
         }
 
-        let stem = Self.fileStem(file)
-        var name = stem
-        if let node = fields["name"], let text = string(node, .root.key("name")) {
-            if text.isEmpty || !text.unicodeScalars.allSatisfy(Self.isNameCharacter) {
-                diagnostics.error(
-                    "\"\(text)\" is not a valid name; use letters, digits, '.', '_' and '-'",
-                    at: node.mark,
-                    path: "name"
-                )
-            } else {
-                name = text
-            }
-        }
-        var output: Located<String>?
-        if let node = fields["output"], let text = string(node, .root.key("output")) {
-            if text.isEmpty {
-                diagnostics.error("'output' must not be empty", at: node.mark, path: "output")
-            } else {
-                output = Located(text, mark: node.mark, path: .root.key("output"))
-            }
-        }
+        let name = manifestName(fields["name"], file: file)
+        let output = outputFolder(fields["output"])
         var concurrency = 4
         if let node = fields["concurrency"], let value = integer(node, .root.key("concurrency"), range: 1...500) {
             concurrency = value
@@ -126,31 +107,9 @@ private struct Reader {
         let images = fields["images"].map { imageLibrary($0, .root.key("images")) } ?? [:]
 
         var blocks: [MatrixBlock] = []
-        if let node = fields["matrix"] {
-            let path = KeyPath.root.key("matrix")
-            switch node.content {
-            case .mapping:
-                if let block = matrixBlock(node, path) { blocks.append(block) }
-            case .sequence(let items):
-                if items.isEmpty { diagnostics.error("'matrix' is an empty list", at: node.mark, path: "matrix") }
-                for (position, item) in items.enumerated() {
-                    if let block = matrixBlock(item, path.index(position)) { blocks.append(block) }
-                }
-            case .scalar:
-                diagnostics.error(
-                    "expected a mapping of axes or a list of them, found \(node.kindDescription)", at: node.mark,
-                    path: "matrix")
-            }
-        }
+        if let node = fields["matrix"] { blocks = matrix(node) }
         var jobs: [JobEntry] = []
-        if let node = fields["jobs"], let items = sequence(node, .root.key("jobs")) {
-            for (position, item) in items.enumerated() {
-                let path = KeyPath.root.key("jobs").index(position)
-                if let entry = jobFields(item, path, allowLists: true) {
-                    jobs.append(JobEntry(fields: entry, mark: item.mark, path: path))
-                }
-            }
-        }
+        if let node = fields["jobs"] { jobs = jobList(node) }
         if fields["matrix"] == nil && fields["jobs"] == nil {
             diagnostics.error("the manifest has no jobs: add a 'matrix' or a 'jobs' list", at: root.mark, path: "")
         }
@@ -170,6 +129,61 @@ private struct Reader {
             jobs: jobs,
             mark: root.mark
         )
+    }
+
+    /// `name`, or the manifest file's stem.
+    mutating func manifestName(_ node: Node?, file: String) -> String {
+        guard let node, let text = string(node, .root.key("name")) else { return Self.fileStem(file) }
+        guard !text.isEmpty, text.unicodeScalars.allSatisfy(Self.isNameCharacter) else {
+            diagnostics.error(
+                "\"\(text)\" is not a valid name; use letters, digits, '.', '_' and '-'", at: node.mark, path: "name")
+            return Self.fileStem(file)
+        }
+        return text
+    }
+
+    /// `output`, when set and not empty.
+    mutating func outputFolder(_ node: Node?) -> Located<String>? {
+        guard let node, let text = string(node, .root.key("output")) else { return nil }
+        guard !text.isEmpty else {
+            diagnostics.error("'output' must not be empty", at: node.mark, path: "output")
+            return nil
+        }
+        return Located(text, mark: node.mark, path: .root.key("output"))
+    }
+
+    /// `matrix`: one block (a mapping of axes) or a list of them.
+    mutating func matrix(_ node: Node) -> [MatrixBlock] {
+        let path = KeyPath.root.key("matrix")
+        switch node.content {
+        case .mapping:
+            return matrixBlock(node, path).map { [$0] } ?? []
+        case .sequence(let items):
+            if items.isEmpty { diagnostics.error("'matrix' is an empty list", at: node.mark, path: "matrix") }
+            var blocks: [MatrixBlock] = []
+            for (position, item) in items.enumerated() {
+                if let block = matrixBlock(item, path.index(position)) { blocks.append(block) }
+            }
+            return blocks
+        case .scalar:
+            diagnostics.error(
+                "expected a mapping of axes or a list of them, found \(node.kindDescription)", at: node.mark,
+                path: "matrix")
+            return []
+        }
+    }
+
+    /// `jobs`: a list of explicit jobs.
+    mutating func jobList(_ node: Node) -> [JobEntry] {
+        guard let items = sequence(node, .root.key("jobs")) else { return [] }
+        var jobs: [JobEntry] = []
+        for (position, item) in items.enumerated() {
+            let path = KeyPath.root.key("jobs").index(position)
+            if let entry = jobFields(item, path, allowLists: true) {
+                jobs.append(JobEntry(fields: entry, mark: item.mark, path: path))
+            }
+        }
+        return jobs
     }
 
     // MARK: Job fields

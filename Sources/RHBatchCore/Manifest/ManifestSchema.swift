@@ -16,10 +16,8 @@ package enum ManifestSchema {
         schema(catalog: catalog).json + "\n"
     }
 
-    /// The schema for `catalog`.
-    package static func schema(catalog: ModelCatalog) -> JSONValue {
-        let modelNames = catalog.allNames
-        // Every field name some model takes, with whether it is a media field somewhere.
+    /// Every field name some model takes, with whether it is a media field somewhere.
+    private static func fieldKinds(_ catalog: ModelCatalog) -> [String: Bool] {
         var fieldKinds: [String: Bool] = [:]
         for model in catalog.models {
             for field in model.otherFields {
@@ -28,125 +26,134 @@ package enum ManifestSchema {
                 }
             }
         }
-        let scalar = JSONValue.object([("type", .array([.string("string"), .string("number"), .string("boolean")]))])
+        return fieldKinds
+    }
 
-        // In a job a value is one value; in a matrix block an axis is one value or a list of them.
-        // Per model, only choices are constrained (a value the model refuses is still reported
-        // by `rh-batch validate` with its line, and a block may name several models).
-        let perModel: (_ axis: Bool) -> [JSONValue] = { axis in
-            catalog.models.compactMap { model in
-                func field(_ value: JSONValue) -> JSONValue { axis ? axisOrValue(value) : value }
-                var then: [(String, JSONValue)] = []
-                for spec in model.otherFields {
-                    guard case .choice(let values) = spec.kind else { continue }
-                    // `duration: 5` unquoted is the number 5: numbers are accepted as their text.
-                    var allowed: [JSONValue] = values.map(JSONValue.string)
-                    for value in values {
-                        if let number = Int(value) {
-                            allowed.append(.integer(number))
-                        } else if let number = Double(value) {
-                            allowed.append(.number(number))
-                        }
-                        if value == "true" || value == "false" { allowed.append(.boolean(value == "true")) }
-                    }
-                    let constraint = field(.object([("enum", .array(allowed))]))
-                    then.append((spec.name, constraint))
-                }
-                if let image = model.image, image.maxCount == 1 {
-                    then.append(("image", field(.stringType)))
-                }
-                guard !then.isEmpty else { return nil }
-                return .object([
-                    (
-                        "if",
-                        .object([
-                            (
-                                "properties",
-                                .object([
-                                    (
-                                        "model",
-                                        .object([("enum", .strings([model.alias, model.endpoint, model.vendorName]))])
-                                    )
-                                ])
-                            ),
-                            ("required", .strings(["model"])),
-                        ])
-                    ),
-                    ("then", .object([("properties", .object(then))])),
-                ])
-            }
-        }
+    /// A job's object (or, `axis`, a matrix block's).
+    private static func jobObject(_ catalog: ModelCatalog, axis: Bool) -> JSONValue {
+        .object([
+            ("type", .string("object")),
+            ("additionalProperties", .boolean(false)),
+            ("properties", .object(fieldProperties(catalog, axis: axis))),
+            ("allOf", .array(perModel(catalog, axis: axis))),
+        ])
+    }
 
-        let fieldProperties: (_ axis: Bool) -> [(String, JSONValue)] = { axis in
+    /// Per model, the choices its fields allow (only choices are constrained: a value the model
+    /// refuses is still reported by `rh-batch validate` with its line, and a block may name
+    /// several models). In a matrix block (`axis`) each is one value or a list of them.
+    private static func perModel(_ catalog: ModelCatalog, axis: Bool) -> [JSONValue] {
+        catalog.models.compactMap { model in
             func field(_ value: JSONValue) -> JSONValue { axis ? axisOrValue(value) : value }
-            let mediaValue: JSONValue =
-                axis
-                ? .object([
-                    ("description", .string("One input per value: a library id, a path, a glob or an http(s) URL.")),
-                    (
-                        "anyOf",
-                        .array([
-                            .ref("imageText"),
-                            .object([
-                                ("type", .string("array")), ("items", .ref("imageText")), ("minItems", .integer(1)),
-                            ]),
-                        ])
-                    ),
-                ])
-                : .ref("imageValue")
-            var properties: [(String, JSONValue)] = [
-                (
-                    "prompt",
-                    field(
-                        .object([
-                            ("type", .string("string")), ("minLength", .integer(1)),
-                            ("maxLength", .integer(ManifestDecoder.maxPromptLength)),
-                            ("description", .string("A prompt library id, or the prompt text itself.")),
-                        ]))
-                ),
-                ("image", mediaValue),
-                (
-                    "model",
-                    field(
-                        .object([
-                            ("description", .string("A catalog model: its alias, endpoint or vendor name.")),
-                            ("enum", .strings(modelNames)),
-                        ]))
-                ),
-                (
-                    "samples",
-                    .object([
-                        ("type", .string("integer")), ("minimum", .integer(1)),
-                        ("description", .string("Independent runs of the same job (default 1).")),
-                    ])
-                ),
-                (
-                    "params",
-                    .object([
-                        ("type", .string("object")),
-                        (
-                            "description",
-                            .string("Extra API body fields the catalog does not declare, passed through as written.")
-                        ),
-                    ])
-                ),
-            ]
-            for (name, isMedia) in fieldKinds.sorted(by: { $0.key < $1.key })
-            where !["prompt", "image", "model", "samples", "params"].contains(name) {
-                properties.append((name, isMedia ? mediaValue : field(scalar)))
+            var then: [(String, JSONValue)] = []
+            for spec in model.otherFields {
+                guard case .choice(let values) = spec.kind else { continue }
+                // `duration: 5` unquoted is the number 5: numbers are accepted as their text.
+                var allowed: [JSONValue] = values.map(JSONValue.string)
+                for value in values {
+                    if let number = Int(value) {
+                        allowed.append(.integer(number))
+                    } else if let number = Double(value) {
+                        allowed.append(.number(number))
+                    }
+                    if value == "true" || value == "false" { allowed.append(.boolean(value == "true")) }
+                }
+                let constraint = field(.object([("enum", .array(allowed))]))
+                then.append((spec.name, constraint))
             }
-            return properties
-        }
-
-        let jobObject: (_ axis: Bool) -> JSONValue = { axis in
-            .object([
-                ("type", .string("object")),
-                ("additionalProperties", .boolean(false)),
-                ("properties", .object(fieldProperties(axis))),
-                ("allOf", .array(perModel(axis))),
+            if let image = model.image, image.maxCount == 1 {
+                then.append(("image", field(.stringType)))
+            }
+            guard !then.isEmpty else { return nil }
+            return .object([
+                (
+                    "if",
+                    .object([
+                        (
+                            "properties",
+                            .object([
+                                (
+                                    "model",
+                                    .object([("enum", .strings([model.alias, model.endpoint, model.vendorName]))])
+                                )
+                            ])
+                        ),
+                        ("required", .strings(["model"])),
+                    ])
+                ),
+                ("then", .object([("properties", .object(then))])),
             ])
         }
+    }
 
+    /// The members of a job (or, `axis`, of a matrix block): the classic fields, then every field
+    /// name some model takes.
+    private static func fieldProperties(_ catalog: ModelCatalog, axis: Bool) -> [(String, JSONValue)] {
+        let modelNames = catalog.allNames
+        let scalar = JSONValue.object([("type", .array([.string("string"), .string("number"), .string("boolean")]))])
+        func field(_ value: JSONValue) -> JSONValue { axis ? axisOrValue(value) : value }
+        let mediaValue: JSONValue =
+            axis
+            ? .object([
+                ("description", .string("One input per value: a library id, a path, a glob or an http(s) URL.")),
+                (
+                    "anyOf",
+                    .array([
+                        .ref("imageText"),
+                        .object([
+                            ("type", .string("array")), ("items", .ref("imageText")), ("minItems", .integer(1)),
+                        ]),
+                    ])
+                ),
+            ])
+            : .ref("imageValue")
+        var properties: [(String, JSONValue)] = [
+            (
+                "prompt",
+                field(
+                    .object([
+                        ("type", .string("string")), ("minLength", .integer(1)),
+                        ("maxLength", .integer(ManifestDecoder.maxPromptLength)),
+                        ("description", .string("A prompt library id, or the prompt text itself.")),
+                    ]))
+            ),
+            ("image", mediaValue),
+            (
+                "model",
+                field(
+                    .object([
+                        ("description", .string("A catalog model: its alias, endpoint or vendor name.")),
+                        ("enum", .strings(modelNames)),
+                    ]))
+            ),
+            (
+                "samples",
+                .object([
+                    ("type", .string("integer")), ("minimum", .integer(1)),
+                    ("description", .string("Independent runs of the same job (default 1).")),
+                ])
+            ),
+            (
+                "params",
+                .object([
+                    ("type", .string("object")),
+                    (
+                        "description",
+                        .string("Extra API body fields the catalog does not declare, passed through as written.")
+                    ),
+                ])
+            ),
+        ]
+        for (name, isMedia) in fieldKinds(catalog).sorted(by: { $0.key < $1.key })
+        where !["prompt", "image", "model", "samples", "params"].contains(name) {
+            properties.append((name, isMedia ? mediaValue : field(scalar)))
+        }
+        return properties
+    }
+
+    /// The schema for `catalog`: a declared table (the JSON Schema itself), with the parts that
+    /// depend on the catalog made by the functions below.
+    package static func schema(catalog: ModelCatalog) -> JSONValue {
         return .object([
             ("$schema", .string("https://json-schema.org/draft/2020-12/schema")),
             ("title", .string("rh-batch manifest, version 1")),
@@ -295,8 +302,8 @@ package enum ManifestSchema {
                             )
                         ])
                     ),
-                    ("job", jobObject(false)),
-                    ("matrixBlock", jobObject(true)),
+                    ("job", jobObject(catalog, axis: false)),
+                    ("matrixBlock", jobObject(catalog, axis: true)),
                 ])
             ),
         ])

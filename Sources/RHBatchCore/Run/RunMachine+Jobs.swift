@@ -31,31 +31,7 @@ extension RunMachine {
         jobs[index].resumed = true
         switch entry.stage {
         case .succeeded:
-            let results = entry.results
-            var missing = false
-            for resultIndex in 1...max(1, results.count) {
-                if let download = entry.downloads[resultIndex],
-                    verified.contains(Self.resultID(job: index, index: resultIndex))
-                {
-                    jobs[index].outputs[resultIndex] = OutputRecord(
-                        path: download.path,
-                        url: resultIndex <= results.count ? results[resultIndex - 1].url : "",
-                        bytes: download.bytes,
-                        sha256: download.sha256
-                    )
-                } else {
-                    missing = true
-                }
-            }
-            if !missing {
-                jobs[index].alreadyDone = true
-                end(index, .succeeded)
-            } else if let taskId = entry.taskId {
-                // Results were never fetched, or were deleted: ask the task for fresh URLs.
-                pollResumed(index, taskId: taskId, holdsSlot: false)
-            } else {
-                needSubmit(index)
-            }
+            resumeSucceeded(index, entry)
         case .submitted, .cancelled:
             if let taskId = entry.taskId {
                 if keyGone[index] == nil { scheduler.adopt(estimate: job.price) }
@@ -66,34 +42,76 @@ extension RunMachine {
         case .refused:
             needSubmit(index)
         case .submitting, .unknown:
-            if options.resubmitUnknown {
-                decide(.resubmitUnknown, job: index, ["from": "an earlier run"])
-                needSubmit(index)
-            } else {
-                let failure = JobFailure(
-                    phase: .submit,
-                    code: entry.code.map(JobFailure.Code.init(rawValue:)) ?? .interrupted,
-                    message: entry.message.map { "earlier run: \($0)" }
-                        ?? "an earlier run stopped between sending the submit and recording its answer; a task may exist (use --resubmit-unknown to send it again, which may bill twice)"
-                )
-                end(index, .unknown, failure)
-            }
+            resumeUnknown(index, entry)
         case .failed:
-            if options.retryFailed, entry.phase == JobFailure.Phase.download.rawValue, let taskId = entry.taskId {
-                // The task succeeded and was paid for; only its files are missing: ask it for
-                // fresh URLs, never submit (and pay) again.
-                jobs[index].askedForFreshURLs = true
-                pollResumed(index, taskId: taskId, holdsSlot: false)
-            } else if options.retryFailed {
-                needSubmit(index)
-            } else {
-                let failure = JobFailure(
-                    phase: entry.phase.flatMap(JobFailure.Phase.init(rawValue:)) ?? .submit,
-                    code: entry.code.map(JobFailure.Code.init(rawValue:)) ?? .failed,
-                    message: "earlier run: " + (entry.message ?? "failed") + " (use --retry-failed to run it again)"
+            resumeFailed(index, entry)
+        }
+    }
+
+    /// A job an earlier run finished: done when its files are intact on disk; else its task is
+    /// asked for fresh URLs (never run again).
+    mutating func resumeSucceeded(_ index: Int, _ entry: JournalEntry) {
+        let results = entry.results
+        var missing = false
+        for resultIndex in 1...max(1, results.count) {
+            if let download = entry.downloads[resultIndex],
+                verified.contains(Self.resultID(job: index, index: resultIndex))
+            {
+                jobs[index].outputs[resultIndex] = OutputRecord(
+                    path: download.path,
+                    url: resultIndex <= results.count ? results[resultIndex - 1].url : "",
+                    bytes: download.bytes,
+                    sha256: download.sha256
                 )
-                end(index, .failed, failure)
+            } else {
+                missing = true
             }
+        }
+        if !missing {
+            jobs[index].alreadyDone = true
+            end(index, .succeeded)
+        } else if let taskId = entry.taskId {
+            // Results were never fetched, or were deleted: ask the task for fresh URLs.
+            pollResumed(index, taskId: taskId, holdsSlot: false)
+        } else {
+            needSubmit(index)
+        }
+    }
+
+    /// A job whose submit's outcome an earlier run never learnt: unknown, unless
+    /// `--resubmit-unknown` sends it again.
+    mutating func resumeUnknown(_ index: Int, _ entry: JournalEntry) {
+        if options.resubmitUnknown {
+            decide(.resubmitUnknown, job: index, ["from": "an earlier run"])
+            needSubmit(index)
+            return
+        }
+        let failure = JobFailure(
+            phase: .submit,
+            code: entry.code.map(JobFailure.Code.init(rawValue:)) ?? .interrupted,
+            message: entry.message.map { "earlier run: \($0)" }
+                ?? "an earlier run stopped between sending the submit and recording its answer; a task may exist (use --resubmit-unknown to send it again, which may bill twice)"
+        )
+        end(index, .unknown, failure)
+    }
+
+    /// A job an earlier run failed: left alone unless `--retry-failed`, which asks a paid task
+    /// whose files went missing for fresh URLs and submits any other again.
+    mutating func resumeFailed(_ index: Int, _ entry: JournalEntry) {
+        if options.retryFailed, entry.phase == JobFailure.Phase.download.rawValue, let taskId = entry.taskId {
+            // The task succeeded and was paid for; only its files are missing: ask it for fresh
+            // URLs, never submit (and pay) again.
+            jobs[index].askedForFreshURLs = true
+            pollResumed(index, taskId: taskId, holdsSlot: false)
+        } else if options.retryFailed {
+            needSubmit(index)
+        } else {
+            let failure = JobFailure(
+                phase: entry.phase.flatMap(JobFailure.Phase.init(rawValue:)) ?? .submit,
+                code: entry.code.map(JobFailure.Code.init(rawValue:)) ?? .failed,
+                message: "earlier run: " + (entry.message ?? "failed") + " (use --retry-failed to run it again)"
+            )
+            end(index, .failed, failure)
         }
     }
 
