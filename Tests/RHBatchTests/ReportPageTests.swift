@@ -98,6 +98,7 @@ struct ReportPageTests {
         var dialogText: String
         var dialogMedia: Int
         var injectedAfterAll: Int?
+        var styled: Bool
     }
 
     @Test(.enabled(if: browserPresent, "needs chromium, chromium-driver and Python's selenium (CI installs them)"))
@@ -132,6 +133,19 @@ struct ReportPageTests {
         #expect(seen.afterStatusFilter.jobs == 3 && seen.afterStatusFilter.statuses == ["failed"])
         #expect(seen.afterSearch.jobs == 3 && seen.afterSearch.prompts == ["Make it green."])
         #expect(seen.sameDocument)
+        #expect(seen.styled)
+        // The style sheet and script are files of the project (Sources/RHBatchCore/Resources):
+        // the page embeds them exactly, and the browser runs the page with them loaded as files.
+        let files = try DocsTests.shell([
+            "python3", DocsTests.root + "/Tests/Tools/check_report_page.py", result.output + "/report.html",
+            "--resources", DocsTests.root + "/Sources/RHBatchCore/Resources", "--filter-model", "grok-imagine",
+            "--search", "green",
+        ])
+        #expect(files.status == 0, "\(files.output)")
+        let fromFiles = try #require(files.output.split(separator: "\n").last { $0.hasPrefix("{") }, "\(files.output)")
+        let seenFromFiles = try JSONDecoder().decode(Seen.self, from: Data(fromFiles.utf8))
+        #expect(seenFromFiles.jobs == 9 && seenFromFiles.media == 12 && seenFromFiles.styled)
+        #expect(seenFromFiles.injected == [nil, 0] && seenFromFiles.dialogOpen)
         // A click opens the job's detail: its results, prompt and task.
         #expect(seen.dialogOpen && seen.dialogMedia == 2)
         #expect(seen.dialogText.contains("task id"))

@@ -8,7 +8,9 @@ It waits for the page to say it is ready, then counts job cells, result media an
 reasons, checks that hostile text stayed text (no injected script ran, no injected element
 exists), tries the model, status and search filters, opens a cell's detail dialog, and saves a
 screenshot. With --time it prints only the time to interactive (navigation start to the page's
-ready mark), for the benchmark.
+ready mark), for the benchmark. With --resources DIR it opens a copy of the page whose style
+sheet and script are loaded as the files DIR/contact-sheet.css and DIR/contact-sheet.js (the
+project's sources of them), after checking that the page embeds exactly those files.
 """
 import argparse
 import json
@@ -30,6 +32,26 @@ def browser(width=1400, height=1000):
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
+def with_resource_files(report, resources):
+    """A copy of the page beside it that loads its style sheet and script from the resource files."""
+    page = report.read_text(encoding="utf-8")
+    css = (resources / "contact-sheet.css").read_text(encoding="utf-8")
+    js = (resources / "contact-sheet.js").read_text(encoding="utf-8")
+    for embedded in ("<style>" + css + "</style>", "<script>" + js + "</script>"):
+        if page.count(embedded) != 1:
+            sys.exit("the page does not embed the resource file as it is: " + embedded[:40])
+    page = page.replace("<style>" + css + "</style>", '<link rel="stylesheet" href="%s">' % (resources / "contact-sheet.css").resolve().as_uri())
+    page = page.replace("<script>" + js + "</script>", '<script src="%s"></script>' % (resources / "contact-sheet.js").resolve().as_uri())
+    # The page's policy allows inline code only; the copy also allows the two files.
+    policy = "style-src 'unsafe-inline'; script-src 'unsafe-inline'"
+    if page.count(policy) != 1:
+        sys.exit("the page's content security policy is not the one expected")
+    page = page.replace(policy, "style-src 'unsafe-inline' file:; script-src 'unsafe-inline' file:")
+    copy = report.with_name("report-files.html")
+    copy.write_text(page, encoding="utf-8")
+    return copy.resolve().as_uri()
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("report")
@@ -37,8 +59,11 @@ def main():
     parser.add_argument("--filter-model")
     parser.add_argument("--search")
     parser.add_argument("--time", action="store_true")
+    parser.add_argument("--resources")
     args = parser.parse_args()
     url = Path(args.report).resolve().as_uri()
+    if args.resources:
+        url = with_resource_files(Path(args.report), Path(args.resources))
     driver = browser()
     try:
         driver.get(url)
@@ -62,6 +87,8 @@ def main():
             "totals": {e.get_attribute("data-total"): e.text for e in driver.find_elements(By.CSS_SELECTOR, "[data-total]")},
             "simulated": count("header .sim") == 1,
             "shown": driver.find_element(By.ID, "shown-count").text,
+            # The style sheet applied: the header is laid out as it says.
+            "styled": driver.execute_script("return getComputedStyle(document.querySelector('header')).display") == "flex",
         }
         # Lazy images in view load from file:// (nothing blocks them).
         WebDriverWait(driver, 30).until(lambda d: d.execute_script(
