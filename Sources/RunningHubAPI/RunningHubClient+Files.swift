@@ -16,7 +16,7 @@ extension RunningHubClient {
     ///
     /// Uploading is idempotent (the same file twice costs nothing), so callers may retry any
     /// failure whose class is not ``ErrorClass/fatal``.
-    package func upload(bytes: [UInt8], fileName: String, contentType: String) async throws -> String {
+    package func upload(bytes: [UInt8], fileName: String, contentType: String) async throws -> UploadedFile {
         let boundary = "rh-batch-" + UUID().uuidString
         var body = ByteBuffer()
         body.writeString("--\(boundary)\r\n")
@@ -63,7 +63,7 @@ extension RunningHubClient {
             if (500...599).contains(answer.status) { failure.errorClass = .transient }
             throw UploadError(failure: failure)
         }
-        return url
+        return UploadedFile(url: url, fileName: Self.string(data["fileName"]).flatMap { $0.isEmpty ? nil : $0 })
     }
 
     // MARK: Download

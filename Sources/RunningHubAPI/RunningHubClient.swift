@@ -111,6 +111,18 @@ package struct RunningHubClient: Sendable {
     package static func submitOutcome(status: Int, headers: HTTPHeaders, body: [UInt8]) -> SubmitOutcome {
         let retryAfter = headers.first(name: "retry-after").flatMap(Self.retryAfter)
         let object = Self.jsonObject(body)
+        if status == 200, let object, var failure = Self.promptFailure(object) {
+            // A workflow the service would not run (ComfyUI's validation, `433` or not): nothing
+            // ran, and sending it again fails the same way.
+            failure.code = Self.errorCode(object) ?? failure.code
+            if var ended = Self.snapshot(object) {
+                ended.state = .failed
+                ended.errorCode = failure.code
+                ended.errorMessage = failure.message
+                return .accepted(ended)
+            }
+            return .refused(failure)
+        }
         if let object, let code = Self.errorCode(object) {
             let message = Self.errorMessage(object)
             var errorClass = ErrorTable.classify(code: code)
@@ -157,6 +169,40 @@ package struct RunningHubClient: Sendable {
                 ))
         }
         return .accepted(snapshot)
+    }
+
+    /// A submit answer's `promptTips` (ComfyUI's `validate_prompt` result, a JSON string) when
+    /// it says the graph is invalid: `result: false` or non-empty `node_errors`; `nil` otherwise.
+    package static func promptFailure(_ object: [String: Any]) -> APIFailure? {
+        var tips = object["promptTips"]
+        if let text = tips as? String {
+            guard !text.isEmpty else { return nil }
+            tips = try? JSONSerialization.jsonObject(with: Data(text.utf8))
+        }
+        guard let tips = tips as? [String: Any] else { return nil }
+        var problems: [String] = []
+        if let errors = tips["node_errors"] as? [String: Any] {
+            for (node, value) in errors.sorted(by: { $0.key < $1.key }) {
+                let entry = value as? [String: Any] ?? [:]
+                let classType = string(entry["class_type"]).map { " (\($0))" } ?? ""
+                let messages = (entry["errors"] as? [Any] ?? []).compactMap { item -> String? in
+                    guard let error = item as? [String: Any] else { return nil }
+                    let message = string(error["message"]) ?? string(error["type"]) ?? "invalid"
+                    let details = string(error["details"]).map { ": \($0)" } ?? ""
+                    return message + details
+                }
+                problems.append(
+                    "node \(node)\(classType): \(messages.isEmpty ? "invalid" : messages.joined(separator: "; "))")
+            }
+        }
+        let result = tips["result"] as? Bool ?? (tips["result"] as? NSNumber)?.boolValue
+        if problems.isEmpty, result != false { return nil }
+        if problems.isEmpty {
+            let error = tips["error"] as? [String: Any]
+            problems.append(string(error?["message"]) ?? string(tips["error"]) ?? "the workflow did not validate")
+        }
+        return APIFailure(
+            code: "node-errors", message: problems.joined(separator: "; "), errorClass: .final)
     }
 
     // MARK: Query
@@ -253,6 +299,40 @@ package struct RunningHubClient: Sendable {
             currency: Self.string(data["currency"]),
             runningTasks: Self.int(data["currentTaskCounts"]) ?? 0
         )
+    }
+
+    // MARK: Workflow and app definitions
+
+    /// A workflow's API graph (`POST {host}/api/openapi/getJsonApiFormat`, a free read): the
+    /// answer's `data` as JSON bytes.
+    package func workflowGraph(id: String) async throws -> [UInt8] {
+        var request = jsonRequest(url: configuration.hostRoot + "/api/openapi/getJsonApiFormat", method: .POST)
+        let key = String(configuration.apiKey.authorizationHeader.dropFirst("Bearer ".count))
+        request.body = .bytes(
+            ByteBuffer(bytes: Array("{\"apiKey\":\(Self.jsonString(key)),\"workflowId\":\(Self.jsonString(id))}".utf8)))
+        return try await definitionData(request)
+    }
+
+    /// An app's field list (`GET {host}/api/webapp/apiCallDemo`, a free read): the answer's
+    /// `data` as JSON bytes.
+    package func appFields(id: String) async throws -> [UInt8] {
+        let key = String(configuration.apiKey.authorizationHeader.dropFirst("Bearer ".count))
+        let query = "apiKey=\(Self.percentEncoded(key))&webappId=\(Self.percentEncoded(id))"
+        let request = jsonRequest(url: configuration.hostRoot + "/api/webapp/apiCallDemo?" + query, method: .GET)
+        return try await definitionData(request)
+    }
+
+    private func definitionData(_ request: HTTPClientRequest) async throws -> [UInt8] {
+        let answer = try await sendChecked(request)
+        guard let data = answer["data"], !(data is NSNull),
+            let bytes = try? JSONSerialization.data(withJSONObject: data, options: [.fragmentsAllowed])
+        else { throw Self.envelopeFailure(answer) }
+        return Array(bytes)
+    }
+
+    static func percentEncoded(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? text
     }
 
     /// Sends a `{code, msg, data}` call and returns the object when `code` is 0.
@@ -414,14 +494,20 @@ package struct RunningHubClient: Sendable {
                     continue
                 }
                 results.append(
-                    TaskResult(url: url, outputType: string(entry["outputType"]) ?? string(entry["fileType"])))
+                    TaskResult(
+                        url: url, outputType: string(entry["outputType"]) ?? string(entry["fileType"]),
+                        nodeId: string(entry["nodeId"]).flatMap { $0.isEmpty ? nil : $0 }))
             }
         }
         var cost: String?
+        var coins: String?
+        var seconds: String?
         if let usage = object["usage"] as? [String: Any] {
             cost = string(usage["thirdPartyConsumeMoney"]) ?? string(usage["consumeMoney"])
+            coins = string(usage["consumeCoins"]).flatMap { $0.isEmpty ? nil : $0 }
+            seconds = string(usage["taskCostTime"]).flatMap { $0.isEmpty ? nil : $0 }
         }
-        return TaskSnapshot(
+        var snapshot = TaskSnapshot(
             taskId: taskId,
             state: state,
             results: results,
@@ -429,6 +515,9 @@ package struct RunningHubClient: Sendable {
             errorCode: errorCode(object),
             errorMessage: string(object["errorMessage"]).flatMap { $0.isEmpty ? nil : $0 }
         )
+        snapshot.coins = coins
+        snapshot.costSeconds = seconds
+        return snapshot
     }
 
     /// The error text of an answer, whichever field it is in.

@@ -17,11 +17,27 @@ package struct TaskResult: Sendable, Hashable, Codable {
     package var url: String
     /// The file extension the API reports (`png`, `jpg`), when it reports one.
     package var outputType: String?
+    /// The workflow node that made it (`"9"`), for workflow and app tasks.
+    package var nodeId: String?
 
     /// Makes a result.
-    package init(url: String, outputType: String?) {
+    package init(url: String, outputType: String?, nodeId: String? = nil) {
         self.url = url
         self.outputType = outputType
+        self.nodeId = nodeId
+    }
+}
+
+/// An uploaded input file: the URL standard models take, and the name workflow nodes take.
+package struct UploadedFile: Sendable, Hashable {
+    /// The `download_url`.
+    package var url: String
+    /// The `fileName` (`openapi/<sha256>.png`), when the answer gave one.
+    package var fileName: String?
+
+    package init(url: String, fileName: String?) {
+        self.url = url
+        self.fileName = fileName
     }
 }
 
@@ -35,6 +51,10 @@ package struct TaskSnapshot: Sendable, Hashable {
     package var results: [TaskResult]
     /// What it cost, as the API's decimal string, when reported.
     package var cost: String?
+    /// What a workflow or app task cost in RH coins, as the API's decimal string, when reported.
+    package var coins: String?
+    /// The GPU seconds it was billed for (`taskCostTime`), when reported.
+    package var costSeconds: String?
     /// The error code of a failed task.
     package var errorCode: String?
     /// The error message of a failed task.

@@ -10,6 +10,8 @@ package struct Ledger: Sendable, Codable, Equatable {
         package var latency: Double = 0
         /// The key that created it.
         package var apiKey: String = ""
+        /// RH coins, for a workflow or app task (billed by GPU time, not by price).
+        package var coins: Int = 0
     }
 
     /// Submits that created a task.
@@ -39,6 +41,8 @@ package struct Ledger: Sendable, Codable, Equatable {
     /// Finished tasks that no query saw finished: results a runner never collected.
     package var unpolledFinished = 0
 
+    /// RH coins billed for workflow and app tasks.
+    package var totalCoins: Int { billed.reduce(0) { $0 + $1.coins } }
     /// The number of submits refused for every reason.
     package var totalRefused: Int { submitsRefused.values.reduce(0, +) }
     /// The number of queries of every task.

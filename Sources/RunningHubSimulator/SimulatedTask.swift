@@ -28,6 +28,13 @@ struct SimulatedTask: Sendable {
     var height: Int
     /// Drives the result's pixels, so different jobs get different images.
     var pixelSeed: UInt64
+    /// For a workflow or app task: the output node of each result.
+    var resultNodes: [String] = []
+    /// For a workflow or app task: the GPU seconds and RH coins it is billed.
+    var costSeconds = 0
+    var coins = 0
+    /// ComfyUI's validation result, as the service sends it with a workflow's submit.
+    var promptTips = ""
 
     /// The status at `now`: `QUEUED`, `RUNNING`, `SUCCESS`, `FAILED` or `CANCEL`.
     func status(at now: ContinuousClock.Instant) -> String {

@@ -37,6 +37,9 @@ package struct SimulatorConfiguration: Sendable {
     /// Faults for given submits, by their 1-based number in arrival order (counted over all keys):
     /// deterministic where a scenario's faults are drawn by chance.
     package var submitScript: [Int: ScriptedFault]
+    /// Workflows of the user's, by id: API-format graphs (JSON text) the simulator serves and
+    /// runs beside its built-in ones.
+    package var workflows: [String: String] = [:]
 
     /// The key `--simulate` runs use.
     package static let defaultKey = "rh-batch-simulator-key"

@@ -108,7 +108,7 @@ struct SimulatorHandlers: Sendable {
             "errorMessage": "",
             "results": NSNull(),
             "clientId": String(format: "%016llx", task.pixelSeed),
-            "promptTips": "",
+            "promptTips": task.promptTips,
             "failedReason": [String: Any](),
         ]
         switch (status, task.outcome) {
@@ -122,12 +122,22 @@ struct SimulatorHandlers: Sendable {
                     ]
                 }
                 let ext = ResultFiles.file(output: task.output, seed: task.pixelSeed &+ UInt64(index))?.ext ?? "png"
-                return ["url": "\(base)/results/\(task.id)/\(index).\(ext)", "outputType": ext, "text": NSNull()]
+                var result: [String: Any] = [
+                    "url": "\(base)/results/\(task.id)/\(index).\(ext)", "outputType": ext, "text": NSNull(),
+                ]
+                if index <= task.resultNodes.count { result["nodeId"] = task.resultNodes[index - 1] }
+                return result
             }
-            object["usage"] = [
-                "consumeMoney": NSNull(), "consumeCoins": NSNull(), "taskCostTime": "0",
-                "thirdPartyConsumeMoney": String(format: "%.3f", task.price),
-            ]
+            object["usage"] =
+                task.resultNodes.isEmpty
+                ? [
+                    "consumeMoney": NSNull(), "consumeCoins": NSNull(), "taskCostTime": "0",
+                    "thirdPartyConsumeMoney": String(format: "%.3f", task.price),
+                ]
+                : [
+                    "consumeMoney": NSNull(), "consumeCoins": String(task.coins),
+                    "taskCostTime": String(task.costSeconds), "thirdPartyConsumeMoney": NSNull(),
+                ]
         case ("FAILED", .failure(let code, let message)):
             object["errorCode"] = quirky ? (NSNumber(value: Int(code) ?? 0) as Any) : code
             object["errorMessage"] = message
@@ -145,6 +155,35 @@ struct SimulatorHandlers: Sendable {
         }
         if quirky { object["someNewField"] = ["nested": true, "list": [1, 2, 3]] }
         return object
+    }
+
+    // MARK: Workflows and apps
+
+    /// `POST /api/openapi/getJsonApiFormat` `{apiKey, workflowId}`: the graph as a JSON string.
+    func workflowGraph(_ request: Request) async throws -> Response {
+        var request = request
+        let bytes = try await Array(buffer: request.collectBody(upTo: 64 * 1024))
+        let body = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
+        guard await state.check(key: WorkflowRules.text(body["apiKey"])) == .ok else {
+            return json(["code": 802, "msg": "APIKEY_UNAUTHORIZED", "data": NSNull()])
+        }
+        guard let graph = await state.workflowGraph(id: WorkflowRules.text(body["workflowId"])) else {
+            return json(["code": 380, "msg": "WORKFLOW_NOT_EXISTS", "data": NSNull()])
+        }
+        return json(["code": 0, "msg": "SUCCESS", "data": ["prompt": graph]])
+    }
+
+    /// `GET /api/webapp/apiCallDemo?apiKey=&webappId=`: an app's fields.
+    func appFields(_ request: Request) async throws -> Response {
+        let key = request.uri.queryParameters.get("apiKey")
+        guard await state.check(key: key) == .ok else {
+            return json(["code": 802, "msg": "APIKEY_UNAUTHORIZED", "data": NSNull()])
+        }
+        guard let app = await state.appFields(id: request.uri.queryParameters.get("webappId") ?? "") else {
+            return json(["code": 901, "msg": "WEBAPP_NOT_EXISTS", "data": NSNull()])
+        }
+        let list = (try? JSONSerialization.jsonObject(with: Data(app.list.utf8))) ?? []
+        return json(["code": 0, "msg": "success", "data": ["webappName": app.name, "nodeInfoList": list]])
     }
 
     // MARK: Upload and files

@@ -20,6 +20,8 @@ package enum SimulatorServer {
             let endpoint = context.parameters.getCatchAll().joined(separator: "/")
             return try await handlers.submit(request, endpoint: endpoint)
         }
+        router.post("/api/openapi/getJsonApiFormat") { request, _ in try await handlers.workflowGraph(request) }
+        router.get("/api/webapp/apiCallDemo") { request, _ in try await handlers.appFields(request) }
         router.post("/uc/openapi/accountStatus") { request, _ in try await handlers.account(request) }
         router.post("/task/openapi/cancel") { request, _ in try await handlers.cancel(request) }
         router.get("/view") { request, _ in try await handlers.view(request) }

@@ -6,24 +6,26 @@ import Foundation
 /// one seeded generator, so a run is repeatable request for request.
 package actor SimulatorState {
     package nonisolated let configuration: SimulatorConfiguration
-    private var random: SeededRandom
-    private var tasks: [String: SimulatedTask] = [:]
+    var random: SeededRandom
+    var tasks: [String: SimulatedTask] = [:]
     private var seenFinished: Set<String> = []
-    private var uploads: [String: [UInt8]] = [:]
-    private var ledger = Ledger()
-    private var billedBodies: Set<String> = []
-    private var balance: Double
+    var uploads: [String: [UInt8]] = [:]
+    var ledger = Ledger()
+    var billedBodies: Set<String> = []
+    var balance: Double
     /// Balances of keys with their own account (``SimulatorConfiguration/keyBalances``).
-    private var keyBalances: [String: Double]
-    private var nextTaskNumber: UInt64 = 2_013_508_786_110_730_241
+    var keyBalances: [String: Double]
+    var nextTaskNumber: UInt64 = 2_013_508_786_110_730_241
     private var submitCount = 0
     /// How long result URLs work under `expire`; tests may change it between runs.
     private var resultLifetime: Double
     private var recentSubmits: [String: [ContinuousClock.Instant]] = [:]
     /// Finish times of each key's unfinished tasks (cancelled ones removed), kept small by
     /// dropping the finished ones at each submit, so a submit costs O(limit), not O(all tasks).
-    private var activeFinishes: [String: [(id: String, at: ContinuousClock.Instant)]] = [:]
-    private var clock: SimulatorClock { configuration.clock }
+    var activeFinishes: [String: [(id: String, at: ContinuousClock.Instant)]] = [:]
+    var clock: SimulatorClock { configuration.clock }
+    /// The workflows and apps it serves.
+    nonisolated let workflowRules: WorkflowRules
     /// Tests waiting for the ledger to reach a state.
     private var waiters: [(predicate: @Sendable (Ledger) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
 
@@ -34,6 +36,7 @@ package actor SimulatorState {
         self.balance = configuration.balance
         self.keyBalances = configuration.keyBalances
         self.resultLifetime = configuration.resultLifetime
+        self.workflowRules = WorkflowRules.make(extra: configuration.workflows)
     }
 
     /// Changes how long result URLs work under `expire` (a test control: "the file host works again").
@@ -51,7 +54,7 @@ package actor SimulatorState {
     }
 
     /// Wakes the waiters whose condition now holds; called after every change to the ledger.
-    private func ledgerChanged() {
+    func ledgerChanged() {
         guard !waiters.isEmpty else { return }
         var waiting: [(predicate: @Sendable (Ledger) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
         for waiter in waiters {
@@ -125,6 +128,12 @@ package actor SimulatorState {
         let now = clock.now
         submitCount += 1
         let scripted = configuration.submitScript[submitCount]
+        if let target = WorkflowRules.target(of: endpoint) {
+            return submitWorkflow(
+                key: key, kind: target.kind, id: target.id, endpoint: endpoint, body: body,
+                canonicalBody: canonicalBody,
+                scripted: scripted, now: now)
+        }
         let rules: ModelRules
         let price: Double
         let active: Int

@@ -32,10 +32,12 @@ enum Console {
     }
 
     /// Loads and plans a manifest, or prints every diagnostic and exits 64.
-    static func loadPlan(_ path: String, skipInvalid: Bool, catalog: ModelCatalog) throws -> Plan {
+    static func loadPlan(
+        _ path: String, skipInvalid: Bool, catalog: ModelCatalog, workflows: WorkflowDefinitions = WorkflowDefinitions()
+    ) throws -> Plan {
         do {
             let plan = try ManifestLoader(catalog: catalog, options: Planner.Options(skipInvalid: skipInvalid)).load(
-                path)
+                path, workflows: workflows)
             warnings(plan.warnings)
             return plan
         } catch {

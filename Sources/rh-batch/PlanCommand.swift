@@ -1,8 +1,9 @@
 import ArgumentParser
 import RHBatchCore
+import RunningHubSimulator
 
 /// `rh-batch plan MANIFEST`: expand and price a manifest without sending anything.
-struct PlanCommand: ParsableCommand {
+struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Expand a manifest into jobs: counts per model, merged and skipped jobs, cost, example paths."
@@ -17,10 +18,16 @@ struct PlanCommand: ParsableCommand {
     @Flag(help: "Skip jobs that do not fit their model instead of refusing the manifest.")
     var skipInvalid = false
 
+    @Flag(help: "Read the manifest's workflows and apps from the built-in simulator, not the API or the cache.")
+    var simulate = false
+
     @OptionGroup var catalogOption: CatalogOption
 
-    func run() throws {
-        let plan = try Console.loadPlan(manifest, skipInvalid: skipInvalid, catalog: try catalogOption.load())
+    func run() async throws {
+        let workflows = await WorkflowReading.definitions(
+            manifest: manifest, output: nil, simulator: simulate ? SimulatorConfiguration() : nil, preferSource: false)
+        let plan = try Console.loadPlan(
+            manifest, skipInvalid: skipInvalid, catalog: try catalogOption.load(), workflows: workflows)
         print(json ? plan.summaryJSON().pretty : plan.summaryText())
     }
 }

@@ -74,3 +74,26 @@ extension Double {
         rounded() == self ? String(Int(self)) : String(self)
     }
 }
+
+/// `ID=FILE`: a workflow of the user's for the simulator, its graph read from FILE.
+struct SimulatedWorkflow: ExpressibleByArgument {
+    var id: String
+    var text: String
+
+    init?(argument: String) {
+        guard let equals = argument.firstIndex(of: "="),
+            case let id = String(argument[..<equals]), !id.isEmpty, id.allSatisfy({ $0.isASCII && $0.isNumber }),
+            case .success(let bytes) = FileSystem.readAll(String(argument[argument.index(after: equals)...]))
+        else { return nil }
+        self.id = id
+        self.text = String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Several, by id.
+    struct List {
+        var entries: [SimulatedWorkflow]
+        var files: [String: String] {
+            Dictionary(entries.map { ($0.id, $0.text) }, uniquingKeysWith: { _, last in last })
+        }
+    }
+}

@@ -42,6 +42,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Simulated task latency for --simulate, MIN:MAX seconds.")
     var simLatency = SecondsRange(1...3)
 
+    @Option(
+        name: .customLong("sim-workflow"),
+        help: ArgumentHelp(
+            "A workflow of your own for --simulate: ID=FILE, FILE an API-format graph exported from ComfyUI (repeatable).",
+            valueName: "ID=FILE"))
+    var simWorkflowEntries: [SimulatedWorkflow] = []
+
+    var simWorkflow: SimulatedWorkflow.List { SimulatedWorkflow.List(entries: simWorkflowEntries) }
+
     @Option(help: "Simulated concurrency limit per key for --simulate.")
     var simConcurrencyLimit: Int?
 
@@ -168,7 +177,10 @@ struct RunCommand: AsyncParsableCommand {
         let preparing = prepareFolder()
         let plan: Plan
         do {
-            plan = try loadPlan()
+            let workflows = await WorkflowReading.definitions(
+                manifest: manifest, output: output, simulator: simulate ? simulatorConfiguration : nil,
+                preferSource: true)
+            plan = try loadPlan(workflows)
         } catch {
             _ = await preparing.value
             throw error
@@ -217,8 +229,9 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// The plan, refused when `--max-cost` cannot bound it (jobs of unknown price).
-    private func loadPlan() throws -> Plan {
-        let plan = try Console.loadPlan(manifest, skipInvalid: skipInvalid, catalog: try catalogOption.load())
+    private func loadPlan(_ workflows: WorkflowDefinitions) throws -> Plan {
+        let plan = try Console.loadPlan(
+            manifest, skipInvalid: skipInvalid, catalog: try catalogOption.load(), workflows: workflows)
         if maxCost != nil, plan.unpricedJobs > 0, !allowUnpriced {
             let models = Set(plan.jobs.filter { !$0.priceKnown }.map(\.model)).sorted().joined(separator: ", ")
             Console.error(
@@ -252,14 +265,21 @@ struct RunCommand: AsyncParsableCommand {
         return options
     }
 
+    /// The simulator `--simulate` runs against.
+    private var simulatorConfiguration: SimulatorConfiguration {
+        var configuration = SimulatorConfiguration(
+            scenarios: scenario.scenarios, latency: simLatency.range, concurrencyLimit: simConcurrencyLimit)
+        configuration.workflows = simWorkflow.files
+        return configuration
+    }
+
     /// Runs against the built-in simulator; several keys (RH_API_KEYS, --keys-file) are
     /// simulated accounts too.
     private func runSimulated(
         _ plan: Plan, _ runOptions: RunOptions, logger: Logger, presenter: RunPresenter,
         _ interrupts: AsyncStream<Void>, _ prepared: PreparedFolder?
     ) async throws -> RunOutcome {
-        let configuration = SimulatorConfiguration(
-            scenarios: scenario.scenarios, latency: simLatency.range, concurrencyLimit: simConcurrencyLimit)
+        let configuration = simulatorConfiguration
         let keys = try Self.keys(file: keysFile, environmentName: nil) ?? [("key1", SimulatorConfiguration.defaultKey)]
         let scenarioName = scenario.text
         let maxFileMB = maxFileMB

@@ -1,8 +1,9 @@
 import ArgumentParser
 import RHBatchCore
+import RunningHubSimulator
 
 /// `rh-batch validate MANIFEST...`: check manifests and print every problem, compiler-style.
-struct ValidateCommand: ParsableCommand {
+struct ValidateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check manifests; print file:line:col: error: path: message for every problem."
@@ -14,15 +15,21 @@ struct ValidateCommand: ParsableCommand {
     @Flag(help: "Skip jobs that do not fit their model instead of reporting them as errors.")
     var skipInvalid = false
 
+    @Flag(help: "Read the manifests' workflows and apps from the built-in simulator, not the API or the cache.")
+    var simulate = false
+
     @OptionGroup var catalogOption: CatalogOption
 
-    func run() throws {
+    func run() async throws {
         var failed = false
         let loader = ManifestLoader(
             catalog: try catalogOption.load(), options: Planner.Options(skipInvalid: skipInvalid))
         for path in manifests {
             do {
-                let plan = try loader.load(path)
+                let workflows = await WorkflowReading.definitions(
+                    manifest: path, output: nil, simulator: simulate ? SimulatorConfiguration() : nil,
+                    preferSource: false)
+                let plan = try loader.load(path, workflows: workflows)
                 Console.warnings(plan.warnings)
                 let skipped = plan.skipped.isEmpty ? "" : ", \(plan.skipped.count) skipped"
                 print("\(path): ok, \(plan.jobs.count) \(plan.jobs.count == 1 ? "job" : "jobs")\(skipped)")

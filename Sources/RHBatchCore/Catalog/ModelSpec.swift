@@ -19,6 +19,8 @@ package struct ModelSpec: Sendable {
     package var price: PriceRule
     /// Why rh-batch cannot run the model (a field kind it does not know), or `nil`.
     package var unsupported: String?
+    /// For a manifest's workflow or app: how its jobs are sent; `nil` for a standard model.
+    package var workflow: WorkflowBinding?
 
     /// The field the job's `prompt` fills: `prompt`, else `text`, else `textPrompt`.
     package let promptIndex: Int?
@@ -50,6 +52,22 @@ package struct ModelSpec: Sendable {
         }
         self.promptIndex = promptIndex
         self.imageIndex = fields.firstIndex { $0.media?.kind == .image }
+    }
+
+    /// Makes a model whose prompt and main image fields are named, not found by their keys (a
+    /// workflow's, whose manifest names them).
+    package init(
+        alias: String, endpoint: String, vendorName: String, output: OutputKind, fields: [FieldSpec],
+        price: PriceRule, promptIndex: Int?, imageIndex: Int?
+    ) {
+        self.alias = alias
+        self.endpoint = endpoint
+        self.vendorName = vendorName
+        self.output = output
+        self.fields = fields
+        self.price = price
+        self.promptIndex = promptIndex
+        self.imageIndex = imageIndex
     }
 
     /// The type of a body field every model takes without declaring it.

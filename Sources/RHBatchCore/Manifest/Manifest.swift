@@ -45,6 +45,8 @@ package struct Manifest: Sendable {
     package var matrix: [MatrixBlock]
     /// Explicit jobs, in file order.
     package var jobs: [JobEntry]
+    /// Workflows and apps the manifest names as models, in file order.
+    package var workflows: [WorkflowDeclaration] = []
     /// Where the document starts, for errors about the manifest as a whole.
     package var mark: Mark
 

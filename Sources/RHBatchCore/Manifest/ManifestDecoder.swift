@@ -10,8 +10,9 @@ package struct ManifestDecoder: Sendable {
     package static let maxPromptLength = 20_000
 
     static let topLevelKeys = [
-        "version", "name", "output", "concurrency", "layout", "dataset_card", "defaults", "prompts", "images", "matrix",
-        "jobs",
+        "version", "name", "output", "concurrency", "layout", "dataset_card", "workflows", "defaults", "prompts",
+        "images",
+        "matrix", "jobs",
     ]
     static let jobKeys = ["prompt", "image", "model", "samples", "params"]
     /// The field axes that come first in a matrix block's order, as they always have; other
@@ -71,7 +72,8 @@ package struct ManifestDecoder: Sendable {
 /// The decoding pass: walks the node tree, records errors, and keeps going to find them all.
 private struct Reader {
     var diagnostics: Diagnostics
-    let fieldNames: Set<String>
+    /// The catalog's field names, and those the manifest's `workflows` name.
+    var fieldNames: Set<String>
     let catalog: ModelCatalog
 
     mutating func manifest(_ root: Node, file: String, directory: String) -> Manifest? {
@@ -99,6 +101,8 @@ private struct Reader {
         if let node = fields["dataset_card"] {
             if let value = boolean(node, .root.key("dataset_card")) { datasetCard = value }
         }
+        let workflows = fields["workflows"].map { workflowDeclarations($0) } ?? []
+        for declaration in workflows { fieldNames.formUnion(declaration.fields.map(\.name)) }
         var defaults = JobFields()
         if let node = fields["defaults"] {
             defaults = jobFields(node, .root.key("defaults"), allowLists: true) ?? JobFields()
@@ -127,6 +131,7 @@ private struct Reader {
             images: images,
             matrix: blocks,
             jobs: jobs,
+            workflows: workflows,
             mark: root.mark
         )
     }
@@ -459,6 +464,20 @@ private struct Reader {
                 result[key] = pair.value
                 continue
             }
+            if NodeField.looksLikeOne(key) {
+                guard NodeField(key) != nil else {
+                    diagnostics.error(
+                        "'\(key)' is not of the form NODE:FIELD (a node id of digits, a colon, an input name: \"3:steps\")",
+                        at: pair.key.mark, path: path.key(key).description)
+                    continue
+                }
+                if modelFields.contains(where: { $0.name == key }) {
+                    diagnostics.error("'\(key)' is set twice", at: pair.key.mark, path: path.key(key).description)
+                    continue
+                }
+                modelFields.append((key, key, pair.value))
+                continue
+            }
             let name = FieldSpec.snakeCase(key)
             guard fieldNames.contains(key) || fieldNames.contains(name) else {
                 // A map that names one model gets hints among that model's fields first; when none
@@ -555,5 +574,122 @@ private struct Reader {
     static func isNameCharacter(_ scalar: Unicode.Scalar) -> Bool {
         scalar.isASCII
             && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
+    }
+}
+
+// MARK: Workflows
+
+extension Reader {
+    static let workflowKeys = ["workflow", "app", "instance", "fields", "estimate_seconds"]
+    static let instances = ["default", "plus"]
+
+    /// `workflows`: name → a workflow or app, each checked here for its form; the graph itself
+    /// is checked by the planner.
+    mutating func workflowDeclarations(_ node: Node) -> [WorkflowDeclaration] {
+        let path = KeyPath.root.key("workflows")
+        guard let pairs = mapping(node, path) else { return [] }
+        var declarations: [WorkflowDeclaration] = []
+        for pair in pairs {
+            guard let name = keyName(pair.key, path) else { continue }
+            let entryPath = path.key(name)
+            guard name.unicodeScalars.allSatisfy(Self.isNameCharacter) else {
+                diagnostics.error(
+                    "\"\(name)\" is not a valid workflow name; use letters, digits, '.', '_' and '-'",
+                    at: pair.key.mark, path: entryPath.description)
+                continue
+            }
+            if let model = catalog.model(named: name) {
+                diagnostics.error(
+                    "'\(name)' is already the name of the catalog's model \(model.alias); choose another name",
+                    at: pair.key.mark, path: entryPath.description)
+                continue
+            }
+            if let declaration = workflowDeclaration(name, pair.value, entryPath) { declarations.append(declaration) }
+        }
+        return declarations
+    }
+
+    mutating func workflowDeclaration(_ name: String, _ node: Node, _ path: KeyPath) -> WorkflowDeclaration? {
+        guard let pairs = mapping(node, path) else { return nil }
+        let fields = keyed(pairs, allowed: Self.workflowKeys, path: path)
+        let kinds: [(WorkflowKind, Node)] = [
+            fields["workflow"].map { (.workflow, $0) }, fields["app"].map { (.app, $0) },
+        ].compactMap { $0 }
+        guard kinds.count == 1, let (kind, idNode) = kinds.first else {
+            let message =
+                kinds.isEmpty
+                ? "a workflow entry needs 'workflow: ID' (a saved workflow) or 'app: ID' (an AI app)"
+                : "a workflow entry takes one of 'workflow' and 'app', not both"
+            diagnostics.error(message, at: node.mark, path: path.description)
+            return nil
+        }
+        let idPath = path.key(kind == .workflow ? "workflow" : "app")
+        guard let id = nonEmptyString(idNode, idPath) else { return nil }
+        guard id.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            diagnostics.error(
+                "\"\(id)\" is not a \(kind == .workflow ? "workflowId" : "webappId"): ids are digits, written as text (\"1904136902449209346\")",
+                at: idNode.mark, path: idPath.description)
+            return nil
+        }
+        var declaration = WorkflowDeclaration(
+            name: name, kind: kind, id: id, instance: nil, fields: [], estimateSeconds: nil, mark: node.mark,
+            idMark: idNode.mark, path: path)
+        if let instance = fields["instance"], let text = nonEmptyString(instance, path.key("instance")) {
+            if Self.instances.contains(text) {
+                declaration.instance = text
+            } else {
+                diagnostics.error(
+                    "instance \"\(text)\" is not one of \(Self.instances.joined(separator: ", ")) (default: 24G, plus: 48G)",
+                    at: instance.mark, path: path.key("instance").description)
+            }
+        }
+        if let seconds = fields["estimate_seconds"] {
+            if let scalar = seconds.scalar, scalar.style == .plain, let value = Double(scalar.value), value > 0,
+                value.isFinite
+            {
+                declaration.estimateSeconds = value
+            } else {
+                diagnostics.error(
+                    "estimate_seconds must be a positive number of seconds", at: seconds.mark,
+                    path: path.key("estimate_seconds").description)
+            }
+        }
+        if let node = fields["fields"] { declaration.fields = workflowFields(node, path.key("fields")) }
+        return declaration
+    }
+
+    /// `fields`: manifest name → `NODE:FIELD`.
+    mutating func workflowFields(_ node: Node, _ path: KeyPath) -> [WorkflowDeclaration.Field] {
+        guard let pairs = mapping(node, path) else { return [] }
+        var fields: [WorkflowDeclaration.Field] = []
+        for pair in pairs {
+            guard let written = keyName(pair.key, path) else { continue }
+            let fieldPath = path.key(written)
+            let name = FieldSpec.snakeCase(written)
+            if ["model", "samples", "params"].contains(name) || NodeField.looksLikeOne(written) {
+                diagnostics.error(
+                    "'\(written)' cannot name a workflow field: use a name of your own (prompt, image, seed, ...)",
+                    at: pair.key.mark, path: fieldPath.description)
+                continue
+            }
+            guard let text = nonEmptyString(pair.value, fieldPath) else { continue }
+            guard let target = NodeField(text) else {
+                diagnostics.error(
+                    "\"\(text)\" is not of the form NODE:FIELD (a node id of digits, a colon, an input name: \"6:text\")",
+                    at: pair.value.mark, path: fieldPath.description)
+                continue
+            }
+            if fields.contains(where: { $0.name == name }) {
+                diagnostics.error("'\(written)' is named twice", at: pair.key.mark, path: fieldPath.description)
+                continue
+            }
+            if let other = fields.first(where: { $0.target == target }) {
+                diagnostics.error(
+                    "\(target) is already named '\(other.name)'", at: pair.value.mark, path: fieldPath.description)
+                continue
+            }
+            fields.append(.init(name: name, target: target, mark: pair.value.mark, path: fieldPath))
+        }
+        return fields
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import RunningHubModel
 import YAML
 
 /// Reads a manifest file from disk and plans it: the one call the commands make.
@@ -12,10 +13,13 @@ package struct ManifestLoader: Sendable {
         self.options = options
     }
 
-    /// Reads, decodes and plans the manifest at `path`.
+    /// Reads, decodes and plans the manifest at `path`; its `workflows` are checked against
+    /// `workflows` (read beforehand: see ``declarations(of:)`` and ``WorkflowLibrary``).
     ///
     /// - Throws: ``ManifestError`` with every diagnostic when the manifest is unreadable or invalid.
-    package func load(_ path: String) throws(ManifestError) -> Plan {
+    package func load(_ path: String, workflows: WorkflowDefinitions = WorkflowDefinitions()) throws(ManifestError)
+        -> Plan
+    {
         var diagnostics = Diagnostics(file: path)
         let bytes: [UInt8]
         switch Self.readFile(path, limit: ManifestDecoder.maxFileSize) {
@@ -32,12 +36,50 @@ package struct ManifestLoader: Sendable {
         else {
             throw ManifestError(Self.sorted(diagnostics.all))
         }
+        let catalog = Self.catalog(self.catalog, adding: manifest.workflows, workflows, &diagnostics)
         let plan = Planner(catalog: catalog, options: options).plan(manifest, diagnostics: &diagnostics)
         guard var plan, !diagnostics.hasErrors else {
             throw ManifestError(Self.sorted(diagnostics.all))
         }
         plan.manifestSHA256 = SHA256.hash(data: bytes).hexString
         return plan
+    }
+
+    /// The catalog with a model for each of the manifest's workflows, checked against its
+    /// definition; one that could not be read is a model that cannot run, and an error.
+    static func catalog(
+        _ catalog: ModelCatalog, adding declarations: [WorkflowDeclaration], _ definitions: WorkflowDefinitions,
+        _ diagnostics: inout Diagnostics
+    ) -> ModelCatalog {
+        guard !declarations.isEmpty else { return catalog }
+        var specs: [ModelSpec] = []
+        for declaration in declarations {
+            if let definition = definitions[declaration] {
+                specs.append(WorkflowModel.spec(declaration, definition, diagnostics: &diagnostics))
+                continue
+            }
+            let key = WorkflowDefinitions.key(declaration.kind, declaration.id)
+            let what = declaration.kind == .workflow ? "workflow" : "app"
+            let problem = definitions.problems[key] ?? "it was not read"
+            diagnostics.error(
+                "cannot check \(what) \(declaration.id): \(problem)", at: declaration.idMark,
+                path: declaration.path.key(declaration.kind == .workflow ? "workflow" : "app").description)
+            specs.append(
+                ModelSpec(
+                    alias: declaration.name, endpoint: declaration.kind.endpoint(id: declaration.id),
+                    vendorName: "\(what) \(declaration.id)", output: .image, fields: [],
+                    price: .unknown("not read", source: "workflow"), unsupported: "its \(what) could not be read"))
+        }
+        return ModelCatalog(specs + catalog.models, source: catalog.source)
+    }
+
+    /// The workflows a manifest declares, from a quick read of the file; empty when it declares
+    /// none or cannot be read (the full load then reports why).
+    package static func declarations(of path: String) -> [WorkflowDeclaration] {
+        guard case .success(let bytes) = readFile(path, limit: ManifestDecoder.maxFileSize) else { return [] }
+        var diagnostics = Diagnostics(file: path)
+        return ManifestDecoder().decode(bytes, file: path, directory: directory(of: path), diagnostics: &diagnostics)?
+            .workflows ?? []
     }
 
     /// The output folder a manifest names, from a quick read of the file without expanding it;

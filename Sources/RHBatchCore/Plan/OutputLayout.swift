@@ -8,13 +8,15 @@ package struct OutputLayout: Sendable {
     /// A template placeholder.
     package enum Placeholder: Sendable, Hashable {
         case model, endpoint, image, prompt, sample, index, key, ext
+        /// The workflow node that made a result (left out for standard models).
+        case node
         /// A model field by its snake_case name: `{aspect_ratio}`, `{duration}`, `{seed}`.
         case field(String)
 
         /// The placeholders that are not fields.
         static let fixed: [(String, Placeholder)] = [
             ("model", .model), ("endpoint", .endpoint), ("image", .image), ("prompt", .prompt),
-            ("sample", .sample), ("index", .index), ("key", .key), ("ext", .ext),
+            ("sample", .sample), ("index", .index), ("key", .key), ("ext", .ext), ("node", .node),
         ]
     }
 

@@ -43,6 +43,11 @@ package struct JobShape: Sendable, Hashable {
     package var media: [MediaInput]
     /// Where it came from.
     package var origin: JobOrigin
+    /// Whether uploaded inputs are named by their `fileName` (a workflow's or app's load
+    /// nodes), not their URL.
+    package var sendsFileNames = false
+    /// For a workflow or app: SHA-256 of the graph or field list the job was checked against.
+    package var graphSHA256: String?
 }
 
 /// One job of a plan: a model call with final fields, a stable key and an output path.
@@ -109,8 +114,16 @@ package struct PlannedJob: Sendable {
     ///
     /// When the layout has no `{index}`, the first result takes the plain path and later ones
     /// get `-2`, `-3`, ... before the extension.
-    package func outputPath(index: Int = 1, fileExtension: String) -> String {
-        var path = outputTemplate.replacingAll("{index}", with: String(index))
+    ///
+    /// A workflow's result is named with its node: at `{node}`, else after the name
+    /// (`..._1_9.png`); `index` then counts that node's results.
+    package func outputPath(index: Int = 1, fileExtension: String, node: String? = nil) -> String {
+        var template = outputTemplate
+        if let node {
+            if !template.contains("{node}") { template = template.replacingAll(".{ext}", with: "_{node}.{ext}") }
+            template = template.replacingAll("{node}", with: OutputLayout.safe(node))
+        }
+        var path = template.replacingAll("{index}", with: String(index))
         if !layoutHasIndex && index > 1 {
             path = path.replacingAll(".{ext}", with: "-\(index).{ext}")
         }
@@ -149,6 +162,7 @@ package struct PlannedJob: Sendable {
         for field in bodyFields {
             members.append((field.key, field.value))
         }
+        if let workflow = model.workflow { return workflow.body(members) }
         return .object(members)
     }
 }

@@ -188,12 +188,16 @@ extension PlanningRun {
         let price =
             fit.price ?? model.price.price(for: fit.finalValues, promptLength: fitted.prompt.text.count)
         if let known = fit.shapes[price] { return known }
-        let shape = Boxed(
-            JobShape(
-                model: model.alias, endpoint: model.endpoint, options: fit.layoutValues, apiOptions: fit.apiOptions,
-                params: fitted.params, layoutHasIndex: layout.hasIndex, price: price ?? .zero,
-                priceKnown: price != nil, output: model.output, media: fit.media, origin: combination.origin
-            ))
+        var jobShape = JobShape(
+            model: model.alias, endpoint: model.endpoint, options: fit.layoutValues, apiOptions: fit.apiOptions,
+            params: fitted.params, layoutHasIndex: layout.hasIndex, price: price ?? .zero,
+            priceKnown: price != nil, output: model.output, media: fit.media, origin: combination.origin
+        )
+        if let workflow = model.workflow {
+            jobShape.sendsFileNames = true
+            jobShape.graphSHA256 = workflow.graphSHA256
+        }
+        let shape = Boxed(jobShape)
         fit.shapes[price] = shape
         return shape
     }
@@ -268,6 +272,7 @@ extension PlanningRun {
             case .field(let name): fitted.fit.layoutValues[name].map { safeNames.name(for: $0) }
             case .sample: String(sample)
             case .key: key.prefix(12)
+            case .node: model.workflow == nil ? nil : "{node}"
             case .index, .ext: nil
             }
         }

@@ -327,7 +327,8 @@ package struct BatchRunner: Sendable {
     }
 
     /// One upload attempt of an input file; `nil` when it was cancelled.
-    static func upload(_ image: LocalImage, _ service: any RunningHubService) async -> Result<String, APIFailure>? {
+    static func upload(_ image: LocalImage, _ service: any RunningHubService) async -> Result<UploadedFile, APIFailure>?
+    {
         guard case .success(let bytes) = FileSystem.readAll(image.absolutePath) else {
             return .failure(APIFailure(code: "file", message: "cannot read \(image.path) any more", errorClass: .final))
         }

@@ -61,7 +61,7 @@ package actor KeyPool: RunningHubService {
 
     private var active: [Int] { keys.indices.filter { keys[$0].retired == nil } }
 
-    package func upload(bytes: [UInt8], fileName: String, contentType: String) async throws -> String {
+    package func upload(bytes: [UInt8], fileName: String, contentType: String) async throws -> UploadedFile {
         // Uploaded files are readable by URL from any key's tasks: the first key that works.
         var lastError: (any Error)?
         for index in active {

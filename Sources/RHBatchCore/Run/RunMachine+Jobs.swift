@@ -199,22 +199,24 @@ extension RunMachine {
         out.append(.upload(image: number, images[number].image))
     }
 
-    mutating func uploaded(_ number: Int, _ result: Result<String, APIFailure>) {
+    mutating func uploaded(_ number: Int, _ result: Result<UploadedFile, APIFailure>) {
         guard images.indices.contains(number), images[number].answerDue else {
             stray("an upload's answer", job: nil)
             return
         }
         images[number].answerDue = false
         switch result {
-        case .success(let url): decide(.uploadEnded, job: nil, ["image": images[number].image.path, "url": url])
+        case .success(let file): decide(.uploadEnded, job: nil, ["image": images[number].image.path, "url": file.url])
         case .failure(let failure):
             decide(.uploadEnded, job: nil, ["image": images[number].image.path, "code": failure.code])
         }
         switch result {
-        case .success(let url):
+        case .success(let file):
+            let url = file.url
             uploadsActive -= 1
             images[number].uploading = false
             images[number].url = url
+            images[number].fileName = file.fileName
             images[number].uploadedAt = now.elapsed
             write([.uploaded(sha256: images[number].image.sha256, url: url, at: now.timestamp)])
             let waiting = images[number].waitingJobs
@@ -277,11 +279,16 @@ extension RunMachine {
 
     // MARK: Submits
 
+    /// What the job's body names each input by: its URL, or for a workflow's load node the
+    /// upload's file name (a URL of the job's own is sent as it is).
     func inputURLs(for index: Int) -> [String] {
-        plan.jobs[index].allSources.map { source in
+        let fileNames = plan.jobs[index].shape.value.sendsFileNames
+        return plan.jobs[index].allSources.map { source in
             switch source {
             case .remote(let url): url
-            case .local(let image): imageIndex[image.sha256].flatMap { images[$0].url } ?? ""
+            case .local(let image):
+                imageIndex[image.sha256].flatMap { fileNames ? images[$0].fileName ?? images[$0].url : images[$0].url }
+                    ?? ""
             }
         }
     }
@@ -318,7 +325,8 @@ extension RunMachine {
             return
         }
         let urls = submitting.urls
-        guard let model = plan.catalog.model(named: job.endpoint) else {
+        // By alias: two workflow entries may run one workflow id with different settings.
+        guard let model = plan.catalog.model(named: job.model) ?? plan.catalog.model(named: job.endpoint) else {
             submitRefused(
                 index,
                 APIFailure(
@@ -637,15 +645,25 @@ extension RunMachine {
                 return
             }
             let job = plan.jobs[index]
+            let isWorkflow = job.shape.value.sendsFileNames
             var pending: [Int] = []
-            for (offset, result) in task.results.enumerated() where jobs[index].outputs[offset + 1] == nil {
+            var perNode: [String: Int] = [:]
+            for (offset, result) in task.results.enumerated() {
+                // A workflow's results are named by their node, and counted per node.
+                let node = isWorkflow ? result.nodeId ?? "out" : nil
+                let number = node.map { node in
+                    perNode[node, default: 0] += 1
+                    return perNode[node]!
+                }
+                guard jobs[index].outputs[offset + 1] == nil else { continue }
                 pending.append(offset + 1)
-                let fileExtension = Self.fileExtension(result, kind: job.output)
-                let path = job.outputPath(index: offset + 1, fileExtension: fileExtension)
+                let expecting = isWorkflow ? Self.kind(of: result) : job.output
+                let fileExtension = Self.fileExtension(result, kind: expecting)
+                let path = job.outputPath(index: number ?? offset + 1, fileExtension: fileExtension, node: node)
                 downloadQueue.append(
                     DownloadWork(
                         job: index, index: offset + 1, url: result.url, path: path, fileExtension: fileExtension,
-                        expecting: job.output, sidecar: sidecar(index, resultIndex: offset + 1),
+                        expecting: expecting, sidecar: sidecar(index, resultIndex: offset + 1, node: node),
                         clearLeftovers: jobs[index].resumed
                     ))
             }
@@ -782,6 +800,20 @@ extension RunMachine {
     static let notRetriedDownloadCodes: Set<JobFailure.Code> = Set(
         [.expired, .refusedTarget, .tooLarge] + OutputKind.allCases.map(JobFailure.Code.mismatch))
 
+    /// What a workflow's result is, by the type the API gives (a workflow may make images,
+    /// videos, audio or text); an image when it gives none.
+    static func kind(of result: TaskResult) -> OutputKind {
+        if result.url.hasPrefix("data:") { return .text }
+        if let type = result.outputType, let format = MediaFormat(acceptName: type) { return format.kind }
+        let path = result.url.split(separator: "?").first.map(String.init) ?? result.url
+        if let dot = path.lastIndex(of: "."),
+            let format = MediaFormat(acceptName: String(path[path.index(after: dot)...]))
+        {
+            return format.kind
+        }
+        return .image
+    }
+
     static func fileExtension(_ result: TaskResult, kind: OutputKind = .image) -> String {
         if let type = result.outputType, let format = MediaFormat(acceptName: type) { return format.fileExtension }
         if !result.url.hasPrefix("data:") {
@@ -796,10 +828,11 @@ extension RunMachine {
     }
 
     /// A result's sidecar before its file is known.
-    func sidecar(_ index: Int, resultIndex: Int) -> SidecarDraft {
+    func sidecar(_ index: Int, resultIndex: Int, node: String? = nil) -> SidecarDraft {
         let run = jobs[index]
         var members = JobDescription.members(plan.jobs[index], urls: run.inputURLs)
         members.append(("index", .integer(resultIndex)))
+        if let node { members.append(("node", .string(node))) }
         members.append(("taskId", run.taskId.map(JSONValue.string) ?? .null))
         members.append(
             (

@@ -55,7 +55,7 @@ package struct RunMachine: Sendable {
         /// run lacks, the key's concurrency limit, a journal that cannot be written.
         case started(StartFacts)
         /// One upload attempt ended.
-        case uploaded(image: Int, Result<String, APIFailure>)
+        case uploaded(image: Int, Result<UploadedFile, APIFailure>)
         /// A submit came back.
         case submitted(job: Int, SubmitOutcome)
         /// A query came back.
@@ -180,6 +180,8 @@ package struct RunMachine: Sendable {
     struct ImageSlot: Sendable {
         let image: LocalImage
         var url: String?
+        /// The upload's `fileName`: what a workflow's load node takes.
+        var fileName: String?
         var uploadedAt: Duration?
         var failure: String?
         var attempt = 0

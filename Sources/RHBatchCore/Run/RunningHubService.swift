@@ -6,8 +6,9 @@ import RunningHubModel
 /// sees the HTTP client. The real client conforms in `RunningHubAdapter`; tests may put anything
 /// that answers the same way here.
 package protocol RunningHubService: Sendable {
-    /// Uploads an image and returns the URL job bodies use.
-    func upload(bytes: [UInt8], fileName: String, contentType: String) async throws -> String
+    /// Uploads an input file and returns the URL standard models' bodies use and the file name
+    /// workflow nodes take.
+    func upload(bytes: [UInt8], fileName: String, contentType: String) async throws -> UploadedFile
     /// Submits a task; never retried by the implementation.
     func submit(endpoint: String, body: [UInt8]) async throws(CancellationError) -> SubmitOutcome
     /// Asks for a task's state.

@@ -1,0 +1,55 @@
+import Logging
+import RHBatchCore
+import RunningHubAPI
+import RunningHubAdapter
+import RunningHubSimulator
+
+/// Reads the graphs and field lists a manifest's `workflows` need, before it is planned.
+enum WorkflowReading {
+    /// The definitions of the workflows `manifest` declares (none read when it declares none).
+    ///
+    /// - Parameters:
+    ///   - output: the output folder (`-o`), else the manifest's; its cache is read and written.
+    ///   - simulator: read from the built-in simulator with this configuration (no key, no user
+    ///     cache: a simulated workflow is not the real one).
+    ///   - preferSource: ask the source even when a cache has a copy (`run`, to see a change).
+    static func definitions(
+        manifest: String, output: String?, simulator: SimulatorConfiguration?, preferSource: Bool
+    ) async -> WorkflowDefinitions {
+        let declarations = ManifestLoader.declarations(of: manifest)
+        guard !declarations.isEmpty else { return WorkflowDefinitions() }
+        var folders: [String] = []
+        if let folder = output ?? ManifestLoader.outputDirectory(of: manifest) {
+            folders.append(WorkflowLibrary.folder(inOutput: folder))
+        }
+        let logger = Logger(label: "rh-batch.workflows", factory: { _ in SwiftLogNoOpLogHandler() })
+        if let simulator {
+            let library = WorkflowLibrary(folders: folders, preferSource: true)
+            do {
+                return try await SimulatorServer.withRunning(simulator) { baseURL, _ in
+                    let configuration = RunningHubClient.Configuration(
+                        baseURL: baseURL + "/openapi/v2", apiKey: APIKey(SimulatorConfiguration.defaultKey)!)
+                    return try await RunningHubClient.withClient(configuration, logger: logger) { client in
+                        await library.load(declarations, source: client)
+                    }
+                }
+            } catch {
+                return await library.load(declarations, source: nil)
+            }
+        }
+        if let user = WorkflowLibrary.userFolder(environment: Environment.value) { folders.append(user) }
+        let library = WorkflowLibrary(folders: folders, preferSource: preferSource)
+        guard let key = Environment.value("RH_API_KEY").flatMap(APIKey.init) else {
+            return await library.load(declarations, source: nil)
+        }
+        let configuration = RunningHubClient.Configuration(
+            baseURL: Environment.value("RH_API_BASE_URL") ?? RunningHubClient.Configuration.defaultBaseURL, apiKey: key)
+        do {
+            return try await RunningHubClient.withClient(configuration, logger: logger) { client in
+                await library.load(declarations, source: client)
+            }
+        } catch {
+            return await library.load(declarations, source: nil)
+        }
+    }
+}
