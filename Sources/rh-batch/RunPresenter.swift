@@ -146,7 +146,7 @@ extension RunOutcome {
         }
         lines.append("\(name): \(totals.jobs) jobs: " + parts.joined(separator: ", "))
         lines.append(
-            "spent \(totals.cost) \(currency) in \(RunPresenter.clockText(elapsed.seconds)); \(totals.outputs) files, \(totals.bytes) bytes"
+            "spent \(totals.cost) \(currency)\(totals.coins == .zero ? "" : " and \(totals.coins) RH coins") in \(RunPresenter.clockText(elapsed.seconds)); \(totals.outputs) files, \(totals.bytes) bytes"
         )
         for key in keys {
             let refused = key.refusals.values.reduce(0, +)

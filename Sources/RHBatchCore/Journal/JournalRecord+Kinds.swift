@@ -77,8 +77,12 @@ extension JournalRecord {
         if !task.results.isEmpty {
             fields.append((.urls, .text(task.results.map(\.url).joined(separator: " "))))
             fields.append((.types, .text(task.results.map { $0.outputType ?? "" }.joined(separator: " "))))
+            if task.results.contains(where: { $0.nodeId != nil }) {
+                fields.append((.nodes, .text(JournalState.nodesText(task.results))))
+            }
         }
         if let cost = task.cost { fields.append((.cost, .text(cost))) }
+        if let coins = task.coins { fields.append((.coins, .text(coins))) }
         if let code = task.errorCode { fields.append((.code, .text(code))) }
         if let message = task.errorMessage { fields.append((.message, .text(message))) }
         return JournalRecord(.finished, at: at, members: fields)

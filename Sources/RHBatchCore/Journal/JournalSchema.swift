@@ -42,7 +42,9 @@ package enum JournalSchema {
             // Synced at once; the task's first query waits for it.
             kind(.submitted, .soon, [.key, .taskId, .inputs], optional: [.keyId]),
             // Losing it costs a query again, never a result or a bill.
-            kind(.finished, .lazy, [.key, .taskId, .status], optional: [.urls, .types, .cost, .code, .message]),
+            kind(
+                .finished, .lazy, [.key, .taskId, .status],
+                optional: [.urls, .types, .nodes, .cost, .coins, .code, .message]),
             // Losing it costs a download again (the file is checked on resume).
             kind(.downloaded, .lazy, [.key, .index, .path, .sha256, .bytes], optional: [.mtime]),
             kind(.refused, .durable, [.key, .code, .message]),
@@ -52,8 +54,8 @@ package enum JournalSchema {
             kind(
                 .state, .durable, [.key, .stage, .attempts],
                 optional: [
-                    .path, .taskId, .keyId, .submittedAt, .finishedAt, .cost, .phase, .code, .message, .inputs, .urls,
-                    .types,
+                    .path, .taskId, .keyId, .submittedAt, .finishedAt, .cost, .coins, .phase, .code, .message, .inputs,
+                    .urls, .types, .nodes,
                 ]),
         ]
         return Dictionary(uniqueKeysWithValues: list.map { ($0.event, $0) })

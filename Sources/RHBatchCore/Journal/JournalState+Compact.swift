@@ -23,6 +23,7 @@ extension JournalState {
             if let submitted = entry.submitted { line.timestamp(.submittedAt, submitted) }
             if let finished = entry.finished { line.timestamp(.finishedAt, finished) }
             if let cost = entry.cost { line.text(.cost, cost) }
+            if let coins = entry.coins { line.text(.coins, coins) }
             if let phase = entry.phase { line.text(.phase, phase) }
             if let code = entry.code { line.text(.code, code) }
             if let message = entry.message { line.text(.message, message) }
@@ -52,6 +53,7 @@ extension JournalState {
         {
             line.text(.urls, urls)
             if let types = entry.resultTypes, !types.isEmpty { line.text(.types, types) }
+            if let nodes = entry.resultNodes, !nodes.isEmpty { line.text(.nodes, nodes) }
             return
         }
         let results = entry.results
@@ -60,6 +62,7 @@ extension JournalState {
         if results.contains(where: { $0.outputType != nil }) {
             line.text(.types, results.map { $0.outputType ?? "" }.joined(separator: " "))
         }
+        if results.contains(where: { $0.nodeId != nil }) { line.text(.nodes, JournalState.nodesText(results)) }
     }
 }
 

@@ -42,6 +42,10 @@ package struct JournalEntry: Sendable, Hashable {
     package var resultTypes: String?
     /// What it cost, as reported.
     package var cost: String?
+    /// What a workflow or app task cost in RH coins, as reported.
+    package var coins: String?
+    /// The output node of each result of a workflow or app task, space-separated (`-`: none).
+    package var resultNodes: String?
     /// Failure details (rare: kept out of line).
     private var failure: Boxed<FailureText>?
     /// Written results, by index.
@@ -85,7 +89,9 @@ package struct JournalEntry: Sendable, Hashable {
     package var finishedAt: String? { finished?.text }
 
     /// Result URLs and types of a succeeded task.
-    package var results: [TaskResult] { JournalState.results(urls: resultURLs, types: resultTypes) }
+    package var results: [TaskResult] {
+        JournalState.results(urls: resultURLs, types: resultTypes, nodes: resultNodes)
+    }
 
     /// True when every result of a succeeded task has been written.
     package var isComplete: Bool {
@@ -205,12 +211,20 @@ package struct JournalState: Sendable {
         return text.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
     }
 
-    static func results(urls: String?, types: String?) -> [TaskResult] {
+    static func results(urls: String?, types: String?, nodes: String? = nil) -> [TaskResult] {
         let urls = words(urls).filter { !$0.isEmpty }
         let types = words(types)
+        let nodes = words(nodes)
         return urls.enumerated().map {
-            TaskResult(url: $1, outputType: $0 < types.count && !types[$0].isEmpty ? types[$0] : nil)
+            TaskResult(
+                url: $1, outputType: $0 < types.count && !types[$0].isEmpty ? types[$0] : nil,
+                nodeId: $0 < nodes.count && !nodes[$0].isEmpty && nodes[$0] != "-" ? nodes[$0] : nil)
         }
+    }
+
+    /// Results' output nodes as the journal writes them: space-separated, `-` for none.
+    package static func nodesText(_ results: [TaskResult]) -> String {
+        results.map { $0.nodeId.flatMap { $0.isEmpty || $0.contains(" ") ? nil : $0 } ?? "-" }.joined(separator: " ")
     }
 
     /// Applies one record.
@@ -254,10 +268,14 @@ package struct JournalState: Sendable {
         case .finished:
             shared.cost = share(record[.cost])
             shared.types = share(record[.types])
+            shared.coins = share(record[.coins])
+            shared.nodes = share(record[.nodes])
         case .state:
             shared.keyID = share(record[.keyId])
             shared.cost = share(record[.cost])
             shared.types = share(record[.types])
+            shared.coins = share(record[.coins])
+            shared.nodes = share(record[.nodes])
             shared.inputs = sharedWords(record[.inputs])
             if let path = record[.path] { slots[position].path = path }
         default:
@@ -275,6 +293,8 @@ package struct JournalState: Sendable {
         var keyID: String?
         var cost: String?
         var types: String?
+        var coins: String?
+        var nodes: String?
         var inputs: [String] = []
     }
 
@@ -288,6 +308,8 @@ package struct JournalState: Sendable {
             entry.keyID = nil
             entry.resultURLs = nil
             entry.resultTypes = nil
+            entry.resultNodes = nil
+            entry.coins = nil
             entry.downloads = ResultList()
             entry.setFailure(phase: nil, code: nil, message: nil)
         case .submitted:
@@ -300,8 +322,10 @@ package struct JournalState: Sendable {
             entry.taskId = record[.taskId] ?? entry.taskId
             entry.finished = record.time
             entry.cost = shared.cost
+            entry.coins = shared.coins
             entry.resultURLs = record[.urls]
             entry.resultTypes = shared.types
+            entry.resultNodes = shared.nodes
             switch record[.status] {
             case "succeeded": entry.stage = .succeeded
             case "cancelled", "timeout": entry.stage = .cancelled
@@ -336,9 +360,11 @@ package struct JournalState: Sendable {
             entry.submitted = record.timestamp(.submittedAt)
             entry.finished = record.timestamp(.finishedAt)
             entry.cost = shared.cost
+            entry.coins = shared.coins
             entry.setFailure(phase: record[.phase], code: record[.code], message: record[.message])
             entry.resultURLs = record[.urls]
             entry.resultTypes = shared.types
+            entry.resultNodes = shared.nodes
             entry.inputURLs = shared.inputs
             entry.downloads = ResultList()
         case .run, .uploaded, .planned:
@@ -385,6 +411,7 @@ package struct JournalState: Sendable {
             add(.submittedAt, entry.submittedAt)
             add(.finishedAt, entry.finishedAt)
             add(.cost, entry.cost)
+            add(.coins, entry.coins)
             add(.phase, entry.phase)
             add(.code, entry.code)
             add(.message, entry.message)
@@ -395,6 +422,7 @@ package struct JournalState: Sendable {
                 if results.contains(where: { $0.outputType != nil }) {
                     add(.types, results.map { $0.outputType ?? "" }.joined(separator: " "))
                 }
+                if results.contains(where: { $0.nodeId != nil }) { add(.nodes, JournalState.nodesText(results)) }
             }
             body(JournalRecord(.state, at: time, members: fields))
             for (index, download) in entry.downloads.all {

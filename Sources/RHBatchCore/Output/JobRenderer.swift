@@ -122,7 +122,12 @@ package struct JobRenderer: Sendable {
         json.string(plan.currency)
         json.raw(#","estimated":"#)
         json.string(amount(job.price))
-        json.raw(#"},"outputs":["#)
+        json.raw("}")
+        if let coins = jobs[index].coins {
+            json.raw(#","coins":"#)
+            json.string(coins.description)
+        }
+        json.raw(#","outputs":["#)
         var first = true
         jobs[index].outputs.forEach { _, output in
             json.raw(first ? #"{"path":"# : #",{"path":"#)
@@ -134,6 +139,10 @@ package struct JobRenderer: Sendable {
             json.integer(output.bytes)
             json.raw(#","sha256":"#)
             json.digest(output.sha256)
+            if let node = output.node {
+                json.raw(#","node":"#)
+                json.string(node)
+            }
             json.raw("}")
         }
         json.raw("]")

@@ -53,6 +53,8 @@ package struct JobReport: Codable, Sendable, Hashable {
         package var url: String
         package var bytes: Int
         package var sha256: String
+        /// The workflow node that made it (workflow and app jobs).
+        package var node: String?
     }
 
     package struct Failure: Codable, Sendable, Hashable {
@@ -80,6 +82,8 @@ package struct JobReport: Codable, Sendable, Hashable {
     package var finishedAt: String?
     package var durationSeconds: Double?
     package var cost: Cost?
+    /// RH coins a workflow or app task was billed, as the API reported.
+    package var coins: String?
     package var outputs: [Output]?
     package var error: Failure?
 
@@ -116,8 +120,9 @@ package struct JobReport: Codable, Sendable, Hashable {
         durationSeconds = run.durationSeconds
         cost = Cost(
             amount: run.cost(estimate: job.price).description, currency: currency, estimated: job.price.description)
+        coins = run.coins?.description
         outputs = run.outputs.values.map {
-            Output(path: $0.path, url: $0.url, bytes: $0.bytes, sha256: $0.sha256.description)
+            Output(path: $0.path, url: $0.url, bytes: $0.bytes, sha256: $0.sha256.description, node: $0.node)
         }
         error = run.reportedFailure.map {
             Failure(phase: $0.phase.rawValue, code: $0.code.rawValue, message: $0.message)
@@ -135,7 +140,7 @@ package struct JobReport: Codable, Sendable, Hashable {
 
     private enum CodingKeys: String, CodingKey {
         case id, key, summary, model, endpoint, prompt, images, media, params, sample, status, alreadyDone, taskId
-        case attempts, submittedAt, finishedAt, durationSeconds, cost, outputs, error
+        case attempts, submittedAt, finishedAt, durationSeconds, cost, coins, outputs, error
     }
 
     /// Written as the run writes it: a planned job's missing values as `null`, a skipped job's
@@ -162,6 +167,7 @@ package struct JobReport: Codable, Sendable, Hashable {
             try container.encode(durationSeconds, forKey: .durationSeconds)
         }
         try container.encodeIfPresent(cost, forKey: .cost)
+        try container.encodeIfPresent(coins, forKey: .coins)
         try container.encodeIfPresent(outputs, forKey: .outputs)
         try container.encodeIfPresent(error, forKey: .error)
     }

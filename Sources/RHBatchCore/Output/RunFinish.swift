@@ -112,6 +112,10 @@ struct RunFinish: Sendable {
                 jobs[index].submittedAt != nil || jobs[index].cost != nil
             {
                 totals.cost += jobs[index].cost(estimate: plan.jobs[index].price)
+                if let coins = jobs[index].coins, !jobs[index].alreadyDone {
+                    totals.coins += coins
+                    totals.coinsByModel[plan.jobs[index].model, default: .zero] += coins
+                }
             }
         }
         return totals
@@ -285,21 +289,46 @@ struct RunFinish: Sendable {
             ),
             (
                 "totals",
-                .object([
-                    ("jobs", .integer(totals.jobs)), ("succeeded", .integer(totals.succeeded)),
-                    ("failed", .integer(totals.failed)),
-                    ("unknown", .integer(totals.unknown)), ("skipped", .integer(totals.skipped)),
-                    ("cancelled", .integer(totals.cancelled)), ("timeout", .integer(totals.timeout)),
-                    ("alreadyDone", .integer(totals.alreadyDone)), ("outputs", .integer(totals.outputs)),
-                    ("bytes", .integer(totals.bytes)),
-                    (
-                        "cost",
-                        .object([("amount", .string(totals.cost.description)), ("currency", .string(plan.currency))])
-                    ),
-                    ("submits", .integer(machine.submitsSent)), ("refusals", .integer(machine.scheduler.refusals)),
-                ])
+                .object(
+                    [
+                        ("jobs", .integer(totals.jobs)), ("succeeded", .integer(totals.succeeded)),
+                        ("failed", .integer(totals.failed)),
+                        ("unknown", .integer(totals.unknown)), ("skipped", .integer(totals.skipped)),
+                        ("cancelled", .integer(totals.cancelled)), ("timeout", .integer(totals.timeout)),
+                        ("alreadyDone", .integer(totals.alreadyDone)), ("outputs", .integer(totals.outputs)),
+                        ("bytes", .integer(totals.bytes)),
+                        (
+                            "cost",
+                            .object([
+                                ("amount", .string(totals.cost.description)), ("currency", .string(plan.currency)),
+                            ])
+                        ),
+                        ("submits", .integer(machine.submitsSent)), ("refusals", .integer(machine.scheduler.refusals)),
+                    ] + coinTotals(totals))
             ),
         ])
+    }
+}
+
+extension RunFinish {
+    /// The RH coins of workflow and app tasks, in all and by workflow: only when the plan has any.
+    func coinTotals(_ totals: RunTotals) -> [(String, JSONValue)] {
+        guard plan.jobs.contains(where: { $0.shape.value.sendsFileNames }) else { return [] }
+        return [
+            (
+                "coins",
+                .object([
+                    ("amount", .string(totals.coins.description)),
+                    (
+                        "byModel",
+                        .object(
+                            totals.coinsByModel.sorted { $0.key < $1.key }.map {
+                                ($0.key, .string($0.value.description))
+                            })
+                    ),
+                ])
+            )
+        ]
     }
 }
 

@@ -2,14 +2,33 @@ import RunningHubModel
 import YAML
 
 extension Plan {
+    /// RH coins the workflow and app jobs are estimated at (`estimate_seconds`), and how many
+    /// have no estimate.
+    package var coinEstimate: (coins: Int, unknown: Int) {
+        var result = (coins: 0, unknown: 0)
+        for entry in jobsPerModel {
+            guard let workflow = catalog.model(named: entry.model)?.workflow else { continue }
+            if let each = workflow.estimatedCoins {
+                result.coins += each * entry.jobs
+            } else {
+                result.unknown += entry.jobs
+            }
+        }
+        return result
+    }
+
     /// The plan as `rh-batch plan --json` prints it.
     package func summaryJSON(examples: Int = 5) -> JSONValue {
         let perModel = jobsPerModel.map { entry in
-            JSONValue.object([
+            var members: [(String, JSONValue)] = [
                 ("model", .string(entry.model)),
                 ("jobs", .integer(entry.jobs)),
                 ("estimatedCost", .string(entry.cost.description)),
-            ])
+            ]
+            if let workflow = catalog.model(named: entry.model)?.workflow {
+                members.append(("estimatedCoins", workflow.estimatedCoins.map { .integer($0 * entry.jobs) } ?? .null))
+            }
+            return JSONValue.object(members)
         }
         let mergedReasons = mergedReasonCounts
         return .object([
@@ -42,6 +61,8 @@ extension Plan {
                 .object([("amount", .string(estimatedCost.description)), ("currency", .string(currency))])
             ),
             ("unpricedJobs", .integer(unpricedJobs)),
+            ("estimatedCoins", .integer(coinEstimate.coins)),
+            ("jobsWithoutCoinEstimate", .integer(coinEstimate.unknown)),
             ("exampleOutputs", .array(exampleOutputs(examples).map(JSONValue.string))),
         ])
     }
@@ -54,11 +75,27 @@ extension Plan {
             unpricedJobs == 0 ? "" : " + \(unpricedJobs) \(unpricedJobs == 1 ? "job" : "jobs") of price unknown"
         lines.append(
             "\(manifest.file): \(jobs.count) \(jobWord), estimated cost \(estimatedCost) \(currency)\(unpriced)")
+        if !manifest.workflows.isEmpty {
+            let estimate = coinEstimate
+            let unknown = estimate.unknown == 0 ? "" : " + \(estimate.unknown) jobs without estimate_seconds"
+            lines.append(
+                "workflows and apps are billed by GPU time: ≈ \(estimate.coins) RH coins\(unknown) (not in the cost above)"
+            )
+        }
         let perModel = jobsPerModel
         let width = perModel.map(\.model.count).max() ?? 0
         let unpricedModels = unpricedJobs == 0 ? [] : Set(jobs.lazy.filter { !$0.priceKnown }.map(\.model))
         for entry in perModel {
             let name = entry.model.padding(toLength: width)
+            if let workflow = catalog.model(named: entry.model)?.workflow {
+                let coins =
+                    workflow.estimatedCoins.map { "≈ \($0 * entry.jobs) RH coins (\($0) a job)" }
+                    ?? "RH coins unknown: declare estimate_seconds"
+                lines.append(
+                    "  \(name)  \(String(entry.jobs).leftPadded(toLength: 7)) jobs  \(workflow.kind.rawValue) \(workflow.id), \(coins)"
+                )
+                continue
+            }
             let unknown = unpricedModels.contains(entry.model) ? "  (price unknown)" : ""
             lines.append(
                 "  \(name)  \(String(entry.jobs).leftPadded(toLength: 7)) jobs  \(entry.cost.description.leftPadded(toLength: 10)) \(currency)\(unknown)"

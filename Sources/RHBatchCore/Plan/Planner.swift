@@ -183,7 +183,7 @@ struct PlanningRun {
             localImages: localImages,
             estimatedCost: cost,
             unpricedJobs: unpriced,
-            currency: catalog.models.first?.price.currency ?? "CNY",
+            currency: catalog.models.first { $0.workflow == nil }?.price.currency ?? "CNY",
             warnings: diagnostics.all.filter { $0.severity == .warning },
             catalog: catalog
         )

@@ -370,7 +370,8 @@ package struct BatchRunner: Sendable {
                 let renamed = FilePath.replacingExtension(of: work.path, with: file.format)
                 if FileSystem.move(folder + "/" + work.path, to: folder + "/" + renamed) { path = renamed }
             }
-            let record = OutputRecord(path: path, url: work.url, bytes: file.bytes, sha256: HexDigest(file.sha256))
+            let record = OutputRecord(
+                path: path, url: work.url, bytes: file.bytes, sha256: HexDigest(file.sha256), node: work.node)
             var sidecar = work.sidecar
             sidecar.complete(with: record)
             // Not synced: the result and its journal record are; a sidecar is rewritten with them.

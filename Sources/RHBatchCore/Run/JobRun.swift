@@ -88,12 +88,15 @@ package struct OutputRecord: Sendable, Hashable {
     package var url: String
     package var bytes: Int
     package var sha256: HexDigest
+    /// The workflow node that made it, for a workflow or app job.
+    package var node: String?
 
-    package init(path: String, url: String, bytes: Int, sha256: HexDigest) {
+    package init(path: String, url: String, bytes: Int, sha256: HexDigest, node: String? = nil) {
         self.path = path
         self.url = url
         self.bytes = bytes
         self.sha256 = sha256
+        self.node = node
     }
 }
 
@@ -105,6 +108,8 @@ package struct JobRun: Sendable {
     package var taskId: String?
     package var attempts = 0
     package var cost: Money?
+    /// What a workflow or app task cost in RH coins, as the API reported.
+    package var coins: Money?
     package var outputs = OutputRecords()
     /// The URL each input image was sent as.
     package var inputURLs: [String] = []

@@ -27,6 +27,7 @@ extension RunMachine {
         jobs[index].submittedAt = entry.submitted
         jobs[index].finishedAt = entry.finished
         jobs[index].cost = resumedCost(entry.cost)
+        jobs[index].coins = entry.coins.flatMap { Money($0) }
         jobs[index].inputURLs = entry.inputURLs
         jobs[index].resumed = true
         switch entry.stage {
@@ -61,7 +62,8 @@ extension RunMachine {
                     path: download.path,
                     url: resultIndex <= results.count ? results[resultIndex - 1].url : "",
                     bytes: download.bytes,
-                    sha256: download.sha256
+                    sha256: download.sha256,
+                    node: resultIndex <= results.count ? results[resultIndex - 1].nodeId : nil
                 )
             } else {
                 missing = true
@@ -636,6 +638,7 @@ extension RunMachine {
     mutating func taskFinished(_ index: Int, _ task: TaskSnapshot) {
         jobs[index].finishedAt = .milliseconds(now.epochMilliseconds)
         if let cost = task.cost.flatMap({ Money($0) }) { jobs[index].cost = cost }
+        if let coins = task.coins.flatMap({ Money($0) }) { jobs[index].coins = coins }
         switch task.state {
         case .succeeded:
             if task.results.isEmpty {
@@ -663,7 +666,7 @@ extension RunMachine {
                 downloadQueue.append(
                     DownloadWork(
                         job: index, index: offset + 1, url: result.url, path: path, fileExtension: fileExtension,
-                        expecting: expecting, sidecar: sidecar(index, resultIndex: offset + 1, node: node),
+                        expecting: expecting, node: node, sidecar: sidecar(index, resultIndex: offset + 1, node: node),
                         clearLeftovers: jobs[index].resumed
                     ))
             }

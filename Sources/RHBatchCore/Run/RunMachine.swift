@@ -136,6 +136,8 @@ package struct RunMachine: Sendable {
         /// The extension the API's answer implies (the bytes may say another).
         package var fileExtension: String
         package var expecting: OutputKind
+        /// The workflow node that made the result, for a workflow or app job.
+        package var node: String?
         /// The sidecar's members before the file is known.
         package var sidecar: SidecarDraft
         /// Remove the temporary files a killed run may have left for this path first.

@@ -12,6 +12,9 @@ package struct RunTotals: Sendable, Hashable {
     package var bytes = 0
     /// Spend of this run's tasks (actual where reported, else the catalog price).
     package var cost = Money.zero
+    /// RH coins this run's workflow and app tasks were billed, in all and by model, as reported.
+    package var coins = Money.zero
+    package var coinsByModel: [String: Money] = [:]
 
     package init() {}
 }
