@@ -20,8 +20,8 @@ struct FakeServiceTests {
             self.queryAnswer = queryAnswer
         }
 
-        nonisolated func upload(bytes: [UInt8], fileName: String, contentType: String) async throws -> String {
-            "https://files.example.com/" + fileName
+        nonisolated func upload(bytes: [UInt8], fileName: String, contentType: String) async throws -> UploadedFile {
+            UploadedFile(url: "https://files.example.com/" + fileName, fileName: "openapi/" + fileName)
         }
 
         func submit(endpoint: String, body: [UInt8]) async throws(CancellationError) -> SubmitOutcome {

@@ -122,7 +122,7 @@ struct RunMachinePhaseTests {
         world.send(.queried(job: 0, RunMachineTests.running("t1")))
         world.send(.submitted(job: 0, .accepted(TaskSnapshot(taskId: "t9", state: .queued))))
         world.send(.downloaded(work, .failure(DownloadError(reason: .expired, message: "gone"))))
-        world.send(.uploaded(image: 0, .success("https://files.example/late.png")))
+        world.send(.uploaded(image: 0, .success(UploadedFile(url: "https://files.example/late.png", fileName: nil))))
         world.send(.timer(.poll(job: 0)))
         #expect(world.machine.strays == 5)
         #expect(world.records.count == records, "nothing recorded")

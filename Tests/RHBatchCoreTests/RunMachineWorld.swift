@@ -98,7 +98,10 @@ struct World {
                 }
             case .upload(let image, _):
                 uploads += 1
-                pending.append(.uploaded(image: image, uploadAnswer(image, uploads)))
+                pending.append(
+                    .uploaded(
+                        image: image,
+                        uploadAnswer(image, uploads).map { UploadedFile(url: $0, fileName: "openapi/\(image).png") }))
             case .submit(let job, _, _, let record):
                 records.append(record)
                 if journalFails {

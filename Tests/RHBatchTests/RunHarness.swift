@@ -84,7 +84,17 @@ struct RunHarness: Sendable {
         ) async throws -> Result {
             let path = folder + "/manifest.yaml"
             try Data(manifest.utf8).write(to: URL(fileURLWithPath: path))
-            let plan = try ManifestLoader().load(path)
+            // The manifest's workflows and apps, read from this simulator as `run --simulate` does.
+            var workflows = WorkflowDefinitions()
+            let declarations = ManifestLoader.declarations(of: path)
+            if !declarations.isEmpty {
+                let configuration = RunningHubClient.Configuration(baseURL: baseURL + apiPath, apiKey: APIKey(key)!)
+                let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+                workflows = try await RunningHubClient.withClient(configuration, logger: quiet) { client in
+                    await WorkflowLibrary(folders: [], preferSource: true).load(declarations, source: client)
+                }
+            }
+            let plan = try ManifestLoader().load(path, workflows: workflows)
             var options = RunOptions()
             options.poll = PollSchedule(minimum: .milliseconds(50), maximum: .milliseconds(200))
             options.retryBase = .milliseconds(100)

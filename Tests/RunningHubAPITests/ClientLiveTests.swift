@@ -68,8 +68,10 @@ struct ClientLiveTests {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try await withLive { client, state, _ in
             let png = PNGEncoder.solid(width: 5, height: 5, color: (9, 9, 9))
-            let url = try await client.upload(bytes: png, fileName: "in.png", contentType: "image/png")
+            let uploaded = try await client.upload(bytes: png, fileName: "in.png", contentType: "image/png")
+            let url = uploaded.url
             #expect(url.contains("/view?filename="))
+            #expect(uploaded.fileName?.hasPrefix("openapi/") == true)
             guard
                 case .accepted(let task) = try await client.submit(
                     endpoint: "rhart-image-g-2-official/image-to-image", body: Self.body(image: url))

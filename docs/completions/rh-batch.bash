@@ -187,7 +187,7 @@ _rh-batch() {
 _rh-batch_run() {
     repeating_flags=()
     non_repeating_flags=(--simulate --skip-invalid --retry-failed --resubmit-unknown --allow-unpriced --inputs-by-url --ignore-account-limit --no-progress --quiet -q --verbose -v --version -h --help)
-    repeating_options=()
+    repeating_options=(--sim-workflow)
     non_repeating_options=(--scenario --sim-latency --sim-concurrency-limit -j --concurrency -o --output --max-cost --shard --poll-interval --task-timeout --drain-timeout --download-concurrency --query-rate --max-file-mb --keys-file --catalog)
     __rh-batch_offer_flags_options 1
 
@@ -197,6 +197,9 @@ _rh-batch_run() {
         return
         ;;
     '--sim-latency')
+        return
+        ;;
+    '--sim-workflow')
         return
         ;;
     '--sim-concurrency-limit')
@@ -253,7 +256,7 @@ _rh-batch_run() {
 
 _rh-batch_validate() {
     repeating_flags=()
-    non_repeating_flags=(--skip-invalid --version -h --help)
+    non_repeating_flags=(--skip-invalid --simulate --version -h --help)
     repeating_options=()
     non_repeating_options=(--catalog)
     __rh-batch_offer_flags_options -1
@@ -277,7 +280,7 @@ _rh-batch_validate() {
 
 _rh-batch_plan() {
     repeating_flags=()
-    non_repeating_flags=(--json --skip-invalid --version -h --help)
+    non_repeating_flags=(--json --skip-invalid --simulate --version -h --help)
     repeating_options=()
     non_repeating_options=(--catalog)
     __rh-batch_offer_flags_options 1

@@ -85,6 +85,7 @@ _rh-batch_run() {
         '--simulate[Run against the built-in simulator on a loopback port; no API key needed. --simulate=SCENARIO picks a scenario.]'
         '--scenario[Simulator scenario(s) for --simulate, combined with '\''+'\'' (clean, flaky, ratelimit, moderation, slow, multi, quirky, expire, failing, lagging).]:scenario:'
         '--sim-latency[Simulated task latency for --simulate, MIN\:MAX seconds.]:sim-latency:'
+        '*--sim-workflow[A workflow of your own for --simulate\: ID=FILE, FILE an API-format graph exported from ComfyUI (repeatable).]:ID=FILE:'
         '--sim-concurrency-limit[Simulated concurrency limit per key for --simulate.]:sim-concurrency-limit:'
         '(-j --concurrency)'{-j,--concurrency}'[Most tasks in flight at once (overrides the manifest'\''s concurrency).]:concurrency:'
         '(-o --output)'{-o,--output}'[Output folder (overrides the manifest'\''s output).]:output:'
@@ -120,6 +121,7 @@ _rh-batch_validate() {
     local -ar arg_specs=(
         '*:manifests:_files -g '\''*.yaml *.yml'\'''
         '--skip-invalid[Skip jobs that do not fit their model instead of reporting them as errors.]'
+        '--simulate[Read the manifests'\'' workflows and apps from the built-in simulator, not the API or the cache.]'
         '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
@@ -135,6 +137,7 @@ _rh-batch_plan() {
         ':manifest:_files -g '\''*.yaml *.yml'\'''
         '--json[Print the plan as JSON.]'
         '--skip-invalid[Skip jobs that do not fit their model instead of refusing the manifest.]'
+        '--simulate[Read the manifest'\''s workflows and apps from the built-in simulator, not the API or the cache.]'
         '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

@@ -35,6 +35,18 @@ package enum ManifestSchema {
             ("type", .string("object")),
             ("additionalProperties", .boolean(false)),
             ("properties", .object(fieldProperties(catalog, axis: axis))),
+            // Any input of a workflow's graph, as NODE:FIELD (`"3:steps": 30`).
+            (
+                "patternProperties",
+                .object([
+                    (
+                        "^[0-9]+:[^:\\s]+$",
+                        axis
+                            ? axisOrValue(.object([("type", .strings(["string", "number", "boolean"]))]))
+                            : .object([("type", .strings(["string", "number", "boolean"]))])
+                    )
+                ])
+            ),
             ("allOf", .array(perModel(catalog, axis: axis))),
         ])
     }
@@ -122,8 +134,19 @@ package enum ManifestSchema {
                 "model",
                 field(
                     .object([
-                        ("description", .string("A catalog model: its alias, endpoint or vendor name.")),
-                        ("enum", .strings(modelNames)),
+                        (
+                            "description",
+                            .string("A catalog model (its alias, endpoint or vendor name), or a name of 'workflows'.")
+                        ),
+                        // The catalog's names, for editors to offer; any other name may be one of the
+                        // manifest's `workflows` (checked by `rh-batch validate`).
+                        (
+                            "anyOf",
+                            .array([
+                                .object([("enum", .strings(modelNames))]),
+                                .object([("type", .string("string")), ("pattern", .string("^[A-Za-z0-9._-]+$"))]),
+                            ])
+                        ),
                     ]))
             ),
             (
@@ -166,6 +189,9 @@ package enum ManifestSchema {
             ("type", .string("object")),
             ("additionalProperties", .boolean(false)),
             ("required", .strings(["version"])),
+            // Without `workflows`, every model is the catalog's.
+            ("if", .object([("not", .object([("required", .strings(["workflows"]))]))])),
+            ("then", catalogModelsOnly(catalog)),
             (
                 "anyOf",
                 .array([.object([("required", .strings(["matrix"]))]), .object([("required", .strings(["jobs"]))])])
@@ -222,6 +248,7 @@ package enum ManifestSchema {
                             ),
                         ])
                     ),
+                    ("workflows", workflowsSchema),
                     (
                         "defaults",
                         .object([
@@ -310,6 +337,87 @@ package enum ManifestSchema {
     }
 
     /// A matrix axis: one value, or a non-empty list of them.
+    /// Every `model` of the manifest is one of the catalog's names.
+    private static func catalogModelsOnly(_ catalog: ModelCatalog) -> JSONValue {
+        let names = JSONValue.object([("enum", .strings(catalog.allNames))])
+        let job = JSONValue.object([("properties", .object([("model", names)]))])
+        let block = JSONValue.object([("properties", .object([("model", axisOrValue(names))]))])
+        return .object([
+            (
+                "properties",
+                .object([
+                    ("defaults", block),
+                    ("jobs", .object([("items", job)])),
+                    (
+                        "matrix",
+                        .object([
+                            (
+                                "anyOf",
+                                .array([
+                                    .object([("type", .string("object")), ("allOf", .array([block]))]),
+                                    .object([("type", .string("array")), ("items", block)]),
+                                ])
+                            )
+                        ])
+                    ),
+                ])
+            )
+        ])
+    }
+
+    /// `workflows`: name → a saved workflow or an AI app (docs/workflows.md).
+    private static let workflowsSchema: JSONValue = .object([
+        ("type", .string("object")),
+        ("description", .string("Your ComfyUI workflows and AI apps, by a name usable as a model: docs/workflows.md.")),
+        (
+            "additionalProperties",
+            .object([
+                ("type", .string("object")),
+                ("additionalProperties", .boolean(false)),
+                (
+                    "oneOf",
+                    .array([
+                        .object([("required", .strings(["workflow"]))]), .object([("required", .strings(["app"]))]),
+                    ])
+                ),
+                (
+                    "properties",
+                    .object([
+                        (
+                            "workflow",
+                            .object([
+                                ("type", .string("string")), ("pattern", .string("^[0-9]+$")),
+                                ("description", .string("A workflowId, as text.")),
+                            ])
+                        ),
+                        (
+                            "app",
+                            .object([
+                                ("type", .string("string")), ("pattern", .string("^[0-9]+$")),
+                                ("description", .string("A webappId, as text.")),
+                            ])
+                        ),
+                        ("instance", .enumeration(["default", "plus"])),
+                        (
+                            "estimate_seconds",
+                            .object([("type", .string("number")), ("exclusiveMinimum", .integer(0))])
+                        ),
+                        (
+                            "fields",
+                            .object([
+                                ("type", .string("object")),
+                                (
+                                    "additionalProperties",
+                                    .object([("type", .string("string")), ("pattern", .string("^[0-9]+:[^:\\s]+$"))])
+                                ),
+                            ])
+                        ),
+                    ])
+                ),
+            ])
+        ),
+    ])
+
     private static func axisOrValue(_ value: JSONValue) -> JSONValue {
         .object([
             (

@@ -637,6 +637,14 @@ struct PlanningRun {
             if let role = model.roleName(of: name) {
                 fit.problems.append(
                     ("'\(name)' is \(model.alias)'s \(role) field: set it as '\(role)'", value.mark, value.path))
+            } else if let workflow = model.workflow, NodeField(name) != nil {
+                // The service ignores an override for a node its graph lacks: refused here.
+                let what = workflow.kind == .workflow ? "workflow" : "app"
+                fit.problems.append(
+                    (
+                        "\(name) is not an input \(model.alias) can set: its \(what) \(workflow.id) has no such node and field, or the input is linked to another node",
+                        value.mark, value.path
+                    ))
             } else {
                 fit.dropped.append(name)
             }

@@ -327,6 +327,10 @@ extension RunMachine {
             return
         }
         let urls = submitting.urls
+        if let failure = unavailableWorkflows[job.endpoint] {
+            submitRefused(index, failure)
+            return
+        }
         // By alias: two workflow entries may run one workflow id with different settings.
         guard let model = plan.catalog.model(named: job.model) ?? plan.catalog.model(named: job.endpoint) else {
             submitRefused(
@@ -392,7 +396,19 @@ extension RunMachine {
             }
         case .refused(let failure):
             let record: JournalRecord
-            if failure.errorClass == .final {
+            let job = plan.jobs[index]
+            if job.shape.value.sendsFileNames, Self.workflowUnavailableCodes.contains(failure.code) {
+                // The workflow, not the job: one message, and its jobs stay to do.
+                if unavailableWorkflows[job.endpoint] == nil {
+                    unavailableWorkflows[job.endpoint] = failure
+                    out.append(
+                        .notice(
+                            .warning(
+                                "\(job.model) (\(job.endpoint)) cannot run: \(failure); its jobs are not sent, and the next run tries them again"
+                            )))
+                }
+                record = .refused(key: key, failure: failure, at: at)
+            } else if failure.errorClass == .final {
                 // The job itself is refused (invalid parameters, moderation): a later run leaves
                 // it alone unless --retry-failed.
                 record = .failed(
@@ -816,6 +832,10 @@ extension RunMachine {
         }
         return .image
     }
+
+    /// Codes that say a workflow or app itself cannot run: unknown (380, 901), never run on the
+    /// web (810).
+    static let workflowUnavailableCodes: Set<String> = ["380", "810", "901"]
 
     static func fileExtension(_ result: TaskResult, kind: OutputKind = .image) -> String {
         if let type = result.outputType, let format = MediaFormat(acceptName: type) { return format.fileExtension }

@@ -204,6 +204,9 @@ package struct RunMachine: Sendable {
     private(set) var history: JournalState
     /// The cost text the last resumed job recorded, read.
     var lastResumedCost: (text: String, money: Money?)?
+    /// Workflows and apps the service said it does not have or cannot run (380, 810, 901), by
+    /// endpoint: their other jobs are not sent, and stay to do for the next run.
+    var unavailableWorkflows: [String: APIFailure] = [:]
     /// Each plan job's place in ``history`` (-1: unknown to it), found once.
     private(set) var historyPositions: [Int32] = []
 

@@ -1,0 +1,193 @@
+import Foundation
+import RHBatchCore
+import RunningHubSimulator
+import Testing
+
+/// The user's own workflows and apps, run through the simulator's (issue 24).
+@Suite("workflows and AI apps", .timeLimit(.minutes(3)))
+struct WorkflowTests {
+    static let workflows = """
+        workflows:
+          panda:
+            workflow: "1904136902449209346"
+            fields: {prompt: "6:text", negative_prompt: "7:text", seed: "3:seed"}
+          restyle:
+            workflow: "1000000000000000001"
+            fields: {image: "10:image", prompt: "20:text"}
+          kontext:
+            app: "1877265245566922753"
+            fields: {image: "39:image", prompt: "52:prompt", aspect_ratio: "37:aspect_ratio"}
+
+        """
+
+    /// A workflow with prompt × seed × a raw NODE:FIELD axis, one with two images and two output
+    /// nodes, an app with a LIST field, and a standard model, in one manifest.
+    static let manifest =
+        """
+        version: 1
+        name: wf
+        output: out
+
+        """ + workflows
+            + """
+            matrix:
+              - model: panda
+                prompt: [greenhouse, cyberpunk]
+                negative_prompt: blurry
+                seed: [1, 2]
+                "3:steps": [20, 30]
+              - model: restyle
+                image: room.png
+                "11:image": rug.png
+                prompt: restyle it
+              - model: [kontext, nano-banana-pro]
+                image: [room.png, sofa.png]
+                prompt: greenhouse
+                aspect_ratio: ["16:9"]
+                resolution: 1k
+
+            """
+
+    @Test func aWorkflowBatchRunsEveryOutputNodeIsOnDiskAndTheCoinsAreTheLedgers() async throws {
+        let harness = try RunHarness()
+        let result = try await harness.run(Self.manifest)
+        #expect(result.outcome.exitCode == 0)
+        let report = try RunHarness.json(harness.folder.path + "/out/report.json")
+        let jobs = try #require(report["jobs"] as? [[String: Any]])
+        #expect(jobs.count == 13)
+        #expect(jobs.allSatisfy { $0["status"] as? String == "succeeded" })
+
+        // Every output node's file, named by its node, checked by bytes.
+        let restyle = try #require(jobs.first { $0["model"] as? String == "restyle" })
+        let outputs = try #require(restyle["outputs"] as? [[String: Any]])
+        #expect(outputs.compactMap { $0["node"] as? String }.sorted() == ["60", "61"])
+        for output in outputs {
+            let path = try #require(output["path"] as? String)
+            #expect(path.hasSuffix("_\(output["node"] as? String ?? "?").png"))
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: harness.folder.path + "/out/" + path))
+            #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        }
+
+        // The coins reported are the simulator's ledger, job by job and in total.
+        let billed = Dictionary(uniqueKeysWithValues: result.ledger.billed.map { ($0.taskId, $0) })
+        var total = 0
+        for job in jobs where job["coins"] != nil {
+            let task = try #require(billed[job["taskId"] as? String ?? ""])
+            #expect(Double(job["coins"] as? String ?? "") == Double(task.coins))
+            total += task.coins
+        }
+        #expect(total == result.ledger.totalCoins && total > 0)
+        let totals = try #require(report["totals"] as? [String: Any])
+        let coins = try #require(totals["coins"] as? [String: Any])
+        #expect(Double(coins["amount"] as? String ?? "") == Double(total))
+
+        // Each run's nodeInfoList held exactly the job's overrides, values as text.
+        for job in jobs where job["model"] as? String == "panda" {
+            let task = try #require(billed[job["taskId"] as? String ?? ""])
+            let body = try #require(
+                try JSONSerialization.jsonObject(with: Data(task.body.utf8)) as? [String: Any])
+            let list = try #require(body["nodeInfoList"] as? [[String: String]])
+            let sent = Set(list.map { "\($0["nodeId"]!):\($0["fieldName"]!)=\($0["fieldValue"]!)" })
+            let params = try #require(job["params"] as? [String: Any])
+            let prompt = try #require((job["prompt"] as? [String: Any])?["text"] as? String)
+            let seed = (params["3:seed"] as? NSNumber)?.intValue ?? -1
+            let steps = (params["3:steps"] as? NSNumber)?.intValue ?? -1
+            let expected: Set<String> = ["6:text=\(prompt)", "7:text=blurry", "3:seed=\(seed)", "3:steps=\(steps)"]
+            #expect(sent == expected)
+        }
+        // The app's LIST field went as the option's index, its image as the upload's file name.
+        let kontext = try #require(result.ledger.billed.first { $0.endpoint.hasPrefix("run/ai-app/") })
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(kontext.body.utf8)) as? [String: Any])
+        let list = try #require(body["nodeInfoList"] as? [[String: String]])
+        #expect(list.contains { $0["nodeId"] == "37" && $0["fieldValue"] == "2" })
+        #expect(list.contains { $0["nodeId"] == "39" && $0["fieldValue"]?.hasPrefix("openapi/") == true })
+    }
+
+    @Test func aRunStoppedPartwayIsFinishedByTheNextWithoutPayingTwice() async throws {
+        let harness = try RunHarness()
+        try await harness.withSimulator(.init(latency: 0.3...0.6)) { session in
+            // The first run stops at its budget (the standard model's jobs are left to do).
+            let first = try await session.run(Self.manifest) { $0.maxCost = Money("0.01") }
+            let second = try await session.run(Self.manifest)
+            #expect(second.outcome.exitCode == 0)
+            #expect(second.ledger.doubleBilled == 0)
+            #expect(second.ledger.billed.count == 13)
+            #expect(first.ledger.billed.count < 13)
+        }
+    }
+
+    @Test func aNodeErrorsAnswerFailsOnlyItsJobAndIsNotSentAgain() async throws {
+        let harness = try RunHarness()
+        let manifest =
+            """
+            version: 1
+            name: bad
+            output: out
+
+            """ + Self.workflows
+                + """
+                matrix:
+                  model: panda
+                  prompt: a panda
+                  "3:sampler_name": [euler, no_such_sampler]
+
+                """
+        try await harness.withSimulator { session in
+            let first = try await session.run(manifest)
+            let report = try RunHarness.json(harness.folder.path + "/out/report.json")
+            let jobs = try #require(report["jobs"] as? [[String: Any]])
+            let failed = jobs.filter { $0["status"] as? String == "failed" }
+            #expect(failed.count == 1 && jobs.count == 2)
+            let message = (failed.first?["error"] as? [String: Any])?["message"] as? String ?? ""
+            #expect(message.contains("node 3 (KSampler)") && message.contains("no_such_sampler"), "\(message)")
+            #expect(first.ledger.billed.count == 1, "a task that failed validation is not billed")
+            let accepted = first.ledger.submitsAccepted
+            let second = try await session.run(manifest)
+            #expect(second.ledger.submitsAccepted == accepted, "the failed job was sent again")
+        }
+    }
+
+    @Test func aWorkflowTheServiceCannotRunStopsItsJobsWithOneMessage() async throws {
+        let harness = try RunHarness()
+        let manifest = """
+            version: 1
+            name: never
+            output: out
+            workflows:
+              never:
+                workflow: "1000000000000000810"
+                fields: {prompt: "6:text"}
+            matrix:
+              model: never
+              prompt: [a, b, c, d]
+
+            """
+        let result = try await harness.run(manifest) { $0.concurrency = 1 }
+        #expect(result.ledger.submitsRefused["810"] == 1, "one submit, then no more")
+        #expect(result.ledger.billed.isEmpty)
+        let journal = try String(contentsOfFile: harness.folder.path + "/out/journal.jsonl", encoding: .utf8)
+        #expect(!journal.contains(#""event":"failed""#), "the jobs stay to do")
+    }
+
+    @Test func anUnknownWorkflowIsALocatedErrorBeforeAnySpend() async throws {
+        let harness = try RunHarness()
+        let manifest = """
+            version: 1
+            workflows:
+              ghost:
+                workflow: "42"
+            matrix:
+              model: ghost
+              prompt: x
+
+            """
+        await #expect(throws: ManifestError.self) { try await harness.run(manifest) }
+        do {
+            _ = try await harness.run(manifest)
+        } catch let error as ManifestError {
+            let text = error.diagnostics.map(\.description).joined(separator: "\n")
+            #expect(text.contains(":4:15: error: workflows.ghost.workflow: cannot check workflow 42"), "\(text)")
+            #expect(text.contains("380"))
+        }
+    }
+}
