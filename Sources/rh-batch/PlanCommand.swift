@@ -25,7 +25,8 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let workflows = await WorkflowReading.definitions(
-            manifest: manifest, output: nil, simulator: simulate ? SimulatorConfiguration() : nil, preferSource: false)
+            manifest: manifest, output: nil, simulator: simulate ? SimulatorConfiguration() : nil, preferSource: true,
+            writesOutputFolder: false)
         let plan = try Console.loadPlan(
             manifest, skipInvalid: skipInvalid, catalog: try catalogOption.load(), workflows: workflows)
         print(json ? plan.summaryJSON().pretty : plan.summaryText())

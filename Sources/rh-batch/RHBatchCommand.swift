@@ -35,7 +35,7 @@ struct RHBatchCommand: AsyncParsableCommand {
         subcommands: [
             RunCommand.self, ValidateCommand.self, PlanCommand.self, StatusCommand.self, ModelsCommand.self,
             ViewCommand.self, MergeCommand.self, InitCommand.self, SchemaCommand.self, CatalogCommand.self,
-            ExportCardCommand.self, SimulatorCommand.self,
+            ExportCardCommand.self, SimulatorCommand.self, InspectCommand.self,
         ]
     )
 }

@@ -34,7 +34,14 @@ struct StatusCommand: ParsableCommand {
         if !isFolder {
             let catalog = try catalogOption.load()
             do {
-                plan = try ManifestLoader(catalog: catalog).load(target)
+                // A manifest's workflows as the output folder's copy has them: status sends nothing.
+                var folders = [
+                    (output ?? ManifestLoader.outputDirectory(of: target)).map(WorkflowLibrary.folder(inOutput:))
+                ]
+                folders.append(WorkflowLibrary.userFolder(environment: Environment.value))
+                let workflows = WorkflowLibrary(folders: folders.compactMap { $0 }, preferSource: false).cached(
+                    ManifestLoader.declarations(of: target))
+                plan = try ManifestLoader(catalog: catalog).load(target, workflows: workflows)
             } catch {
                 Console.report(error)
                 throw ExitCode(.invalid)

@@ -28,7 +28,8 @@ struct ValidateCommand: AsyncParsableCommand {
             do {
                 let workflows = await WorkflowReading.definitions(
                     manifest: path, output: nil, simulator: simulate ? SimulatorConfiguration() : nil,
-                    preferSource: false)
+                    preferSource: true,
+                    writesOutputFolder: false)
                 let plan = try loader.load(path, workflows: workflows)
                 Console.warnings(plan.warnings)
                 let skipped = plan.skipped.isEmpty ? "" : ", \(plan.skipped.count) skipped"

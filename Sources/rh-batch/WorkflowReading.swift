@@ -14,17 +14,35 @@ enum WorkflowReading {
     ///     cache: a simulated workflow is not the real one).
     ///   - preferSource: ask the source even when a cache has a copy (`run`, to see a change).
     static func definitions(
-        manifest: String, output: String?, simulator: SimulatorConfiguration?, preferSource: Bool
+        manifest: String, output: String?, simulator: SimulatorConfiguration?, preferSource: Bool,
+        writesOutputFolder: Bool = true
     ) async -> WorkflowDefinitions {
         let declarations = ManifestLoader.declarations(of: manifest)
         guard !declarations.isEmpty else { return WorkflowDefinitions() }
+        let definitions = await definitions(
+            declarations, outputFolder: output ?? ManifestLoader.outputDirectory(of: manifest), simulator: simulator,
+            preferSource: preferSource, writesOutputFolder: writesOutputFolder)
+        for (_, message) in definitions.changed.sorted(by: { $0.key < $1.key }) {
+            Console.error("\(manifest): warning: \(message)")
+        }
+        return definitions
+    }
+
+    /// The definitions of `declarations`, read and cached as ``definitions(manifest:output:simulator:preferSource:)`` says.
+    static func definitions(
+        _ declarations: [WorkflowDeclaration], outputFolder: String?, simulator: SimulatorConfiguration?,
+        preferSource: Bool, writesOutputFolder: Bool = true
+    ) async -> WorkflowDefinitions {
         var folders: [String] = []
-        if let folder = output ?? ManifestLoader.outputDirectory(of: manifest) {
+        var skipped: String?
+        if let folder = outputFolder {
             folders.append(WorkflowLibrary.folder(inOutput: folder))
+            if !writesOutputFolder { skipped = folders[0] }
         }
         let logger = Logger(label: "rh-batch.workflows", factory: { _ in SwiftLogNoOpLogHandler() })
         if let simulator {
-            let library = WorkflowLibrary(folders: folders, preferSource: true)
+            let library = WorkflowLibrary(
+                folders: folders, preferSource: true, writeFolders: folders.filter { $0 != skipped })
             do {
                 return try await SimulatorServer.withRunning(simulator) { baseURL, _ in
                     let configuration = RunningHubClient.Configuration(
@@ -38,7 +56,8 @@ enum WorkflowReading {
             }
         }
         if let user = WorkflowLibrary.userFolder(environment: Environment.value) { folders.append(user) }
-        let library = WorkflowLibrary(folders: folders, preferSource: preferSource)
+        let library = WorkflowLibrary(
+            folders: folders, preferSource: preferSource, writeFolders: folders.filter { $0 != skipped })
         guard let key = Environment.value("RH_API_KEY").flatMap(APIKey.init) else {
             return await library.load(declarations, source: nil)
         }

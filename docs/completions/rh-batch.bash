@@ -173,13 +173,13 @@ _rh-batch() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    run|validate|plan|status|models|view|merge|init|schema|catalog|export-card|simulator|help)
+    run|validate|plan|status|models|view|merge|init|schema|catalog|export-card|simulator|inspect|help)
         # Offer subcommand argument completions
         "_rh-batch_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'run validate plan status models view merge init schema catalog export-card simulator help' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'run validate plan status models view merge init schema catalog export-card simulator inspect help' -- "${cur}"))
         ;;
     esac
 }
@@ -545,6 +545,29 @@ _rh-batch_simulator() {
         return
         ;;
     '--key-limit')
+        return
+        ;;
+    esac
+}
+
+_rh-batch_inspect() {
+    repeating_flags=()
+    non_repeating_flags=(--simulate --json --version -h --help)
+    repeating_options=(--sim-workflow)
+    non_repeating_options=()
+    __rh-batch_offer_flags_options 2
+
+    # Offer option value completions
+    case "${prev}" in
+    '--sim-workflow')
+        return
+        ;;
+    esac
+
+    # Offer positional completions
+    case "${positional_number}" in
+    1)
+        __rh-batch_add_completions -W 'workflow'$'\n''app'
         return
         ;;
     esac

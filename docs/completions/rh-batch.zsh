@@ -62,13 +62,14 @@ _rh-batch() {
             'catalog:Convert the vendor'\''s model registry into an rh-batch catalog.'
             'export-card:Write a Hugging Face dataset card (README.md) for an output folder.'
             'simulator:Run the built-in RunningHub simulator on 127.0.0.1 until interrupted.'
+            'inspect:Show a workflow'\''s or AI app'\''s inputs a manifest can set, and a workflows: entry to paste.'
             'help:Show subcommand help information.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        run|validate|plan|status|models|view|merge|init|schema|catalog|export-card|simulator|help)
+        run|validate|plan|status|models|view|merge|init|schema|catalog|export-card|simulator|inspect|help)
             "_rh-batch_${words[1]}" && ret=0
             ;;
         esac
@@ -303,6 +304,23 @@ _rh-batch_simulator() {
         '--result-padding[Bytes of padding added to each result image (for download benchmarks).]:result-padding:'
         '--balance[Account balance in CNY.]:balance:'
         '*--key-limit[A key with a concurrency limit of its own (another account), KEY=N; repeatable.]:key=n:'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_rh-batch_inspect() {
+    local -i ret=1
+    local -ar _kind=('workflow' 'app')
+    local -ar arg_specs=(
+        ':kind:{__rh-batch_complete "${_kind[@]}"}'
+        ':id:'
+        '--simulate[Read from the built-in simulator, not the API.]'
+        '*--sim-workflow[With --simulate\: a workflow of your own, ID=FILE (repeatable).]:ID=FILE:'
+        '--json[Print the inputs as JSON.]'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )

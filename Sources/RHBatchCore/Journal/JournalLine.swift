@@ -5,7 +5,7 @@
 package enum JournalField: Int, CaseIterable, Sendable {
     // Members folding reads (a slot each in ``JournalLine``: see ``JournalLine/capacity``).
     case event, at, key, path, stage, attempts, attempt, taskId, keyId, submittedAt, finishedAt, cost
-    case phase, code, message, urls, types, inputs, index, sha256, bytes, mtime, status, url, nodes, coins
+    case phase, code, message, urls, types, inputs, index, sha256, bytes, mtime, status, url, nodes, coins, graph
     // Members written for people (a run's record) and never folded: no slot.
     case manifest, jobs, simulated
 
@@ -44,6 +44,7 @@ package enum JournalField: Int, CaseIterable, Sendable {
         case .url: "url"
         case .nodes: "nodes"
         case .coins: "coins"
+        case .graph: "graph"
         case .manifest: "manifest"
         case .jobs: "jobs"
         case .simulated: "simulated"
@@ -106,10 +107,10 @@ package struct JournalLine: JournalFields {
     /// Where each member's value lies in the line, by ``JournalField`` (one slot per folded
     /// field; a test fails when the fields outgrow ``capacity``): 0 when absent, else
     /// `start << 32 | end`, with the top bit set for a number (small, so a line is cheap to pass).
-    private var values: InlineArray<26, UInt64>
+    private var values: InlineArray<27, UInt64>
 
     /// Slots for folded fields: the size of `values` (a type's size must be a literal).
-    package static let capacity = 26
+    package static let capacity = 27
 
     /// How many slots the folded fields need.
     package static var slotsNeeded: Int { JournalField.allCases.filter(\.isFolded).count }

@@ -55,11 +55,14 @@ extension JournalRecord {
 
     /// A submit accepted: the task, the inputs it was sent with, and (several keys) the
     /// fingerprint of the key that created it, never the key.
-    package static func submitted(key: String, task: TaskSnapshot, inputs: [String], at: String) -> JournalRecord {
+    package static func submitted(
+        key: String, task: TaskSnapshot, inputs: [String], graph: String? = nil, at: String
+    ) -> JournalRecord {
         var fields: [(JournalField, FieldValue)] = [
             (.key, .text(key)), (.taskId, .text(task.taskId)), (.inputs, .text(inputs.joined(separator: " "))),
         ]
         if let keyID = task.keyID { fields.append((.keyId, .text(keyID))) }
+        if let graph { fields.append((.graph, .text(graph))) }
         return JournalRecord(.submitted, at: at, members: fields)
     }
 

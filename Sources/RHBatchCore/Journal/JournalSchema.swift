@@ -40,7 +40,8 @@ package enum JournalSchema {
             // On disk before the submit is sent: a crash can never leave a sent submit unrecorded.
             kind(.submitting, .durable, [.key, .attempt]),
             // Synced at once; the task's first query waits for it.
-            kind(.submitted, .soon, [.key, .taskId, .inputs], optional: [.keyId]),
+            // `graph`: a workflow job's graph, to see a change since it was done.
+            kind(.submitted, .soon, [.key, .taskId, .inputs], optional: [.keyId, .graph]),
             // Losing it costs a query again, never a result or a bill.
             kind(
                 .finished, .lazy, [.key, .taskId, .status],
@@ -54,7 +55,8 @@ package enum JournalSchema {
             kind(
                 .state, .durable, [.key, .stage, .attempts],
                 optional: [
-                    .path, .taskId, .keyId, .submittedAt, .finishedAt, .cost, .coins, .phase, .code, .message, .inputs,
+                    .path, .taskId, .keyId, .graph, .submittedAt, .finishedAt, .cost, .coins, .phase, .code, .message,
+                    .inputs,
                     .urls, .types, .nodes,
                 ]),
         ]

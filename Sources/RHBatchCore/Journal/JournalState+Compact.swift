@@ -20,6 +20,7 @@ extension JournalState {
             if let path = slot.path { line.text(.path, path) }
             if let taskId = entry.taskId { line.text(.taskId, taskId) }
             if let keyID = entry.keyID { line.text(.keyId, keyID) }
+            if let graph = entry.graph { line.text(.graph, graph) }
             if let submitted = entry.submitted { line.timestamp(.submittedAt, submitted) }
             if let finished = entry.finished { line.timestamp(.finishedAt, finished) }
             if let cost = entry.cost { line.text(.cost, cost) }

@@ -32,6 +32,8 @@ package struct JournalEntry: Sendable, Hashable {
     package var taskId: String?
     /// The fingerprint of the key that created the task, when the run had several keys.
     package var keyID: String?
+    /// For a workflow or app job: SHA-256 of the graph or field list it was sent with.
+    package var graph: String?
     /// When the (last) task was submitted and finished.
     package var submitted: StoredTimestamp?
     package var finished: StoredTimestamp?
@@ -264,6 +266,7 @@ package struct JournalState: Sendable {
         switch record.event {
         case .submitted:
             shared.keyID = share(record[.keyId])
+            shared.graph = share(record[.graph])
             shared.inputs = sharedWords(record[.inputs])
         case .finished:
             shared.cost = share(record[.cost])
@@ -272,6 +275,7 @@ package struct JournalState: Sendable {
             shared.nodes = share(record[.nodes])
         case .state:
             shared.keyID = share(record[.keyId])
+            shared.graph = share(record[.graph])
             shared.cost = share(record[.cost])
             shared.types = share(record[.types])
             shared.coins = share(record[.coins])
@@ -291,6 +295,7 @@ package struct JournalState: Sendable {
     /// The texts of a record held once per folder, looked up before its entry changes.
     private struct SharedFields {
         var keyID: String?
+        var graph: String?
         var cost: String?
         var types: String?
         var coins: String?
@@ -306,6 +311,7 @@ package struct JournalState: Sendable {
             entry.attempts = max(entry.attempts + 1, record.number(.attempt) ?? 0)
             entry.taskId = nil
             entry.keyID = nil
+            entry.graph = nil
             entry.resultURLs = nil
             entry.resultTypes = nil
             entry.resultNodes = nil
@@ -316,6 +322,7 @@ package struct JournalState: Sendable {
             entry.stage = .submitted
             entry.taskId = record[.taskId]
             entry.keyID = shared.keyID
+            entry.graph = shared.graph
             entry.submitted = record.time
             entry.inputURLs = shared.inputs
         case .finished:
@@ -357,6 +364,7 @@ package struct JournalState: Sendable {
             entry.attempts = record.number(.attempts) ?? entry.attempts
             entry.taskId = record[.taskId]
             entry.keyID = shared.keyID
+            entry.graph = shared.graph
             entry.submitted = record.timestamp(.submittedAt)
             entry.finished = record.timestamp(.finishedAt)
             entry.cost = shared.cost
@@ -408,6 +416,7 @@ package struct JournalState: Sendable {
             }
             add(.taskId, entry.taskId)
             add(.keyId, entry.keyID)
+            add(.graph, entry.graph)
             add(.submittedAt, entry.submittedAt)
             add(.finishedAt, entry.finishedAt)
             add(.cost, entry.cost)

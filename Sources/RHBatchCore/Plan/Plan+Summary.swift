@@ -71,8 +71,11 @@ extension Plan {
     package func summaryText(examples: Int = 5) -> String {
         var lines: [String] = []
         let jobWord = jobs.count == 1 ? "job" : "jobs"
+        // Workflow and app jobs are billed in RH coins (the line below), not counted here.
+        let workflowJobs = jobs.lazy.filter { $0.shape.value.sendsFileNames }.count
+        let moneyUnpriced = unpricedJobs - workflowJobs
         let unpriced =
-            unpricedJobs == 0 ? "" : " + \(unpricedJobs) \(unpricedJobs == 1 ? "job" : "jobs") of price unknown"
+            moneyUnpriced == 0 ? "" : " + \(moneyUnpriced) \(moneyUnpriced == 1 ? "job" : "jobs") of price unknown"
         lines.append(
             "\(manifest.file): \(jobs.count) \(jobWord), estimated cost \(estimatedCost) \(currency)\(unpriced)")
         if !manifest.workflows.isEmpty {

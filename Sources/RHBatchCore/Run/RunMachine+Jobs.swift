@@ -375,7 +375,9 @@ extension RunMachine {
         let at = now.timestamp
         switch outcome {
         case .accepted(let task):
-            var records: [JournalRecord] = [.submitted(key: key, task: task, inputs: urls, at: at)]
+            var records: [JournalRecord] = [
+                .submitted(key: key, task: task, inputs: urls, graph: plan.jobs[index].shape.value.graphSHA256, at: at)
+            ]
             jobs[index].taskId = task.taskId
             decide(.submitAccepted, job: index, ["state": "\(task.state)"])
             jobs[index].submittedAt = .milliseconds(now.epochMilliseconds)

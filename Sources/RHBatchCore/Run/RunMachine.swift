@@ -523,12 +523,33 @@ package struct RunMachine: Sendable {
             }
             return
         }
-        for job in selected { resume(job) }
+        var changed: [String: Int] = [:]
+        for job in selected {
+            resume(job)
+            if let model = graphChanged(job) { changed[model, default: 0] += 1 }
+        }
+        for (model, count) in changed.sorted(by: { $0.key < $1.key }) {
+            out.append(
+                .notice(
+                    .warning(
+                        "\(model)'s workflow changed since \(count) of its \(count == 1 ? "jobs was" : "jobs were") done: they are kept as they are (an earlier graph made them); to run them with the new one, write them to another output folder"
+                    )))
+        }
         // Every job has what it needs of the journal now; its folded state is not kept.
         history = JournalState()
         historyPositions = []
         pumpUploads()
         pumpDownloads()
+    }
+
+    /// The model of a job done in an earlier run with another graph of its workflow than the
+    /// plan's, or `nil`.
+    func graphChanged(_ job: Int) -> String? {
+        guard jobs[job].alreadyDone || jobs[job].status == .succeeded || jobs[job].resumed,
+            let current = plan.jobs[job].shape.value.graphSHA256, let position = historyPosition(job),
+            let recorded = history[position: position]?.graph, recorded != current
+        else { return nil }
+        return plan.jobs[job].model
     }
 
     mutating func fired(_ timer: Timer) {

@@ -14,8 +14,11 @@ package protocol WorkflowSource: Sendable {
 package struct WorkflowDefinitions: Sendable {
     package var found: [String: WorkflowDefinition] = [:]
     package var problems: [String: String] = [:]
-    /// Where each came from: `api`, `cache` or `simulator`.
+    /// Where each came from: `api` or `cache`.
     package var origins: [String: String] = [:]
+    /// Those read from the source that differ from the copy cached before: what changed, said
+    /// as a warning.
+    package var changed: [String: String] = [:]
 
     package init() {}
 
@@ -34,10 +37,14 @@ package struct WorkflowLibrary: Sendable {
     /// Whether the source is asked even when a cache has the definition (a run asks, to see a
     /// change; `plan` and `validate` use the cache when they can).
     package var preferSource: Bool
+    /// The folders a fresh copy is written to (`plan` and `validate` leave the output folder
+    /// alone: only a run makes it).
+    package var writeFolders: [String]
 
-    package init(folders: [String], preferSource: Bool) {
+    package init(folders: [String], preferSource: Bool, writeFolders: [String]? = nil) {
         self.folders = folders
         self.preferSource = preferSource
+        self.writeFolders = writeFolders ?? folders
     }
 
     /// The cache folder inside an output folder.
@@ -81,11 +88,33 @@ package struct WorkflowLibrary: Sendable {
                 let definition = try Self.read(declaration, bytes)
                 result.found[key] = definition
                 result.origins[key] = "api"
+                if let old = cachedBytes(key).flatMap({ try? Self.read(declaration, $0) }),
+                    old.sha256 != definition.sha256
+                {
+                    let what = declaration.kind == .workflow ? "workflow" : "app"
+                    result.changed[key] =
+                        "\(what) \(declaration.id) changed since the copy cached in \(folders.first ?? "the cache") was read (sha256 \(old.sha256.prefix(12)) → \(definition.sha256.prefix(12))): its jobs are checked against the new one"
+                }
                 store(key, bytes)
             } catch let failure as APIFailure {
                 result.problems[key] = Self.explain(failure, declaration)
             } catch {
                 result.problems[key] = "\(error)"
+            }
+        }
+        return result
+    }
+
+    /// Every declaration's definition from the caches alone (`status`, which sends nothing).
+    package func cached(_ declarations: [WorkflowDeclaration]) -> WorkflowDefinitions {
+        var result = WorkflowDefinitions()
+        for declaration in declarations {
+            let key = WorkflowDefinitions.key(declaration.kind, declaration.id)
+            if let bytes = cachedBytes(key), let definition = try? Self.read(declaration, bytes) {
+                result.found[key] = definition
+                result.origins[key] = "cache"
+            } else {
+                result.problems[key] = "no copy of it is cached"
             }
         }
         return result
@@ -122,7 +151,7 @@ package struct WorkflowLibrary: Sendable {
     /// Keeps a copy in every cache folder; a folder that cannot be written is skipped (the copy
     /// only saves a free read).
     func store(_ key: String, _ bytes: [UInt8]) {
-        for folder in folders {
+        for folder in writeFolders {
             do {
                 try FileSystem.makeDirectory(folder)
                 try AtomicFile.write(bytes, to: FilePath.join(folder, key + ".json"), durable: false)

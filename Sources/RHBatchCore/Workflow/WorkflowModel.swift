@@ -25,6 +25,29 @@ package struct WorkflowDeclaration: Sendable {
     package var idMark: Mark
     package var path: KeyPath
 
+    /// Makes a declaration.
+    package init(
+        name: String, kind: WorkflowKind, id: String, instance: String?, fields: [Field], estimateSeconds: Double?,
+        mark: Mark, idMark: Mark, path: KeyPath
+    ) {
+        self.name = name
+        self.kind = kind
+        self.id = id
+        self.instance = instance
+        self.fields = fields
+        self.estimateSeconds = estimateSeconds
+        self.mark = mark
+        self.idMark = idMark
+        self.path = path
+    }
+
+    /// A declaration of `id` alone, with no fields (what `rh-batch inspect` reads).
+    package init(reading kind: WorkflowKind, id: String) {
+        self.init(
+            name: "inspected", kind: kind, id: id, instance: nil, fields: [], estimateSeconds: nil, mark: .start,
+            idMark: .start, path: .root)
+    }
+
     /// The RH coins one second costs on the entry's instance (0.2 on 24G, 0.4 on 48G).
     package var coinsPerSecond: Double { instance == "plus" ? 0.4 : 0.2 }
 }
