@@ -213,7 +213,21 @@ package struct RunningHubClient: Sendable {
         request.body = .bytes(ByteBuffer(bytes: Array("{\"taskId\":\(Self.jsonString(taskId))}".utf8)))
         switch try await exchange(request, timeout: configuration.requestTimeout) {
         case .success(let answer):
-            return Self.queryOutcome(status: answer.status, headers: answer.headers, body: answer.body, taskId: taskId)
+            var outcome = Self.queryOutcome(
+                status: answer.status, headers: answer.headers, body: answer.body, taskId: taskId)
+            // A workflow or app task whose v2 answer carries no usage (the vendor's own app
+            // sample has none): its coins from the legacy outputs call, asked once.
+            if case .task(var task) = outcome, task.state == .succeeded,
+                task.results.contains(where: { $0.nodeId != nil }),
+                (Double(task.coins ?? "") ?? 0) == 0
+            {
+                if let usage = try await legacyUsage(taskId: taskId) {
+                    task.coins = usage.coins
+                    task.costSeconds = usage.seconds ?? task.costSeconds
+                    outcome = .task(task)
+                }
+            }
+            return outcome
         case .failure(var failure):
             // A query is safe to repeat, whatever happened to this one.
             failure.errorClass = .transient
@@ -269,6 +283,22 @@ package struct RunningHubClient: Sendable {
                 errorClass: errorClass == .final ? .transient : errorClass,
                 retryAfter: retryAfter
             ))
+    }
+
+    /// A finished workflow or app task's coins and seconds from `POST {host}/task/openapi/outputs`
+    /// (every output item repeats the task's totals: the first is read); `nil` when the call
+    /// fails or says nothing.
+    func legacyUsage(taskId: String) async throws(CancellationError) -> (coins: String?, seconds: String?)? {
+        var request = jsonRequest(url: configuration.hostRoot + "/task/openapi/outputs", method: .POST)
+        let key = String(configuration.apiKey.authorizationHeader.dropFirst("Bearer ".count))
+        request.body = .bytes(
+            ByteBuffer(bytes: Array("{\"apiKey\":\(Self.jsonString(key)),\"taskId\":\(Self.jsonString(taskId))}".utf8)))
+        guard case .success(let answer) = try await exchange(request, timeout: configuration.requestTimeout),
+            let object = Self.jsonObject(answer.body), Self.string(object["code"]) == "0",
+            let first = (object["data"] as? [Any])?.first as? [String: Any],
+            let coins = Self.string(first["consumeCoins"]), !coins.isEmpty
+        else { return nil }
+        return (coins, Self.string(first["taskCostTime"]))
     }
 
     // MARK: Account and queue

@@ -128,6 +128,9 @@ struct SimulatorHandlers: Sendable {
                 if index <= task.resultNodes.count { result["nodeId"] = task.resultNodes[index - 1] }
                 return result
             }
+            // An app task's v2 answer carries no usage, as in the vendor's own sample: its coins
+            // come from the legacy outputs call.
+            let appTask = task.endpoint.hasPrefix("run/ai-app/")
             object["usage"] =
                 task.resultNodes.isEmpty
                 ? [
@@ -135,8 +138,8 @@ struct SimulatorHandlers: Sendable {
                     "thirdPartyConsumeMoney": String(format: "%.3f", task.price),
                 ]
                 : [
-                    "consumeMoney": NSNull(), "consumeCoins": String(task.coins),
-                    "taskCostTime": String(task.costSeconds), "thirdPartyConsumeMoney": NSNull(),
+                    "consumeMoney": NSNull(), "consumeCoins": appTask ? NSNull() : String(task.coins),
+                    "taskCostTime": appTask ? "0" : String(task.costSeconds), "thirdPartyConsumeMoney": NSNull(),
                 ]
         case ("FAILED", .failure(let code, let message)):
             object["errorCode"] = quirky ? (NSNumber(value: Int(code) ?? 0) as Any) : code
@@ -171,6 +174,36 @@ struct SimulatorHandlers: Sendable {
             return json(["code": 380, "msg": "WORKFLOW_NOT_EXISTS", "data": NSNull()])
         }
         return json(["code": 0, "msg": "SUCCESS", "data": ["prompt": graph]])
+    }
+
+    /// `POST /task/openapi/outputs` `{apiKey, taskId}`: a finished task's outputs, each with the
+    /// node that made it and the task's totals (804 running, 813 queued, 805 failed).
+    func outputs(_ request: Request) async throws -> Response {
+        var request = request
+        let bytes = try await Array(buffer: request.collectBody(upTo: 64 * 1024))
+        let body = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] ?? [:]
+        guard await state.check(key: WorkflowRules.text(body["apiKey"])) == .ok else {
+            return json(["code": 802, "msg": "APIKEY_UNAUTHORIZED", "data": NSNull()])
+        }
+        let taskId = WorkflowRules.text(body["taskId"])
+        guard let (task, status) = await state.query(taskId: taskId) else {
+            return json(["code": 807, "msg": "APIKEY_TASK_NOT_FOUND", "data": NSNull()])
+        }
+        switch status {
+        case "QUEUED": return json(["code": 813, "msg": "APIKEY_TASK_IS_QUEUED", "data": NSNull()])
+        case "RUNNING": return json(["code": 804, "msg": "APIKEY_TASK_IS_RUNNING", "data": NSNull()])
+        case "SUCCESS": break
+        default: return json(["code": 805, "msg": "APIKEY_TASK_STATUS_ERROR", "data": NSNull()])
+        }
+        let base = Self.baseURL(request, fallback: state.configuration)
+        let items: [[String: Any]] = task.resultNodes.enumerated().map { offset, node in
+            [
+                "fileUrl": "\(base)/results/\(task.id)/\(offset + 1).png", "fileType": "png", "nodeId": node,
+                "taskCostTime": String(task.costSeconds), "consumeCoins": String(task.coins),
+                "consumeMoney": NSNull(), "thirdPartyConsumeMoney": NSNull(),
+            ]
+        }
+        return json(["code": 0, "msg": "success", "data": items])
     }
 
     /// `GET /api/webapp/apiCallDemo?apiKey=&webappId=`: an app's fields.

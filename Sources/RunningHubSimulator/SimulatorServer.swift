@@ -22,6 +22,7 @@ package enum SimulatorServer {
         }
         router.post("/api/openapi/getJsonApiFormat") { request, _ in try await handlers.workflowGraph(request) }
         router.get("/api/webapp/apiCallDemo") { request, _ in try await handlers.appFields(request) }
+        router.post("/task/openapi/outputs") { request, _ in try await handlers.outputs(request) }
         router.post("/uc/openapi/accountStatus") { request, _ in try await handlers.account(request) }
         router.post("/task/openapi/cancel") { request, _ in try await handlers.cancel(request) }
         router.get("/view") { request, _ in try await handlers.view(request) }

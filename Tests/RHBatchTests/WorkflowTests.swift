@@ -77,6 +77,8 @@ struct WorkflowTests {
             total += task.coins
         }
         #expect(total == result.ledger.totalCoins && total > 0)
+        // App tasks' v2 answers carry no usage: their coins came from the legacy outputs call.
+        #expect(jobs.filter { $0["model"] as? String != "nano-banana-pro" }.allSatisfy { $0["coins"] != nil })
         let totals = try #require(report["totals"] as? [String: Any])
         let coins = try #require(totals["coins"] as? [String: Any])
         #expect(Double(coins["amount"] as? String ?? "") == Double(total))
@@ -189,5 +191,54 @@ struct WorkflowTests {
             #expect(text.contains(":4:15: error: workflows.ghost.workflow: cannot check workflow 42"), "\(text)")
             #expect(text.contains("380"))
         }
+    }
+
+    @Test func inspectListsTheSettableInputsAndAnEntryToPaste() throws {
+        let result = try CLI.run(["inspect", "workflow", "1904136902449209346", "--simulate"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = result.stdout.split(separator: "\n").map(String.init)
+        #expect(
+            rows.contains { $0.hasPrefix("  3:seed ") && $0.contains("KSampler") && $0.hasSuffix("669816362794144") })
+        #expect(rows.contains { $0.hasPrefix("  6:text ") && $0.contains("CLIPTextEncode") })
+        #expect(!rows.contains { $0.hasPrefix("  3:model ") }, "a link is not settable")
+        #expect(result.stdout.contains("output nodes (a result each, named {node}): 9 (SaveImage)"))
+        #expect(result.stdout.contains(#"      seed: "3:seed""#))
+        let app = try CLI.run(["inspect", "app", "1877265245566922753", "--simulate", "--json"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(app.stdout.utf8)) as? [String: Any])
+        let inputs = try #require(object["inputs"] as? [[String: Any]])
+        let ratio = try #require(inputs.first { $0["field"] as? String == "aspect_ratio" })
+        #expect(
+            (ratio["options"] as? [[String: String]])?.contains { $0["name"] == "16:9" && $0["value"] == "2" } == true)
+        let unknown = try CLI.run(["inspect", "workflow", "5", "--simulate"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("380"))
+    }
+
+    @Test func aRunSaysWhenAWorkflowChangedSinceItsJobsWereDone() throws {
+        let folder = try TempFolder()
+        let graph = { (steps: Int) in
+            #"{"3":{"class_type":"KSampler","inputs":{"seed":1,"steps":"# + String(steps)
+                + #","model":["4",0]}},"4":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"a"}},"9":{"class_type":"SaveImage","inputs":{"images":["3",0]}}}"#
+        }
+        try folder.write("a.json", Data(graph(20).utf8))
+        try folder.write("b.json", Data(graph(25).utf8))
+        let manifest = try folder.write(
+            "m.yaml",
+            """
+            version: 1
+            output: out
+            workflows:
+              mine: {workflow: "42", fields: {seed: "3:seed"}}
+            matrix: {model: mine, seed: [1, 2]}
+
+            """)
+        let first = try CLI.run(["run", manifest, "--simulate", "--sim-workflow", "42=\(folder.path)/a.json", "-q"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try CLI.run(["run", manifest, "--simulate", "--sim-workflow", "42=\(folder.path)/a.json", "-q"])
+        #expect(!again.stderr.contains("changed"), "\(again.stderr)")
+        let changed = try CLI.run(["run", manifest, "--simulate", "--sim-workflow", "42=\(folder.path)/b.json"])
+        #expect(changed.status == 0)
+        #expect(changed.stderr.contains("workflow 42 changed since the copy cached"), "\(changed.stderr)")
+        #expect(changed.stdout.contains("mine's workflow changed since 2 of its jobs were done"), "\(changed.stdout)")
+        #expect(changed.stdout.contains("2 already done"), "\(changed.stdout)")
     }
 }
