@@ -74,7 +74,16 @@ struct RunCommand: AsyncParsableCommand {
         help: "Stop submitting once estimated plus actual spend would pass this amount (in the catalog's currency).")
     var maxCost: Amount?
 
-    @Flag(help: "With --max-cost, run jobs whose price the catalog does not know (they count as zero).")
+    @Option(
+        help:
+            "Stop submitting once the RH coins of workflow and app jobs (estimate_seconds, then as billed) would pass this."
+    )
+    var maxCoins: Amount?
+
+    @Flag(
+        help:
+            "With --max-cost, run jobs whose price the catalog does not know; with --max-coins, workflow jobs without estimate_seconds (they count as zero)."
+    )
     var allowUnpriced = false
 
     @Option(
@@ -239,6 +248,19 @@ struct RunCommand: AsyncParsableCommand {
             )
             throw ExitCode(.invalid)
         }
+        let coins = plan.coinEstimate
+        if maxCoins != nil, coins.unknown > 0, !allowUnpriced {
+            let models = Set(
+                plan.jobs.filter {
+                    $0.shape.value.sendsFileNames
+                        && plan.catalog.model(named: $0.model)?.workflow?.estimatedCoins == nil
+                }.map(\.model)
+            ).sorted().joined(separator: ", ")
+            Console.error(
+                "error: --max-coins cannot bound \(coins.unknown) workflow jobs without estimate_seconds (\(models)); declare it, or add --allow-unpriced to run them anyway, counted as zero"
+            )
+            throw ExitCode(.invalid)
+        }
         return plan
     }
 
@@ -250,6 +272,7 @@ struct RunCommand: AsyncParsableCommand {
         options.retryFailed = retryFailed
         options.resubmitUnknown = resubmitUnknown
         options.maxCost = maxCost?.money
+        options.maxCoins = maxCoins?.money
         options.shard = shard.map { ($0.index, $0.count) }
         options.downloadConcurrency = downloadConcurrency
         options.queryRate = queryRate > 0 ? queryRate : nil

@@ -241,4 +241,35 @@ struct WorkflowTests {
         #expect(changed.stdout.contains("mine's workflow changed since 2 of its jobs were done"), "\(changed.stdout)")
         #expect(changed.stdout.contains("2 already done"), "\(changed.stdout)")
     }
+
+    @Test func maxCoinsStopsSubmittingBeforeTheEstimateWouldPassIt() async throws {
+        let harness = try RunHarness()
+        let manifest = """
+            version: 1
+            name: coins
+            output: out
+            workflows:
+              panda:
+                workflow: "1904136902449209346"
+                estimate_seconds: 30
+                fields: {prompt: "6:text", seed: "3:seed"}
+            matrix:
+              model: panda
+              prompt: a panda
+              seed: [1, 2, 3, 4, 5, 6]
+
+            """
+        let result = try await harness.run(manifest) {
+            $0.concurrency = 1
+            $0.maxCoins = Money("10")
+        }
+        // 6 coins a job by the estimate until a task ends, then what it was billed: one at a time,
+        // each submit goes while the billed coins plus its estimate stay within 10.
+        let billed = result.ledger.billed.map(\.coins).reduce(0, +)
+        #expect(result.ledger.billed.count < 6)
+        #expect(billed <= 10 && billed + 6 > 10, "\(result.ledger.billed.map(\.coins))")
+        #expect(result.outcome.totals.cancelled == 6 - result.ledger.billed.count)
+        let report = try RunHarness.json(harness.folder.path + "/out/report.json")
+        #expect((report["stopReason"] as? String)?.contains("--max-coins 10") == true)
+    }
 }

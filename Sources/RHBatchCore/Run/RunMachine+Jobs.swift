@@ -35,7 +35,7 @@ extension RunMachine {
             resumeSucceeded(index, entry)
         case .submitted, .cancelled:
             if let taskId = entry.taskId {
-                if keyGone[index] == nil { scheduler.adopt(estimate: job.price) }
+                if keyGone[index] == nil { scheduler.adopt(estimate: job.price, coins: coinEstimate(index)) }
                 pollResumed(index, taskId: taskId, holdsSlot: true)
             } else {
                 needSubmit(index)
@@ -165,7 +165,8 @@ extension RunMachine {
     /// Hands a job whose inputs are uploaded to the submit scheduler.
     mutating func enqueue(_ index: Int) {
         move(index, to: .queued)
-        execute(scheduler.enqueue(index, estimate: plan.jobs[index].price, now: now.elapsed))
+        execute(
+            scheduler.enqueue(index, estimate: plan.jobs[index].price, coins: coinEstimate(index), now: now.elapsed))
     }
 
     mutating func imageNumber(for image: LocalImage) -> Int {
@@ -629,12 +630,14 @@ extension RunMachine {
 
     mutating func pollEnded(_ index: Int, _ end: PollEnd) {
         var cost: Money?
+        var coins: Money?
         if case .finished(let task) = end {
             cost = task.cost.flatMap { Money($0) } ?? (task.state == .succeeded ? nil : .zero)
+            coins = task.coins.flatMap { Money($0) } ?? (task.state == .succeeded ? nil : .zero)
         }
         if jobs[index].holdsSlot {
             jobs[index].holdsSlot = false
-            execute(scheduler.taskEnded(index, actualCost: cost, now: now.elapsed))
+            execute(scheduler.taskEnded(index, actualCost: cost, actualCoins: coins, now: now.elapsed))
         }
         switch end {
         case .finished(let task):
@@ -833,6 +836,15 @@ extension RunMachine {
             return format.kind
         }
         return .image
+    }
+
+    /// The RH coins a job is estimated at (`estimate_seconds`); zero for a standard model or
+    /// a workflow without an estimate.
+    func coinEstimate(_ index: Int) -> Money {
+        guard plan.jobs[index].shape.value.sendsFileNames,
+            let coins = plan.catalog.model(named: plan.jobs[index].model)?.workflow?.estimatedCoins
+        else { return .zero }
+        return Money(micros: Int64(coins) * 1_000_000)
     }
 
     /// Codes that say a workflow or app itself cannot run: unknown (380, 901), never run on the

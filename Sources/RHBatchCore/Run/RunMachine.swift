@@ -282,6 +282,7 @@ package struct RunMachine: Sendable {
                 retryBase: options.retryBase,
                 resubmitUnknown: options.resubmitUnknown,
                 maxCost: options.maxCost,
+                maxCoins: options.maxCoins,
                 unreachableLimit: options.unreachableLimit
             ))
         for (index, job) in plan.jobs.enumerated() {
@@ -797,6 +798,7 @@ extension SubmitScheduler.StopReason: CustomStringConvertible {
         switch self {
         case .fatal(let failure): "the API refused the key or the account: \(failure)"
         case .budget(let limit): "the next submit would pass --max-cost \(limit)"
+        case .coinBudget(let limit): "the next submit would pass --max-coins \(limit)"
         case .unreachable(let failure): "the API could not be reached for too long (\(failure.message))"
         case .interrupted: "interrupted"
         }

@@ -10,6 +10,9 @@ package struct RunOptions: Sendable {
     package var resubmitUnknown = false
     /// Stop submitting before estimated plus actual spend passes this.
     package var maxCost: Money?
+    /// Stop submitting before the RH coins of workflow and app tasks (estimated, then as
+    /// reported) would pass this.
+    package var maxCoins: Money?
     /// Run only shard `index` of `count` (by job key).
     package var shard: (index: Int, count: Int)?
     /// When to query tasks.

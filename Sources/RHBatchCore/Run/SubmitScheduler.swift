@@ -21,6 +21,8 @@ package struct SubmitScheduler: Sendable {
         package var resubmitUnknown: Bool
         /// Stop submitting before estimated plus actual spend would pass this.
         package var maxCost: Money?
+        /// The same for the RH coins of workflow and app tasks.
+        package var maxCoins: Money?
         /// Stop when the API cannot be reached for this long.
         package var unreachableLimit: Duration
         /// Give a job up after this many retry-safe refusals.
@@ -36,6 +38,7 @@ package struct SubmitScheduler: Sendable {
             raiseAfter: Int = 4,
             resubmitUnknown: Bool = false,
             maxCost: Money? = nil,
+            maxCoins: Money? = nil,
             unreachableLimit: Duration = .seconds(300),
             maxRefusals: Int = 200,
             seed: UInt64 = 0x5EED
@@ -46,6 +49,7 @@ package struct SubmitScheduler: Sendable {
             self.raiseAfter = raiseAfter
             self.resubmitUnknown = resubmitUnknown
             self.maxCost = maxCost
+            self.maxCoins = maxCoins
             self.unreachableLimit = unreachableLimit
             self.maxRefusals = maxRefusals
             self.seed = seed
@@ -58,6 +62,8 @@ package struct SubmitScheduler: Sendable {
         case fatal(APIFailure)
         /// The next submit would pass `--max-cost`.
         case budget(limit: Money)
+        /// The next submit would pass `--max-coins`.
+        case coinBudget(limit: Money)
         /// The API could not be reached for too long.
         case unreachable(APIFailure)
         /// Ctrl-C.
@@ -112,6 +118,9 @@ package struct SubmitScheduler: Sendable {
     package private(set) var pausedUntil: Duration?
     /// Estimated plus actual spend of everything submitted so far.
     package private(set) var committed = Money.zero
+    /// The same in RH coins (workflow and app tasks).
+    package private(set) var committedCoins = Money.zero
+    private var coinEstimates: [Int: Money] = [:]
 
     private var ready: [Int] = []
     private var readyHead = 0
@@ -151,16 +160,18 @@ package struct SubmitScheduler: Sendable {
     }
 
     /// A task from an earlier run that is still unfinished: it holds a slot like an accepted one.
-    package mutating func adopt(estimate: Money) {
+    package mutating func adopt(estimate: Money, coins: Money = .zero) {
         inFlight += 1
         accepted += 1
         committed += estimate
+        committedCoins += coins
     }
 
     /// A job is ready to submit (its images are uploaded).
-    package mutating func enqueue(_ job: Int, estimate: Money, now: Duration) -> [Action] {
+    package mutating func enqueue(_ job: Int, estimate: Money, coins: Money = .zero, now: Duration) -> [Action] {
         ready.append(job)
         estimates[job] = estimate
+        if coins != .zero { coinEstimates[job] = coins }
         return pump(now: now)
     }
 
@@ -179,6 +190,7 @@ package struct SubmitScheduler: Sendable {
         case .refused(let failure):
             inFlight -= 1
             committed += Money(micros: -(estimates[job]?.micros ?? 0))
+            committedCoins += Money(micros: -(coinEstimates[job]?.micros ?? 0))
             refusals += 1
             cleanStreak = 0
             // Submits sent together are refused together: one congestion episode, counted once
@@ -218,6 +230,7 @@ package struct SubmitScheduler: Sendable {
         case .failed(let failure):
             inFlight -= 1
             committed += Money(micros: -(estimates[job]?.micros ?? 0))
+            committedCoins += Money(micros: -(coinEstimates[job]?.micros ?? 0))
             unreachableSince = nil
             if failure.errorClass == .fatal {
                 actions += stop(.fatal(failure))
@@ -238,10 +251,13 @@ package struct SubmitScheduler: Sendable {
     }
 
     /// An accepted task finished (any way); its slot is free.
-    package mutating func taskEnded(_ job: Int, actualCost: Money?, now: Duration) -> [Action] {
+    package mutating func taskEnded(_ job: Int, actualCost: Money?, actualCoins: Money? = nil, now: Duration)
+        -> [Action]
+    {
         inFlight -= 1
         accepted -= 1
         if let actualCost { committed += actualCost - (estimates[job] ?? .zero) }
+        if let actualCoins { committedCoins += actualCoins - (coinEstimates[job] ?? .zero) }
         forget(job)
         return pump(now: now)
     }
@@ -250,13 +266,14 @@ package struct SubmitScheduler: Sendable {
     /// nothing here for the jobs it is done with.
     private mutating func forget(_ job: Int) {
         estimates[job] = nil
+        coinEstimates[job] = nil
         sentAt[job] = nil
         refusalsByJob[job] = nil
     }
 
     /// Jobs something is still kept about (tests: it empties as jobs end).
     package var jobsKept: Int {
-        Set(estimates.keys).union(sentAt.keys).union(refusalsByJob.keys).count
+        Set(estimates.keys).union(coinEstimates.keys).union(sentAt.keys).union(refusalsByJob.keys).count
     }
 
     /// A wake-up requested with ``Action/wake(at:)``.
@@ -297,6 +314,11 @@ package struct SubmitScheduler: Sendable {
                 actions += stop(.budget(limit: limit))
                 break
             }
+            let coins = coinEstimates[job] ?? .zero
+            if let limit = configuration.maxCoins, committedCoins + coins > limit {
+                actions += stop(.coinBudget(limit: limit))
+                break
+            }
             if retry.isEmpty {
                 readyHead += 1
                 if readyHead > 1024 && readyHead * 2 > ready.count {
@@ -310,6 +332,7 @@ package struct SubmitScheduler: Sendable {
             submitsSent += 1
             sentAt[job] = submitsSent
             committed += estimate
+            committedCoins += coins
             actions.append(.submit(job))
         }
         return actions
