@@ -29,7 +29,8 @@ struct InspectCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("sim-workflow"),
-        help: ArgumentHelp("With --simulate: a workflow of your own, ID=FILE (repeatable).", valueName: "ID=FILE"))
+        help: ArgumentHelp("With --simulate: a workflow of your own, ID=FILE (repeatable).", valueName: "ID=FILE"),
+        transform: SimulatedWorkflow.parse)
     var simWorkflows: [SimulatedWorkflow] = []
 
     @Flag(help: "Print the inputs as JSON.")

@@ -75,18 +75,34 @@ extension Double {
     }
 }
 
-/// `ID=FILE`: a workflow of the user's for the simulator, its graph read from FILE.
-struct SimulatedWorkflow: ExpressibleByArgument {
+/// `ID=FILE`: a workflow of the user's for the simulator, its API-format graph read from FILE.
+struct SimulatedWorkflow {
     var id: String
     var text: String
 
-    init?(argument: String) {
-        guard let equals = argument.firstIndex(of: "="),
-            case let id = String(argument[..<equals]), !id.isEmpty, id.allSatisfy({ $0.isASCII && $0.isNumber }),
-            case .success(let bytes) = FileSystem.readAll(String(argument[argument.index(after: equals)...]))
-        else { return nil }
-        self.id = id
-        self.text = String(decoding: bytes, as: UTF8.self)
+    /// Reads `ID=FILE`, refusing an id that is not digits and a file that is not an API-format
+    /// graph (what ComfyUI's "Export (API)" writes), with the reason.
+    static func parse(_ argument: String) throws -> SimulatedWorkflow {
+        guard let equals = argument.firstIndex(of: "=") else {
+            throw ValidationError("'\(argument)' is not ID=FILE (a workflow id, '=', an API-format graph file)")
+        }
+        let id = String(argument[..<equals])
+        let path = String(argument[argument.index(after: equals)...])
+        guard !id.isEmpty, id.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw ValidationError("'\(id)' is not a workflow id: ids are digits")
+        }
+        let bytes: [UInt8]
+        switch FileSystem.readAll(path) {
+        case .success(let read): bytes = read
+        case .missing: throw ValidationError("\(path): no such file")
+        case .failure(let reason): throw ValidationError("\(path): \(reason)")
+        }
+        do {
+            _ = try WorkflowDefinition.graph(id: id, bytes: bytes)
+        } catch {
+            throw ValidationError("\(path): \(error.message)")
+        }
+        return SimulatedWorkflow(id: id, text: String(decoding: bytes, as: UTF8.self))
     }
 
     /// Several, by id.

@@ -46,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
         name: .customLong("sim-workflow"),
         help: ArgumentHelp(
             "A workflow of your own for --simulate: ID=FILE, FILE an API-format graph exported from ComfyUI (repeatable).",
-            valueName: "ID=FILE"))
+            valueName: "ID=FILE"), transform: SimulatedWorkflow.parse)
     var simWorkflowEntries: [SimulatedWorkflow] = []
 
     var simWorkflow: SimulatedWorkflow.List { SimulatedWorkflow.List(entries: simWorkflowEntries) }

@@ -58,6 +58,13 @@ struct SimulatorCommand: AsyncParsableCommand {
             "A key with a concurrency limit of its own (another account), KEY=N; repeatable.", valueName: "key=n"))
     var keyLimits: [String] = []
 
+    @Option(
+        name: .customLong("workflow"),
+        help: ArgumentHelp(
+            "A workflow of your own to serve and run beside the built-in ones: ID=FILE, FILE an API-format graph exported from ComfyUI; repeatable.",
+            valueName: "ID=FILE"), transform: SimulatedWorkflow.parse)
+    var workflows: [SimulatedWorkflow] = []
+
     func parsedKeyLimits() throws -> [String: Int] {
         var limits: [String: Int] = [:]
         for entry in keyLimits {
@@ -82,7 +89,7 @@ struct SimulatorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let scenarios = scenario.scenarios
-        let configuration = SimulatorConfiguration(
+        var configuration = SimulatorConfiguration(
             host: host,
             port: port,
             scenarios: scenarios,
@@ -96,12 +103,14 @@ struct SimulatorCommand: AsyncParsableCommand {
             balance: balance,
             keyLimits: try parsedKeyLimits()
         )
+        configuration.workflows = SimulatedWorkflow.List(entries: workflows).files
+        let serving = configuration
         var logger = Logger(label: "rh-batch.simulator")
         logger.logLevel = .warning
         let names = scenarios.isEmpty ? "clean" : scenarios.map(\.rawValue).sorted().joined(separator: "+")
-        try await SimulatorServer.run(configuration, logger: logger) { baseURL in
+        try await SimulatorServer.run(serving, logger: logger) { baseURL in
             let text = """
-                RunningHub simulator listening on \(baseURL) (scenario: \(names), latency: \(configuration.latency.lowerBound)-\(configuration.latency.upperBound) s, limit: \(configuration.concurrencyLimit))
+                RunningHub simulator listening on \(baseURL) (scenario: \(names), latency: \(serving.latency.lowerBound)-\(serving.latency.upperBound) s, limit: \(serving.concurrencyLimit))
                 RH_API_BASE_URL=\(baseURL)/openapi/v2
 
                 """

@@ -94,7 +94,8 @@ _rh-batch_run() {
         '--retry-failed[Run again the jobs that ended failed in an earlier run of this output folder.]'
         '--resubmit-unknown[Resubmit jobs whose earlier submit had an unknown outcome (may bill twice).]'
         '--max-cost[Stop submitting once estimated plus actual spend would pass this amount (in the catalog'\''s currency).]:max-cost:'
-        '--allow-unpriced[With --max-cost, run jobs whose price the catalog does not know (they count as zero).]'
+        '--max-coins[Stop submitting once the RH coins of workflow and app jobs (estimate_seconds, then as billed) would pass this.]:max-coins:'
+        '--allow-unpriced[With --max-cost, run jobs whose price the catalog does not know; with --max-coins, workflow jobs without estimate_seconds (they count as zero).]'
         '--shard[Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4; auto/N reads I from JOB_COMPLETION_INDEX (Kubernetes), SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX.]:shard:'
         '--poll-interval[Poll schedule MIN\:MAX seconds\: the first wait and the longest (default 3\:15; 0.25\:2 with --simulate).]:poll-interval:'
         '--task-timeout[Seconds a task may take before it is given up as timeout.]:task-timeout:'
@@ -304,6 +305,7 @@ _rh-batch_simulator() {
         '--result-padding[Bytes of padding added to each result image (for download benchmarks).]:result-padding:'
         '--balance[Account balance in CNY.]:balance:'
         '*--key-limit[A key with a concurrency limit of its own (another account), KEY=N; repeatable.]:key=n:'
+        '*--workflow[A workflow of your own to serve and run beside the built-in ones\: ID=FILE, FILE an API-format graph exported from ComfyUI; repeatable.]:ID=FILE:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
