@@ -272,4 +272,40 @@ struct WorkflowTests {
         let report = try RunHarness.json(harness.folder.path + "/out/report.json")
         #expect((report["stopReason"] as? String)?.contains("--max-coins 10") == true)
     }
+
+    @Test(
+        .enabled(if: ReportPageTests.browserPresent, "needs chromium, chromium-driver and selenium (CI installs them)"))
+    func theContactSheetShowsWorkflowJobsLikeTheOthers() async throws {
+        let harness = try RunHarness()
+        let result = try await harness.run(Self.manifest)
+        let run = try DocsTests.shell([
+            "python3", DocsTests.root + "/Tests/Tools/check_report_page.py", result.output + "/report.html",
+            "--filter-model", "restyle", "--search", "greenhouse",
+        ])
+        #expect(run.status == 0, "\(run.output)")
+        let line = try #require(run.output.split(separator: "\n").last { $0.hasPrefix("{") }, "\(run.output)")
+        let seen = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        // Thirteen cells; fourteen pictures (restyle's two output nodes); coins beside money.
+        #expect(seen["jobs"] as? Int == 13 && seen["media"] as? Int == 14)
+        let totals = try #require(seen["totals"] as? [String: String])
+        #expect(totals["cost"]?.hasSuffix("RH coins") == true, "\(totals)")
+        let filtered = try #require(seen["afterModelFilter"] as? [String: Any])
+        #expect(filtered["jobs"] as? Int == 1)
+        #expect((seen["dialogText"] as? String)?.contains("RH coins") == true)
+    }
+
+    @Test(.enabled(if: DatasetTests.datasetsPresent, "needs python3 with datasets and Pillow (CI installs them)"))
+    func aWorkflowBatchLoadsAsADatasetWithEachResultsNode() async throws {
+        let harness = try RunHarness()
+        let result = try await harness.run(Self.manifest)
+        let loaded = try DatasetTests.load(result.output)
+        #expect(loaded.rows.count == 14)
+        #expect(loaded.rows.filter { $0.model == "restyle" }.count == 2)
+        let metadata = try String(contentsOfFile: result.output + "/metadata.jsonl", encoding: .utf8)
+        let nodes = metadata.split(separator: "\n").compactMap { line -> String? in
+            let row = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return row?["model"] as? String == "restyle" ? row?["node"] as? String : nil
+        }
+        #expect(nodes.sorted() == ["60", "61"])
+    }
 }

@@ -55,6 +55,11 @@ struct DatasetMetadata {
             name: plan.manifest.name, date: date, currency: plan.currency, columns: columns().all, rows: rows)
     }
 
+    /// Whether some result came from a workflow or app: then every line has `node` and `coins`.
+    private var hasWorkflows: Bool {
+        selected.contains { jobs[$0].status == .succeeded && plan.jobs[$0].shape.value.sendsFileNames }
+    }
+
     /// The columns every line has, and the API fields among them with their types settled.
     private func columns() -> (all: [String], fields: [String], mixed: Set<String>, hasRemote: Bool) {
         let succeeded = selected.filter { jobs[$0].status == .succeeded && !jobs[$0].outputs.isEmpty }
@@ -82,6 +87,7 @@ struct DatasetMetadata {
             ["file_name", "input_file_names"] + (hasRemote ? ["input_urls"] : [])
             + ["prompt", "prompt_id", "image_id", "model", "endpoint"] + fieldOrder
             + ["sample", "result_index", "key", "task_id", "cost", "currency", "sha256"]
+            + (hasWorkflows ? ["node", "coins"] : [])
         return (all, fieldOrder, mixed, hasRemote)
     }
 
@@ -89,6 +95,7 @@ struct DatasetMetadata {
     func write() throws(AtomicFile.Failure) {
         let succeeded = selected.filter { jobs[$0].status == .succeeded && !jobs[$0].outputs.isEmpty }
         let (_, fieldOrder, mixed, hasRemote) = columns()
+        let withNodes = hasWorkflows
         var placed: Set<String> = []
         let writer = try AtomicFileWriter(path: folder + "/metadata.jsonl")
         for index in succeeded {
@@ -132,6 +139,10 @@ struct DatasetMetadata {
                 line.number("cost", Double(run.cost(estimate: job.price).description))
                 line.string("currency", plan.currency)
                 line.string("sha256", output.sha256.description)
+                if withNodes {
+                    if let node = output.node { line.string("node", node) } else { line.value("node", .null) }
+                    line.number("coins", run.coins.flatMap { Double($0.description) })
+                }
                 writer.write(line.finish())
                 writer.write("\n")
             }

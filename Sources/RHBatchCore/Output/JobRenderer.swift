@@ -173,6 +173,7 @@ package struct JobRenderer: Sendable {
             var line = JSONObjectWriter()
             writeJobDescription(index, to: &line, shared: &shared)
             line.integer("index", resultIndex)
+            if let node = output.node { line.string("node", node) }
             line.string("path", output.path)
             line.integer("bytes", output.bytes)
             line.string("sha256", output.sha256.description)

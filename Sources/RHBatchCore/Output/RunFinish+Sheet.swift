@@ -26,7 +26,7 @@ extension RunFinish {
                 ("failed", totals.failed), ("unknown", totals.unknown), ("timeout", totals.timeout),
                 ("cancelled", totals.cancelled), ("skipped", totals.skipped),
             ],
-            cost: "\(totals.cost) \(plan.currency)",
+            cost: "\(totals.cost) \(plan.currency)" + (totals.coins == .zero ? "" : " + \(totals.coins) RH coins"),
             durationSeconds: JobDescription.duration(startedAt, finishedAt),
             simulated: options.simulated,
             finishedAt: finishedAt
@@ -96,7 +96,9 @@ extension ContactSheet.Job {
             sample: report.sample ?? 1,
             status: report.status,
             outputs: succeeded ? (report.outputs ?? []).map(\.path) : [],
-            cost: "\(report.cost?.amount ?? "0") \(report.cost?.currency ?? currency)",
+            // A workflow or app job is billed in RH coins, not money.
+            cost: report.coins.map { "\($0) RH coins" }
+                ?? "\(report.cost?.amount ?? "0") \(report.cost?.currency ?? currency)",
             seconds: report.durationSeconds,
             taskID: report.taskId,
             reason: succeeded ? nil : report.error.map { "\($0.phase) \($0.code): \($0.message)" }

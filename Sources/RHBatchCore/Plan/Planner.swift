@@ -697,8 +697,12 @@ struct PlanningRun {
                 }
                 final = field.defaultValue
             }
-            guard let final else { continue }
+            guard var final else { continue }
             if case .choice = field.kind, final == .string(FieldSpec.omitChoice) { continue }
+            // A workflow's whole number is sent and shown as one (`seed: 2`, not `2.0`).
+            if model.workflow != nil, case .number(let number) = final, number == number.rounded(), abs(number) < 1e15 {
+                final = .integer(Int(number))
+            }
             fit.finalValues[field.apiKey] = final
             fit.layoutValues[field.name] = final.text
             fit.apiOptions.append(Param(key: field.apiKey, value: final.json))
