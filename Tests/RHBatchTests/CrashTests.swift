@@ -57,6 +57,37 @@ struct CrashTests {
         }
     }
 
+    /// 200 workflow jobs: 100 of the image-edit workflow (two output nodes) over the inputs, 100
+    /// of the demo workflow over seeds.
+    func workflowManifest(in folder: TempFolder) throws -> String {
+        for index in 0..<4 {
+            try folder.write(
+                "in/room\(index).png", Data(PNGEncoder.solid(width: 8, height: 6, color: (UInt8(index * 50), 90, 200))))
+        }
+        let prompts = (1...25).map { "'Variation \($0): restyle the room.'" }.joined(separator: ", ")
+        return try folder.write(
+            "crash.yaml",
+            """
+            version: 1
+            name: crash
+            output: out
+            concurrency: 16
+            workflows:
+              restyle: {workflow: "1000000000000000001", fields: {image: "10:image", prompt: "20:text"}}
+              panda: {workflow: "1904136902449209346", fields: {prompt: "6:text", seed: "3:seed"}}
+            matrix:
+              - prompt: [\(prompts)]
+                image: "in/*.png"
+                "11:image": in/room0.png
+                model: restyle
+              - prompt: [\(prompts)]
+                seed: [1, 2, 3, 4]
+                model: panda
+
+            """
+        )
+    }
+
     func manifest(in folder: TempFolder) throws -> String {
         for index in 0..<4 {
             try folder.write(
@@ -116,9 +147,9 @@ struct CrashTests {
         return momentCame && process.terminationReason == .uncaughtSignal ? nil : process.terminationStatus
     }
 
-    func crashAndResume(scenario: String, seed: UInt64) async throws {
+    func crashAndResume(scenario: String, seed: UInt64, workflows: Bool = false) async throws {
         let folder = try TempFolder()
-        let manifest = try manifest(in: folder)
+        let manifest = try workflows ? workflowManifest(in: folder) : manifest(in: folder)
         let simulator = try SimulatorProcess(scenario: scenario, seed: seed)
         defer { simulator.stop() }
 
@@ -176,25 +207,37 @@ struct CrashTests {
             let key = try #require(job["key"] as? String)
             let entry = try #require(journal.state.entries[key])
             #expect(entry.isComplete)
-            for output in job["outputs"] as? [[String: Any]] ?? [] {
+            let outputs = job["outputs"] as? [[String: Any]] ?? []
+            // Every output node's file: two for the image-edit workflow, one for the others.
+            #expect(outputs.count == (job["model"] as? String == "restyle" ? 2 : 1))
+            if workflows {
+                // The coins reported are what the task was billed, also for jobs done by a killed run.
+                let task = try #require(ledger.billed.first { $0.taskId == job["taskId"] as? String })
+                #expect(Double(job["coins"] as? String ?? "") == Double(task.coins))
+            }
+            for (position, output) in outputs.enumerated() {
                 let path = try #require(output["path"] as? String)
                 let bytes = try Data(contentsOf: URL(fileURLWithPath: folder.path + "/out/" + path))
                 let hash = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
                 #expect(hash == output["sha256"] as? String)
-                #expect(entry.downloads[1]?.sha256.description == hash)
+                #expect(entry.downloads[position + 1]?.sha256.description == hash)
                 let sidecar = try RunHarness.json(
                     folder.path + "/out/" + path.replacingOccurrences(of: ".png", with: ".json"))
                 #expect((sidecar["file"] as? [String: Any])?["sha256"] as? String == hash)
                 files += 1
             }
         }
-        #expect(files == done.count)
+        #expect(files == done.count + (workflows ? done.filter { $0["model"] as? String == "restyle" }.count : 0))
         let leftovers = RunHarness.files(output).filter { $0.contains(".rh-partial") || $0.contains(".rh-tmp") }
         #expect(leftovers.isEmpty, "\(leftovers)")
     }
 
     @Test func cleanAPI() async throws {
         try await crashAndResume(scenario: "clean", seed: 20_261_121)
+    }
+
+    @Test func workflowsUnderAFlakyAPI() async throws {
+        try await crashAndResume(scenario: "flaky", seed: 7, workflows: true)
     }
 
     @Test func flakyAPI() async throws {
