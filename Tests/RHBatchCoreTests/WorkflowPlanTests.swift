@@ -19,7 +19,8 @@ struct WorkflowPlanTests {
         {"webappName":"Kontext","nodeInfoList":[
          {"nodeId":"39","nodeName":"LoadImage","fieldName":"image","fieldValue":"x.png","fieldType":"IMAGE","description":"image"},
          {"nodeId":"37","nodeName":"RH_ComfyFluxKontext","fieldName":"aspect_ratio","fieldValue":"match_input_image","fieldData":"[{\"name\":\"match_input_image\",\"index\":\"0\"},{\"name\":\"16:9\",\"index\":\"2\"},{\"default\":\"match_input_image\"}]","fieldType":"LIST","description":"ratio"},
-         {"nodeId":"52","nodeName":"RH_Translator","fieldName":"prompt","fieldValue":"","fieldType":"STRING","description":"prompt"}]}
+         {"nodeId":"52","nodeName":"RH_Translator","fieldName":"prompt","fieldValue":"","fieldType":"STRING","description":"prompt"},
+         {"nodeId":"60","nodeName":"KSampler","fieldName":"steps","fieldValue":"20","fieldData":"[\"INT\",{\"min\":1,\"max\":50,\"step\":1}]","fieldType":"INT","description":"steps"}]}
         """#
 
     static var definitions: WorkflowDefinitions {
@@ -160,5 +161,46 @@ struct WorkflowPlanTests {
         let body = plan.jobs[0].body(urls: ["openapi/abc.png"], model: model).json
         #expect(body.contains(#"{"nodeId":"39","fieldName":"image","fieldValue":"openapi/abc.png"}"#))
         #expect(body.contains(#"{"nodeId":"37","fieldName":"aspect_ratio","fieldValue":"2"}"#))
+    }
+
+    @Test func anAppsIntegerRangeAndAWorkflowsImageFormatAreChecked() throws {
+        let fixture = try Fixture()
+        try fixture.png("room.png")
+        try fixture.write(
+            "tone.wav", Array("RIFF\u{24}\u{0}\u{0}\u{0}WAVEfmt ".utf8) + [UInt8](repeating: 0, count: 40))
+        let path = try fixture.manifest(
+            Self.head(fields: #"prompt: "6:text""#)
+                + """
+                matrix:
+                  - model: kontext
+                    image: room.png
+                    prompt: a
+                    "60:steps": [10, 80]
+                  - model: kontext
+                    image: tone.wav
+                    prompt: b
+
+                """)
+        do {
+            _ = try ManifestLoader().load(path, workflows: Self.definitions)
+            Issue.record("the manifest was accepted")
+        } catch {
+            let messages = error.diagnostics.map(\.description)
+            #expect(messages.contains { $0.contains("matrix[0].60:steps[1]: 80 is above 50") }, "\(messages)")
+            #expect(messages.contains { $0.contains("tone.wav' is a WAV file; kontext accepts") }, "\(messages)")
+        }
+    }
+
+    @Test func aJobsParamsGoBesideTheNodeInfoList() throws {
+        let fixture = try Fixture()
+        let path = try fixture.manifest(
+            Self.head(fields: #"prompt: "6:text""#)
+                + "matrix: {model: panda, prompt: a, params: {webhookUrl: \"https://example.com/hook\"}}\n")
+        let plan = try ManifestLoader().load(path, workflows: Self.definitions)
+        let model = try #require(plan.catalog.model(named: "panda"))
+        #expect(
+            plan.jobs[0].body(urls: [], model: model).json
+                == #"{"nodeInfoList":[{"nodeId":"6","fieldName":"text","fieldValue":"a"}],"webhookUrl":"https://example.com/hook"}"#
+        )
     }
 }

@@ -58,7 +58,7 @@ package struct NodeField: Sendable, Hashable, Comparable, CustomStringConvertibl
 
 /// What a workflow or app input takes, as read from its graph or field list.
 package enum WorkflowInputType: Sendable, Hashable {
-    case integer
+    case integer(min: Int?, max: Int?)
     /// A number; a whole current value (`cfg: 8`) reads as a number too, since ComfyUI's JSON
     /// cannot tell `8` from `8.0`.
     case number
@@ -263,7 +263,7 @@ package struct WorkflowDefinition: Sendable {
         case "IMAGE": return .media(.image)
         case "VIDEO": return .media(.video)
         case "AUDIO": return .media(.audio)
-        case "INT": return .integer
+        case "INT": return .integer(min: bound(data, "min").map { Int($0) }, max: bound(data, "max").map { Int($0) })
         case "FLOAT": return .number
         case "SWITCH", "BOOLEAN": return .boolean
         case "LIST":
@@ -283,6 +283,22 @@ package struct WorkflowDefinition: Sendable {
             return .choice(options)
         default: return .text
         }
+    }
+
+    /// A bound an app's `fieldData` states (`["INT", {"min": 1, "max": 50}]`), or `nil`.
+    static func bound(_ data: JSONValue?, _ name: String) -> Double? {
+        guard case .array(let items)? = data else { return nil }
+        for item in items {
+            guard case .object(let members) = item, let value = members.first(where: { $0.0 == name })?.1 else {
+                continue
+            }
+            switch value {
+            case .integer(let number): return Double(number)
+            case .number(let number): return number
+            default: continue
+            }
+        }
+        return nil
     }
 
     /// A JSON object's members by key, or `nil`.

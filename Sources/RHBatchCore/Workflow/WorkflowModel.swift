@@ -72,11 +72,16 @@ package struct WorkflowBinding: Sendable {
 
     /// The run body for the fields a job sets (`NODE:FIELD` → value, in the job's order): only
     /// those fields, each value sent as text (as the vendor's own example does), a LIST field's
-    /// option as what the service expects.
+    /// option as what the service expects. Other members (a job's `params`: `webhookUrl`,
+    /// `retainSeconds`, ...) go beside `nodeInfoList` as they are.
     package func body(_ members: [(String, JSONValue)]) -> JSONValue {
         var list: [JSONValue] = []
+        var others: [(String, JSONValue)] = []
         for (key, value) in members {
-            guard let target = NodeField(key) else { continue }
+            guard let target = NodeField(key) else {
+                others.append((key, value))
+                continue
+            }
             var text: String
             switch value {
             case .array(let items): text = items.first?.plainText ?? ""
@@ -91,7 +96,8 @@ package struct WorkflowBinding: Sendable {
         }
         var members: [(String, JSONValue)] = [("nodeInfoList", .array(list))]
         if let instance { members.append(("instanceType", .string(instance))) }
-        return .object(members)
+        return .object(
+            members + others.filter { key, _ in key != "nodeInfoList" && (instance == nil || key != "instanceType") })
     }
 }
 
@@ -186,7 +192,7 @@ package enum WorkflowModel {
     static func fieldSpec(_ input: WorkflowInput) -> FieldSpec {
         let kind: FieldSpec.Kind
         switch input.type {
-        case .integer: kind = .integer(min: nil, max: nil, step: nil)
+        case .integer(let min, let max): kind = .integer(min: min, max: max, step: nil)
         case .number: kind = .number(min: nil, max: nil, step: nil)
         case .boolean: kind = .boolean
         case .choice(let options):
