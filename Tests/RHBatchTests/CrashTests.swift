@@ -60,53 +60,51 @@ struct CrashTests {
     /// 200 workflow jobs: 100 of the image-edit workflow (two output nodes) over the inputs, 100
     /// of the demo workflow over seeds.
     func workflowManifest(in folder: TempFolder) throws -> String {
-        for index in 0..<4 {
-            try folder.write(
-                "in/room\(index).png", Data(PNGEncoder.solid(width: 8, height: 6, color: (UInt8(index * 50), 90, 200))))
-        }
-        let prompts = (1...25).map { "'Variation \($0): restyle the room.'" }.joined(separator: ", ")
+        let prompts = try inputsAndPrompts(in: folder)
         return try folder.write(
             "crash.yaml",
-            """
-            version: 1
-            name: crash
-            output: out
-            concurrency: 16
-            workflows:
-              restyle: {workflow: "1000000000000000001", fields: {image: "10:image", prompt: "20:text"}}
-              panda: {workflow: "1904136902449209346", fields: {prompt: "6:text", seed: "3:seed"}}
-            matrix:
-              - prompt: [\(prompts)]
-                image: "in/*.png"
-                "11:image": in/room0.png
-                model: restyle
-              - prompt: [\(prompts)]
-                seed: [1, 2, 3, 4]
-                model: panda
+            Self.header
+                + """
+                workflows:
+                  restyle: {workflow: "1000000000000000001", fields: {image: "10:image", prompt: "20:text"}}
+                  panda: {workflow: "1904136902449209346", fields: {prompt: "6:text", seed: "3:seed"}}
+                matrix:
+                  - prompt: [\(prompts)]
+                    image: "in/*.png"
+                    "11:image": in/room0.png
+                    model: restyle
+                  - prompt: [\(prompts)]
+                    seed: [1, 2, 3, 4]
+                    model: panda
 
-            """
+                """
         )
     }
 
-    func manifest(in folder: TempFolder) throws -> String {
+    /// The top of both crash manifests.
+    static let header = "version: 1\nname: crash\noutput: out\nconcurrency: 16\n"
+
+    /// Four input images in `in/`, and 25 prompts as a YAML list's items.
+    func inputsAndPrompts(in folder: TempFolder) throws -> String {
         for index in 0..<4 {
             try folder.write(
                 "in/room\(index).png", Data(PNGEncoder.solid(width: 8, height: 6, color: (UInt8(index * 50), 90, 200))))
         }
-        let prompts = (1...25).map { "'Variation \($0): restyle the room.'" }.joined(separator: ", ")
+        return (1...25).map { "'Variation \($0): restyle the room.'" }.joined(separator: ", ")
+    }
+
+    func manifest(in folder: TempFolder) throws -> String {
+        let prompts = try inputsAndPrompts(in: folder)
         return try folder.write(
             "crash.yaml",
-            """
-            version: 1
-            name: crash
-            output: out
-            concurrency: 16
-            matrix:
-              prompt: [\(prompts)]
-              image: "in/*.png"
-              model: [grok-imagine, nano-banana-pro]
+            Self.header
+                + """
+                matrix:
+                  prompt: [\(prompts)]
+                  image: "in/*.png"
+                  model: [grok-imagine, nano-banana-pro]
 
-            """
+                """
         )
     }
 

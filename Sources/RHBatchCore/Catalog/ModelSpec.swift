@@ -37,21 +37,16 @@ package struct ModelSpec: Sendable {
         price: PriceRule,
         unsupported: String? = nil
     ) {
-        self.alias = alias
-        self.endpoint = endpoint
-        self.vendorName = vendorName
-        self.output = output
-        self.fields = fields
-        self.price = price
-        self.unsupported = unsupported
         var promptIndex: Int?
         for name in ModelSpec.promptFieldKeys where promptIndex == nil {
             promptIndex = fields.firstIndex { field in
                 if case .string = field.kind { field.apiKey == name } else { false }
             }
         }
-        self.promptIndex = promptIndex
-        self.imageIndex = fields.firstIndex { $0.media?.kind == .image }
+        self.init(
+            alias: alias, endpoint: endpoint, vendorName: vendorName, output: output, fields: fields, price: price,
+            promptIndex: promptIndex, imageIndex: fields.firstIndex { $0.media?.kind == .image })
+        self.unsupported = unsupported
     }
 
     /// Makes a model whose prompt and main image fields are named, not found by their keys (a
