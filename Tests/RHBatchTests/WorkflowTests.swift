@@ -308,4 +308,28 @@ struct WorkflowTests {
         }
         #expect(nodes.sorted() == ["60", "61"])
     }
+
+    @Test func mergedShardsAddUpTheirCoins() throws {
+        let folder = try TempFolder()
+        try folder.write("room.png", Data(PNGEncoder.solid(width: 8, height: 6, color: (1, 2, 3))))
+        try folder.write("sofa.png", Data(PNGEncoder.solid(width: 8, height: 6, color: (4, 5, 6))))
+        try folder.write("rug.png", Data(PNGEncoder.solid(width: 8, height: 6, color: (7, 8, 9))))
+        let manifest = try folder.write("m.yaml", Self.manifest)
+        var coins: [Double] = []
+        for shard in 0...1 {
+            let out = folder.path + "/out/shard-\(shard)"
+            let run = try CLI.run(["run", manifest, "--simulate", "--shard", "\(shard)/2", "-o", out, "-q"])
+            #expect(run.status == 0, "\(run.stderr)")
+            let totals = try #require(try RunHarness.json(out + "/report.json")["totals"] as? [String: Any])
+            coins.append(Double((totals["coins"] as? [String: Any])?["amount"] as? String ?? "") ?? -1)
+        }
+        let merged = try CLI.run(
+            ["merge", folder.path + "/out/shard-0", folder.path + "/out/shard-1", "-o", folder.path + "/out/all"])
+        #expect(merged.status == 0, "\(merged.stderr)")
+        let totals = try #require(try RunHarness.json(folder.path + "/out/all/report.json")["totals"] as? [String: Any])
+        let sum = try #require(totals["coins"] as? [String: Any])
+        #expect(Double(sum["amount"] as? String ?? "") == coins.reduce(0, +) && coins.allSatisfy { $0 >= 0 })
+        let byModel = try #require(sum["byModel"] as? [String: String])
+        #expect(Set(byModel.keys) == ["panda", "restyle", "kontext"])
+    }
 }

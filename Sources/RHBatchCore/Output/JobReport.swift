@@ -212,6 +212,24 @@ package struct ReportFile: Codable, Sendable {
         package var cost: JobReport.Cost
         package var submits = 0
         package var refusals = 0
+        /// RH coins of workflow and app tasks, when the run had any.
+        package var coins: Coins?
+
+        /// RH coins, in all and per workflow.
+        package struct Coins: Codable, Sendable, Hashable {
+            package var amount: String
+            package var byModel: [String: String]
+
+            /// Adds another report's coins.
+            package mutating func add(_ other: Coins) {
+                amount = Self.sum(amount, other.amount)
+                for (model, coins) in other.byModel { byModel[model] = Self.sum(byModel[model] ?? "0", coins) }
+            }
+
+            static func sum(_ left: String, _ right: String) -> String {
+                Money(micros: (Money(left)?.micros ?? 0) + (Money(right)?.micros ?? 0)).description
+            }
+        }
 
         package init(cost: JobReport.Cost) {
             self.cost = cost
@@ -231,6 +249,10 @@ package struct ReportFile: Codable, Sendable {
             bytes += other.bytes
             submits += other.submits
             refusals += other.refusals
+            if let more = other.coins {
+                if coins == nil { coins = Coins(amount: "0", byModel: [:]) }
+                coins?.add(more)
+            }
         }
 
         /// The counts by name, in the order the contact sheet's header shows them.
