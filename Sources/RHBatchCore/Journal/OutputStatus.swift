@@ -23,6 +23,8 @@ package struct OutputStatus: Sendable {
     package var spent: Money
     /// The currency of the spend.
     package var currency: String
+    /// RH coins recorded for workflow and app tasks.
+    package var coins = Money.zero
     /// Failed, unknown and in-flight jobs.
     package var items: [Item]
     /// Per key of several (by fingerprint, with its name when a report names it): tasks, tasks
@@ -43,8 +45,10 @@ package struct OutputStatus: Sendable {
         var items: [Item] = []
         var spent = Money.zero
         var perKey: [String: (tasks: Int, inFlight: Int, spent: Money)] = [:]
+        var coins = Money.zero
         state.forEachEntry { key, entry in
             if let cost = entry.cost.flatMap({ Money($0) }) { spent += cost }
+            if let billed = entry.coins.flatMap({ Money($0) }) { coins += billed }
             if let keyID = entry.keyID {
                 var usage = perKey[keyID] ?? (0, 0, .zero)
                 usage.tasks += 1
@@ -103,6 +107,7 @@ package struct OutputStatus: Sendable {
             items: items,
             warnings: contents.warnings
         )
+        status.coins = coins
         status.keys = perKey.keys.sorted().map { id in
             let usage = perKey[id]!
             return (id, keyNames[id], usage.tasks, usage.inFlight, usage.spent)
@@ -116,7 +121,7 @@ package struct OutputStatus: Sendable {
             "\(folder): "
                 + (counts.isEmpty ? "no jobs recorded" : counts.map { "\($0.1) \($0.0)" }.joined(separator: ", "))
         ]
-        lines.append("spent so far: \(spent) \(currency)")
+        lines.append("spent so far: \(spent) \(currency)" + (coins == .zero ? "" : " and \(coins) RH coins"))
         for key in keys {
             lines.append(
                 "  key \(key.name.map { "\($0) (\(key.id))" } ?? key.id): \(key.tasks) tasks, \(key.inFlight) in flight, \(key.spent) \(currency)"
@@ -144,6 +149,7 @@ package struct OutputStatus: Sendable {
             ("folder", .string(folder)),
             ("counts", .object(counts.map { ($0.0, .integer($0.1)) })),
             ("spent", .object([("amount", .string(spent.description)), ("currency", .string(currency))])),
+            ("coins", .string(coins.description)),
             (
                 "keys",
                 .array(
