@@ -198,17 +198,10 @@ package struct ReportFile: Codable, Sendable {
         package var retired: String?
     }
 
+    /// `totals`: the job counts (members of their own, read into ``JobCounts``), spend, submits.
+    @dynamicMemberLookup
     package struct Totals: Codable, Sendable, Hashable {
-        package var jobs = 0
-        package var succeeded = 0
-        package var failed = 0
-        package var unknown = 0
-        package var skipped = 0
-        package var cancelled = 0
-        package var timeout = 0
-        package var alreadyDone = 0
-        package var outputs = 0
-        package var bytes = 0
+        package var counts = JobCounts()
         package var cost: JobReport.Cost
         package var submits = 0
         package var refusals = 0
@@ -235,32 +228,42 @@ package struct ReportFile: Codable, Sendable {
             self.cost = cost
         }
 
+        private enum CodingKeys: String, CodingKey {
+            case cost, submits, refusals, coins
+        }
+
+        package init(from decoder: any Decoder) throws {
+            counts = try JobCounts(from: decoder)
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            cost = try container.decode(JobReport.Cost.self, forKey: .cost)
+            submits = try container.decodeIfPresent(Int.self, forKey: .submits) ?? 0
+            refusals = try container.decodeIfPresent(Int.self, forKey: .refusals) ?? 0
+            coins = try container.decodeIfPresent(Coins.self, forKey: .coins)
+        }
+
+        package func encode(to encoder: any Encoder) throws {
+            try counts.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(cost, forKey: .cost)
+            try container.encode(submits, forKey: .submits)
+            try container.encode(refusals, forKey: .refusals)
+            try container.encodeIfPresent(coins, forKey: .coins)
+        }
+
+        package subscript(dynamicMember count: WritableKeyPath<JobCounts, Int>) -> Int {
+            get { counts[keyPath: count] }
+            set { counts[keyPath: count] = newValue }
+        }
+
         /// Adds another report's counts (not its cost: money is added as money, by the caller).
         package mutating func add(_ other: Totals) {
-            jobs += other.jobs
-            succeeded += other.succeeded
-            failed += other.failed
-            unknown += other.unknown
-            skipped += other.skipped
-            cancelled += other.cancelled
-            timeout += other.timeout
-            alreadyDone += other.alreadyDone
-            outputs += other.outputs
-            bytes += other.bytes
+            counts.add(other.counts)
             submits += other.submits
             refusals += other.refusals
             if let more = other.coins {
                 if coins == nil { coins = Coins(amount: "0", byModel: [:]) }
                 coins?.add(more)
             }
-        }
-
-        /// The counts by name, in the order the contact sheet's header shows them.
-        package var counts: [(String, Int)] {
-            [
-                ("jobs", jobs), ("succeeded", succeeded), ("alreadyDone", alreadyDone), ("failed", failed),
-                ("unknown", unknown), ("timeout", timeout), ("cancelled", cancelled), ("skipped", skipped),
-            ]
         }
     }
 

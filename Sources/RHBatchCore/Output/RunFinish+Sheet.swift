@@ -21,11 +21,7 @@ extension RunFinish {
         }
         let header = ContactSheet.Header(
             name: plan.manifest.name,
-            totals: [
-                ("jobs", totals.jobs), ("succeeded", totals.succeeded), ("alreadyDone", totals.alreadyDone),
-                ("failed", totals.failed), ("unknown", totals.unknown), ("timeout", totals.timeout),
-                ("cancelled", totals.cancelled), ("skipped", totals.skipped),
-            ],
+            totals: totals.counts.sheetCounts,
             cost: "\(totals.cost) \(plan.currency)" + (totals.coins == .zero ? "" : " + \(totals.coins) RH coins"),
             durationSeconds: JobDescription.duration(startedAt, finishedAt),
             simulated: options.simulated,
@@ -60,7 +56,7 @@ extension ContactSheet.Header {
     /// The header of a report read back.
     package init(_ report: ReportFile) {
         self.init(
-            name: report.manifest.name, totals: report.totals.counts,
+            name: report.manifest.name, totals: report.totals.counts.sheetCounts,
             cost: "\(report.totals.cost.amount) \(report.totals.cost.currency)",
             durationSeconds: report.durationSeconds, simulated: report.simulated, finishedAt: report.finishedAt)
     }

@@ -290,13 +290,7 @@ struct RunFinish: Sendable {
             (
                 "totals",
                 .object(
-                    [
-                        ("jobs", .integer(totals.jobs)), ("succeeded", .integer(totals.succeeded)),
-                        ("failed", .integer(totals.failed)),
-                        ("unknown", .integer(totals.unknown)), ("skipped", .integer(totals.skipped)),
-                        ("cancelled", .integer(totals.cancelled)), ("timeout", .integer(totals.timeout)),
-                        ("alreadyDone", .integer(totals.alreadyDone)), ("outputs", .integer(totals.outputs)),
-                        ("bytes", .integer(totals.bytes)),
+                    totals.counts.members.map { ($0.0, JSONValue.integer($0.1)) } + [
                         (
                             "cost",
                             .object([

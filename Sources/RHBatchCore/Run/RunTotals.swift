@@ -1,5 +1,7 @@
-/// Job counts by how they ended, with spend: the report's `totals`.
-package struct RunTotals: Sendable, Hashable {
+/// Jobs by how they ended, and their result files: what a run's totals and a report's `totals`
+/// count, in one type (the report writes its members in ``members`` order, the contact sheet
+/// shows ``sheetCounts``).
+package struct JobCounts: Codable, Sendable, Hashable {
     package var jobs = 0
     package var succeeded = 0
     package var failed = 0
@@ -10,6 +12,45 @@ package struct RunTotals: Sendable, Hashable {
     package var alreadyDone = 0
     package var outputs = 0
     package var bytes = 0
+
+    package init() {}
+
+    /// Every count by its report name, in the order `report.json`'s `totals` has them.
+    package var members: [(String, Int)] {
+        [
+            ("jobs", jobs), ("succeeded", succeeded), ("failed", failed), ("unknown", unknown), ("skipped", skipped),
+            ("cancelled", cancelled), ("timeout", timeout), ("alreadyDone", alreadyDone), ("outputs", outputs),
+            ("bytes", bytes),
+        ]
+    }
+
+    /// The job counts in the order the contact sheet's header shows them.
+    package var sheetCounts: [(String, Int)] {
+        [
+            ("jobs", jobs), ("succeeded", succeeded), ("alreadyDone", alreadyDone), ("failed", failed),
+            ("unknown", unknown), ("timeout", timeout), ("cancelled", cancelled), ("skipped", skipped),
+        ]
+    }
+
+    /// Adds another's counts.
+    package mutating func add(_ other: JobCounts) {
+        jobs += other.jobs
+        succeeded += other.succeeded
+        failed += other.failed
+        unknown += other.unknown
+        skipped += other.skipped
+        cancelled += other.cancelled
+        timeout += other.timeout
+        alreadyDone += other.alreadyDone
+        outputs += other.outputs
+        bytes += other.bytes
+    }
+}
+
+/// A run's totals: its job counts, with spend. `totals.succeeded` reads the counts.
+@dynamicMemberLookup
+package struct RunTotals: Sendable, Hashable {
+    package var counts = JobCounts()
     /// Spend of this run's tasks (actual where reported, else the catalog price).
     package var cost = Money.zero
     /// RH coins this run's workflow and app tasks were billed, in all and by model, as reported.
@@ -17,4 +58,9 @@ package struct RunTotals: Sendable, Hashable {
     package var coinsByModel: [String: Money] = [:]
 
     package init() {}
+
+    package subscript(dynamicMember count: WritableKeyPath<JobCounts, Int>) -> Int {
+        get { counts[keyPath: count] }
+        set { counts[keyPath: count] = newValue }
+    }
 }
