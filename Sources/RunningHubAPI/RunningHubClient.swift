@@ -196,7 +196,9 @@ package struct RunningHubClient: Sendable {
             }
         }
         let result = tips["result"] as? Bool ?? (tips["result"] as? NSNumber)?.boolValue
-        if problems.isEmpty, result != false { return nil }
+        // `result: true` beside node errors: ComfyUI runs the outputs that did validate, and the
+        // task is billed; it is polled like any other, never written off here.
+        if result == true || (problems.isEmpty && result == nil) { return nil }
         if problems.isEmpty {
             let error = tips["error"] as? [String: Any]
             problems.append(string(error?["message"]) ?? string(tips["error"]) ?? "the workflow did not validate")
@@ -213,26 +215,24 @@ package struct RunningHubClient: Sendable {
         request.body = .bytes(ByteBuffer(bytes: Array("{\"taskId\":\(Self.jsonString(taskId))}".utf8)))
         switch try await exchange(request, timeout: configuration.requestTimeout) {
         case .success(let answer):
-            var outcome = Self.queryOutcome(
-                status: answer.status, headers: answer.headers, body: answer.body, taskId: taskId)
-            // A workflow or app task whose v2 answer carries no usage (the vendor's own app
-            // sample has none): its coins from the legacy outputs call, asked once.
-            if case .task(var task) = outcome, task.state == .succeeded,
-                task.results.contains(where: { $0.nodeId != nil }),
-                (Double(task.coins ?? "") ?? 0) == 0
-            {
-                if let usage = try await legacyUsage(taskId: taskId) {
-                    task.coins = usage.coins
-                    task.costSeconds = usage.seconds ?? task.costSeconds
-                    outcome = .task(task)
-                }
-            }
-            return outcome
+            return Self.queryOutcome(status: answer.status, headers: answer.headers, body: answer.body, taskId: taskId)
         case .failure(var failure):
             // A query is safe to repeat, whatever happened to this one.
             failure.errorClass = .transient
             return .failed(failure)
         }
+    }
+
+    /// Queries a workflow or app task. A finished one whose v2 answer carries no usage (the
+    /// vendor's own app sample has none) gets its coins from the legacy outputs call, asked once.
+    package func query(workflowTask taskId: String) async throws(CancellationError) -> QueryOutcome {
+        let outcome = try await query(taskId: taskId)
+        guard case .task(var task) = outcome, task.state == .succeeded, (Double(task.coins ?? "") ?? 0) == 0,
+            let usage = try await legacyUsage(taskId: taskId)
+        else { return outcome }
+        task.coins = usage.coins
+        task.costSeconds = usage.seconds ?? task.costSeconds
+        return .task(task)
     }
 
     /// Interprets a query answer (pure, for tests).

@@ -188,7 +188,7 @@ struct RunCommand: AsyncParsableCommand {
         do {
             let workflows = await WorkflowReading.definitions(
                 manifest: manifest, output: output, simulator: simulate ? simulatorConfiguration : nil,
-                preferSource: true)
+                preferSource: true, keysFile: keysFile)
             plan = try loadPlan(workflows)
         } catch {
             _ = await preparing.value

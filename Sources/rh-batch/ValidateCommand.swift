@@ -18,6 +18,20 @@ struct ValidateCommand: AsyncParsableCommand {
     @Flag(help: "Read the manifests' workflows and apps from the built-in simulator, not the API or the cache.")
     var simulate = false
 
+    @Option(
+        name: .customLong("sim-workflow"),
+        help: ArgumentHelp("With --simulate: a workflow of your own, ID=FILE (repeatable).", valueName: "ID=FILE"),
+        transform: SimulatedWorkflow.parse)
+    var simWorkflows: [SimulatedWorkflow] = []
+
+    /// The simulator `--simulate` reads workflows from, or `nil`.
+    var simulator: SimulatorConfiguration? {
+        guard simulate else { return nil }
+        var configuration = SimulatorConfiguration()
+        configuration.workflows = SimulatedWorkflow.List(entries: simWorkflows).files
+        return configuration
+    }
+
     @OptionGroup var catalogOption: CatalogOption
 
     func run() async throws {
@@ -27,7 +41,7 @@ struct ValidateCommand: AsyncParsableCommand {
         for path in manifests {
             do {
                 let workflows = await WorkflowReading.definitions(
-                    manifest: path, output: nil, simulator: simulate ? SimulatorConfiguration() : nil,
+                    manifest: path, output: nil, simulator: simulator,
                     preferSource: true,
                     writesOutputFolder: false)
                 let plan = try loader.load(path, workflows: workflows)

@@ -15,13 +15,13 @@ enum WorkflowReading {
     ///   - preferSource: ask the source even when a cache has a copy (`run`, to see a change).
     static func definitions(
         manifest: String, output: String?, simulator: SimulatorConfiguration?, preferSource: Bool,
-        writesOutputFolder: Bool = true
+        writesOutputFolder: Bool = true, keysFile: String? = nil
     ) async -> WorkflowDefinitions {
         let declarations = ManifestLoader.declarations(of: manifest)
         guard !declarations.isEmpty else { return WorkflowDefinitions() }
         let definitions = await definitions(
             declarations, outputFolder: output ?? ManifestLoader.outputDirectory(of: manifest), simulator: simulator,
-            preferSource: preferSource, writesOutputFolder: writesOutputFolder)
+            preferSource: preferSource, writesOutputFolder: writesOutputFolder, keysFile: keysFile)
         for (_, message) in definitions.changed.sorted(by: { $0.key < $1.key }) {
             Console.error("\(manifest): warning: \(message)")
         }
@@ -31,7 +31,7 @@ enum WorkflowReading {
     /// The definitions of `declarations`, read and cached as ``definitions(manifest:output:simulator:preferSource:)`` says.
     static func definitions(
         _ declarations: [WorkflowDeclaration], outputFolder: String?, simulator: SimulatorConfiguration?,
-        preferSource: Bool, writesOutputFolder: Bool = true
+        preferSource: Bool, writesOutputFolder: Bool = true, keysFile: String? = nil
     ) async -> WorkflowDefinitions {
         var folders: [String] = []
         var skipped: String?
@@ -41,8 +41,12 @@ enum WorkflowReading {
         }
         let logger = Logger(label: "rh-batch.workflows", factory: { _ in SwiftLogNoOpLogHandler() })
         if let simulator {
-            let library = WorkflowLibrary(
+            // Simulated copies have names of their own: a real run's or a keyless plan's reads
+            // never take one for the real workflow.
+            var simulated = WorkflowLibrary(
                 folders: folders, preferSource: true, writeFolders: folders.filter { $0 != skipped })
+            simulated.nameSuffix = ".simulated"
+            let library = simulated
             do {
                 return try await SimulatorServer.withRunning(simulator) { baseURL, _ in
                     let configuration = RunningHubClient.Configuration(
@@ -58,7 +62,9 @@ enum WorkflowReading {
         if let user = WorkflowLibrary.userFolder(environment: Environment.value) { folders.append(user) }
         let library = WorkflowLibrary(
             folders: folders, preferSource: preferSource, writeFolders: folders.filter { $0 != skipped })
-        guard let key = Environment.value("RH_API_KEY").flatMap(APIKey.init) else {
+        // The reads are free and any of the run's keys may make them: the first one.
+        let first = (try? RunCommand.keys(file: keysFile, environmentName: "RH_API_KEY"))??.first
+        guard let key = first.flatMap({ APIKey($0.key) }) else {
             return await library.load(declarations, source: nil)
         }
         let configuration = RunningHubClient.Configuration(

@@ -12,7 +12,8 @@ struct WorkflowPlanTests {
          "4":{"class_type":"CheckpointLoaderSimple","inputs":{"ckpt_name":"MR 3DQ _SDXL V0.2.safetensors"},"_meta":{"title":"Load Checkpoint"}},
          "5":{"class_type":"EmptyLatentImage","inputs":{"batch_size":1,"width":512,"height":512},"_meta":{"title":"Empty Latent Image"}},
          "6":{"class_type":"CLIPTextEncode","inputs":{"speak_and_recognation":{"__value__":[false,true]},"text":"a cute panda","clip":["4",1]},"_meta":{"title":"CLIP Text Encode (Prompt)"}},
-         "9":{"class_type":"SaveImage","inputs":{"filename_prefix":"ComfyUI","images":["3",0]},"_meta":{"title":"Save Image"}}}
+         "9":{"class_type":"SaveImage","inputs":{"filename_prefix":"ComfyUI","images":["3",0]},"_meta":{"title":"Save Image"}},
+         "10":{"class_type":"ImageScale","inputs":{"process_detail":false,"image":["9",0]},"_meta":{"title":"Scale"}}}
         """#
 
     static let app = #"""
@@ -202,5 +203,85 @@ struct WorkflowPlanTests {
             plan.jobs[0].body(urls: [], model: model).json
                 == #"{"nodeInfoList":[{"nodeId":"6","fieldName":"text","fieldValue":"a"}],"webhookUrl":"https://example.com/hook"}"#
         )
+    }
+
+    func plan(_ text: String) throws -> Plan {
+        let fixture = try Fixture()
+        return try ManifestLoader().load(try fixture.manifest(text), workflows: Self.definitions)
+    }
+
+    func nodeInfo(_ plan: Plan, _ job: Int = 0) throws -> String {
+        let model = try #require(plan.catalog.model(named: plan.jobs[job].model))
+        return plan.jobs[job].body(urls: [], model: model).json
+    }
+
+    @Test func bigSeedsGoExactlyBooleansAsBooleansAndARawKeyOfANamedInputUnderItsName() throws {
+        let plan = try plan(
+            Self.head(fields: #"prompt: "6:text", seed: "3:seed""#)
+                + "matrix: {model: panda, prompt: a, \"3:seed\": [1234567890123456789, 7], \"10:process_detail\": true}\n"
+        )
+        #expect(plan.jobs.count == 2)
+        let body = try nodeInfo(plan)
+        #expect(body.contains(#"{"nodeId":"3","fieldName":"seed","fieldValue":"1234567890123456789"}"#), "\(body)")
+        #expect(body.contains(#"{"nodeId":"10","fieldName":"process_detail","fieldValue":true}"#), "\(body)")
+        let both = try errors(
+            Self.head(fields: #"prompt: "6:text", seed: "3:seed""#)
+                + "matrix: {model: panda, prompt: a, seed: 1, \"3:seed\": 2}\n")
+        #expect(both.contains { $0.contains("3:seed is panda's 'seed': set it once") }, "\(both)")
+    }
+
+    @Test func whichInputsThePromptAndImageGoToArePartOfTheJobKey() throws {
+        let text = """
+            version: 1
+            workflows:
+              a: {workflow: "1904136902449209346", fields: {prompt: "6:text"}}
+              b: {workflow: "1904136902449209346", fields: {prompt: "3:sampler_name"}}
+              c: {workflow: "1904136902449209346", instance: plus, fields: {prompt: "6:text"}}
+            matrix: {model: [a, b, c], prompt: x}
+
+            """
+        let plan = try plan(text)
+        #expect(plan.jobs.count == 3 && Set(plan.jobs.map(\.key)).count == 3)
+        #expect(plan.merged.isEmpty)
+    }
+
+    @Test func promptAndImageMustNameInputsOfTheirKindAndParamsCannotSetInputs() throws {
+        let wrong = try errors(
+            Self.head(fields: #"prompt: "3:seed", image: "6:text""#) + "matrix: {model: panda, prompt: a}\n")
+        #expect(
+            wrong.contains { $0.contains("fields.prompt: 'prompt' must name a text input; 3:seed takes a number") },
+            "\(wrong)")
+        #expect(wrong.contains { $0.contains("fields.image: 'image' must name an image input") }, "\(wrong)")
+        let params = try errors(
+            Self.head(fields: #"prompt: "6:text""#) + "matrix: {model: panda, prompt: a, params: {\"99:seed\": 5}}\n")
+        #expect(params.contains { $0.contains("'99:seed' is an input of panda") }, "\(params)")
+        let instance = try errors(
+            Self.head(fields: #"prompt: "6:text""#)
+                + "matrix: {model: panda, prompt: a, params: {instanceType: plus}}\n")
+        #expect(instance.contains { $0.contains("'instanceType' is set by panda's workflows entry") }, "\(instance)")
+        let estimate = try errors(
+            """
+            version: 1
+            workflows:
+              big: {workflow: "1904136902449209346", estimate_seconds: 1e20}
+            matrix: {model: big}
+
+            """)
+        #expect(
+            estimate.contains {
+                $0.contains("estimate_seconds must be a number of seconds above 0 and at most 1000000")
+            })
+    }
+
+    @Test func aListOptionByNameOrValueIsOneJob() throws {
+        let plan = try plan(
+            Self.head(fields: #"prompt: "6:text""#)
+                + """
+                jobs:
+                  - {model: kontext, image: room.png, prompt: a, aspect_ratio: "16:9"}
+                  - {model: kontext, image: room.png, prompt: a, aspect_ratio: "2"}
+
+                """.replacingOccurrences(of: "room.png", with: "https://example.com/room.png"))
+        #expect(plan.jobs.count == 1 && plan.merged.count == 1)
     }
 }

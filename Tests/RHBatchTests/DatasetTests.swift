@@ -76,7 +76,7 @@ struct DatasetTests {
         let results = succeeded.reduce(0) { $0 + (($1["outputs"] as? [Any])?.count ?? 0) }
         #expect(succeeded.count == 9 && results == 9)
 
-        let loaded = try Self.load(result.output)
+        let loaded = try await offPool { try DatasetTests.load(result.output) }
         #expect(loaded.rows.count == results)
         #expect(loaded.inputFeature.contains("List(Image"), "\(loaded.inputFeature)")
         #expect(Set(loaded.rows.map(\.key)) == Set(succeeded.compactMap { $0["key"] as? String }))
@@ -91,7 +91,7 @@ struct DatasetTests {
         let moved = FileManager.default.temporaryDirectory.path + "/rh-moved-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: moved) }
         try FileManager.default.moveItem(atPath: result.output, toPath: moved)
-        let again = try Self.load(moved)
+        let again = try await offPool { try DatasetTests.load(moved) }
         #expect(again.rows.count == results)
         #expect(Set(again.rows.map(\.key)) == Set(loaded.rows.map(\.key)))
     }
@@ -143,7 +143,7 @@ struct DatasetTests {
             #expect(card.contains("| gpt-image-2 | 4 |") && card.contains("| nano-banana-pro | 5 |"))
             #expect(card.contains("| Make it green. | 8 |") && !card.contains("FORBIDDEN"))
             // The Hub's way: load_dataset(folder) reads the card's configs.
-            let loaded = try Self.load(first.output, byCard: true)
+            let loaded = try await offPool { try DatasetTests.load(first.output, byCard: true) }
             #expect(loaded.rows.count == 9)
             #expect(loaded.rows.allSatisfy { !$0.inputs.isEmpty })
 
@@ -154,11 +154,11 @@ struct DatasetTests {
                 of: "prompt: [green, bad]", with: "prompt: [green, bad, 'Make it gold.']")
             _ = try await session.run(more)
             #expect(try String(contentsOfFile: first.output + "/README.md", encoding: .utf8) == edited)
-            let export = try CLI.run(["export-card", first.output])
+            let export = try await offPool { try CLI.run(["export-card", first.output]) }
             #expect(export.status == 1)
             #expect(export.stderr.contains("was edited"))
             try FileManager.default.removeItem(atPath: first.output + "/README.md")
-            let fresh = try CLI.run(["export-card", first.output])
+            let fresh = try await offPool { try CLI.run(["export-card", first.output]) }
             #expect(fresh.status == 0, "\(fresh.stderr)")
             #expect(
                 try String(contentsOfFile: first.output + "/README.md", encoding: .utf8).contains(

@@ -62,13 +62,13 @@ struct ReportPageTests {
 
         // rh-batch view rebuilds it from report.json.
         try FileManager.default.removeItem(atPath: result.output + "/report.html")
-        let view = try CLI.run(["view", result.output])
+        let view = try await offPool { try CLI.run(["view", result.output]) }
         #expect(view.status == 0, "\(view.stderr)")
         #expect(view.stdout.contains("(9 jobs)"))
         let rebuilt = try String(contentsOfFile: result.output + "/report.html", encoding: .utf8)
         #expect(rebuilt.components(separatedBy: "<script").count - 1 == 2)
         #expect(rebuilt.contains(#"\u003cscript\u003ewindow.__pwned=1"#))
-        let missing = try CLI.run(["view", harness.folder.path + "/nowhere"])
+        let missing = try await offPool { try CLI.run(["view", harness.folder.path + "/nowhere"]) }
         #expect(missing.status == 64)
     }
 
@@ -108,10 +108,12 @@ struct ReportPageTests {
             Self.manifest, simulator: .init(scenarios: [.moderation, .multi], latency: 0.02...0.05))
         #expect(result.outcome.totals.failed == 3 && result.outcome.totals.succeeded == 6)
         let screenshot = harness.folder.path + "/sheet.png"
-        let run = try DocsTests.shell([
-            "python3", DocsTests.root + "/Tests/Tools/check_report_page.py", result.output + "/report.html",
-            "--screenshot", screenshot, "--filter-model", "grok-imagine", "--search", "green",
-        ])
+        let run = try await offPool {
+            try DocsTests.shell([
+                "python3", DocsTests.root + "/Tests/Tools/check_report_page.py", result.output + "/report.html",
+                "--screenshot", screenshot, "--filter-model", "grok-imagine", "--search", "green",
+            ])
+        }
         #expect(run.status == 0, "\(run.output)")
         let line = try #require(run.output.split(separator: "\n").last { $0.hasPrefix("{") }, "\(run.output)")
         let seen = try JSONDecoder().decode(Seen.self, from: Data(line.utf8))
@@ -136,11 +138,13 @@ struct ReportPageTests {
         #expect(seen.styled)
         // The style sheet and script are files of the project (Sources/RHBatchCore/Resources):
         // the page embeds them exactly, and the browser runs the page with them loaded as files.
-        let files = try DocsTests.shell([
-            "python3", DocsTests.root + "/Tests/Tools/check_report_page.py", result.output + "/report.html",
-            "--resources", DocsTests.root + "/Sources/RHBatchCore/Resources", "--filter-model", "grok-imagine",
-            "--search", "green",
-        ])
+        let files = try await offPool {
+            try DocsTests.shell([
+                "python3", DocsTests.root + "/Tests/Tools/check_report_page.py", result.output + "/report.html",
+                "--resources", DocsTests.root + "/Sources/RHBatchCore/Resources", "--filter-model", "grok-imagine",
+                "--search", "green",
+            ])
+        }
         #expect(files.status == 0, "\(files.output)")
         let fromFiles = try #require(files.output.split(separator: "\n").last { $0.hasPrefix("{") }, "\(files.output)")
         let seenFromFiles = try JSONDecoder().decode(Seen.self, from: Data(fromFiles.utf8))

@@ -70,7 +70,7 @@ struct ShardTests {
         #expect(perShard.reduce(Set<String>()) { $0.union($1) } == Set(plan.jobs.map(\.key)))
 
         let shardFolders = (0..<4).map { folder.path + "/out/shard-\($0)" }
-        let merged = try CLI.run(["merge"] + shardFolders + ["-o", folder.path + "/out/all"])
+        let merged = try await offPool { try CLI.run(["merge"] + shardFolders + ["-o", folder.path + "/out/all"]) }
         #expect(merged.status == 0, "\(merged.stderr)")
         let report = try RunHarness.json(folder.path + "/out/all/report.json")
         let jobs = try #require(report["jobs"] as? [[String: Any]])
@@ -95,25 +95,33 @@ struct ShardTests {
             "other.yaml",
             "version: 1\nname: other\noutput: out-other\nmatrix: {prompt: X., image: in/room0.png, model: grok-imagine}\n"
         )
-        let otherRun = try CLI.run(["run", other, "--simulate", "--sim-latency", "0.01:0.02", "-q"])
+        let otherRun = try await offPool {
+            try CLI.run(["run", other, "--simulate", "--sim-latency", "0.01:0.02", "-q"])
+        }
         #expect(otherRun.status == 0, "\(otherRun.stdout)\(otherRun.stderr)")
-        let refused = try CLI.run([
-            "merge", shardFolders[0], folder.path + "/out-other", "-o", folder.path + "/out/mixed",
-        ])
+        let refused = try await offPool {
+            try CLI.run([
+                "merge", shardFolders[0], folder.path + "/out-other", "-o", folder.path + "/out/mixed",
+            ])
+        }
         #expect(refused.status == 64)
         #expect(refused.stderr.contains("different manifests"))
     }
 
-    @Test func autoShardsNeedAnEngineIndex() throws {
+    @Test func autoShardsNeedAnEngineIndex() async throws {
         let folder = try TempFolder()
         let manifest = try manifest(in: folder)
-        let run = try CLI.run(
-            ["run", manifest, "--simulate", "--shard", "auto/4"], environment: ["PATH": "/usr/bin:/bin"])
+        let run = try await offPool {
+            try CLI.run(
+                ["run", manifest, "--simulate", "--shard", "auto/4"], environment: ["PATH": "/usr/bin:/bin"])
+        }
         #expect(run.status == 64)
         #expect(run.stderr.contains("JOB_COMPLETION_INDEX"))
-        let outOfRange = try CLI.run(
-            ["run", manifest, "--simulate", "--shard", "auto/4"],
-            environment: ["PATH": "/usr/bin:/bin", "JOB_COMPLETION_INDEX": "4"])
+        let outOfRange = try await offPool {
+            try CLI.run(
+                ["run", manifest, "--simulate", "--shard", "auto/4"],
+                environment: ["PATH": "/usr/bin:/bin", "JOB_COMPLETION_INDEX": "4"])
+        }
         #expect(outOfRange.status == 64)
     }
 }

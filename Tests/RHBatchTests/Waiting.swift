@@ -261,3 +261,13 @@ private final class Once: Sendable {
         }
     }
 }
+
+/// Runs blocking work (a child process waited for, a file read in a loop) on a thread of its
+/// own. An async test that blocks holds one of the few threads every async test shares (two on
+/// a two-core machine): two such tests at once would stall every other test's waits, and a test
+/// that presses Ctrl-C or kills at a moment would act too late.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}

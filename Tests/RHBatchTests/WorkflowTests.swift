@@ -166,6 +166,8 @@ struct WorkflowTests {
             """
         let result = try await harness.run(manifest) { $0.concurrency = 1 }
         #expect(result.ledger.submitsRefused["810"] == 1, "one submit, then no more")
+        // Not failed one by one: not run, and left to do.
+        #expect(result.outcome.totals.cancelled == 4 && result.outcome.totals.failed == 0)
         #expect(result.ledger.billed.isEmpty)
         let journal = try String(contentsOfFile: harness.folder.path + "/out/journal.jsonl", encoding: .utf8)
         #expect(!journal.contains(#""event":"failed""#), "the jobs stay to do")
@@ -193,8 +195,8 @@ struct WorkflowTests {
         }
     }
 
-    @Test func inspectListsTheSettableInputsAndAnEntryToPaste() throws {
-        let result = try CLI.run(["inspect", "workflow", "1904136902449209346", "--simulate"])
+    @Test func inspectListsTheSettableInputsAndAnEntryToPaste() async throws {
+        let result = try await offPool { try CLI.run(["inspect", "workflow", "1904136902449209346", "--simulate"]) }
         #expect(result.status == 0, "\(result.stderr)")
         let rows = result.stdout.split(separator: "\n").map(String.init)
         #expect(
@@ -203,17 +205,20 @@ struct WorkflowTests {
         #expect(!rows.contains { $0.hasPrefix("  3:model ") }, "a link is not settable")
         #expect(result.stdout.contains("output nodes (a result each, named {node}): 9 (SaveImage)"))
         #expect(result.stdout.contains(#"      seed: "3:seed""#))
-        let app = try CLI.run(["inspect", "app", "1877265245566922753", "--simulate", "--json"])
+        let app = try await offPool { try CLI.run(["inspect", "app", "1877265245566922753", "--simulate", "--json"]) }
         let object = try #require(try JSONSerialization.jsonObject(with: Data(app.stdout.utf8)) as? [String: Any])
         let inputs = try #require(object["inputs"] as? [[String: Any]])
         let ratio = try #require(inputs.first { $0["field"] as? String == "aspect_ratio" })
         #expect(
             (ratio["options"] as? [[String: String]])?.contains { $0["name"] == "16:9" && $0["value"] == "2" } == true)
-        let unknown = try CLI.run(["inspect", "workflow", "5", "--simulate"])
+        // The entry to paste names no input after a key the manifest keeps (`model`).
+        let text = try await offPool { try CLI.run(["inspect", "app", "1877265245566922753", "--simulate"]) }
+        #expect(text.stdout.contains(#"      model_37: "37:model""#), "\(text.stdout)")
+        let unknown = try await offPool { try CLI.run(["inspect", "workflow", "5", "--simulate"]) }
         #expect(unknown.status == 2 && unknown.stderr.contains("380"))
     }
 
-    @Test func aRunSaysWhenAWorkflowChangedSinceItsJobsWereDone() throws {
+    @Test func aRunSaysWhenAWorkflowChangedSinceItsJobsWereDone() async throws {
         let folder = try TempFolder()
         let graph = { (steps: Int) in
             #"{"3":{"class_type":"KSampler","inputs":{"seed":1,"steps":"# + String(steps)
@@ -231,11 +236,17 @@ struct WorkflowTests {
             matrix: {model: mine, seed: [1, 2]}
 
             """)
-        let first = try CLI.run(["run", manifest, "--simulate", "--sim-workflow", "42=\(folder.path)/a.json", "-q"])
+        let first = try await offPool {
+            try CLI.run(["run", manifest, "--simulate", "--sim-workflow", "42=\(folder.path)/a.json", "-q"])
+        }
         #expect(first.status == 0, "\(first.stderr)")
-        let again = try CLI.run(["run", manifest, "--simulate", "--sim-workflow", "42=\(folder.path)/a.json", "-q"])
+        let again = try await offPool {
+            try CLI.run(["run", manifest, "--simulate", "--sim-workflow", "42=\(folder.path)/a.json", "-q"])
+        }
         #expect(!again.stderr.contains("changed"), "\(again.stderr)")
-        let changed = try CLI.run(["run", manifest, "--simulate", "--sim-workflow", "42=\(folder.path)/b.json"])
+        let changed = try await offPool {
+            try CLI.run(["run", manifest, "--simulate", "--sim-workflow", "42=\(folder.path)/b.json"])
+        }
         #expect(changed.status == 0)
         #expect(changed.stderr.contains("workflow 42 changed since the copy cached"), "\(changed.stderr)")
         #expect(changed.stdout.contains("mine's workflow changed since 2 of its jobs were done"), "\(changed.stdout)")
@@ -278,10 +289,12 @@ struct WorkflowTests {
     func theContactSheetShowsWorkflowJobsLikeTheOthers() async throws {
         let harness = try RunHarness()
         let result = try await harness.run(Self.manifest)
-        let run = try DocsTests.shell([
-            "python3", DocsTests.root + "/Tests/Tools/check_report_page.py", result.output + "/report.html",
-            "--filter-model", "restyle", "--search", "greenhouse",
-        ])
+        let run = try await offPool {
+            try DocsTests.shell([
+                "python3", DocsTests.root + "/Tests/Tools/check_report_page.py", result.output + "/report.html",
+                "--filter-model", "restyle", "--search", "greenhouse",
+            ])
+        }
         #expect(run.status == 0, "\(run.output)")
         let line = try #require(run.output.split(separator: "\n").last { $0.hasPrefix("{") }, "\(run.output)")
         let seen = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -298,7 +311,7 @@ struct WorkflowTests {
     func aWorkflowBatchLoadsAsADatasetWithEachResultsNode() async throws {
         let harness = try RunHarness()
         let result = try await harness.run(Self.manifest)
-        let loaded = try DatasetTests.load(result.output)
+        let loaded = try await offPool { try DatasetTests.load(result.output) }
         #expect(loaded.rows.count == 14)
         #expect(loaded.rows.filter { $0.model == "restyle" }.count == 2)
         let metadata = try String(contentsOfFile: result.output + "/metadata.jsonl", encoding: .utf8)
@@ -309,7 +322,7 @@ struct WorkflowTests {
         #expect(nodes.sorted() == ["60", "61"])
     }
 
-    @Test func mergedShardsAddUpTheirCoins() throws {
+    @Test func mergedShardsAddUpTheirCoins() async throws {
         let folder = try TempFolder()
         try folder.write("room.png", Data(PNGEncoder.solid(width: 8, height: 6, color: (1, 2, 3))))
         try folder.write("sofa.png", Data(PNGEncoder.solid(width: 8, height: 6, color: (4, 5, 6))))
@@ -318,13 +331,17 @@ struct WorkflowTests {
         var coins: [Double] = []
         for shard in 0...1 {
             let out = folder.path + "/out/shard-\(shard)"
-            let run = try CLI.run(["run", manifest, "--simulate", "--shard", "\(shard)/2", "-o", out, "-q"])
+            let run = try await offPool {
+                try CLI.run(["run", manifest, "--simulate", "--shard", "\(shard)/2", "-o", out, "-q"])
+            }
             #expect(run.status == 0, "\(run.stderr)")
             let totals = try #require(try RunHarness.json(out + "/report.json")["totals"] as? [String: Any])
             coins.append(Double((totals["coins"] as? [String: Any])?["amount"] as? String ?? "") ?? -1)
         }
-        let merged = try CLI.run(
-            ["merge", folder.path + "/out/shard-0", folder.path + "/out/shard-1", "-o", folder.path + "/out/all"])
+        let merged = try await offPool {
+            try CLI.run(
+                ["merge", folder.path + "/out/shard-0", folder.path + "/out/shard-1", "-o", folder.path + "/out/all"])
+        }
         #expect(merged.status == 0, "\(merged.stderr)")
         let totals = try #require(try RunHarness.json(folder.path + "/out/all/report.json")["totals"] as? [String: Any])
         let sum = try #require(totals["coins"] as? [String: Any])

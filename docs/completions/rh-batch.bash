@@ -260,12 +260,15 @@ _rh-batch_run() {
 _rh-batch_validate() {
     repeating_flags=()
     non_repeating_flags=(--skip-invalid --simulate --version -h --help)
-    repeating_options=()
+    repeating_options=(--sim-workflow)
     non_repeating_options=(--catalog)
     __rh-batch_offer_flags_options -1
 
     # Offer option value completions
     case "${prev}" in
+    '--sim-workflow')
+        return
+        ;;
     '--catalog')
         __rh-batch_add_completions -o plusdirs -fX '!*.@(json)'
         return
@@ -284,12 +287,15 @@ _rh-batch_validate() {
 _rh-batch_plan() {
     repeating_flags=()
     non_repeating_flags=(--json --skip-invalid --simulate --version -h --help)
-    repeating_options=()
+    repeating_options=(--sim-workflow)
     non_repeating_options=(--catalog)
     __rh-batch_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--sim-workflow')
+        return
+        ;;
     '--catalog')
         __rh-batch_add_completions -o plusdirs -fX '!*.@(json)'
         return

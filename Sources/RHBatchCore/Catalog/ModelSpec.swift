@@ -22,6 +22,15 @@ package struct ModelSpec: Sendable {
     /// For a manifest's workflow or app: how its jobs are sent; `nil` for a standard model.
     package var workflow: WorkflowBinding?
 
+    /// The endpoint as job keys name it: for a workflow or app, with the inputs its `prompt` and
+    /// `image` go to and its instance (the same texts sent elsewhere are another job).
+    package var identityEndpoint: String {
+        guard let workflow else { return endpoint }
+        let prompt = self.prompt?.apiKey ?? "-"
+        let image = imageIndex.map { fields[$0].apiKey } ?? "-"
+        return endpoint + "\nbinding:prompt=\(prompt);image=\(image);instance=\(workflow.instance ?? "-")"
+    }
+
     /// The field the job's `prompt` fills: `prompt`, else `text`, else `textPrompt`.
     package let promptIndex: Int?
     /// The field the job's `image` fills: the first image input.

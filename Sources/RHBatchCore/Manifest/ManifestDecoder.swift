@@ -645,12 +645,12 @@ extension Reader {
         }
         if let seconds = fields["estimate_seconds"] {
             if let scalar = seconds.scalar, scalar.style == .plain, let value = Double(scalar.value), value > 0,
-                value.isFinite
+                value <= 1_000_000
             {
                 declaration.estimateSeconds = value
             } else {
                 diagnostics.error(
-                    "estimate_seconds must be a positive number of seconds", at: seconds.mark,
+                    "estimate_seconds must be a number of seconds above 0 and at most 1000000", at: seconds.mark,
                     path: path.key("estimate_seconds").description)
             }
         }

@@ -406,6 +406,7 @@ package enum ManifestSchema {
                             "fields",
                             .object([
                                 ("type", .string("object")),
+                                ("propertyNames", .object([("not", .enumeration(["model", "samples", "params"]))])),
                                 (
                                     "additionalProperties",
                                     .object([("type", .string("string")), ("pattern", .string("^[0-9]+:[^:\\s]+$"))])

@@ -120,7 +120,12 @@ package struct PlannedJob: Sendable {
     package func outputPath(index: Int = 1, fileExtension: String, node: String? = nil) -> String {
         var template = outputTemplate
         if let node {
-            if !template.contains("{node}") { template = template.replacingAll(".{ext}", with: "_{node}.{ext}") }
+            if !template.contains("{node}") {
+                template =
+                    template.contains(".{ext}")
+                    ? template.replacingAll(".{ext}", with: "_{node}.{ext}")
+                    : template.replacingAll("{ext}", with: "{node}.{ext}")
+            }
             template = template.replacingAll("{node}", with: OutputLayout.safe(node))
         }
         var path = template.replacingAll("{index}", with: String(index))

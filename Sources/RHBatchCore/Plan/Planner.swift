@@ -632,6 +632,8 @@ struct PlanningRun {
     mutating func fitFields(model: ModelSpec, options: [String: Located<ImageValue>], origin: JobOrigin) -> FieldFit {
         // Matrix blocks call this once per model and value set (`expand`); explicit jobs once each.
         let fit = FieldFit()
+        var options = options
+        if model.workflow != nil { Self.nameRawKeys(model, &options, fit) }
         // Every other field: the job's value, else (when required) the vendor default.
         for (name, value) in options where model.field(named: name) == nil {
             if let role = model.roleName(of: name) {
@@ -698,10 +700,10 @@ struct PlanningRun {
                 final = field.defaultValue
             }
             guard var final else { continue }
-            if case .choice = field.kind, final == .string(FieldSpec.omitChoice) { continue }
-            // A workflow's whole number is sent and shown as one (`seed: 2`, not `2.0`).
-            if model.workflow != nil, case .number(let number) = final, number == number.rounded(), abs(number) < 1e15 {
-                final = .integer(Int(number))
+            if let workflow = model.workflow {
+                final = Self.workflowValue(final, written: value, workflow: workflow, field: field)
+            } else if case .choice = field.kind, final == .string(FieldSpec.omitChoice) {
+                continue
             }
             fit.finalValues[field.apiKey] = final
             fit.layoutValues[field.name] = final.text
@@ -712,6 +714,41 @@ struct PlanningRun {
             fit.price = .some(model.price.price(for: fit.finalValues, promptLength: 0))
         }
         return fit
+    }
+
+    /// A workflow input set by its raw `NODE:FIELD` key while the entry names it: under its name
+    /// (two values for it, the name's and the key's, are an error).
+    static func nameRawKeys(_ model: ModelSpec, _ options: inout [String: Located<ImageValue>], _ fit: FieldFit) {
+        for (key, value) in options where NodeField(key) != nil {
+            guard let field = model.fields.first(where: { $0.apiKey == key }), field.name != key else { continue }
+            options[key] = nil
+            if options[field.name] != nil {
+                fit.problems.append(("\(key) is \(model.alias)'s '\(field.name)': set it once", value.mark, value.path))
+            } else {
+                options[field.name] = value
+            }
+        }
+    }
+
+    /// A workflow value as it is sent and keyed: a whole number as an integer (exactly, when
+    /// written as one: seeds exceed what a double holds), a LIST option by its name whichever of
+    /// name and value was written.
+    static func workflowValue(
+        _ value: FieldValue, written: Located<ImageValue>?, workflow: WorkflowBinding, field: FieldSpec
+    ) -> FieldValue {
+        switch value {
+        case .number(let number):
+            if let written, case .single(let raw) = written.value, let exact = Int(raw.trimmed) {
+                return .integer(exact)
+            }
+            if number == number.rounded(), abs(number) < 9e15 { return .integer(Int(number)) }
+            return value
+        case .string(let text):
+            if let name = workflow.choiceNames[field.apiKey]?[text] { return .string(name) }
+            return value
+        default:
+            return value
+        }
     }
 
     /// The id of jobs whose model takes no prompt, and of jobs whose model takes no image.

@@ -131,6 +131,9 @@ extension PlanningRun {
 
     /// The `params` passed through to the body, sorted by key; `nil` when one is a field of the
     /// model (reported: it must be set as that field).
+    /// Members of a workflow's run body that its entry sets.
+    static let workflowBodyKeys: Set<String> = ["nodeInfoList", "instanceType", "workflowId", "webappId"]
+
     mutating func checkParams(_ combination: Combination, _ found: inout FitProblems) -> [Param]? {
         let model = combination.model.model
         var params: [Param] = []
@@ -143,6 +146,14 @@ extension PlanningRun {
                         param.mark, param.path
                     ))
                 continue
+            }
+            if model.workflow != nil, NodeField(key) != nil || Self.workflowBodyKeys.contains(key) {
+                let message =
+                    NodeField(key) != nil
+                    ? "'\(key)' is an input of \(model.alias): set it as the field \"\(key)\" (checked against the graph) instead of params"
+                    : "'\(key)' is set by \(model.alias)'s workflows entry (instance) and its fields, not by params"
+                diagnostics.error(message, at: param.mark, path: param.path.description)
+                return nil
             }
             if model.declares(key) {
                 let field = model.roleName(of: key) ?? FieldSpec.snakeCase(key)
@@ -209,7 +220,7 @@ extension PlanningRun {
     mutating func identityPrefix(of combination: Combination, _ fitted: FittedCombination) -> SHA256 {
         let fit = fitted.fit
         if let known = fit.identityPrefix, known.prompt == fitted.prompt { return known.hasher }
-        var text = "rh-batch/job/v1\nendpoint:" + combination.model.model.endpoint + "\nprompt:"
+        var text = "rh-batch/job/v1\nendpoint:" + combination.model.model.identityEndpoint + "\nprompt:"
         JSONValue.writeString(fitted.prompt.text, to: &text)
         text += "\n"
         // Params that fail their check are left out of `params`; the text made ahead assumed all

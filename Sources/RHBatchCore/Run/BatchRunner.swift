@@ -230,8 +230,11 @@ package struct BatchRunner: Sendable {
             let ticket = journal.enqueue([record], sync: true)
             group.addTask { await Self.submit(job, endpoint: endpoint, body: body, after: ticket, journal, service) }
         case .query(let job, let taskId, let afterSync, let at):
+            let workflowTask = plan.jobs[job].shape.value.sendsFileNames
             group.addTask {
-                await Self.query(job, taskId: taskId, afterSync: afterSync, at: at, journal, service, clock)
+                await Self.query(
+                    job, taskId: taskId, workflowTask: workflowTask, afterSync: afterSync, at: at, journal, service,
+                    clock)
             }
         case .download(let work):
             group.addTask {
@@ -286,7 +289,7 @@ package struct BatchRunner: Sendable {
     /// Asks for a task's state at run time `at` (else now), after everything journaled is on
     /// disk when `afterSync`.
     private static func query(
-        _ job: Int, taskId: String, afterSync: Bool, at: Duration?, _ journal: Journal,
+        _ job: Int, taskId: String, workflowTask: Bool, afterSync: Bool, at: Duration?, _ journal: Journal,
         _ service: any RunningHubService, _ clock: any RunClock
     ) async -> Report {
         if let at {
@@ -304,7 +307,9 @@ package struct BatchRunner: Sendable {
             }
         }
         do {
-            return .machine(.queried(job: job, try await service.query(taskId: taskId)))
+            let outcome =
+                workflowTask ? try await service.query(workflowTask: taskId) : try await service.query(taskId: taskId)
+            return .machine(.queried(job: job, outcome))
         } catch {
             return .machine(.cancelled(job: job))
         }

@@ -138,8 +138,18 @@ package actor KeyPool: RunningHubService {
     }
 
     package func query(taskId: String) async throws(CancellationError) -> QueryOutcome {
+        try await query(taskId, workflowTask: false)
+    }
+
+    package func query(workflowTask taskId: String) async throws(CancellationError) -> QueryOutcome {
+        try await query(taskId, workflowTask: true)
+    }
+
+    private func query(_ taskId: String, workflowTask: Bool) async throws(CancellationError) -> QueryOutcome {
         let index = owner[taskId] ?? active.first ?? 0
-        let outcome = try await keys[index].member.service.query(taskId: taskId)
+        let service = keys[index].member.service
+        let outcome =
+            workflowTask ? try await service.query(workflowTask: taskId) : try await service.query(taskId: taskId)
         if case .task(let task) = outcome, task.state.isFinished, open.remove(taskId) != nil {
             keys[index].inFlight -= 1
             keys[index].spend += task.cost.flatMap { Money($0) } ?? .zero

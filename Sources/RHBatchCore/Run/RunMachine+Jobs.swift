@@ -35,7 +35,7 @@ extension RunMachine {
             resumeSucceeded(index, entry)
         case .submitted, .cancelled:
             if let taskId = entry.taskId {
-                if keyGone[index] == nil { scheduler.adopt(estimate: job.price, coins: coinEstimate(index)) }
+                if keyGone[index] == nil { scheduler.adopt(index, estimate: job.price, coins: coinEstimate(index)) }
                 pollResumed(index, taskId: taskId, holdsSlot: true)
             } else {
                 needSubmit(index)
@@ -388,7 +388,11 @@ extension RunMachine {
                 write(records)
                 execute(
                     scheduler.submitFinished(
-                        index, .acceptedFinished(actualCost: task.cost.flatMap { Money($0) }), now: now.elapsed))
+                        index,
+                        .acceptedFinished(
+                            actualCost: task.cost.flatMap { Money($0) },
+                            actualCoins: task.coins.flatMap { Money($0) } ?? (task.state == .succeeded ? nil : .zero)),
+                        now: now.elapsed))
                 taskFinished(index, task)
             } else {
                 // Synced at once without holding anything up; the first query waits for the sync,

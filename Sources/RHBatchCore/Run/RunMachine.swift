@@ -670,6 +670,15 @@ package struct RunMachine: Sendable {
                 out.append(.wait(until: at, .scheduler))
             case .jobEnded(let job, let end):
                 switch end {
+                case .failed(let failure)
+                where plan.jobs[job].shape.value.sendsFileNames
+                    && Self.workflowUnavailableCodes.contains(failure.code):
+                    // The workflow cannot run, not the job: left to do, as a stopped run leaves it.
+                    self.end(
+                        job, .cancelled,
+                        JobFailure(
+                            phase: .submit, code: .init(failure),
+                            message: "not run: \(failure.message); the next run tries it again"))
                 case .failed(let failure):
                     self.end(job, .failed, JobFailure(phase: .submit, code: .init(failure), message: failure.message))
                 case .unknown(let failure):

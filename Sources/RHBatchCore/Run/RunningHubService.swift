@@ -13,6 +13,9 @@ package protocol RunningHubService: Sendable {
     func submit(endpoint: String, body: [UInt8]) async throws(CancellationError) -> SubmitOutcome
     /// Asks for a task's state.
     func query(taskId: String) async throws(CancellationError) -> QueryOutcome
+    /// Asks for a workflow or app task's state: a finished one whose answer names no coins is
+    /// asked for them another way (the legacy outputs call).
+    func query(workflowTask taskId: String) async throws(CancellationError) -> QueryOutcome
     /// The key's concurrency limit and current load.
     func queueStatus() async throws -> QueueStatus
     /// Downloads a result, atomically, to `destination`; `durable` syncs it before the rename.
@@ -27,6 +30,10 @@ package protocol RunningHubService: Sendable {
 }
 
 extension RunningHubService {
+    package func query(workflowTask taskId: String) async throws(CancellationError) -> QueryOutcome {
+        try await query(taskId: taskId)
+    }
+
     package func attach(taskId: String, keyID: String?) async -> Bool { true }
     package func keyUsage() async -> [KeyUsage] { [] }
 }

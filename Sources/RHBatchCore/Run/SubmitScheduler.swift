@@ -75,7 +75,7 @@ package struct SubmitScheduler: Sendable {
         /// A task exists and is unfinished: it holds a slot until ``SubmitScheduler/taskEnded(_:actualCost:now:)``.
         case accepted
         /// A task exists and already finished (an instant `SUCCESS`): no slot is held.
-        case acceptedFinished(actualCost: Money?)
+        case acceptedFinished(actualCost: Money?, actualCoins: Money? = nil)
         /// Refused before anything happened; safe to send again after a wait.
         case refused(APIFailure)
         /// Refused for good: the job fails.
@@ -160,11 +160,14 @@ package struct SubmitScheduler: Sendable {
     }
 
     /// A task from an earlier run that is still unfinished: it holds a slot like an accepted one.
-    package mutating func adopt(estimate: Money, coins: Money = .zero) {
+    package mutating func adopt(_ job: Int, estimate: Money, coins: Money = .zero) {
         inFlight += 1
         accepted += 1
         committed += estimate
         committedCoins += coins
+        // Kept, so that the task's end replaces the estimate by what it was billed.
+        estimates[job] = estimate
+        if coins != .zero { coinEstimates[job] = coins }
     }
 
     /// A job is ready to submit (its images are uploaded).
@@ -182,9 +185,10 @@ package struct SubmitScheduler: Sendable {
         case .accepted:
             accepted += 1
             noteSuccess()
-        case .acceptedFinished(let cost):
+        case .acceptedFinished(let cost, let coins):
             inFlight -= 1
             committed += (cost ?? estimates[job] ?? .zero) - (estimates[job] ?? .zero)
+            committedCoins += (coins ?? coinEstimates[job] ?? .zero) - (coinEstimates[job] ?? .zero)
             noteSuccess()
             forget(job)
         case .refused(let failure):

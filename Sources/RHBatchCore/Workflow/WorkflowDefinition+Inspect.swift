@@ -52,7 +52,11 @@ extension WorkflowDefinition {
         for input in settable { counts[FieldSpec.snakeCase(input.target.field), default: 0] += 1 }
         for input in settable {
             let base = FieldSpec.snakeCase(input.target.field)
-            let fieldName = counts[base, default: 0] > 1 ? "\(base)_\(input.target.node)" : base
+            // A name the manifest keeps for itself, or one two inputs share, gets its node.
+            let reserved = ["model", "samples", "params"].contains(base)
+            let fieldName =
+                counts[base, default: 0] > 1 || reserved
+                ? "\(base)_\(input.target.node.replacingAll(":", with: "_"))" : base
             lines.append("      \(fieldName): \"\(input.target)\"    # \(input.classType): \(input.title)")
         }
         return lines

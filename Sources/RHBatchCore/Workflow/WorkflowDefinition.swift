@@ -30,14 +30,16 @@ package struct NodeField: Sendable, Hashable, Comparable, CustomStringConvertibl
         self.field = field
     }
 
-    /// Reads `NODE:FIELD`: a node id of digits (ComfyUI's ids, `"6"`, or a group node's
-    /// `"12:3"` is not one) and a field name without spaces or colons; `nil` otherwise.
+    /// Reads `NODE:FIELD`: a node id of digits (`"6"`; a node inside a subgraph has its
+    /// subgraph's id before it, `"57:12"`) and, after the last colon, a field name without
+    /// spaces; `nil` otherwise.
     package init?(_ text: String) {
-        guard let colon = text.firstIndex(of: ":") else { return nil }
+        guard let colon = text.lastIndex(of: ":") else { return nil }
         let node = text[..<colon]
         let field = text[text.index(after: colon)...]
-        guard !node.isEmpty, node.allSatisfy({ $0.isASCII && $0.isNumber }), !field.isEmpty,
-            field.allSatisfy({ !$0.isWhitespace && $0 != ":" })
+        let parts = node.split(separator: ":", omittingEmptySubsequences: false)
+        guard !parts.isEmpty, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            !field.isEmpty, field.allSatisfy({ !$0.isWhitespace })
         else { return nil }
         self.node = String(node)
         self.field = String(field)
@@ -51,7 +53,7 @@ package struct NodeField: Sendable, Hashable, Comparable, CustomStringConvertibl
     package var description: String { "\(node):\(field)" }
 
     package static func < (left: NodeField, right: NodeField) -> Bool {
-        let (a, b) = (Int(left.node) ?? Int.max, Int(right.node) ?? Int.max)
+        let (a, b) = (Int(left.node.prefix { $0 != ":" }) ?? Int.max, Int(right.node.prefix { $0 != ":" }) ?? Int.max)
         return a != b ? a < b : (left.node != right.node ? left.node < right.node : left.field < right.field)
     }
 }
@@ -253,7 +255,8 @@ package struct WorkflowDefinition: Sendable {
         case .integer: return .number
         case .number: return .number
         case .string:
-            if classType.hasPrefix("Load"), let kind = mediaInputs[field] { return .media(kind) }
+            // LoadImage, LoadAudio, VHS_LoadVideo, VHS_LoadAudioUpload, ...: a loader's file input.
+            if classType.contains("Load"), let kind = mediaInputs[field] { return .media(kind) }
             return .text
         }
     }
@@ -263,7 +266,10 @@ package struct WorkflowDefinition: Sendable {
         case "IMAGE": return .media(.image)
         case "VIDEO": return .media(.video)
         case "AUDIO": return .media(.audio)
-        case "INT": return .integer(min: bound(data, "min").map { Int($0) }, max: bound(data, "max").map { Int($0) })
+        case "INT":
+            return .integer(
+                min: bound(data, "min").flatMap(Int.init(exactly:)), max: bound(data, "max").flatMap(Int.init(exactly:))
+            )
         case "FLOAT": return .number
         case "SWITCH", "BOOLEAN": return .boolean
         case "LIST":

@@ -40,6 +40,8 @@ package struct WorkflowLibrary: Sendable {
     /// The folders a fresh copy is written to (`plan` and `validate` leave the output folder
     /// alone: only a run makes it).
     package var writeFolders: [String]
+    /// Added to the copies' names: `.simulated` keeps a simulator's apart from the service's.
+    package var nameSuffix = ""
 
     package init(folders: [String], preferSource: Bool, writeFolders: [String]? = nil) {
         self.folders = folders
@@ -81,10 +83,24 @@ package struct WorkflowLibrary: Sendable {
                 continue
             }
             do {
-                let bytes =
-                    declaration.kind == .workflow
-                    ? try await source.workflowGraph(id: declaration.id)
-                    : try await source.appFields(id: declaration.id)
+                let bytes: [UInt8]
+                do {
+                    bytes =
+                        declaration.kind == .workflow
+                        ? try await source.workflowGraph(id: declaration.id)
+                        : try await source.appFields(id: declaration.id)
+                } catch let failure as APIFailure where failure.errorClass != .final && failure.errorClass != .fatal {
+                    // The service could not be reached: the cached copy, if there is one.
+                    guard let cached = cachedBytes(key), let definition = try? Self.read(declaration, cached) else {
+                        throw failure
+                    }
+                    result.found[key] = definition
+                    result.origins[key] = "cache"
+                    let what = declaration.kind == .workflow ? "workflow" : "app"
+                    result.changed[key] =
+                        "reading \(what) \(declaration.id) failed (\(failure)); its cached copy is used, and a change since it was cached is not seen"
+                    continue
+                }
                 let definition = try Self.read(declaration, bytes)
                 result.found[key] = definition
                 result.origins[key] = "api"
@@ -143,7 +159,9 @@ package struct WorkflowLibrary: Sendable {
 
     func cachedBytes(_ key: String) -> [UInt8]? {
         for folder in folders {
-            if case .success(let bytes) = FileSystem.readAll(FilePath.join(folder, key + ".json")) { return bytes }
+            if case .success(let bytes) = FileSystem.readAll(FilePath.join(folder, key + nameSuffix + ".json")) {
+                return bytes
+            }
         }
         return nil
     }
@@ -154,7 +172,7 @@ package struct WorkflowLibrary: Sendable {
         for folder in writeFolders {
             do {
                 try FileSystem.makeDirectory(folder)
-                try AtomicFile.write(bytes, to: FilePath.join(folder, key + ".json"), durable: false)
+                try AtomicFile.write(bytes, to: FilePath.join(folder, key + nameSuffix + ".json"), durable: false)
             } catch {
                 continue
             }

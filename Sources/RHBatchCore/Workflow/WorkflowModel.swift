@@ -61,6 +61,8 @@ package struct WorkflowBinding: Sendable {
     package var graphSHA256: String
     /// Per LIST field (`NODE:FIELD`): option name → what is sent.
     package var choiceValues: [String: [String: String]]
+    /// Per LIST field: option name or value → the option's name (one spelling, one job key).
+    package var choiceNames: [String: [String: String]] = [:]
     /// RH coins per second of the instance, and the declared seconds per job, if any.
     package var coinsPerSecond: Double
     package var estimateSeconds: Double?
@@ -71,7 +73,8 @@ package struct WorkflowBinding: Sendable {
     }
 
     /// The run body for the fields a job sets (`NODE:FIELD` → value, in the job's order): only
-    /// those fields, each value sent as text (as the vendor's own example does), a LIST field's
+    /// those fields, each value sent as text (as the vendor's own example does; a boolean as a
+    /// boolean), a LIST field's
     /// option as what the service expects. Other members (a job's `params`: `webhookUrl`,
     /// `retainSeconds`, ...) go beside `nodeInfoList` as they are.
     package func body(_ members: [(String, JSONValue)]) -> JSONValue {
@@ -82,17 +85,17 @@ package struct WorkflowBinding: Sendable {
                 others.append((key, value))
                 continue
             }
-            var text: String
+            let sent: JSONValue
             switch value {
-            case .array(let items): text = items.first?.plainText ?? ""
-            default: text = value.plainText ?? value.json
+            case .array(let items): sent = .string(items.first?.plainText ?? "")
+            // A boolean as one: ComfyUI reads any non-empty text as true.
+            case .boolean: sent = value
+            default:
+                let text = value.plainText ?? value.json
+                sent = .string(choiceValues[key]?[text] ?? text)
             }
-            if let choices = choiceValues[key], let sent = choices[text] { text = sent }
             list.append(
-                .object([
-                    ("nodeId", .string(target.node)), ("fieldName", .string(target.field)),
-                    ("fieldValue", .string(text)),
-                ]))
+                .object([("nodeId", .string(target.node)), ("fieldName", .string(target.field)), ("fieldValue", sent)]))
         }
         var members: [(String, JSONValue)] = [("nodeInfoList", .array(list))]
         if let instance { members.append(("instanceType", .string(instance))) }
@@ -113,17 +116,22 @@ package enum WorkflowModel {
     ) -> ModelSpec {
         var fields: [FieldSpec] = []
         var choices: [String: [String: String]] = [:]
+        var names: [String: [String: String]] = [:]
         var byTarget: [NodeField: Int] = [:]
         for input in definition.inputs where input.type.isOverridable {
             byTarget[input.target] = fields.count
             fields.append(fieldSpec(input))
             if case .choice(let options) = input.type {
                 var sent: [String: String] = [:]
+                var name: [String: String] = [:]
                 for option in options {
                     sent[option.name] = option.index
                     sent[option.index] = sent[option.index] ?? option.index
+                    name[option.name] = option.name
+                    name[option.index] = name[option.index] ?? option.name
                 }
                 choices[input.target.description] = sent
+                names[input.target.description] = name
             }
         }
         var promptIndex: Int?
@@ -131,9 +139,19 @@ package enum WorkflowModel {
         for named in declaration.fields {
             guard let problem = problem(named, declaration, definition) else {
                 let index = byTarget[named.target]!
+                // `prompt` takes text, `image` an image input: anything else is a mistake.
+                if named.name == "prompt", case .string = fields[index].kind {
+                    promptIndex = index
+                } else if named.name == "image", fields[index].media?.kind == .image {
+                    imageIndex = index
+                } else if named.name == "prompt" || named.name == "image" {
+                    let wanted = named.name == "prompt" ? "a text input" : "an image input (a loader's image)"
+                    diagnostics.error(
+                        "'\(named.name)' must name \(wanted); \(named.target) takes \(fields[index].accepted)",
+                        at: named.mark, path: named.path.description)
+                    continue
+                }
                 fields[index].name = named.name
-                if named.name == "prompt" { promptIndex = index }
-                if named.name == "image", fields[index].media != nil { imageIndex = index }
                 continue
             }
             diagnostics.error(problem, at: named.mark, path: named.path.description)
@@ -153,6 +171,7 @@ package enum WorkflowModel {
             imageIndex: imageIndex
         )
         spec.workflow = binding
+        spec.workflow?.choiceNames = names
         return spec
     }
 
