@@ -136,15 +136,19 @@ struct CrashTests {
         // changes into the run, at whatever the runner is doing then. Counting changes, not
         // seconds, puts the moment at the same stage of the run however loaded the machine is.
         let pipe = output.fileHandleForReading.fileDescriptor
+        // Killed on the watching thread itself, at the moment: a test thread freed later (other
+        // tests may hold them all) would kill a run that has gone on, or is over.
+        let pid = process.processIdentifier
         let momentCame = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             Thread {
-                continuation.resume(
-                    returning: FolderWatch.wait(
-                        in: folder, timeout: .seconds(120), untilClosed: pipe, journal: folder + "/out/journal.jsonl"
-                    ) { $0 >= killAfter })
+                let came = FolderWatch.wait(
+                    in: folder, timeout: .seconds(120), untilClosed: pipe, journal: folder + "/out/journal.jsonl"
+                ) { $0 >= killAfter }
+                // The pipe is still open when the moment came: the process has not exited.
+                if came { kill(pid, SIGKILL) }
+                continuation.resume(returning: came)
             }.start()
         }
-        if momentCame && process.isRunning { kill(process.processIdentifier, SIGKILL) }
         await process.exited()
         return momentCame && process.terminationReason == .uncaughtSignal ? nil : process.terminationStatus
     }

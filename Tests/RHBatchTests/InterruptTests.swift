@@ -49,8 +49,11 @@ struct InterruptTests {
             "run", manifest, "--simulate", "--sim-latency", "0.8:1.2", "--poll-interval", "0.1:0.2",
         ])
         // Press Ctrl-C once a first result is on disk: 24 jobs two at a time leave most to do.
-        try await waitUntil("a first result", in: folder.path) { Self.results(in: folder.path) > 0 }
-        process.interrupt()
+        // Pressed on the waiting thread itself, at the moment, whatever the other tests hold.
+        let pid = process.processIdentifier
+        try await waitUntil("a first result", in: folder.path, then: { kill(pid, SIGINT) }) {
+            Self.results(in: folder.path) > 0
+        }
         let output = try await out.waitForEnd()
         await process.exited()
         #expect(process.terminationStatus == 130, "\(output)")
@@ -82,8 +85,10 @@ struct InterruptTests {
             "run", manifest, "--simulate", "--sim-latency", "20:30", "--poll-interval", "0.1:0.2",
         ])
         // Both tasks the concurrency allows are in flight (their submits journaled) before Ctrl-C.
-        try await waitUntil("two submitted tasks", in: folder.path) { Self.submitted(in: folder.path) >= 2 }
-        process.interrupt()
+        let pid = process.processIdentifier
+        try await waitUntil("two submitted tasks", in: folder.path, then: { kill(pid, SIGINT) }) {
+            Self.submitted(in: folder.path) >= 2
+        }
         try await out.waitFor("interrupted: no new submits")
         process.interrupt()
         let output = try await out.waitForEnd()

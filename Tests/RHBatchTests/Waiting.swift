@@ -9,16 +9,22 @@ import Testing
 /// Event-driven: the folder tree is watched with inotify and the condition is checked again after
 /// every change in it, never on a timer. The deadline is generous and only turns a hang into a
 /// failure, so how fast the machine is never decides a test's outcome.
+///
+/// `then` runs on the waiting thread the moment the condition holds, before the test resumes:
+/// an action that must come at that moment (Ctrl-C) does not wait for a free task thread.
 func waitUntil(
     _ what: @autoclosure () -> String,
     in folder: String,
     timeout: Duration = .seconds(90),
+    then action: (@Sendable () -> Void)? = nil,
     _ condition: @escaping @Sendable () -> Bool
 ) async throws {
     let met = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
         // A thread of its own: the wait blocks in poll(2), which must not hold a task executor.
         let thread = Thread {
-            continuation.resume(returning: FolderWatch.wait(in: folder, timeout: timeout) { _ in condition() })
+            let met = FolderWatch.wait(in: folder, timeout: timeout) { _ in condition() }
+            if met { action?() }
+            continuation.resume(returning: met)
         }
         thread.start()
     }
