@@ -51,9 +51,8 @@ struct InterruptTests {
         // Press Ctrl-C once a first result is on disk: 24 jobs two at a time leave most to do.
         // Pressed on the waiting thread itself, at the moment, whatever the other tests hold.
         let pid = process.processIdentifier
-        try await waitUntil("a first result", in: folder.path, then: { kill(pid, SIGINT) }) {
-            Self.results(in: folder.path) > 0
-        }
+        let path = folder.path
+        try await waitUntil("a first result", in: path, then: { kill(pid, SIGINT) }, { Self.results(in: path) > 0 })
         let output = try await out.waitForEnd()
         await process.exited()
         #expect(process.terminationStatus == 130, "\(output)")
@@ -86,9 +85,9 @@ struct InterruptTests {
         ])
         // Both tasks the concurrency allows are in flight (their submits journaled) before Ctrl-C.
         let pid = process.processIdentifier
-        try await waitUntil("two submitted tasks", in: folder.path, then: { kill(pid, SIGINT) }) {
-            Self.submitted(in: folder.path) >= 2
-        }
+        let path = folder.path
+        try await waitUntil(
+            "two submitted tasks", in: path, then: { kill(pid, SIGINT) }, { Self.submitted(in: path) >= 2 })
         try await out.waitFor("interrupted: no new submits")
         process.interrupt()
         let output = try await out.waitForEnd()
