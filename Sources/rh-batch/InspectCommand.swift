@@ -51,6 +51,7 @@ struct InspectCommand: AsyncParsableCommand {
         }
         let definitions = await WorkflowReading.definitions(
             [declaration], outputFolder: nil, simulator: simulator, preferSource: true)
+        for (_, message) in definitions.changed { Console.error("warning: \(message)") }
         guard let definition = definitions[declaration] else {
             let key = WorkflowDefinitions.key(declaration.kind, id)
             Console.error("error: cannot read \(kind.rawValue) \(id): \(definitions.problems[key] ?? "not found")")

@@ -40,7 +40,7 @@ struct StatusCommand: ParsableCommand {
                 ]
                 folders.append(WorkflowLibrary.userFolder(environment: Environment.value))
                 let workflows = WorkflowLibrary(folders: folders.compactMap { $0 }, preferSource: false).cached(
-                    ManifestLoader.declarations(of: target))
+                    ManifestLoader.declarations(of: target), orSimulated: true)
                 plan = try ManifestLoader(catalog: catalog).load(target, workflows: workflows)
             } catch {
                 Console.report(error)

@@ -218,11 +218,12 @@ struct WorkflowPlanTests {
     @Test func bigSeedsGoExactlyBooleansAsBooleansAndARawKeyOfANamedInputUnderItsName() throws {
         let plan = try plan(
             Self.head(fields: #"prompt: "6:text", seed: "3:seed""#)
-                + "matrix: {model: panda, prompt: a, \"3:seed\": [1234567890123456789, 7], \"10:process_detail\": true}\n"
+                + "matrix: {model: panda, prompt: a, \"3:seed\": [1234567890123456789, 18446744073709551615], \"10:process_detail\": true}\n"
         )
         #expect(plan.jobs.count == 2)
         let body = try nodeInfo(plan)
         #expect(body.contains(#"{"nodeId":"3","fieldName":"seed","fieldValue":"1234567890123456789"}"#), "\(body)")
+        #expect(try nodeInfo(plan, 1).contains(#""fieldValue":"18446744073709551615""#))
         #expect(body.contains(#"{"nodeId":"10","fieldName":"process_detail","fieldValue":true}"#), "\(body)")
         let both = try errors(
             Self.head(fields: #"prompt: "6:text", seed: "3:seed""#)

@@ -251,6 +251,9 @@ struct WorkflowTests {
         #expect(changed.stderr.contains("workflow 42 changed since the copy cached"), "\(changed.stderr)")
         #expect(changed.stdout.contains("mine's workflow changed since 2 of its jobs were done"), "\(changed.stdout)")
         #expect(changed.stdout.contains("2 already done"), "\(changed.stdout)")
+        // status sends nothing: it reads the simulated run's copy of the graph.
+        let status = try await offPool { try CLI.run(["status", manifest]) }
+        #expect(status.status == 0 && status.stdout.contains("2 done"), "\(status.stdout)\(status.stderr)")
     }
 
     @Test func maxCoinsStopsSubmittingBeforeTheEstimateWouldPassIt() async throws {

@@ -40,7 +40,7 @@ package enum ManifestSchema {
                 "patternProperties",
                 .object([
                     (
-                        "^[0-9]+:[^:\\s]+$",
+                        "^[0-9]+(:[0-9]+)*:[^:\\s]+$",
                         axis
                             ? axisOrValue(.object([("type", .strings(["string", "number", "boolean"]))]))
                             : .object([("type", .strings(["string", "number", "boolean"]))])
@@ -409,7 +409,10 @@ package enum ManifestSchema {
                                 ("propertyNames", .object([("not", .enumeration(["model", "samples", "params"]))])),
                                 (
                                     "additionalProperties",
-                                    .object([("type", .string("string")), ("pattern", .string("^[0-9]+:[^:\\s]+$"))])
+                                    .object([
+                                        ("type", .string("string")),
+                                        ("pattern", .string("^[0-9]+(:[0-9]+)*:[^:\\s]+$")),
+                                    ])
                                 ),
                             ])
                         ),

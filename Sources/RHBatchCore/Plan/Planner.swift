@@ -720,7 +720,9 @@ struct PlanningRun {
     /// (two values for it, the name's and the key's, are an error).
     static func nameRawKeys(_ model: ModelSpec, _ options: inout [String: Located<ImageValue>], _ fit: FieldFit) {
         for (key, value) in options where NodeField(key) != nil {
-            guard let field = model.fields.first(where: { $0.apiKey == key }), field.name != key else { continue }
+            guard let field = model.fields.first(where: { $0.apiKey == key }), field.name != key,
+                field.apiKey != model.prompt?.apiKey, field.apiKey != model.image?.apiKey
+            else { continue }
             options[key] = nil
             if options[field.name] != nil {
                 fit.problems.append(("\(key) is \(model.alias)'s '\(field.name)': set it once", value.mark, value.path))
@@ -738,8 +740,10 @@ struct PlanningRun {
     ) -> FieldValue {
         switch value {
         case .number(let number):
-            if let written, case .single(let raw) = written.value, let exact = Int(raw.trimmed) {
-                return .integer(exact)
+            if let written, case .single(let raw) = written.value {
+                if let exact = Int(raw.trimmed) { return .integer(exact) }
+                // Past Int64 (ComfyUI's seeds go to 2^64 - 1): the digits as written.
+                if UInt64(raw.trimmed) != nil { return .string(raw.trimmed) }
             }
             if number == number.rounded(), abs(number) < 9e15 { return .integer(Int(number)) }
             return value

@@ -391,7 +391,7 @@ extension RunMachine {
                         index,
                         .acceptedFinished(
                             actualCost: task.cost.flatMap { Money($0) },
-                            actualCoins: task.coins.flatMap { Money($0) } ?? (task.state == .succeeded ? nil : .zero)),
+                            actualCoins: task.coins.flatMap { Money($0) }),
                         now: now.elapsed))
                 taskFinished(index, task)
             } else {
@@ -637,7 +637,9 @@ extension RunMachine {
         var coins: Money?
         if case .finished(let task) = end {
             cost = task.cost.flatMap { Money($0) } ?? (task.state == .succeeded ? nil : .zero)
-            coins = task.coins.flatMap { Money($0) } ?? (task.state == .succeeded ? nil : .zero)
+            // A task that names no coins keeps its estimate in the budget, failed or not: a failed
+            // run may have been billed for its time.
+            coins = task.coins.flatMap { Money($0) }
         }
         if jobs[index].holdsSlot {
             jobs[index].holdsSlot = false

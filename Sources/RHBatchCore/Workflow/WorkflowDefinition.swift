@@ -256,7 +256,9 @@ package struct WorkflowDefinition: Sendable {
         case .number: return .number
         case .string:
             // LoadImage, LoadAudio, VHS_LoadVideo, VHS_LoadAudioUpload, ...: a loader's file input.
-            if classType.contains("Load"), let kind = mediaInputs[field] { return .media(kind) }
+            // Loaders that take a server path or a URL (VHS_LoadVideoPath, LoadImageFromUrl) take text.
+            let byPath = classType.contains("Path") || classType.lowercased().contains("url")
+            if classType.contains("Load"), !byPath, let kind = mediaInputs[field] { return .media(kind) }
             return .text
         }
     }

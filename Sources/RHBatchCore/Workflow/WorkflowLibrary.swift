@@ -121,12 +121,16 @@ package struct WorkflowLibrary: Sendable {
         return result
     }
 
-    /// Every declaration's definition from the caches alone (`status`, which sends nothing).
-    package func cached(_ declarations: [WorkflowDeclaration]) -> WorkflowDefinitions {
+    /// Every declaration's definition from the caches alone (`status`, which sends nothing);
+    /// `orSimulated`: a simulated run's copy when there is no other (its folder was simulated).
+    package func cached(_ declarations: [WorkflowDeclaration], orSimulated: Bool = false) -> WorkflowDefinitions {
         var result = WorkflowDefinitions()
+        var simulated = self
+        simulated.nameSuffix = ".simulated"
         for declaration in declarations {
             let key = WorkflowDefinitions.key(declaration.kind, declaration.id)
-            if let bytes = cachedBytes(key), let definition = try? Self.read(declaration, bytes) {
+            let bytes = cachedBytes(key) ?? (orSimulated ? simulated.cachedBytes(key) : nil)
+            if let bytes, let definition = try? Self.read(declaration, bytes) {
                 result.found[key] = definition
                 result.origins[key] = "cache"
             } else {
