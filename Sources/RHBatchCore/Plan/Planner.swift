@@ -634,23 +634,8 @@ struct PlanningRun {
         let fit = FieldFit()
         var options = options
         if model.workflow != nil { Self.nameRawKeys(model, &options, fit) }
+        Self.sortOut(options, model: model, fit)
         // Every other field: the job's value, else (when required) the vendor default.
-        for (name, value) in options where model.field(named: name) == nil {
-            if let role = model.roleName(of: name) {
-                fit.problems.append(
-                    ("'\(name)' is \(model.alias)'s \(role) field: set it as '\(role)'", value.mark, value.path))
-            } else if let workflow = model.workflow, NodeField(name) != nil {
-                // The service ignores an override for a node its graph lacks: refused here.
-                let what = workflow.kind == .workflow ? "workflow" : "app"
-                fit.problems.append(
-                    (
-                        "\(name) is not an input \(model.alias) can set: its \(what) \(workflow.id) has no such node and field, or the input is linked to another node",
-                        value.mark, value.path
-                    ))
-            } else {
-                fit.dropped.append(name)
-            }
-        }
         for field in model.otherFields {
             let value = options[field.name]
             if let mediaField = field.media {
@@ -714,6 +699,26 @@ struct PlanningRun {
             fit.price = .some(model.price.price(for: fit.finalValues, promptLength: 0))
         }
         return fit
+    }
+
+    /// The values no field of the model takes: a role field written by its key (an error), a
+    /// `NODE:FIELD` a workflow's graph lacks (an error: the service would ignore it), else dropped.
+    static func sortOut(_ options: [String: Located<ImageValue>], model: ModelSpec, _ fit: FieldFit) {
+        for (name, value) in options where model.field(named: name) == nil {
+            if let role = model.roleName(of: name) {
+                fit.problems.append(
+                    ("'\(name)' is \(model.alias)'s \(role) field: set it as '\(role)'", value.mark, value.path))
+            } else if let workflow = model.workflow, NodeField(name) != nil {
+                let what = workflow.kind == .workflow ? "workflow" : "app"
+                fit.problems.append(
+                    (
+                        "\(name) is not an input \(model.alias) can set: its \(what) \(workflow.id) has no such node and field, or the input is linked to another node",
+                        value.mark, value.path
+                    ))
+            } else {
+                fit.dropped.append(name)
+            }
+        }
     }
 
     /// A workflow input set by its raw `NODE:FIELD` key while the entry names it: under its name
