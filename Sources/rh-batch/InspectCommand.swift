@@ -24,14 +24,7 @@ struct InspectCommand: AsyncParsableCommand {
     @Argument(help: "The workflowId or webappId (digits).")
     var id: String
 
-    @Flag(help: "Read from the built-in simulator, not the API.")
-    var simulate = false
-
-    @Option(
-        name: .customLong("sim-workflow"),
-        help: ArgumentHelp("With --simulate: a workflow of your own, ID=FILE (repeatable).", valueName: "ID=FILE"),
-        transform: SimulatedWorkflow.parse)
-    var simWorkflows: [SimulatedWorkflow] = []
+    @OptionGroup var simulation: WorkflowSimulationOptions
 
     @Flag(help: "Print the inputs as JSON.")
     var json = false
@@ -44,13 +37,8 @@ struct InspectCommand: AsyncParsableCommand {
 
     func run() async throws {
         let declaration = WorkflowDeclaration(reading: kind == .workflow ? .workflow : .app, id: id)
-        var simulator: SimulatorConfiguration?
-        if simulate {
-            simulator = SimulatorConfiguration()
-            simulator?.workflows = SimulatedWorkflow.List(entries: simWorkflows).files
-        }
         let definitions = await WorkflowReading.definitions(
-            [declaration], outputFolder: nil, simulator: simulator, preferSource: true)
+            [declaration], outputFolder: nil, simulator: simulation.simulator, preferSource: true)
         for (_, message) in definitions.changed { Console.error("warning: \(message)") }
         guard let definition = definitions[declaration] else {
             let key = WorkflowDefinitions.key(declaration.kind, id)

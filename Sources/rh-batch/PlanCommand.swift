@@ -18,28 +18,13 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(help: "Skip jobs that do not fit their model instead of refusing the manifest.")
     var skipInvalid = false
 
-    @Flag(help: "Read the manifest's workflows and apps from the built-in simulator, not the API or the cache.")
-    var simulate = false
-
-    @Option(
-        name: .customLong("sim-workflow"),
-        help: ArgumentHelp("With --simulate: a workflow of your own, ID=FILE (repeatable).", valueName: "ID=FILE"),
-        transform: SimulatedWorkflow.parse)
-    var simWorkflows: [SimulatedWorkflow] = []
-
-    /// The simulator `--simulate` reads workflows from, or `nil`.
-    var simulator: SimulatorConfiguration? {
-        guard simulate else { return nil }
-        var configuration = SimulatorConfiguration()
-        configuration.workflows = SimulatedWorkflow.List(entries: simWorkflows).files
-        return configuration
-    }
+    @OptionGroup var simulation: WorkflowSimulationOptions
 
     @OptionGroup var catalogOption: CatalogOption
 
     func run() async throws {
         let workflows = await WorkflowReading.definitions(
-            manifest: manifest, output: nil, simulator: simulator, preferSource: true,
+            manifest: manifest, output: nil, simulator: simulation.simulator, preferSource: true,
             writesOutputFolder: false)
         let plan = try Console.loadPlan(
             manifest, skipInvalid: skipInvalid, catalog: try catalogOption.load(), workflows: workflows)

@@ -113,3 +113,24 @@ struct SimulatedWorkflow {
         }
     }
 }
+
+/// `--simulate` and `--sim-workflow` for the commands that only read workflows (`plan`,
+/// `validate`, `inspect`): the built-in simulator to read them from.
+struct WorkflowSimulationOptions: ParsableArguments {
+    @Flag(help: "Read workflows and apps from the built-in simulator, not the API or the cache.")
+    var simulate = false
+
+    @Option(
+        name: .customLong("sim-workflow"),
+        help: ArgumentHelp("With --simulate: a workflow of your own, ID=FILE (repeatable).", valueName: "ID=FILE"),
+        transform: SimulatedWorkflow.parse)
+    var simWorkflows: [SimulatedWorkflow] = []
+
+    /// The simulator `--simulate` reads workflows from, or `nil`.
+    var simulator: SimulatorConfiguration? {
+        guard simulate else { return nil }
+        var configuration = SimulatorConfiguration()
+        configuration.workflows = SimulatedWorkflow.List(entries: simWorkflows).files
+        return configuration
+    }
+}

@@ -15,22 +15,7 @@ struct ValidateCommand: AsyncParsableCommand {
     @Flag(help: "Skip jobs that do not fit their model instead of reporting them as errors.")
     var skipInvalid = false
 
-    @Flag(help: "Read the manifests' workflows and apps from the built-in simulator, not the API or the cache.")
-    var simulate = false
-
-    @Option(
-        name: .customLong("sim-workflow"),
-        help: ArgumentHelp("With --simulate: a workflow of your own, ID=FILE (repeatable).", valueName: "ID=FILE"),
-        transform: SimulatedWorkflow.parse)
-    var simWorkflows: [SimulatedWorkflow] = []
-
-    /// The simulator `--simulate` reads workflows from, or `nil`.
-    var simulator: SimulatorConfiguration? {
-        guard simulate else { return nil }
-        var configuration = SimulatorConfiguration()
-        configuration.workflows = SimulatedWorkflow.List(entries: simWorkflows).files
-        return configuration
-    }
+    @OptionGroup var simulation: WorkflowSimulationOptions
 
     @OptionGroup var catalogOption: CatalogOption
 
@@ -41,7 +26,7 @@ struct ValidateCommand: AsyncParsableCommand {
         for path in manifests {
             do {
                 let workflows = await WorkflowReading.definitions(
-                    manifest: path, output: nil, simulator: simulator,
+                    manifest: path, output: nil, simulator: simulation.simulator,
                     preferSource: true,
                     writesOutputFolder: false)
                 let plan = try loader.load(path, workflows: workflows)

@@ -123,7 +123,7 @@ _rh-batch_validate() {
     local -ar arg_specs=(
         '*:manifests:_files -g '\''*.yaml *.yml'\'''
         '--skip-invalid[Skip jobs that do not fit their model instead of reporting them as errors.]'
-        '--simulate[Read the manifests'\'' workflows and apps from the built-in simulator, not the API or the cache.]'
+        '--simulate[Read workflows and apps from the built-in simulator, not the API or the cache.]'
         '*--sim-workflow[With --simulate\: a workflow of your own, ID=FILE (repeatable).]:ID=FILE:'
         '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
@@ -140,7 +140,7 @@ _rh-batch_plan() {
         ':manifest:_files -g '\''*.yaml *.yml'\'''
         '--json[Print the plan as JSON.]'
         '--skip-invalid[Skip jobs that do not fit their model instead of refusing the manifest.]'
-        '--simulate[Read the manifest'\''s workflows and apps from the built-in simulator, not the API or the cache.]'
+        '--simulate[Read workflows and apps from the built-in simulator, not the API or the cache.]'
         '*--sim-workflow[With --simulate\: a workflow of your own, ID=FILE (repeatable).]:ID=FILE:'
         '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
@@ -322,7 +322,7 @@ _rh-batch_inspect() {
     local -ar arg_specs=(
         ':kind:{__rh-batch_complete "${_kind[@]}"}'
         ':id:'
-        '--simulate[Read from the built-in simulator, not the API.]'
+        '--simulate[Read workflows and apps from the built-in simulator, not the API or the cache.]'
         '*--sim-workflow[With --simulate\: a workflow of your own, ID=FILE (repeatable).]:ID=FILE:'
         '--json[Print the inputs as JSON.]'
         '--version[Show the version.]'

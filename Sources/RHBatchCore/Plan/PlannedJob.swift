@@ -48,6 +48,8 @@ package struct JobShape: Sendable, Hashable {
     package var sendsFileNames = false
     /// For a workflow or app: SHA-256 of the graph or field list the job was checked against.
     package var graphSHA256: String?
+    /// For a workflow or app: the RH coins a job is estimated at (`estimate_seconds`), else zero.
+    package var coinEstimate = Money.zero
 }
 
 /// One job of a plan: a model call with final fields, a stable key and an output path.

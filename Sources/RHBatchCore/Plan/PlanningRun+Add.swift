@@ -207,6 +207,7 @@ extension PlanningRun {
         if let workflow = model.workflow {
             jobShape.sendsFileNames = true
             jobShape.graphSHA256 = workflow.graphSHA256
+            jobShape.coinEstimate = Money(micros: Int64(workflow.estimatedCoins ?? 0) * 1_000_000)
         }
         let shape = Boxed(jobShape)
         fit.shapes[price] = shape

@@ -35,7 +35,9 @@ extension RunMachine {
             resumeSucceeded(index, entry)
         case .submitted, .cancelled:
             if let taskId = entry.taskId {
-                if keyGone[index] == nil { scheduler.adopt(index, estimate: job.price, coins: coinEstimate(index)) }
+                if keyGone[index] == nil {
+                    scheduler.adopt(index, estimate: job.price, coins: plan.jobs[index].shape.value.coinEstimate)
+                }
                 pollResumed(index, taskId: taskId, holdsSlot: true)
             } else {
                 needSubmit(index)
@@ -166,7 +168,9 @@ extension RunMachine {
     mutating func enqueue(_ index: Int) {
         move(index, to: .queued)
         execute(
-            scheduler.enqueue(index, estimate: plan.jobs[index].price, coins: coinEstimate(index), now: now.elapsed))
+            scheduler.enqueue(
+                index, estimate: plan.jobs[index].price, coins: plan.jobs[index].shape.value.coinEstimate,
+                now: now.elapsed))
     }
 
     mutating func imageNumber(for image: LocalImage) -> Int {
@@ -842,15 +846,6 @@ extension RunMachine {
             return format.kind
         }
         return .image
-    }
-
-    /// The RH coins a job is estimated at (`estimate_seconds`); zero for a standard model or
-    /// a workflow without an estimate.
-    func coinEstimate(_ index: Int) -> Money {
-        guard plan.jobs[index].shape.value.sendsFileNames,
-            let coins = plan.catalog.model(named: plan.jobs[index].model)?.workflow?.estimatedCoins
-        else { return .zero }
-        return Money(micros: Int64(coins) * 1_000_000)
     }
 
     /// Codes that say a workflow or app itself cannot run: unknown (380, 901), never run on the

@@ -139,7 +139,7 @@ package struct WorkflowDefinition: Sendable {
 
     /// Whether the graph has the node at all.
     package func hasNode(_ node: String) -> Bool {
-        inputs.contains { $0.target.node == node } || nodeClasses[node] != nil
+        nodeClasses[node] != nil
     }
 
     /// Node id → class, for nodes with no inputs too.

@@ -14,8 +14,6 @@ package protocol WorkflowSource: Sendable {
 package struct WorkflowDefinitions: Sendable {
     package var found: [String: WorkflowDefinition] = [:]
     package var problems: [String: String] = [:]
-    /// Where each came from: `api` or `cache`.
-    package var origins: [String: String] = [:]
     /// Those read from the source that differ from the copy cached before: what changed, said
     /// as a warning.
     package var changed: [String: String] = [:]
@@ -74,7 +72,6 @@ package struct WorkflowLibrary: Sendable {
             let cached = preferSource && source != nil ? nil : cachedBytes(key)
             if let cached, let definition = try? Self.read(declaration, cached) {
                 result.found[key] = definition
-                result.origins[key] = "cache"
                 continue
             }
             guard let source else {
@@ -95,7 +92,6 @@ package struct WorkflowLibrary: Sendable {
                         throw failure
                     }
                     result.found[key] = definition
-                    result.origins[key] = "cache"
                     let what = declaration.kind == .workflow ? "workflow" : "app"
                     result.changed[key] =
                         "reading \(what) \(declaration.id) failed (\(failure)); its cached copy is used, and a change since it was cached is not seen"
@@ -103,7 +99,6 @@ package struct WorkflowLibrary: Sendable {
                 }
                 let definition = try Self.read(declaration, bytes)
                 result.found[key] = definition
-                result.origins[key] = "api"
                 if let old = cachedBytes(key).flatMap({ try? Self.read(declaration, $0) }),
                     old.sha256 != definition.sha256
                 {
@@ -132,7 +127,6 @@ package struct WorkflowLibrary: Sendable {
             let bytes = cachedBytes(key) ?? (orSimulated ? simulated.cachedBytes(key) : nil)
             if let bytes, let definition = try? Self.read(declaration, bytes) {
                 result.found[key] = definition
-                result.origins[key] = "cache"
             } else {
                 result.problems[key] = "no copy of it is cached"
             }
