@@ -79,6 +79,9 @@ let package = Package(
             name: "RunningHubSimulator",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // Webhook callbacks to a runner on loopback.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -69,12 +69,14 @@ class Simulator:
         self.process.wait()
 
 
-def run(manifest, simulator, *extra, keys=None):
+def run(manifest, simulator, *extra, keys=None, defaults=False):
     env = dict(os.environ, RH_API_KEY="bench-key", RH_API_BASE_URL=simulator.base)
     if keys:
         env["RH_API_KEYS"] = ",".join(keys)
-    # No query budget: these rows measure the runner against the simulator's own limits.
-    command = ["/usr/bin/time", "-f", "%e %U %S %M", BIN, "run", manifest, "--no-progress", "-q", "--query-rate", "0", *extra]
+    # No query cap: these rows measure the runner against the simulator's own limits (issue 25's
+    # rows run with the default settings instead).
+    cap = [] if defaults else ["--query-rate", "0"]
+    command = ["/usr/bin/time", "-f", "%e %U %S %M", BIN, "run", manifest, "--no-progress", "-q", *cap, *extra]
     result = subprocess.run(command, env=env, capture_output=True, text=True)
     wall, user, system, rss = result.stderr.strip().splitlines()[-1].split()
     return {"exit": result.returncode, "wall": float(wall), "cpu": float(user) + float(system), "rss_mb": int(rss) / 1024, "stdout": result.stdout}
@@ -256,6 +258,56 @@ def realistic_row(jobs=320, slots=32, low=3.0, high=9.0, interval=0.5):
     return "\n".join(rows)
 
 
+def fixed_rows(jobs=640, slots=64, latency=1.0, interval=0.5):
+    """Issue 25: tasks of exactly 1 s, 64 in flight, rh-batch with its default settings (no flag)
+    against a plain thread pool polling every 0.5 s, on the same simulator settings."""
+    folder = fresh("fixed")
+    manifest = make_manifest(folder, jobs, slots)
+    sim_args = ["--latency", f"{latency}:{latency}", "--concurrency-limit", str(slots * 2), "--result-side", "16"]
+    sim = Simulator(*sim_args)
+    try:
+        r = run(manifest, sim, defaults=True)
+        ledger = sim.ledger()
+    finally:
+        sim.stop()
+    ideal = math.ceil(jobs / slots) * latency
+    queries = sum(ledger["queries"].values())
+    rows = [f"| rh-batch, default settings: {jobs} jobs of {latency:g} s, {slots} in flight | {r['wall']:.1f} s vs ideal {ideal:.1f} s: "
+            f"efficiency {ideal / r['wall']:.2f} | {queries / jobs:.2f} queries/job | {r['cpu'] / jobs * 1000:.2f} CPU s per 1,000 jobs | "
+            f"peak RSS {r['rss_mb']:.0f} MB | exit {r['exit']} |"]
+    sim = Simulator(*sim_args)
+    try:
+        wall, asked = fixed_poller(sim.base, jobs, slots, interval)
+    finally:
+        sim.stop()
+    rows.append(f"| fixed {interval:g} s poller (Python threads), same work | {wall:.1f} s vs ideal {ideal:.1f} s: efficiency {ideal / wall:.2f} | "
+                f"{asked / jobs:.2f} queries/job | — | — | — |")
+    rows.append(f"| rh-batch time / poller time | {r['wall'] / wall:.2f} | | | | |")
+    return "\n".join(rows)
+
+
+def querylimit_row(jobs=200, slots=64, latency=1.0, limit=30):
+    """Issue 25: a simulator that refuses queries above `limit` a second per key; rh-batch with
+    its default settings learns the rate. The limit alone allows jobs / limit seconds at one
+    query a job."""
+    folder = fresh("querylimit")
+    manifest = make_manifest(folder, jobs, slots)
+    sim = Simulator("--latency", f"{latency}:{latency}", "--concurrency-limit", str(slots * 2), "--result-side", "16",
+                    "--queries-per-second", str(limit))
+    try:
+        r = run(manifest, sim, defaults=True)
+        ledger = sim.ledger()
+    finally:
+        sim.stop()
+    answered = sum(ledger["queries"].values())
+    refused = ledger["queriesRefused"]
+    floor = jobs / limit
+    return (f"| query limit {limit}/s: {jobs} jobs of {latency:g} s, {slots} in flight, default settings | {r['wall']:.1f} s vs "
+            f"{floor:.1f} s the limit allows: {r['wall'] / floor:.2f}x | {(answered + refused) / jobs:.2f} queries/job, "
+            f"{refused} refused ({100 * refused / max(1, answered + refused):.1f}%) | {r['cpu'] / jobs * 1000:.2f} CPU s per 1,000 jobs | "
+            f"peak RSS {r['rss_mb']:.0f} MB | exit {r['exit']} |")
+
+
 def keys_rows(jobs=640, latency=1.0, limit=16):
     """Issue 14: two keys of limit 16 each against one key of limit 32, the same work."""
     rows = []
@@ -298,6 +350,10 @@ def main():
             print(ratelimit_row(adaptive=True), flush=True)
         elif row == "realistic":
             print(realistic_row(), flush=True)
+        elif row == "fixed":
+            print(fixed_rows(), flush=True)
+        elif row == "querylimit":
+            print(querylimit_row(), flush=True)
         elif row == "keys":
             print(keys_rows(), flush=True)
         elif row == "million":

@@ -248,8 +248,10 @@ package struct RunningHubClient: Sendable {
                 errorClass = errorClass == .fatal ? .fatal : .transient
             }
             // A bad key or an empty account is about every call, whatever the answer says; a
-            // task not found (1004) is the runner's to ask again before it gives the task up.
-            if errorClass == .fatal || code == "1004" {
+            // task not found (1004) is the runner's to ask again before it gives the task up; a
+            // rate limit (1003, HTTP 429) is about the query's pace, whatever status it carries:
+            // a billed task is never written off because its query was refused.
+            if errorClass == .fatal || code == "1004" || code == "1003" || status == 429 {
                 return .failed(
                     APIFailure(
                         code: code, message: message, httpStatus: status,

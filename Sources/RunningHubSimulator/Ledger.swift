@@ -40,6 +40,15 @@ package struct Ledger: Sendable, Codable, Equatable {
     package var doubleBilled = 0
     /// Finished tasks that no query saw finished: results a runner never collected.
     package var unpolledFinished = 0
+    /// Queries refused for their rate (`--queries-per-second`): HTTP 429, `1003`.
+    package var queriesRefused = 0
+    /// Webhook callbacks: delivered (answered 2xx), answered otherwise (each attempt), dropped on
+    /// purpose, sent twice on purpose, forged (for a task id the simulator never issued).
+    package var callbacksDelivered = 0
+    package var callbacksFailed = 0
+    package var callbacksDropped = 0
+    package var callbacksDuplicated = 0
+    package var callbacksForged = 0
 
     /// RH coins billed for workflow and app tasks.
     package var totalCoins: Int { billed.reduce(0) { $0 + $1.coins } }

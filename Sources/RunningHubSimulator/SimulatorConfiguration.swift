@@ -40,6 +40,11 @@ package struct SimulatorConfiguration: Sendable {
     /// Workflows of the user's, by id: API-format graphs (JSON text) the simulator serves and
     /// runs beside its built-in ones.
     package var workflows: [String: String] = [:]
+    /// Queries per second one key may send before getting HTTP 429 with `1003` (a sliding second);
+    /// `nil` is no limit.
+    package var queriesPerSecond: Int?
+    /// How webhook callbacks misbehave.
+    package var webhooks = WebhookFaults()
 
     /// The key `--simulate` runs use.
     package static let defaultKey = "rh-batch-simulator-key"
@@ -81,6 +86,28 @@ package struct SimulatorConfiguration: Sendable {
         self.apiKeys = apiKeys
         self.clock = clock
         self.submitScript = submitScript
+    }
+}
+
+/// How the simulator's webhook callbacks misbehave, each by chance with the seed (a submit with a
+/// `webhookUrl` gets a callback when its task ends, to loopback addresses only).
+package struct WebhookFaults: Sendable, Hashable {
+    /// The share of callbacks never sent.
+    package var drop = 0.0
+    /// The share of callbacks sent twice.
+    package var duplicate = 0.0
+    /// The longest extra delay of a callback, in seconds (each is delayed by a random share of it,
+    /// so callbacks arrive out of order).
+    package var delay = 0.0
+    /// The share of callbacks followed by a forged one: a callback for a task id the simulator
+    /// never issued, to the same URL.
+    package var forge = 0.0
+
+    package init(drop: Double = 0, duplicate: Double = 0, delay: Double = 0, forge: Double = 0) {
+        self.drop = drop
+        self.duplicate = duplicate
+        self.delay = delay
+        self.forge = forge
     }
 }
 

@@ -40,6 +40,7 @@ struct SimulatorHandlers: Sendable {
             return Self.html(status: .serviceUnavailable, "503 Service Temporarily Unavailable")
         }
         let canonical = Self.canonical(body)
+        let webhookURL = body["webhookUrl"] as? String
         switch await state.submit(
             key: Self.bearer(request) ?? "", endpoint: endpoint, body: body, canonicalBody: canonical)
         {
@@ -49,6 +50,9 @@ struct SimulatorHandlers: Sendable {
             if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
             return response
         case .accepted(let task, let loseAnswer):
+            if let url = webhookURL {
+                await scheduleCallback(task, url: url, base: Self.baseURL(request, fallback: state.configuration))
+            }
             let gatewayFailed = await state.roll(.flaky, 0.08)
             if loseAnswer || gatewayFailed {
                 return Self.html(status: .badGateway, "502 Bad Gateway")
@@ -84,6 +88,13 @@ struct SimulatorHandlers: Sendable {
         default:
             return v2Error(code: "1007", message: "Invalid parameters, please check your input: taskId is required")
         }
+        if await !state.admitQuery(key: Self.bearer(request) ?? "") {
+            var response = v2Error(
+                code: "1003", message: "Rate limit exceeded, please slow down requests", taskId: taskId, status: "")
+            response.status = .tooManyRequests
+            response.headers[.retryAfter] = "1"
+            return response
+        }
         if await state.roll(.flaky, 0.10) { return Self.html(status: .badGateway, "502 Bad Gateway") }
         // Answers about the query, not the task, carry no terminal status.
         if await state.roll(.flaky, 0.08) {
@@ -101,6 +112,11 @@ struct SimulatorHandlers: Sendable {
 
     /// The v2 task object for a task in a status.
     func taskObject(_ task: SimulatedTask, status: String, request: Request) -> [String: Any] {
+        taskObject(task, status: status, base: Self.baseURL(request, fallback: state.configuration))
+    }
+
+    /// The v2 task object, its result URLs under `base`.
+    func taskObject(_ task: SimulatedTask, status: String, base: String) -> [String: Any] {
         var object: [String: Any] = [
             "taskId": quirky ? (NSNumber(value: UInt64(task.id) ?? 0) as Any) : task.id,
             "status": status,
@@ -113,7 +129,6 @@ struct SimulatorHandlers: Sendable {
         ]
         switch (status, task.outcome) {
         case ("SUCCESS", .success(let count)):
-            let base = Self.baseURL(request, fallback: state.configuration)
             object["results"] = (1...count).map { index -> [String: Any] in
                 if task.output == "string" {
                     return [

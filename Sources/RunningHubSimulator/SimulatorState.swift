@@ -275,6 +275,24 @@ package actor SimulatorState {
 
     // MARK: Query, cancel
 
+    private var recentQueries: [String: [ContinuousClock.Instant]] = [:]
+
+    /// Whether a key's query is within ``SimulatorConfiguration/queriesPerSecond`` (a sliding
+    /// second); a refused one is counted.
+    func admitQuery(key: String) -> Bool {
+        guard let limit = configuration.queriesPerSecond else { return true }
+        let now = clock.now
+        var recent = recentQueries[key, default: []].filter { now - $0 < .seconds(1) }
+        defer { recentQueries[key] = recent }
+        guard recent.count < limit else {
+            ledger.queriesRefused += 1
+            ledgerChanged()
+            return false
+        }
+        recent.append(now)
+        return true
+    }
+
     func query(taskId: String) -> (SimulatedTask, String)? {
         guard var task = tasks[taskId] else {
             ledger.unknownTaskQueries += 1

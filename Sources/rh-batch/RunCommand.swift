@@ -106,8 +106,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Downloads at once.")
     var downloadConcurrency = 8
 
-    @Option(help: "Queries per second for the whole run, all tasks together (0: no limit).")
-    var queryRate: Double = 20
+    @Option(
+        help:
+            "The most queries per second per API key, all its tasks together. Default: no cap of rh-batch's own; the rate is learnt from the API's rate-limit answers (0 also means no cap)."
+    )
+    var queryRate: Double?
 
     @Flag(help: "List remote (URL) inputs by URL in metadata.jsonl instead of fetching them into the output folder.")
     var inputsByURL = false
@@ -140,7 +143,7 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         if let concurrency, !(1...500).contains(concurrency) { throw ValidationError("-j must be 1...500") }
         guard maxFileMB >= 1 else { throw ValidationError("--max-file-mb must be at least 1") }
-        guard queryRate >= 0 else { throw ValidationError("--query-rate must be 0 (no limit) or more") }
+        if let queryRate, !(queryRate >= 0) { throw ValidationError("--query-rate must be 0 (no cap) or more") }
         guard taskTimeout > 0, drainTimeout >= 0, downloadConcurrency >= 1 else {
             throw ValidationError("--task-timeout, --drain-timeout and --download-concurrency must be positive")
         }
@@ -275,7 +278,7 @@ struct RunCommand: AsyncParsableCommand {
         options.maxCoins = maxCoins?.money
         options.shard = shard.map { ($0.index, $0.count) }
         options.downloadConcurrency = downloadConcurrency
-        options.queryRate = queryRate > 0 ? queryRate : nil
+        options.queryRate = queryRate.flatMap { $0 > 0 ? $0 : nil }
         options.fetchRemoteInputs = !inputsByURL
         options.drainTimeout = .milliseconds(Int64(drainTimeout * 1000))
         let poll = pollInterval ?? SecondsRange(simulate ? 0.25...2 : 3...15)

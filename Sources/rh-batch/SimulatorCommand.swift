@@ -37,6 +37,21 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Submits per second per key before HTTP 429, under ratelimit.")
     var submitsPerSecond = 20
 
+    @Option(help: "Queries per second per key before HTTP 429 with 1003 (a sliding second); default: no limit.")
+    var queriesPerSecond: Int?
+
+    @Option(help: "Share of webhook callbacks never sent (0...1).")
+    var webhookDrop = 0.0
+
+    @Option(help: "Share of webhook callbacks sent twice (0...1).")
+    var webhookDuplicate = 0.0
+
+    @Option(help: "Longest extra delay of a webhook callback in seconds (each a random share of it).")
+    var webhookDelay = 0.0
+
+    @Option(help: "Share of webhook callbacks followed by a forged one for a task id never issued (0...1).")
+    var webhookForge = 0.0
+
     @Option(help: "Seed of the simulator's random choices.")
     var seed: UInt64 = 1
 
@@ -85,6 +100,18 @@ struct SimulatorCommand: AsyncParsableCommand {
         guard resultSide >= 1 && resultSide <= 8192 else { throw ValidationError("--result-side must be 1...8192") }
         guard resultPadding >= 0 else { throw ValidationError("--result-padding must not be negative") }
         _ = try parsedKeyLimits()
+        if let queriesPerSecond, queriesPerSecond < 1 {
+            throw ValidationError("--queries-per-second must be at least 1")
+        }
+        for (name, share) in [
+            ("--webhook-drop", webhookDrop), ("--webhook-duplicate", webhookDuplicate),
+            ("--webhook-forge", webhookForge),
+        ] where !(0...1).contains(share) {
+            throw ValidationError("\(name) must be a share from 0 to 1")
+        }
+        guard webhookDelay >= 0 && webhookDelay <= 600 else {
+            throw ValidationError("--webhook-delay must be 0...600 seconds")
+        }
     }
 
     func run() async throws {
@@ -104,6 +131,9 @@ struct SimulatorCommand: AsyncParsableCommand {
             keyLimits: try parsedKeyLimits()
         )
         configuration.workflows = SimulatedWorkflow.List(entries: workflows).files
+        configuration.queriesPerSecond = queriesPerSecond
+        configuration.webhooks = WebhookFaults(
+            drop: webhookDrop, duplicate: webhookDuplicate, delay: webhookDelay, forge: webhookForge)
         let serving = configuration
         var logger = Logger(label: "rh-batch.simulator")
         logger.logLevel = .warning

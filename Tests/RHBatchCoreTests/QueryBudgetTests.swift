@@ -1,34 +1,75 @@
 import RHBatchCore
 import Testing
 
-/// The run's query budget: a value, so the checks are arithmetic on run time.
+/// The query budget of a key: a value, so the checks are arithmetic on run time.
 @Suite("query budget")
 struct QueryBudgetTests {
-    @Test func reservationsAreSpreadAtTheRate() {
+    /// Spends the budget as a queue of waiting queries would: each at its moment.
+    static func drain(_ budget: inout QueryBudget, count: Int, from start: Duration) -> [Duration] {
+        var moments: [Duration] = []
+        var now = start
+        for _ in 0..<count {
+            now = budget.moment(now: now)
+            _ = budget.spend(now: now, waited: now > start)
+            moments.append(now)
+        }
+        return moments
+    }
+
+    @Test func aCapSpreadsQueriesAtItsRate() {
         var budget = QueryBudget(rate: 20)
-        // 40 queries asked for at once at 20 a second: 50 ms apart, the last 1.95 s after the first.
-        let moments = (0..<40).map { _ in budget.reserve(now: .seconds(1)) }
+        // 40 queries waiting at once at 20 a second: 50 ms apart, the last 1.95 s after the first.
+        let moments = Self.drain(&budget, count: 40, from: .seconds(1))
         for (earlier, later) in zip(moments, moments.dropFirst()) {
             #expect(later - earlier == .milliseconds(50))
         }
-        #expect(moments[0] == .seconds(1))
         #expect(moments[39] - moments[0] == .milliseconds(1950))
+        #expect(budget.rate == 20, "a cap never grows")
         // Later, with the budget unspent again, a query goes at once.
-        #expect(budget.reserve(now: .seconds(10)) == .seconds(10))
+        #expect(budget.moment(now: .seconds(10)) == .seconds(10))
     }
 
-    @Test func aRateLimitAnswerHoldsEveryLaterQueryBack() {
-        var budget = QueryBudget(rate: 100)
-        #expect(budget.reserve(now: .seconds(2)) == .seconds(2))
-        budget.pause(for: .seconds(3), now: .seconds(2))
-        let next = budget.reserve(now: .seconds(2))
-        #expect(next == .seconds(5))
-        #expect(budget.reserve(now: .seconds(2)) - next == .milliseconds(10))
-    }
-
-    @Test func noRateMeansNoWait() {
+    @Test func withoutACapItStartsHighAndGrowsWhileQueriesWait() {
         var budget = QueryBudget(rate: nil)
-        for _ in 0..<100 { #expect(budget.reserve(now: .seconds(7)) == .seconds(7)) }
+        #expect(budget.rate == QueryBudget.initialRate)
+        // 64 queries due at once go within 64 ms.
+        let moments = Self.drain(&budget, count: 64, from: .zero)
+        #expect(moments[63] < .milliseconds(64))
+        // A second of queries waiting for it, no refusal: the rate doubles.
+        _ = Self.drain(&budget, count: 1200, from: .milliseconds(64))
+        #expect(budget.rate == 2 * QueryBudget.initialRate)
+    }
+
+    @Test func aRefusalLowersTheRateBelowWhatTheAPIAcceptedAndHoldsEveryQueryBack() {
+        var budget = QueryBudget(rate: nil)
+        // 31 queries in 60 ms; the API took 30 of them and refused the 31st, asking for 1 s.
+        var numbers: [Int] = []
+        for step in 0..<31 {
+            numbers.append(budget.spend(now: .milliseconds(Int64(2 * step)), waited: false))
+        }
+        budget.answered(numbers[30], refused: true, retryAfter: .seconds(1), now: .milliseconds(62))
+        #expect(budget.decreases == 1)
+        #expect(budget.rate <= 27 && budget.rate >= 26, "0.9 of the 30 it accepted")
+        // Every query waits for the Retry-After, then goes at the new rate.
+        #expect(budget.moment(now: .milliseconds(70)) == .milliseconds(1062))
+        // A refusal of a query sent before the decrease is the same episode: no second decrease.
+        budget.answered(numbers[29], refused: true, retryAfter: nil, now: .milliseconds(63))
+        #expect(budget.decreases == 1 && budget.refusals == 2)
+    }
+
+    @Test func afterARefusalTheRateClimbsBackSlowly() {
+        var budget = QueryBudget(rate: nil)
+        let first = budget.spend(now: .zero, waited: false)
+        budget.answered(first, refused: true, retryAfter: .zero, now: .zero)
+        let lowered = budget.rate
+        // Ten quiet seconds of waiting queries: 1% a second, not a doubling.
+        var now = Duration.zero
+        for _ in 0..<10 {
+            now += .seconds(1)
+            _ = budget.spend(now: now, waited: true)
+        }
+        #expect(budget.rate > lowered)
+        #expect(budget.rate < lowered * 1.25)
     }
 }
 

@@ -123,13 +123,15 @@ struct RunMachinePhaseTests {
         world.send(.submitted(job: 0, .accepted(TaskSnapshot(taskId: "t9", state: .queued))))
         world.send(.downloaded(work, .failure(DownloadError(reason: .expired, message: "gone"))))
         world.send(.uploaded(image: 0, .success(UploadedFile(url: "https://files.example/late.png", fileName: nil))))
-        world.send(.timer(.poll(job: 0)))
-        #expect(world.machine.strays == 5)
+        // A poll timer that outlived its poll is stale, which is expected (a callback or a learnt
+        // time replaces timers): ignored without a word.
+        world.send(.timer(.poll(job: 0, generation: 1)))
+        #expect(world.machine.strays == 4)
         #expect(world.records.count == records, "nothing recorded")
         #expect(world.machine.jobs[0].status == .succeeded && world.machine.jobs[0].taskId == "t1")
         #expect(world.machine.isFinished)
         #expect(world.submits == [0] && world.queries == ["t1": 1])
-        #expect(Self.warnings(world).count == 5)
+        #expect(Self.warnings(world).count == 4)
     }
 
     @Test func lateAnswersAfterTheSecondCtrlCAreCountedButNotSaid() throws {

@@ -60,7 +60,7 @@ struct RunMachineTests {
         for case .submit(_, _, _, let record) in world.actions { submitRecords.append(record.event) }
         #expect(submitRecords == [.submitting])
         let queries = world.actions.compactMap { action -> Bool? in
-            if case .query(_, _, let afterSync, _) = action { afterSync } else { nil }
+            if case .query(_, _, let afterSync) = action { afterSync } else { nil }
         }
         #expect(queries == [true], "the first query waits for the sync")
         // The body is the model's: the prompt and the uploaded URL.
@@ -69,8 +69,9 @@ struct RunMachineTests {
             let text = String(decoding: body, as: UTF8.self)
             #expect(text.contains("\"A.\"") && text.contains("https://files.example/0-1.png"))
         }
-        // The first query waits the schedule's first delay (3 s), not less.
-        #expect(world.queryTimes.first.map { $0 >= .milliseconds(2700) } == true)
+        // The first task of a model is a scout: with no task time known, it is asked first at a
+        // twelfth of the schedule's first delay (0.25 s of 3 s), not at once.
+        #expect(world.queryTimes.first.map { $0 >= .milliseconds(250) && $0 < .seconds(1) } == true)
     }
 
     @Test func aCrashAfterAnyRecordNeverPaysTwiceAndTheNextRunDoesWhatIsLeft() throws {
@@ -244,11 +245,16 @@ struct RunMachineTests {
     }
 
     @Test func uploadURLsOlderThanTheBoundAreUploadedAgainBeforeASubmitUsesThem() throws {
-        // Concurrency 1: the second job is submitted after the first task's 100 s.
+        // Concurrency 1: each job is submitted after the task before it ran over 70 s.
         let (plan, _) = try Self.plan(jobs: 4, concurrency: 1)
         var world = World(plan: plan, options: World.options { $0.uploadLifetime = .seconds(60) })
         let succeeded = world.queryAnswer
-        world.queryAnswer = { taskId, query in query < 12 ? Self.running(taskId) : succeeded(taskId, query) }
+        var firstAsked: [String: Duration] = [:]
+        world.timedQueryAnswer = { taskId, query, now in
+            let first = firstAsked[taskId] ?? now
+            firstAsked[taskId] = first
+            return now - first < .seconds(70) ? Self.running(taskId) : succeeded(taskId, query)
+        }
         world.run()
         #expect(world.machine.jobs.allSatisfy { $0.status == .succeeded })
         #expect(world.submits.count == 4)
@@ -307,7 +313,7 @@ struct RunMachineTests {
         var seen = 0
         var position = 0
         for action in world.actions {
-            guard case .query(_, let taskId, _, _) = action else { continue }
+            guard case .query(_, let taskId, _) = action else { continue }
             if taskId == "t1" {
                 seen += 1
                 if seen == 2 { return world.queryTimes[position] }
@@ -436,21 +442,36 @@ struct RunMachineTests {
         #expect(next.machine.jobs[0].status == .succeeded)
     }
 
-    @Test func withNoQueryRateEachQueryWaitsForItsMomentInItsOwnCall() throws {
-        let (plan, _) = try Self.plan(jobs: 4)
+    @Test func withNoCapQueriesGoWhenDueAndAQueryLimitIsLearnt() throws {
+        let (plan, _) = try Self.plan(jobs: 40, concurrency: 40)
         var world = World(plan: plan, options: World.options { $0.queryRate = nil })
-        let succeeded = world.queryAnswer
-        world.queryAnswer = { taskId, query in query < 3 ? Self.running(taskId) : succeeded(taskId, query) }
+        // The API takes 10 queries in any second (as its clock sees them) and refuses more with
+        // 1003 and no Retry-After; every task runs until its third query.
+        var accepted: [Duration] = []
+        world.timedQueryAnswer = { taskId, query, now in
+            accepted.removeAll { now - $0 >= .seconds(1) }
+            guard accepted.count < 10 else {
+                return .failed(APIFailure(code: "1003", message: "rate", errorClass: .retryable))
+            }
+            accepted.append(now)
+            return query < 3
+                ? Self.running(taskId)
+                : .task(
+                    TaskSnapshot(
+                        taskId: taskId, state: .succeeded,
+                        results: [TaskResult(url: "https://files.example/\(taskId).png", outputType: "png")]))
+        }
         world.run()
         #expect(world.machine.jobs.allSatisfy { $0.status == .succeeded })
-        #expect(world.queries.values.allSatisfy { $0 == 3 })
-        // No poll timers: each query carries its moment.
-        #expect(!world.actions.contains { if case .wait(_, .poll) = $0 { true } else { false } })
-        let moments = world.actions.compactMap { action -> Duration? in
-            if case .query(_, _, _, let at) = action { at } else { nil }
-        }
-        #expect(moments.count == 12 && moments.allSatisfy { $0 >= .milliseconds(2700) })
-        // Past the time bound it still times out.
+        let budget = world.machine.budgets[0]
+        // Refused a few times at first (the first burst finds the limit), then paced below it.
+        #expect(budget.decreases >= 1)
+        #expect(budget.rate < 10)
+        #expect(budget.refusals < 20, "\(budget.refusals) refusals for 120 answered queries")
+    }
+
+    @Test func aQueryCapHoldsAndTheTimeBoundStillEndsATask() throws {
+        let (plan, _) = try Self.plan(jobs: 4)
         var slow = World(
             plan: plan,
             options: World.options {

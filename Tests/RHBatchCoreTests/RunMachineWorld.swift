@@ -24,7 +24,6 @@ struct World {
     /// Timers asked for, not fired yet.
     var timers: [(at: Duration, timer: RunMachine.Timer)] = []
     /// Calls asked for at a later time (a query `at`), not made yet.
-    var delayed: [(at: Duration, action: RunMachine.Action)] = []
 
     // The script: answers by call (the counts are this world's, from 1).
     var uploadAnswer: (_ image: Int, _ attempt: Int) -> Result<String, APIFailure> = { image, attempt in
@@ -33,6 +32,8 @@ struct World {
     var submitAnswer: (_ job: Int, _ submit: Int) -> SubmitOutcome = { job, submit in
         .accepted(TaskSnapshot(taskId: "t\(submit)", state: .queued))
     }
+    /// When set, answers queries instead of ``queryAnswer``, told the moment of the query.
+    var timedQueryAnswer: ((_ taskId: String, _ query: Int, _ at: Duration) -> QueryOutcome)?
     var queryAnswer: (_ taskId: String, _ query: Int) -> QueryOutcome = { taskId, query in
         .task(
             TaskSnapshot(
@@ -110,19 +111,15 @@ struct World {
                 }
                 submits.append(job)
                 pending.append(.submitted(job: job, submitAnswer(job, submits.count)))
-            case .query(let job, let taskId, let afterSync, let at):
-                if let at, at > now {
-                    // Delivered when the clock gets there.
-                    delayed.append((at, .query(job: job, taskId: taskId, afterSync: afterSync, at: nil)))
-                    continue
-                }
+            case .query(let job, let taskId, let afterSync):
                 if afterSync && journalFails {
                     pending.append(.journalFailed(job: job, "disk full"))
                     continue
                 }
                 queries[taskId, default: 0] += 1
                 queryTimes.append(now)
-                pending.append(.queried(job: job, queryAnswer(taskId, queries[taskId]!)))
+                let answer = timedQueryAnswer?(taskId, queries[taskId]!, now) ?? queryAnswer(taskId, queries[taskId]!)
+                pending.append(.queried(job: job, answer))
             case .download(let work):
                 downloads.append(work.url)
                 pending.append(.downloaded(work, downloadAnswer(work, downloads.count)))
@@ -155,16 +152,10 @@ struct World {
             }
             if !pending.isEmpty {
                 send(pending.removeFirst())
-            } else if let next = timers.indices.min(by: { timers[$0].at < timers[$1].at }),
-                delayed.allSatisfy({ $0.at >= timers[next].at })
-            {
+            } else if let next = timers.indices.min(by: { timers[$0].at < timers[$1].at }) {
                 let (at, timer) = timers.remove(at: next)
                 now = max(now, at)
                 send(.timer(timer))
-            } else if let next = delayed.indices.min(by: { delayed[$0].at < delayed[$1].at }) {
-                let (at, action) = delayed.remove(at: next)
-                now = max(now, at)
-                perform([action], log: false)
             } else {
                 Issue.record("the machine waits for nothing but is not finished")
                 return

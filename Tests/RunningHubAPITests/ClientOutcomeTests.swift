@@ -173,6 +173,11 @@ struct ClientOutcomeTests {
             ("garbage", 200, .transient),
             (#"{"taskId":"7","status":"","errorCode":"1002"}"#, 200, .fatal),
             (#"{"taskId":"7","status":"","errorCode":"1004","errorMessage":"Task not found"}"#, 200, .final),
+            // A rate limit is about the query's pace, even beside a terminal status: a billed task
+            // is never written off because its query was refused.
+            (#"{"taskId":"","status":"FAILED","errorCode":"1003","errorMessage":"Rate limit"}"#, 429, .transient),
+            (#"{"taskId":"7","status":"FAILED","errorCode":"1003"}"#, 200, .transient),
+            (#"{"taskId":"7","status":"FAILED","errorCode":"1011"}"#, 429, .transient),
         ] {
             guard case .failed(let failure) = query(body, status: status) else {
                 Issue.record("\(body) should be a failed query")

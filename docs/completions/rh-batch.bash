@@ -515,7 +515,7 @@ _rh-batch_simulator() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--key-limit --workflow)
-    non_repeating_options=(--port --host --scenario --latency --concurrency-limit --submits-per-second --seed --result-lifetime --result-side --result-padding --balance)
+    non_repeating_options=(--port --host --scenario --latency --concurrency-limit --submits-per-second --queries-per-second --webhook-drop --webhook-duplicate --webhook-delay --webhook-forge --seed --result-lifetime --result-side --result-padding --balance)
     __rh-batch_offer_flags_options 0
 
     # Offer option value completions
@@ -536,6 +536,21 @@ _rh-batch_simulator() {
         return
         ;;
     '--submits-per-second')
+        return
+        ;;
+    '--queries-per-second')
+        return
+        ;;
+    '--webhook-drop')
+        return
+        ;;
+    '--webhook-duplicate')
+        return
+        ;;
+    '--webhook-delay')
+        return
+        ;;
+    '--webhook-forge')
         return
         ;;
     '--seed')

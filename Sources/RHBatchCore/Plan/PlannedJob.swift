@@ -148,8 +148,9 @@ package struct PlannedJob: Sendable {
     }
 
     /// The submit body, given the URL of each of ``allSources`` in order: the prompt, the main
-    /// image, the other media fields, then the other fields.
-    package func body(urls: [String], model: ModelSpec) -> JSONValue {
+    /// image, the other media fields, then the other fields, then the run's `webhookUrl` when
+    /// given (it is not part of the job: the job key never includes it).
+    package func body(urls: [String], model: ModelSpec, webhookURL: String? = nil) -> JSONValue {
         var members: [(String, JSONValue)] = []
         if let promptField = model.prompt, !prompt.text.isEmpty {
             members.append((promptField.apiKey, .string(prompt.text)))
@@ -169,6 +170,7 @@ package struct PlannedJob: Sendable {
         for field in bodyFields {
             members.append((field.key, field.value))
         }
+        if let webhookURL { members.append(("webhookUrl", .string(webhookURL))) }
         if let workflow = model.workflow { return workflow.body(members) }
         return .object(members)
     }

@@ -49,6 +49,8 @@ package struct BatchRunner: Sendable {
     /// What a child task reports to the loop.
     private enum Report: Sendable {
         case machine(RunMachine.Event)
+        /// A webhook callback for this task id.
+        case callback(String)
         case progressTick
         /// A watcher or a timer that ended without news.
         case nothing
@@ -61,11 +63,13 @@ package struct BatchRunner: Sendable {
     ///     stops at once.
     ///   - prepared: the output folder, locked and read, when the caller prepared it (while the
     ///     plan was expanding); otherwise it is prepared here.
+    ///   - callbacks: the task ids of webhook callbacks as they arrive (webhook mode), each a hint
+    ///     to ask that task at once.
     /// - Returns: the outcome, after `report.json` and `index.jsonl` are written.
     /// - Throws: ``RunSetupError`` when the output folder cannot be used (locked, damaged journal).
-    package func run(interrupts: AsyncStream<Void>, prepared: PreparedFolder? = nil) async throws(RunSetupError)
-        -> RunOutcome
-    {
+    package func run(
+        interrupts: AsyncStream<Void>, prepared: PreparedFolder? = nil, callbacks: AsyncStream<String>? = nil
+    ) async throws(RunSetupError) -> RunOutcome {
         let startedAt = Timestamp.now()
         let folder = outputDirectory
         let ready: PreparedFolder
@@ -77,7 +81,7 @@ package struct BatchRunner: Sendable {
         for warning in ready.warnings { observer(.notice(.warning(warning))) }
         // The journal's writer runs beside the whole run, as a child task.
         let outcome = await ready.journal.serve {
-            await drive(ready, folder: folder, startedAt: startedAt, interrupts: interrupts)
+            await drive(ready, folder: folder, startedAt: startedAt, interrupts: interrupts, callbacks: callbacks)
         }
         if let problem = await ready.journal.waitUntilCompacted() { observer(.notice(.warning(problem))) }
         ready.lock.markEnded()
@@ -87,12 +91,14 @@ package struct BatchRunner: Sendable {
 
     /// The run itself, once its folder is ready: what the driver learns before the loop, the
     /// loop, and what the run leaves.
-    private func drive(_ ready: PreparedFolder, folder: String, startedAt: String, interrupts: AsyncStream<Void>) async
-        -> RunOutcome
-    {
+    private func drive(
+        _ ready: PreparedFolder, folder: String, startedAt: String, interrupts: AsyncStream<Void>,
+        callbacks: AsyncStream<String>?
+    ) async -> RunOutcome {
         var machine = RunMachine(plan: plan, options: options, history: ready.takeHistory())
         let facts = await startFacts(machine, ready, folder: folder)
-        await loop(&machine, facts, journal: ready.journal, folder: folder, interrupts: interrupts)
+        await loop(
+            &machine, facts, journal: ready.journal, folder: folder, interrupts: interrupts, callbacks: callbacks)
         machine.note(clock.now())
         machine.settle()
         if options.progressInterval != nil { observer(.progress(machine.progress(final: true))) }
@@ -153,7 +159,7 @@ package struct BatchRunner: Sendable {
     /// action it returns is performed (a child task for anything that waits), until it is finished.
     private func loop(
         _ machine: inout RunMachine, _ facts: RunMachine.StartFacts, journal: Journal, folder: String,
-        interrupts: AsyncStream<Void>
+        interrupts: AsyncStream<Void>, callbacks: AsyncStream<String>?
     ) async {
         let clock = clock
         let observer = observer
@@ -164,6 +170,15 @@ package struct BatchRunner: Sendable {
                     var iterator = interrupts.makeAsyncIterator()
                     guard await iterator.next() != nil else { return .nothing }
                     return .machine(.interrupt)
+                }
+            }
+            // One callback at a time, each handed to the machine as it comes.
+            func listen(_ group: inout TaskGroup<Report>) {
+                guard let callbacks else { return }
+                group.addTask {
+                    var iterator = callbacks.makeAsyncIterator()
+                    guard let taskId = await iterator.next() else { return .nothing }
+                    return .callback(taskId)
                 }
             }
             func tick(_ group: inout TaskGroup<Report>) {
@@ -178,6 +193,7 @@ package struct BatchRunner: Sendable {
                 }
             }
             watch(&group)
+            listen(&group)
             tick(&group)
             for action in machine.handle(.started(facts), at: clock.now()) {
                 perform(action, in: &group, journal: journal, folder: folder)
@@ -190,6 +206,11 @@ package struct BatchRunner: Sendable {
                         perform(action, in: &group, journal: journal, folder: folder)
                     }
                     if case .interrupt = event, !machine.cancelledAll { watch(&group) }
+                case .callback(let taskId):
+                    for action in machine.handle(.callback(taskId: taskId), at: clock.now()) {
+                        perform(action, in: &group, journal: journal, folder: folder)
+                    }
+                    if !machine.isFinished { listen(&group) }
                 case .progressTick:
                     machine.note(clock.now())
                     observer(.progress(machine.progress()))
@@ -229,12 +250,11 @@ package struct BatchRunner: Sendable {
             // The record is queued now, in order; the submit goes once it is on disk.
             let ticket = journal.enqueue([record], sync: true)
             group.addTask { await Self.submit(job, endpoint: endpoint, body: body, after: ticket, journal, service) }
-        case .query(let job, let taskId, let afterSync, let at):
+        case .query(let job, let taskId, let afterSync):
             let workflowTask = plan.jobs[job].shape.value.sendsFileNames
             group.addTask {
                 await Self.query(
-                    job, taskId: taskId, workflowTask: workflowTask, afterSync: afterSync, at: at, journal, service,
-                    clock)
+                    job, taskId: taskId, workflowTask: workflowTask, afterSync: afterSync, journal, service)
             }
         case .download(let work):
             group.addTask {
@@ -286,19 +306,11 @@ package struct BatchRunner: Sendable {
         }
     }
 
-    /// Asks for a task's state at run time `at` (else now), after everything journaled is on
-    /// disk when `afterSync`.
+    /// Asks for a task's state, after everything journaled is on disk when `afterSync`.
     private static func query(
-        _ job: Int, taskId: String, workflowTask: Bool, afterSync: Bool, at: Duration?, _ journal: Journal,
-        _ service: any RunningHubService, _ clock: any RunClock
+        _ job: Int, taskId: String, workflowTask: Bool, afterSync: Bool, _ journal: Journal,
+        _ service: any RunningHubService
     ) async -> Report {
-        if let at {
-            do {
-                try await clock.sleep(until: at)
-            } catch {
-                return .machine(.cancelled(job: job))
-            }
-        }
         if afterSync {
             do {
                 try await journal.flushQueued()
@@ -434,8 +446,8 @@ extension RunMachine.Timer {
     /// The job a timer is for, if any.
     var job: Int? {
         switch self {
-        case .poll(let job), .querySlot(let job), .downloadRetry(let job, _): job
-        case .scheduler, .uploadRetry, .drainOver: nil
+        case .poll(let job, _), .downloadRetry(let job, _): job
+        case .scheduler, .querySlot, .uploadRetry, .drainOver: nil
         }
     }
 }

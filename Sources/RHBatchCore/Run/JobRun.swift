@@ -148,6 +148,8 @@ package struct JobRun: Sendable {
     package var alreadyDone = false
     /// Whether it holds a slot in the scheduler's in-flight count.
     package var holdsSlot = false
+    /// The number of the query budget of the key that created its task (see ``RunMachine/budgets``).
+    package var budgetKey: UInt8 = 0
     /// Whether it came from an earlier run's journal (a re-attached task).
     package var resumed = false
     /// Whether the task was asked again for fresh result URLs after a download found its URL

@@ -47,3 +47,10 @@ package struct PollSchedule: Sendable, Hashable {
         return wait * (0.9 + 0.2 * jitter)
     }
 }
+
+extension Duration {
+    /// This duration grown `times` times by `factor` (at most 40 times).
+    func grown(by factor: Double, times: Int) -> Duration {
+        self * pow(factor, Double(min(max(times, 0), 40)))
+    }
+}

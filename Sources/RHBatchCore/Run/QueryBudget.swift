@@ -1,46 +1,123 @@
-/// One query budget for the whole run: every poll reserves a moment to send its query, at most
-/// `rate` per second in all, and a rate-limit answer (`1003`, HTTP 429) to any query holds every
-/// poll back for its `Retry-After`.
+/// The query budget of one API key: how fast that key's polls may go, learnt from the API's own
+/// signals rather than fixed by the tool.
 ///
-/// 500 tasks in flight would otherwise query as fast as their own schedules say (about 170 a
-/// second at a 3 s minimum); the budget spreads the same queries over time instead. A value: the
-/// caller says what time it is (run time).
+/// It starts high (``initialRate`` a second, or the user's `--query-rate` cap) and, until the API
+/// refuses a query, doubles after every second in which queries waited for it: no limit of
+/// rh-batch's own holds a run back. A refusal (`1003`, HTTP 429) is a new episode when the refused
+/// query was sent after the last decrease; the rate then falls to 0.85 of what it was, and to no
+/// more than 0.9 of the queries the API accepted in the second before (the limit it just showed).
+/// Every query waits out the refusal's `Retry-After`. After each quiet second in which queries
+/// waited, the rate climbs back by 1% (at least 0.5 a second), the same shape as the submit
+/// ceiling: down fast on a refusal, up slowly while it holds. A value: the caller says what time
+/// it is (run time).
 package struct QueryBudget: Sendable, Hashable {
-    private let interval: Duration
+    /// The first rate when no cap is given: high enough that only the API's own limit holds a run
+    /// back (64 queries due at once go within 64 ms), low enough that the answer to the first
+    /// refused query comes back before many more are sent.
+    package static let initialRate = 1000.0
+    /// The lowest rate a run falls to.
+    package static let minimumRate = 0.5
+
+    /// The user's cap (`--query-rate`), if any.
+    package let cap: Double?
+    /// The queries a second it allows now.
+    package private(set) var rate: Double
+    /// Refusals that lowered the rate (episodes), and refusals in all.
+    package private(set) var decreases = 0
+    package private(set) var refusals = 0
     private var next: Duration = .zero
     private var pausedUntil: Duration = .zero
+    /// Queries sent, numbered from 1; the number of the last one sent before the last decrease.
+    private var sent = 0
+    private var sentAtDecrease = 0
+    /// When the rate last changed or was last confirmed by a quiet second.
+    private var lastChange: Duration = .zero
+    /// Whether a refusal came since ``lastChange``.
+    private var refusedSinceChange = false
+    /// The moments of the queries sent in the last second, accepted or not, and the refusals among
+    /// them: what the API just accepted.
+    private var recent: [Duration] = []
+    private var recentHead = 0
+    private var recentRefusals: [Duration] = []
 
-    /// A budget of `rate` queries per second; `nil` or a rate of 0 or less is no limit.
+    /// A budget capped at `rate` queries a second; `nil` or 0 or less learns its rate from the API.
     package init(rate: Double?) {
         if let rate, rate > 0 {
-            interval = .nanoseconds(Int64(1e9 / rate))
+            cap = rate
+            self.rate = rate
         } else {
-            interval = .zero
+            cap = nil
+            self.rate = Self.initialRate
         }
     }
 
-    /// The moment the caller may send its query: `now`, or later when the budget is spent or
-    /// paused.
-    package mutating func reserve(now: Duration) -> Duration {
-        let start = max(now, next, pausedUntil)
-        next = start + interval
-        return start
+    /// The earliest moment the next query may go: `now`, or later when the rate is spent or a
+    /// refusal's `Retry-After` holds queries back.
+    package func moment(now: Duration) -> Duration {
+        max(now, next, pausedUntil)
     }
 
-    /// Whether there is no rate to keep (every query may go when it is due).
-    package var isUnlimited: Bool {
-        interval == .zero
-    }
-
-    /// Whether queries are held back at `now` (a rate-limit answer came after a query's moment
-    /// was reserved: it reserves again).
+    /// Whether queries are held back at `now` by a refusal's `Retry-After`.
     package func isPaused(at now: Duration) -> Bool {
         pausedUntil > now
     }
 
-    /// Holds every later query back for `duration` (a rate-limit answer's `Retry-After`).
-    package mutating func pause(for duration: Duration, now: Duration) {
-        pausedUntil = max(pausedUntil, now + duration)
+    /// Spends the budget on a query sent at `now` (no earlier than ``moment(now:)``); `waited`
+    /// says it had to wait for the budget (the rate, not the API, was holding it). Returns the
+    /// query's number, for ``answered(_:refused:retryAfter:now:)``.
+    package mutating func spend(now: Duration, waited: Bool) -> Int {
+        grow(now: now, waited: waited)
+        next = max(next, now) + .nanoseconds(Int64(1e9 / rate))
+        sent += 1
+        recent.append(now)
+        trim(now: now)
+        return sent
+    }
+
+    /// A query's answer came: `refused` when the API refused it for its rate (`1003`, HTTP 429),
+    /// with the wait it asked for.
+    package mutating func answered(_ number: Int, refused: Bool, retryAfter: Duration?, now: Duration) {
+        guard refused else { return }
+        refusals += 1
+        refusedSinceChange = true
+        recentRefusals.append(now)
+        trim(now: now)
+        let wait = retryAfter ?? .seconds(1)
+        pausedUntil = max(pausedUntil, now + wait)
         next = max(next, pausedUntil)
+        // Queries sent before the last decrease were paced by the old rate: their refusals are
+        // the same episode.
+        guard number > sentAtDecrease else { return }
+        let accepted = Double(max(0, recent.count - recentHead - recentRefusals.count))
+        var lowered = rate * 0.85
+        if accepted >= 1 { lowered = min(lowered, accepted * 0.9) }
+        rate = max(Self.minimumRate, lowered)
+        decreases += 1
+        sentAtDecrease = sent
+        lastChange = now
+        refusedSinceChange = false
+    }
+
+    /// After a quiet second in which queries waited for the budget, a higher rate: doubled until
+    /// the API has refused a query, 1% more after.
+    private mutating func grow(now: Duration, waited: Bool) {
+        guard now - lastChange >= .seconds(1) else { return }
+        defer {
+            lastChange = now
+            refusedSinceChange = false
+        }
+        guard waited, !refusedSinceChange else { return }
+        let raised = decreases == 0 ? rate * 2 : rate + max(Self.minimumRate, rate * 0.01)
+        rate = min(raised, cap ?? .infinity)
+    }
+
+    /// Drops what is older than a second.
+    private mutating func trim(now: Duration) {
+        while recentHead < recent.count, now - recent[recentHead] > .seconds(1) { recentHead += 1 }
+        if recentHead > 256, recentHead * 2 > recent.count {
+            recent.removeFirst(recentHead)
+            recentHead = 0
+        }
+        recentRefusals.removeAll { now - $0 > .seconds(1) }
     }
 }

@@ -34,6 +34,8 @@ package struct RunDecision: Sendable, Hashable {
         case queryScheduled = "query.scheduled"
         /// A query's answer.
         case queryAnswer = "query.answer"
+        /// A webhook callback for a task the run waits on: it is asked at once.
+        case callback = "webhook.callback"
         /// A result's download started, is retried, ended.
         case downloadStart = "download.start"
         case downloadRetry = "download.retry"

@@ -38,7 +38,7 @@ extension RunMachine {
                 if keyGone[index] == nil {
                     scheduler.adopt(index, estimate: job.price, coins: plan.jobs[index].shape.value.coinEstimate)
                 }
-                pollResumed(index, taskId: taskId, holdsSlot: true)
+                pollResumed(index, taskId: taskId, holdsSlot: true, keyID: entry.keyID)
             } else {
                 needSubmit(index)
             }
@@ -76,7 +76,7 @@ extension RunMachine {
             end(index, .succeeded)
         } else if let taskId = entry.taskId {
             // Results were never fetched, or were deleted: ask the task for fresh URLs.
-            pollResumed(index, taskId: taskId, holdsSlot: false)
+            pollResumed(index, taskId: taskId, holdsSlot: false, keyID: entry.keyID)
         } else {
             needSubmit(index)
         }
@@ -106,7 +106,7 @@ extension RunMachine {
             // The task succeeded and was paid for; only its files are missing: ask it for fresh
             // URLs, never submit (and pay) again.
             jobs[index].askedForFreshURLs = true
-            pollResumed(index, taskId: taskId, holdsSlot: false)
+            pollResumed(index, taskId: taskId, holdsSlot: false, keyID: entry.keyID)
         } else if options.retryFailed {
             needSubmit(index)
         } else {
@@ -121,16 +121,16 @@ extension RunMachine {
 
     /// Asks a task of an earlier run again, with the key that created it; when this run does not
     /// have that key, the job ends `unknown` with why (never sent again by itself).
-    mutating func pollResumed(_ index: Int, taskId: String, holdsSlot: Bool) {
-        guard let keyID = keyGone[index] else {
-            startPoll(index, taskId: taskId, holdsSlot: holdsSlot, immediately: true)
+    mutating func pollResumed(_ index: Int, taskId: String, holdsSlot: Bool, keyID: String?) {
+        guard let gone = keyGone[index] else {
+            startPoll(index, taskId: taskId, holdsSlot: holdsSlot, immediately: true, keyID: keyID)
             return
         }
         let failure = JobFailure(
             phase: .poll,
             code: .keyGone,
             message:
-                "task \(taskId) was created with the key whose fingerprint is \(keyID), which this run does not have; run again with that key to collect it"
+                "task \(taskId) was created with the key whose fingerprint is \(gone), which this run does not have; run again with that key to collect it"
         )
         end(index, .unknown, failure)
     }
@@ -354,7 +354,9 @@ extension RunMachine {
             .submit(
                 job: index,
                 endpoint: job.endpoint,
-                body: Array(job.body(urls: urls, model: model).json.utf8),
+                body: Array(
+                    job.body(urls: urls, model: model, webhookURL: sendsWebhook(index) ? options.webhookURL : nil).json
+                        .utf8),
                 record: .submitting(key: job.key, attempt: jobs[index].attempts, at: now.timestamp)
             ))
     }
@@ -403,7 +405,7 @@ extension RunMachine {
                 // so the task id is on disk before the task is polled.
                 write(records)
                 execute(scheduler.submitFinished(index, .accepted, now: now.elapsed))
-                startPoll(index, taskId: task.taskId, holdsSlot: true, immediately: false)
+                startPoll(index, taskId: task.taskId, holdsSlot: true, immediately: false, keyID: task.keyID)
             }
         case .refused(let failure):
             let record: JournalRecord
@@ -447,14 +449,15 @@ extension RunMachine {
 
     // MARK: Polls
 
-    mutating func startPoll(_ index: Int, taskId: String, holdsSlot: Bool, immediately: Bool) {
+    mutating func startPoll(_ index: Int, taskId: String, holdsSlot: Bool, immediately: Bool, keyID: String? = nil) {
         jobs[index].holdsSlot = holdsSlot
-        move(
-            index,
-            to: .polling(
-                PollState(
-                    taskId: taskId, started: now.elapsed, immediately: immediately,
-                    random: SplitMix(seed: jitter.next()))))
+        if let keyID { jobs[index].budgetKey = budgetKey(keyID) }
+        var poll = PollState(
+            taskId: taskId, started: now.elapsed, immediately: immediately, random: SplitMix(seed: jitter.next()))
+        // A task of an earlier run sent its callback to a receiver that is gone: it is polled.
+        poll.expectsCallback = !immediately && sendsWebhook(index)
+        move(index, to: .polling(poll))
+        pollingTasks[taskId] = index
         schedulePoll(index)
     }
 
@@ -463,55 +466,113 @@ extension RunMachine {
         if case .polling(let poll) = jobs[index].phase { poll } else { nil }
     }
 
-    /// Decides when the next query goes. With this model's task times known, queries go where
-    /// results are likely (every tenth of the known times, asked afresh before each query, so
-    /// tasks that started before the times were known use them too); after the longest seen,
-    /// or with none known, the growing schedule. A re-attached task of an earlier run is asked
-    /// at once and has no start to measure from.
-    mutating func schedulePoll(_ index: Int) {
-        guard var poll = pollState(index) else { return }
-        poll.attempt += 1
-        if poll.immediately && poll.attempt == 1 {
-            move(index, to: .polling(poll))
-            pollDue(index)
-            return
-        }
-        let schedule = options.poll
-        let endpoint = plan.jobs[index].endpoint
-        let times = poll.immediately ? nil : durations[endpoint]
-        let elapsed = now.elapsed - poll.started
-        let due: Duration
-        if let next = times?.nextQuery(after: elapsed, minimumGap: schedule.minimum / 2) {
-            poll.growing = 0
-            due = poll.started + next * (0.99 + 0.02 * poll.random.unit())
-        } else {
-            poll.growing += 1
-            let wait =
-                poll.attempt == 1
-                ? schedule.firstDelay(expected: times?.typical, jitter: poll.random.unit())
-                : schedule.delay(attempt: poll.growing, jitter: poll.random.unit())
-            due = now.elapsed + wait
-        }
-        if budget.isUnlimited && due - poll.started <= options.poll.taskTimeout {
-            // No rate to keep: the query itself waits until it is due (one call, not a timer and
-            // then a query).
-            poll.sentAt = due
-            poll.answerDue = true
-            move(index, to: .polling(poll))
-            decide(.queryScheduled, job: index, ["at.seconds": due.decisionText, "attempt": String(poll.attempt)])
-            out.append(.query(job: index, taskId: poll.taskId, afterSync: poll.attempt == 1, at: due))
-            return
-        }
-        move(index, to: .polling(poll))
-        decide(.queryScheduled, job: index, ["at.seconds": due.decisionText, "attempt": String(poll.attempt)])
-        // Past the time bound, the timer ends the task as timed out (pollDue).
-        let timeout = poll.started + options.poll.taskTimeout + .milliseconds(1)
-        out.append(.wait(until: budget.isUnlimited ? min(due, timeout) : due, .poll(job: index)))
+    /// The number of the query budget of an API key (by its fingerprint), made on first use.
+    mutating func budgetKey(_ keyID: String) -> UInt8 {
+        if let number = budgetKeys[keyID] { return number }
+        guard budgets.count < Int(UInt8.max) else { return 0 }
+        let number = UInt8(budgets.count)
+        budgetKeys[keyID] = number
+        budgets.append(QueryBudget(rate: options.queryRate))
+        queryQueues.append([])
+        queryHeads.append(0)
+        budgetTimers.append(nil)
+        return number
     }
 
-    mutating func pollDue(_ index: Int) {
-        guard let poll = pollState(index), !poll.answerDue else {
-            stray("a poll's timer", job: index)
+    /// Decides when the next query goes and sets a timer for it. A re-attached task of an earlier
+    /// run is asked at once and has no start to measure from. See ``nextQueryMoment(_:endpoint:)``.
+    mutating func schedulePoll(_ index: Int) {
+        guard var poll = pollState(index) else { return }
+        pollGeneration &+= 1
+        poll.generation = pollGeneration
+        if poll.immediately && poll.attempt == 0 {
+            move(index, to: .polling(poll))
+            enqueueQuery(index)
+            return
+        }
+        let endpoint = plan.jobs[index].endpoint
+        if poll.scout < 0, !poll.expectsCallback, !poll.immediately, durations[endpoint] == nil,
+            scouts[endpoint, default: []].count < 4
+        {
+            let taken = Set(scouts[endpoint, default: []].compactMap { pollState($0)?.scout })
+            poll.scout = (0..<4).first { !taken.contains($0) } ?? 0
+            scouts[endpoint, default: []].append(index)
+        }
+        let due = nextQueryMoment(&poll, endpoint: endpoint)
+        poll.due = due
+        move(index, to: .polling(poll))
+        decide(.queryScheduled, job: index, ["at.seconds": due.decisionText, "attempt": String(poll.attempt + 1)])
+        // Past the time bound, the timer ends the task as timed out (pollDue).
+        let timeout = poll.started + options.poll.taskTimeout + .milliseconds(1)
+        out.append(.wait(until: min(due, timeout), .poll(job: index, generation: poll.generation)))
+    }
+
+    /// When to ask next. With this model's task times known, queries go where results are likely
+    /// (every tenth of the known times, asked afresh before each query, so tasks that started
+    /// before the times were known use them too), then past the longest seen on a schedule that
+    /// grows from 2% of the median. With none known, a model's scout asks on a short growing
+    /// schedule (offsets from its start, a geometric series) and the others wait the configured
+    /// first delay (the scouts' first time moves them).
+    /// A task that expects a callback is asked only as a safety net.
+    mutating func nextQueryMoment(_ poll: inout PollState, endpoint: String) -> Duration {
+        let schedule = options.poll
+        let times = poll.immediately ? nil : durations[endpoint]
+        let elapsed = now.elapsed - poll.started
+        if poll.expectsCallback && poll.notFound == nil {
+            return poll.started + safetyNet(&poll, times: times, elapsed: elapsed)
+        }
+        if let times, let next = times.nextQuery(after: elapsed) {
+            poll.growing = 0
+            return poll.started + next * (0.99 + 0.02 * poll.random.unit())
+        }
+        poll.growing += 1
+        let jitter = 0.9 + 0.2 * poll.random.unit()
+        if let step = times?.step {
+            let wait = min(step.grown(by: 1.5, times: poll.growing - 1), schedule.maximum)
+            return now.elapsed + wait * jitter
+        }
+        if poll.scout >= 0 {
+            // Scout i asks at offsets f·1.5^(n + i/4) from its start: the four together ask every
+            // 10.7% of time, so the first end is found within about a tenth of its time.
+            let first = (schedule.minimum / 12).grown(by: 1.106_68, times: Int(poll.scout))
+            let offset = first.grown(by: 1.5, times: poll.growing - 1)
+            if offset <= elapsed { return now.elapsed + first }
+            return poll.started + min(offset, elapsed + schedule.maximum)
+        }
+        let wait =
+            poll.attempt == 0
+            ? schedule.firstDelay(expected: times?.typical, jitter: poll.random.unit())
+            : schedule.delay(attempt: poll.growing, jitter: poll.random.unit())
+        return now.elapsed + wait
+    }
+
+    /// The safety net of a task whose callback has not come, as an offset from its start: once
+    /// it is past the longest time of its model's last 64 tasks by a tenth (the time by which
+    /// nearly all have ended), then on a schedule growing by half from a quarter of that, up to 8
+    /// times the configured longest wait. Until 8 times are known, from 4 times the configured
+    /// longest wait, growing from 2 times it. A lost callback costs a little time, never a result.
+    func safetyNet(_ poll: inout PollState, times: TaskDurations?, elapsed: Duration) -> Duration {
+        let schedule = options.poll
+        let first: Duration
+        let base: Duration
+        if let times, times.count >= 8, let longest = times.longest {
+            first = longest * 1.1
+            base = max(longest / 4, schedule.minimum)
+        } else {
+            first = schedule.maximum * 4
+            base = schedule.maximum * 2
+        }
+        let jitter = 0.95 + 0.1 * poll.random.unit()
+        if elapsed < first { return first * jitter }
+        poll.growing += 1
+        let wait = min(base.grown(by: 1.5, times: poll.growing - 1), schedule.maximum * 8)
+        return elapsed + wait * jitter
+    }
+
+    mutating func pollDue(_ index: Int, generation: UInt32) {
+        // A timer replaced by a later decision (a callback, a learnt time) is stale: expected,
+        // not a stray.
+        guard let poll = pollState(index), poll.generation == generation, !poll.answerDue, !poll.queued else {
             return
         }
         guard !cancelledAll else {
@@ -528,20 +589,50 @@ extension RunMachine {
             pollEnded(index, .timeout(elapsed: elapsed))
             return
         }
-        reserveQuery(index)
+        enqueueQuery(index)
     }
 
-    /// The run's query budget paces this query among all the others.
-    mutating func reserveQuery(_ index: Int) {
-        guard pollState(index) != nil else {
-            stray("a query's turn", job: index)
-            return
-        }
-        let moment = budget.reserve(now: now.elapsed)
-        if moment > now.elapsed {
-            out.append(.wait(until: moment, .querySlot(job: index)))
-        } else {
+    /// Puts a poll in its key's query queue: it goes as soon as that key's budget allows.
+    mutating func enqueueQuery(_ index: Int) {
+        guard var poll = pollState(index), !poll.answerDue, !poll.queued else { return }
+        poll.queued = true
+        // Any timer set for it is stale now.
+        pollGeneration &+= 1
+        poll.generation = pollGeneration
+        move(index, to: .polling(poll))
+        let key = Int(jobs[index].budgetKey)
+        queryQueues[key].append(index)
+        pumpQueries(key, waited: false)
+    }
+
+    /// Sends the queued queries of key `key` its budget allows now, and sets a wake-up for the
+    /// rest; `waited` says they waited for the budget (a wake-up).
+    mutating func pumpQueries(_ key: Int, waited: Bool) {
+        while queryHeads[key] < queryQueues[key].count {
+            let moment = budgets[key].moment(now: now.elapsed)
+            if moment > now.elapsed {
+                if budgetTimers[key].map({ $0 > moment }) ?? true {
+                    budgetTimers[key] = moment
+                    out.append(.wait(until: moment, .querySlot(key: key)))
+                }
+                return
+            }
+            let index = queryQueues[key][queryHeads[key]]
+            queryHeads[key] += 1
+            if queryHeads[key] > 1024 && queryHeads[key] * 2 > queryQueues[key].count {
+                queryQueues[key].removeFirst(queryHeads[key])
+                queryHeads[key] = 0
+            }
+            // A poll that ended while it waited (a cancel, a drain) is skipped.
+            guard var poll = pollState(index), poll.queued else { continue }
+            poll.queued = false
+            poll.budgetNumber = budgets[key].spend(now: now.elapsed, waited: waited)
+            move(index, to: .polling(poll))
             sendQuery(index)
+        }
+        if queryHeads[key] > 0 {
+            queryQueues[key].removeAll(keepingCapacity: true)
+            queryHeads[key] = 0
         }
     }
 
@@ -556,9 +647,35 @@ extension RunMachine {
         }
         poll.sentAt = now.elapsed
         poll.answerDue = true
+        poll.attempt += 1
         move(index, to: .polling(poll))
         // The first query of a task goes once its task id is on disk.
-        out.append(.query(job: index, taskId: poll.taskId, afterSync: poll.attempt == 1, at: nil))
+        out.append(.query(job: index, taskId: poll.taskId, afterSync: poll.attempt == 1))
+    }
+
+    /// A webhook callback: a hint that the task ended, so the run asks it at once (one query
+    /// confirms it and fetches the results). Never trusted beyond that: a forged or stale callback
+    /// costs one query, never a wrong result.
+    mutating func callback(_ taskId: String) {
+        guard let index = pollingTasks[taskId], var poll = pollState(index) else {
+            callbacks.ignored += 1
+            return
+        }
+        guard poll.hintedAt == nil else {
+            callbacks.duplicates += 1
+            return
+        }
+        callbacks.used += 1
+        poll.hintedAt = now.elapsed
+        decide(.callback, job: index, ["waiting": poll.answerDue ? "answer" : poll.queued ? "budget" : "timer"])
+        if poll.answerDue {
+            // The query out was sent before the callback: its answer may be stale.
+            poll.queryAgain = true
+            move(index, to: .polling(poll))
+        } else {
+            move(index, to: .polling(poll))
+            enqueueQuery(index)
+        }
     }
 
     mutating func queried(_ index: Int, _ outcome: QueryOutcome) {
@@ -572,26 +689,32 @@ extension RunMachine {
         case .task(let task): decide(.queryAnswer, job: index, ["state": "\(task.state)"])
         case .failed(let failure): decide(.queryAnswer, job: index, ["code": failure.code])
         }
+        let key = Int(jobs[index].budgetKey)
         if case .failed(let failure) = outcome, failure.isRateLimit {
-            budget.pause(for: failure.retryAfter ?? .seconds(1), now: now.elapsed)
+            budgets[key].answered(poll.budgetNumber, refused: true, retryAfter: failure.retryAfter, now: now.elapsed)
+            // Asked again as soon as the budget allows: the refusal was about pace, not the task.
+            enqueueQuery(index)
+            return
         }
         switch outcome {
         case .task(let task) where task.state.isFinished:
             // A lost "finished" costs one more query on resume, never a result or a bill.
             write([.finished(key: plan.jobs[index].key, task: task, at: now.timestamp)])
-            // Halfway between the last two queries when known: the time seen finished is late by
-            // up to a whole gap, and would push every later query late.
-            let took = poll.previousQuery.map { (($0 - poll.started) + (poll.sentAt - poll.started)) / 2 }
-            if task.state == .succeeded, !poll.immediately {
-                durations[plan.jobs[index].endpoint, default: TaskDurations()].record(
-                    took ?? (now.elapsed - poll.started))
-            }
+            if task.state == .succeeded, !poll.immediately { learnTime(index, poll) }
             pollEnded(index, .finished(task))
         case .task:
             poll.notFound = nil
             poll.previousQuery = poll.sentAt
-            move(index, to: .polling(poll))
-            schedulePoll(index)
+            if poll.queryAgain {
+                poll.queryAgain = false
+                move(index, to: .polling(poll))
+                enqueueQuery(index)
+            } else {
+                // A callback whose task is still running was stale or forged: the next one counts.
+                poll.hintedAt = nil
+                move(index, to: .polling(poll))
+                schedulePoll(index)
+            }
         case .failed(let failure) where failure.isNotFound:
             // Not found: ask again for a while (at least three times) before giving a billed task
             // up; it is then lost, never resubmitted by itself.
@@ -615,6 +738,74 @@ extension RunMachine {
             default: schedulePoll(index)
             }
         }
+    }
+
+    /// Learns a succeeded task's time: when its callback came; else halfway between the last two
+    /// queries (the time seen finished is late by up to a whole gap, and would push every later
+    /// query late); else, found on its first query, 5% before that query (it ended no later, and
+    /// only an estimate below the last one lets the plan move earlier: tasks of one length are
+    /// then asked within a few percent of it). While a model
+    /// has fewer than 8 known times, the other tasks of its model are asked again by the new
+    /// ones, so the tasks sent with the scout are fetched together with it.
+    mutating func learnTime(_ index: Int, _ poll: PollState) {
+        let endpoint = plan.jobs[index].endpoint
+        let known = durations[endpoint]?.count ?? 0
+        let took: Duration
+        if let hinted = poll.hintedAt {
+            took = hinted - poll.started
+        } else if poll.expectsCallback {
+            // Found by the safety net: its time says when the net asked, not when it ended.
+            callbacks.missed += 1
+            warnIfNoCallbacks()
+            guard callbacks.used == 0, let previous = poll.previousQuery else { return }
+            took = ((previous - poll.started) + (poll.sentAt - poll.started)) / 2
+        } else if let previous = poll.previousQuery {
+            took = ((previous - poll.started) + (poll.sentAt - poll.started)) / 2
+        } else {
+            // While few times are known, the queries that found them were placed by a scout's
+            // coarse step: 10% before.
+            took = (poll.sentAt - poll.started) * (known < 64 ? 0.9 : 0.95)
+        }
+        durations[endpoint, default: TaskDurations()].record(took)
+        guard known < 8, !poll.expectsCallback else { return }
+        for (_, other) in pollingTasks where other != index && plan.jobs[other].endpoint == endpoint {
+            reschedulePoll(other)
+        }
+    }
+
+    /// Moves a waiting poll's timer earlier when what is now known says its task may be done
+    /// sooner (never later: a reschedule is not a step of its growing schedule).
+    mutating func reschedulePoll(_ index: Int) {
+        guard var poll = pollState(index), !poll.answerDue, !poll.queued, !poll.immediately, !poll.expectsCallback
+        else { return }
+        let growing = poll.growing
+        let due = nextQueryMoment(&poll, endpoint: plan.jobs[index].endpoint)
+        poll.growing = growing
+        guard due < poll.due else { return }
+        pollGeneration &+= 1
+        poll.generation = pollGeneration
+        poll.due = due
+        move(index, to: .polling(poll))
+        decide(.queryScheduled, job: index, ["at.seconds": due.decisionText, "attempt": String(poll.attempt + 1)])
+        let timeout = poll.started + options.poll.taskTimeout + .milliseconds(1)
+        out.append(.wait(until: min(due, timeout), .poll(job: index, generation: poll.generation)))
+    }
+
+    /// Says once that tasks are ending without their callbacks reaching the run.
+    mutating func warnIfNoCallbacks() {
+        guard !saidNoCallbacks, callbacks.received == 0, callbacks.missed >= 3 else { return }
+        saidNoCallbacks = true
+        out.append(
+            .notice(
+                .warning(
+                    "\(callbacks.missed) tasks ended without a webhook callback reaching this run, and none has come yet: check that the service can reach the webhook URL (--listen, --webhook-url); the run goes on polling them"
+                )))
+    }
+
+    /// Whether a job's submit carries this run's webhook URL: webhook mode is on and the job sets
+    /// no `webhookUrl` of its own (which passes through, and the job is then polled).
+    func sendsWebhook(_ index: Int) -> Bool {
+        options.webhookURL != nil && !plan.jobs[index].bodyFields.contains { $0.key == "webhookUrl" }
     }
 
     /// How polling a task ended.

@@ -37,10 +37,10 @@ package struct RunMachine: Sendable {
     package enum Timer: Sendable, Hashable {
         /// The scheduler's (a refusal's backoff is over).
         case scheduler
-        /// A task's next query is due.
-        case poll(job: Int)
-        /// The query budget's moment for a task's query has come.
-        case querySlot(job: Int)
+        /// A task's next query is due (unless a later timer replaced this one).
+        case poll(job: Int, generation: UInt32)
+        /// The query budget of key number `key` has room again.
+        case querySlot(key: Int)
         /// An upload's retry.
         case uploadRetry(image: Int)
         /// A result download's retry.
@@ -69,6 +69,8 @@ package struct RunMachine: Sendable {
         /// The journal could not be synced before this job's submit or first query, which was
         /// therefore not sent.
         case journalFailed(job: Int, String)
+        /// A webhook callback named this task as ended (a hint: the run asks the task itself).
+        case callback(taskId: String)
         /// Ctrl-C or SIGTERM.
         case interrupt
         /// A call was cancelled (the second Ctrl-C) while working for this job (`nil`: for no
@@ -87,10 +89,9 @@ package struct RunMachine: Sendable {
         /// Send a submit (never retried by the service), once its `submitting` record, queued
         /// here in order, is on disk: a crash can never leave a sent submit unrecorded.
         case submit(job: Int, endpoint: String, body: [UInt8], record: JournalRecord)
-        /// Ask for a task's state, at run time `at` when given (else now); with `afterSync`, once
-        /// everything journaled so far is on disk (a task's first query: its task id must be on
-        /// disk before it is polled).
-        case query(job: Int, taskId: String, afterSync: Bool, at: Duration?)
+        /// Ask for a task's state now; with `afterSync`, once everything journaled so far is on
+        /// disk (a task's first query: its task id must be on disk before it is polled).
+        case query(job: Int, taskId: String, afterSync: Bool)
         /// Download a result and write its sidecar (one attempt).
         case download(DownloadWork)
         /// Deliver ``Event/timer(_:)`` at this run time.
@@ -165,6 +166,7 @@ package struct RunMachine: Sendable {
         var started: Duration
         /// A task of an earlier run: asked at once, and its time is not learnt.
         var immediately: Bool
+        /// Queries sent so far.
         var attempt = 0
         /// Queries sent on the growing schedule since the learnt one last had a place.
         var growing = 0
@@ -175,7 +177,43 @@ package struct RunMachine: Sendable {
         var sentAt: Duration = .zero
         /// A query is out and its answer due.
         var answerDue = false
+        /// Waiting in its key's query queue for the budget.
+        var queued = false
+        /// The number of the poll's timer now in force (an earlier timer is stale), and when it
+        /// is due.
+        var generation: UInt32 = 0
+        var due: Duration = .zero
+        /// The query budget's number of the query out, for its answer.
+        var budgetNumber = 0
+        /// Sent with this run's webhook URL: a callback says when to ask, and polls are the safety
+        /// net for a callback that does not come.
+        var expectsCallback = false
+        /// A callback came and its query has not yet found the task unfinished; when it came.
+        var hintedAt: Duration?
+        /// A callback came while a query sent before it was out: ask again at once.
+        var queryAgain = false
+        /// One of the first 4 tasks of a model with no known task times (0...3; -1: not a
+        /// scout): asked on a short growing schedule, the four a quarter step apart, and the
+        /// first time found moves the other tasks' queries.
+        var scout: Int8 = -1
         var random: SplitMix
+    }
+
+    /// Webhook callbacks that reached the run, and what came of them.
+    package struct CallbackCounts: Sendable, Hashable {
+        /// Callbacks for a task the run was waiting on: each made the run ask that task at once.
+        package var used = 0
+        /// Callbacks for a task whose callback had already been acted on.
+        package var duplicates = 0
+        /// Callbacks for a task the run does not know or no longer waits on (late, forged).
+        package var ignored = 0
+        /// Tasks the safety net found finished before their callback came.
+        package var missed = 0
+
+        package init() {}
+
+        /// Every callback the run was handed.
+        package var received: Int { used + duplicates + ignored }
     }
 
     /// An input file of the run and where its upload stands.
@@ -228,8 +266,22 @@ package struct RunMachine: Sendable {
 
     /// Task times per endpoint: this run's, seeded from the journal of earlier runs.
     package internal(set) var durations: [String: TaskDurations] = [:]
-    /// The run's one query budget, shared by every poll.
-    package internal(set) var budget: QueryBudget
+    /// One query budget per API key (``budgetKeys``), shared by every poll of that key's tasks,
+    /// with the polls waiting for it in order.
+    package internal(set) var budgets: [QueryBudget] = []
+    var budgetKeys: [String: UInt8] = [:]
+    var queryQueues: [[Int]] = []
+    var queryHeads: [Int] = []
+    /// When each budget's wake-up is set for, if one is.
+    var budgetTimers: [Duration?] = []
+    /// The polled jobs by task id (for callbacks), and each model's scouts.
+    var pollingTasks: [String: Int] = [:]
+    var scouts: [String: [Int]] = [:]
+    var pollGeneration: UInt32 = 0
+    /// Webhook callbacks and what came of them.
+    package internal(set) var callbacks = CallbackCounts()
+    /// Whether the run said that callbacks are not arriving.
+    var saidNoCallbacks = false
 
     var downloadQueue: [DownloadWork] = []
     var downloadHead = 0
@@ -275,7 +327,11 @@ package struct RunMachine: Sendable {
         self.jobs = Array(repeating: JobRun(), count: plan.jobs.count)
         self.tally.add(.idle, count: plan.jobs.count)
         self.jitter = SplitMix(seed: UInt64(truncatingIfNeeded: plan.jobs.count) &+ 0x1234)
-        self.budget = QueryBudget(rate: options.queryRate)
+        self.budgets = [QueryBudget(rate: options.queryRate)]
+        self.budgetKeys = ["": 0]
+        self.queryQueues = [[]]
+        self.queryHeads = [0]
+        self.budgetTimers = [nil]
         self.scheduler = SubmitScheduler(
             .init(
                 maxInFlight: options.concurrency ?? plan.manifest.concurrency,
@@ -435,6 +491,11 @@ package struct RunMachine: Sendable {
     /// The one place a job changes phase: checks the move against the phase table (a refused
     /// move stops the run with an internal error, never a silent drop) and keeps the tally.
     mutating func move(_ job: Int, to next: JobPhase, failure: JobFailure? = nil) {
+        if case .polling(let poll) = jobs[job].phase, next.name != .polling {
+            // Polling is over: its task id no longer takes callbacks, and its model needs a new scout.
+            if pollingTasks[poll.taskId] == job { pollingTasks[poll.taskId] = nil }
+            if poll.scout >= 0 { scouts[plan.jobs[job].endpoint]?.removeAll { $0 == job } }
+        }
         do {
             let old = try jobs[job].enter(next, failure: failure, job: job)
             tally.moved(from: old, to: next.name)
@@ -487,6 +548,7 @@ package struct RunMachine: Sendable {
             decide(.journalSync, job: nil, ["result": error.map { "failed: \($0)" } ?? "synced"])
             if let error { journalFailed(job: nil, error) }
         case .journalFailed(let job, let message): notSent(job, message)
+        case .callback(let taskId): callback(taskId)
         case .interrupt: interrupted()
         case .cancelled(let job): cancelled(job)
         }
@@ -556,8 +618,10 @@ package struct RunMachine: Sendable {
     mutating func fired(_ timer: Timer) {
         switch timer {
         case .scheduler: execute(scheduler.tick(now: now.elapsed))
-        case .poll(let job): pollDue(job)
-        case .querySlot(let job): budget.isPaused(at: now.elapsed) ? reserveQuery(job) : sendQuery(job)
+        case .poll(let job, let generation): pollDue(job, generation: generation)
+        case .querySlot(let key):
+            budgetTimers[key] = nil
+            pumpQueries(key, waited: true)
         case .uploadRetry(let image): startUpload(image)
         case .downloadRetry(let job, let index):
             guard let work = downloadRetries.removeValue(forKey: Self.resultID(job: job, index: index)) else {

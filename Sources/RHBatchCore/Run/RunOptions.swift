@@ -33,8 +33,12 @@ package struct RunOptions: Sendable {
     /// Fetch remote (URL) inputs into the output folder's `inputs/` for the dataset; when false
     /// they are listed by URL only.
     package var fetchRemoteInputs = true
-    /// Queries per second for the whole run (every task's polls together); `nil` is no limit.
-    package var queryRate: Double? = 20
+    /// The most queries per second per API key (every task's polls together); `nil` learns the
+    /// rate from the API's refusals (see ``QueryBudget``).
+    package var queryRate: Double?
+    /// This run's webhook URL, its secret included: every submit carries it as `webhookUrl`
+    /// (unless the job sets its own), and its tasks are polled only as a safety net.
+    package var webhookURL: String?
     /// How long an upload URL is used before the image is uploaded again (RunningHub's upload
     /// URLs expire after about a day).
     package var uploadLifetime: Duration = .seconds(12 * 3600)

@@ -25,9 +25,9 @@ package struct TaskDurations: Sendable {
     /// covers about the same chance that the task has just finished, and a result waits about
     /// 1/(2·steps) of the spread of task times to be seen; no query is spent before the shortest
     /// tasks could be done. Offsets closer than `minimumGap` to the previous one are skipped.
-    /// Empty until 8 times are known.
+    /// Empty while no time is known.
     package func plannedQueries(minimumGap: Duration, steps: Int = 10) -> [Duration] {
-        guard recent.count >= 8, steps >= 1 else { return [] }
+        guard !recent.isEmpty, steps >= 1 else { return [] }
         let sorted = recent.sorted()
         var offsets: [Duration] = []
         for step in 1...steps {
@@ -48,12 +48,29 @@ package struct TaskDurations: Sendable {
         return sorted[sorted.count / 5]
     }
 
-    /// The planned query offset after `elapsed`, or `nil` when none is known (too few times, or
+    /// The longest of the last 64; `nil` while none is known.
+    package var longest: Duration? { recent.max() }
+
+    /// The median of the last 64; `nil` while none is known.
+    package var median: Duration? {
+        guard !recent.isEmpty else { return nil }
+        return recent.sorted()[recent.count / 2]
+    }
+
+    /// The gap between two queries of one task where times are known, and the first wait past the
+    /// longest: 2% of the median (no less than 10 ms). Relative, not absolute: tasks of 1 s and of
+    /// 60 s are asked with the same precision.
+    package var step: Duration? {
+        median.map { max($0 * 0.02, .milliseconds(10)) }
+    }
+
+    /// The planned query offset after `elapsed`, or `nil` when none is known (no time known, or
     /// past the longest seen). The plan moves a little as times are learnt, so the next offset
     /// must lie at least half a step past `elapsed`: a query is never repeated just because its
-    /// quantile moved.
-    package func nextQuery(after elapsed: Duration, minimumGap: Duration) -> Duration? {
-        let offsets = plannedQueries(minimumGap: minimumGap)
+    /// quantile moved. Offsets closer than ``step`` are one.
+    package func nextQuery(after elapsed: Duration) -> Duration? {
+        guard let gap = step else { return nil }
+        let offsets = plannedQueries(minimumGap: gap)
         guard let first = offsets.first, let last = offsets.last else { return nil }
         let step = offsets.count > 1 ? (last - first) / (offsets.count - 1) : .zero
         let earliest = elapsed < first ? elapsed : elapsed + step / 2

@@ -1,0 +1,134 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// What the simulator will do with one task's callback, drawn with the seed at submit time.
+struct CallbackPlan: Sendable {
+    var drop: Bool
+    var duplicate: Bool
+    /// Extra seconds before each send (the duplicate's own).
+    var delays: (Double, Double)
+    /// A task id the simulator never issued, for a forged callback sent beside it.
+    var forgedTaskId: String?
+}
+
+extension SimulatorState {
+    /// Draws the faults of a task's callback (``SimulatorConfiguration/webhooks``).
+    func callbackPlan() -> CallbackPlan {
+        let faults = configuration.webhooks
+        let drop = faults.drop > 0 && random.chance(faults.drop)
+        let duplicate = faults.duplicate > 0 && random.chance(faults.duplicate)
+        let delays = (
+            faults.delay > 0 ? Double.random(in: 0...faults.delay, using: &random) : 0,
+            faults.delay > 0 ? Double.random(in: 0...faults.delay, using: &random) : 0
+        )
+        var forged: String?
+        if faults.forge > 0 && random.chance(faults.forge) {
+            forged = String(UInt64.random(in: 1_000_000_000_000_000_000...1_999_999_999_999_999_999, using: &random))
+        }
+        if drop { ledger.callbacksDropped += 1 }
+        if duplicate && !drop { ledger.callbacksDuplicated += 1 }
+        if forged != nil { ledger.callbacksForged += 1 }
+        ledgerChanged()
+        return CallbackPlan(drop: drop, duplicate: duplicate, delays: delays, forgedTaskId: forged)
+    }
+
+    /// A task as it stands, if the simulator issued it.
+    func task(_ taskId: String) -> SimulatedTask? {
+        tasks[taskId]
+    }
+
+    /// Counts a callback's delivery attempt.
+    func callbackAnswered(delivered: Bool) {
+        if delivered { ledger.callbacksDelivered += 1 } else { ledger.callbacksFailed += 1 }
+        ledgerChanged()
+    }
+}
+
+extension SimulatorHandlers {
+    /// Sends a task's `TASK_END` callback to `url` once the task ends, as the service does for a
+    /// submit with a `webhookUrl`: `{"event":"TASK_END","taskId":…,"eventData":…}`, the v2 task
+    /// object as `eventData` (a workflow or app task's legacy outputs answer as a JSON string),
+    /// retried 3 times a second apart when the receiver does not answer 2xx. Only to loopback
+    /// addresses: the simulator never calls out.
+    func scheduleCallback(_ task: SimulatedTask, url: String, base: String) async {
+        guard let host = URLComponents(string: url)?.host,
+            host.hasPrefix("127.") || host == "localhost" || host == "::1" || host == "[::1]"
+        else { return }
+        let plan = await state.callbackPlan()
+        let handlers = self
+        Task {
+            guard let ended = await handlers.waitUntilEnded(task.id) else { return }
+            if let forged = plan.forgedTaskId {
+                await handlers.send(
+                    url: url,
+                    body: Self.callbackBody(taskId: forged, eventData: ["taskId": forged, "status": "SUCCESS"]))
+            }
+            guard !plan.drop else { return }
+            let status = ended.status(at: handlers.state.configuration.clock.now)
+            let object = handlers.taskObject(ended, status: status, base: base)
+            let eventData: Any =
+                ended.resultNodes.isEmpty ? object : Self.outputsAnswer(ended, status: status, base: base)
+            let body = Self.callbackBody(taskId: ended.id, eventData: eventData)
+            try? await Task.sleep(for: .seconds(plan.delays.0))
+            await handlers.send(url: url, body: body)
+            if plan.duplicate {
+                try? await Task.sleep(for: .seconds(plan.delays.1))
+                await handlers.send(url: url, body: body)
+            }
+        }
+    }
+
+    /// Waits until a task has ended by the simulator's clock (which tests may stop and move);
+    /// `nil` when it is cancelled or unknown.
+    private func waitUntilEnded(_ taskId: String) async -> SimulatedTask? {
+        while true {
+            guard let task = await state.task(taskId), !task.cancelled else { return nil }
+            let remaining = task.finishesAt - state.configuration.clock.now
+            if remaining <= .zero { return task }
+            try? await Task.sleep(for: min(remaining, .milliseconds(100)))
+        }
+    }
+
+    /// POSTs a callback, 4 attempts in all.
+    private func send(url: String, body: [UInt8]) async {
+        for attempt in 0..<4 {
+            if attempt > 0 { try? await Task.sleep(for: .seconds(1)) }
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+            let delivered: Bool
+            do {
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+                _ = try? await response.body.collect(upTo: 64 * 1024)
+                delivered = (200..<300).contains(Int(response.status.code))
+            } catch {
+                delivered = false
+            }
+            await state.callbackAnswered(delivered: delivered)
+            if delivered { return }
+        }
+    }
+
+    static func callbackBody(taskId: String, eventData: Any) -> [UInt8] {
+        let object: [String: Any] = ["event": "TASK_END", "taskId": taskId, "eventData": eventData]
+        return Array((try? JSONSerialization.data(withJSONObject: object)) ?? Data())
+    }
+
+    /// A workflow task's `eventData`: the legacy outputs answer, as a JSON string.
+    static func outputsAnswer(_ task: SimulatedTask, status: String, base: String) -> String {
+        let items: [[String: Any]] =
+            status == "SUCCESS"
+            ? task.resultNodes.enumerated().map { offset, node in
+                [
+                    "fileUrl": "\(base)/results/\(task.id)/\(offset + 1).png", "fileType": "png", "nodeId": node,
+                    "taskCostTime": String(task.costSeconds),
+                ]
+            } : []
+        let answer: [String: Any] = ["code": status == "SUCCESS" ? 0 : 805, "msg": "success", "data": items]
+        let data = (try? JSONSerialization.data(withJSONObject: answer)) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
