@@ -96,6 +96,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The receiver of webhook callbacks (`run --listen`), on Hummingbird.
+        .target(
+            name: "RunningHubWebhook",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The client as the core's service: the one place the two meet.
         .target(
             name: "RunningHubAdapter",
@@ -110,6 +122,7 @@ let package = Package(
                 "RunningHubAPI",
                 "RunningHubAdapter",
                 "RunningHubSimulator",
+                "RunningHubWebhook",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

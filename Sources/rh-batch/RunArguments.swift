@@ -134,3 +134,23 @@ struct WorkflowSimulationOptions: ParsableArguments {
         return configuration
     }
 }
+
+/// `HOST:PORT` for `--listen` (`[::1]:8080` for IPv6; port 0 picks a free one).
+struct ListenAddress: ExpressibleByArgument {
+    var host: String
+    var port: Int
+
+    init?(argument: String) {
+        guard let colon = argument.lastIndex(of: ":"), let port = Int(argument[argument.index(after: colon)...]),
+            (0...65_535).contains(port)
+        else { return nil }
+        var host = String(argument[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.host = host
+        self.port = port
+    }
+
+    /// The host as a URL writes it.
+    var urlHost: String { host.contains(":") ? "[\(host)]" : host }
+}

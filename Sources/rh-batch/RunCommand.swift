@@ -6,6 +6,7 @@ import RHBatchCore
 import RunningHubAPI
 import RunningHubAdapter
 import RunningHubSimulator
+import RunningHubWebhook
 
 #if canImport(Glibc)
     import Glibc
@@ -112,6 +113,18 @@ struct RunCommand: AsyncParsableCommand {
     )
     var queryRate: Double?
 
+    @Option(
+        help: ArgumentHelp(
+            "Webhook mode: receive the service's task-end callbacks on HOST:PORT (0: any free port) and poll only as a safety net.",
+            valueName: "host:port"))
+    var listen: ListenAddress?
+
+    @Option(
+        help: ArgumentHelp(
+            "With --listen: the URL the service calls when it reaches the receiver through another address (a proxy, a Kubernetes Service); default http://HOST:PORT. The run's secret is added as the last path segment.",
+            valueName: "url"))
+    var webhookUrl: String?
+
     @Flag(help: "List remote (URL) inputs by URL in metadata.jsonl instead of fetching them into the output folder.")
     var inputsByURL = false
 
@@ -143,6 +156,12 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         if let concurrency, !(1...500).contains(concurrency) { throw ValidationError("-j must be 1...500") }
         guard maxFileMB >= 1 else { throw ValidationError("--max-file-mb must be at least 1") }
+        if webhookUrl != nil && listen == nil {
+            throw ValidationError("--webhook-url needs --listen HOST:PORT: the receiver the URL leads to")
+        }
+        if let webhookUrl, !(webhookUrl.hasPrefix("http://") || webhookUrl.hasPrefix("https://")) {
+            throw ValidationError("--webhook-url must be an http:// or https:// URL")
+        }
         if let queryRate, !(queryRate >= 0) { throw ValidationError("--query-rate must be 0 (no cap) or more") }
         guard taskTimeout > 0, drainTimeout >= 0, downloadConcurrency >= 1 else {
             throw ValidationError("--task-timeout, --drain-timeout and --download-concurrency must be positive")
@@ -214,14 +233,64 @@ struct RunCommand: AsyncParsableCommand {
             quiet: quiet, currency: plan.currency)
         options.progressInterval = presenter.interval
         let interrupts = SignalWatcher.interrupts()
-        let outcome =
-            simulate
-            ? try await runSimulated(plan, options, logger: logger, presenter: presenter, interrupts, prepared)
-            : try await runLive(plan, options, logger: logger, presenter: presenter, interrupts, prepared)
+        let outcome: RunOutcome
+        if let listen {
+            outcome = try await runListening(
+                listen, plan, options, logger: logger, presenter: presenter, interrupts, prepared)
+        } else {
+            outcome = try await dispatch(plan, options, logger: logger, presenter: presenter, interrupts, prepared)
+        }
         Console.out(outcome.summary + "\n")
         // Exit here, with the run's state still held: freeing 100,000 jobs' records one by one
         // only to exit would add a noticeable pause to a large resume.
         withExtendedLifetime(outcome) { Glibc.exit(outcome.exitCode) }
+    }
+
+    /// Runs against the simulator or the API.
+    private func dispatch(
+        _ plan: Plan, _ options: RunOptions, logger: Logger, presenter: RunPresenter,
+        _ interrupts: AsyncStream<Void>, _ prepared: PreparedFolder?, callbacks: AsyncStream<String>? = nil
+    ) async throws -> RunOutcome {
+        simulate
+            ? try await runSimulated(
+                plan, options, logger: logger, presenter: presenter, interrupts, prepared, callbacks: callbacks)
+            : try await runLive(
+                plan, options, logger: logger, presenter: presenter, interrupts, prepared, callbacks: callbacks)
+    }
+
+    /// Webhook mode: the run with a receiver beside it, every submit carrying its URL and the
+    /// run's secret.
+    private func runListening(
+        _ listen: ListenAddress, _ plan: Plan, _ runOptions: RunOptions, logger: Logger, presenter: RunPresenter,
+        _ interrupts: AsyncStream<Void>, _ prepared: PreparedFolder?
+    ) async throws -> RunOutcome {
+        let secret = WebhookReceiver.makeSecret()
+        do {
+            return try await WebhookReceiver.withRunning(host: listen.host, port: listen.port, secret: secret) {
+                port, callbacks, counts in
+                var options = runOptions
+                var base = webhookUrl ?? "http://\(listen.urlHost):\(port)"
+                while base.hasSuffix("/") { base.removeLast() }
+                options.webhookURL = base + "/" + secret
+                if !quiet {
+                    Console.out(
+                        "webhooks: listening on \(listen.urlHost):\(port); the service calls \(base)/<secret>\n")
+                }
+                let outcome = try await dispatch(
+                    plan, options, logger: logger, presenter: presenter, interrupts, prepared, callbacks: callbacks)
+                let seen = counts()
+                let refused = seen.wrongPath + seen.tooLarge + seen.malformed
+                if !quiet && refused > 0 {
+                    Console.out(
+                        "webhooks: \(refused) requests refused (\(seen.wrongPath) without the run's secret, \(seen.tooLarge) too large, \(seen.malformed) not a callback)\n"
+                    )
+                }
+                return outcome
+            }
+        } catch let error as ReceiverStartError {
+            Console.error("error: \(error) (is the port in use, or the address not this machine's?)")
+            throw ExitCode(.stopped)
+        }
     }
 
     /// Locks and reads the output folder, when it exists, beside the planning.
@@ -303,7 +372,7 @@ struct RunCommand: AsyncParsableCommand {
     /// simulated accounts too.
     private func runSimulated(
         _ plan: Plan, _ runOptions: RunOptions, logger: Logger, presenter: RunPresenter,
-        _ interrupts: AsyncStream<Void>, _ prepared: PreparedFolder?
+        _ interrupts: AsyncStream<Void>, _ prepared: PreparedFolder?, callbacks: AsyncStream<String>?
     ) async throws -> RunOutcome {
         let configuration = simulatorConfiguration
         let keys = try Self.keys(file: keysFile, environmentName: nil) ?? [("key1", SimulatorConfiguration.defaultKey)]
@@ -316,14 +385,14 @@ struct RunCommand: AsyncParsableCommand {
             let clients = Self.clients(keys, baseURL: options.apiBaseURL, maxFileMB: maxFileMB)
             return try await Self.execute(
                 plan: plan, options: options, clients: clients, logger: logger, presenter: presenter,
-                interrupts: interrupts, prepared: prepared)
+                interrupts: interrupts, prepared: prepared, callbacks: callbacks)
         }
     }
 
     /// Runs against the API with the key(s) of the environment or `--keys-file`.
     private func runLive(
         _ plan: Plan, _ runOptions: RunOptions, logger: Logger, presenter: RunPresenter,
-        _ interrupts: AsyncStream<Void>, _ prepared: PreparedFolder?
+        _ interrupts: AsyncStream<Void>, _ prepared: PreparedFolder?, callbacks: AsyncStream<String>?
     ) async throws -> RunOutcome {
         guard let keys = try Self.keys(file: keysFile, environmentName: "RH_API_KEY") else {
             Console.error(
@@ -336,7 +405,7 @@ struct RunCommand: AsyncParsableCommand {
         let clients = Self.clients(keys, baseURL: options.apiBaseURL, maxFileMB: maxFileMB)
         return try await Self.execute(
             plan: plan, options: options, clients: clients, logger: logger, presenter: presenter,
-            interrupts: interrupts, prepared: prepared)
+            interrupts: interrupts, prepared: prepared, callbacks: callbacks)
     }
 
     /// The keys to run with: `--keys-file`, else `RH_API_KEYS`, else the single `environmentName`
@@ -394,7 +463,8 @@ struct RunCommand: AsyncParsableCommand {
         logger: Logger,
         presenter: RunPresenter,
         interrupts: AsyncStream<Void>,
-        prepared: PreparedFolder?
+        prepared: PreparedFolder?,
+        callbacks: AsyncStream<String>? = nil
     ) async throws -> RunOutcome {
         guard !clients.isEmpty else {
             Console.error("error: the keys file names no key")
@@ -417,7 +487,7 @@ struct RunCommand: AsyncParsableCommand {
                 presenter.show(update)
             }
             do {
-                return try await runner.run(interrupts: interrupts, prepared: prepared)
+                return try await runner.run(interrupts: interrupts, prepared: prepared, callbacks: callbacks)
             } catch {
                 Console.error("error: \(error)")
                 throw ExitCode(.stopped)

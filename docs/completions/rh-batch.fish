@@ -23,7 +23,7 @@ function __rh-batch_parse_tokens -S
         __rh-batch_parse_subcommand 0 'version' 'h/help'
         switch $unparsed_tokens[1]
         case 'run'
-            __rh-batch_parse_subcommand 1 'simulate' 'scenario=' 'sim-latency=' 'sim-workflow=+' 'sim-concurrency-limit=' 'j/concurrency=' 'o/output=' 'skip-invalid' 'retry-failed' 'resubmit-unknown' 'max-cost=' 'max-coins=' 'allow-unpriced' 'shard=' 'poll-interval=' 'task-timeout=' 'drain-timeout=' 'download-concurrency=' 'query-rate=' 'inputs-by-url' 'max-file-mb=' 'keys-file=' 'ignore-account-limit' 'no-progress' 'q/quiet' 'v/verbose' 'catalog=' 'version' 'h/help'
+            __rh-batch_parse_subcommand 1 'simulate' 'scenario=' 'sim-latency=' 'sim-workflow=+' 'sim-concurrency-limit=' 'j/concurrency=' 'o/output=' 'skip-invalid' 'retry-failed' 'resubmit-unknown' 'max-cost=' 'max-coins=' 'allow-unpriced' 'shard=' 'poll-interval=' 'task-timeout=' 'drain-timeout=' 'download-concurrency=' 'query-rate=' 'listen=' 'webhook-url=' 'inputs-by-url' 'max-file-mb=' 'keys-file=' 'ignore-account-limit' 'no-progress' 'q/quiet' 'v/verbose' 'catalog=' 'version' 'h/help'
         case 'validate'
             __rh-batch_parse_subcommand -r 1 'skip-invalid' 'simulate' 'sim-workflow=+' 'catalog=' 'version' 'h/help'
         case 'plan'
@@ -143,6 +143,8 @@ complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_opti
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" drain-timeout' -l 'drain-timeout' -d 'Seconds the first Ctrl-C waits for tasks in flight before stopping.' -rfka ''
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" download-concurrency' -l 'download-concurrency' -d 'Downloads at once.' -rfka ''
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" query-rate' -l 'query-rate' -d 'The most queries per second per API key, all its tasks together. Default: no cap of rh-batch\'s own; the rate is learnt from the API\'s rate-limit answers (0 also means no cap).' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" listen' -l 'listen' -d 'Webhook mode: receive the service\'s task-end callbacks on HOST:PORT (0: any free port) and poll only as a safety net.' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" webhook-url' -l 'webhook-url' -d 'With --listen: the URL the service calls when it reaches the receiver through another address (a proxy, a Kubernetes Service); default http://HOST:PORT. The run\'s secret is added as the last path segment.' -rfka ''
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" inputs-by-url' -l 'inputs-by-url' -d 'List remote (URL) inputs by URL in metadata.jsonl instead of fetching them into the output folder.'
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" max-file-mb' -l 'max-file-mb' -d 'The largest result file accepted, in MB.' -rfka ''
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" keys-file' -l 'keys-file' -d 'API keys of several accounts, one per line (optionally name=KEY; # comments): jobs go to whichever key has room. Default: RH_API_KEYS (comma-separated), else RH_API_KEY.' -rF

@@ -102,6 +102,8 @@ _rh-batch_run() {
         '--drain-timeout[Seconds the first Ctrl-C waits for tasks in flight before stopping.]:drain-timeout:'
         '--download-concurrency[Downloads at once.]:download-concurrency:'
         '--query-rate[The most queries per second per API key, all its tasks together. Default\: no cap of rh-batch'\''s own; the rate is learnt from the API'\''s rate-limit answers (0 also means no cap).]:query-rate:'
+        '--listen[Webhook mode\: receive the service'\''s task-end callbacks on HOST\:PORT (0\: any free port) and poll only as a safety net.]:host\:port:'
+        '--webhook-url[With --listen\: the URL the service calls when it reaches the receiver through another address (a proxy, a Kubernetes Service); default http\://HOST\:PORT. The run'\''s secret is added as the last path segment.]:url:'
         '--inputs-by-url[List remote (URL) inputs by URL in metadata.jsonl instead of fetching them into the output folder.]'
         '--max-file-mb[The largest result file accepted, in MB.]:max-file-mb:'
         '--keys-file[API keys of several accounts, one per line (optionally name=KEY; # comments)\: jobs go to whichever key has room. Default\: RH_API_KEYS (comma-separated), else RH_API_KEY.]:file:_files'

@@ -298,13 +298,29 @@ struct RunFinish: Sendable {
                             ])
                         ),
                         ("submits", .integer(machine.submitsSent)), ("refusals", .integer(machine.scheduler.refusals)),
+                        ("queries", .integer(machine.queriesSent)),
+                        ("queryRefusals", .integer(machine.budgets.reduce(0) { $0 + $1.refusals })),
                     ] + coinTotals(totals))
             ),
+            ("webhook", webhookReport),
         ])
     }
 }
 
 extension RunFinish {
+    /// Webhook mode's callbacks (`null` when the run did not listen): each a hint acted on, a
+    /// duplicate, one for a task the run did not wait on (late, forged), and the tasks the safety
+    /// net found ended before their callback came.
+    var webhookReport: JSONValue {
+        guard machine.options.webhookURL != nil else { return .null }
+        let counts = machine.callbacks
+        return .object([
+            ("callbacks", .integer(counts.received)), ("used", .integer(counts.used)),
+            ("duplicates", .integer(counts.duplicates)), ("ignored", .integer(counts.ignored)),
+            ("foundByPolling", .integer(counts.missed)),
+        ])
+    }
+
     /// The RH coins of workflow and app tasks, in all and by workflow: only when the plan has any.
     func coinTotals(_ totals: RunTotals) -> [(String, JSONValue)] {
         guard plan.jobs.contains(where: { $0.shape.value.sendsFileNames }) else { return [] }

@@ -648,6 +648,7 @@ extension RunMachine {
         poll.sentAt = now.elapsed
         poll.answerDue = true
         poll.attempt += 1
+        queriesSent += 1
         move(index, to: .polling(poll))
         // The first query of a task goes once its task id is on disk.
         out.append(.query(job: index, taskId: poll.taskId, afterSync: poll.attempt == 1))

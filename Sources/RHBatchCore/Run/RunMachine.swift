@@ -313,6 +313,8 @@ package struct RunMachine: Sendable {
     package internal(set) var cancelledAll = false
     /// Submits sent.
     package internal(set) var submitsSent = 0
+    /// Queries sent.
+    package internal(set) var queriesSent = 0
 
     var now = RunMoment(elapsed: .zero, epochMilliseconds: 0)
     var out: [Action] = []
