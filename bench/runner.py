@@ -237,13 +237,13 @@ def realistic_row(jobs=320, slots=32, low=3.0, high=9.0, interval=0.5):
     rows = []
     sim = Simulator("--latency", f"{low}:{high}", "--concurrency-limit", str(slots * 2), "--result-side", "16", "--seed", "3")
     try:
-        r = run(manifest, sim, "--poll-interval", "0.3:1.5")
+        r = run(manifest, sim, "--poll-interval", "0.3:1.5", defaults=True)
         ledger = sim.ledger()
     finally:
         sim.stop()
     ideal = greedy_makespan([task["latency"] for task in ledger["billed"]], slots)
     queries = sum(ledger["queries"].values())
-    rows.append(f"| rh-batch, {jobs} jobs, tasks {low:g}-{high:g} s, {slots} in flight, poll 0.3:1.5 | {r['wall']:.1f} s vs ideal {ideal:.1f} s: "
+    rows.append(f"| rh-batch polling, {jobs} jobs, tasks {low:g}-{high:g} s, {slots} in flight, poll 0.3:1.5 | {r['wall']:.1f} s vs ideal {ideal:.1f} s: "
                 f"efficiency {ideal / r['wall']:.2f} | {queries / jobs:.1f} queries/job | {r['cpu'] / jobs * 1000:.2f} CPU s per 1,000 jobs | "
                 f"peak RSS {r['rss_mb']:.0f} MB | exit {r['exit']} |")
     sim = Simulator("--latency", f"{low}:{high}", "--concurrency-limit", str(slots * 2), "--result-side", "16", "--seed", "3")
@@ -308,6 +308,38 @@ def querylimit_row(jobs=200, slots=64, latency=1.0, limit=30):
             f"peak RSS {r['rss_mb']:.0f} MB | exit {r['exit']} |")
 
 
+def webhook_rows(jobs=320, slots=32, low=3.0, high=9.0):
+    """Issue 25: webhook mode on realistic task times (3-9 s, 32 in flight, the scaled default
+    schedule 0.3:1.5): clean callbacks, then 5% dropped, 20% duplicated, delays up to 0.3 s and
+    forged callbacks."""
+    rows = []
+    for label, faults in [
+        ("clean callbacks", []),
+        ("5% dropped, 20% duplicated, delays up to 0.3 s, 5% forged",
+         ["--webhook-drop", "0.05", "--webhook-duplicate", "0.2", "--webhook-delay", "0.3", "--webhook-forge", "0.05"]),
+    ]:
+        folder = fresh("webhook")
+        manifest = make_manifest(folder, jobs, slots)
+        sim = Simulator("--latency", f"{low}:{high}", "--concurrency-limit", str(slots * 2), "--result-side", "16",
+                        "--seed", "3", *faults)
+        try:
+            r = run(manifest, sim, "--poll-interval", "0.3:1.5", "--listen", "127.0.0.1:0", defaults=True)
+            ledger = sim.ledger()
+        finally:
+            sim.stop()
+        report = json.load(open(os.path.join(folder, "out", "report.json")))
+        ideal = greedy_makespan([task["latency"] for task in ledger["billed"]], slots)
+        queries = sum(ledger["queries"].values())
+        hooks = report["webhook"]
+        rows.append(f"| rh-batch webhook mode, {label}: {jobs} jobs, tasks {low:g}-{high:g} s, {slots} in flight | "
+                    f"{r['wall']:.1f} s vs ideal {ideal:.1f} s: efficiency {ideal / r['wall']:.2f} | {queries / jobs:.2f} queries/job; "
+                    f"callbacks {hooks['callbacks']} (used {hooks['used']}, duplicates {hooks['duplicates']}, ignored {hooks['ignored']}), "
+                    f"{hooks['foundByPolling']} found by the safety net; {report['totals']['succeeded']} of {jobs} succeeded, "
+                    f"{ledger['doubleBilled']} billed twice | {r['cpu'] / jobs * 1000:.2f} CPU s per 1,000 jobs | "
+                    f"peak RSS {r['rss_mb']:.0f} MB | exit {r['exit']} |")
+    return "\n".join(rows)
+
+
 def keys_rows(jobs=640, latency=1.0, limit=16):
     """Issue 14: two keys of limit 16 each against one key of limit 32, the same work."""
     rows = []
@@ -352,6 +384,8 @@ def main():
             print(realistic_row(), flush=True)
         elif row == "fixed":
             print(fixed_rows(), flush=True)
+        elif row == "webhook":
+            print(webhook_rows(), flush=True)
         elif row == "querylimit":
             print(querylimit_row(), flush=True)
         elif row == "keys":

@@ -470,6 +470,44 @@ struct RunMachineTests {
         #expect(budget.refusals < 20, "\(budget.refusals) refusals for 120 answered queries")
     }
 
+    @Test func aCallbackIsAHintThatCostsOneQueryNeverAResult() throws {
+        let (plan, _) = try Self.plan(jobs: 2)
+        var world = World(plan: plan, options: World.options { $0.webhookURL = "http://127.0.0.1:1/hooks/secret" })
+        let succeeded = world.queryAnswer
+        world.queryAnswer = { taskId, query in query < 2 ? Self.running(taskId) : succeeded(taskId, query) }
+        world.send(.started(.init()))
+        world.runOn { $0.pending.isEmpty && $0.machine.tally[.polling] == 4 }
+        // Every submit carries the run's URL; no task has been asked yet (the safety net waits).
+        for case .submit(_, _, let body, _) in world.actions {
+            #expect(String(decoding: body, as: UTF8.self).contains(#""webhookUrl":"http://127.0.0.1:1/hooks/secret""#))
+        }
+        #expect(world.queries.isEmpty)
+        let start = world.now
+        // A callback for a task the run does not know: counted, nothing asked.
+        world.send(.callback(taskId: "t99"))
+        #expect(world.machine.callbacks.ignored == 1 && world.pending.isEmpty)
+        // A forged callback for a running task: one query, at once; the task runs on.
+        world.send(.callback(taskId: "t1"))
+        world.runOn { $0.pending.isEmpty }
+        #expect(world.queries == ["t1": 1] && world.now == start)
+        #expect(world.machine.jobs[0].status == .pending)
+        // Its real callback later is acted on again, and its query fetches the result.
+        world.send(.callback(taskId: "t1"))
+        world.send(.callback(taskId: "t1"))
+        world.runOn { $0.machine.jobs[0].status != .pending }
+        #expect(world.now - start < .milliseconds(100), "asked at once (the budget's next moment)")
+        #expect(world.queries["t1"] == 2 && world.machine.callbacks.duplicates == 1)
+        #expect(world.machine.jobs[0].status == .succeeded)
+        #expect(world.machine.callbacks.used == 2)
+        // A late callback for the finished task: ignored.
+        world.send(.callback(taskId: "t1"))
+        #expect(world.machine.callbacks.ignored == 2 && world.queries["t1"] == 2)
+        // The others, whose callbacks never come, are found by the safety net.
+        world.runOn()
+        #expect(world.machine.jobs.allSatisfy { $0.status == .succeeded })
+        #expect(world.machine.callbacks.missed == 3)
+    }
+
     @Test func aQueryCapHoldsAndTheTimeBoundStillEndsATask() throws {
         let (plan, _) = try Self.plan(jobs: 4)
         var slow = World(

@@ -23,7 +23,6 @@ struct World {
     var pending: [RunMachine.Event] = []
     /// Timers asked for, not fired yet.
     var timers: [(at: Duration, timer: RunMachine.Timer)] = []
-    /// Calls asked for at a later time (a query `at`), not made yet.
 
     // The script: answers by call (the counts are this world's, from 1).
     var uploadAnswer: (_ image: Int, _ attempt: Int) -> Result<String, APIFailure> = { image, attempt in

@@ -16,11 +16,12 @@ struct CrashTests {
         let process: Process
         let baseURL: String
 
-        convenience init(scenario: String, seed: UInt64) throws {
-            try self.init(arguments: [
-                "--scenario", scenario, "--latency", "0.1:0.4", "--seed", String(seed),
-                "--result-padding", "150000", "--concurrency-limit", "50",
-            ])
+        convenience init(scenario: String, seed: UInt64, extra: [String] = []) throws {
+            try self.init(
+                arguments: [
+                    "--scenario", scenario, "--latency", "0.1:0.4", "--seed", String(seed),
+                    "--result-padding", "150000", "--concurrency-limit", "50",
+                ] + extra)
         }
 
         init(arguments: [String]) throws {
@@ -112,14 +113,17 @@ struct CrashTests {
     /// writing, renamed; lines added to the journal) have happened in its output folder, if it is
     /// still running then. Returns the exit
     /// status, or nil when it was killed.
-    func run(_ manifest: String, baseURL: String, killAfter: Int?, folder: String) async throws -> Int32? {
+    func run(_ manifest: String, baseURL: String, killAfter: Int?, folder: String, extra: [String] = []) async throws
+        -> Int32?
+    {
         let process = Process()
         // Under `nice` (which execs it: the pid is the runner's): on a loaded machine the watcher
         // that picks the moment to kill it must not be starved until the run is over.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/nice")
-        process.arguments = [
-            "-n", "10", CLI.executable, "run", manifest, "--poll-interval", "0.05:0.2", "--no-progress", "-q",
-        ]
+        process.arguments =
+            [
+                "-n", "10", CLI.executable, "run", manifest, "--poll-interval", "0.05:0.2", "--no-progress", "-q",
+            ] + extra
         process.environment = ["RH_API_KEY": "crash-test-key", "RH_API_BASE_URL": baseURL, "PATH": "/usr/bin:/bin"]
         // Its output goes to a pipe whose end tells the watcher below that the process is gone.
         let output = Pipe()
@@ -153,10 +157,14 @@ struct CrashTests {
         return momentCame && process.terminationReason == .uncaughtSignal ? nil : process.terminationStatus
     }
 
-    func crashAndResume(scenario: String, seed: UInt64, workflows: Bool = false) async throws {
+    /// `simulatorArguments` and `runArguments` are added to the simulator's and every run's own.
+    func crashAndResume(
+        scenario: String, seed: UInt64, workflows: Bool = false, simulatorArguments: [String] = [],
+        runArguments: [String] = []
+    ) async throws {
         let folder = try TempFolder()
         let manifest = try workflows ? workflowManifest(in: folder) : manifest(in: folder)
-        let simulator = try SimulatorProcess(scenario: scenario, seed: seed)
+        let simulator = try SimulatorProcess(scenario: scenario, seed: seed, extra: simulatorArguments)
         defer { simulator.stop() }
 
         // Kill moments drawn from a seeded generator: during uploads, with tasks in flight,
@@ -172,7 +180,8 @@ struct CrashTests {
         for _ in 0..<(windows.count + 3) where kills < windows.count {
             let window = windows[kills]
             let moment = Int(window.lowerBound + (window.upperBound - window.lowerBound) * random.unit())
-            let status = try await run(manifest, baseURL: simulator.baseURL, killAfter: moment, folder: folder.path)
+            let status = try await run(
+                manifest, baseURL: simulator.baseURL, killAfter: moment, folder: folder.path, extra: runArguments)
             runs.append("\(moment): \(status.map { "exit \($0)" } ?? "killed")")
             if status == nil { kills += 1 }
             if status == 0 { break } // every job done: nothing left to kill
@@ -182,7 +191,8 @@ struct CrashTests {
         )
         var status: Int32?
         for _ in 0..<5 where status == nil {
-            status = try await run(manifest, baseURL: simulator.baseURL, killAfter: nil, folder: folder.path)
+            status = try await run(
+                manifest, baseURL: simulator.baseURL, killAfter: nil, folder: folder.path, extra: runArguments)
         }
         let exit = try #require(status)
 
@@ -248,5 +258,18 @@ struct CrashTests {
 
     @Test func flakyAPI() async throws {
         try await crashAndResume(scenario: "flaky", seed: 42)
+    }
+
+    /// Webhook mode: each run listens on a port of its own, so the callbacks of a killed run's
+    /// tasks go nowhere; the next run polls them. Callbacks are also dropped, duplicated, delayed
+    /// and forged.
+    @Test func webhookModeKilledAndResumed() async throws {
+        try await crashAndResume(
+            scenario: "clean", seed: 25,
+            simulatorArguments: [
+                "--webhook-drop", "0.1", "--webhook-duplicate", "0.2", "--webhook-delay", "0.2", "--webhook-forge",
+                "0.1",
+            ],
+            runArguments: ["--listen", "127.0.0.1:0"])
     }
 }

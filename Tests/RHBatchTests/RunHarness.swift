@@ -4,6 +4,7 @@ import RHBatchCore
 import RunningHubAPI
 import RunningHubAdapter
 import RunningHubSimulator
+import RunningHubWebhook
 
 @testable import rh_batch
 
@@ -80,6 +81,7 @@ struct RunHarness: Sendable {
             keys: [String] = [],
             apiPath: String = "/openapi/v2",
             logger runLogger: Logger? = nil,
+            listen: Bool = false,
             configure: (inout RunOptions) -> Void = { _ in }
         ) async throws -> Result {
             let path = folder + "/manifest.yaml"
@@ -113,9 +115,38 @@ struct RunHarness: Sendable {
             }
             let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
             let runLogger = runLogger ?? logger
-            let finalOptions = options
+            let ready = options
+            // Webhook mode: a receiver on a loopback port of its own, as `run --listen` starts.
+            let outcome = try await Self.listening(listen) { webhookURL, callbacks in
+                var finalOptions = ready
+                finalOptions.webhookURL = webhookURL
+                return try await Self.execute(
+                    configurations, keys: keys, plan: plan, options: finalOptions, logger: logger,
+                    runLogger: runLogger, callbacks: callbacks)
+            }
+            return Result(
+                outcome: outcome, ledger: await state.snapshot(), plan: plan,
+                output: options.outputDirectory ?? plan.outputDirectory)
+        }
+
+        static func listening(
+            _ listen: Bool, _ body: @Sendable (String?, AsyncStream<String>?) async throws -> RunOutcome
+        ) async throws -> RunOutcome {
+            guard listen else { return try await body(nil, nil) }
+            let secret = WebhookReceiver.makeSecret()
+            return try await WebhookReceiver.withRunning(host: "127.0.0.1", port: 0, secret: secret) {
+                port, callbacks, _ in
+                try await body("http://127.0.0.1:\(port)/hooks/\(secret)", callbacks)
+            }
+        }
+
+        static func execute(
+            _ configurations: [RunningHubClient.Configuration], keys: [String], plan: Plan,
+            options finalOptions: RunOptions,
+            logger: Logger, runLogger: Logger, callbacks: AsyncStream<String>?
+        ) async throws -> RunOutcome {
             // Several keys: a KeyPool over one client per key, as `RH_API_KEYS` makes.
-            let outcome = try await RunningHubClient.withClients(configurations, logger: logger) { clients in
+            try await RunningHubClient.withClients(configurations, logger: logger) { clients in
                 let service: any RunningHubService =
                     keys.isEmpty
                     ? clients[0]
@@ -128,11 +159,8 @@ struct RunHarness: Sendable {
                 ) { _ in }
                 let (stream, continuation) = AsyncStream.makeStream(of: Void.self)
                 defer { continuation.finish() }
-                return try await runner.run(interrupts: stream)
+                return try await runner.run(interrupts: stream, callbacks: callbacks)
             }
-            return Result(
-                outcome: outcome, ledger: await state.snapshot(), plan: plan,
-                output: options.outputDirectory ?? plan.outputDirectory)
         }
     }
 

@@ -25,6 +25,8 @@ package actor KeyPool: RunningHubService {
         var member: Member
         var limit: Int?
         var inFlight = 0
+        /// Its tasks accepted and not yet seen finished.
+        var open = 0
         var retired: String?
         var tasks = 0
         var spend = Money.zero
@@ -107,6 +109,7 @@ package actor KeyPool: RunningHubService {
                     keys[index].spend += task.cost.flatMap { Money($0) } ?? .zero
                 } else {
                     open.insert(task.taskId)
+                    keys[index].open += 1
                 }
                 return .accepted(task)
             case .refused(let failure):
@@ -119,8 +122,10 @@ package actor KeyPool: RunningHubService {
                     continue
                 }
                 if failure.errorClass == .retryable {
-                    // Its queue is full (or it is rate limited): another key may have room.
-                    keys[index].limit = max(1, keys[index].inFlight)
+                    // Its queue is full (or it is rate limited): another key may have room. Its
+                    // limit is at most the tasks it holds (not the submits racing beside this
+                    // one), and a refusal never raises a limit read from the API.
+                    keys[index].limit = max(1, min(keys[index].limit ?? .max, keys[index].open))
                     continue
                 }
                 return outcome
@@ -152,6 +157,7 @@ package actor KeyPool: RunningHubService {
             workflowTask ? try await service.query(workflowTask: taskId) : try await service.query(taskId: taskId)
         if case .task(let task) = outcome, task.state.isFinished, open.remove(taskId) != nil {
             keys[index].inFlight -= 1
+            keys[index].open -= 1
             keys[index].spend += task.cost.flatMap { Money($0) } ?? .zero
         }
         return outcome
