@@ -528,6 +528,8 @@ extension RunMachine {
         poll.growing += 1
         let jitter = 0.9 + 0.2 * poll.random.unit()
         if let step = times?.step {
+            // Never asked and already past every known time (a scout's sibling): ask now.
+            if poll.attempt == 0 { return now.elapsed }
             let wait = min(step.grown(by: 1.5, times: poll.growing - 1), schedule.maximum)
             return now.elapsed + wait * jitter
         }
@@ -551,22 +553,29 @@ extension RunMachine {
     /// nearly all have ended), then on a schedule growing by half from a quarter of that, up to 8
     /// times the configured longest wait. Until 8 times are known, from 4 times the configured
     /// longest wait, growing from 2 times it. A lost callback costs a little time, never a result.
+    /// Once callbacks are seen lost (over 2% of those that came), first at the time 75% of the
+    /// model's tasks have ended, 5% after: a late callback is then likely a lost one. A first net
+    /// timer that fires before the net's first moment as it is known then (times learnt since it
+    /// was set) waits on instead of asking (``pollDue(_:generation:)``).
     func safetyNet(_ poll: inout PollState, times: TaskDurations?, elapsed: Duration) -> Duration {
         let schedule = options.poll
-        let first: Duration
-        let base: Duration
-        if let times, times.count >= 8, let longest = times.longest {
-            first = longest * 1.1
-            base = max(longest / 4, schedule.minimum)
-        } else {
-            first = schedule.maximum * 4
-            base = schedule.maximum * 2
-        }
+        let (first, base) = netStart(times)
         let jitter = 0.95 + 0.1 * poll.random.unit()
         if elapsed < first { return first * jitter }
         poll.growing += 1
         let wait = min(base.grown(by: 1.5, times: poll.growing - 1), schedule.maximum * 8)
         return elapsed + wait * jitter
+    }
+
+    /// The safety net's first moment (as an offset from a task's start) and the base of its
+    /// growing waits after it.
+    func netStart(_ times: TaskDurations?) -> (first: Duration, base: Duration) {
+        let schedule = options.poll
+        guard let times, times.count >= 8, let longest = times.longest else {
+            return (schedule.maximum * 4, schedule.maximum * 2)
+        }
+        let losing = callbacks.missed * 50 > callbacks.used
+        return (losing ? times.quantile(0.75) * 1.05 : longest * 1.1, max(longest / 4, schedule.minimum))
     }
 
     mutating func pollDue(_ index: Int, generation: UInt32) {
@@ -588,6 +597,21 @@ extension RunMachine {
             ])
             pollEnded(index, .timeout(elapsed: elapsed))
             return
+        }
+        if poll.expectsCallback, poll.hintedAt == nil, poll.notFound == nil, poll.attempt == 0 {
+            // The first net timer was set with what was known then; the tasks that ended since
+            // may say its task is not yet likely to have ended (the first times learnt are the
+            // shortest): it waits on, without a query.
+            let first = netStart(durations[plan.jobs[index].endpoint]).first
+            if elapsed < first * 0.95 {
+                var waiting = poll
+                pollGeneration &+= 1
+                waiting.generation = pollGeneration
+                waiting.due = poll.started + first
+                move(index, to: .polling(waiting))
+                out.append(.wait(until: waiting.due, .poll(job: index, generation: waiting.generation)))
+                return
+            }
         }
         enqueueQuery(index)
     }
@@ -765,7 +789,7 @@ extension RunMachine {
         } else {
             // While few times are known, the queries that found them were placed by a scout's
             // coarse step: 10% before.
-            took = (poll.sentAt - poll.started) * (known < 64 ? 0.9 : 0.95)
+            took = (poll.sentAt - poll.started) * (known < 64 ? 0.9 : 0.99)
         }
         durations[endpoint, default: TaskDurations()].record(took)
         guard known < 8, !poll.expectsCallback else { return }

@@ -48,6 +48,13 @@ package struct TaskDurations: Sendable {
         return sorted[sorted.count / 5]
     }
 
+    /// The `q`-quantile (0...1) of the last 64; zero while none is known.
+    package func quantile(_ q: Double) -> Duration {
+        guard !recent.isEmpty else { return .zero }
+        let sorted = recent.sorted()
+        return sorted[min(sorted.count - 1, max(0, Int((Double(sorted.count) * q).rounded(.up)) - 1))]
+    }
+
     /// The longest of the last 64; `nil` while none is known.
     package var longest: Duration? { recent.max() }
 
