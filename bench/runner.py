@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmarks rh-batch against the simulator running as its own process (issue 6).
 
-Usage: bench/runner.py [rows...]   (rows: throughput, large, downloads, resume, ratelimit, adaptive, realistic)
+Usage: bench/runner.py [rows...]   (rows: throughput, large, downloads, resume, ratelimit, adaptive, realistic,
+keys, million, fixed, querylimit, webhook)
 Builds nothing: bench/run.sh builds the release binary first and calls this.
 Prints a markdown table: wall time vs the ideal ceil(J/N)*L, submits and queries per job,
 CPU seconds per 1,000 jobs, peak RSS, and row-specific figures.
