@@ -114,6 +114,8 @@ package enum WebhookReceiver {
         let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: logger)
         return try await withThrowingTaskGroup(of: Result?.self) { tasks in
             tasks.addTask {
+                // A bind that fails never calls onServerRunning: the waiting below must end too.
+                defer { portContinuation.finish() }
                 try await group.run()
                 return nil
             }

@@ -162,7 +162,9 @@ struct RunCommand: AsyncParsableCommand {
         if let webhookUrl, !(webhookUrl.hasPrefix("http://") || webhookUrl.hasPrefix("https://")) {
             throw ValidationError("--webhook-url must be an http:// or https:// URL")
         }
-        if let queryRate, !(queryRate >= 0) { throw ValidationError("--query-rate must be 0 (no cap) or more") }
+        if let queryRate, !(queryRate == 0 || (queryRate >= QueryBudget.minimumRate && queryRate <= 1_000_000)) {
+            throw ValidationError("--query-rate must be 0 (no cap) or from 0.5 to 1000000 queries a second")
+        }
         guard taskTimeout > 0, drainTimeout >= 0, downloadConcurrency >= 1 else {
             throw ValidationError("--task-timeout, --drain-timeout and --download-concurrency must be positive")
         }
@@ -272,6 +274,11 @@ struct RunCommand: AsyncParsableCommand {
                 var base = webhookUrl ?? "http://\(listen.urlHost):\(port)"
                 while base.hasSuffix("/") { base.removeLast() }
                 options.webhookURL = base + "/" + secret
+                if webhookUrl == nil, ["0.0.0.0", "::"].contains(listen.host) {
+                    Console.error(
+                        "warning: --listen \(listen.host) without --webhook-url: the service is told to call \(base), which it cannot reach; give --webhook-url with the address it can"
+                    )
+                }
                 if !quiet {
                     Console.out(
                         "webhooks: listening on \(listen.urlHost):\(port); the service calls \(base)/<secret>\n")

@@ -508,6 +508,55 @@ struct RunMachineTests {
         #expect(world.machine.callbacks.missed == 3)
     }
 
+    @Test func aCallbackBeforeItsSubmitsAnswerIsActedOnWhenTheAnswerComes() throws {
+        let (plan, _) = try Self.plan()
+        var world = World(plan: plan, options: World.options { $0.webhookURL = "http://127.0.0.1:1/s" })
+        world.send(.started(.init()))
+        world.runOn { world in world.pending.contains { if case .submitted = $0 { true } else { false } } }
+        // The task ended at once; its callback beats the submit's answer.
+        world.send(.callback(taskId: "t1"))
+        #expect(world.machine.callbacks.ignored == 1)
+        let start = world.now
+        world.runOn()
+        #expect(world.machine.jobs[0].status == .succeeded)
+        #expect(world.queries == ["t1": 1] && world.now == start, "asked at once, not by the safety net")
+        #expect(world.machine.callbacks.used == 1 && world.machine.callbacks.ignored == 0)
+    }
+
+    @Test func aHintedTaskWhoseQueryFailedIsAskedAgainSoonNotByTheNet() throws {
+        let (plan, _) = try Self.plan()
+        var world = World(plan: plan, options: World.options { $0.webhookURL = "http://127.0.0.1:1/s" })
+        let succeeded = world.queryAnswer
+        world.queryAnswer = { taskId, query in
+            query == 1
+                ? .failed(APIFailure(code: "http-502", message: "bad gateway", errorClass: .transient))
+                : succeeded(taskId, query)
+        }
+        world.send(.started(.init()))
+        world.runOn { $0.pending.isEmpty && $0.machine.tally[.polling] == 1 }
+        let start = world.now
+        world.send(.callback(taskId: "t1"))
+        world.runOn()
+        #expect(world.machine.jobs[0].status == .succeeded && world.queries["t1"] == 2)
+        // The configured longest wait is 15 s: the net would not ask before 60 s.
+        #expect(world.now - start < .seconds(10))
+    }
+
+    @Test func rateLimitAnswersStillEndATaskAtItsTimeBound() throws {
+        let (plan, _) = try Self.plan()
+        var world = World(
+            plan: plan,
+            options: World.options {
+                $0.poll = PollSchedule(minimum: .seconds(3), maximum: .seconds(15), taskTimeout: .seconds(100))
+            })
+        world.queryAnswer = { _, _ in
+            .failed(APIFailure(code: "1003", message: "rate", errorClass: .retryable, retryAfter: .seconds(5)))
+        }
+        world.run()
+        #expect(world.machine.jobs[0].status == .timeout)
+        #expect(world.now > .seconds(100) && world.now < .seconds(110))
+    }
+
     @Test func aQueryCapHoldsAndTheTimeBoundStillEndsATask() throws {
         let (plan, _) = try Self.plan(jobs: 4)
         var slow = World(

@@ -104,7 +104,10 @@ struct WebhookTests {
         // 24 tasks due together against 8 a second: refused at first, then paced under the limit.
         #expect(refused >= 1)
         #expect(totals["queryRefusals"] as? Int == refused)
-        #expect(refused * 3 < result.ledger.totalQueries, "\(refused) refused of \(result.ledger.totalQueries)")
+        // The first burst may go out before the first refusal comes back (up to the 16 past the
+        // limit on a loaded machine); after it the pace stays under the limit. Without learning,
+        // every second of the run would refuse about 16 again.
+        #expect(refused <= 24, "\(refused) refused, \(result.ledger.totalQueries) answered")
     }
 
     /// Posts `body` to the receiver's `path`; the status.
@@ -115,6 +118,14 @@ struct WebhookTests {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         _ = try? await response.body.collect(upTo: 1 << 20)
         return Int(response.status.code)
+    }
+
+    @Test func aPortInUseIsAnErrorNotAHang() async throws {
+        try await WebhookReceiver.withRunning(host: "127.0.0.1", port: 0, secret: "a") { port, _, _ in
+            await #expect(throws: ReceiverStartError.self) {
+                try await WebhookReceiver.withRunning(host: "127.0.0.1", port: port, secret: "b") { _, _, _ in }
+            }
+        }
     }
 
     @Test func theReceiverTakesOnlyCallbacksWithTheSecret() async throws {

@@ -157,7 +157,7 @@ package actor KeyPool: RunningHubService {
             workflowTask ? try await service.query(workflowTask: taskId) : try await service.query(taskId: taskId)
         if case .task(let task) = outcome, task.state.isFinished, open.remove(taskId) != nil {
             keys[index].inFlight -= 1
-            keys[index].open -= 1
+            keys[index].open = max(0, keys[index].open - 1)
             keys[index].spend += task.cost.flatMap { Money($0) } ?? .zero
         }
         return outcome
@@ -191,7 +191,10 @@ package actor KeyPool: RunningHubService {
         guard let keyID else { return true }
         guard let index = keys.firstIndex(where: { $0.member.fingerprint == keyID }) else { return false }
         owner[taskId] = index
-        if open.insert(taskId).inserted { keys[index].inFlight += 1 }
+        if open.insert(taskId).inserted {
+            keys[index].inFlight += 1
+            keys[index].open += 1
+        }
         return true
     }
 

@@ -40,9 +40,11 @@ package struct QueryBudget: Sendable, Hashable {
     private var recentHead = 0
     private var recentRefusals: [Duration] = []
 
-    /// A budget capped at `rate` queries a second; `nil` or 0 or less learns its rate from the API.
+    /// A budget capped at `rate` queries a second (no lower than ``minimumRate``); `nil` or 0 or
+    /// less learns its rate from the API.
     package init(rate: Double?) {
         if let rate, rate > 0 {
+            let rate = max(rate, Self.minimumRate)
             cap = rate
             self.rate = rate
         } else {
@@ -91,7 +93,7 @@ package struct QueryBudget: Sendable, Hashable {
         let accepted = Double(max(0, recent.count - recentHead - recentRefusals.count))
         var lowered = rate * 0.85
         if accepted >= 1 { lowered = min(lowered, accepted * 0.9) }
-        rate = max(Self.minimumRate, lowered)
+        rate = min(max(Self.minimumRate, lowered), cap ?? .infinity)
         decreases += 1
         sentAtDecrease = sent
         lastChange = now

@@ -458,6 +458,15 @@ extension RunMachine {
         poll.expectsCallback = !immediately && sendsWebhook(index)
         move(index, to: .polling(poll))
         pollingTasks[taskId] = index
+        if poll.expectsCallback, earlyCallbacks.remove(taskId) != nil {
+            // Its callback came before its submit's answer: a hint, acted on now.
+            callbacks.ignored -= 1
+            callbacks.used += 1
+            poll.hintedAt = now.elapsed
+            move(index, to: .polling(poll))
+            enqueueQuery(index)
+            return
+        }
         schedulePoll(index)
     }
 
@@ -498,7 +507,10 @@ extension RunMachine {
             poll.scout = (0..<4).first { !taken.contains($0) } ?? 0
             scouts[endpoint, default: []].append(index)
         }
-        let due = nextQueryMoment(&poll, endpoint: endpoint)
+        var due = nextQueryMoment(&poll, endpoint: endpoint)
+        // The net's last query comes before the time bound, never after it.
+        let last = poll.started + options.poll.taskTimeout * 0.99
+        if poll.expectsCallback, due > last, now.elapsed < last { due = last }
         poll.due = due
         move(index, to: .polling(poll))
         decide(.queryScheduled, job: index, ["at.seconds": due.decisionText, "attempt": String(poll.attempt + 1)])
@@ -518,7 +530,8 @@ extension RunMachine {
         let schedule = options.poll
         let times = poll.immediately ? nil : durations[endpoint]
         let elapsed = now.elapsed - poll.started
-        if poll.expectsCallback && poll.notFound == nil {
+        // A hinted task whose confirming query failed is asked again soon, not by the net.
+        if poll.expectsCallback && poll.notFound == nil && poll.hintedAt == nil {
             return poll.started + safetyNet(&poll, times: times, elapsed: elapsed)
         }
         if let times, let next = times.nextQuery(after: elapsed) {
@@ -602,7 +615,8 @@ extension RunMachine {
             // The first net timer was set with what was known then; the tasks that ended since
             // may say its task is not yet likely to have ended (the first times learnt are the
             // shortest): it waits on, without a query.
-            let first = netStart(durations[plan.jobs[index].endpoint]).first
+            let first = min(
+                netStart(durations[plan.jobs[index].endpoint]).first, options.poll.taskTimeout * 0.99)
             if elapsed < first * 0.95 {
                 var waiting = poll
                 pollGeneration &+= 1
@@ -684,6 +698,12 @@ extension RunMachine {
     mutating func callback(_ taskId: String) {
         guard let index = pollingTasks[taskId], var poll = pollState(index) else {
             callbacks.ignored += 1
+            // It may have come before its submit's answer (a task that ended at once): kept a
+            // while, bounded, so that the task is asked at once when its answer comes.
+            if options.webhookURL != nil, earlyCallbacks.insert(taskId).inserted {
+                earlyCallbackOrder.append(taskId)
+                if earlyCallbackOrder.count > 4096 { earlyCallbacks.remove(earlyCallbackOrder.removeFirst()) }
+            }
             return
         }
         guard poll.hintedAt == nil else {
@@ -718,6 +738,17 @@ extension RunMachine {
         if case .failed(let failure) = outcome, failure.isRateLimit {
             budgets[key].answered(poll.budgetNumber, refused: true, retryAfter: failure.retryAfter, now: now.elapsed)
             // Asked again as soon as the budget allows: the refusal was about pace, not the task.
+            // Past the time bound it ends as timed out, as any poll does.
+            let elapsed = now.elapsed - poll.started
+            if elapsed > options.poll.taskTimeout {
+                write([
+                    .timedOut(
+                        key: plan.jobs[index].key, taskId: poll.taskId, seconds: Int(elapsed.components.seconds),
+                        at: now.timestamp)
+                ])
+                pollEnded(index, .timeout(elapsed: elapsed))
+                return
+            }
             enqueueQuery(index)
             return
         }
@@ -791,6 +822,8 @@ extension RunMachine {
             // coarse step: 10% before.
             took = (poll.sentAt - poll.started) * (known < 64 ? 0.9 : 0.99)
         }
+        // A callback that came before its submit's answer says nothing of the task's time.
+        guard took > .zero else { return }
         durations[endpoint, default: TaskDurations()].record(took)
         guard known < 8, !poll.expectsCallback else { return }
         for (_, other) in pollingTasks where other != index && plan.jobs[other].endpoint == endpoint {

@@ -280,6 +280,10 @@ package struct RunMachine: Sendable {
     var pollGeneration: UInt32 = 0
     /// Webhook callbacks and what came of them.
     package internal(set) var callbacks = CallbackCounts()
+    /// Callbacks for task ids the run did not know yet (newest 4,096): a callback may come before
+    /// its submit's answer.
+    var earlyCallbacks: Set<String> = []
+    var earlyCallbackOrder: [String] = []
     /// Whether the run said that callbacks are not arriving.
     var saidNoCallbacks = false
 
