@@ -55,7 +55,7 @@ struct ScenarioList: ExpressibleByArgument {
     static var allValueStrings: [String] { Scenario.allCases.map(\.rawValue) }
 }
 
-/// `I/N`, or `auto/N` with I from the array-job engine's environment (``RunCommand/parseShard(_:environment:)``).
+/// `I/N`, or `auto/N` with I (and N) from the array-job engine's environment (``ShardEnvironment``).
 struct ShardArgument {
     var index: Int
     var count: Int
@@ -63,7 +63,7 @@ struct ShardArgument {
     /// Parses `text` once, reading the environment for `auto`: a `ValidationError` that says
     /// what is wrong (the variables looked at, the range of I).
     static func parse(_ text: String) throws -> ShardArgument {
-        let (index, count) = try RunCommand.parseShard(text, environment: Environment.value)
+        let (index, count) = try ShardEnvironment.parse(text, environment: Environment.value)
         return ShardArgument(index: index, count: count)
     }
 }

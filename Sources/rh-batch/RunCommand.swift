@@ -89,7 +89,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4; auto/N reads I from JOB_COMPLETION_INDEX (Kubernetes), SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX.",
+            "Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4. auto/N reads I from the array-job engine (Kubernetes, Slurm, AWS Batch, Cloud Run, Google Batch, PBS Pro, Grid Engine); auto alone also reads N where the engine gives it.",
             valueName: "shard"),
         transform: ShardArgument.parse)
     var shard: ShardArgument?
@@ -168,37 +168,6 @@ struct RunCommand: AsyncParsableCommand {
         guard taskTimeout > 0, drainTimeout >= 0, downloadConcurrency >= 1 else {
             throw ValidationError("--task-timeout, --drain-timeout and --download-concurrency must be positive")
         }
-    }
-
-    /// `I/N`, or `auto/N` with I from the array-job engine's environment: Kubernetes Indexed
-    /// Jobs (`JOB_COMPLETION_INDEX`), Slurm arrays (`SLURM_ARRAY_TASK_ID`, counted from
-    /// `SLURM_ARRAY_TASK_MIN` when set) and AWS Batch array jobs (`AWS_BATCH_JOB_ARRAY_INDEX`).
-    static func parseShard(_ text: String, environment: (String) -> String?) throws -> (index: Int, count: Int) {
-        let parts = text.split(separator: "/")
-        guard parts.count == 2, let count = Int(parts[1]), count >= 1 else {
-            throw ValidationError("--shard must be I/N with 0 <= I < N, e.g. 0/4, or auto/N")
-        }
-        var index: Int?
-        if parts[0] == "auto" {
-            if let value = environment("JOB_COMPLETION_INDEX") {
-                index = Int(value)
-            } else if let value = environment("SLURM_ARRAY_TASK_ID") {
-                index = Int(value).map { $0 - (environment("SLURM_ARRAY_TASK_MIN").flatMap { Int($0) } ?? 0) }
-            } else if let value = environment("AWS_BATCH_JOB_ARRAY_INDEX") {
-                index = Int(value)
-            } else {
-                throw ValidationError(
-                    "--shard auto/N needs JOB_COMPLETION_INDEX, SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX in the environment"
-                )
-            }
-        } else {
-            index = Int(parts[0])
-        }
-        guard let index, (0..<count).contains(index) else {
-            throw ValidationError(
-                "--shard must be I/N with 0 <= I < N, e.g. 0/4; got \(text) (I = \(index.map(String.init) ?? "?"))")
-        }
-        return (index, count)
     }
 
     @OptionGroup var catalogOption: CatalogOption

@@ -96,7 +96,7 @@ _rh-batch_run() {
         '--max-cost[Stop submitting once estimated plus actual spend would pass this amount (in the catalog'\''s currency).]:max-cost:'
         '--max-coins[Stop submitting once the RH coins of workflow and app jobs (estimate_seconds, then as billed) would pass this.]:max-coins:'
         '--allow-unpriced[With --max-cost, run jobs whose price the catalog does not know; with --max-coins, workflow jobs without estimate_seconds (they count as zero).]'
-        '--shard[Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4; auto/N reads I from JOB_COMPLETION_INDEX (Kubernetes), SLURM_ARRAY_TASK_ID or AWS_BATCH_JOB_ARRAY_INDEX.]:shard:'
+        '--shard[Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4. auto/N reads I from the array-job engine (Kubernetes, Slurm, AWS Batch, Cloud Run, Google Batch, PBS Pro, Grid Engine); auto alone also reads N where the engine gives it.]:shard:'
         '--poll-interval[Poll schedule MIN\:MAX seconds\: the first wait and the longest (default 3\:15; 0.25\:2 with --simulate).]:poll-interval:'
         '--task-timeout[Seconds a task may take before it is given up as timeout.]:task-timeout:'
         '--drain-timeout[Seconds the first Ctrl-C waits for tasks in flight before stopping.]:drain-timeout:'
