@@ -165,6 +165,7 @@ let package = Package(
             dependencies: [
                 "rh-batch", "RHBatchCore", "RunningHubAPI", "RunningHubAdapter", "RunningHubSimulator",
                 "RunningHubWebhook",
+                "YAML",
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -2,6 +2,7 @@ import Foundation
 import RHBatchCore
 import RunningHubSimulator
 import Testing
+import YAML
 
 /// Several machines on one account: shard processes at once against one simulator, then merged.
 @Suite("shards and merge", .serialized, .timeLimit(.minutes(3)))
@@ -123,5 +124,74 @@ struct ShardTests {
                 environment: ["PATH": "/usr/bin:/bin", "JOB_COMPLETION_INDEX": "4"])
         }
         #expect(outOfRange.status == 64)
+    }
+
+    /// The documented Slurm array script (docs/examples/slurm-array.sh), run as Slurm would run
+    /// each array task: SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT set, the manifest, the
+    /// results folder and the API (the simulator) given through the environment. Every job once,
+    /// and one merged report.
+    @Test func theDocumentedSlurmScriptRunsEachArrayTaskOnceAndTheShardsMerge() async throws {
+        let folder = try TempFolder()
+        let manifest = try manifest(in: folder)
+        let script = DocsTests.root + "/docs/examples/slurm-array.sh"
+        let simulator = try CrashTests.SimulatorProcess(arguments: ["--latency", "0.05:0.2"])
+        defer { simulator.stop() }
+        let binFolder = URL(fileURLWithPath: CLI.executable).deletingLastPathComponent().path
+        for task in 0..<4 {
+            let run = try await offPool {
+                try CLI.runTool(
+                    "/bin/bash", [script],
+                    environment: [
+                        "PATH": binFolder + ":/usr/bin:/bin", "RH_API_KEY": "slurm-key",
+                        "RH_API_BASE_URL": simulator.baseURL, "SLURM_ARRAY_TASK_ID": String(task),
+                        "SLURM_ARRAY_TASK_COUNT": "4", "RH_BATCH_MANIFEST": manifest,
+                        "RH_BATCH_RESULTS": folder.path + "/results",
+                    ])
+            }
+            #expect(run.status == 0, "array task \(task): \(run.stderr)")
+        }
+        let ledger = try await simulator.ledger()
+        #expect(ledger.billed.count == 40 && ledger.doubleBilled == 0)
+        let shards = (0..<4).map { folder.path + "/results/shard-\($0)" }
+        let merged = try await offPool { try CLI.run(["merge"] + shards + ["-o", folder.path + "/results/all"]) }
+        #expect(merged.status == 0, "\(merged.stderr)")
+        let report = try RunHarness.json(folder.path + "/results/all/report.json")
+        #expect((report["jobs"] as? [[String: Any]])?.count == 40)
+        // docs/cli.md shows the file as it is.
+        #expect(try DocsTests.read("docs/cli.md").contains(try DocsTests.read("docs/examples/slurm-array.sh")))
+    }
+
+    /// The documented Kubernetes Indexed Job (docs/examples/kubernetes-indexed-job.yaml) has what
+    /// the recipe relies on. (No Kubernetes schema validator is installable here from Debian or
+    /// PyPI without network access to the schemas, so the fields are checked one by one.)
+    @Test func theDocumentedKubernetesJobHasWhatTheRecipeNeeds() throws {
+        let text = try DocsTests.read("docs/examples/kubernetes-indexed-job.yaml")
+        #expect(try DocsTests.read("docs/cli.md").contains(text), "docs/cli.md shows the file as it is")
+        let root = try #require(try YAMLParser().parse(Array(text.utf8)))
+        func value(_ node: Node?, _ path: [String]) -> Node? {
+            var node = node
+            for key in path {
+                node = node?.mapping?.first { $0.key.scalar?.value == key }?.value
+            }
+            return node
+        }
+        #expect(value(root, ["kind"])?.scalar?.value == "Job")
+        #expect(value(root, ["spec", "completionMode"])?.scalar?.value == "Indexed")
+        let completions = value(root, ["spec", "completions"])?.scalar?.value
+        #expect(completions != nil && value(root, ["spec", "parallelism"])?.scalar?.value == completions)
+        #expect(value(root, ["spec", "template", "spec", "restartPolicy"])?.scalar?.value == "OnFailure")
+        let container = try #require(value(root, ["spec", "template", "spec", "containers"])?.sequence?.first)
+        let command = value(container, ["command"])?.sequence?.compactMap { $0.scalar?.value } ?? []
+        let shard = command.firstIndex(of: "--shard").map { command[$0 + 1] }
+        #expect(shard == "auto/\(completions ?? "?")", "\(command)")
+        let output = command.firstIndex(of: "-o").map { command[$0 + 1] }
+        #expect(output?.contains("$(JOB_COMPLETION_INDEX)") == true, "each shard its own folder")
+        let environment = value(container, ["env"])?.sequence ?? []
+        #expect(
+            environment.contains { value($0, ["valueFrom", "secretKeyRef", "key"]) != nil }, "the key from a secret")
+        let volumes = value(root, ["spec", "template", "spec", "volumes"])?.sequence ?? []
+        let mounts = value(container, ["volumeMounts"])?.sequence ?? []
+        #expect(!volumes.isEmpty && volumes.count == mounts.count)
+        #expect(command.contains { $0.hasPrefix("/config/") }, "the manifest from the mounted config")
     }
 }
