@@ -59,11 +59,6 @@ package struct QueryBudget: Sendable, Hashable {
         max(now, next, pausedUntil)
     }
 
-    /// Whether queries are held back at `now` by a refusal's `Retry-After`.
-    package func isPaused(at now: Duration) -> Bool {
-        pausedUntil > now
-    }
-
     /// Spends the budget on a query sent at `now` (no earlier than ``moment(now:)``); `waited`
     /// says it had to wait for the budget (the rate, not the API, was holding it). Returns the
     /// query's number, for ``answered(_:refused:retryAfter:now:)``.

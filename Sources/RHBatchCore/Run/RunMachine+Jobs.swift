@@ -492,8 +492,6 @@ extension RunMachine {
     /// run is asked at once and has no start to measure from. See ``nextQueryMoment(_:endpoint:)``.
     mutating func schedulePoll(_ index: Int) {
         guard var poll = pollState(index) else { return }
-        pollGeneration &+= 1
-        poll.generation = pollGeneration
         if poll.immediately && poll.attempt == 0 {
             move(index, to: .polling(poll))
             enqueueQuery(index)
@@ -511,12 +509,32 @@ extension RunMachine {
         // The net's last query comes before the time bound, never after it.
         let last = poll.started + options.poll.taskTimeout * 0.99
         if poll.expectsCallback, due > last, now.elapsed < last { due = last }
+        armTimer(index, &poll, due: due)
+    }
+
+    /// Sets a poll's one timer in force for `due` (any earlier one goes stale), capped just past
+    /// the time bound, where the timer ends the task as timed out (``pollDue(_:generation:)``).
+    mutating func armTimer(_ index: Int, _ poll: inout PollState, due: Duration) {
+        pollGeneration &+= 1
+        poll.generation = pollGeneration
         poll.due = due
         move(index, to: .polling(poll))
         decide(.queryScheduled, job: index, ["at.seconds": due.decisionText, "attempt": String(poll.attempt + 1)])
-        // Past the time bound, the timer ends the task as timed out (pollDue).
         let timeout = poll.started + options.poll.taskTimeout + .milliseconds(1)
         out.append(.wait(until: min(due, timeout), .poll(job: index, generation: poll.generation)))
+    }
+
+    /// Ends a poll past its time bound as timed out (journaled); `false` within it.
+    mutating func endIfPastBound(_ index: Int, _ poll: PollState) -> Bool {
+        let elapsed = now.elapsed - poll.started
+        guard elapsed > options.poll.taskTimeout else { return false }
+        write([
+            .timedOut(
+                key: plan.jobs[index].key, taskId: poll.taskId, seconds: Int(elapsed.components.seconds),
+                at: now.timestamp)
+        ])
+        pollEnded(index, .timeout(elapsed: elapsed))
+        return true
     }
 
     /// When to ask next. With this model's task times known, queries go where results are likely
@@ -601,16 +619,8 @@ extension RunMachine {
             endPoll(index, interruptedFailure(index))
             return
         }
+        if endIfPastBound(index, poll) { return }
         let elapsed = now.elapsed - poll.started
-        if elapsed > options.poll.taskTimeout {
-            write([
-                .timedOut(
-                    key: plan.jobs[index].key, taskId: poll.taskId, seconds: Int(elapsed.components.seconds),
-                    at: now.timestamp)
-            ])
-            pollEnded(index, .timeout(elapsed: elapsed))
-            return
-        }
         if poll.expectsCallback, poll.hintedAt == nil, poll.notFound == nil, poll.attempt == 0 {
             // The first net timer was set with what was known then; the tasks that ended since
             // may say its task is not yet likely to have ended (the first times learnt are the
@@ -619,11 +629,7 @@ extension RunMachine {
                 netStart(durations[plan.jobs[index].endpoint]).first, options.poll.taskTimeout * 0.99)
             if elapsed < first * 0.95 {
                 var waiting = poll
-                pollGeneration &+= 1
-                waiting.generation = pollGeneration
-                waiting.due = poll.started + first
-                move(index, to: .polling(waiting))
-                out.append(.wait(until: waiting.due, .poll(job: index, generation: waiting.generation)))
+                armTimer(index, &waiting, due: poll.started + first)
                 return
             }
         }
@@ -739,16 +745,7 @@ extension RunMachine {
             budgets[key].answered(poll.budgetNumber, refused: true, retryAfter: failure.retryAfter, now: now.elapsed)
             // Asked again as soon as the budget allows: the refusal was about pace, not the task.
             // Past the time bound it ends as timed out, as any poll does.
-            let elapsed = now.elapsed - poll.started
-            if elapsed > options.poll.taskTimeout {
-                write([
-                    .timedOut(
-                        key: plan.jobs[index].key, taskId: poll.taskId, seconds: Int(elapsed.components.seconds),
-                        at: now.timestamp)
-                ])
-                pollEnded(index, .timeout(elapsed: elapsed))
-                return
-            }
+            if endIfPastBound(index, poll) { return }
             enqueueQuery(index)
             return
         }
@@ -840,13 +837,7 @@ extension RunMachine {
         let due = nextQueryMoment(&poll, endpoint: plan.jobs[index].endpoint)
         poll.growing = growing
         guard due < poll.due else { return }
-        pollGeneration &+= 1
-        poll.generation = pollGeneration
-        poll.due = due
-        move(index, to: .polling(poll))
-        decide(.queryScheduled, job: index, ["at.seconds": due.decisionText, "attempt": String(poll.attempt + 1)])
-        let timeout = poll.started + options.poll.taskTimeout + .milliseconds(1)
-        out.append(.wait(until: min(due, timeout), .poll(job: index, generation: poll.generation)))
+        armTimer(index, &poll, due: due)
     }
 
     /// Says once that tasks are ending without their callbacks reaching the run.
