@@ -6,11 +6,15 @@ package struct Mark: Sendable, Hashable, Comparable, CustomStringConvertible {
     package var line: Int
     /// The 1-based column.
     package var column: Int
+    /// Which file: 0 for the document itself, else a file it names (a manifest's tables), as
+    /// numbered by whoever reads those files.
+    package var source: Int32
 
     /// Makes a mark from 1-based line and column numbers.
-    package init(line: Int, column: Int) {
+    package init(line: Int, column: Int, source: Int32 = 0) {
         self.line = line
         self.column = column
+        self.source = source
     }
 
     /// The start of a file.
@@ -19,6 +23,6 @@ package struct Mark: Sendable, Hashable, Comparable, CustomStringConvertible {
     package var description: String { "\(line):\(column)" }
 
     package static func < (lhs: Mark, rhs: Mark) -> Bool {
-        (lhs.line, lhs.column) < (rhs.line, rhs.column)
+        (lhs.source, lhs.line, lhs.column) < (rhs.source, rhs.line, rhs.column)
     }
 }

@@ -15,6 +15,15 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(help: "Print the plan as JSON.")
     var json = false
 
+    @Flag(
+        help: ArgumentHelp(
+            "Print every job as one JSON line: key, model, prompt, inputs, fields, output path, estimated cost, and the manifest or table line that made it."
+        ))
+    var jobs = false
+
+    @Option(help: ArgumentHelp("With --jobs: print only the first N jobs.", valueName: "N"))
+    var limit: Int?
+
     @Flag(help: "Skip jobs that do not fit their model instead of refusing the manifest.")
     var skipInvalid = false
 
@@ -22,12 +31,31 @@ struct PlanCommand: AsyncParsableCommand {
 
     @OptionGroup var catalogOption: CatalogOption
 
+    func validate() throws {
+        if let limit, limit < 0 { throw ValidationError("--limit must be 0 or more") }
+        if limit != nil && !jobs { throw ValidationError("--limit goes with --jobs") }
+        if jobs && json { throw ValidationError("--jobs prints JSON lines already; leave out --json") }
+    }
+
     func run() async throws {
         let workflows = await WorkflowReading.definitions(
             manifest: manifest, output: nil, simulator: simulation.simulator, preferSource: true,
             writesOutputFolder: false)
         let plan = try Console.loadPlan(
             manifest, skipInvalid: skipInvalid, catalog: try catalogOption.load(), workflows: workflows)
+        if jobs {
+            var out = ""
+            for index in plan.jobs.indices.prefix(limit ?? plan.jobs.count) {
+                out += plan.jobLine(index)
+                out += "\n"
+                if out.utf8.count > 1 << 16 {
+                    Console.out(out)
+                    out = ""
+                }
+            }
+            Console.out(out)
+            return
+        }
         print(json ? plan.summaryJSON().pretty : plan.summaryText())
     }
 }

@@ -124,10 +124,48 @@ package struct MatrixBlock: Sendable {
     package var samples: Located<Int>?
     /// Extra body fields for every combination.
     package var params: [Located<Param>] = []
+    /// The `rows` axis: a table whose every row is one value of the axis.
+    package var rows: RowSource?
     /// The keys written, valid or not.
     package var written: Set<String> = []
     /// Where the block starts.
     package var mark: Mark
     /// Its key path (`matrix` or `matrix[1]`).
     package var path: KeyPath
+}
+
+/// A matrix block's `rows`: a table whose rows are one axis, each row setting the job fields its
+/// columns name.
+package struct RowSource: Sendable {
+    /// What a column sets.
+    package enum Role: Sendable, Hashable {
+        case prompt, image, model
+        /// The row's name in paths (`{prompt}`, or `{image}` when the row has no prompt).
+        case id
+        /// A model field by its snake_case name.
+        case field(String)
+    }
+
+    /// The table.
+    package var table: TableFile
+    /// The folder that relative paths in the table are relative to (the table's own folder),
+    /// relative to the manifest's folder unless absolute.
+    package var folder: String
+    /// The columns used and what each sets, in table order.
+    package var uses: [(column: Int, role: Role)]
+    /// Where `rows` is written.
+    package var mark: Mark
+    /// `matrix.rows` (or `matrix[1].rows`).
+    package var path: KeyPath
+
+    /// The column that sets a role, if one does.
+    package func column(for role: Role) -> Int? {
+        uses.first { $0.role == role }?.column
+    }
+
+    /// Every column that sets a role (two for the image of a Hugging Face folder's
+    /// `metadata.jsonl`: `file_name` and `file_names`, one of them filled a row).
+    package func columns(for role: Role) -> [Int] {
+        uses.filter { $0.role == role }.map(\.column)
+    }
 }

@@ -62,7 +62,7 @@ package struct ManifestDecoder: Sendable {
                 "the manifest is empty; it needs at least 'version: 1' and a matrix or jobs", at: .start, path: "")
             return nil
         }
-        var reader = Reader(diagnostics: diagnostics, fieldNames: fieldNames, catalog: catalog)
+        var reader = ManifestReader(diagnostics: diagnostics, fieldNames: fieldNames, catalog: catalog)
         let manifest = reader.manifest(root, file: file, directory: directory)
         diagnostics = reader.diagnostics
         return manifest
@@ -70,13 +70,16 @@ package struct ManifestDecoder: Sendable {
 }
 
 /// The decoding pass: walks the node tree, records errors, and keeps going to find them all.
-private struct Reader {
+struct ManifestReader {
     var diagnostics: Diagnostics
     /// The catalog's field names, and those the manifest's `workflows` name.
     var fieldNames: Set<String>
     let catalog: ModelCatalog
+    /// The manifest's folder, which tables are relative to.
+    var directory = "."
 
     mutating func manifest(_ root: Node, file: String, directory: String) -> Manifest? {
+        self.directory = directory
         guard let pairs = mapping(root, .root) else { return nil }
         let fields = keyed(pairs, allowed: ManifestDecoder.topLevelKeys, path: .root)
 
@@ -222,10 +225,16 @@ private struct Reader {
     }
 
     mutating func matrixBlock(_ node: Node, _ path: KeyPath) -> MatrixBlock? {
-        guard let pairs = mapping(node, path) else { return nil }
+        guard var pairs = mapping(node, path) else { return nil }
+        let rowsPair = pairs.firstIndex { $0.key.scalar?.value == "rows" }.map { pairs.remove(at: $0) }
         let (fields, modelFields) = jobKeyed(pairs, path: path)
         var block = MatrixBlock(mark: node.mark, path: path)
         block.written = Set(fields.keys).union(modelFields.map(\.name))
+        if let rowsPair {
+            block.written.insert("rows")
+            block.rows = rowSource(rowsPair.value, path.key("rows"))
+            if block.rows?.column(for: .model) != nil { block.written.insert("model") }
+        }
         block.prompt = fields["prompt"].flatMap { axis($0, path.key("prompt"), isPrompt: true) }
         block.image = fields["image"].flatMap { axis($0, path.key("image"), isPrompt: false) }
         block.model = fields["model"].flatMap { axis($0, path.key("model"), isPrompt: false) }
@@ -245,7 +254,7 @@ private struct Reader {
         if let value = fields["params"] {
             block.params = params(value, path.key("params"))
         }
-        if fields.isEmpty && modelFields.isEmpty {
+        if fields.isEmpty && modelFields.isEmpty && rowsPair == nil {
             diagnostics.error("a matrix block needs at least one axis", at: node.mark, path: path.description)
         }
         return block
@@ -343,6 +352,7 @@ private struct Reader {
     // MARK: Libraries
 
     mutating func promptLibrary(_ node: Node, _ path: KeyPath) -> [String: Located<String>] {
+        if node.scalar != nil, !node.isNull, let table = table(node, path) { return promptLibrary(table, path) }
         guard let pairs = mapping(node, path) else { return [:] }
         var library: [String: Located<String>] = [:]
         for pair in pairs {
@@ -355,6 +365,7 @@ private struct Reader {
     }
 
     mutating func imageLibrary(_ node: Node, _ path: KeyPath) -> [String: Located<ImageValue>] {
+        if node.scalar != nil, !node.isNull, let table = table(node, path) { return imageLibrary(table, path) }
         guard let pairs = mapping(node, path) else { return [:] }
         var library: [String: Located<ImageValue>] = [:]
         for pair in pairs {
@@ -579,7 +590,7 @@ private struct Reader {
 
 // MARK: Workflows
 
-extension Reader {
+extension ManifestReader {
     static let workflowKeys = ["workflow", "app", "instance", "fields", "estimate_seconds"]
     static let instances = ["default", "plus"]
 

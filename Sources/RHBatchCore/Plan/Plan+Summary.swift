@@ -51,7 +51,7 @@ extension Plan {
                         .object([
                             ("job", .string(item.summary)),
                             ("reason", .string(item.reason)),
-                            ("location", .string("\(manifest.file):\(item.mark.line):\(item.mark.column)")),
+                            ("location", .string(location(item.mark))),
                             ("path", .string(item.path.description)),
                         ])
                     })
@@ -114,7 +114,7 @@ extension Plan {
             lines.append("skipped \(skipped.count) invalid \(skipped.count == 1 ? "job" : "jobs") (--skip-invalid):")
             for item in skipped.prefix(20) {
                 lines.append(
-                    "  \(item.summary): \(item.reason) (\(manifest.file):\(item.mark.line):\(item.mark.column))")
+                    "  \(item.summary): \(item.reason) (\(location(item.mark)))")
             }
             if skipped.count > 20 { lines.append("  ... and \(skipped.count - 20) more") }
         }
@@ -125,6 +125,12 @@ extension Plan {
             for path in samples { lines.append("  \(path)") }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// `file:line:col` of a mark in the manifest or one of its tables.
+    package func location(_ mark: Mark) -> String {
+        let file = mark.source > 0 && Int(mark.source) <= files.count ? files[Int(mark.source) - 1] : manifest.file
+        return "\(file):\(mark.line):\(mark.column)"
     }
 
     /// How many combinations were merged for each reason, in the order the reasons first occur.

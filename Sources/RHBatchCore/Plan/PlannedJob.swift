@@ -50,6 +50,8 @@ package struct JobShape: Sendable, Hashable {
     package var graphSHA256: String?
     /// For a workflow or app: the RH coins a job is estimated at (`estimate_seconds`), else zero.
     package var coinEstimate = Money.zero
+    /// For jobs made from a table's rows: the table, as an index into ``Plan/tables``.
+    package var table: Int32 = -1
 }
 
 /// One job of a plan: a model call with final fields, a stable key and an output path.
@@ -69,6 +71,8 @@ package struct PlannedJob: Sendable {
     package var outputTemplate: String
     /// What it shares with the other jobs of its block, model and field values.
     package let shape: Boxed<JobShape>
+    /// The table row (from 0) that made it, for jobs made from a table's rows; else -1.
+    package var row: Int32 = -1
 
     /// Makes a job that shares `shape` with others.
     package init(
@@ -222,6 +226,10 @@ package struct Plan: Sendable {
     package var manifestSHA256 = ""
     /// The catalog the jobs were fitted to: the run builds bodies from it.
     package var catalog: ModelCatalog = .builtIn
+    /// The tables the manifest's `rows` read, without their cells: where each row is.
+    package var tables: [TableFile] = []
+    /// The files other than the manifest that marks point into (its tables), by mark source from 1.
+    package var files: [String] = []
 
     /// Job counts per model alias, in catalog order of first appearance.
     package var jobsPerModel: [(model: String, jobs: Int, cost: Money)] {

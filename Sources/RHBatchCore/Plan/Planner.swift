@@ -79,6 +79,9 @@ struct PlanningRun {
         var origin: JobOrigin
         /// The fitted fields, when the caller computed them already.
         var fit: FieldFit? = nil
+        /// For a table's row: the row (from 0) and the table (an index into `tables`).
+        var row: Int32 = -1
+        var table: Int32 = -1
     }
 
     let manifest: Manifest
@@ -109,6 +112,8 @@ struct PlanningRun {
     /// Safe names of inputs (by index) and of the last prompt, for output paths.
     var inputNames: [String?] = []
     var lastPromptName: (id: String, name: String)?
+    /// The tables of `rows` axes, in block order.
+    var tables: [TableFile] = []
 
     /// Names of media fields (other than a model's main image): their axis values are files.
     let mediaFieldNames: Set<String>
@@ -185,7 +190,9 @@ struct PlanningRun {
             unpricedJobs: unpriced,
             currency: catalog.models.first { $0.workflow == nil }?.price.currency ?? "CNY",
             warnings: diagnostics.all.filter { $0.severity == .warning },
-            catalog: catalog
+            catalog: catalog,
+            tables: tables.map { $0.droppingContents() },
+            files: diagnostics.files
         )
     }
 
@@ -227,6 +234,7 @@ struct PlanningRun {
             count *= images?.count ?? 1
             count *= models?.count ?? 1
             for (_, values) in options { count *= values.count }
+            if let rows = block.rows { count *= rows.table.rowCount }
             return count
         }
     }
@@ -499,9 +507,6 @@ struct PlanningRun {
 
     mutating func expand(_ block: ResolvedBlock, defaults: ResolvedFields) {
         let origin = JobOrigin(path: block.block.path, mark: block.block.mark)
-        let prompts: [PromptUse?] = block.prompts ?? [defaults.prompt]
-        let images: [ImageUse?] = block.images ?? [defaults.image]
-        let models = block.models ?? defaults.model.map { [$0] }
         let written = block.block.written.union(manifest.defaults.written)
         if !written.contains("model") {
             diagnostics.error(
@@ -511,31 +516,68 @@ struct PlanningRun {
             )
             return
         }
-        guard let models else { return }
         // An axis whose values all failed leaves no combination (its errors are reported).
-        if block.prompts?.isEmpty == true || block.images?.isEmpty == true { return }
-        let samples = block.samples ?? defaults.samples ?? 1
-        let params = Self.merge(defaults.params, block.block.params)
-
-        var axes: [(String, [Located<ImageValue>?])] = []
-        for (name, values) in block.options {
-            axes.append((name, values.map { Located(ImageValue.single($0.value), mark: $0.mark, path: $0.path) }))
+        if block.prompts?.isEmpty == true || block.images?.isEmpty == true || block.models?.isEmpty == true { return }
+        if let rows = block.block.rows {
+            expandRows(block, rows, defaults: defaults)
+            return
         }
-        var fixed = defaults.options
+        // A table that could not be read (reported) makes no jobs.
+        if block.block.written.contains("rows") { return }
+        let prompts: [PromptUse?] = block.prompts ?? [defaults.prompt]
+        let images: [ImageUse?] = block.images ?? [defaults.image]
+        guard let models = block.models ?? defaults.model.map({ [$0] }) else { return }
+        let optionSets = Self.product(Self.axes(block), base: Self.fixed(block, defaults.options))
+        var fits = Self.noFits(models: models.count, sets: optionSets.count)
+        let shared = Expansion(
+            samples: block.samples ?? defaults.samples ?? 1, params: Self.merge(defaults.params, block.block.params),
+            origin: origin)
+        combine(prompts, images, models, optionSets, shared, fits: &fits)
+    }
+
+    /// What every combination of a block shares.
+    struct Expansion {
+        var samples: Int
+        var params: [Located<Param>]
+        var origin: JobOrigin
+        var row: Int32 = -1
+        var table: Int32 = -1
+    }
+
+    /// The block's field axes as values.
+    static func axes(_ block: ResolvedBlock) -> [(String, [Located<ImageValue>?])] {
+        block.options.map { name, values in
+            (name, values.map { Located(ImageValue.single($0.value), mark: $0.mark, path: $0.path) })
+        }
+    }
+
+    /// The fixed field values under a block's axes: `base` without the fields the block varies.
+    static func fixed(_ block: ResolvedBlock, _ base: [String: Located<ImageValue>]) -> [String: Located<ImageValue>] {
+        var fixed = base
         for (name, _) in block.options { fixed[name] = nil }
-        let optionSets = Self.product(axes, base: fixed)
+        return fixed
+    }
+
+    static func noFits(models: Int, sets: Int) -> [[FieldFit?]] {
+        Array(repeating: Array(repeating: nil, count: sets), count: models)
+    }
+
+    /// Adds every combination of prompts × images × models × field value sets.
+    mutating func combine(
+        _ prompts: [PromptUse?], _ images: [ImageUse?], _ models: [ModelUse],
+        _ optionSets: [[String: Located<ImageValue>]], _ shared: Expansion, fits: inout [[FieldFit?]]
+    ) {
         // Fitting fields depends on the model and the field values only: once per pair, not per job.
-        var fits: [[FieldFit?]] = Array(repeating: Array(repeating: nil, count: optionSets.count), count: models.count)
         for prompt in prompts {
             for image in images {
                 for (modelIndex, model) in models.enumerated() {
                     for (setIndex, chosen) in optionSets.enumerated() {
                         if fits[modelIndex][setIndex] == nil {
-                            let fit = fitFields(model: model.model, options: chosen, origin: origin)
+                            let fit = fitFields(model: model.model, options: chosen, origin: shared.origin)
                             // The fields' part of the job identity, with the block's params.
                             if fit.problems.isEmpty && !fit.stop {
                                 fit.identity = Self.fieldsIdentity(
-                                    (fit.apiOptions + params.map(\.value)).sorted { $0.key < $1.key })
+                                    (fit.apiOptions + shared.params.map(\.value)).sorted { $0.key < $1.key })
                             }
                             fits[modelIndex][setIndex] = fit
                         }
@@ -545,10 +587,12 @@ struct PlanningRun {
                                 image: image,
                                 model: model,
                                 options: chosen,
-                                samples: samples,
-                                params: params,
-                                origin: origin,
-                                fit: fits[modelIndex][setIndex]
+                                samples: shared.samples,
+                                params: shared.params,
+                                origin: shared.origin,
+                                fit: fits[modelIndex][setIndex],
+                                row: shared.row,
+                                table: shared.table
                             ))
                     }
                 }

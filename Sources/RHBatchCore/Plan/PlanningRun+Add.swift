@@ -204,6 +204,7 @@ extension PlanningRun {
             params: fitted.params, layoutHasIndex: layout.hasIndex, price: price ?? .zero,
             priceKnown: price != nil, output: model.output, media: fit.media, origin: combination.origin
         )
+        jobShape.table = combination.table
         if let workflow = model.workflow {
             jobShape.sendsFileNames = true
             jobShape.graphSHA256 = workflow.graphSHA256
@@ -305,10 +306,10 @@ extension PlanningRun {
                 path: manifest.layout == nil ? combination.origin.path.description : "layout")
             return
         }
-        jobs.append(
-            PlannedJob(
-                digest: key, prompt: fitted.prompt, image: fitted.input, sample: sample, outputTemplate: path,
-                shape: shape))
+        var job = PlannedJob(
+            digest: key, prompt: fitted.prompt, image: fitted.input, sample: sample, outputTemplate: path, shape: shape)
+        job.row = combination.row
+        jobs.append(job)
     }
 
     /// Why the layout cannot give a job `path`: it puts a file where rh-batch keeps its own, or

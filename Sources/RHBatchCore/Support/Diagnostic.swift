@@ -38,8 +38,10 @@ package struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
 
 /// The diagnostics of one manifest, in the order found, each reported once.
 package struct Diagnostics: Sendable {
-    /// The manifest's display path, put on every diagnostic.
+    /// The manifest's display path, put on every diagnostic at a mark of source 0.
     package let file: String
+    /// The other files the manifest names (its tables), by mark source from 1.
+    package private(set) var files: [String] = []
     /// Everything found so far.
     package private(set) var all: [Diagnostic] = []
     private var seen: Set<Diagnostic> = []
@@ -52,12 +54,24 @@ package struct Diagnostics: Sendable {
     /// Records an error once; the same error at the same place (one bad matrix value met by many
     /// combinations) is not repeated.
     package mutating func error(_ message: String, at mark: Mark, path: String) {
-        add(Diagnostic(file: file, mark: mark, path: path, message: message))
+        add(Diagnostic(file: file(of: mark), mark: mark, path: path, message: message))
     }
 
     /// Records a warning once.
     package mutating func warning(_ message: String, at mark: Mark, path: String) {
-        add(Diagnostic(file: file, mark: mark, path: path, message: message, severity: .warning))
+        add(Diagnostic(file: file(of: mark), mark: mark, path: path, message: message, severity: .warning))
+    }
+
+    /// Numbers another file (a table the manifest names) for marks in it.
+    package mutating func source(for file: String) -> Int32 {
+        if let known = files.firstIndex(of: file) { return Int32(known + 1) }
+        files.append(file)
+        return Int32(files.count)
+    }
+
+    /// The display path of a mark's file.
+    package func file(of mark: Mark) -> String {
+        mark.source > 0 && Int(mark.source) <= files.count ? files[Int(mark.source) - 1] : file
     }
 
     /// Records a diagnostic once.

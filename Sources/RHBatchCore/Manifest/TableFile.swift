@@ -1,0 +1,510 @@
+import CSV
+import Foundation
+import YAML
+
+/// A table a manifest names (`rows: FILE`, `prompts: FILE`, `images: FILE`), read whole: its
+/// columns and each row's cells, with where every row starts so that a problem in a cell is
+/// reported at the cell (`captions.csv:17:3`).
+///
+/// CSV and TSV values are parsed by CSV.swift; what that package does not do, and this type does,
+/// is find where each record and cell starts and refuse what RFC 4180 does not allow (a quoted
+/// cell that never closes, text after a closing quote), which the package would silently read as
+/// one long cell. JSON Lines are read a line at a time; text files are one prompt a line.
+package struct TableFile: Sendable {
+    /// The kinds of table, by file extension.
+    package enum Kind: String, Sendable, CaseIterable {
+        case csv, tsv, jsonl, txt
+    }
+
+    /// One cell: nothing (an empty cell, a JSON `null` or a missing member), text, or a list of
+    /// texts (a JSON list, for several files in one cell).
+    package enum Cell: Sendable, Hashable {
+        case empty
+        case text(String)
+        case list([String])
+    }
+
+    /// A problem with the file as a whole (no mark: it is reported where the manifest names the
+    /// file) or at a place in it.
+    package struct Problem: Error, Sendable {
+        package var message: String
+        package var mark: Mark?
+    }
+
+    /// The largest table read, in bytes.
+    package static let maxFileSize = 2 * 1024 * 1024 * 1024
+
+    /// The path errors show (the manifest's folder joined with the path as written).
+    package let path: String
+    /// The mark source that errors in this file carry (``Diagnostics/source(for:)``).
+    package let source: Int32
+    /// What kind of file it is.
+    package let kind: Kind
+    /// Column names, in file order.
+    package let columns: [String]
+    /// The cells, a row after another.
+    package private(set) var cells: [Cell]
+    /// The line each row starts on.
+    package let lines: [Int32]
+    /// Where each row starts in the file, in bytes (for the column of a cell in an error).
+    private let offsets: [Int]
+    /// The line of the header (column names), when the file has one.
+    package let headerLine: Int
+    /// Where the header starts in the file.
+    private let headerOffset: Int
+    /// The file's bytes, kept to locate cells in errors; dropped by ``droppingContents()``.
+    private var bytes: Bytes?
+
+    /// The file's bytes, shared (a table can be large).
+    final class Bytes: Sendable {
+        let contents: [UInt8]
+        init(_ contents: [UInt8]) { self.contents = contents }
+    }
+
+    /// Rows read.
+    package var rowCount: Int { lines.count }
+
+    /// The cell of a row (from 0) in a column (from 0).
+    package func cell(_ row: Int, _ column: Int) -> Cell {
+        cells[row * columns.count + column]
+    }
+
+    /// The table without its cells and bytes: what a plan keeps to say which row made a job.
+    package func droppingContents() -> TableFile {
+        var copy = self
+        copy.cells = []
+        copy.bytes = nil
+        return copy
+    }
+
+    /// The kind of table a file name says, or `nil`.
+    package static func kind(of path: String) -> Kind? {
+        guard let dot = path.lastIndex(of: "."), !path[dot...].contains("/") else { return nil }
+        return Kind(rawValue: path[path.index(after: dot)...].lowercased())
+    }
+
+    // MARK: Reading
+
+    /// Reads the table at `absolutePath`.
+    ///
+    /// - Throws: a ``Problem`` located in the file (mark source `source`) for a malformed file,
+    ///   or at line 1 for one that cannot be read at all.
+    package static func read(absolutePath: String, path: String, source: Int32) throws(Problem) -> TableFile {
+        guard let kind = kind(of: path) else {
+            let known = Kind.allCases.map { "." + $0.rawValue }.joined(separator: ", ")
+            throw Problem(message: "cannot tell what kind of table '\(path)' is: use \(known)", mark: nil)
+        }
+        var bytes: [UInt8]
+        switch FileSystem.status(absolutePath) {
+        case .missing:
+            throw Problem(message: "the table '\(path)' does not exist", mark: nil)
+        case .directory:
+            throw Problem(message: "'\(path)' is a folder, not a table", mark: nil)
+        case .regular(let size, _) where size > maxFileSize:
+            throw Problem(message: "'\(path)' is \(size) bytes; a table may be at most 2 GiB", mark: nil)
+        case .failure(let reason):
+            throw Problem(message: "cannot read the table '\(path)': \(reason)", mark: nil)
+        default:
+            switch FileSystem.readAll(absolutePath) {
+            case .success(let contents): bytes = contents
+            case .failure(let reason): throw Problem(message: "cannot read the table '\(path)': \(reason)", mark: nil)
+            case .missing: throw Problem(message: "the table '\(path)' does not exist", mark: nil)
+            }
+        }
+        // A UTF-8 byte order mark, as spreadsheets write it, is not part of the first column's name.
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        let reader = TableScanner(bytes: bytes, source: source)
+        try reader.checkUTF8()
+        switch kind {
+        case .csv: return try reader.delimited(UInt8(ascii: ","), path: path, kind: kind)
+        case .tsv: return try reader.delimited(UInt8(ascii: "\t"), path: path, kind: kind)
+        case .jsonl: return try reader.jsonLines(path: path)
+        case .txt: return try reader.textLines(path: path)
+        }
+    }
+
+    fileprivate init(
+        path: String, source: Int32, kind: Kind, columns: [String], cells: [Cell], lines: [Int32], offsets: [Int],
+        headerLine: Int, headerOffset: Int, bytes: [UInt8]
+    ) {
+        self.headerOffset = headerOffset
+        self.path = path
+        self.source = source
+        self.kind = kind
+        self.columns = columns
+        self.cells = cells
+        self.lines = lines
+        self.offsets = offsets
+        self.headerLine = headerLine
+        self.bytes = Bytes(bytes)
+    }
+
+    // MARK: Locating
+
+    /// Where a row starts.
+    package func mark(row: Int) -> Mark {
+        Mark(line: Int(lines[row]), column: 1, source: source)
+    }
+
+    /// Where a cell starts (row `nil`: the column's name in the header).
+    package func mark(row: Int?, column: Int) -> Mark {
+        let rowMark = row.map { mark(row: $0) } ?? Mark(line: headerLine, column: 1, source: source)
+        guard let bytes = bytes?.contents else { return rowMark }
+        let start = row.map { offsets[$0] } ?? headerOffset
+        switch kind {
+        case .txt:
+            return rowMark
+        case .csv, .tsv:
+            let delimiter = kind == .csv ? UInt8(ascii: ",") : UInt8(ascii: "\t")
+            let starts = TableScanner.fieldStarts(bytes, from: start, delimiter: delimiter)
+            guard column < starts.count else { return rowMark }
+            return TableScanner.mark(bytes, at: starts[column], lineStart: start, line: rowMark.line, source: source)
+        case .jsonl:
+            // The member's name in the line (for a column: its first line).
+            let needle = Array(("\"" + columns[column] + "\"").utf8)
+            var index = start
+            while index < bytes.count, row == nil || bytes[index] != UInt8(ascii: "\n") {
+                if bytes[index...].starts(with: needle) {
+                    if row == nil {
+                        return TableScanner(bytes: bytes, source: source).problem("", at: index).mark ?? rowMark
+                    }
+                    return TableScanner.mark(bytes, at: index, lineStart: start, line: rowMark.line, source: source)
+                }
+                index += 1
+            }
+            return rowMark
+        }
+    }
+}
+
+/// One pass over a table's bytes.
+private struct TableScanner {
+    let bytes: [UInt8]
+    let source: Int32
+
+    func problem(_ message: String, at offset: Int) -> TableFile.Problem {
+        let (line, lineStart) = lineOf(offset)
+        return TableFile.Problem(
+            message: message, mark: Self.mark(bytes, at: offset, lineStart: lineStart, line: line, source: source))
+    }
+
+    /// The line (from 1) an offset is on and where that line starts.
+    func lineOf(_ offset: Int) -> (Int, Int) {
+        var line = 1
+        var start = 0
+        var index = 0
+        while index < offset && index < bytes.count {
+            if bytes[index] == UInt8(ascii: "\n") {
+                line += 1
+                start = index + 1
+            }
+            index += 1
+        }
+        return (line, start)
+    }
+
+    /// The mark of `offset`, counting lines from `lineStart` (on `line`) and columns in characters.
+    static func mark(_ bytes: [UInt8], at offset: Int, lineStart: Int, line: Int, source: Int32) -> Mark {
+        var line = line
+        var column = 1
+        var index = lineStart
+        while index < offset && index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\n") {
+                line += 1
+                column = 1
+            } else if byte & 0xC0 != 0x80 {
+                column += 1
+            }
+            index += 1
+        }
+        return Mark(line: line, column: column, source: source)
+    }
+
+    func checkUTF8() throws(TableFile.Problem) {
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var offset = 0
+        var position = 0
+        // The decoder reads ahead; count the bytes each scalar took.
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar):
+                position += UTF8.width(scalar)
+                offset = position
+            case .emptyInput:
+                return
+            case .error:
+                throw problem("the table is not UTF-8 text (save it as UTF-8)", at: offset)
+            }
+        }
+    }
+
+    // MARK: CSV and TSV
+
+    /// The start of each field of the record at `start`.
+    static func fieldStarts(_ bytes: [UInt8], from start: Int, delimiter: UInt8) -> [Int] {
+        var starts = [start]
+        var index = start
+        var fieldStart = true
+        while index < bytes.count {
+            let byte = bytes[index]
+            if fieldStart && byte == UInt8(ascii: "\"") {
+                index += 1
+                while index < bytes.count {
+                    if bytes[index] == UInt8(ascii: "\"") {
+                        if index + 1 < bytes.count && bytes[index + 1] == UInt8(ascii: "\"") {
+                            index += 2
+                            continue
+                        }
+                        break
+                    }
+                    index += 1
+                }
+                index += 1
+                fieldStart = false
+                continue
+            }
+            if byte == delimiter {
+                index += 1
+                starts.append(index)
+                fieldStart = true
+            } else if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
+                break
+            } else {
+                fieldStart = false
+                index += 1
+            }
+        }
+        return starts
+    }
+
+    /// Where each record starts and on which line, checking the quoting.
+    func records(delimiter: UInt8) throws(TableFile.Problem) -> [(offset: Int, line: Int32)] {
+        var records: [(offset: Int, line: Int32)] = []
+        var index = 0
+        var line: Int32 = 1
+        var recordStart = 0
+        var recordLine: Int32 = 1
+        var fieldStart = true
+        let count = bytes.count
+        let quote = UInt8(ascii: "\"")
+        let lf = UInt8(ascii: "\n")
+        let cr = UInt8(ascii: "\r")
+        while index < count {
+            let byte = bytes[index]
+            if fieldStart && byte == quote {
+                let opened = index
+                index += 1
+                var closed = false
+                while index < count {
+                    let inner = bytes[index]
+                    if inner == quote {
+                        if index + 1 < count && bytes[index + 1] == quote {
+                            index += 2
+                            continue
+                        }
+                        closed = true
+                        index += 1
+                        break
+                    }
+                    if inner == lf { line += 1 }
+                    index += 1
+                }
+                guard closed else { throw problem("this quoted cell is never closed (a '\"' is missing)", at: opened) }
+                if index < count, bytes[index] != delimiter, bytes[index] != lf, bytes[index] != cr {
+                    throw problem(
+                        "text after a quoted cell's closing quote: a '\"' inside a quoted cell is written '\"\"'",
+                        at: index)
+                }
+                fieldStart = false
+                continue
+            }
+            if byte == delimiter {
+                fieldStart = true
+                index += 1
+            } else if byte == lf || byte == cr {
+                records.append((recordStart, recordLine))
+                index += byte == cr && index + 1 < count && bytes[index + 1] == lf ? 2 : 1
+                line += 1
+                recordStart = index
+                recordLine = line
+                fieldStart = true
+            } else {
+                fieldStart = false
+                index += 1
+            }
+        }
+        if recordStart < count { records.append((recordStart, recordLine)) }
+        return records
+    }
+
+    func delimited(_ delimiter: UInt8, path: String, kind: TableFile.Kind) throws(TableFile.Problem) -> TableFile {
+        let records = try records(delimiter: delimiter)
+        let text = String(decoding: bytes, as: UTF8.self)
+        let reader: CSVReader
+        do {
+            reader = try CSVReader(string: text, hasHeaderRow: false, delimiter: Unicode.Scalar(delimiter))
+        } catch {
+            throw problem("cannot read the table: \(error)", at: 0)
+        }
+        var header: [String]?
+        var headerLine = 1
+        var headerOffset = 0
+        var cells: [TableFile.Cell] = []
+        var lines: [Int32] = []
+        var offsets: [Int] = []
+        cells.reserveCapacity(records.count * 3)
+        lines.reserveCapacity(records.count)
+        offsets.reserveCapacity(records.count)
+        for record in records {
+            guard let row = reader.next() else { break }
+            // A blank line is no row.
+            if row.count == 1 && row[0].isEmpty { continue }
+            guard let columns = header else {
+                header = row
+                headerLine = Int(record.line)
+                headerOffset = record.offset
+                try checkHeader(row, offset: record.offset, delimiter: delimiter)
+                continue
+            }
+            if row.count != columns.count {
+                let starts = Self.fieldStarts(bytes, from: record.offset, delimiter: delimiter)
+                let at = row.count > columns.count ? starts[min(columns.count, starts.count - 1)] : record.offset
+                throw problem(
+                    "this row has \(row.count) cells and the header \(columns.count): a cell with a '\(delimiter == 9 ? "\\t" : ",")' in it must be quoted",
+                    at: at)
+            }
+            for value in row { cells.append(value.isEmpty ? .empty : .text(value)) }
+            lines.append(record.line)
+            offsets.append(record.offset)
+        }
+        guard let columns = header else {
+            throw TableFile.Problem(
+                message: "the table '\(path)' is empty: it needs a header row",
+                mark: Mark(line: 1, column: 1, source: source))
+        }
+        return TableFile(
+            path: path, source: source, kind: kind, columns: columns, cells: cells, lines: lines, offsets: offsets,
+            headerLine: headerLine, headerOffset: headerOffset, bytes: bytes)
+    }
+
+    func checkHeader(_ names: [String], offset: Int, delimiter: UInt8) throws(TableFile.Problem) {
+        let starts = Self.fieldStarts(bytes, from: offset, delimiter: delimiter)
+        var seen: Set<String> = []
+        for (index, name) in names.enumerated() {
+            let at = index < starts.count ? starts[index] : offset
+            if name.trimmed.isEmpty { throw problem("column \(index + 1) has no name in the header row", at: at) }
+            if !seen.insert(name).inserted { throw problem("the column '\(name)' is named twice", at: at) }
+        }
+    }
+
+    // MARK: JSON Lines
+
+    func jsonLines(path: String) throws(TableFile.Problem) -> TableFile {
+        var columns: [String] = []
+        var columnIndex: [String: Int] = [:]
+        var rows: [[(Int, TableFile.Cell)]] = []
+        var lines: [Int32] = []
+        var offsets: [Int] = []
+        let decoder = JSONDecoder()
+        var start = 0
+        var line: Int32 = 1
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            let slice = bytes[start..<end]
+            if slice.contains(where: { $0 != 32 && $0 != 9 && $0 != 13 }) {
+                let value = try? decoder.decode(JSONValue.self, from: Data(slice))
+                guard case .object(let members)? = value else {
+                    throw problem(
+                        value == nil
+                            ? "this line is not JSON: each line of a .jsonl table is one JSON object"
+                            : "this line is \(value!.typeName), not a JSON object",
+                        at: start)
+                }
+                var row: [(Int, TableFile.Cell)] = []
+                for (name, member) in members {
+                    let index: Int
+                    if let known = columnIndex[name] {
+                        index = known
+                    } else {
+                        index = columns.count
+                        columns.append(name)
+                        columnIndex[name] = index
+                    }
+                    guard let cell = Self.cell(member) else {
+                        let needle = Array(("\"" + name + "\"").utf8)
+                        let at = (start..<end).first { bytes[$0...].starts(with: needle) } ?? start
+                        throw problem(
+                            "'\(name)' is \(member.typeName); a cell is text, a number, true or false, or a list of texts",
+                            at: at)
+                    }
+                    row.append((index, cell))
+                }
+                rows.append(row)
+                lines.append(line)
+                offsets.append(start)
+            }
+            start = end + 1
+            line += 1
+        }
+        guard !rows.isEmpty else {
+            throw TableFile.Problem(
+                message: "the table '\(path)' has no rows", mark: Mark(line: 1, column: 1, source: source))
+        }
+        var cells = [TableFile.Cell](repeating: .empty, count: rows.count * columns.count)
+        for (number, row) in rows.enumerated() {
+            for (index, cell) in row { cells[number * columns.count + index] = cell }
+        }
+        return TableFile(
+            path: path, source: source, kind: .jsonl, columns: columns, cells: cells, lines: lines, offsets: offsets,
+            headerLine: Int(lines[0]), headerOffset: 0, bytes: bytes)
+    }
+
+    static func cell(_ value: JSONValue) -> TableFile.Cell? {
+        switch value {
+        case .null: return .empty
+        case .string(let text): return text.isEmpty ? .empty : .text(text)
+        case .array(let items):
+            var texts: [String] = []
+            for item in items {
+                guard let text = item.plainText else { return nil }
+                texts.append(text)
+            }
+            return texts.isEmpty ? .empty : .list(texts)
+        case .object: return nil
+        default: return value.plainText.map { .text($0) }
+        }
+    }
+
+    // MARK: Text
+
+    /// One prompt a line; blank lines are no rows.
+    func textLines(path: String) throws(TableFile.Problem) -> TableFile {
+        var cells: [TableFile.Cell] = []
+        var lines: [Int32] = []
+        var offsets: [Int] = []
+        var start = 0
+        var line: Int32 = 1
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+            let text = String(decoding: bytes[start..<end], as: UTF8.self).trimmed
+            if !text.isEmpty {
+                cells.append(.text(text))
+                lines.append(line)
+                offsets.append(start)
+            }
+            start = end + 1
+            line += 1
+        }
+        guard !cells.isEmpty else {
+            throw TableFile.Problem(
+                message: "the table '\(path)' has no lines of text", mark: Mark(line: 1, column: 1, source: source))
+        }
+        return TableFile(
+            path: path, source: source, kind: .txt, columns: ["prompt"], cells: cells, lines: lines, offsets: offsets,
+            headerLine: 1, headerOffset: 0, bytes: bytes)
+    }
+}
