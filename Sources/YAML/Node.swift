@@ -36,6 +36,8 @@ package struct Node: Sendable {
     /// The explicit tag, fully resolved (`tag:yaml.org,2002:str` for `!!str`), or `nil` when the
     /// node carries none.
     package var tag: String?
+    /// Whether a sequence was written in flow style (`[a, b]`), where an unquoted comma splits items.
+    package var isFlow = false
 
     /// Makes a node.
     package init(_ content: Content, mark: Mark, tag: String? = nil) {

@@ -11,6 +11,7 @@ struct TreeBuilder {
         var mark: Mark
         var tag: String?
         var anchor: String?
+        var flow = false
         var children: [Node] = []
     }
 
@@ -47,7 +48,8 @@ struct TreeBuilder {
         case YAML_SEQUENCE_START_EVENT:
             let data = event.data.sequence_start
             try open(
-                .sequence, mark: mark, tag: Self.optionalString(data.tag), anchor: Self.optionalString(data.anchor))
+                .sequence, mark: mark, tag: Self.optionalString(data.tag), anchor: Self.optionalString(data.anchor),
+                flow: data.style == YAML_FLOW_SEQUENCE_STYLE)
         case YAML_MAPPING_START_EVENT:
             let data = event.data.mapping_start
             try open(.mapping, mark: mark, tag: Self.optionalString(data.tag), anchor: Self.optionalString(data.anchor))
@@ -68,7 +70,9 @@ struct TreeBuilder {
         }
     }
 
-    private mutating func open(_ kind: Frame.Kind, mark: Mark, tag: String?, anchor: String?) throws(YAMLError) {
+    private mutating func open(
+        _ kind: Frame.Kind, mark: Mark, tag: String?, anchor: String?, flow: Bool = false
+    ) throws(YAMLError) {
         if stack.count >= limits.maxDepth {
             throw YAMLError(
                 .tooDeep,
@@ -76,16 +80,17 @@ struct TreeBuilder {
                 at: mark
             )
         }
-        stack.append(Frame(kind: kind, mark: mark, tag: tag, anchor: anchor))
+        stack.append(Frame(kind: kind, mark: mark, tag: tag, anchor: anchor, flow: flow))
         sizes.append(1)
     }
 
     private mutating func close() throws(YAMLError) {
         guard let frame = stack.popLast(), let size = sizes.popLast() else { return }
-        let node: Node
+        var node: Node
         switch frame.kind {
         case .sequence:
             node = Node(.sequence(frame.children), mark: frame.mark, tag: frame.tag)
+            node.isFlow = frame.flow
         case .mapping:
             node = Node(.mapping(try Self.pairs(frame.children)), mark: frame.mark, tag: frame.tag)
         }

@@ -220,3 +220,53 @@ struct DatasetTests {
                 == Data(contentsOf: URL(fileURLWithPath: harness.folder.path + "/room.png")))
     }
 }
+
+/// A run's output folder as the next run's input: its `metadata.jsonl` as `rows`.
+@Suite("dataset round trip")
+struct DatasetRoundTripTests {
+    @Test func aRunsMetadataIsTheRowsOfTheNextRun() async throws {
+        let harness = try RunHarness()
+        try await harness.withSimulator(.init(latency: 0.02...0.05)) { session in
+            let first = try await session.run(
+                """
+                version: 1
+                name: first
+                output: first
+                prompts: {green: Make it green., neon: Make it neon.}
+                matrix: {prompt: [green, neon], image: [room.png, sofa.png], model: gpt-image-2}
+
+                """)
+            #expect(first.outcome.exitCode == 0, "\(first.outcome.summary)")
+            let lines = try DatasetTests.metadata(first.output)
+            #expect(lines.count == 4)
+
+            // Each result is the input of a second edit pass, with its line's prompt.
+            let second = try await session.run(
+                """
+                version: 1
+                name: second
+                output: second
+                matrix: {rows: first/metadata.jsonl, model: grok-imagine}
+
+                """)
+            #expect(second.outcome.exitCode == 0, "\(second.outcome.summary)")
+            #expect(second.plan.jobs.count == 4)
+            for line in lines {
+                let fileName = try #require(line["file_name"] as? String)
+                let job = try #require(
+                    second.plan.jobs.first { $0.image.sources.map(\.reference) == ["first/" + fileName] },
+                    "no job edits \(fileName)")
+                #expect(job.prompt.text == line["prompt"] as? String)
+                #expect(job.model == "grok-imagine")
+            }
+            // What the second pass sent is the first pass's results: its inputs are their bytes.
+            let firstHashes = Set(lines.compactMap { ($0["sha256"] as? String).map { String($0.prefix(16)) } })
+            let inputs = try DatasetTests.metadata(second.output).compactMap {
+                ($0["input_file_names"] as? [String])?.first
+            }
+            #expect(inputs.count == 4)
+            #expect(Set(inputs.map { String($0.dropFirst("inputs/".count).prefix(16)) }) == firstHashes)
+            #expect(second.ledger.billed.count == 8, "4 jobs a pass, each billed once")
+        }
+    }
+}

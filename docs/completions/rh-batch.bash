@@ -292,13 +292,16 @@ _rh-batch_validate() {
 
 _rh-batch_plan() {
     repeating_flags=()
-    non_repeating_flags=(--json --skip-invalid --simulate --version -h --help)
+    non_repeating_flags=(--json --jobs --skip-invalid --simulate --version -h --help)
     repeating_options=(--sim-workflow)
-    non_repeating_options=(--catalog)
+    non_repeating_options=(--limit --catalog)
     __rh-batch_offer_flags_options 1
 
     # Offer option value completions
     case "${prev}" in
+    '--limit')
+        return
+        ;;
     '--sim-workflow')
         return
         ;;

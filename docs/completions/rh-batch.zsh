@@ -141,6 +141,8 @@ _rh-batch_plan() {
     local -ar arg_specs=(
         ':manifest:_files -g '\''*.yaml *.yml'\'''
         '--json[Print the plan as JSON.]'
+        '--jobs[Print every job as one JSON line\: key, model, prompt, inputs, fields, output path, estimated cost, and the manifest or table line that made it.]'
+        '--limit[With --jobs\: print only the first N jobs.]:N:'
         '--skip-invalid[Skip jobs that do not fit their model instead of refusing the manifest.]'
         '--simulate[Read workflows and apps from the built-in simulator, not the API or the cache.]'
         '*--sim-workflow[With --simulate\: a workflow of your own, ID=FILE (repeatable).]:ID=FILE:'

@@ -77,6 +77,8 @@ struct ManifestReader {
     let catalog: ModelCatalog
     /// The manifest's folder, which tables are relative to.
     var directory = "."
+    /// The prompt library's ids (read before the matrix).
+    var promptIDs: Set<String> = []
 
     mutating func manifest(_ root: Node, file: String, directory: String) -> Manifest? {
         self.directory = directory
@@ -111,6 +113,7 @@ struct ManifestReader {
             defaults = jobFields(node, .root.key("defaults"), allowLists: true) ?? JobFields()
         }
         let prompts = fields["prompts"].map { promptLibrary($0, .root.key("prompts")) } ?? [:]
+        promptIDs = Set(prompts.keys)
         let images = fields["images"].map { imageLibrary($0, .root.key("images")) } ?? [:]
 
         var blocks: [MatrixBlock] = []
@@ -277,6 +280,7 @@ struct ManifestReader {
                 "expected a value or a list of values, found a mapping", at: node.mark, path: path.description)
             return nil
         }
+        if isPrompt, node.isFlow { warnSplitPrompts(node, path) }
         var values: [Located<String>] = []
         for (item, itemPath) in items {
             if isPrompt {
@@ -286,6 +290,24 @@ struct ManifestReader {
             }
         }
         return values.count == items.count ? values : nil
+    }
+
+    /// The comma trap: in `[A lighthouse at dawn, photorealistic.]` YAML splits the prompt at its
+    /// comma. An unquoted item that starts in lower case after one that does not end a sentence
+    /// is most likely such a split: a warning (it may be meant), naming the line.
+    mutating func warnSplitPrompts(_ node: Node, _ path: KeyPath) {
+        guard case .sequence(let items) = node.content, items.count > 1 else { return }
+        for (index, (previous, item)) in zip(items, items.dropFirst()).enumerated() {
+            guard let scalar = item.scalar, scalar.style == .plain, let before = previous.scalar,
+                before.style == .plain, let first = scalar.value.unicodeScalars.first,
+                first.properties.isLowercase, let last = before.value.last, !".!?;:".contains(last),
+                before.value.contains(" "), !promptIDs.contains(before.value), !promptIDs.contains(scalar.value)
+            else { continue }
+            diagnostics.warning(
+                "'\(before.value), \(scalar.value)' became two prompts, \"\(before.value)\" and \"\(scalar.value)\": in [...] a comma separates items; quote a prompt that has a comma (\"\(before.value), \(scalar.value)\")",
+                at: item.mark, path: path.index(index + 1).description)
+            return
+        }
     }
 
     mutating func promptValue(_ node: Node, _ path: KeyPath) -> Located<String>? {

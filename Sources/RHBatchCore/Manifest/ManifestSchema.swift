@@ -167,12 +167,51 @@ package enum ManifestSchema {
                 ])
             ),
         ]
+        if axis { properties.append(("rows", rowsValue)) }
         for (name, isMedia) in fieldKinds(catalog).sorted(by: { $0.key < $1.key })
         where !["prompt", "image", "model", "samples", "params"].contains(name) {
             properties.append((name, isMedia ? mediaValue : field(scalar)))
         }
         return properties
     }
+
+    /// A table file: `.csv`, `.tsv`, `.jsonl` or `.txt`.
+    static let tableFile: JSONValue = .object([
+        ("type", .string("string")), ("pattern", .string("\\.(csv|tsv|jsonl|txt)$")),
+    ])
+
+    /// `rows`: a table whose every row is one value of the axis.
+    static let rowsValue: JSONValue = .object([
+        (
+            "description",
+            .string(
+                "A table (.csv, .tsv, .jsonl, .txt) whose rows are one axis: each row sets the job fields its columns name (prompt, image, model, id, any model field). Or {file, columns: {field: column}} to choose the columns."
+            )
+        ),
+        (
+            "anyOf",
+            .array([
+                tableFile,
+                .object([
+                    ("type", .string("object")), ("additionalProperties", .boolean(false)),
+                    ("required", .strings(["file"])),
+                    (
+                        "properties",
+                        .object([
+                            ("file", tableFile),
+                            (
+                                "columns",
+                                .object([
+                                    ("type", .string("object")), ("minProperties", .integer(1)),
+                                    ("additionalProperties", .object([("type", .string("string"))])),
+                                ])
+                            ),
+                        ])
+                    ),
+                ]),
+            ])
+        ),
+    ])
 
     /// The schema for `catalog`: a declared table (the JSON Schema itself), with the parts that
     /// depend on the catalog made by the functions below.
@@ -259,13 +298,26 @@ package enum ManifestSchema {
                     (
                         "prompts",
                         .object([
-                            ("type", .string("object")),
-                            ("description", .string("Prompt library: id → text.")),
                             (
-                                "additionalProperties",
-                                .object([
-                                    ("type", .string("string")), ("minLength", .integer(1)),
-                                    ("maxLength", .integer(ManifestDecoder.maxPromptLength)),
+                                "description",
+                                .string(
+                                    "Prompt library: id → text, or a file: .txt (one prompt a line, its id the line number), .csv, .tsv or .jsonl with 'id' and 'prompt' (or 'text') columns."
+                                )
+                            ),
+                            (
+                                "anyOf",
+                                .array([
+                                    .object([
+                                        ("type", .string("object")),
+                                        (
+                                            "additionalProperties",
+                                            .object([
+                                                ("type", .string("string")), ("minLength", .integer(1)),
+                                                ("maxLength", .integer(ManifestDecoder.maxPromptLength)),
+                                            ])
+                                        ),
+                                    ]),
+                                    tableFile,
                                 ])
                             ),
                         ])
@@ -273,12 +325,20 @@ package enum ManifestSchema {
                     (
                         "images",
                         .object([
-                            ("type", .string("object")),
                             (
                                 "description",
-                                .string("Image library: id → path, URL, glob, or a list (several images for one job).")
+                                .string(
+                                    "Image library: id → path, URL, glob, or a list (several images for one job); or a file: .csv, .tsv or .jsonl with 'id' and 'image' (or 'file_name') columns, paths relative to the table."
+                                )
                             ),
-                            ("additionalProperties", .ref("imageValue")),
+                            (
+                                "anyOf",
+                                .array([
+                                    .object([("type", .string("object")), ("additionalProperties", .ref("imageValue"))]
+                                    ),
+                                    tableFile,
+                                ])
+                            ),
                         ])
                     ),
                     (

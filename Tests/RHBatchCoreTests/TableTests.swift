@@ -1,0 +1,293 @@
+import Foundation
+import Testing
+import YAML
+
+@testable import RHBatchCore
+
+/// Jobs from tables: the `rows` axis over CSV, TSV, JSON Lines and text files, libraries from
+/// files, and every bad table reported at the cell.
+@Suite("Tables")
+struct TableTests {
+    func fixture() throws -> Fixture {
+        let fixture = try Fixture()
+        try fixture.png("data/sofa.png", seed: 1)
+        try fixture.png("data/rug.png", seed: 2)
+        try fixture.png("data/room.png", seed: 3)
+        return fixture
+    }
+
+    func text(_ fixture: Fixture, _ name: String, _ contents: String) throws {
+        try fixture.write(name, Array(contents.utf8))
+    }
+
+    /// Errors as printed, with the fixture's folder left out.
+    func errors(_ fixture: Fixture, _ manifest: String, options: Planner.Options = .init()) throws -> [String] {
+        try fixture.errors(manifest, options: options).map {
+            $0.replacingOccurrences(of: fixture.directory + "/", with: "")
+        }
+    }
+
+    @Test func csvRowsAreOneAxisPairedCellByCell() throws {
+        let fixture = try fixture()
+        // A byte order mark, CRLF, a quoted comma, a quoted line break, a blank line and an empty cell.
+        try fixture.write(
+            "data/captions.csv",
+            [0xEF, 0xBB, 0xBF]
+                + Array(
+                    "id,prompt,image,aspect_ratio\r\nr1,\"A sofa, red\",sofa.png,\r\nr2,\"A rug\nin two lines\",rug.png,1:1\r\n\r\nr3,A room,room.png,\r\n"
+                        .utf8))
+        let plan = try fixture.plan(
+            """
+            version: 1
+            defaults: {aspect_ratio: "16:9"}
+            matrix:
+              rows: data/captions.csv
+              model: [gpt-image-2, nano-banana-pro]
+              quality: [low, high]
+
+            """)
+        // 3 rows × 2 models × 2 qualities (nano-banana-pro takes no quality: merged).
+        #expect(plan.jobs.count == 3 * 2 + 3)
+        let first = plan.jobs.filter { $0.model == "gpt-image-2" }.map {
+            "\($0.prompt.id) \($0.prompt.text) \($0.image.sources[0].reference) \($0.options["aspect_ratio"]!)"
+        }
+        #expect(
+            first == [
+                "r1 A sofa, red data/sofa.png 16:9", "r1 A sofa, red data/sofa.png 16:9",
+                "r2 A rug\nin two lines data/rug.png 1:1", "r2 A rug\nin two lines data/rug.png 1:1",
+                "r3 A room data/room.png 16:9", "r3 A room data/room.png 16:9",
+            ])
+        // Each job knows its row; the third row starts on line 6 (a quoted line break and a blank line before it).
+        let third = try #require(plan.jobs.first { $0.prompt.id == "r3" })
+        #expect(plan.origin(of: third).location.hasSuffix("data/captions.csv:6:1"))
+        #expect(plan.origin(of: third).path == "matrix.rows[2]")
+    }
+
+    @Test func theBlockWinsOverACellAndACellOverDefaults() throws {
+        let fixture = try fixture()
+        try text(fixture, "data/t.csv", "prompt,image,model\nA.,sofa.png,gpt-image-2\nB.,rug.png,\n")
+        let plan = try fixture.plan(
+            """
+            version: 1
+            defaults: {model: nano-banana-pro}
+            matrix:
+              rows: data/t.csv
+              image: data/room.png
+
+            """)
+        #expect(
+            plan.jobs.map { "\($0.prompt.text) \($0.image.id) \($0.model)" } == [
+                "A. room gpt-image-2", "B. room nano-banana-pro",
+            ])
+    }
+
+    @Test func tsvAndTextFiles() throws {
+        let fixture = try fixture()
+        try text(fixture, "data/t.tsv", "prompt\timage\nA, with a comma.\tsofa.png\n")
+        try text(fixture, "prompts.txt", "First prompt.\n\n  Second, with a comma.  \n")
+        let plan = try fixture.plan(
+            """
+            version: 1
+            defaults: {model: grok-imagine, image: data/rug.png}
+            matrix:
+              - rows: data/t.tsv
+              - rows: prompts.txt
+
+            """)
+        #expect(plan.jobs.map(\.prompt.text) == ["A, with a comma.", "First prompt.", "Second, with a comma."])
+        #expect(plan.jobs.map(\.image.id) == ["sofa", "rug", "rug"])
+        #expect(plan.origin(of: plan.jobs[2]).location.hasSuffix("prompts.txt:3:1"))
+    }
+
+    @Test func aHuggingFaceMetadataFileWorksAsItIs() throws {
+        let fixture = try fixture()
+        try text(
+            fixture, "data/metadata.jsonl",
+            """
+            {"file_name": "sofa.png", "text": "A red sofa."}
+            {"file_names": ["sofa.png", "rug.png"], "text": "The rug under the sofa.", "seed": 7}
+
+            {"file_name": "https://example.com/a/room.png", "text": "A room.", "seed": null}
+
+            """)
+        let plan = try fixture.plan("version: 1\nmatrix: {rows: data/metadata.jsonl, model: nano-banana-pro}\n")
+        #expect(
+            plan.jobs.map { $0.image.sources.map(\.reference) } == [
+                ["data/sofa.png"], ["data/sofa.png", "data/rug.png"], ["https://example.com/a/room.png"],
+            ])
+        #expect(plan.jobs.map(\.prompt.text) == ["A red sofa.", "The rug under the sofa.", "A room."])
+        #expect(plan.origin(of: plan.jobs[2]).location.hasSuffix("data/metadata.jsonl:4:1"))
+    }
+
+    @Test func aRunsOwnMetadataIsReadWithoutItsBookkeeping() throws {
+        let fixture = try fixture()
+        try text(
+            fixture, "first/metadata.jsonl",
+            """
+            {"file_name": "gpt/a.png", "input_file_names": ["inputs/x.png"], "prompt": "Make it green.", "prompt_id": "green", "image_id": "room", "model": "gpt-image-2", "endpoint": "x/y", "aspectRatio": "16:9", "sample": 1, "result_index": 1, "key": "k", "task_id": "t", "cost": 0.2, "currency": "CNY", "sha256": "s"}
+
+            """)
+        try fixture.png("first/gpt/a.png", seed: 9)
+        let plan = try fixture.plan("version: 1\nmatrix: {rows: first/metadata.jsonl, model: grok-imagine}\n")
+        #expect(plan.jobs.count == 1)
+        #expect(plan.jobs[0].image.sources.map(\.reference) == ["first/gpt/a.png"])
+        #expect(plan.jobs[0].prompt.text == "Make it green.")
+        #expect(plan.jobs[0].model == "grok-imagine")
+    }
+
+    @Test func columnsNameTheColumnsToUse() throws {
+        let fixture = try fixture()
+        try text(fixture, "data/t.csv", "caption,file,notes\nA sofa.,sofa.png,anything\n")
+        let plan = try fixture.plan(
+            """
+            version: 1
+            matrix:
+              rows: {file: data/t.csv, columns: {prompt: caption, image: file}}
+              model: grok-imagine
+
+            """)
+        #expect(plan.jobs.map { "\($0.prompt.text) \($0.image.id)" } == ["A sofa. sofa"])
+        let wrong = try errors(
+            fixture,
+            """
+            version: 1
+            matrix:
+              rows: {file: data/t.csv, columns: {prompt: captoin}}
+              model: grok-imagine
+
+            """)
+        #expect(
+            wrong == [
+                "m.yaml:3:46: error: matrix.rows.columns.prompt: the table has no column 'captoin' (did you mean 'caption'?); its columns: caption, file, notes"
+            ])
+    }
+
+    @Test func everyBadTableIsAnErrorAtItsCell() throws {
+        let fixture = try fixture()
+        let manifest = { (file: String) in "version: 1\nmatrix: {rows: \(file), model: gpt-image-2}\n" }
+        try text(fixture, "data/typo.csv", "prompt,imgae\nA.,sofa.png\n")
+        #expect(
+            try errors(fixture, manifest("data/typo.csv")) == [
+                "data/typo.csv:1:8: error: the column 'imgae' matches no job field (did you mean 'image'?): rename it, or list the columns to use under 'columns:'"
+            ])
+        // The missing file is on line 4: the quoted line break before it counts.
+        try text(fixture, "data/missing.csv", "prompt,image\n\"Two\nlines.\",sofa.png\nA.,gone.png\n")
+        #expect(
+            try errors(fixture, manifest("data/missing.csv")) == [
+                "data/missing.csv:4:4: error: matrix.rows[1].image: image file 'data/gone.png' does not exist"
+            ])
+        try text(fixture, "data/open.csv", "prompt,image\nA.,sofa.png\n\"B.,rug.png\n")
+        #expect(
+            try errors(fixture, manifest("data/open.csv")) == [
+                "data/open.csv:3:1: error: this quoted cell is never closed (a '\"' is missing)"
+            ])
+        try text(fixture, "data/after.csv", "prompt,image\n\"A\" sofa,sofa.png\n")
+        #expect(
+            try errors(fixture, manifest("data/after.csv")) == [
+                "data/after.csv:2:4: error: text after a quoted cell's closing quote: a '\"' inside a quoted cell is written '\"\"'"
+            ])
+        try text(fixture, "data/wide.csv", "prompt,image\nA, red sofa,sofa.png\n")
+        #expect(
+            try errors(fixture, manifest("data/wide.csv")) == [
+                "data/wide.csv:2:13: error: this row has 3 cells and the header 2: a cell with a ',' in it must be quoted"
+            ])
+        // A value the model refuses, at its cell.
+        try text(fixture, "data/ratio.csv", "prompt,image,aspect_ratio\nA.,sofa.png,16:9\nB.,rug.png,7:5\n")
+        let refused = try errors(fixture, manifest("data/ratio.csv"))
+        #expect(refused.count == 1)
+        #expect(refused.first?.hasPrefix("data/ratio.csv:3:12: error: matrix.rows[1].aspect_ratio: ") == true)
+        try text(fixture, "data/bad.jsonl", "{\"text\": \"A.\", \"file_name\": \"sofa.png\"}\n{\"text\": \"B.\",\n")
+        #expect(
+            try errors(fixture, manifest("data/bad.jsonl")) == [
+                "data/bad.jsonl:2:1: error: this line is not JSON: each line of a .jsonl table is one JSON object"
+            ])
+        #expect(
+            try errors(fixture, manifest("data/none.csv")) == [
+                "m.yaml:2:16: error: matrix.rows: the table 'data/none.csv' does not exist"
+            ])
+        try text(fixture, "data/latin1.csv", "prompt,image\n")
+        try fixture.write("data/latin1.csv", Array("prompt,image\nCaf".utf8) + [0xE9] + Array(",sofa.png\n".utf8))
+        #expect(
+            try errors(fixture, manifest("data/latin1.csv")) == [
+                "data/latin1.csv:2:4: error: the table is not UTF-8 text (save it as UTF-8)"
+            ])
+    }
+
+    @Test func skipInvalidSkipsTheRowsAModelRefuses() throws {
+        let fixture = try fixture()
+        try text(fixture, "data/ratio.csv", "prompt,image,aspect_ratio\nA.,sofa.png,16:9\nB.,rug.png,7:5\n")
+        let plan = try fixture.plan(
+            "version: 1\nmatrix: {rows: data/ratio.csv, model: gpt-image-2}\n",
+            options: .init(skipInvalid: true))
+        #expect(plan.jobs.map(\.prompt.text) == ["A."])
+        #expect(plan.skipped.count == 1)
+        #expect(plan.location(plan.skipped[0].mark).hasSuffix("data/ratio.csv:3:12"))
+    }
+
+    @Test func librariesFromFiles() throws {
+        let fixture = try fixture()
+        try text(fixture, "lib/prompts.csv", "id,text\ngreen,Make it green.\nneon,\"Make it neon, bright.\"\n")
+        try text(
+            fixture, "lib/images.jsonl",
+            "{\"id\": \"s\", \"image\": \"../data/sofa.png\"}\n{\"id\": \"pair\", \"image\": [\"../data/sofa.png\", \"../data/rug.png\"]}\n"
+        )
+        let plan = try fixture.plan(
+            """
+            version: 1
+            prompts: lib/prompts.csv
+            images: lib/images.jsonl
+            matrix: {prompt: [green, neon], image: [s, pair], model: nano-banana-pro}
+
+            """)
+        #expect(
+            plan.jobs.map { "\($0.prompt.id) \($0.image.id) \($0.image.sources.count)" } == [
+                "green s 1", "green pair 2", "neon s 1", "neon pair 2",
+            ])
+        #expect(plan.jobs[2].prompt.text == "Make it neon, bright.")
+        try text(fixture, "lib/dup.csv", "id,prompt\na,One.\na,Two.\n")
+        #expect(
+            try errors(
+                fixture,
+                "version: 1\nprompts: lib/dup.csv\nmatrix: {prompt: a, model: grok-imagine, image: data/sofa.png}\n")
+                == ["lib/dup.csv:3:1: error: prompts.a: the id 'a' is used twice"])
+    }
+
+    @Test func theCommaTrapIsAWarningAtTheSplit() throws {
+        let fixture = try fixture()
+        let plan = try fixture.plan(
+            """
+            version: 1
+            matrix:
+              model: grok-imagine
+              image: data/sofa.png
+              prompt: [A lighthouse on a cliff at dawn, photorealistic.]
+
+            """)
+        #expect(plan.jobs.count == 2)
+        #expect(plan.warnings.count == 1)
+        let warning = try #require(plan.warnings.first)
+        #expect(warning.mark == Mark(line: 5, column: 45))
+        #expect(warning.path == "matrix.prompt[1]")
+        #expect(warning.message.contains("quote a prompt that has a comma"))
+        // Two whole prompts are no trap.
+        let two = try fixture.plan(
+            "version: 1\nmatrix: {model: grok-imagine, image: data/sofa.png, prompt: [A sofa., A rug.]}\n")
+        #expect(two.warnings.isEmpty)
+    }
+
+    @Test func jobLinesSayWhereEachJobCameFrom() throws {
+        let fixture = try fixture()
+        try text(fixture, "data/t.csv", "id,prompt,image\nr1,A sofa.,sofa.png\n")
+        let plan = try fixture.plan("version: 1\nmatrix: {rows: data/t.csv, model: grok-imagine, samples: 2}\n")
+        let line = try #require(
+            JSONSerialization.jsonObject(with: Data(plan.jobLine(1).utf8)) as? [String: Any])
+        #expect(line["key"] as? String == plan.jobs[1].key)
+        #expect(line["prompt"] as? String == "A sofa.")
+        #expect((line["inputs"] as? [String: [String]])?["image"] == ["data/sofa.png"])
+        #expect(line["sample"] as? Int == 2)
+        #expect(line["output"] as? String == "grok-imagine/sofa/r1/2.png")
+        #expect(line["estimatedCost"] as? String == plan.jobs[1].price.description)
+        #expect((line["source"] as? String)?.hasSuffix("data/t.csv:2:1") == true)
+        #expect(line["sourcePath"] as? String == "matrix.rows[0]")
+    }
+}
