@@ -209,3 +209,87 @@ struct FieldTests {
             ])
     }
 }
+
+/// Content fields by their vendor names (issue 28): every name the tool suggests is one it takes.
+@Suite("Content fields by vendor name")
+struct ContentFieldNameTests {
+    func body(_ plan: Plan, _ index: Int = 0) throws -> [String: JSONValue] {
+        let job = plan.jobs[index]
+        let model = try #require(plan.catalog.model(named: job.model))
+        guard case .object(let members) = job.body(urls: job.allSources.map { _ in "https://x/y.png" }, model: model)
+        else { return [:] }
+        return Dictionary(members, uniquingKeysWith: { first, _ in first })
+    }
+
+    @Test func textIsASpeechModelsPrompt() throws {
+        let fixture = try Fixture()
+        for key in ["text", "prompt"] {
+            let plan = try fixture.plan(
+                "version: 1\njobs:\n  - {model: minimax-speech-2.8-turbo, \(key): Good evening.}\n")
+            #expect(plan.jobs[0].prompt.text == "Good evening.")
+            #expect(try body(plan)["text"] == .string("Good evening."), "\(key)")
+        }
+        // As a matrix axis too.
+        let axis = try fixture.plan(
+            "version: 1\nmatrix: {model: minimax-speech-2.8-turbo, text: [Good evening., Good night.]}\n")
+        #expect(axis.jobs.map(\.prompt.text) == ["Good evening.", "Good night."])
+        // A prompt under defaults is overridden by a job's own text.
+        let overridden = try fixture.plan(
+            "version: 1\ndefaults: {prompt: Hello.}\njobs:\n  - {model: minimax-speech-2.8-turbo, text: Bye.}\n")
+        #expect(overridden.jobs[0].prompt.text == "Bye.")
+        // Both names in one job: one field set twice.
+        let twice = try fixture.errors(
+            "version: 1\njobs:\n  - {model: minimax-speech-2.8-turbo, prompt: A., text: B.}\n")
+        #expect(
+            twice == [
+                "m.yaml:3:57: error: jobs[0].text: 'text' and 'prompt' both set minimax-speech-2.8-turbo's prompt (its 'text' field): set one of them"
+            ])
+    }
+
+    @Test func textPromptByEitherSpelling() throws {
+        let fixture = try Fixture()
+        for key in ["textPrompt", "text_prompt"] {
+            let plan = try fixture.plan(
+                "version: 1\njobs:\n  - {model: marble-1.0-image-to-world, \(key): A canyon at dusk.}\n")
+            #expect(try body(plan)["textPrompt"] == .string("A canyon at dusk."), "\(key)")
+        }
+    }
+
+    @Test func lyricsAndNegativePromptAreFieldsByTheirNames() throws {
+        let fixture = try Fixture()
+        let music = try fixture.plan(
+            "version: 1\njobs:\n  - {model: minimax-music-2.5, prompt: Calm piano., lyrics: \"La la la.\"}\n")
+        #expect(try body(music)["lyrics"] == .string("La la la."))
+        #expect(try body(music)["prompt"] == .string("Calm piano."))
+        try fixture.png("room.png")
+        for key in ["negativePrompt", "negative_prompt"] {
+            let plan = try fixture.plan(
+                "version: 1\njobs:\n  - {model: qwen-image-2.0-image-edit, prompt: Make it green., image: room.png, \(key): blur}\n"
+            )
+            #expect(try body(plan)["negativePrompt"] == .string("blur"), "\(key)")
+        }
+    }
+
+    /// Every number in every model's description is written as a number: no zero padding, a
+    /// minus sign only in front.
+    @Test func everyModelsRangesAreWellFormed() throws {
+        let number = #/-?(0|[1-9][0-9]*)(\.[0-9]+)?/#
+        var checked = 0
+        for model in ModelCatalog.builtIn.models {
+            for field in model.fields {
+                let text = field.accepted
+                for match in text.matches(of: #/(from|to|≥|≤|steps of) (\S+?)(?=[;,]|\s|$)/#) {
+                    let value = String(match.output.2)
+                    #expect(value.wholeMatch(of: number) != nil, "\(model.alias).\(field.name): \(text)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked > 100)
+        let pitch = try #require(ModelCatalog.builtIn.model(named: "minimax-speech-2.8-turbo")?.field(named: "pitch"))
+        #expect(pitch.accepted == "an integer from -12 to 12")
+        let maxImages = try #require(
+            ModelCatalog.builtIn.model(named: "seedream-v4-text-to-image")?.field(named: "max_images"))
+        #expect(maxImages.accepted == "an integer from 1 to 15")
+    }
+}

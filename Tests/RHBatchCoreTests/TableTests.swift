@@ -291,3 +291,24 @@ struct TableTests {
         #expect(line["sourcePath"] as? String == "matrix.rows[0]")
     }
 }
+
+@Suite("Prompt slugs")
+struct PromptSlugTests {
+    /// The fast path for ASCII prompts gives the slugs output paths always had.
+    @Test func asciiSlugsAreTheSlugsOfTheGeneralRule() {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcXYZ019 ,.-_!?'\"()[]{}:;/\\\t\n~`@#$%^&*+=<>|")
+        var texts = [
+            "", " ", "Make it green.", "A lighthouse on a cliff at dawn, photorealistic.", "---", "ÀB", "UPPER case 42",
+            String(repeating: "long words here ", count: 10),
+        ]
+        for _ in 0..<2000 {
+            let length = Int.random(in: 0...60, using: &generator)
+            texts.append(String((0..<length).map { _ in alphabet.randomElement(using: &generator)! }))
+        }
+        for text in texts where text.utf8.allSatisfy({ $0 < 0x80 }) {
+            #expect(PlanningRun.asciiSlug(text) == PlanningRun.unicodeSlug(text), "\(text.debugDescription)")
+        }
+        #expect(PlanningRun.promptSlug("Make it green.").hasPrefix("make-it-green-"))
+    }
+}

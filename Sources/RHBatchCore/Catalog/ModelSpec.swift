@@ -234,7 +234,8 @@ package struct FieldSpec: Sendable {
         case .choice(let values): values.joined(separator: ", ")
         case .integer(let min, let max, let step):
             FieldSpec.range(
-                "an integer", min.map(String.init), max.map(String.init), step.flatMap { $0 > 1 ? String($0) : nil })
+                "an integer", min.map { String($0) }, max.map { String($0) }, step.flatMap { $0 > 1 ? String($0) : nil }
+            )
         case .number(let min, let max, let step):
             FieldSpec.range(
                 "a number", min.map { FieldValue.number($0).text }, max.map { FieldValue.number($0).text },

@@ -23,11 +23,15 @@ package struct ManifestDecoder: Sendable {
     let fieldNames: Set<String>
     /// The catalog, for hints among the fields of the model a job names.
     let catalog: ModelCatalog
+    /// Whether the tables the manifest names are read (a quick read for its workflows or output
+    /// folder leaves them out).
+    let readsTables: Bool
 
     /// Makes a decoder that accepts the fields of `catalog`'s models as job fields.
-    package init(catalog: ModelCatalog = .builtIn) {
+    package init(catalog: ModelCatalog = .builtIn, readsTables: Bool = true) {
         self.fieldNames = catalog.fieldNames
         self.catalog = catalog
+        self.readsTables = readsTables
     }
 
     /// Decodes a manifest.
@@ -62,7 +66,8 @@ package struct ManifestDecoder: Sendable {
                 "the manifest is empty; it needs at least 'version: 1' and a matrix or jobs", at: .start, path: "")
             return nil
         }
-        var reader = ManifestReader(diagnostics: diagnostics, fieldNames: fieldNames, catalog: catalog)
+        var reader = ManifestReader(
+            diagnostics: diagnostics, fieldNames: fieldNames, catalog: catalog, readsTables: readsTables)
         let manifest = reader.manifest(root, file: file, directory: directory)
         diagnostics = reader.diagnostics
         return manifest
@@ -75,6 +80,8 @@ struct ManifestReader {
     /// The catalog's field names, and those the manifest's `workflows` name.
     var fieldNames: Set<String>
     let catalog: ModelCatalog
+    /// Whether tables are read (see ``ManifestDecoder/readsTables``).
+    let readsTables: Bool
     /// The manifest's folder, which tables are relative to.
     var directory = "."
     /// The prompt library's ids (read before the matrix).
@@ -235,7 +242,7 @@ struct ManifestReader {
         block.written = Set(fields.keys).union(modelFields.map(\.name))
         if let rowsPair {
             block.written.insert("rows")
-            block.rows = rowSource(rowsPair.value, path.key("rows"))
+            block.rows = readsTables ? rowSource(rowsPair.value, path.key("rows")) : nil
             if block.rows?.column(for: .model) != nil { block.written.insert("model") }
         }
         block.prompt = fields["prompt"].flatMap { axis($0, path.key("prompt"), isPrompt: true) }
@@ -374,7 +381,10 @@ struct ManifestReader {
     // MARK: Libraries
 
     mutating func promptLibrary(_ node: Node, _ path: KeyPath) -> [String: Located<String>] {
-        if node.scalar != nil, !node.isNull, let table = table(node, path) { return promptLibrary(table, path) }
+        if node.scalar != nil, !node.isNull {
+            guard readsTables, let table = table(node, path) else { return [:] }
+            return promptLibrary(table, path)
+        }
         guard let pairs = mapping(node, path) else { return [:] }
         var library: [String: Located<String>] = [:]
         for pair in pairs {
@@ -387,7 +397,10 @@ struct ManifestReader {
     }
 
     mutating func imageLibrary(_ node: Node, _ path: KeyPath) -> [String: Located<ImageValue>] {
-        if node.scalar != nil, !node.isNull, let table = table(node, path) { return imageLibrary(table, path) }
+        if node.scalar != nil, !node.isNull {
+            guard readsTables, let table = table(node, path) else { return [:] }
+            return imageLibrary(table, path)
+        }
         guard let pairs = mapping(node, path) else { return [:] }
         var library: [String: Located<ImageValue>] = [:]
         for pair in pairs {

@@ -78,7 +78,8 @@ package struct ManifestLoader: Sendable {
     package static func declarations(of path: String) -> [WorkflowDeclaration] {
         guard case .success(let bytes) = readFile(path, limit: ManifestDecoder.maxFileSize) else { return [] }
         var diagnostics = Diagnostics(file: path)
-        return ManifestDecoder().decode(bytes, file: path, directory: directory(of: path), diagnostics: &diagnostics)?
+        return ManifestDecoder(readsTables: false).decode(
+            bytes, file: path, directory: directory(of: path), diagnostics: &diagnostics)?
             .workflows ?? []
     }
 
@@ -88,7 +89,7 @@ package struct ManifestLoader: Sendable {
         guard case .success(let bytes) = readFile(path, limit: ManifestDecoder.maxFileSize) else { return nil }
         var diagnostics = Diagnostics(file: path)
         guard
-            let manifest = ManifestDecoder().decode(
+            let manifest = ManifestDecoder(readsTables: false).decode(
                 bytes, file: path, directory: directory(of: path), diagnostics: &diagnostics),
             !diagnostics.hasErrors
         else { return nil }

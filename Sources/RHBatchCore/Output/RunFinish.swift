@@ -342,12 +342,6 @@ extension RunFinish {
     }
 }
 
-extension String {
-    init(format2 value: Int) {
-        self = value < 10 ? "0\(value)" : String(value)
-    }
-}
-
 /// The tool's name and version, as reports state them.
 package enum RHBatchInfo {
     /// The version.

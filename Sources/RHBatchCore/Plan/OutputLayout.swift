@@ -157,7 +157,7 @@ package struct OutputLayout: Sendable {
     private static let separators: Set<Character> = ["_", "-"]
 
     /// True for short ASCII names that need no change: letters, digits, `.`, `_`, `-`, `+`, no `..`.
-    private static func isPlainSafe(_ text: String) -> Bool {
+    static func isPlainSafe(_ text: String) -> Bool {
         let utf8 = text.utf8
         guard !utf8.isEmpty, utf8.count <= 80, utf8.first != UInt8(ascii: ".") else { return false }
         var previousDot = false

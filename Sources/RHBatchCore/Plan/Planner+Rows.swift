@@ -153,9 +153,14 @@ extension PlanningRun {
                 }
             }
 
-            var fits = caches.fits[signature] ?? Self.noFits(models: models.count, sets: optionSets.count)
-            combine(prompts, images, models, optionSets, shared, fits: &fits)
-            caches.fits[signature] = fits
+            if let known = caches.fits[signature], known.allSatisfy({ $0.allSatisfy { $0 != nil } }) {
+                var fits = known
+                combine(prompts, images, models, optionSets, shared, fits: &fits)
+            } else {
+                var fits = caches.fits[signature] ?? Self.noFits(models: models.count, sets: optionSets.count)
+                combine(prompts, images, models, optionSets, shared, fits: &fits)
+                caches.fits[signature] = fits
+            }
         }
     }
 

@@ -310,12 +310,14 @@ struct PlanningRun {
     }
 
     mutating func resolvePrompt(_ value: Located<String>) -> PromptUse {
-        if let entry = manifest.prompts[value.value] {
+        if !manifest.prompts.isEmpty, let entry = manifest.prompts[value.value] {
             return PromptUse(
                 prompt: PromptRef(id: value.value, text: entry.value.trimmed), mark: value.mark, path: value.path)
         }
         let text = value.value.trimmed
-        if !text.contains(where: \.isWhitespace), let near = Suggestion.closest(to: text, in: manifest.prompts.keys) {
+        if !manifest.prompts.isEmpty, !text.contains(where: \.isWhitespace),
+            let near = Suggestion.closest(to: text, in: manifest.prompts.keys)
+        {
             diagnostics.warning(
                 "'\(text)' is not a prompt id, so it is sent as the prompt text itself (did you mean '\(near)'?)",
                 at: value.mark,
@@ -749,6 +751,8 @@ struct PlanningRun {
     /// `NODE:FIELD` a workflow's graph lacks (an error: the service would ignore it), else dropped.
     static func sortOut(_ options: [String: Located<ImageValue>], model: ModelSpec, _ fit: FieldFit) {
         for (name, value) in options where model.field(named: name) == nil {
+            // The prompt by its vendor name is the job's prompt (`takePromptByVendorName`).
+            if let role = model.roleName(of: name), role == "prompt", name != "prompt" { continue }
             if let role = model.roleName(of: name) {
                 fit.problems.append(
                     ("'\(name)' is \(model.alias)'s \(role) field: set it as '\(role)'", value.mark, value.path))
@@ -955,6 +959,8 @@ struct PlanningRun {
         private var cache: [String: String] = [:]
 
         mutating func name(for value: String) -> String {
+            // Most names are safe as they are (slugs, stems): no need to remember them.
+            if OutputLayout.isPlainSafe(value) { return value }
             if let known = cache[value] { return known }
             let safe = OutputLayout.safe(value)
             cache[value] = safe
@@ -1062,6 +1068,37 @@ struct PlanningRun {
     }
 
     static func promptSlug(_ text: String) -> String {
+        // ASCII text (most prompts) byte by byte: the same slug without Unicode property lookups,
+        // which took a fifth of planning a table of a million distinct prompts.
+        text.utf8.allSatisfy({ $0 < 0x80 }) ? asciiSlug(text) : unicodeSlug(text)
+    }
+
+    /// ``promptSlug(_:)`` of ASCII text.
+    static func asciiSlug(_ text: String) -> String {
+        do {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(33)
+            var lastWasDash = true
+            for byte in text.utf8 {
+                let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+                if lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")
+                    || lower >= UInt8(ascii: "0") && lower <= UInt8(ascii: "9")
+                {
+                    bytes.append(lower)
+                    lastWasDash = false
+                } else if !lastWasDash {
+                    bytes.append(UInt8(ascii: "-"))
+                    lastWasDash = true
+                }
+                if bytes.count >= 32 { break }
+            }
+            while bytes.last == UInt8(ascii: "-") { bytes.removeLast() }
+            return (bytes.isEmpty ? "prompt" : String(decoding: bytes, as: UTF8.self)) + "-" + shortHash(text)
+        }
+    }
+
+    /// ``promptSlug(_:)`` of any text.
+    static func unicodeSlug(_ text: String) -> String {
         var slug = ""
         var lastWasDash = true
         for scalar in text.lowercased().unicodeScalars {

@@ -59,11 +59,13 @@ extension PlanningRun {
     /// The combination checked against its model; `nil` when it makes no job (an error was
     /// reported, or it was skipped with `--skip-invalid`).
     mutating func fit(_ combination: Combination) -> FittedCombination? {
+        var combination = combination
         let spec = combination.model
         if let reason = spec.model.unsupported {
             report("\(spec.model.alias) cannot be run: \(reason)", at: spec.mark, path: spec.path)
             return nil
         }
+        guard takePromptByVendorName(&combination) else { return nil }
         var found = FitProblems()
         guard let prompt = fitPrompt(combination, &found), let input = fitInput(combination, &found) else { return nil }
         let fit =
@@ -85,6 +87,31 @@ extension PlanningRun {
             }
         }
         return FittedCombination(prompt: prompt, input: input, fit: fit, params: params, dropped: found.dropped)
+    }
+
+    /// The model's prompt field set by its vendor name or snake_case spelling (`text: Good
+    /// evening.` for a speech model, `text_prompt` for one whose field is `textPrompt`): that is
+    /// the job's prompt. A job that also sets `prompt` (itself, not through `defaults`) sets one
+    /// field twice: an error at the second name. `false` when reported.
+    mutating func takePromptByVendorName(_ combination: inout Combination) -> Bool {
+        let model = combination.model.model
+        guard let field = model.prompt, field.apiKey != "prompt" else { return true }
+        for name in [field.apiKey, field.name] where name != "prompt" {
+            guard let value = combination.options[name] else { continue }
+            combination.options[name] = nil
+            if let prompt = combination.prompt, !prompt.path.description.hasPrefix("defaults") {
+                report(
+                    "'\(name)' and 'prompt' both set \(model.alias)'s prompt (its '\(field.apiKey)' field): set one of them",
+                    at: value.mark, path: value.path)
+                return false
+            }
+            guard case .single(let text) = value.value else {
+                report("a prompt is one text, not a list", at: value.mark, path: value.path)
+                return false
+            }
+            combination.prompt = resolvePrompt(Located(text, mark: value.mark, path: value.path))
+        }
+        return true
     }
 
     /// The prompt, checked against the model's prompt field (dropped when it has none); `nil`
@@ -315,7 +342,8 @@ extension PlanningRun {
     /// Why the layout cannot give a job `path`: it puts a file where rh-batch keeps its own, or
     /// the job `clash` already writes it.
     func pathProblem(_ path: String, key: HexDigest, clash: Int?) -> String? {
-        let shown = path.replacingAll("{ext}", with: "png")
+        // Made only for a problem: a million jobs have none.
+        var shown: String { path.replacingAll("{ext}", with: "png") }
         if let reserved = Self.reservedName(path) {
             return
                 "job \(key.prefix(12)) would write '\(shown)', which puts \(reserved) at the output folder's root, where rh-batch keeps its own files: "

@@ -71,3 +71,14 @@ extension StringProtocol {
     /// The text without leading and trailing white space and newlines.
     package var trimmed: String { String(Substring(self).trimmingSpaces) }
 }
+
+extension String {
+    /// The text without leading and trailing white space and newlines.
+    package var trimmed: String {
+        // Most texts start and end with a visible ASCII character: nothing to trim.
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
+            return self
+        }
+        return String(Substring(self).trimmingSpaces)
+    }
+}
