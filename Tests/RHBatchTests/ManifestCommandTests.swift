@@ -33,6 +33,23 @@ struct ManifestCommandTests {
         #expect(result.stdout.contains("output: out/quickstart"))
     }
 
+    @Test func planJobsPrintsEveryJobAsAJSONLine() throws {
+        let all = try CLI.run(["plan", "manifests/from-table.yaml", "--jobs"], directory: repository)
+        #expect(all.status == 0, "\(all.stderr)")
+        let lines = all.stdout.split(separator: "\n")
+        #expect(lines.count == 8, "4 rows × 2 models")
+        let objects = try lines.map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+        #expect(objects.compactMap { $0["source"] as? String }.first == "manifests/../samples/captions.csv:2:1")
+        #expect(objects.compactMap { $0["sourcePath"] as? String }.last == "matrix.rows[3]")
+        #expect(Set(objects.compactMap { $0["key"] as? String }).count == 8)
+        let first = try CLI.run(["plan", "manifests/from-table.yaml", "--jobs", "--limit", "3"], directory: repository)
+        #expect(first.stdout.split(separator: "\n") == Array(lines.prefix(3)))
+        let wrong = try CLI.run(["plan", "manifests/from-table.yaml", "--limit", "3"], directory: repository)
+        #expect(wrong.status == 64 && wrong.stderr.contains("--limit goes with --jobs"), "\(wrong.stderr)")
+    }
+
     @Test func planJSONIsMachineReadable() throws {
         let result = try CLI.run(["plan", "manifests/rooms.yaml", "--json"], directory: repository)
         #expect(result.status == 0, "\(result.stderr)")

@@ -180,8 +180,13 @@ struct PlanningRun {
             cost += job.price
             if !job.priceKnown { unpriced += 1 }
         }
+        // The plan keeps where each table row was, not the tables' cells (a run holds the plan).
+        var kept = manifest
+        for index in kept.matrix.indices {
+            if let table = kept.matrix[index].rows?.table { kept.matrix[index].rows?.table = table.droppingContents() }
+        }
         return Plan(
-            manifest: manifest,
+            manifest: kept,
             jobs: jobs,
             merged: merged,
             skipped: skipped,
