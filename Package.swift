@@ -169,6 +169,9 @@ let package = Package(
                 "rh-batch", "RHBatchCore", "RunningHubAPI", "RunningHubAdapter", "RunningHubSimulator",
                 "RunningHubWebhook",
                 "YAML",
+                // A loopback server of files (the vendor's registry for `catalog update`).
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RHBatchCore
+import RunningHubAPI
 import RunningHubModel
 
 /// `--catalog FILE`: the model catalog a command uses instead of the built-in one.
@@ -8,7 +9,7 @@ struct CatalogOption: ParsableArguments {
     @Option(
         name: .customLong("catalog"),
         help: ArgumentHelp(
-            "A model catalog to use instead of the built-in one: an rh-batch catalog or the vendor's model-registry.public.json (with pricing.public.json beside it). Default: $RH_CATALOG, else built in.",
+            "A model catalog to use instead of the default one: an rh-batch catalog or the vendor's model-registry.public.json (with pricing.public.json beside it). Default: $RH_CATALOG, else the catalog `rh-batch catalog update` stored, else the built-in one.",
             valueName: "file"
         ),
         completion: .file(extensions: ["json"])
@@ -30,9 +31,186 @@ struct CatalogOption: ParsableArguments {
 struct CatalogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "catalog",
-        abstract: "Convert the vendor's model registry into an rh-batch catalog.",
-        subcommands: [CatalogImportCommand.self]
+        abstract: "Keep the model catalog current: update it from the vendor, see which is in use, reset, import.",
+        subcommands: [
+            CatalogUpdateCommand.self, CatalogStatusCommand.self, CatalogResetCommand.self, CatalogImportCommand.self,
+        ]
     )
+}
+
+/// `rh-batch catalog update [--from URL] [--registry URL --pricing URL] [--force]`.
+struct CatalogUpdateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update",
+        abstract: "Fetch the vendor's current model registry and price table and use them from now on.",
+        discussion: """
+            Downloads model-registry.public.json and pricing.public.json (by default from the \
+            vendor's public ComfyUI_RH_OpenAPI repository), imports them, prints what changed \
+            against the catalog in use (models added and removed, fields, prices old → new) and \
+            stores the result in $XDG_CACHE_HOME/rh-batch/ (else ~/.cache/rh-batch/), which every \
+            command then uses. --catalog and RH_CATALOG still win. A result that does not import, \
+            or that would drop most models, is refused and nothing changes (--force accepts the \
+            second). Exit 0 updated (or unchanged), 1 refused or not fetched.
+            """
+    )
+
+    /// Where the vendor publishes the two files.
+    static let defaultBase = "https://raw.githubusercontent.com/HM-RunningHub/ComfyUI_RH_OpenAPI/HEAD/developer-kit"
+
+    @Option(
+        help: ArgumentHelp(
+            "A folder URL with model-registry.public.json and pricing.public.json in it (default: the vendor's repository).",
+            valueName: "url"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("The registry's URL (with --pricing).", valueName: "url"))
+    var registry: String?
+
+    @Option(help: ArgumentHelp("The price table's URL (with --registry).", valueName: "url"))
+    var pricing: String?
+
+    @Flag(help: "Accept a registry that drops most of the models of the catalog in use.")
+    var force = false
+
+    func validate() throws {
+        if from != nil && (registry != nil || pricing != nil) {
+            throw ValidationError("--from names a folder; leave it out when --registry and --pricing name the files")
+        }
+        if (registry == nil) != (pricing == nil) { throw ValidationError("--registry and --pricing go together") }
+    }
+
+    func run() async throws {
+        var base = from ?? Self.defaultBase
+        while base.hasSuffix("/") { base.removeLast() }
+        let registryURL = registry ?? base + "/model-registry.public.json"
+        let pricingURL = pricing ?? base + "/pricing.public.json"
+        guard let cache = CatalogCache() else {
+            Console.error("error: no cache folder to keep the catalog in: set XDG_CACHE_HOME or HOME")
+            throw ExitCode(.failed)
+        }
+        let registryBytes: [UInt8]
+        let pricingBytes: [UInt8]
+        do {
+            registryBytes = try await PublicFile.download(registryURL)
+            pricingBytes = try await PublicFile.download(pricingURL)
+        } catch {
+            Console.error("error: cannot fetch the catalog: \(error.description); nothing changed")
+            throw ExitCode(.failed)
+        }
+        let file: CatalogFile
+        do {
+            file = try Self.importFiles(registryBytes, pricingBytes)
+        } catch {
+            Console.error("error: the fetched registry does not import: \(error.message); nothing changed")
+            throw ExitCode(.failed)
+        }
+        let new = file.catalog()
+        var environment = ProcessInfo.processInfo.environment
+        environment["RH_CATALOG"] = nil
+        let current = (try? ModelCatalog.selected(path: nil, environment: environment)) ?? .builtIn
+        let supported = new.models.filter { $0.unsupported == nil }.count
+        if supported == 0 {
+            Console.error("error: the fetched registry has no model rh-batch can run; refusing it; nothing changed")
+            throw ExitCode(.failed)
+        }
+        if new.models.count * 2 < current.models.count && !force {
+            Console.error(
+                "error: the fetched registry has \(new.models.count) models where the catalog in use has \(current.models.count): most would be dropped; refusing it (--force accepts it); nothing changed"
+            )
+            throw ExitCode(.failed)
+        }
+        let diff = CatalogDiff.between(current, new)
+        for line in diff.lines { print(line) }
+        let origin = CatalogCache.Origin(
+            registryURL: registryURL, pricingURL: pricingURL, fetchedAt: Timestamp.now(),
+            source: file.sourceDescription, models: new.models.count,
+            registrySHA256: CatalogCache.sha256(registryBytes), pricingSHA256: CatalogCache.sha256(pricingBytes))
+        do {
+            try cache.store(file, origin: origin)
+        } catch {
+            Console.error("error: cannot store the catalog: \(error.description)")
+            throw ExitCode(.failed)
+        }
+        print(
+            "stored \(cache.catalogPath): \(new.models.count) models from \(file.sourceDescription); every command uses it now (rh-batch catalog status; rh-batch catalog reset goes back to the built-in one)"
+        )
+        if let overriding = ProcessInfo.processInfo.environment["RH_CATALOG"], !overriding.isEmpty {
+            print("note: RH_CATALOG=\(overriding) is set, and wins over the updated catalog")
+        }
+    }
+
+    /// The two files imported, through temporary files (the importer reads paths).
+    static func importFiles(_ registry: [UInt8], _ pricing: [UInt8]) throws(CatalogError) -> CatalogFile {
+        let folder = FileManager.default.temporaryDirectory.path + "/rh-batch-catalog-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data(registry).write(to: URL(fileURLWithPath: folder + "/model-registry.public.json"))
+            try Data(pricing).write(to: URL(fileURLWithPath: folder + "/pricing.public.json"))
+        } catch {
+            throw CatalogError(
+                file: folder, line: 1, column: 1, path: "", message: "cannot write a temporary file: \(error)")
+        }
+        do {
+            return try CatalogFile.load(
+                folder + "/model-registry.public.json", pricing: folder + "/pricing.public.json")
+        } catch {
+            var error = error
+            error.message = "\(error.path.isEmpty ? "" : error.path + ": ")\(error.message)"
+            throw error
+        }
+    }
+}
+
+/// `rh-batch catalog status`.
+struct CatalogStatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Say which model catalog commands use, where it comes from and when it was fetched."
+    )
+
+    @OptionGroup var catalogOption: CatalogOption
+
+    func run() throws {
+        let choice = ModelCatalog.choice(path: catalogOption.path)
+        let catalog = try catalogOption.load()
+        let unpriced = catalog.models.filter { $0.price.unknown != nil }.count
+        print("in use: \(choice.description)")
+        print("models: \(catalog.models.count) (\(unpriced) without a known price)")
+        if case .cache(_, let origin?) = choice {
+            print("registry: \(origin.registryURL) (sha256 \(origin.registrySHA256.prefix(16)))")
+            print("price table: \(origin.pricingURL) (sha256 \(origin.pricingSHA256.prefix(16)))")
+            print("fetched: \(origin.fetchedAt)")
+        }
+        if let cache = CatalogCache(), cache.hasCatalog {
+            switch choice {
+            case .option, .environment:
+                print("also stored: \(cache.catalogPath) (updated; not in use while the above is named)")
+            default: break
+            }
+        }
+        if case .builtIn = choice { print("update it: rh-batch catalog update") }
+    }
+}
+
+/// `rh-batch catalog reset`.
+struct CatalogResetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "reset",
+        abstract: "Forget the updated catalog: commands use the built-in one again."
+    )
+
+    func run() throws {
+        guard let cache = CatalogCache() else {
+            print("no cache folder: commands use the built-in catalog (\(ModelCatalog.builtInSource))")
+            return
+        }
+        let removed = cache.reset()
+        print(
+            removed
+                ? "removed \(cache.catalogPath); commands use the built-in catalog (\(ModelCatalog.builtInSource))"
+                : "no updated catalog; commands use the built-in one (\(ModelCatalog.builtInSource))")
+    }
 }
 
 /// `rh-batch catalog import REGISTRY [PRICING] -o FILE`.

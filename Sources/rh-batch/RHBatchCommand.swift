@@ -43,6 +43,7 @@ struct RHBatchCommand: AsyncParsableCommand {
 /// The tool's version, as reports name it.
 enum RHBatchVersion {
     static let current = "0.1.0"
-    /// What `--version` prints: the version and where the built-in catalog comes from.
-    static let description = "\(current) (catalog: \(ModelCatalog.builtInSource))"
+    /// What `--version` prints: the version and the catalog commands use (the built-in one, or
+    /// the one `catalog update` stored, or `RH_CATALOG`'s), with where it comes from.
+    static var description: String { "\(current) (catalog: \(ModelCatalog.choice(path: nil).description))" }
 }

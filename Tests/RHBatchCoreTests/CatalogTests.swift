@@ -115,9 +115,12 @@ struct CatalogTests {
         let perThousand = try #require(speech.price.amount(for: [:]))
         #expect(speech.price.price(for: [:], promptLength: 999) == perThousand)
         #expect(speech.price.price(for: [:], promptLength: 1001) == Money(micros: perThousand.micros * 2))
-        // Unknown: no entry in the price table, or a unit with no structure.
+        // Unknown: no entry in the price table, a unit with no structure, or placeholder prices only
+        // (marble's upload at 9999, wan-2.7 video edit at 0).
         let unknown = catalog.models.filter { $0.price.unknown != nil }
-        #expect(unknown.count == 10)
+        #expect(unknown.count == 12)
+        #expect(catalog.model(named: "marble-upload-media-asset")?.price.unknown?.contains("placeholder") == true)
+        #expect(catalog.model(named: "wan-2.7-video-edit")?.price.unknown?.contains("placeholder") == true)
         #expect(unknown.allSatisfy { $0.price.price(for: [:], promptLength: 1) == nil })
         #expect(catalog.model(named: "alibaba/wan-2.7/reference-to-video")?.price.unknown != nil)
         // A rule with an empty value matches any value.
@@ -234,5 +237,104 @@ struct CatalogTests {
         #expect(Money("abc") == nil)
         #expect(Money("1.2345678") == nil)
         #expect(Money("-0.5")!.description == "-0.50")
+    }
+}
+
+/// Registries as the vendor publishes them later: the importer survives their anomalies, each
+/// handled or the model marked, never a crash or a silently wrong price (issue 28).
+@Suite("Catalog importer anomalies")
+struct CatalogAnomalyTests {
+    static func model(_ endpoint: String, _ params: [[String: Any]], output: String = "image") -> [String: Any] {
+        ["endpoint": endpoint, "name_en": endpoint, "output_type": output, "params": params]
+    }
+
+    static var prompt: [String: Any] { ["fieldKey": "prompt", "type": "STRING", "required": true, "maxLength": 100] }
+
+    @Test func placeholderZeroAndBlankPricesAreUnknownNotPrices() throws {
+        let registry: [String: Any] = [
+            "version": "later",
+            "models": [
+                Self.model("a/placeholder", [Self.prompt]), Self.model("a/zero", [Self.prompt]),
+                Self.model("a/blank", [Self.prompt]),
+                Self.model(
+                    "a/partly",
+                    [
+                        Self.prompt,
+                        [
+                            "fieldKey": "resolution", "type": "LIST", "required": true, "defaultValue": "1k",
+                            "options": [["value": "1k"], ["value": "2k"]],
+                        ],
+                    ]),
+                Self.model("a/fine", [Self.prompt]),
+            ],
+        ]
+        let pricing: [String: Any] = [
+            "version": "later",
+            "pricing": [
+                ["endpoint": "a/placeholder", "pricing_type": "fixed", "price": 9999, "unit": "/次"],
+                ["endpoint": "a/zero", "pricing_type": "fixed", "price": 0.0, "unit": "/次"],
+                ["endpoint": "a/blank", "pricing_type": "fixed", "price": "", "unit": "/次"],
+                [
+                    "endpoint": "a/partly", "pricing_type": "parameter_based", "unit": "/次",
+                    "depends_on": ["resolution"],
+                    "rules": [
+                        ["when": ["resolution": "1k"], "price": 0.5], ["when": ["resolution": "2k"], "price": 9999],
+                    ],
+                ],
+                ["endpoint": "a/fine", "pricing_type": "fixed", "price": 0.19, "unit": "/次"],
+            ],
+        ]
+        let catalog = try VendorRegistry.convert(registry: registry, pricing: pricing, file: "x.json").catalog()
+        for name in ["a/placeholder", "a/zero", "a/blank"] {
+            let model = try #require(catalog.model(named: name))
+            #expect(model.price.unknown != nil, "\(name): \(model.price.summary)")
+            #expect(model.price.price(for: [:], promptLength: 10) == nil)
+        }
+        #expect(catalog.model(named: "a/placeholder")?.price.unknown?.contains("placeholder") == true)
+        let partly = try #require(catalog.model(named: "a/partly"))
+        #expect(partly.price.price(for: ["resolution": .string("1k")], promptLength: 10) == Money("0.5"))
+        #expect(partly.price.price(for: ["resolution": .string("2k")], promptLength: 10) == nil)
+        #expect(partly.price.note?.contains("placeholder") == true)
+        #expect(catalog.model(named: "a/fine")?.price.price(for: [:], promptLength: 10) == Money("0.19"))
+    }
+
+    @Test func noParametersChangedKindsAndDuplicateEndpointsAreSurvived() throws {
+        let old: [String: Any] = [
+            "version": "old",
+            "models": [
+                Self.model("b/voice", [Self.prompt, ["fieldKey": "voice", "type": "STRING", "required": false]]),
+                Self.model("b/gone", [Self.prompt]),
+            ],
+        ]
+        let new: [String: Any] = [
+            "version": "old",
+            "models": [
+                Self.model(
+                    "b/voice",
+                    [
+                        Self.prompt,
+                        [
+                            "fieldKey": "voice", "type": "LIST", "required": true, "defaultValue": "calm",
+                            "options": [["value": "calm"], ["value": "bright"]],
+                        ],
+                    ]),
+                Self.model("b/voice", [Self.prompt]),
+                Self.model("b/bare", []),
+            ],
+        ]
+        let before = try VendorRegistry.convert(registry: old, pricing: nil, file: "old.json").catalog()
+        let after = try VendorRegistry.convert(registry: new, pricing: nil, file: "new.json").catalog()
+        // The first of two entries with one endpoint is the model; a model without parameters is one too.
+        #expect(after.models.map(\.endpoint).sorted() == ["b/bare", "b/voice"])
+        #expect(after.model(named: "b/bare")?.fields.isEmpty == true)
+        let diff = CatalogDiff.between(before, after)
+        #expect(diff.added == ["b-bare"] || diff.added.count == 1)
+        #expect(diff.removed.count == 1)
+        let voice = try #require(diff.fields.first)
+        #expect(voice.changes.contains("voice: text → calm, bright"))
+        #expect(voice.changes.contains("voice: now required"))
+        #expect(
+            diff.lines.first
+                == "1 model added, 1 model removed, 1 model with changed fields, 0 models with changed prices")
     }
 }

@@ -58,8 +58,14 @@ enum CLI {
         directory: String? = nil
     ) throws -> Result {
         let command = prefix + [executable] + arguments
+        // A cache folder of its own: a catalog the developer updated must not change what a test sees.
+        var environment = environment ?? ProcessInfo.processInfo.environment
+        if environment["XDG_CACHE_HOME"] == nil { environment["XDG_CACHE_HOME"] = noCache }
         return try runTool(command[0], Array(command.dropFirst()), environment: environment, directory: directory)
     }
+
+    /// A cache folder that is never made.
+    static let noCache = FileManager.default.temporaryDirectory.path + "/rh-batch-tests-no-cache-" + UUID().uuidString
 
     /// Runs any program and collects its output.
     static func runTool(

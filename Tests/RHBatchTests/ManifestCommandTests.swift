@@ -188,7 +188,7 @@ struct ManifestCommandTests {
             "catalog", "import", registry, folder.path + "/pricing.public.json", "-o", converted,
         ])
         #expect(imported.status == 0, "\(imported.stderr)")
-        #expect(imported.stdout.contains("299 models (2 unsupported, 10 without a known price)"))
+        #expect(imported.stdout.contains("299 models (2 unsupported, 12 without a known price)"))
         var environment = ProcessInfo.processInfo.environment
         environment["RH_CATALOG"] = converted
         let byEnvironment = try CLI.run(["models", "seedream-v4.5/text-to-image"], environment: environment)

@@ -465,15 +465,60 @@ _rh-batch_catalog() {
     unset 'unparsed_words[0]'
     unparsed_words=("${unparsed_words[@]}")
     case "${subcommand}" in
-    import)
+    update|status|reset|import)
         # Offer subcommand argument completions
         "_rh-batch_catalog_${subcommand}"
         ;;
     *)
         # Offer subcommand completions
-        COMPREPLY+=($(compgen -W 'import' -- "${cur}"))
+        COMPREPLY+=($(compgen -W 'update status reset import' -- "${cur}"))
         ;;
     esac
+}
+
+_rh-batch_catalog_update() {
+    repeating_flags=()
+    non_repeating_flags=(--force --version -h --help)
+    repeating_options=()
+    non_repeating_options=(--from --registry --pricing)
+    __rh-batch_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--from')
+        return
+        ;;
+    '--registry')
+        return
+        ;;
+    '--pricing')
+        return
+        ;;
+    esac
+}
+
+_rh-batch_catalog_status() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=(--catalog)
+    __rh-batch_offer_flags_options 0
+
+    # Offer option value completions
+    case "${prev}" in
+    '--catalog')
+        __rh-batch_add_completions -o plusdirs -fX '!*.@(json)'
+        return
+        ;;
+    esac
+}
+
+_rh-batch_catalog_reset() {
+    repeating_flags=()
+    non_repeating_flags=(--version -h --help)
+    repeating_options=()
+    non_repeating_options=()
+    __rh-batch_offer_flags_options 0
 }
 
 _rh-batch_catalog_import() {

@@ -59,7 +59,7 @@ _rh-batch() {
             'merge:Combine the output folders of a manifest'\''s shards into one report, index and dataset.'
             'init:Write a commented starter manifest for a model and a folder of images.'
             'schema:Print the JSON Schema (draft 2020-12) of manifests, generated from the model catalog.'
-            'catalog:Convert the vendor'\''s model registry into an rh-batch catalog.'
+            'catalog:Keep the model catalog current: update it from the vendor, see which is in use, reset, import.'
             'export-card:Write a Hugging Face dataset card (README.md) for an output folder.'
             'simulator:Run the built-in RunningHub simulator on 127.0.0.1 until interrupted.'
             'inspect:Show a workflow'\''s or AI app'\''s inputs a manifest can set, and a workflows: entry to paste.'
@@ -111,7 +111,7 @@ _rh-batch_run() {
         '--no-progress[No progress display.]'
         '(--quiet -q)'{--quiet,-q}'[Print only the summary.]'
         '(--verbose -v)'{--verbose,-v}'[Log each decision (submit, refusal, learnt limit, query, download, journal sync) to standard error, with the job key and task id.]'
-        '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
+        '--catalog[A model catalog to use instead of the default one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else the catalog `rh-batch catalog update` stored, else the built-in one.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -127,7 +127,7 @@ _rh-batch_validate() {
         '--skip-invalid[Skip jobs that do not fit their model instead of reporting them as errors.]'
         '--simulate[Read workflows and apps from the built-in simulator, not the API or the cache.]'
         '*--sim-workflow[With --simulate\: a workflow of your own, ID=FILE (repeatable).]:ID=FILE:'
-        '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
+        '--catalog[A model catalog to use instead of the default one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else the catalog `rh-batch catalog update` stored, else the built-in one.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -146,7 +146,7 @@ _rh-batch_plan() {
         '--skip-invalid[Skip jobs that do not fit their model instead of refusing the manifest.]'
         '--simulate[Read workflows and apps from the built-in simulator, not the API or the cache.]'
         '*--sim-workflow[With --simulate\: a workflow of your own, ID=FILE (repeatable).]:ID=FILE:'
-        '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
+        '--catalog[A model catalog to use instead of the default one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else the catalog `rh-batch catalog update` stored, else the built-in one.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -161,7 +161,7 @@ _rh-batch_status() {
         ':target:_files'
         '(-o --output)'{-o,--output}'[The output folder, when it is not the manifest'\''s.]:output:'
         '--json[Print JSON.]'
-        '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
+        '--catalog[A model catalog to use instead of the default one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else the catalog `rh-batch catalog update` stored, else the built-in one.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -180,7 +180,7 @@ _rh-batch_models() {
         '--input[Only models that take this kind of input file\: image, video, audio.]:input:{__rh-batch_complete "${___input[@]}"}'
         '--json[Print JSON.]'
         '--stats[Print the catalog'\''s source, counts and how long it took to load.]'
-        '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
+        '--catalog[A model catalog to use instead of the default one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else the catalog `rh-batch catalog update` stored, else the built-in one.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -233,7 +233,7 @@ _rh-batch_init() {
 _rh-batch_schema() {
     local -i ret=1
     local -ar arg_specs=(
-        '--catalog[A model catalog to use instead of the built-in one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else built in.]:file:_files -g '\''*.json'\'''
+        '--catalog[A model catalog to use instead of the default one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else the catalog `rh-batch catalog update` stored, else the built-in one.]:file:_files -g '\''*.json'\'''
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'
     )
@@ -254,18 +254,59 @@ _rh-batch_catalog() {
     case "${state}" in
     command)
         local -ar subcommands=(
+            'update:Fetch the vendor'\''s current model registry and price table and use them from now on.'
+            'status:Say which model catalog commands use, where it comes from and when it was fetched.'
+            'reset:Forget the updated catalog: commands use the built-in one again.'
             'import:Convert RunningHub'\''s model-registry.public.json (and pricing.public.json) into an rh-batch catalog.'
         )
         _describe -V subcommand subcommands && ret=0
         ;;
     arg)
         case "${words[1]}" in
-        import)
+        update|status|reset|import)
             "_rh-batch_catalog_${words[1]}" && ret=0
             ;;
         esac
         ;;
     esac
+
+    return "${ret}"
+}
+
+_rh-batch_catalog_update() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--from[A folder URL with model-registry.public.json and pricing.public.json in it (default\: the vendor'\''s repository).]:url:'
+        '--registry[The registry'\''s URL (with --pricing).]:url:'
+        '--pricing[The price table'\''s URL (with --registry).]:url:'
+        '--force[Accept a registry that drops most of the models of the catalog in use.]'
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_rh-batch_catalog_status() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--catalog[A model catalog to use instead of the default one\: an rh-batch catalog or the vendor'\''s model-registry.public.json (with pricing.public.json beside it). Default\: $RH_CATALOG, else the catalog `rh-batch catalog update` stored, else the built-in one.]:file:_files -g '\''*.json'\'''
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
+
+    return "${ret}"
+}
+
+_rh-batch_catalog_reset() {
+    local -i ret=1
+    local -ar arg_specs=(
+        '--version[Show the version.]'
+        '(-h --help)'{-h,--help}'[Show help information.]'
+    )
+    _arguments -w -s -S : "${arg_specs[@]}" && ret=0
 
     return "${ret}"
 }

@@ -133,6 +133,15 @@ package struct CatalogError: Error, Sendable, CustomStringConvertible {
     package var description: String {
         "\(file):\(line):\(column): error: \(path.isEmpty ? "" : path + ": ")\(message)"
     }
+
+    /// Makes an error.
+    package init(file: String, line: Int, column: Int, path: String, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.path = path
+        self.message = message
+    }
 }
 
 extension CatalogFile {

@@ -22,17 +22,32 @@ extension ModelCatalog {
     package static var builtInSource: String { builtIn.source }
 
     /// The catalog a command uses: `path` (from `--catalog`), else the `RH_CATALOG` file, else the
-    /// built-in one. A vendor registry file is converted on the fly, with a `pricing.public.json`
-    /// beside it when there is one.
+    /// catalog `rh-batch catalog update` stored, else the built-in one. A vendor registry file is
+    /// converted on the fly, with a `pricing.public.json` beside it when there is one.
     package static func selected(path: String?, environment: [String: String] = ProcessInfo.processInfo.environment)
         throws(CatalogError) -> ModelCatalog
     {
-        guard let path = path ?? environment["RH_CATALOG"].flatMap({ $0.isEmpty ? nil : $0 }) else { return builtIn }
-        let folder = (path as NSString).deletingLastPathComponent
+        let file: String
+        switch choice(path: path, environment: environment) {
+        case .builtIn: return builtIn
+        case .option(let chosen), .environment(let chosen): file = chosen
+        case .cache(let cached, let origin):
+            do {
+                var catalog = try CatalogFile.load(cached).catalog()
+                if let origin { catalog.source += ", fetched \(origin.fetchedAt) from \(origin.registryURL)" }
+                return catalog
+            } catch {
+                var error = error
+                error.message +=
+                    " (the catalog `rh-batch catalog update` stored; `rh-batch catalog reset` goes back to the built-in one)"
+                throw error
+            }
+        }
+        let folder = (file as NSString).deletingLastPathComponent
         let pricing = (folder.isEmpty ? "." : folder) + "/pricing.public.json"
-        let hasPricing = FileManager.default.fileExists(atPath: pricing) && !path.hasSuffix("pricing.public.json")
+        let hasPricing = FileManager.default.fileExists(atPath: pricing) && !file.hasSuffix("pricing.public.json")
         let start = ContinuousClock.now
-        var catalog = try CatalogFile.load(path, pricing: hasPricing ? pricing : nil).catalog()
+        var catalog = try CatalogFile.load(file, pricing: hasPricing ? pricing : nil).catalog()
         catalog.loadTime = ContinuousClock.now - start
         return catalog
     }

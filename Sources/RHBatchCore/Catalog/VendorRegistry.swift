@@ -256,19 +256,38 @@ package enum VendorRegistry {
             guard let amount = decimal(entry["price"]) else {
                 return CatalogFile.Price(currency: currency, unknown: "the fixed price is not a number")
             }
+            if isPlaceholder(amount) {
+                return CatalogFile.Price(
+                    currency: currency, unknown: "the vendor's price table gives \(amount), a placeholder, not a price")
+            }
             return CatalogFile.Price(
                 currency: currency, unit: unit == .call ? nil : unit.rawValue,
                 rules: [CatalogFile.Rule(when: [], amount: amount)], note: note)
         case "parameter_based":
             let dependsOn = ((entry["depends_on"] as? [Any]) ?? []).compactMap { $0 as? String }
             var rules: [CatalogFile.Rule] = []
+            var placeholders = 0
             for case let rule as [String: Any] in (entry["rules"] as? [Any]) ?? [] {
                 guard let amount = decimal(rule["price"]) else { continue }
+                // A row priced 0 or 9999 is a placeholder: its combinations have no known price.
+                if isPlaceholder(amount) {
+                    placeholders += 1
+                    continue
+                }
                 let when = (rule["when"] as? [String: Any]) ?? [:]
                 rules.append(CatalogFile.Rule(when: dependsOn.map { when[$0].map(text) ?? "" }, amount: amount))
             }
             guard !rules.isEmpty else {
-                return CatalogFile.Price(currency: currency, unknown: "the price table has no usable rows")
+                return CatalogFile.Price(
+                    currency: currency,
+                    unknown: placeholders > 0
+                        ? "the vendor's price table gives only placeholder prices (0 or 9999)"
+                        : "the price table has no usable rows")
+            }
+            if placeholders > 0 {
+                let unpriced =
+                    "\(placeholders) of its price rows are placeholders (0 or 9999): those combinations have no known price"
+                note = note.map { $0 + "; " + unpriced } ?? unpriced
             }
             return CatalogFile.Price(
                 currency: currency, unit: unit == .call ? nil : unit.rawValue, dependsOn: dependsOn, rules: rules,
@@ -302,6 +321,12 @@ package enum VendorRegistry {
         case let text as String: Double(text)
         default: nil
         }
+    }
+
+    /// Whether a price is one the vendor writes where it has none: zero or 9999 and more.
+    static func isPlaceholder(_ amount: String) -> Bool {
+        guard let money = Money(amount) else { return true }
+        return money <= .zero || money >= Money(micros: 9_999_000_000)
     }
 
     /// A price as an exact decimal string (`0.926`), from the JSON number.
