@@ -45,6 +45,12 @@ package struct SimulatorConfiguration: Sendable {
     package var queriesPerSecond: Int?
     /// How webhook callbacks misbehave.
     package var webhooks = WebhookFaults()
+    /// Prices billed per call by endpoint instead of the vendor's price table: a service whose
+    /// prices moved since the catalog was made.
+    package var billedPrices: [String: Double] = [:]
+    /// The account's currency, as `accountStatus` says it (`USD` on the .ai site); every amount
+    /// the simulator bills is in it.
+    package var currency = "CNY"
 
     /// The key `--simulate` runs use.
     package static let defaultKey = "rh-batch-simulator-key"

@@ -347,12 +347,12 @@ struct SimulatorHandlers: Sendable {
         guard await state.check(key: Self.bearer(request)) == .ok else {
             return json(["code": 802, "msg": "APIKEY_UNAUTHORIZED", "data": NSNull()])
         }
-        let (balance, running) = await state.account(key: Self.bearer(request))
+        let (balance, running, currency) = await state.account(key: Self.bearer(request))
         return json([
             "code": 0, "msg": "success",
             "data": [
                 "remainCoins": "0", "currentTaskCounts": String(running),
-                "remainMoney": String(format: "%.3f", balance), "currency": "CNY", "apiType": "NORMAL",
+                "remainMoney": String(format: "%.3f", balance), "currency": currency, "apiType": "NORMAL",
             ] as [String: Any],
         ])
     }
@@ -362,7 +362,7 @@ struct SimulatorHandlers: Sendable {
             return json(["code": 802, "msg": "APIKEY_UNAUTHORIZED", "data": NSNull()])
         }
         let key = Self.bearer(request) ?? ""
-        let (_, running) = await state.account(key: key)
+        let (_, running, _) = await state.account(key: key)
         let limit = await state.limit(for: key)
         return json([
             "code": 0, "msg": "success",

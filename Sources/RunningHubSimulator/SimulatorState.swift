@@ -93,10 +93,10 @@ package actor SimulatorState {
         return .ok
     }
 
-    func account(key: String? = nil) -> (balance: Double, running: Int) {
+    func account(key: String? = nil) -> (balance: Double, running: Int, currency: String) {
         let now = clock.now
         let running = tasks.values.filter { $0.isActive(at: now) && (key == nil || $0.apiKey == key) }.count
-        return (key.flatMap { keyBalances[$0] } ?? balance, running)
+        return (key.flatMap { keyBalances[$0] } ?? balance, running, configuration.currency)
     }
 
     /// The concurrency limit of a key.
@@ -201,7 +201,7 @@ package actor SimulatorState {
         if let missing = missingUpload(in: body) {
             return refused("1013", "File processing failed, please check the URL or retry: \(missing)")
         }
-        let price = rules.price(for: body)
+        let price = configuration.billedPrices[endpoint] ?? rules.price(for: body)
         if price > (keyBalances[key] ?? balance) { return refused("416", "TASK_CREATE_FAILED_BY_NOT_ENOUGH_WALLET") }
         return .admitted(rules, price, running.count)
     }

@@ -148,6 +148,12 @@ extension RunOutcome {
         lines.append(
             "spent \(totals.cost) \(currency)\(totals.coins == .zero ? "" : " and \(totals.coins) RH coins") in \(RunPresenter.clockText(elapsed.seconds)); \(totals.outputs) files, \(totals.bytes) bytes"
         )
+        if !totals.drift.isEmpty {
+            let models = totals.driftByModel.map { "\($0.model) \($0.change) \(currency) a task (\($0.tasks))" }
+            lines.append(
+                "billed otherwise than the catalog estimates: \(models.joined(separator: ", ")); prices may have moved: rh-batch catalog update"
+            )
+        }
         for key in keys {
             let refused = key.refusals.values.reduce(0, +)
             let retired = key.retired.map { "; retired: \($0)" } ?? ""

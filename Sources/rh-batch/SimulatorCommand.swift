@@ -74,6 +74,30 @@ struct SimulatorCommand: AsyncParsableCommand {
     var keyLimits: [String] = []
 
     @Option(
+        name: .customLong("bill"),
+        help: ArgumentHelp(
+            "Bill every task of an endpoint this amount instead of the vendor's price table (prices that moved since the catalog was made), ENDPOINT=AMOUNT; repeatable.",
+            valueName: "endpoint=amount"))
+    var bills: [String] = []
+
+    @Option(help: "The account's currency, as accountStatus answers it (CNY, or USD as on the .ai site).")
+    var currency = "CNY"
+
+    func parsedBills() throws -> [String: Double] {
+        var prices: [String: Double] = [:]
+        for entry in bills {
+            guard let equals = entry.lastIndex(of: "="), let amount = Double(entry[entry.index(after: equals)...]),
+                amount >= 0, equals != entry.startIndex
+            else {
+                throw ValidationError(
+                    "--bill must be ENDPOINT=AMOUNT with AMOUNT 0 or more, e.g. rhart-image-x-official/edit=0.11")
+            }
+            prices[String(entry[..<equals])] = amount
+        }
+        return prices
+    }
+
+    @Option(
         name: .customLong("workflow"),
         help: ArgumentHelp(
             "A workflow of your own to serve and run beside the built-in ones: ID=FILE, FILE an API-format graph exported from ComfyUI; repeatable.",
@@ -100,6 +124,10 @@ struct SimulatorCommand: AsyncParsableCommand {
         guard resultSide >= 1 && resultSide <= 8192 else { throw ValidationError("--result-side must be 1...8192") }
         guard resultPadding >= 0 else { throw ValidationError("--result-padding must not be negative") }
         _ = try parsedKeyLimits()
+        _ = try parsedBills()
+        guard currency.count == 3, currency.allSatisfy({ $0.isUppercase && $0.isASCII }) else {
+            throw ValidationError("--currency must be a three-letter code such as CNY or USD")
+        }
         if let queriesPerSecond, queriesPerSecond < 1 {
             throw ValidationError("--queries-per-second must be at least 1")
         }
@@ -132,6 +160,8 @@ struct SimulatorCommand: AsyncParsableCommand {
         )
         configuration.workflows = SimulatedWorkflow.List(entries: workflows).files
         configuration.queriesPerSecond = queriesPerSecond
+        configuration.billedPrices = try parsedBills()
+        configuration.currency = currency
         configuration.webhooks = WebhookFaults(
             drop: webhookDrop, duplicate: webhookDuplicate, delay: webhookDelay, forge: webhookForge)
         let serving = configuration

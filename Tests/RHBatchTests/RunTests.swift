@@ -298,3 +298,63 @@ struct RunTests {
         #expect(plain.ledger.uploads == 1)
     }
 }
+
+/// What the API billed against what the catalog estimated (issue 28).
+@Suite("billed price against the catalog")
+struct PriceDriftTests {
+    static let grok = "rhart-image-x-official/edit"
+
+    static func simulator(billing price: Double) -> SimulatorConfiguration {
+        var configuration = SimulatorConfiguration(latency: 0.02...0.05)
+        configuration.billedPrices = [grok: price]
+        return configuration
+    }
+
+    @Test func aServiceThatBillsOtherwiseIsListedInTheSummaryAndTheReport() async throws {
+        let harness = try RunHarness()
+        let result = try await harness.run(RunHarness.threeModels, simulator: Self.simulator(billing: 0.11))
+        #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
+        let report = try RunHarness.json(result.output + "/report.json")
+        let drift = try #require(report["priceDrift"] as? [[String: Any]])
+        // Only grok-imagine's two tasks were billed otherwise; the other models as estimated.
+        #expect(drift.count == 1)
+        #expect(drift.first?["model"] as? String == "grok-imagine")
+        #expect(drift.first?["tasks"] as? Int == 2)
+        #expect(drift.first?["estimate"] as? String == "0.14")
+        #expect(drift.first?["billedLowest"] as? String == "0.11")
+        #expect(drift.first?["billed"] as? String == "0.22")
+        #expect(
+            result.outcome.summary.contains(
+                "billed otherwise than the catalog estimates: grok-imagine 0.14 → 0.11 CNY a task (2)"))
+        #expect(result.outcome.summary.contains("rh-batch catalog update"))
+
+        let clean = try await harness.run(RunHarness.threeModels, simulator: .init(latency: 0.02...0.05))
+        let cleanReport = try RunHarness.json(clean.output + "/report.json")
+        #expect((cleanReport["priceDrift"] as? [Any])?.isEmpty == true)
+        #expect(!clean.outcome.summary.contains("billed otherwise"))
+    }
+
+    /// `--max-cost` counts what was billed, not only the estimate: tasks billed at 0.50 where
+    /// the catalog says 0.14 stop the run after two, one at a time.
+    @Test func maxCostCountsWhatWasBilled() async throws {
+        let harness = try RunHarness()
+        let manifest = """
+            version: 1
+            name: drift
+            output: out
+            concurrency: 1
+            matrix:
+              prompt: [One., Two., Three., Four., Five., Six.]
+              image: room.png
+              model: grok-imagine
+
+            """
+        let result = try await harness.run(manifest, simulator: Self.simulator(billing: 0.5)) {
+            $0.maxCost = Money("1.0")
+        }
+        #expect(result.outcome.exitCode == 2, "\(result.outcome.summary)")
+        #expect(result.ledger.billed.count == 2, "the estimates alone would have let all six run")
+        #expect(result.ledger.billed.reduce(0) { $0 + $1.price } <= 1.0)
+        #expect(result.outcome.totals.cost == Money("1.0"))
+    }
+}

@@ -568,8 +568,8 @@ _rh-batch_export-card() {
 _rh-batch_simulator() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
-    repeating_options=(--key-limit --workflow)
-    non_repeating_options=(--port --host --scenario --latency --concurrency-limit --submits-per-second --queries-per-second --webhook-drop --webhook-duplicate --webhook-delay --webhook-forge --seed --result-lifetime --result-side --result-padding --balance)
+    repeating_options=(--key-limit --bill --workflow)
+    non_repeating_options=(--port --host --scenario --latency --concurrency-limit --submits-per-second --queries-per-second --webhook-drop --webhook-duplicate --webhook-delay --webhook-forge --seed --result-lifetime --result-side --result-padding --balance --currency)
     __rh-batch_offer_flags_options 0
 
     # Offer option value completions
@@ -623,6 +623,12 @@ _rh-batch_simulator() {
         return
         ;;
     '--key-limit')
+        return
+        ;;
+    '--bill')
+        return
+        ;;
+    '--currency')
         return
         ;;
     '--workflow')

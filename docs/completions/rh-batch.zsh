@@ -357,6 +357,8 @@ _rh-batch_simulator() {
         '--result-padding[Bytes of padding added to each result image (for download benchmarks).]:result-padding:'
         '--balance[Account balance in CNY.]:balance:'
         '*--key-limit[A key with a concurrency limit of its own (another account), KEY=N; repeatable.]:key=n:'
+        '*--bill[Bill every task of an endpoint this amount instead of the vendor'\''s price table (prices that moved since the catalog was made), ENDPOINT=AMOUNT; repeatable.]:endpoint=amount:'
+        '--currency[The account'\''s currency, as accountStatus answers it (CNY, or USD as on the .ai site).]:currency:'
         '*--workflow[A workflow of your own to serve and run beside the built-in ones\: ID=FILE, FILE an API-format graph exported from ComfyUI; repeatable.]:ID=FILE:'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

@@ -112,6 +112,10 @@ struct RunFinish: Sendable {
                 jobs[index].submittedAt != nil || jobs[index].cost != nil
             {
                 totals.cost += jobs[index].cost(estimate: plan.jobs[index].price)
+                let job = plan.jobs[index]
+                if let billed = jobs[index].cost, job.priceKnown, !job.shape.value.sendsFileNames {
+                    totals.billed(billed, estimate: job.price, model: job.model)
+                }
                 if let coins = jobs[index].coins, !jobs[index].alreadyDone {
                     totals.coins += coins
                     totals.coinsByModel[plan.jobs[index].model, default: .zero] += coins
@@ -303,6 +307,20 @@ struct RunFinish: Sendable {
                     ] + coinTotals(totals))
             ),
             ("webhook", webhookReport),
+            (
+                "priceDrift",
+                .array(
+                    totals.driftByModel.map { drift in
+                        .object([
+                            ("model", .string(drift.model)), ("tasks", .integer(drift.tasks)),
+                            ("estimate", .string(drift.estimate.description)),
+                            ("billedLowest", .string(drift.lowest.description)),
+                            ("billedHighest", .string(drift.highest.description)),
+                            ("estimated", .string(drift.estimated.description)),
+                            ("billed", .string(drift.billed.description)), ("currency", .string(plan.currency)),
+                        ])
+                    })
+            ),
         ])
     }
 }
