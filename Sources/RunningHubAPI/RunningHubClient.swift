@@ -333,6 +333,15 @@ package struct RunningHubClient: Sendable {
         )
     }
 
+    /// The currency the account is billed in, as `accountStatus` says it (`CNY` on the .cn site,
+    /// `USD` on the .ai site); `nil` when the call fails or names none.
+    package func accountCurrency() async -> String? {
+        guard let currency = try? await accountStatus().currency?.trimmingCharacters(in: .whitespaces),
+            !currency.isEmpty
+        else { return nil }
+        return currency.uppercased()
+    }
+
     // MARK: Workflow and app definitions
 
     /// A workflow's API graph (`POST {host}/api/openapi/getJsonApiFormat`, a free read): the

@@ -16,14 +16,16 @@ final class RunPresenter: Sendable {
 
     let mode: Mode
     let quiet: Bool
-    let currency: String
+    private let currencyCode: Mutex<String>
+    /// The currency spend is shown in: the catalog's, until the run reads the account's.
+    var currency: String { currencyCode.withLock { $0 } }
     let write: @Sendable (String) -> Void
     private let lastLine = Mutex("")
 
     init(mode: Mode, quiet: Bool, currency: String, write: @escaping @Sendable (String) -> Void = { Console.out($0) }) {
         self.mode = mode
         self.quiet = quiet
-        self.currency = currency
+        self.currencyCode = Mutex(currency)
         self.write = write
     }
 
@@ -69,6 +71,12 @@ final class RunPresenter: Sendable {
             write("error: \(message)\n")
         case .datasetCardKept:
             write("README.md: edited since rh-batch wrote it; the dataset card was not rewritten\n")
+        case .billingCurrency(let account, let catalog, let maxCost):
+            currencyCode.withLock { $0 = account }
+            let budget = maxCost.map { "; --max-cost \($0) counts \(account) billed, not the estimates" } ?? ""
+            write(
+                "this account is billed in \(account); the catalog's estimates are in \(catalog): spend counts what was billed, in \(account)\(budget)\n"
+            )
         }
     }
 
@@ -148,6 +156,11 @@ extension RunOutcome {
         lines.append(
             "spent \(totals.cost) \(currency)\(totals.coins == .zero ? "" : " and \(totals.coins) RH coins") in \(RunPresenter.clockText(elapsed.seconds)); \(totals.outputs) files, \(totals.bytes) bytes"
         )
+        if let estimates = estimateCurrency {
+            lines.append(
+                "this account is billed in \(currency): spend is what was billed, in \(currency); the catalog's estimates (plan) are in \(estimates)"
+            )
+        }
         if !totals.drift.isEmpty {
             let models = totals.driftByModel.map { "\($0.model) \($0.change) \(currency) a task (\($0.tasks))" }
             lines.append(

@@ -358,3 +358,56 @@ struct PriceDriftTests {
         #expect(result.outcome.totals.cost == Money("1.0"))
     }
 }
+
+/// An account billed in another currency than the catalog's (the .ai site bills USD; the price
+/// table is CNY): amounts are labelled with the account's currency, never mixed (issue 28).
+@Suite("account currency")
+struct AccountCurrencyTests {
+    @Test func aUSDAccountsBillsAreUSDAndNeverMixedWithCNYEstimates() async throws {
+        let harness = try RunHarness()
+        var simulator = SimulatorConfiguration(latency: 0.02...0.05)
+        simulator.currency = "USD"
+        simulator.billedPrices = [PriceDriftTests.grok: 0.02]
+        let result = try await harness.run(RunHarness.threeModels, simulator: simulator)
+        #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
+        let report = try RunHarness.json(result.output + "/report.json")
+        #expect(report["currencies"] as? [String: String] == ["billed": "USD", "estimates": "CNY"])
+        let totals = try #require(report["totals"] as? [String: Any])
+        let cost = try #require(totals["cost"] as? [String: String])
+        #expect(cost["currency"] == "USD")
+        let billed = result.ledger.billed.reduce(0) { $0 + $1.price }
+        #expect(abs((Double(cost["amount"] ?? "") ?? -1) - billed) < 0.0005, "only what was billed: \(billed)")
+        let jobs = try #require(report["jobs"] as? [[String: Any]])
+        #expect(jobs.allSatisfy { ($0["cost"] as? [String: Any])?["currency"] as? String == "USD" })
+        // Bills in USD are not compared with CNY estimates.
+        #expect((report["priceDrift"] as? [Any])?.isEmpty == true)
+        let lines = try DatasetTests.metadata(result.output)
+        #expect(!lines.isEmpty && lines.allSatisfy { $0["currency"] as? String == "USD" })
+        #expect(result.outcome.summary.contains("this account is billed in USD"))
+        #expect(result.outcome.summary.contains("spent \(cost["amount"]!) USD"))
+        #expect(!result.outcome.summary.contains("CNY in"))
+    }
+
+    /// `--max-cost` counts USD billed on a USD account: the CNY estimates are not money of it.
+    @Test func maxCostCountsTheAccountsOwnMoney() async throws {
+        let harness = try RunHarness()
+        var simulator = PriceDriftTests.simulator(billing: 0.5)
+        simulator.currency = "USD"
+        let manifest = """
+            version: 1
+            name: usd
+            output: out
+            concurrency: 1
+            matrix:
+              prompt: [One., Two., Three., Four., Five., Six.]
+              image: room.png
+              model: grok-imagine
+
+            """
+        let result = try await harness.run(manifest, simulator: simulator) { $0.maxCost = Money("1.0") }
+        #expect(result.outcome.exitCode == 2, "\(result.outcome.summary)")
+        #expect(result.ledger.billed.count == 2)
+        #expect(result.outcome.totals.cost == Money("1.0"))
+        #expect(result.outcome.currency == "USD")
+    }
+}

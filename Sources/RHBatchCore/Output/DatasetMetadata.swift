@@ -48,11 +48,12 @@ struct DatasetMetadata {
         for index in selected where jobs[index].status == .succeeded {
             let job = plan.jobs[index]
             for output in jobs[index].outputs.values.sorted(by: { $0.path < $1.path }) {
-                rows.append((job.model, job.prompt.text, jobs[index].cost(estimate: job.price), output.path))
+                rows.append(
+                    (job.model, job.prompt.text, jobs[index].cost(estimate: plan.moneyEstimate(index)), output.path))
             }
         }
         return DatasetCard.facts(
-            name: plan.manifest.name, date: date, currency: plan.currency, columns: columns().all, rows: rows)
+            name: plan.manifest.name, date: date, currency: plan.moneyCurrency, columns: columns().all, rows: rows)
     }
 
     /// Whether some result came from a workflow or app: then every line has `node` and `coins`.
@@ -136,8 +137,8 @@ struct DatasetMetadata {
                 line.integer("result_index", resultIndex)
                 line.string("key", job.key)
                 line.string("task_id", run.taskId ?? "")
-                line.number("cost", Double(run.cost(estimate: job.price).description))
-                line.string("currency", plan.currency)
+                line.number("cost", Double(run.cost(estimate: plan.moneyEstimate(index)).description))
+                line.string("currency", plan.moneyCurrency)
                 line.string("sha256", output.sha256.description)
                 if withNodes {
                     if let node = output.node { line.string("node", node) } else { line.value("node", .null) }

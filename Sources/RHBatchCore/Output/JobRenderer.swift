@@ -117,9 +117,9 @@ package struct JobRenderer: Sendable {
             json.raw("null")
         }
         json.raw(#","cost":{"amount":"#)
-        json.string(amount(jobs[index].cost(estimate: job.price)))
+        json.string(amount(jobs[index].cost(estimate: plan.moneyEstimate(index))))
         json.raw(#","currency":"#)
-        json.string(plan.currency)
+        json.string(plan.moneyCurrency)
         json.raw(#","estimated":"#)
         json.string(amount(job.price))
         json.raw("}")
@@ -179,7 +179,7 @@ package struct JobRenderer: Sendable {
             line.string("sha256", output.sha256.description)
             line.string("resultURL", output.url)
             line.string("taskId", run.taskId)
-            line.string("cost", amount(run.cost(estimate: plan.jobs[index].price)))
+            line.string("cost", amount(run.cost(estimate: plan.moneyEstimate(index))))
             text += line.finish()
             text += "\n"
         }

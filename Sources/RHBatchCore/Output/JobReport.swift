@@ -88,7 +88,7 @@ package struct JobReport: Codable, Sendable, Hashable {
     package var error: Failure?
 
     /// The record of plan job `job` after `run`, with amounts in `currency`.
-    package init(job: PlannedJob, run: JobRun, currency: String) {
+    package init(job: PlannedJob, run: JobRun, currency: String, estimate: Money? = nil) {
         id = job.id
         key = job.key
         model = job.model
@@ -119,7 +119,8 @@ package struct JobReport: Codable, Sendable, Hashable {
         finishedAt = run.finishedAt?.text
         durationSeconds = run.durationSeconds
         cost = Cost(
-            amount: run.cost(estimate: job.price).description, currency: currency, estimated: job.price.description)
+            amount: run.cost(estimate: estimate ?? job.price).description, currency: currency,
+            estimated: job.price.description)
         coins = run.coins?.description
         outputs = run.outputs.values.map {
             Output(path: $0.path, url: $0.url, bytes: $0.bytes, sha256: $0.sha256.description, node: $0.node)

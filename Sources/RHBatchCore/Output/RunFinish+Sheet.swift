@@ -11,18 +11,20 @@ extension RunFinish {
         // Written as the jobs are described, one at a time: a million-job page is never held.
         func describe(_ add: (ContactSheet.Job) -> Void) {
             for index in selected {
-                let report = JobReport(job: plan.jobs[index], run: jobs[index], currency: plan.currency)
-                add(ContactSheet.Job(report, placedInputs: placed, currency: plan.currency))
+                let report = JobReport(
+                    job: plan.jobs[index], run: jobs[index], currency: plan.moneyCurrency,
+                    estimate: plan.moneyEstimate(index))
+                add(ContactSheet.Job(report, placedInputs: placed, currency: plan.moneyCurrency))
             }
             for skipped in plan.skipped {
                 let report = JobReport(skipped: skipped, manifestFile: plan.manifest.file)
-                add(ContactSheet.Job(report, placedInputs: placed, currency: plan.currency))
+                add(ContactSheet.Job(report, placedInputs: placed, currency: plan.moneyCurrency))
             }
         }
         let header = ContactSheet.Header(
             name: plan.manifest.name,
             totals: totals.counts.sheetCounts,
-            cost: "\(totals.cost) \(plan.currency)" + (totals.coins == .zero ? "" : " + \(totals.coins) RH coins"),
+            cost: "\(totals.cost) \(plan.moneyCurrency)" + (totals.coins == .zero ? "" : " + \(totals.coins) RH coins"),
             durationSeconds: JobDescription.duration(startedAt, finishedAt),
             simulated: options.simulated,
             finishedAt: finishedAt

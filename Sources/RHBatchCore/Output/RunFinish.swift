@@ -67,12 +67,12 @@ struct RunFinish: Sendable {
         {
             stoppedEarly = reason.description
         }
-        return RunOutcome(
+        var outcome = RunOutcome(
             ending: ending,
             exitCode: exitCode,
             totals: totals,
             name: plan.manifest.name,
-            currency: plan.currency,
+            currency: plan.moneyCurrency,
             folder: folder,
             elapsed: machine.elapsed,
             keys: keyUsage,
@@ -82,6 +82,8 @@ struct RunFinish: Sendable {
             problems: problems,
             state: nil
         )
+        if !plan.estimatesAreBilledMoney { outcome.estimateCurrency = plan.currency }
+        return outcome
     }
 
     /// What the run's jobs add up to.
@@ -111,9 +113,11 @@ struct RunFinish: Sendable {
             if !jobs[index].alreadyDone, jobs[index].taskId != nil,
                 jobs[index].submittedAt != nil || jobs[index].cost != nil
             {
-                totals.cost += jobs[index].cost(estimate: plan.jobs[index].price)
+                totals.cost += jobs[index].cost(estimate: plan.moneyEstimate(index))
                 let job = plan.jobs[index]
-                if let billed = jobs[index].cost, job.priceKnown, !job.shape.value.sendsFileNames {
+                if let billed = jobs[index].cost, job.priceKnown, !job.shape.value.sendsFileNames,
+                    plan.estimatesAreBilledMoney
+                {
                     totals.billed(billed, estimate: job.price, model: job.model)
                 }
                 if let coins = jobs[index].coins, !jobs[index].alreadyDone {
@@ -298,7 +302,7 @@ struct RunFinish: Sendable {
                         (
                             "cost",
                             .object([
-                                ("amount", .string(totals.cost.description)), ("currency", .string(plan.currency)),
+                                ("amount", .string(totals.cost.description)), ("currency", .string(plan.moneyCurrency)),
                             ])
                         ),
                         ("submits", .integer(machine.submitsSent)), ("refusals", .integer(machine.scheduler.refusals)),
@@ -307,6 +311,8 @@ struct RunFinish: Sendable {
                     ] + coinTotals(totals))
             ),
             ("webhook", webhookReport),
+            // Billed amounts are in the account's currency; the catalog's estimates in its own.
+            ("currencies", .object([("billed", .string(plan.moneyCurrency)), ("estimates", .string(plan.currency))])),
             (
                 "priceDrift",
                 .array(

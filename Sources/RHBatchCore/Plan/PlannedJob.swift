@@ -226,6 +226,10 @@ package struct Plan: Sendable {
     package var manifestSHA256 = ""
     /// The catalog the jobs were fitted to: the run builds bodies from it.
     package var catalog: ModelCatalog = .builtIn
+    /// The currency the account is billed in, when the run read it (`accountStatus`) and it is not
+    /// the catalog's: billed amounts are in it, and the catalog's estimates (in ``currency``)
+    /// are not money of that currency.
+    package var billingCurrency: String?
     /// The tables the manifest's `rows` read, without their cells: where each row is.
     package var tables: [TableFile] = []
     /// The files other than the manifest that marks point into (its tables), by mark source from 1.

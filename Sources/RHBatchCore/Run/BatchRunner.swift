@@ -95,6 +95,13 @@ package struct BatchRunner: Sendable {
         _ ready: PreparedFolder, folder: String, startedAt: String, interrupts: AsyncStream<Void>,
         callbacks: AsyncStream<String>?
     ) async -> RunOutcome {
+        // The account's currency, read once: bills in another currency than the catalog's are
+        // counted as they are, never mixed with estimates.
+        var plan = plan
+        plan.billed(in: await accountCurrency())
+        if let account = plan.billingCurrency {
+            observer(.notice(.billingCurrency(account: account, catalog: plan.currency, maxCost: options.maxCost)))
+        }
         var machine = RunMachine(plan: plan, options: options, history: ready.takeHistory())
         let facts = await startFacts(machine, ready, folder: folder)
         await loop(
@@ -324,6 +331,21 @@ package struct BatchRunner: Sendable {
             return .machine(.queried(job: job, outcome))
         } catch {
             return .machine(.cancelled(job: job))
+        }
+    }
+
+    /// Asks the API for the account's currency, waiting at most 5 s; `nil` when it does not say.
+    func accountCurrency() async -> String? {
+        let service = service
+        return await withTaskGroup(of: String?.self) { group -> String? in
+            group.addTask { await service.accountCurrency() }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(5))
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
         }
     }
 
@@ -573,8 +595,10 @@ package struct RunOutcome: Sendable {
     package var totals: RunTotals
     /// The manifest's name.
     package var name: String
-    /// The currency of the spend.
+    /// The currency of the spend: the account's.
     package var currency: String
+    /// The currency of the catalog's estimates, when it is not the spend's.
+    package var estimateCurrency: String? = nil
     /// The output folder.
     package var folder: String
     /// How long the run took.

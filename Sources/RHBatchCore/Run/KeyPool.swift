@@ -163,6 +163,14 @@ package actor KeyPool: RunningHubService {
         return outcome
     }
 
+    /// The first key's account currency that is known (keys of one pool are one site's).
+    package func accountCurrency() async -> String? {
+        for index in active {
+            if let currency = await keys[index].member.service.accountCurrency() { return currency }
+        }
+        return nil
+    }
+
     package func queueStatus() async throws -> QueueStatus {
         var total = QueueStatus(keyType: "POOL", concurrencyLimit: 0, running: 0, queued: 0)
         var read = false

@@ -36,7 +36,8 @@ extension RunMachine {
         case .submitted, .cancelled:
             if let taskId = entry.taskId {
                 if keyGone[index] == nil {
-                    scheduler.adopt(index, estimate: job.price, coins: plan.jobs[index].shape.value.coinEstimate)
+                    scheduler.adopt(
+                        index, estimate: plan.moneyEstimate(index), coins: plan.jobs[index].shape.value.coinEstimate)
                 }
                 pollResumed(index, taskId: taskId, holdsSlot: true, keyID: entry.keyID)
             } else {
@@ -169,7 +170,7 @@ extension RunMachine {
         move(index, to: .queued)
         execute(
             scheduler.enqueue(
-                index, estimate: plan.jobs[index].price, coins: plan.jobs[index].shape.value.coinEstimate,
+                index, estimate: plan.moneyEstimate(index), coins: plan.jobs[index].shape.value.coinEstimate,
                 now: now.elapsed))
     }
 
@@ -1116,8 +1117,8 @@ extension RunMachine {
             (
                 "cost",
                 .object([
-                    ("amount", .string(run.cost(estimate: plan.jobs[index].price).description)),
-                    ("currency", .string(plan.currency)),
+                    ("amount", .string(run.cost(estimate: plan.moneyEstimate(index)).description)),
+                    ("currency", .string(plan.moneyCurrency)),
                 ])
             ))
         members.append(("submittedAt", run.submittedAt.map { .string($0.text) } ?? .null))

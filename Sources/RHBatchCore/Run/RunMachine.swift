@@ -811,7 +811,7 @@ package struct RunMachine: Sendable {
             }
             if run.status != .pending && !run.alreadyDone { progress.endedThisRun += 1 }
             if !run.alreadyDone, run.taskId != nil, run.status != .pending || run.cost != nil {
-                progress.spent += run.cost(estimate: plan.jobs[index].price)
+                progress.spent += run.cost(estimate: plan.moneyEstimate(index))
             }
         }
         progress.inFlight = scheduler.inFlight
@@ -869,6 +869,9 @@ package enum RunNotice: Sendable, Hashable {
     case internalError(String)
     /// The dataset card was edited by hand and was not rewritten.
     case datasetCardKept
+    /// The account is billed in another currency than the catalog's estimates: spend counts what
+    /// was billed, in the account's currency.
+    case billingCurrency(account: String, catalog: String, maxCost: Money?)
 }
 
 extension SubmitScheduler.StopReason: CustomStringConvertible {

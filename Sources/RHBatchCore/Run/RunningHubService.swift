@@ -27,6 +27,8 @@ package protocol RunningHubService: Sendable {
     func attach(taskId: String, keyID: String?) async -> Bool
     /// Jobs, spend and refusals per key, for the report (empty for a single key).
     func keyUsage() async -> [KeyUsage]
+    /// The currency the account is billed in (`accountStatus`), or `nil` when it does not say.
+    func accountCurrency() async -> String?
 }
 
 extension RunningHubService {
@@ -36,6 +38,7 @@ extension RunningHubService {
 
     package func attach(taskId: String, keyID: String?) async -> Bool { true }
     package func keyUsage() async -> [KeyUsage] { [] }
+    package func accountCurrency() async -> String? { nil }
 }
 
 /// What one key of several did in a run.

@@ -314,7 +314,11 @@ package struct SubmitScheduler: Sendable {
         while queued > 0 && inFlight < ceiling {
             let job = retry.first ?? ready[readyHead]
             let estimate = estimates[job] ?? .zero
-            if let limit = configuration.maxCost, committed + estimate > limit {
+            // A job of no estimate in the billing currency (an unpriced job, or an account billed in
+            // another currency) is not sent once what was billed has reached the limit.
+            if let limit = configuration.maxCost,
+                committed + estimate > limit || estimate == .zero && committed >= limit
+            {
                 actions += stop(.budget(limit: limit))
                 break
             }
