@@ -12,11 +12,15 @@ struct MergeCommand: ParsableCommand {
             that point into the shard folders: no result file is copied. Folders from different \
             manifests (by the manifest's SHA-256) are refused. Run it again after the shards run \
             again; it rewrites its own files only. As a dataset, load the folder that holds the \
-            shard folders: each shard's metadata.jsonl covers its own folder.
+            shard folders: each shard's metadata.jsonl covers its own folder. A shard may also be \
+            named by its report.json alone (copied back from a node-local disk without its \
+            results): the merged report then marks those results "local": false and says how many.
             """
     )
 
-    @Argument(help: "The shard output folders.", completion: .directory)
+    @Argument(
+        help: "The shard output folders, or their report.json files (copied back without their results).",
+        completion: .file())
     var folders: [String]
 
     @Option(name: [.customShort("o"), .long], help: "The folder for the merged report.", completion: .directory)
@@ -25,10 +29,14 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         let target = URL(fileURLWithPath: output).standardizedFileURL.path
         var reports: [(folder: String, relative: String, report: ReportFile)] = []
-        for folder in folders {
+        for given in folders {
+            // A report file alone (its shard's folder may be on another machine's disk).
+            var isFolder: ObjCBool = false
+            let isFile = FileManager.default.fileExists(atPath: given, isDirectory: &isFolder) && !isFolder.boolValue
+            let folder = isFile ? ManifestLoader.directory(of: given) : given
             let report: ReportFile
             do {
-                report = try ReportFile.read(folder + "/report.json")
+                report = try ReportFile.read(isFile ? given : folder + "/report.json")
             } catch {
                 Console.error("error: \(error.path): \(error.message); run the shard first")
                 throw ExitCode(.invalid)
@@ -48,7 +56,8 @@ struct MergeCommand: ParsableCommand {
             throw ExitCode(.invalid)
         }
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        let merged = try Self.merge(reports.map { ($0.folder, $0.relative, $0.report) })
+        var merged = try Self.merge(reports.map { ($0.folder, $0.relative, $0.report) })
+        let missing = Self.markMissing(&merged, folders: reports.map { ($0.folder, $0.relative) }, target: target)
         try write(try merged.encoded(), to: output + "/report.json")
         try write(Self.mergedIndex(reports.map { ($0.folder, $0.relative) }), to: output + "/index.jsonl")
         var inputs: [String: String] = [:]
@@ -62,6 +71,42 @@ struct MergeCommand: ParsableCommand {
         print(
             "merged \(reports.count) folders, \(merged.jobs.count) jobs, into \(output)/ (report.json, report.html, index.jsonl)"
         )
+        if missing.count > 0 {
+            print(
+                "\(missing.count) result files are not here (\"local\": false in report.json), e.g. \(missing.first!): the report lists them where their shards wrote them"
+            )
+        }
+    }
+
+    /// Marks the results whose files are not where the merged report says (`local: false`) and
+    /// counts them per shard; returns them.
+    static func markMissing(_ merged: inout ReportFile, folders: [(folder: String, relative: String)], target: String)
+        -> [String]
+    {
+        var missing: [String] = []
+        var perShard: [String: Int] = [:]
+        for jobIndex in merged.jobs.indices {
+            guard var outputs = merged.jobs[jobIndex].outputs else { continue }
+            for outputIndex in outputs.indices {
+                let path = outputs[outputIndex].path
+                let absolute = path.hasPrefix("/") ? path : target + "/" + path
+                guard !FileManager.default.fileExists(atPath: absolute) else { continue }
+                outputs[outputIndex].local = false
+                missing.append(path)
+                if let shard = folders.first(where: { path.hasPrefix($0.relative == "." ? "" : $0.relative + "/") }) {
+                    perShard[shard.relative, default: 0] += 1
+                }
+            }
+            merged.jobs[jobIndex].outputs = outputs
+        }
+        if let shards = merged.merged {
+            merged.merged = shards.map { shard in
+                var shard = shard
+                shard.notLocal = perShard[shard.folder]
+                return shard
+            }
+        }
+        return missing
     }
 
     /// The shards' reports as one: every job (result paths made relative to the merge), totals

@@ -29,7 +29,7 @@ struct SecondsRange: ExpressibleByArgument {
     var maximum: Duration { .milliseconds(Int64(range.upperBound * 1000)) }
 }
 
-/// An amount of money, `25` or `12.50`, in the catalog's currency.
+/// An amount of money, `25` or `12.50`, in the account's currency.
 struct Amount: ExpressibleByArgument {
     var money: Money
 

@@ -72,7 +72,9 @@ struct RunCommand: AsyncParsableCommand {
     var resubmitUnknown = false
 
     @Option(
-        help: "Stop submitting once estimated plus actual spend would pass this amount (in the catalog's currency).")
+        help:
+            "Stop submitting once estimated plus actual spend would pass this amount, in the account's currency (an account billed in another currency than the catalog's counts only what was billed)."
+    )
     var maxCost: Amount?
 
     @Option(

@@ -237,6 +237,10 @@ struct ContentFieldNameTests {
         let overridden = try fixture.plan(
             "version: 1\ndefaults: {prompt: Hello.}\njobs:\n  - {model: minimax-speech-2.8-turbo, text: Bye.}\n")
         #expect(overridden.jobs[0].prompt.text == "Bye.")
+        // A job's own prompt wins over a text under defaults; a job's own text over a prompt there.
+        let ownPrompt = try fixture.plan(
+            "version: 1\ndefaults: {text: Hello.}\njobs:\n  - {model: minimax-speech-2.8-turbo, prompt: Bye.}\n")
+        #expect(ownPrompt.jobs[0].prompt.text == "Bye.")
         // Both names in one job: one field set twice.
         let twice = try fixture.errors(
             "version: 1\njobs:\n  - {model: minimax-speech-2.8-turbo, prompt: A., text: B.}\n")

@@ -213,6 +213,46 @@ struct TableTests {
             ])
     }
 
+    /// Hostile tables found in review: each an error at its place, never a crash or a hang.
+    @Test func oddTablesAreErrorsNotCrashes() throws {
+        let fixture = try fixture()
+        let manifest = { (file: String) in "version: 1\nmatrix: {rows: \(file), model: gpt-image-2}\n" }
+        // A library of objects without members.
+        try text(fixture, "lib/empty.jsonl", "{}\n{}\n")
+        #expect(
+            try errors(
+                fixture,
+                "version: 1\nprompts: lib/empty.jsonl\nmatrix: {prompt: a, model: grok-imagine, image: data/sofa.png}\n"
+            )
+                == [
+                    "lib/empty.jsonl:1:1: error: the table 'lib/empty.jsonl' has no columns: its objects have no members"
+                ])
+        // A device, not a file (read, it would never end).
+        try FileManager.default.createSymbolicLink(
+            atPath: fixture.directory + "/data/zero.csv", withDestinationPath: "/dev/zero")
+        #expect(
+            try errors(fixture, manifest("data/zero.csv")) == [
+                "m.yaml:2:16: error: matrix.rows: 'data/zero.csv' is not a regular file (a device or a pipe?), so not a table"
+            ])
+        // Old Mac line ends (a bare CR) count as lines in errors as in rows.
+        try text(fixture, "data/cr.csv", "prompt,image\r\"A\" x,sofa.png\r")
+        #expect(
+            try errors(fixture, manifest("data/cr.csv")) == [
+                "data/cr.csv:2:4: error: text after a quoted cell's closing quote: a '\"' inside a quoted cell is written '\"\"'"
+            ])
+    }
+
+    @Test func rowImagesWithOneNameInTwoFoldersGetDistinctIDs() throws {
+        let fixture = try fixture()
+        try fixture.png("data/a/room.png", seed: 7)
+        try fixture.png("data/b/room.png", seed: 8)
+        try text(fixture, "data/t.csv", "prompt,image\nA photo.,a/room.png\nA photo.,b/room.png\n")
+        let plan = try fixture.plan("version: 1\nmatrix: {rows: data/t.csv, model: grok-imagine}\n")
+        #expect(plan.jobs.count == 2)
+        let ids = plan.jobs.map(\.image.id)
+        #expect(Set(ids).count == 2 && ids.allSatisfy { $0.hasPrefix("room-") }, "\(ids)")
+    }
+
     @Test func skipInvalidSkipsTheRowsAModelRefuses() throws {
         let fixture = try fixture()
         try text(fixture, "data/ratio.csv", "prompt,image,aspect_ratio\nA.,sofa.png,16:9\nB.,rug.png,7:5\n")

@@ -60,7 +60,9 @@ enum CLI {
         let command = prefix + [executable] + arguments
         // A cache folder of its own: a catalog the developer updated must not change what a test sees.
         var environment = environment ?? ProcessInfo.processInfo.environment
-        if environment["XDG_CACHE_HOME"] == nil { environment["XDG_CACHE_HOME"] = noCache }
+        if environment["XDG_CACHE_HOME"] == ProcessInfo.processInfo.environment["XDG_CACHE_HOME"] {
+            environment["XDG_CACHE_HOME"] = noCache
+        }
         return try runTool(command[0], Array(command.dropFirst()), environment: environment, directory: directory)
     }
 

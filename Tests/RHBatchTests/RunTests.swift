@@ -328,7 +328,17 @@ struct PriceDriftTests {
                 "billed otherwise than the catalog estimates: grok-imagine 0.14 → 0.11 CNY a task (2)"))
         #expect(result.outcome.summary.contains("rh-batch catalog update"))
 
-        let clean = try await harness.run(RunHarness.threeModels, simulator: .init(latency: 0.02...0.05))
+        // Failed tasks (billed nothing) are no drift.
+        let refusedHarness = try RunHarness()
+        let refused = try await refusedHarness.run(
+            RunHarness.threeModels.replacingOccurrences(of: "Make it neon.", with: "Make it FORBIDDEN."),
+            simulator: .init(scenarios: [.moderation], latency: 0.02...0.05))
+        #expect(refused.outcome.totals.failed > 0)
+        let refusedReport = try RunHarness.json(refused.output + "/report.json")
+        #expect((refusedReport["priceDrift"] as? [Any])?.isEmpty == true, "\(refused.outcome.summary)")
+
+        let cleanHarness = try RunHarness()
+        let clean = try await cleanHarness.run(RunHarness.threeModels, simulator: .init(latency: 0.02...0.05))
         let cleanReport = try RunHarness.json(clean.output + "/report.json")
         #expect((cleanReport["priceDrift"] as? [Any])?.isEmpty == true)
         #expect(!clean.outcome.summary.contains("billed otherwise"))

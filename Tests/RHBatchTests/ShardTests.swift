@@ -109,6 +109,52 @@ struct ShardTests {
         #expect(refused.stderr.contains("different manifests"))
     }
 
+    /// Shards that wrote to node-local disks: only their report.json files come back, and merge
+    /// still makes one report, saying which results are not here.
+    @Test func reportsWithoutTheirResultsMergeIntoOneReport() async throws {
+        let folder = try TempFolder()
+        let manifest = try manifest(in: folder)
+        for shard in 1...2 {
+            let run = try await offPool {
+                try CLI.run([
+                    "run", manifest, "--simulate", "--sim-latency", "0.01:0.03", "--shard", "\(shard - 1)/2", "-q",
+                    "--no-progress", "-o", folder.path + "/node\(shard)/out",
+                ])
+            }
+            #expect(run.status == 0, "\(run.stderr)")
+            try FileManager.default.createDirectory(atPath: folder.path + "/back", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                atPath: folder.path + "/node\(shard)/out/report.json", toPath: folder.path + "/back/shard\(shard).json")
+        }
+        let merged = try await offPool {
+            try CLI.run([
+                "merge", folder.path + "/back/shard1.json", folder.path + "/back/shard2.json", "-o",
+                folder.path + "/all",
+            ])
+        }
+        #expect(merged.status == 0, "\(merged.stderr)")
+        #expect(merged.stdout.contains("40 result files are not here"), "\(merged.stdout)")
+        let report = try RunHarness.json(folder.path + "/all/report.json")
+        let jobs = try #require(report["jobs"] as? [[String: Any]])
+        #expect(jobs.count == 40)
+        let outputs = jobs.flatMap { $0["outputs"] as? [[String: Any]] ?? [] }
+        #expect(outputs.count == 40 && outputs.allSatisfy { $0["local"] as? Bool == false })
+        let shards = try #require(report["merged"] as? [[String: Any]])
+        #expect(shards.compactMap { $0["jobs"] as? Int }.reduce(0, +) == 40 && shards.count == 2)
+        #expect(shards.allSatisfy { $0["notLocal"] as? Int == 40 }, "both reports came back to one folder")
+
+        // Folders with their results: nothing is marked.
+        let local = try await offPool {
+            try CLI.run(["merge", folder.path + "/node1/out", folder.path + "/node2/out", "-o", folder.path + "/all2"])
+        }
+        #expect(local.status == 0 && !local.stdout.contains("not here"), "\(local.stdout)\(local.stderr)")
+        let localReport = try RunHarness.json(folder.path + "/all2/report.json")
+        let localOutputs = (localReport["jobs"] as? [[String: Any]] ?? []).flatMap {
+            $0["outputs"] as? [[String: Any]] ?? []
+        }
+        #expect(localOutputs.count == 40 && localOutputs.allSatisfy { $0["local"] == nil })
+    }
+
     @Test func autoShardsNeedAnEngineIndex() async throws {
         let folder = try TempFolder()
         let manifest = try manifest(in: folder)

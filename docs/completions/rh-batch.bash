@@ -405,7 +405,7 @@ _rh-batch_merge() {
     # Offer positional completions
     case "${positional_number}" in
     *)
-        __rh-batch_add_completions -d
+        __rh-batch_add_completions -f
         return
         ;;
     esac

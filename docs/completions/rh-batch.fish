@@ -140,7 +140,7 @@ complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_opti
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" skip-invalid' -l 'skip-invalid' -d 'Skip jobs that do not fit their model instead of refusing the manifest.'
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" retry-failed' -l 'retry-failed' -d 'Run again the jobs that ended failed in an earlier run of this output folder.'
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" resubmit-unknown' -l 'resubmit-unknown' -d 'Resubmit jobs whose earlier submit had an unknown outcome (may bill twice).'
-complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" max-cost' -l 'max-cost' -d 'Stop submitting once estimated plus actual spend would pass this amount (in the catalog\'s currency).' -rfka ''
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" max-cost' -l 'max-cost' -d 'Stop submitting once estimated plus actual spend would pass this amount, in the account\'s currency (an account billed in another currency than the catalog\'s counts only what was billed).' -rfka ''
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" max-coins' -l 'max-coins' -d 'Stop submitting once the RH coins of workflow and app jobs (estimate_seconds, then as billed) would pass this.' -rfka ''
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" allow-unpriced' -l 'allow-unpriced' -d 'With --max-cost, run jobs whose price the catalog does not know; with --max-coins, workflow jobs without estimate_seconds (they count as zero).'
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch run" shard' -l 'shard' -d 'Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4. auto/N reads I from the array-job engine (Kubernetes, Slurm, AWS Batch, Cloud Run, Google Batch, PBS Pro, Grid Engine); auto alone also reads N where the engine gives it.' -rfka ''
@@ -195,7 +195,7 @@ complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "r
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch view" open' -l 'open' -d 'Open the page once written.'
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch view" version' -l 'version' -d 'Show the version.'
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch view" h help' -s 'h' -l 'help' -d 'Show help information.'
-complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "rh-batch merge" -ge 1' -fa '(__rh-batch_complete_directories)'
+complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_positional "rh-batch merge" -ge 1' -F
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch merge" o output' -s 'o' -l 'output' -d 'The folder for the merged report.' -rfa '(__rh-batch_complete_directories)'
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch merge" version' -l 'version' -d 'Show the version.'
 complete -c 'rh-batch' -n '__rh-batch_should_offer_completions_for_flags_or_options "rh-batch merge" h help' -s 'h' -l 'help' -d 'Show help information.'

@@ -93,7 +93,7 @@ _rh-batch_run() {
         '--skip-invalid[Skip jobs that do not fit their model instead of refusing the manifest.]'
         '--retry-failed[Run again the jobs that ended failed in an earlier run of this output folder.]'
         '--resubmit-unknown[Resubmit jobs whose earlier submit had an unknown outcome (may bill twice).]'
-        '--max-cost[Stop submitting once estimated plus actual spend would pass this amount (in the catalog'\''s currency).]:max-cost:'
+        '--max-cost[Stop submitting once estimated plus actual spend would pass this amount, in the account'\''s currency (an account billed in another currency than the catalog'\''s counts only what was billed).]:max-cost:'
         '--max-coins[Stop submitting once the RH coins of workflow and app jobs (estimate_seconds, then as billed) would pass this.]:max-coins:'
         '--allow-unpriced[With --max-cost, run jobs whose price the catalog does not know; with --max-coins, workflow jobs without estimate_seconds (they count as zero).]'
         '--shard[Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4. auto/N reads I from the array-job engine (Kubernetes, Slurm, AWS Batch, Cloud Run, Google Batch, PBS Pro, Grid Engine); auto alone also reads N where the engine gives it.]:shard:'
@@ -205,7 +205,7 @@ _rh-batch_view() {
 _rh-batch_merge() {
     local -i ret=1
     local -ar arg_specs=(
-        '*:folders:_files -/'
+        '*:folders:_files'
         '(-o --output)'{-o,--output}'[The folder for the merged report.]:output:_files -/'
         '--version[Show the version.]'
         '(-h --help)'{-h,--help}'[Show help information.]'

@@ -31,8 +31,8 @@ package struct TableFile: Sendable {
         package var mark: Mark?
     }
 
-    /// The largest table read, in bytes.
-    package static let maxFileSize = 2 * 1024 * 1024 * 1024
+    /// The largest table read, in bytes (its lines are counted in 32 bits).
+    package static let maxFileSize = 1024 * 1024 * 1024
 
     /// The path errors show (the manifest's folder joined with the path as written).
     package let path: String
@@ -101,12 +101,19 @@ package struct TableFile: Sendable {
         case .directory:
             throw Problem(message: "'\(path)' is a folder, not a table", mark: nil)
         case .regular(let size, _) where size > maxFileSize:
-            throw Problem(message: "'\(path)' is \(size) bytes; a table may be at most 2 GiB", mark: nil)
+            throw Problem(message: "'\(path)' is \(size) bytes; a table may be at most 1 GiB", mark: nil)
         case .failure(let reason):
             throw Problem(message: "cannot read the table '\(path)': \(reason)", mark: nil)
+        case .other:
+            throw Problem(message: "'\(path)' is not a regular file (a device or a pipe?), so not a table", mark: nil)
         default:
             switch FileSystem.readAll(absolutePath) {
-            case .success(let contents): bytes = contents
+            case .success(let contents):
+                // A file that grew since it was looked at is still held to the limit.
+                guard contents.count <= maxFileSize else {
+                    throw Problem(message: "'\(path)' is over 1 GiB; a table may be at most 1 GiB", mark: nil)
+                }
+                bytes = contents
             case .failure(let reason): throw Problem(message: "cannot read the table '\(path)': \(reason)", mark: nil)
             case .missing: throw Problem(message: "the table '\(path)' does not exist", mark: nil)
             }
@@ -160,6 +167,7 @@ package struct TableFile: Sendable {
             guard column < starts.count else { return rowMark }
             return TableScanner.mark(bytes, at: starts[column], lineStart: start, line: rowMark.line, source: source)
         case .jsonl:
+            guard column < columns.count else { return rowMark }
             // The member's name in the line (for a column: its first line).
             let needle = Array(("\"" + columns[column] + "\"").utf8)
             var index = start
@@ -194,7 +202,9 @@ private struct TableScanner {
         var start = 0
         var index = 0
         while index < offset && index < bytes.count {
-            if bytes[index] == UInt8(ascii: "\n") {
+            // A line ends at LF, or at a CR not followed by LF (as the record scanner counts).
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") && bytes.at(index + 1) != UInt8(ascii: "\n") {
                 line += 1
                 start = index + 1
             }
@@ -210,9 +220,10 @@ private struct TableScanner {
         var index = lineStart
         while index < offset && index < bytes.count {
             let byte = bytes[index]
-            if byte == UInt8(ascii: "\n") {
+            if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") && bytes.at(index + 1) != UInt8(ascii: "\n") {
                 line += 1
                 column = 1
+            } else if byte == UInt8(ascii: "\r") {
             } else if byte & 0xC0 != 0x80 {
                 column += 1
             }
@@ -308,7 +319,7 @@ private struct TableScanner {
                         index += 1
                         break
                     }
-                    if inner == lf { line += 1 }
+                    if inner == lf || inner == cr && bytes.at(index + 1) != lf { line += 1 }
                     index += 1
                 }
                 guard closed else { throw problem("this quoted cell is never closed (a '\"' is missing)", at: opened) }
@@ -413,7 +424,7 @@ private struct TableScanner {
         guard all.count == records.count else {
             throw TableFile.Problem(
                 message: "cannot read the table: \(all.count) rows parsed for \(records.count) records",
-                mark: Mark(line: 1, column: 1, source: 0))
+                mark: nil)
         }
         return all
     }
@@ -496,6 +507,11 @@ private struct TableScanner {
             throw TableFile.Problem(
                 message: "the table '\(path)' has no rows", mark: Mark(line: 1, column: 1, source: source))
         }
+        guard !columns.isEmpty else {
+            throw TableFile.Problem(
+                message: "the table '\(path)' has no columns: its objects have no members",
+                mark: Mark(line: Int(lines[0]), column: 1, source: source))
+        }
         var cells = [TableFile.Cell](repeating: .empty, count: rows.count * columns.count)
         for (number, row) in rows.enumerated() {
             for (index, cell) in row { cells[number * columns.count + index] = cell }
@@ -570,5 +586,12 @@ private struct TableScanner {
         return TableFile(
             path: path, source: source, kind: .txt, columns: ["prompt"], cells: cells, lines: lines, offsets: offsets,
             headerLine: 1, headerOffset: 0, bytes: bytes)
+    }
+}
+
+extension [UInt8] {
+    /// The byte at `index`, or `nil` past the end.
+    fileprivate func at(_ index: Int) -> UInt8? {
+        index < count ? self[index] : nil
     }
 }

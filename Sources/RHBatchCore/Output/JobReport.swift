@@ -55,6 +55,9 @@ package struct JobReport: Codable, Sendable, Hashable {
         package var sha256: String
         /// The workflow node that made it (workflow and app jobs).
         package var node: String?
+        /// In a merged report: `false` when the file is not where `path` says (the shard's
+        /// `report.json` was merged without its result files); absent otherwise.
+        package var local: Bool?
     }
 
     package struct Failure: Codable, Sendable, Hashable {
@@ -131,12 +134,12 @@ package struct JobReport: Codable, Sendable, Hashable {
     }
 
     /// The record of a job skipped before the run (`--skip-invalid`).
-    package init(skipped: SkippedJob, manifestFile: String) {
+    package init(skipped: SkippedJob, location: String) {
         summary = skipped.summary
         status = JobStatus.skipped.rawValue
         error = Failure(
             phase: JobFailure.Phase.validate.rawValue, code: "invalid",
-            message: "\(manifestFile):\(skipped.mark.line):\(skipped.mark.column): \(skipped.path): \(skipped.reason)")
+            message: "\(location): \(skipped.path): \(skipped.reason)")
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -272,10 +275,13 @@ package struct ReportFile: Codable, Sendable {
     package struct Merged: Codable, Sendable, Hashable {
         package var folder: String
         package var jobs: Int
+        /// Result files of its jobs that are not in the folder (a report merged without them).
+        package var notLocal: Int?
 
-        package init(folder: String, jobs: Int) {
+        package init(folder: String, jobs: Int, notLocal: Int? = nil) {
             self.folder = folder
             self.jobs = jobs
+            self.notLocal = notLocal
         }
     }
 

@@ -17,7 +17,7 @@ extension RunFinish {
                 add(ContactSheet.Job(report, placedInputs: placed, currency: plan.moneyCurrency))
             }
             for skipped in plan.skipped {
-                let report = JobReport(skipped: skipped, manifestFile: plan.manifest.file)
+                let report = JobReport(skipped: skipped, location: plan.location(skipped.mark))
                 add(ContactSheet.Job(report, placedInputs: placed, currency: plan.moneyCurrency))
             }
         }

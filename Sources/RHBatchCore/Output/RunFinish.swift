@@ -115,8 +115,9 @@ struct RunFinish: Sendable {
             {
                 totals.cost += jobs[index].cost(estimate: plan.moneyEstimate(index))
                 let job = plan.jobs[index]
-                if let billed = jobs[index].cost, job.priceKnown, !job.shape.value.sendsFileNames,
-                    plan.estimatesAreBilledMoney
+                // Billed tasks that made their results (a failed task's zero is no price).
+                if let billed = jobs[index].cost, jobs[index].status == .succeeded, job.priceKnown,
+                    !job.shape.value.sendsFileNames, plan.estimatesAreBilledMoney
                 {
                     totals.billed(billed, estimate: job.price, model: job.model)
                 }
@@ -247,7 +248,7 @@ struct RunFinish: Sendable {
 
     /// A skipped job's report entry, written from its record.
     func skippedEntry(_ skipped: SkippedJob) -> JSONValue {
-        let report = JobReport(skipped: skipped, manifestFile: plan.manifest.file)
+        let report = JobReport(skipped: skipped, location: plan.location(skipped.mark))
         let error = report.error.map {
             JSONValue.object([
                 ("phase", .string($0.phase)), ("code", .string($0.code)), ("message", .string($0.message)),

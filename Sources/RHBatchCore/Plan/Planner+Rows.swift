@@ -138,7 +138,9 @@ extension PlanningRun {
                 let cell = table.cell(row, column)
                 do {
                     let use: ImageUse?
-                    if let known = caches.images[cell] {
+                    if let known = rowImages[table.source]?[cell] {
+                        use = known
+                    } else if let known = caches.images[cell] {
                         use = known
                     } else {
                         use = rowImage(
@@ -162,6 +164,22 @@ extension PlanningRun {
                 caches.fits[signature] = fits
             }
         }
+    }
+
+    /// Every image cell of a table, resolved once per distinct cell (before image ids are settled).
+    mutating func resolveRowImages(_ rows: RowSource) {
+        let table = rows.table
+        var resolved = rowImages[table.source] ?? [:]
+        for column in rows.columns(for: .image) {
+            for row in 0..<table.rowCount {
+                let cell = table.cell(row, column)
+                if case .empty = cell { continue }
+                guard resolved.index(forKey: cell) == nil else { continue }
+                resolved[cell] = rowImage(
+                    cell, rows, mark: table.mark(row: row, column: column), path: rows.path.index(row).key("image"))
+            }
+        }
+        rowImages[table.source] = resolved
     }
 
     /// A row's image cell as an input: a library id, or a path below the table's folder, or a

@@ -114,6 +114,10 @@ struct PlanningRun {
     var lastPromptName: (id: String, name: String)?
     /// The tables of `rows` axes, in block order.
     var tables: [TableFile] = []
+    /// The images of tables' image cells, by table and cell: resolved before image ids are
+    /// settled, so that two rows' `room.png` from different folders get distinct ids as matrix
+    /// axes do.
+    var rowImages: [Int32: [TableFile.Cell: ImageUse?]] = [:]
 
     /// Names of media fields (other than a model's main image): their axis values are files.
     let mediaFieldNames: Set<String>
@@ -282,6 +286,7 @@ struct PlanningRun {
                 if let model = resolveModel(value) { models?.append(model) }
             }
         }
+        if let rows = block.rows, block.image == nil { resolveRowImages(rows) }
         var optionAxes: [(String, [Located<String>])] = []
         for (name, values) in block.options {
             guard mediaFieldNames.contains(name) else {
@@ -819,7 +824,7 @@ struct PlanningRun {
 
     /// Records an error once per place: a matrix block repeats the same problem for every job.
     mutating func report(_ message: String, at mark: Mark, path: KeyPath) {
-        let identity = "\(mark.line):\(mark.column):\(message)"
+        let identity = "\(mark.source):\(mark.line):\(mark.column):\(message)"
         guard reported.insert(identity).inserted else { return }
         diagnostics.error(message, at: mark, path: path.description)
     }

@@ -99,7 +99,10 @@ extension PlanningRun {
         for name in [field.apiKey, field.name] where name != "prompt" {
             guard let value = combination.options[name] else { continue }
             combination.options[name] = nil
-            if let prompt = combination.prompt, !prompt.path.description.hasPrefix("defaults") {
+            let fromDefaults = { (path: KeyPath) in path.description.hasPrefix("defaults") }
+            // A job's (or row's, or block's) own prompt wins over a vendor-named one under defaults.
+            if let prompt = combination.prompt, fromDefaults(value.path), !fromDefaults(prompt.path) { continue }
+            if let prompt = combination.prompt, fromDefaults(prompt.path) == fromDefaults(value.path) {
                 report(
                     "'\(name)' and 'prompt' both set \(model.alias)'s prompt (its '\(field.apiKey)' field): set one of them",
                     at: value.mark, path: value.path)

@@ -15,7 +15,6 @@ extension RunMachine {
 
     /// What the journal says to do with a job.
     mutating func resume(_ index: Int) {
-        let job = plan.jobs[index]
         let recorded = historyPosition(index).flatMap { history[position: $0] }
         guard let entry = recorded, entry.stage != .refused else {
             jobs[index].attempts = recorded?.attempts ?? 0
