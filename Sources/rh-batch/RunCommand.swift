@@ -201,6 +201,13 @@ struct RunCommand: AsyncParsableCommand {
         var logger = Logger(label: "rh-batch", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = verbose ? .debug : .warning
         var options = runOptions()
+        // A shard's folder stays that shard's: another shard or none here would bill jobs twice.
+        if let problem = ShardMarker.claim(
+            folder: options.outputDirectory ?? plan.outputDirectory, shard: options.shard)
+        {
+            Console.error("error: \(problem)")
+            throw ExitCode(.invalid)
+        }
         let presenter = RunPresenter(
             mode: quiet || noProgress ? .off : (isatty(STDOUT_FILENO) == 1 ? .live : .lines(every: .seconds(10))),
             quiet: quiet, currency: plan.currency)

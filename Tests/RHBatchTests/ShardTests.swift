@@ -155,6 +155,32 @@ struct ShardTests {
         #expect(localOutputs.count == 40 && localOutputs.allSatisfy { $0["local"] == nil })
     }
 
+    /// A shard's folder stays that shard's: another shard (an array task submitted again on its
+    /// own reads count 1) or no shard there is refused before anything is sent.
+    @Test func aShardsFolderRefusesAnotherShard() async throws {
+        let folder = try TempFolder()
+        let manifest = try manifest(in: folder)
+        let out = folder.path + "/out/shard-1"
+        let run = { (shard: [String]) in
+            try await offPool {
+                try CLI.run(
+                    ["run", manifest, "--simulate", "--sim-latency", "0.01:0.02", "-q", "--no-progress", "-o", out]
+                        + shard)
+            }
+        }
+        let first = try await run(["--shard", "1/4"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try String(contentsOfFile: out + "/.rh-batch/shard", encoding: .utf8) == "1/4\n")
+        let lone = try await run(["--shard", "0/1"])
+        #expect(lone.status == 64 && lone.stderr.contains("holds shard 1/4"), "\(lone.stderr)")
+        let unsharded = try await run([])
+        #expect(unsharded.status == 64 && unsharded.stderr.contains("--shard 1/4"), "\(unsharded.stderr)")
+        let again = try await run(["--shard", "1/4"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let report = try RunHarness.json(out + "/report.json")
+        #expect((report["totals"] as? [String: Any])?["submits"] as? Int == 0, "the resumed shard sends nothing")
+    }
+
     @Test func autoShardsNeedAnEngineIndex() async throws {
         let folder = try TempFolder()
         let manifest = try manifest(in: folder)

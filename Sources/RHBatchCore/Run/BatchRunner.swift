@@ -334,19 +334,11 @@ package struct BatchRunner: Sendable {
         }
     }
 
-    /// Asks the API for the account's currency, waiting at most 5 s; `nil` when it does not say.
+    /// Asks the API for the account's currency (bounded by the client's request timeout, not a
+    /// shorter wait of its own: a slow answer must not make USD bills look like CNY); `nil` when
+    /// it does not say.
     func accountCurrency() async -> String? {
-        let service = service
-        return await withTaskGroup(of: String?.self) { group -> String? in
-            group.addTask { await service.accountCurrency() }
-            group.addTask {
-                try? await Task.sleep(for: .seconds(5))
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+        await service.accountCurrency()
     }
 
     /// Asks the API for the key's concurrency limit, waiting at most 5 s: the account's limit,

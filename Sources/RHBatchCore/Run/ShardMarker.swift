@@ -1,0 +1,40 @@
+import Foundation
+
+/// Which shard an output folder holds (`.rh-batch/shard`, `I/N`), so that a folder is never run
+/// as another shard: a Slurm array task submitted again on its own (`sbatch --array=1`) is an
+/// array of one, whose count and first index are not the batch's, and `--shard auto` would read
+/// `0/1` there and run every other shard's jobs, billing them twice.
+package enum ShardMarker {
+    /// The marker's path in an output folder.
+    package static func path(in folder: String) -> String { folder + "/.rh-batch/shard" }
+
+    /// Checks a run's shard against the folder's, and records it the first time; a message when
+    /// the run must not go on.
+    package static func claim(folder: String, shard: (index: Int, count: Int)?) -> String? {
+        let file = path(in: folder)
+        let recorded = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        let wanted = shard.map { "\($0.index)/\($0.count)" }
+        switch (recorded, wanted) {
+        case (nil, nil):
+            return nil
+        case (let held?, nil):
+            return
+                "\(folder) holds shard \(held) of its batch; this run is not sharded and would run the other shards' jobs too: run it with --shard \(held), or give it a folder of its own"
+        case (let held?, let asked?) where held != asked:
+            return
+                "\(folder) holds shard \(held) of its batch; this run is shard \(asked) (an array task submitted again on its own reads another count and index) and would run other shards' jobs, billing them twice: run it with --shard \(held)"
+        case (.some, .some):
+            return nil
+        case (nil, let asked?):
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: folder + "/.rh-batch", withIntermediateDirectories: true)
+                try AtomicFile.write(Array((asked + "\n").utf8), to: file, durable: true)
+            } catch {
+                return "cannot record the shard in \(folder): \(error)"
+            }
+            return nil
+        }
+    }
+}
