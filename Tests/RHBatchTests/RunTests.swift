@@ -395,6 +395,10 @@ struct AccountCurrencyTests {
         #expect(!lines.isEmpty && lines.allSatisfy { $0["currency"] as? String == "USD" })
         #expect(result.outcome.summary.contains("this account is billed in USD"))
         #expect(result.outcome.summary.contains("spent \(cost["amount"]!) USD"))
+        // `rh-batch status` labels the journal's bills with the account's currency too.
+        let status = try OutputStatus.load(folder: result.output, plan: result.plan)
+        #expect(status.currency == "USD")
+        #expect(status.text.contains("spent so far: \(cost["amount"]!) USD"), "\(status.text)")
         #expect(!result.outcome.summary.contains("CNY in"))
     }
 

@@ -103,7 +103,8 @@ package struct OutputStatus: Sendable {
             folder: folder,
             counts: order.compactMap { name in counts[name].map { (name, $0) } },
             spent: spent,
-            currency: plan?.currency ?? "CNY",
+            // The account's, as the last run read it; else the catalog's.
+            currency: FolderCurrency.read(folder) ?? plan?.currency ?? "CNY",
             items: items,
             warnings: contents.warnings
         )

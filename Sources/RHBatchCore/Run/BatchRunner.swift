@@ -98,7 +98,10 @@ package struct BatchRunner: Sendable {
         // The account's currency, read once: bills in another currency than the catalog's are
         // counted as they are, never mixed with estimates.
         var plan = plan
-        plan.billed(in: await accountCurrency())
+        let answered = await accountCurrency()
+        // A resumed folder keeps the currency an earlier run read when this read fails.
+        plan.billed(in: answered ?? FolderCurrency.read(folder))
+        if let answered { FolderCurrency.write(answered, in: folder) }
         if let account = plan.billingCurrency {
             observer(.notice(.billingCurrency(account: account, catalog: plan.currency, maxCost: options.maxCost)))
         }

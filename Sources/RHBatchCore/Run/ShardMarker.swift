@@ -38,3 +38,25 @@ package enum ShardMarker {
         }
     }
 }
+
+/// The currency an output folder's tasks were billed in (`.rh-batch/currency`), as the account
+/// said it when a run read it: `rh-batch status` labels the journal's bills with it, and a resumed
+/// run whose `accountStatus` read fails keeps it, so USD bills are never shown as CNY.
+package enum FolderCurrency {
+    /// The file's path in an output folder.
+    package static func path(in folder: String) -> String { folder + "/.rh-batch/currency" }
+
+    /// The recorded currency, when a run recorded one.
+    package static func read(_ folder: String) -> String? {
+        guard let text = try? String(contentsOfFile: path(in: folder), encoding: .utf8) else { return nil }
+        let code = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return code.isEmpty ? nil : code
+    }
+
+    /// Records the account's currency (quietly: a folder that cannot take it only loses the label).
+    package static func write(_ code: String, in folder: String) {
+        guard read(folder) != code else { return }
+        try? FileManager.default.createDirectory(atPath: folder + "/.rh-batch", withIntermediateDirectories: true)
+        try? AtomicFile.write(Array((code + "\n").utf8), to: path(in: folder), durable: true)
+    }
+}
