@@ -55,6 +55,15 @@ struct MergeCommand: ParsableCommand {
             )
             throw ExitCode(.invalid)
         }
+        // Bills in two currencies (shards on accounts of the .cn and the .ai site) do not add up.
+        let currencies = Set(reports.map(\.report.totals.cost.currency))
+        guard currencies.count == 1 else {
+            let named = reports.map { "\($0.folder): \($0.report.totals.cost.currency)" }
+            Console.error(
+                "error: these shards were billed in different currencies (\(named.joined(separator: ", "))): their costs cannot be added up"
+            )
+            throw ExitCode(.invalid)
+        }
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
         var merged = try Self.merge(reports.map { ($0.folder, $0.relative, $0.report) })
         let missing = Self.markMissing(&merged, folders: reports.map { ($0.folder, $0.relative) }, target: target)

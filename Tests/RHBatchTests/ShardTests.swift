@@ -153,6 +153,21 @@ struct ShardTests {
             $0["outputs"] as? [[String: Any]] ?? []
         }
         #expect(localOutputs.count == 40 && localOutputs.allSatisfy { $0["local"] == nil })
+
+        // Shards billed in two currencies do not add up: refused.
+        var usd = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: folder.path + "/back/shard2.json"))) as? [String: Any])
+        var totals = try #require(usd["totals"] as? [String: Any])
+        totals["cost"] = ["amount": "1.00", "currency": "USD"]
+        usd["totals"] = totals
+        try JSONSerialization.data(withJSONObject: usd).write(to: URL(fileURLWithPath: folder.path + "/back/usd.json"))
+        let mixed = try await offPool {
+            try CLI.run([
+                "merge", folder.path + "/back/shard1.json", folder.path + "/back/usd.json", "-o", folder.path + "/all3",
+            ])
+        }
+        #expect(mixed.status == 64 && mixed.stderr.contains("different currencies"), "\(mixed.stderr)")
     }
 
     /// A shard's folder stays that shard's: another shard (an array task submitted again on its
