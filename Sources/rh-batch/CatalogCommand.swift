@@ -99,7 +99,8 @@ struct CatalogUpdateCommand: AsyncParsableCommand {
         }
         let file: CatalogFile
         do {
-            file = try Self.importFiles(registryBytes, pricingBytes)
+            file = try Self.importFiles(
+                registryBytes, pricingBytes, registryURL: registryURL, pricingURL: pricingURL)
         } catch {
             Console.error("error: the fetched registry does not import: \(error.message); nothing changed")
             throw ExitCode(.failed)
@@ -139,21 +140,13 @@ struct CatalogUpdateCommand: AsyncParsableCommand {
         }
     }
 
-    /// The two files imported, through temporary files (the importer reads paths).
-    static func importFiles(_ registry: [UInt8], _ pricing: [UInt8]) throws(CatalogError) -> CatalogFile {
-        let folder = FileManager.default.temporaryDirectory.path + "/rh-batch-catalog-" + UUID().uuidString
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+    /// The two files imported as they were fetched (errors name their URLs).
+    static func importFiles(_ registry: [UInt8], _ pricing: [UInt8], registryURL: String, pricingURL: String)
+        throws(CatalogError) -> CatalogFile
+    {
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            try Data(registry).write(to: URL(fileURLWithPath: folder + "/model-registry.public.json"))
-            try Data(pricing).write(to: URL(fileURLWithPath: folder + "/pricing.public.json"))
-        } catch {
-            throw CatalogError(
-                file: folder, line: 1, column: 1, path: "", message: "cannot write a temporary file: \(error)")
-        }
-        do {
-            return try CatalogFile.load(
-                folder + "/model-registry.public.json", pricing: folder + "/pricing.public.json")
+            return try CatalogFile.decode(
+                Data(registry), file: registryURL, pricing: (Data(pricing), pricingURL))
         } catch {
             var error = error
             error.message = "\(error.path.isEmpty ? "" : error.path + ": ")\(error.message)"

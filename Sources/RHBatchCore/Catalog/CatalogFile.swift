@@ -177,7 +177,16 @@ extension CatalogFile {
     /// Reads a catalog file in rh-batch's format or the vendor's registry format (optionally with
     /// a price table beside it).
     package static func load(_ path: String, pricing: String? = nil) throws(CatalogError) -> CatalogFile {
-        let data = try read(path)
+        var table: (Data, String)?
+        if let pricing { table = (try read(pricing), pricing) }
+        return try decode(try read(path), file: path, pricing: table)
+    }
+
+    /// A catalog from bytes: rh-batch's format, or the vendor's registry (with its price table's
+    /// bytes and name, when given). `file` names the registry in errors.
+    package static func decode(_ data: Data, file path: String, pricing: (data: Data, file: String)?)
+        throws(CatalogError) -> CatalogFile
+    {
         // rh-batch's own files name their format first: decode them in one pass.
         if data.prefix(64).range(of: Data("{\"format\":\"\(formatName)\"".utf8)) != nil,
             let file = try? JSONDecoder().decode(CatalogFile.self, from: data)
@@ -212,10 +221,10 @@ extension CatalogFile {
         }
         var prices: [String: Any]?
         if let pricing {
-            guard let table = try parse(try read(pricing), file: pricing) as? [String: Any], table["pricing"] is [Any]
+            guard let table = try parse(pricing.data, file: pricing.file) as? [String: Any], table["pricing"] is [Any]
             else {
                 throw CatalogError(
-                    file: pricing, line: 1, column: 1, path: "",
+                    file: pricing.file, line: 1, column: 1, path: "",
                     message: "not a RunningHub price table (no 'pricing' list)")
             }
             prices = table

@@ -126,7 +126,7 @@ package struct TableFile: Sendable {
         case .csv: return try reader.delimited(UInt8(ascii: ","), path: path, kind: kind)
         case .tsv: return try reader.delimited(UInt8(ascii: "\t"), path: path, kind: kind)
         case .jsonl: return try reader.jsonLines(path: path)
-        case .txt: return try reader.textLines(path: path)
+        case .txt: return try reader.promptLines(path: path)
         }
     }
 
@@ -453,7 +453,21 @@ private struct TableScanner {
         }
     }
 
-    // MARK: JSON Lines
+    // MARK: JSON Lines and text
+
+    /// Every line of the file (split at LF): where it starts and ends, and its number.
+    func textLines() -> [(start: Int, end: Int, line: Int32)] {
+        var result: [(start: Int, end: Int, line: Int32)] = []
+        var start = 0
+        var line: Int32 = 1
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            result.append((start, end, line))
+            start = end + 1
+            line += 1
+        }
+        return result
+    }
 
     func jsonLines(path: String) throws(TableFile.Problem) -> TableFile {
         var columns: [String] = []
@@ -461,11 +475,7 @@ private struct TableScanner {
         var rows: [[(Int, TableFile.Cell)]] = []
         var lines: [Int32] = []
         var offsets: [Int] = []
-        var start = 0
-        var line: Int32 = 1
-        while start < bytes.count {
-            var end = start
-            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+        for (start, end, line) in textLines() {
             let slice = bytes[start..<end]
             if slice.contains(where: { $0 != 32 && $0 != 9 && $0 != 13 }) {
                 let value = try? JSONSerialization.jsonObject(with: Data(slice), options: [.fragmentsAllowed])
@@ -500,8 +510,6 @@ private struct TableScanner {
                 lines.append(line)
                 offsets.append(start)
             }
-            start = end + 1
-            line += 1
         }
         guard !rows.isEmpty else {
             throw TableFile.Problem(
@@ -561,23 +569,17 @@ private struct TableScanner {
     // MARK: Text
 
     /// One prompt a line; blank lines are no rows.
-    func textLines(path: String) throws(TableFile.Problem) -> TableFile {
+    func promptLines(path: String) throws(TableFile.Problem) -> TableFile {
         var cells: [TableFile.Cell] = []
         var lines: [Int32] = []
         var offsets: [Int] = []
-        var start = 0
-        var line: Int32 = 1
-        while start < bytes.count {
-            var end = start
-            while end < bytes.count && bytes[end] != UInt8(ascii: "\n") { end += 1 }
+        for (start, end, line) in textLines() {
             let text = String(decoding: bytes[start..<end], as: UTF8.self).trimmed
             if !text.isEmpty {
                 cells.append(.text(text))
                 lines.append(line)
                 offsets.append(start)
             }
-            start = end + 1
-            line += 1
         }
         guard !cells.isEmpty else {
             throw TableFile.Problem(

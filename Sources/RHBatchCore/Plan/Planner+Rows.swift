@@ -10,7 +10,6 @@ extension PlanningRun {
     /// What one row's cells resolved to, reused by rows that say the same.
     struct RowCaches {
         var models: [String: ModelUse?] = [:]
-        var images: [TableFile.Cell: ImageUse?] = [:]
         /// Fitted fields by the row's model and field cells.
         var fits: [String: [[FieldFit?]]] = [:]
     }
@@ -137,16 +136,8 @@ extension PlanningRun {
             if let column = filled.first {
                 let cell = table.cell(row, column)
                 do {
-                    let use: ImageUse?
-                    if let known = rowImages[table.source]?[cell] {
-                        use = known
-                    } else if let known = caches.images[cell] {
-                        use = known
-                    } else {
-                        use = rowImage(
-                            cell, rows, mark: table.mark(row: row, column: column), path: rowPath.key("image"))
-                        caches.images[cell] = use
-                    }
+                    // Resolved before expansion (`resolveRowImages`), as image ids need.
+                    let use = rowImages[table.source]?[cell] ?? nil
                     guard var use else { continue }
                     if let id, !promptFromRow {
                         use.input = intern(inputs[use.input].sources, id: id)

@@ -5,15 +5,10 @@ import Foundation
 /// array of one, whose count and first index are not the batch's, and `--shard auto` would read
 /// `0/1` there and run every other shard's jobs, billing them twice.
 package enum ShardMarker {
-    /// The marker's path in an output folder.
-    package static func path(in folder: String) -> String { folder + "/.rh-batch/shard" }
-
     /// Checks a run's shard against the folder's, and records it the first time; a message when
     /// the run must not go on.
     package static func claim(folder: String, shard: (index: Int, count: Int)?) -> String? {
-        let file = path(in: folder)
-        let recorded = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(
-            in: .whitespacesAndNewlines)
+        let recorded = FolderNote.read("shard", in: folder)
         let wanted = shard.map { "\($0.index)/\($0.count)" }
         switch (recorded, wanted) {
         case (nil, nil):
@@ -28,9 +23,7 @@ package enum ShardMarker {
             return nil
         case (nil, let asked?):
             do {
-                try FileManager.default.createDirectory(
-                    atPath: folder + "/.rh-batch", withIntermediateDirectories: true)
-                try AtomicFile.write(Array((asked + "\n").utf8), to: file, durable: true)
+                try FolderNote.write(asked, name: "shard", in: folder)
             } catch {
                 return "cannot record the shard in \(folder): \(error)"
             }
@@ -43,20 +36,30 @@ package enum ShardMarker {
 /// said it when a run read it: `rh-batch status` labels the journal's bills with it, and a resumed
 /// run whose `accountStatus` read fails keeps it, so USD bills are never shown as CNY.
 package enum FolderCurrency {
-    /// The file's path in an output folder.
-    package static func path(in folder: String) -> String { folder + "/.rh-batch/currency" }
-
     /// The recorded currency, when a run recorded one.
     package static func read(_ folder: String) -> String? {
-        guard let text = try? String(contentsOfFile: path(in: folder), encoding: .utf8) else { return nil }
-        let code = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return code.isEmpty ? nil : code
+        FolderNote.read("currency", in: folder)
     }
 
     /// Records the account's currency (quietly: a folder that cannot take it only loses the label).
     package static func write(_ code: String, in folder: String) {
         guard read(folder) != code else { return }
-        try? FileManager.default.createDirectory(atPath: folder + "/.rh-batch", withIntermediateDirectories: true)
-        try? AtomicFile.write(Array((code + "\n").utf8), to: path(in: folder), durable: true)
+        try? FolderNote.write(code, name: "currency", in: folder)
+    }
+}
+
+/// A one-line fact an output folder keeps about itself in `.rh-batch/NAME`.
+enum FolderNote {
+    /// The fact, when recorded.
+    static func read(_ name: String, in folder: String) -> String? {
+        guard let text = try? String(contentsOfFile: folder + "/.rh-batch/" + name, encoding: .utf8) else { return nil }
+        let line = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return line.isEmpty ? nil : line
+    }
+
+    /// Records the fact, the file written whole or not at all.
+    static func write(_ line: String, name: String, in folder: String) throws {
+        try FileManager.default.createDirectory(atPath: folder + "/.rh-batch", withIntermediateDirectories: true)
+        try AtomicFile.write(Array((line + "\n").utf8), to: folder + "/.rh-batch/" + name, durable: true)
     }
 }
