@@ -1,16 +1,28 @@
 /// "Did you mean" hints for misspelt keys and names.
+///
+/// The work any one value can cause is bounded: a word or candidate longer than
+/// ``longestWord`` characters gets no hint, and a candidate whose length differs from the word's
+/// by more than the allowed distance is never compared (the edit distance is at least that
+/// difference). A 100 KB model name used to cost seconds of edit distance per catalog name.
 package enum Suggestion {
+    /// The longest word (in characters) that gets a hint: longer than any key, field or model name.
+    package static let longestWord = 200
+
     /// The candidate closest to `word`, when it is close enough to be a likely typo.
     package static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+        // A character is at most 4 bytes of UTF-8 and at least one: the byte count bounds it.
+        guard word.utf8.count <= longestWord * 4 else { return nil }
         let target = Array(word.lowercased())
+        guard target.count <= longestWord else { return nil }
         var best: (name: String, distance: Int)?
-        for candidate in candidates {
-            let distance = editDistance(target, Array(candidate.lowercased()))
-            if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
+        for candidate in candidates where candidate.utf8.count <= longestWord * 4 {
+            let other = Array(candidate.lowercased())
+            let allowed = max(2, min(target.count, other.count) / 3)
+            guard abs(target.count - other.count) <= allowed else { continue }
+            let distance = editDistance(target, other)
+            if distance <= allowed, distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
         }
-        guard let best else { return nil }
-        let allowed = max(2, min(target.count, best.name.count) / 3)
-        return best.distance <= allowed ? best.name : nil
+        return best?.name
     }
 
     /// A ` (did you mean 'x'?)` suffix, or the empty string.
