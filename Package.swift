@@ -2,10 +2,17 @@
 
 import PackageDescription
 
-let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
-    .enableUpcomingFeature("MemberImportVisibility"),
-]
+// RH_FUZZ=1 builds the fuzz targets (Scripts/fuzz.sh): this package's own modules get libFuzzer's
+// coverage and AddressSanitizer; the dependencies are built as always, so a build that already
+// has them only recompiles these.
+let fuzzing = Context.environment["RH_FUZZ"] == "1"
+let fuzzFlags: [SwiftSetting] = fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"]), .define("RH_FUZZ")] : []
+
+let swiftSettings: [SwiftSetting] =
+    [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ] + fuzzFlags
 
 let package = Package(
     name: "rh-batch",
@@ -131,6 +138,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The fuzz targets (issue 27): every input rh-batch reads but does not control.
+        .target(
+            name: "RHBatchFuzz",
+            dependencies: [
+                "RHBatchCore", "RunningHubAPI", "RunningHubModel", "RunningHubWebhook", "YAML",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // libFuzzer's entry point over them, or a replayer of files (Scripts/fuzz.sh).
+        .executableTarget(
+            name: "rh-batch-fuzz",
+            dependencies: ["RHBatchFuzz"],
+            swiftSettings: swiftSettings + (fuzzing ? [.unsafeFlags(["-parse-as-library"])] : []),
+            linkerSettings: fuzzing ? [.unsafeFlags(["-sanitize=fuzzer,address"])] : []
+        ),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RHBatchCoreTests",
@@ -167,7 +190,7 @@ let package = Package(
             name: "RHBatchTests",
             dependencies: [
                 "rh-batch", "RHBatchCore", "RunningHubAPI", "RunningHubAdapter", "RunningHubSimulator",
-                "RunningHubWebhook",
+                "RunningHubWebhook", "RHBatchFuzz",
                 "YAML",
                 // A loopback server of files (the vendor's registry for `catalog update`).
                 .product(name: "Hummingbird", package: "hummingbird"),

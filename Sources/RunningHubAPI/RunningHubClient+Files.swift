@@ -41,29 +41,34 @@ extension RunningHubClient {
             if failure.errorClass == .unknownOutcome { failure.errorClass = .transient }
             throw UploadError(failure: failure)
         }
-        guard let object = Self.jsonObject(answer.body) else {
+        return try Self.uploadedFile(status: answer.status, body: answer.body)
+    }
+
+    /// Reads an upload answer (pure, for tests and the fuzz target).
+    package static func uploadedFile(status: Int, body: [UInt8]) throws(UploadError) -> UploadedFile {
+        guard let object = jsonObject(body) else {
             throw UploadError(
                 failure: APIFailure(
-                    code: "http-\(answer.status)",
-                    message: ErrorTable.meansWrongEndpoint(code: "http-\(answer.status)")
+                    code: "http-\(status)",
+                    message: ErrorTable.meansWrongEndpoint(code: "http-\(status)")
                         ? ErrorTable.wrongEndpointMessage(
-                            "upload: HTTP \(answer.status)\(Self.describeBody(answer.body))")
-                        : "HTTP \(answer.status)\(Self.describeBody(answer.body))",
-                    httpStatus: answer.status,
-                    errorClass: ErrorTable.classify(httpStatus: answer.status, duringSubmit: false)
+                            "upload: HTTP \(status)\(describeBody(body))")
+                        : "HTTP \(status)\(describeBody(body))",
+                    httpStatus: status,
+                    errorClass: ErrorTable.classify(httpStatus: status, duringSubmit: false)
                 ))
         }
-        let code = Self.string(object["code"]) ?? ""
+        let code = string(object["code"]) ?? ""
         guard code == "0" || code == "200",
             let data = object["data"] as? [String: Any],
-            let url = Self.string(data["download_url"]) ?? Self.string(data["downloadUrl"]) ?? Self.string(data["url"]),
+            let url = string(data["download_url"]) ?? string(data["downloadUrl"]) ?? string(data["url"]),
             !url.isEmpty
         else {
-            var failure = Self.envelopeFailure(object, status: answer.status)
-            if (500...599).contains(answer.status) { failure.errorClass = .transient }
+            var failure = envelopeFailure(object, status: status)
+            if (500...599).contains(status) { failure.errorClass = .transient }
             throw UploadError(failure: failure)
         }
-        return UploadedFile(url: url, fileName: Self.string(data["fileName"]).flatMap { $0.isEmpty ? nil : $0 })
+        return UploadedFile(url: url, fileName: string(data["fileName"]).flatMap { $0.isEmpty ? nil : $0 })
     }
 
     // MARK: Download

@@ -295,12 +295,19 @@ package struct RunningHubClient: Sendable {
         let key = String(configuration.apiKey.authorizationHeader.dropFirst("Bearer ".count))
         request.body = .bytes(
             ByteBuffer(bytes: Array("{\"apiKey\":\(Self.jsonString(key)),\"taskId\":\(Self.jsonString(taskId))}".utf8)))
-        guard case .success(let answer) = try await exchange(request, timeout: configuration.requestTimeout),
-            let object = Self.jsonObject(answer.body), Self.string(object["code"]) == "0",
+        guard case .success(let answer) = try await exchange(request, timeout: configuration.requestTimeout) else {
+            return nil
+        }
+        return Self.legacyUsage(body: answer.body)
+    }
+
+    /// Reads an outputs answer's coins and seconds (pure, for tests and the fuzz target).
+    package static func legacyUsage(body: [UInt8]) -> (coins: String?, seconds: String?)? {
+        guard let object = jsonObject(body), string(object["code"]) == "0",
             let first = (object["data"] as? [Any])?.first as? [String: Any],
-            let coins = Self.string(first["consumeCoins"]), !coins.isEmpty
+            let coins = string(first["consumeCoins"]), !coins.isEmpty
         else { return nil }
-        return (coins, Self.string(first["taskCostTime"]))
+        return (coins, string(first["taskCostTime"]))
     }
 
     // MARK: Account and queue
@@ -308,13 +315,17 @@ package struct RunningHubClient: Sendable {
     /// The key's concurrency limit and load.
     package func queueStatus() async throws -> QueueStatus {
         let request = jsonRequest(url: configuration.baseURL + "/queue/status", method: .GET)
-        let answer = try await sendChecked(request)
-        guard let data = answer["data"] as? [String: Any] else { throw Self.envelopeFailure(answer) }
+        return try Self.queueStatus(await sendChecked(request))
+    }
+
+    /// Reads a queue status answer's `data` (pure, for tests and the fuzz target).
+    package static func queueStatus(_ answer: [String: Any]) throws(APIFailure) -> QueueStatus {
+        guard let data = answer["data"] as? [String: Any] else { throw envelopeFailure(answer) }
         return QueueStatus(
-            keyType: Self.string(data["apiKeyType"]) ?? "",
-            concurrencyLimit: Self.int(data["concurrentLimit"]) ?? 0,
-            running: Self.int(data["runningCount"]) ?? 0,
-            queued: Self.int(data["queuedCount"]) ?? 0
+            keyType: string(data["apiKeyType"]) ?? "",
+            concurrencyLimit: int(data["concurrentLimit"]) ?? 0,
+            running: int(data["runningCount"]) ?? 0,
+            queued: int(data["queuedCount"]) ?? 0
         )
     }
 
@@ -324,12 +335,16 @@ package struct RunningHubClient: Sendable {
         // The legacy endpoint wants the key in the body as well; it goes nowhere else.
         let key = String(configuration.apiKey.authorizationHeader.dropFirst("Bearer ".count))
         request.body = .bytes(ByteBuffer(bytes: Array("{\"apikey\":\(Self.jsonString(key))}".utf8)))
-        let answer = try await sendChecked(request)
-        guard let data = answer["data"] as? [String: Any] else { throw Self.envelopeFailure(answer) }
+        return try Self.accountStatus(await sendChecked(request))
+    }
+
+    /// Reads an account status answer's `data` (pure, for tests and the fuzz target).
+    package static func accountStatus(_ answer: [String: Any]) throws(APIFailure) -> AccountStatus {
+        guard let data = answer["data"] as? [String: Any] else { throw envelopeFailure(answer) }
         return AccountStatus(
-            remainingMoney: Self.string(data["remainMoney"]),
-            currency: Self.string(data["currency"]),
-            runningTasks: Self.int(data["currentTaskCounts"]) ?? 0
+            remainingMoney: string(data["remainMoney"]),
+            currency: string(data["currency"]),
+            runningTasks: int(data["currentTaskCounts"]) ?? 0
         )
     }
 
@@ -364,10 +379,14 @@ package struct RunningHubClient: Sendable {
     }
 
     private func definitionData(_ request: HTTPClientRequest) async throws -> [UInt8] {
-        let answer = try await sendChecked(request)
+        return try Self.definitionBytes(await sendChecked(request))
+    }
+
+    /// A definition answer's `data` as JSON bytes (pure, for tests and the fuzz target).
+    package static func definitionBytes(_ answer: [String: Any]) throws(APIFailure) -> [UInt8] {
         guard let data = answer["data"], !(data is NSNull),
             let bytes = try? JSONSerialization.data(withJSONObject: data, options: [.fragmentsAllowed])
-        else { throw Self.envelopeFailure(answer) }
+        else { throw envelopeFailure(answer) }
         return Array(bytes)
     }
 
@@ -379,23 +398,28 @@ package struct RunningHubClient: Sendable {
     /// Sends a `{code, msg, data}` call and returns the object when `code` is 0.
     private func sendChecked(_ request: HTTPClientRequest) async throws -> [String: Any] {
         let answer = try await exchange(request, timeout: configuration.requestTimeout).get()
-        guard let object = Self.jsonObject(answer.body) else {
+        return try Self.checkedEnvelope(status: answer.status, body: answer.body)
+    }
+
+    /// A `{code, msg, data}` answer's object when `code` is 0 (pure, for tests and the fuzz target).
+    package static func checkedEnvelope(status: Int, body: [UInt8]) throws(APIFailure) -> [String: Any] {
+        guard let object = jsonObject(body) else {
             throw APIFailure(
-                code: "http-\(answer.status)",
-                message: "HTTP \(answer.status)\(Self.describeBody(answer.body))",
-                httpStatus: answer.status,
-                errorClass: ErrorTable.classify(httpStatus: answer.status, duringSubmit: false)
+                code: "http-\(status)",
+                message: "HTTP \(status)\(describeBody(body))",
+                httpStatus: status,
+                errorClass: ErrorTable.classify(httpStatus: status, duringSubmit: false)
             )
         }
-        if let code = Self.string(object["code"]), code != "0", code != "200" {
-            throw Self.envelopeFailure(object, status: answer.status)
+        if let code = string(object["code"]), code != "0", code != "200" {
+            throw envelopeFailure(object, status: status)
         }
         return object
     }
 
     static func envelopeFailure(_ object: [String: Any], status: Int = 200) -> APIFailure {
-        let code = string(object["code"]) ?? "bad-answer"
-        let message = string(object["message"]) ?? string(object["msg"]) ?? "the answer has no data"
+        let code = string(object["code"]).flatMap { $0.isEmpty ? nil : String($0.prefix(64)) } ?? "bad-answer"
+        let message = capped(string(object["message"]) ?? string(object["msg"]) ?? "the answer has no data")
         return APIFailure(code: code, message: message, httpStatus: status, errorClass: ErrorTable.classify(code: code))
     }
 
@@ -516,12 +540,23 @@ package struct RunningHubClient: Sendable {
         return Array(data)
     }
 
+    /// The longest task id taken (the service's are 19 digits): an answer with a longer one is not
+    /// a task object. docs/limits.md lists every cap on what the network sends.
+    package static let maximumTaskIdLength = 128
+    /// The most results one task's answer may carry; past it, the first are kept.
+    package static let maximumResults = 1_000
+    /// The longest error message kept (in UTF-8 bytes, cut at a character); it goes to the journal.
+    package static let maximumMessageLength = 2_000
+
     /// A task object from a v2 answer, tolerating numeric ids and unknown fields.
     static func snapshot(_ object: [String: Any]) -> TaskSnapshot? {
-        guard let taskId = string(object["taskId"]), !taskId.isEmpty, let state = taskState(object) else { return nil }
+        guard let taskId = string(object["taskId"]), !taskId.isEmpty, taskId.utf8.count <= maximumTaskIdLength,
+            let state = taskState(object)
+        else { return nil }
         var results: [TaskResult] = []
         if let list = object["results"] as? [Any] {
             for item in list {
+                guard results.count < maximumResults else { break }
                 guard let entry = item as? [String: Any] else { continue }
                 guard let url = string(entry["url"]) ?? string(entry["outputUrl"]) ?? string(entry["fileUrl"]),
                     !url.isEmpty
@@ -554,7 +589,7 @@ package struct RunningHubClient: Sendable {
             results: results,
             cost: cost,
             errorCode: errorCode(object),
-            errorMessage: string(object["errorMessage"]).flatMap { $0.isEmpty ? nil : $0 }
+            errorMessage: string(object["errorMessage"]).flatMap { $0.isEmpty ? nil : capped($0) }
         )
         snapshot.coins = coins
         snapshot.costSeconds = seconds
@@ -563,14 +598,28 @@ package struct RunningHubClient: Sendable {
 
     /// The error text of an answer, whichever field it is in.
     static func errorMessage(_ object: [String: Any]) -> String {
-        string(object["errorMessage"]) ?? string(object["message"]) ?? string(object["msg"]) ?? ""
+        capped(string(object["errorMessage"]) ?? string(object["message"]) ?? string(object["msg"]) ?? "")
+    }
+
+    /// `text` cut to ``maximumMessageLength`` bytes of UTF-8, at a character, with `…` when cut.
+    package static func capped(_ text: String) -> String {
+        guard text.utf8.count > maximumMessageLength else { return text }
+        let scalars = text.unicodeScalars
+        var end = scalars.startIndex
+        var bytes = 0
+        for scalar in scalars {
+            bytes += scalar.utf8.count
+            if bytes > maximumMessageLength { break }
+            end = scalars.index(after: end)
+        }
+        return String(scalars[..<end]) + "…"
     }
 
     /// A non-empty, non-zero error code, as a string.
     static func errorCode(_ object: [String: Any]) -> String? {
         let value = object["errorCode"] ?? (object["taskId"] == nil ? object["code"] : nil)
         guard let code = string(value), !code.isEmpty, code != "0" else { return nil }
-        return code
+        return String(code.prefix(64))
     }
 
     static func string(_ value: Any?) -> String? {

@@ -20,6 +20,9 @@ package struct Ledger: Sendable, Codable, Equatable {
     package var submitsRefused: [String: Int] = [:]
     /// Tasks charged, in order.
     package var billed: [BilledTask] = []
+    /// Submits that created (and billed) a task but whose answer never arrived whole (a 502 or a
+    /// cut connection): the runner cannot know the task, so each may leave an `unknown` job.
+    package var answersLost = 0
     /// Queries per task id.
     package var queries: [String: Int] = [:]
     /// Queries of task ids the simulator never issued.

@@ -109,6 +109,9 @@ package struct WebhookFaults: Sendable, Hashable {
     /// never issued, to the same URL.
     package var forge = 0.0
 
+    /// The webhook faults of the `chaos` scenario.
+    package static let chaos = WebhookFaults(drop: 0.1, duplicate: 0.2, delay: 2, forge: 0.05)
+
     package init(drop: Double = 0, duplicate: Double = 0, delay: Double = 0, forge: Double = 0) {
         self.drop = drop
         self.duplicate = duplicate
@@ -152,6 +155,13 @@ package enum Scenario: String, Sendable, Hashable, CaseIterable {
     /// A new task is not found yet: its first two queries answer `1004`, as a distributed
     /// service may just after a submit.
     case lagging
+    /// Everything at once, at random with the seed (issue 27's soak): `flaky`, `ratelimit`,
+    /// `expire` and `lagging`, plus 5xx on uploads and account reads, slow downloads sent in
+    /// pieces, and, unless set otherwise, webhook callbacks dropped, duplicated, delayed and forged.
+    case chaos
+
+    /// What `chaos` turns on beside itself.
+    package static let chaosMix: Set<Scenario> = [.chaos, .flaky, .ratelimit, .expire, .lagging]
 
     /// Parses `flaky+multi` or `flaky,multi`.
     package static func parseList(_ text: String) throws(ScenarioError) -> Set<Scenario> {
@@ -160,7 +170,11 @@ package enum Scenario: String, Sendable, Hashable, CaseIterable {
             guard let scenario = Scenario(rawValue: name.lowercased()) else {
                 throw ScenarioError(name: String(name))
             }
-            if scenario != .clean { result.insert(scenario) }
+            if scenario == .chaos {
+                result.formUnion(chaosMix)
+            } else if scenario != .clean {
+                result.insert(scenario)
+            }
         }
         return result
     }

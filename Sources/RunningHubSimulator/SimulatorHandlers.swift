@@ -55,6 +55,7 @@ struct SimulatorHandlers: Sendable {
             }
             let gatewayFailed = await state.roll(.flaky, 0.08)
             if loseAnswer || gatewayFailed {
+                await state.loseAnswer()
                 return Self.html(status: .badGateway, "502 Bad Gateway")
             }
             // A task to be forgotten is answered as just queued, never with its result.
@@ -64,7 +65,10 @@ struct SimulatorHandlers: Sendable {
                 object["results"] = NSNull()
                 object["usage"] = nil
             }
-            if await state.roll(.flaky, 0.04) { return Self.cutOff(object) }
+            if await state.roll(.flaky, 0.04) {
+                await state.loseAnswer()
+                return Self.cutOff(object)
+            }
             // A task that finished before its submit was answered hands its results over here:
             // the runner collects them without a query, so the ledger counts them as seen.
             if status == "SUCCESS" { await state.sawFinished(taskId: task.id) }
@@ -242,6 +246,7 @@ struct SimulatorHandlers: Sendable {
         guard await state.check(key: Self.bearer(request)) == .ok else {
             return json(["code": 401, "message": "ApiKey verification failed", "data": NSNull()])
         }
+        if await state.roll(.chaos, 0.05) { return Self.html(status: .serviceUnavailable, "503 Service Unavailable") }
         guard let boundary = request.headers[.contentType].flatMap(Multipart.boundary(fromContentType:)),
             let parts = Multipart.parts(bytes, boundary: boundary),
             let file = parts.first(where: { $0.name == "file" })
@@ -319,6 +324,21 @@ struct SimulatorHandlers: Sendable {
                     }
                 )
             }
+            if await state.roll(.chaos, 0.10) {
+                // A slow download: the file in four pieces, a pause before each.
+                let piece = max(1, (png.count + 3) / 4)
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: contentType],
+                    body: ResponseBody(contentLength: png.count) { writer in
+                        for start in stride(from: 0, to: png.count, by: piece) {
+                            try await Task.sleep(for: .milliseconds(50))
+                            try await writer.write(ByteBuffer(bytes: png[start..<min(start + piece, png.count)]))
+                        }
+                        try await writer.finish(nil)
+                    }
+                )
+            }
             let buffer = ByteBuffer(bytes: png)
             return Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: buffer))
         }
@@ -347,6 +367,7 @@ struct SimulatorHandlers: Sendable {
         guard await state.check(key: Self.bearer(request)) == .ok else {
             return json(["code": 802, "msg": "APIKEY_UNAUTHORIZED", "data": NSNull()])
         }
+        if await state.roll(.chaos, 0.05) { return Self.html(status: .badGateway, "502 Bad Gateway") }
         let (balance, running, currency) = await state.account(key: Self.bearer(request))
         return json([
             "code": 0, "msg": "success",

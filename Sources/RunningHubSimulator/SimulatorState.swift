@@ -111,6 +111,12 @@ package actor SimulatorState {
         configuration.scenarios.contains(scenario) && random.chance(p)
     }
 
+    /// Counts a submit answer lost after its task was made.
+    func loseAnswer() {
+        ledger.answersLost += 1
+        ledgerChanged()
+    }
+
     func refuse(_ reason: String) {
         ledger.submitsRefused[reason, default: 0] += 1
         ledgerChanged()

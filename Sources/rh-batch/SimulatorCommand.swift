@@ -164,6 +164,7 @@ struct SimulatorCommand: AsyncParsableCommand {
         configuration.currency = currency
         configuration.webhooks = WebhookFaults(
             drop: webhookDrop, duplicate: webhookDuplicate, delay: webhookDelay, forge: webhookForge)
+        if scenarios.contains(.chaos) && configuration.webhooks == WebhookFaults() { configuration.webhooks = .chaos }
         let serving = configuration
         var logger = Logger(label: "rh-batch.simulator")
         logger.logLevel = .warning

@@ -208,4 +208,40 @@ struct ClientOutcomeTests {
         #expect(configuration.baseURL == "https://www.runninghub.cn/openapi/v2")
         #expect(configuration.hostRoot == "https://www.runninghub.cn")
     }
+
+    /// Caps on what an answer can make the client keep (issue 27; docs/limits.md).
+    @Test func answersAreCapped() throws {
+        let longId = String(repeating: "7", count: RunningHubClient.maximumTaskIdLength + 1)
+        guard case .unknown(let failure) = submit(#"{"taskId":"\#(longId)","status":"QUEUED"}"#) else {
+            Issue.record("a task id past the cap was taken")
+            return
+        }
+        #expect(failure.code == "bad-answer")
+
+        let many = (0..<1_500).map { #"{"url":"https://x/\#($0).png","outputType":"png"}"# }.joined(separator: ",")
+        guard case .task(let snapshot) = query(#"{"taskId":"7","status":"SUCCESS","results":[\#(many)]}"#) else {
+            Issue.record("a task with many results was not read")
+            return
+        }
+        #expect(snapshot.results.count == RunningHubClient.maximumResults)
+        #expect(snapshot.results.last?.url == "https://x/999.png")
+
+        let long = String(repeating: "é", count: 5_000)
+        guard
+            case .task(let failed) = query(
+                #"{"taskId":"7","status":"FAILED","errorCode":"1000","errorMessage":"\#(long)"}"#)
+        else {
+            Issue.record("a failed task was not read")
+            return
+        }
+        let message = try #require(failed.errorMessage)
+        #expect(message.utf8.count <= RunningHubClient.maximumMessageLength + "…".utf8.count)
+        #expect(message.hasSuffix("é…"))
+        let code = String(repeating: "9", count: 500)
+        guard case .refused(let refused) = submit(#"{"errorCode":"\#(code)","errorMessage":"x"}"#, status: 429) else {
+            Issue.record("a refusal was not read")
+            return
+        }
+        #expect(refused.code.count == 64)
+    }
 }

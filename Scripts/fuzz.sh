@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing with libFuzzer (issue 27): builds rh-batch-fuzz with
+# -sanitize=fuzzer,address into .build-fuzz, then runs a target (or every target) for a budget.
+#
+# Usage: Scripts/fuzz.sh [TARGET|all] [SECONDS] [-- libFuzzer options...]
+#   TARGET: manifest journal api webhook report catalog table (default all); SECONDS per target
+#   (default 60). Seeds: Tests/Fuzz/seeds/TARGET (committed); what libFuzzer adds goes to
+#   .build-fuzz/corpus/TARGET; crash, timeout and out-of-memory inputs to .build-fuzz/findings.
+#   A finding ends the script with status 1 and prints the input (base64) and how to replay it:
+#   swift run rh-batch-fuzz TARGET FILE (an ordinary build: no fuzzer, the same checks).
+#   FUZZ_JOBS=N runs N workers per target (libFuzzer -fork); FUZZ_STATS=FILE appends
+#   "target executions seconds" lines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+targets=(manifest journal api webhook report catalog table)
+which="${1:-all}"
+seconds="${2:-60}"
+shift $(($# > 2 ? 2 : $#))
+[[ "${1:-}" == "--" ]] && shift
+extra=("$@")
+if [[ "$which" != all ]]; then
+    [[ " ${targets[*]} " == *" $which "* ]] || { echo "unknown target '$which'; known: ${targets[*]}" >&2; exit 2; }
+    targets=("$which")
+fi
+
+# RH_FUZZ=1 instruments this package's modules only (Package.swift); FUZZ_SCRATCH=.build reuses
+# the dependencies of an ordinary debug build (CI), at the cost of recompiling the package's
+# modules when it builds normally again.
+scratch="${FUZZ_SCRATCH:-.build-fuzz}"
+echo "== building rh-batch-fuzz with -sanitize=fuzzer,address ($scratch)"
+RH_FUZZ=1 swift build --scratch-path "$scratch" --product rh-batch-fuzz >"$scratch.log" 2>&1 \
+    || { tail -40 "$scratch.log"; exit 2; }
+bin="$(RH_FUZZ=1 swift build --scratch-path "$scratch" --show-bin-path)/rh-batch-fuzz"
+mkdir -p .build-fuzz/findings
+
+status=0
+for target in "${targets[@]}"; do
+    corpus=".build-fuzz/corpus/$target"
+    mkdir -p "$corpus"
+    log=".build-fuzz/fuzz-$target.log"
+    echo "== fuzz $target for ${seconds}s"
+    # -timeout: an input that takes 10 s is a hang (the frontend answers in milliseconds);
+    # -report_slow_units=1 prints every input over a second; -rss_limit_mb: a bounded reader
+    # never needs 2 GB. -max_len lets a seed of up to 64 KB grow.
+    set +e
+    RH_FUZZ_TARGET="$target" ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" "$bin" "$corpus" "Tests/Fuzz/seeds/$target" \
+        -max_total_time="$seconds" -timeout=10 -report_slow_units=1 -rss_limit_mb=2048 -max_len=65536 \
+        -artifact_prefix=".build-fuzz/findings/$target-" -print_final_stats=1 ${FUZZ_JOBS:+-fork=$FUZZ_JOBS} \
+        "${extra[@]}" >"$log" 2>&1
+    code=$?
+    set -e
+    runs=$(grep -E "^stat::number_of_executed_units" "$log" | awk '{s+=$2} END {print s+0}')
+    slow=$(grep -c "Slowest unit" "$log" || true)
+    echo "   $runs executions; exit $code; slow-unit reports: $slow"
+    [[ -n "${FUZZ_STATS:-}" ]] && echo "$target $runs $seconds" >>"$FUZZ_STATS"
+    if ((code != 0)); then
+        status=1
+        grep -E "finding|ERROR|Fatal error|SUMMARY|Test unit written" "$log" | head -20
+        for file in $(grep -oE "Test unit written to [^ ]+" "$log" | awk '{print $5}'); do
+            echo "   input ($file), base64:"
+            base64 -w 0 "$file" | head -c 4000; echo
+            echo "   replay: swift run rh-batch-fuzz $target $file"
+        done
+    fi
+done
+exit $status
