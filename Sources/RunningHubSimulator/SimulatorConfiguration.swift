@@ -85,7 +85,11 @@ package struct SimulatorConfiguration: Sendable {
         self.submitsPerSecond = submitsPerSecond
         self.seed = seed
         self.moderationMarker = moderationMarker
-        self.resultLifetime = scenarios.contains(.expire) && resultLifetime == 86_400 ? 2 : resultLifetime
+        // Under `chaos` long enough that a killed run's successor usually fetches what finished
+        // (a lost result is the service's doing, and the soak counts it), short enough to happen.
+        self.resultLifetime =
+            scenarios.contains(.expire) && resultLifetime == 86_400
+            ? (scenarios.contains(.chaos) ? 30 : 2) : resultLifetime
         self.resultSide = resultSide
         self.resultPadding = resultPadding
         self.balance = balance

@@ -266,6 +266,49 @@ struct ShardAndCommandTests {
         }
     }
 
+    /// A run killed after a result and its sidecar were in place but before the journal said so
+    /// (found by the chaos soak, issue 27): the next run takes the file as it is, even though the
+    /// URL has expired since, and never writes the result off. A file that no longer matches its
+    /// sidecar is not taken.
+    @Test func aResultOnDiskButNotJournaledIsTakenNotWrittenOff() async throws {
+        let harness = try RunHarness()
+        try await harness.withSimulator(.init(latency: 0.02...0.05)) { session in
+            let first = try await session.run(RunHarness.threeModels)
+            #expect(first.outcome.exitCode == 0, "\(first.outcome.summary)")
+            let journal = first.output + "/journal.jsonl"
+            let lines = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n")
+            #expect(lines.contains { $0.contains(#""event":"downloaded""#) })
+            // The kill: no `downloaded` record reached the journal.
+            let kept = lines.filter { !$0.contains(#""event":"downloaded""#) }
+            try (kept.joined(separator: "\n") + "\n").write(toFile: journal, atomically: true, encoding: .utf8)
+            // One file changed since: its sidecar no longer vouches for it.
+            let report =
+                try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: URL(fileURLWithPath: first.output + "/report.json"))) as? [String: Any]
+            let jobs = try #require(report?["jobs"] as? [[String: Any]])
+            let outputs = jobs.compactMap { ($0["outputs"] as? [[String: Any]])?.first }
+            let tampered = try #require(outputs.first?["path"] as? String)
+            try Data("not the result".utf8).write(to: URL(fileURLWithPath: first.output + "/" + tampered))
+            // Every result URL has expired by now.
+            await session.state.setResultLifetime(0)
+            let second = try await session.run(RunHarness.threeModels)
+            #expect(second.outcome.totals.succeeded == 9, "\(second.outcome.summary)")
+            #expect(second.outcome.totals.failed == 1)
+            #expect(second.ledger.submitsAccepted == first.ledger.submitsAccepted, "nothing was paid for again")
+            #expect(second.ledger.totalDownloads == first.ledger.totalDownloads, "nothing was downloaded again")
+            // The tampered one was asked for again (expired twice: the URL, then a fresh one).
+            #expect(second.ledger.expiredDownloads == 2)
+            let again =
+                try JSONSerialization.jsonObject(
+                    with: Data(contentsOf: URL(fileURLWithPath: second.output + "/report.json"))) as? [String: Any]
+            let paths = Set(
+                ((again?["jobs"] as? [[String: Any]]) ?? []).compactMap {
+                    ($0["outputs"] as? [[String: Any]])?.first?["path"] as? String
+                })
+            #expect(paths == Set(outputs.compactMap { $0["path"] as? String }).subtracting([tampered]))
+        }
+    }
+
     @Test func aSymbolicLinkPlantedInTheOutputFolderIsNeverWrittenThrough() async throws {
         let harness = try RunHarness()
         // An empty file: it reads as an empty journal, so only the write can refuse the link.

@@ -394,6 +394,9 @@ package struct BatchRunner: Sendable {
                 ]
             )
         }
+        if work.clearLeftovers, let adopted = adoptUnrecorded(work, in: folder) {
+            return .success(adopted)
+        }
         do {
             // Not synced here: the journal's next sync (syncfs) covers the file and its rename.
             let file = try await service.download(
@@ -421,6 +424,34 @@ package struct BatchRunner: Sendable {
         } catch {
             return .failure(DownloadError(reason: .transport, message: "\(error)"))
         }
+    }
+
+    /// A result an earlier run downloaded but was killed before journaling: its file is in place
+    /// and its sidecar (written after the file) names this job, task and result and the file's
+    /// size and SHA-256, which the file still has. Taken as it is: asking the URL again could find
+    /// it expired and write off a result that is on disk (found by the chaos soak, issue 27).
+    static func adoptUnrecorded(_ work: RunMachine.DownloadWork, in folder: String) -> RunMachine.SavedResult? {
+        let sidecarPath = folder + "/" + FilePath.replacingExtension(of: work.path, with: "json")
+        guard case .success(let bytes) = FileSystem.readAll(sidecarPath), bytes.count < 1 << 20,
+            case .object(let members)? = WorkflowDefinition.parseAny(bytes)
+        else { return nil }
+        let found = Dictionary(members, uniquingKeysWith: { first, _ in first })
+        let expected = Dictionary(work.sidecar.members, uniquingKeysWith: { first, _ in first })
+        for name in ["key", "taskId", "index", "sample"] where found[name] != expected[name] { return nil }
+        guard case .object(let fileMembers)? = found["file"], case .string(let url)? = found["resultURL"] else {
+            return nil
+        }
+        let file = Dictionary(fileMembers, uniquingKeysWith: { first, _ in first })
+        guard case .string(let path)? = file["path"], case .integer(let size)? = file["bytes"],
+            case .string(let sha256)? = file["sha256"],
+            // The file is the one the layout names, or the same with the extension its bytes gave it.
+            FilePath.replacingExtension(of: path, with: "json")
+                == FilePath.replacingExtension(of: work.path, with: "json"),
+            FileSystem.fileInfo(folder + "/" + path)?.bytes == size,
+            FileSystem.sha256(ofFile: folder + "/" + path) == sha256
+        else { return nil }
+        let record = OutputRecord(path: path, url: url, bytes: size, sha256: HexDigest(sha256), node: work.node)
+        return RunMachine.SavedResult(record: record, mtime: FileSystem.fileInfo(folder + "/" + path)?.mtime)
     }
 
     /// Clears the temporary files of every folder that holds a recorded result.
