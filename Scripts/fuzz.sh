@@ -28,9 +28,9 @@ fi
 # modules when it builds normally again.
 scratch="${FUZZ_SCRATCH:-.build-fuzz}"
 echo "== building rh-batch-fuzz with -sanitize=fuzzer,address ($scratch)"
-RH_FUZZ=1 swift build --scratch-path "$scratch" --product rh-batch-fuzz >"$scratch.log" 2>&1 \
+RH_FUZZ=1 swift build -c release --scratch-path "$scratch" --product rh-batch-fuzz >"$scratch.log" 2>&1 \
     || { tail -40 "$scratch.log"; exit 2; }
-bin="$(RH_FUZZ=1 swift build --scratch-path "$scratch" --show-bin-path)/rh-batch-fuzz"
+bin="$(RH_FUZZ=1 swift build -c release --scratch-path "$scratch" --show-bin-path)/rh-batch-fuzz"
 mkdir -p .build-fuzz/findings
 
 status=0
@@ -43,7 +43,7 @@ for target in "${targets[@]}"; do
     # -report_slow_units=1 prints every input over a second; -rss_limit_mb: a bounded reader
     # never needs 2 GB. -max_len lets a seed of up to 64 KB grow.
     set +e
-    RH_FUZZ_TARGET="$target" ASAN_OPTIONS="detect_leaks=0:${ASAN_OPTIONS:-}" "$bin" "$corpus" "Tests/Fuzz/seeds/$target" \
+    RH_FUZZ_TARGET="$target" ASAN_OPTIONS="detect_leaks=0:malloc_context_size=0:${ASAN_OPTIONS:-}" "$bin" "$corpus" "Tests/Fuzz/seeds/$target" \
         -max_total_time="$seconds" -timeout=10 -report_slow_units=1 -rss_limit_mb=2048 -max_len=65536 \
         -artifact_prefix=".build-fuzz/findings/$target-" -print_final_stats=1 ${FUZZ_JOBS:+-fork=$FUZZ_JOBS} \
         "${extra[@]}" >"$log" 2>&1

@@ -54,16 +54,11 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         return folder
     }()
 
-    static func write(_ bytes: [UInt8], to path: String) {
-        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
-    }
-
     static func manifest(_ bytes: [UInt8]) -> String? {
         let path = folder + "/manifests/fuzz.yaml"
-        write(bytes, to: path)
-        let lines = bytes.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+        let lines = lineCount(bytes)
         do {
-            let plan = try ManifestLoader().load(path)
+            let plan = try ManifestLoader().load(bytes: bytes, path: path)
             for diagnostic in plan.warnings where diagnostic.mark.line < 1 || diagnostic.mark.column < 1 {
                 return "unlocated warning: \(diagnostic)"
             }
@@ -79,6 +74,24 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
             }
         }
         return nil
+    }
+
+    /// Lines as YAML counts them: LF, CR, CR LF, and the Unicode breaks NEL, LS and PS.
+    static func lineCount(_ bytes: [UInt8]) -> Int {
+        var lines = 1
+        var index = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x0A: lines += 1
+            case 0x0D: if index + 1 >= bytes.count || bytes[index + 1] != 0x0A { lines += 1 }
+            case 0xC2 where index + 1 < bytes.count && bytes[index + 1] == 0x85: lines += 1
+            case 0xE2 where index + 2 < bytes.count && bytes[index + 1] == 0x80 && (bytes[index + 2] & 0xFE) == 0xA8:
+                lines += 1
+            default: break
+            }
+            index += 1
+        }
+        return lines
     }
 
     // MARK: Journal
@@ -108,23 +121,46 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         if inPlace.compacted(at: "t") != parsed.compacted(at: "t") {
             return "the in-place reader and the parser fold the lines to different states"
         }
-        // The file reader (pieces, a carried last line, the damaged-line error) on the same bytes.
-        let folder = Self.folder + "/journal"
-        try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        write(bytes, to: folder + "/journal.jsonl")
-        do {
-            let contents = try Journal.read(folder: folder)
-            let records = contents.state.compacted(at: "t")
+        // The file reader (pieces, a carried last line, the damaged-line error) on the same bytes,
+        // in pieces of 1 to 64 bytes (the first byte's low bits) and in one piece: the same result.
+        let pieceSize = Int(bytes.first ?? 0) % 64 + 1
+        let small = readJournal(bytes, pieceSize: pieceSize)
+        let whole = readJournal(bytes, pieceSize: max(bytes.count, 1))
+        switch (small, whole) {
+        case (.success(let records), .success(let again)):
+            if records != again { return "the journal reads differently in pieces of \(pieceSize) bytes" }
             // Its compacted form reads back to the same state.
-            var again = JournalState()
-            for record in records { again.apply(record) }
-            if again.compacted(at: "t") != records { return "a compacted journal does not read back the same" }
-        } catch {
+            var state = JournalState()
+            for record in records { state.apply(record) }
+            if state.compacted(at: "t") != records { return "a compacted journal does not read back the same" }
+        case (.failure(let error), .failure(let other)):
+            if error.line != other.line { return "the journal's damaged line depends on the piece size" }
             if let line = error.line, line < 1 || line > lineNumber {
                 return "a journal error at line \(line) of \(lineNumber)"
             }
+        default:
+            return "the journal reads in pieces of \(pieceSize) bytes but not whole, or the other way"
         }
         return nil
+    }
+
+    static func readJournal(_ bytes: [UInt8], pieceSize: Int) -> Result<[JournalRecord], JournalError> {
+        do {
+            let contents = try Journal.fold(path: "journal.jsonl", size: bytes.count) { body in
+                bytes.withUnsafeBytes { all in
+                    var start = 0
+                    while start < all.count {
+                        let end = min(start + pieceSize, all.count)
+                        if !body(UnsafeRawBufferPointer(rebasing: all[start..<end])) { break }
+                        start = end
+                    }
+                }
+                return nil
+            }
+            return .success(contents.state.compacted(at: "t"))
+        } catch {
+            return .failure(error)
+        }
     }
 
     // MARK: API answers
@@ -191,11 +227,20 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
         if snapshot.taskId.utf8.count > RunningHubClient.maximumTaskIdLength { return "a task id past the cap" }
         if snapshot.results.count > RunningHubClient.maximumResults { return "more results than the cap" }
         for result in snapshot.results where result.url.isEmpty { return "a result without a URL" }
+        for result in snapshot.results
+        where !result.url.hasPrefix("data:") && result.url.utf8.count > RunningHubClient.maximumURLLength {
+            return "a result URL past the cap"
+        }
+        if let message = snapshot.errorMessage, message.utf8.count > RunningHubClient.maximumMessageLength + 3 {
+            return "an error message past the cap"
+        }
         return nil
     }
 
     static func check(_ failure: APIFailure) -> String? {
-        failure.code.isEmpty ? "a failure without a code" : nil
+        if failure.code.isEmpty { return "a failure without a code" }
+        if failure.code.count > 64 { return "a failure code past the cap" }
+        return nil
     }
 
     // MARK: Webhook callbacks
@@ -210,9 +255,7 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     // MARK: report.json
 
     static func report(_ bytes: [UInt8]) -> String? {
-        let path = folder + "/report.json"
-        write(bytes, to: path)
-        guard let report = try? ReportFile.read(path) else { return nil }
+        guard let report = try? ReportFile.decode(bytes, path: "report.json") else { return nil }
         // What was read writes and reads back the same.
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -249,10 +292,9 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     static func table(_ bytes: [UInt8]) -> String? {
         guard let first = bytes.first else { return nil }
         let kind = TableFile.Kind.allCases[Int(first) % TableFile.Kind.allCases.count]
-        let path = folder + "/table." + kind.rawValue
-        write(Array(bytes.dropFirst()), to: path)
         do {
-            let table = try TableFile.read(absolutePath: path, path: "table." + kind.rawValue, source: 1)
+            let table = try TableFile.parse(
+                Array(bytes.dropFirst()), kind: kind, path: "table." + kind.rawValue, source: 1)
             for row in 0..<table.rowCount {
                 let mark = table.mark(row: row)
                 if mark.line < 1 || mark.column < 1 { return "an unlocated row \(row)" }

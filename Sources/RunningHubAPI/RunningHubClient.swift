@@ -458,7 +458,7 @@ package struct RunningHubClient: Sendable {
     func send(_ request: HTTPClientRequest, timeout: Duration) async throws -> Answer {
         do {
             let response = try await http.execute(request, timeout: Self.timeAmount(timeout), logger: logger)
-            var body = try await response.body.collect(upTo: 4 * 1024 * 1024)
+            var body = try await response.body.collect(upTo: Self.maximumAnswerBytes)
             let bytes = body.readBytes(length: body.readableBytes) ?? []
             return Answer(status: Int(response.status.code), headers: response.headers, body: bytes)
         } catch {
@@ -547,6 +547,12 @@ package struct RunningHubClient: Sendable {
     package static let maximumResults = 1_000
     /// The longest error message kept (in UTF-8 bytes, cut at a character); it goes to the journal.
     package static let maximumMessageLength = 2_000
+    /// The longest result URL taken (in UTF-8 bytes); a longer one is not a result. Text results
+    /// (`data:` URLs made here) are bounded by the answer's size instead.
+    package static let maximumURLLength = 16 * 1024
+    /// The largest answer read from the API (submit, query, upload, reads): a larger one is a
+    /// transport failure.
+    package static let maximumAnswerBytes = 4 * 1024 * 1024
 
     /// A task object from a v2 answer, tolerating numeric ids and unknown fields.
     static func snapshot(_ object: [String: Any]) -> TaskSnapshot? {
@@ -559,7 +565,7 @@ package struct RunningHubClient: Sendable {
                 guard results.count < maximumResults else { break }
                 guard let entry = item as? [String: Any] else { continue }
                 guard let url = string(entry["url"]) ?? string(entry["outputUrl"]) ?? string(entry["fileUrl"]),
-                    !url.isEmpty
+                    !url.isEmpty, url.utf8.count <= maximumURLLength
                 else {
                     // A text model's result: the answer itself, in `text` (some clients read `content`/`output`).
                     if let text = string(entry["text"]) ?? string(entry["content"]) ?? string(entry["output"]),

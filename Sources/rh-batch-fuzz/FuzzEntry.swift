@@ -31,6 +31,22 @@ import RHBatchFuzz
         if let finding = target.run(bytes) { fatalError("finding (\(target.rawValue)): \(finding)") }
         return 0
     }
+
+    /// libFuzzer's driver (LLVM 12 and later), started from this module's entry point: SwiftPM
+    /// links an executable's `main` to `<module>_main`, so libFuzzer's own `main` is not used.
+    @_silgen_name("LLVMFuzzerRunDriver")
+    func runDriver(
+        _ argc: UnsafeMutablePointer<CInt>,
+        _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+        _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+    ) -> CInt
+
+    @_cdecl("rh_batch_fuzz_main")
+    public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+        var count = argc
+        var arguments = argv
+        return runDriver(&count, &arguments) { data, size in fuzzOneInput(data, size) }
+    }
 #else
     @main
     struct FuzzReplay {

@@ -292,6 +292,16 @@ package final class Journal: Sendable {
         }
         // Read in pieces, a line at a time: the journal of a million jobs is most of a gigabyte,
         // and only the folded state needs to stay.
+        return try fold(path: path, size: size) { body in FileSystem.readPieces(path, pieceSize: 1 << 20, body) }
+    }
+
+    /// Folds a journal's lines from `pieces` (which calls its argument with each piece of the file
+    /// in order until it returns false): ``read(folder:)`` on the file, and the journal fuzz target
+    /// on pieces of any size in memory.
+    package static func fold(
+        path: String, size: Int,
+        pieces: ((UnsafeRawBufferPointer) -> Bool) -> FileSystem.ReadResult?
+    ) throws(JournalError) -> Contents {
         // About 850 bytes a job once compacted, more before: room for that many, grown if need be.
         var state = JournalState(capacity: size / 850)
         var warnings: [String] = []
@@ -318,7 +328,7 @@ package final class Journal: Sendable {
             }
             return true
         }
-        let problem = FileSystem.readPieces(path, pieceSize: 1 << 20) { piece in
+        let problem = pieces { piece in
             let bytes = piece.bindMemory(to: UInt8.self)
             var start = 0
             while let newline = FileSystem.firstIndex(of: 0x0A, in: bytes, from: start) {

@@ -20,15 +20,22 @@ package struct ManifestLoader: Sendable {
     package func load(_ path: String, workflows: WorkflowDefinitions = WorkflowDefinitions()) throws(ManifestError)
         -> Plan
     {
-        var diagnostics = Diagnostics(file: path)
-        let bytes: [UInt8]
         switch Self.readFile(path, limit: ManifestDecoder.maxFileSize) {
         case .success(let contents):
-            bytes = contents
+            return try load(bytes: contents, path: path, workflows: workflows)
         case .failure(let message):
+            var diagnostics = Diagnostics(file: path)
             diagnostics.error(message, at: .start, path: "")
             throw ManifestError(diagnostics.all)
         }
+    }
+
+    /// Decodes and plans a manifest's bytes as if read from `path` (whose folder relative paths
+    /// start from): ``load(_:workflows:)`` after the read, and the manifest fuzz target.
+    package func load(bytes: [UInt8], path: String, workflows: WorkflowDefinitions = WorkflowDefinitions())
+        throws(ManifestError) -> Plan
+    {
+        var diagnostics = Diagnostics(file: path)
         let directory = Self.directory(of: path)
         guard
             let manifest = ManifestDecoder(catalog: catalog).decode(

@@ -118,6 +118,13 @@ package struct TableFile: Sendable {
             case .missing: throw Problem(message: "the table '\(path)' does not exist", mark: nil)
             }
         }
+        return try parse(bytes, kind: kind, path: path, source: source)
+    }
+
+    /// Reads a table's bytes (``read(absolutePath:path:source:)`` after the read, and the table
+    /// fuzz target).
+    package static func parse(_ bytes: [UInt8], kind: Kind, path: String, source: Int32) throws(Problem) -> TableFile {
+        var bytes = bytes
         // A UTF-8 byte order mark, as spreadsheets write it, is not part of the first column's name.
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
         let reader = TableScanner(bytes: bytes, source: source)

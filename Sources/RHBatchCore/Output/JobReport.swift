@@ -306,6 +306,11 @@ package struct ReportFile: Codable, Sendable {
         guard case .success(let bytes) = FileSystem.readAll(path) else {
             throw ReportReadError(path: path, message: "not found; run the manifest into this folder first")
         }
+        return try decode(bytes, path: path)
+    }
+
+    /// Reads a `report.json`'s bytes (``read(_:)`` after the read, and the report fuzz target).
+    package static func decode(_ bytes: [UInt8], path: String) throws(ReportReadError) -> ReportFile {
         do {
             return try JSONDecoder().decode(ReportFile.self, from: Data(bytes))
         } catch let error as DecodingError {

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The test suite under sanitizers (issue 27): AddressSanitizer with UndefinedBehaviorSanitizer,
+# and ThreadSanitizer, each in its own build folder (a clean build each: several minutes).
+#
+# Usage: Scripts/sanitize.sh [address|thread|all] [FILTER]
+#   FILTER: a `swift test --filter` expression (default: every test).
+# Prints one line per sanitizer: the test count, the time, and the sanitizer's reports found in
+# the output (0 is a pass). The last result is in README.md ("Proven against hostile input").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+which="${1:-all}"
+filter="${2:-}"
+case "$which" in address | thread | all) ;; *) echo "usage: Scripts/sanitize.sh [address|thread|all] [FILTER]" >&2; exit 2 ;; esac
+
+status=0
+run() {
+    local name="$1" scratch="$2"
+    shift 2
+    local log="$scratch.log"
+    echo "== swift test $* (scratch $scratch)"
+    local started=$SECONDS
+    set +e
+    # halt_on_error=1 for UBSan: a report fails the run instead of scrolling past.
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" ASAN_OPTIONS="detect_leaks=0" \
+        TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
+        swift test --scratch-path "$scratch" "$@" ${filter:+--filter "$filter"} >"$log" 2>&1
+    local code=$?
+    set -e
+    local reports
+    reports=$(grep -cE "ERROR: (AddressSanitizer|ThreadSanitizer)|WARNING: ThreadSanitizer|runtime error:" "$log" || true)
+    local summary
+    summary=$(grep -E "Test run with .* (passed|failed)|Executed [0-9]+ tests" "$log" | tail -2 | tr '\n' ' ')
+    echo "   $name: exit $code, $((SECONDS - started)) s, sanitizer reports: $reports; $summary"
+    if ((code != 0 || reports != 0)); then
+        status=1
+        grep -E -A12 "ERROR: (AddressSanitizer|ThreadSanitizer)|WARNING: ThreadSanitizer|runtime error:" "$log" | head -60
+        grep -E "✘|error:" "$log" | head -20
+    fi
+}
+[[ "$which" == address || "$which" == all ]] && run "address+undefined" .build-asan --sanitize=address --sanitize=undefined
+[[ "$which" == thread || "$which" == all ]] && run "thread" .build-tsan --sanitize=thread
+exit $status
