@@ -309,6 +309,23 @@ struct ShardAndCommandTests {
         }
     }
 
+    /// A run killed while writing a folder note (`.rh-batch/currency`) leaves its temporary file;
+    /// the next run removes it (found by the kill -9 test).
+    @Test func aKilledNoteWritesTemporaryFileIsRemoved() async throws {
+        let harness = try RunHarness()
+        try await harness.withSimulator(.init(latency: 0.02...0.05)) { session in
+            let notes = session.folder + "/out/.rh-batch"
+            try FileManager.default.createDirectory(atPath: notes, withIntermediateDirectories: true)
+            for name in [".currency.rh-tmp-1-2", ".shard.rh-tmp-3-4"] {
+                try Data("CN".utf8).write(to: URL(fileURLWithPath: notes + "/" + name))
+            }
+            let result = try await session.run(RunHarness.threeModels)
+            #expect(result.outcome.exitCode == 0, "\(result.outcome.summary)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: notes)
+            #expect(left.filter { $0.contains(".rh-tmp-") }.isEmpty, "\(left)")
+        }
+    }
+
     @Test func aSymbolicLinkPlantedInTheOutputFolderIsNeverWrittenThrough() async throws {
         let harness = try RunHarness()
         // An empty file: it reads as an empty journal, so only the write can refuse the link.

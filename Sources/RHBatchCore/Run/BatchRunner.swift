@@ -575,6 +575,7 @@ package final class PreparedFolder: Sendable {
         let warnings = contents.warnings
         // Before the journal opens: its compaction (below) writes a temporary file of its own.
         FileSystem.removeLeftovers(in: folder, for: Array(Self.ownFiles))
+        FileSystem.removeLeftovers(in: folder + "/.rh-batch", for: FolderNote.names)
         // A journal the last run left loose (too large to fold again at its end) is compacted
         // now, beside the run: only its state is in memory, and its writes wait for it.
         do {

@@ -50,6 +50,9 @@ package enum FolderCurrency {
 
 /// A one-line fact an output folder keeps about itself in `.rh-batch/NAME`.
 enum FolderNote {
+    /// Every note's name, for the run that clears a killed run's temporary files.
+    static let names = ["shard", "currency"]
+
     /// The fact, when recorded.
     static func read(_ name: String, in folder: String) -> String? {
         guard let text = try? String(contentsOfFile: folder + "/.rh-batch/" + name, encoding: .utf8) else { return nil }
