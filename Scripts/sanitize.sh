@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test suite under sanitizers (issue 27): AddressSanitizer with UndefinedBehaviorSanitizer,
+# The test suite under sanitizers (issue 27): AddressSanitizer,
 # and ThreadSanitizer, each in its own build folder (a clean build each: several minutes).
 #
 # Usage: Scripts/sanitize.sh [address|thread|all] [FILTER]
@@ -37,6 +37,9 @@ run() {
         grep -E "✘|error:" "$log" | head -20
     fi
 }
-[[ "$which" == address || "$which" == all ]] && run "address+undefined" .build-asan --sanitize=address --sanitize=undefined
+# Swift has no UndefinedBehaviorSanitizer on Linux (`-sanitize=undefined` is refused); its own
+# checks trap on overflow and out-of-bounds access in every build, and C code is libyaml, a system
+# library fuzzed upstream.
+[[ "$which" == address || "$which" == all ]] && run "address" .build-asan --sanitize=address
 [[ "$which" == thread || "$which" == all ]] && run "thread" .build-tsan --sanitize=thread
 exit $status

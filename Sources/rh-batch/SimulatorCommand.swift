@@ -15,7 +15,7 @@ struct SimulatorCommand: AsyncParsableCommand {
             Point rh-batch at it with RH_API_BASE_URL=<printed URL>/openapi/v2 and any API key \
             (keys starting with 'bad' are refused as invalid, 'personal' as the wrong key type). \
             Scenarios combine with '+': clean, flaky, ratelimit, moderation, slow, multi, quirky, \
-            expire, failing, lagging. GET /__simulator/ledger shows what it saw.
+            expire, failing, lagging, chaos (all at once). GET /__simulator/ledger shows what it saw.
             """
     )
 
