@@ -20,8 +20,8 @@ run() {
     echo "== swift test $* (scratch $scratch)"
     local started=$SECONDS
     set +e
-    # halt_on_error=1 for UBSan: a report fails the run instead of scrolling past.
-    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" ASAN_OPTIONS="detect_leaks=0" \
+    # halt_on_error=1: a report fails the run instead of scrolling past.
+    ASAN_OPTIONS="detect_leaks=0" \
         TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
         swift test --scratch-path "$scratch" "$@" ${filter:+--filter "$filter"} >"$log" 2>&1
     local code=$?
@@ -29,12 +29,12 @@ run() {
     local reports
     reports=$(grep -cE "ERROR: (AddressSanitizer|ThreadSanitizer)|WARNING: ThreadSanitizer|runtime error:" "$log" || true)
     local summary
-    summary=$(grep -E "Test run with .* (passed|failed)|Executed [0-9]+ tests" "$log" | tail -2 | tr '\n' ' ')
+    summary=$(grep -E "Test run with .* (passed|failed)|Executed [0-9]+ tests" "$log" | tail -2 | tr '\n' ' ' || true)
     echo "   $name: exit $code, $((SECONDS - started)) s, sanitizer reports: $reports; $summary"
     if ((code != 0 || reports != 0)); then
         status=1
-        grep -E -A12 "ERROR: (AddressSanitizer|ThreadSanitizer)|WARNING: ThreadSanitizer|runtime error:" "$log" | head -60
-        grep -E "✘|error:" "$log" | head -20
+        grep -E -A12 "ERROR: (AddressSanitizer|ThreadSanitizer)|WARNING: ThreadSanitizer|runtime error:" "$log" | head -60 || true
+        grep -E "✘|error:" "$log" | head -20 || true
     fi
 }
 # Swift has no UndefinedBehaviorSanitizer on Linux (`-sanitize=undefined` is refused); its own

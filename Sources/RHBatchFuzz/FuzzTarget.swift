@@ -44,8 +44,8 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
 
     // MARK: Manifest
 
-    /// The folder the manifest target writes its input into: `manifests/fuzz.yaml` beside a link
-    /// to the repository's `samples`, so the example manifests work as seeds.
+    /// The folder the manifest target's input is read as if it were in (`manifests/fuzz.yaml`),
+    /// beside a link to the repository's `samples`, so the example manifests work as seeds.
     static let folder: String = {
         let folder = NSTemporaryDirectory() + "rh-batch-fuzz-\(getpid())"
         try? FileManager.default.createDirectory(atPath: folder + "/manifests", withIntermediateDirectories: true)
@@ -240,6 +240,11 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     static func check(_ failure: APIFailure) -> String? {
         if failure.code.isEmpty { return "a failure without a code" }
         if failure.code.count > 64 { return "a failure code past the cap" }
+        // A message is capped where it comes from the answer; the client's own wording around a
+        // described body stays short too.
+        if failure.message.utf8.count > RunningHubClient.maximumMessageLength + 1_000 {
+            return "a failure message past the cap"
+        }
         return nil
     }
 

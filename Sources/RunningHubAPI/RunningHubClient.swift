@@ -204,7 +204,7 @@ package struct RunningHubClient: Sendable {
             problems.append(string(error?["message"]) ?? string(tips["error"]) ?? "the workflow did not validate")
         }
         return APIFailure(
-            code: "node-errors", message: problems.joined(separator: "; "), errorClass: .final)
+            code: "node-errors", message: capped(problems.joined(separator: "; ")), errorClass: .final)
     }
 
     // MARK: Query

@@ -243,5 +243,16 @@ struct ClientOutcomeTests {
             return
         }
         #expect(refused.code.count == 64)
+
+        // ComfyUI's node errors, however many, are one capped message.
+        let errors = (0..<500).map { #"\"\#($0)\": {\"errors\": [{\"message\": \"value out of range\"}]}"# }
+            .joined(separator: ", ")
+        let tips = #"{\"result\": false, \"node_errors\": {\#(errors)}}"#
+        guard case .refused(let invalid) = submit(#"{"taskId":"","status":"","promptTips":"\#(tips)"}"#) else {
+            Issue.record("an invalid graph was not refused")
+            return
+        }
+        #expect(invalid.code == "node-errors")
+        #expect(invalid.message.utf8.count <= RunningHubClient.maximumMessageLength + "…".utf8.count)
     }
 }
