@@ -432,7 +432,8 @@ package struct BatchRunner: Sendable {
     /// it expired and write off a result that is on disk (found by the chaos soak, issue 27).
     static func adoptUnrecorded(_ work: RunMachine.DownloadWork, in folder: String) -> RunMachine.SavedResult? {
         let sidecarPath = folder + "/" + FilePath.replacingExtension(of: work.path, with: "json")
-        guard case .success(let bytes) = FileSystem.readAll(sidecarPath), bytes.count < 1 << 20,
+        guard let size = FileSystem.fileInfo(sidecarPath)?.bytes, size < 1 << 20,
+            case .success(let bytes) = FileSystem.readAll(sidecarPath),
             case .object(let members)? = WorkflowDefinition.parseAny(bytes)
         else { return nil }
         let found = Dictionary(members, uniquingKeysWith: { first, _ in first })
