@@ -19,6 +19,32 @@ struct SuggestionTests {
         #expect(Suggestion.closest(to: "sead", in: ["seed", "sound", "shot_type"]) == "seed")
     }
 
+    /// The bounded distance is the full distance whenever that is within the bound, and `nil`
+    /// otherwise, over every pair of short words of a small alphabet.
+    @Test func theBoundedDistanceIsExact() {
+        let words = ["", "a", "b", "ab", "ba", "abc", "acb", "bca", "aabb", "abab", "cabba", "bbbbb"]
+        func full(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
+            var table = (0...a.count).map { i in (0...b.count).map { j in i == 0 ? j : (j == 0 ? i : 0) } }
+            for i in a.indices {
+                for j in b.indices {
+                    table[i + 1][j + 1] = min(
+                        table[i][j + 1] + 1, table[i + 1][j] + 1, table[i][j] + (a[i] == b[j] ? 0 : 1))
+                }
+            }
+            return table[a.count][b.count]
+        }
+        for first in words {
+            for second in words {
+                let a = Array(first.unicodeScalars)
+                let b = Array(second.unicodeScalars)
+                let distance = full(a, b)
+                for limit in 0...5 {
+                    #expect(Suggestion.editDistance(a, b, atMost: limit) == (distance <= limit ? distance : nil))
+                }
+            }
+        }
+    }
+
     @Test func aLongWordGetsNoHint() {
         let long = String(repeating: "gpt-image-2", count: 10_000)
         #expect(Suggestion.closest(to: long, in: ["gpt-image-2"]) == nil)

@@ -1,26 +1,33 @@
 /// "Did you mean" hints for misspelt keys and names.
 ///
 /// The work any one value can cause is bounded: a word or candidate longer than
-/// ``longestWord`` characters gets no hint, and a candidate whose length differs from the word's
+/// ``longestWord`` scalars gets no hint, and a candidate whose length differs from the word's
 /// by more than the allowed distance is never compared (the edit distance is at least that
 /// difference). A 100 KB model name used to cost seconds of edit distance per catalog name.
 package enum Suggestion {
-    /// The longest word (in characters) that gets a hint: longer than any key, field or model name.
+    /// The longest word (in Unicode scalars) that gets a hint: longer than any key, field or model name.
     package static let longestWord = 200
 
     /// The candidate closest to `word`, when it is close enough to be a likely typo.
+    ///
+    /// Distances are counted in Unicode scalars of the lowercased names (every key, field and
+    /// model name is ASCII), and a comparison stops as soon as it cannot beat the best so far:
+    /// a misspelt model name is compared with every catalog name, so this is on the path of
+    /// every manifest with a typo.
     package static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
-        // A character is at most 4 bytes of UTF-8 and at least one: the byte count bounds it.
+        // A scalar is at most 4 bytes of UTF-8 and at least one: the byte count bounds it.
         guard word.utf8.count <= longestWord * 4 else { return nil }
-        let target = Array(word.lowercased())
+        let target = Array(word.lowercased().unicodeScalars)
         guard target.count <= longestWord else { return nil }
         var best: (name: String, distance: Int)?
+        var other: [Unicode.Scalar] = []
         for candidate in candidates where candidate.utf8.count <= longestWord * 4 {
-            let other = Array(candidate.lowercased())
-            let allowed = max(2, min(target.count, other.count) / 3)
-            guard abs(target.count - other.count) <= allowed else { continue }
-            let distance = editDistance(target, other)
-            if distance <= allowed, distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
+            other.removeAll(keepingCapacity: true)
+            other.append(contentsOf: candidate.lowercased().unicodeScalars)
+            // Allowed: the typo threshold, and below the best so far (the first of equals wins).
+            let allowed = min(max(2, min(target.count, other.count) / 3), (best?.distance ?? Int.max) - 1)
+            guard allowed >= 0, abs(target.count - other.count) <= allowed else { continue }
+            if let distance = editDistance(target, other, atMost: allowed) { best = (candidate, distance) }
         }
         return best?.name
     }
@@ -30,19 +37,24 @@ package enum Suggestion {
         closest(to: word, in: candidates).map { " (did you mean '\($0)'?)" } ?? ""
     }
 
-    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
+    /// The edit distance of `a` and `b` when it is at most `limit`, else `nil`: a row of the
+    /// table whose every cell is over the limit ends the comparison (cells never decrease
+    /// along a diagonal, and every path to the end crosses each row).
+    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar], atMost limit: Int) -> Int? {
+        if a.isEmpty || b.isEmpty { return max(a.count, b.count) <= limit ? max(a.count, b.count) : nil }
         var previous = Array(0...b.count)
         var current = [Int](repeating: 0, count: b.count + 1)
         for i in 1...a.count {
             current[0] = i
+            var smallest = i
             for j in 1...b.count {
                 let cost = a[i - 1] == b[j - 1] ? 0 : 1
                 current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+                smallest = min(smallest, current[j])
             }
+            if smallest > limit { return nil }
             swap(&previous, &current)
         }
-        return previous[b.count]
+        return previous[b.count] <= limit ? previous[b.count] : nil
     }
 }
