@@ -279,12 +279,22 @@ struct CatalogAnomalyTests {
                     "depends_on": ["resolution"],
                     "rules": [
                         ["when": ["resolution": "1k"], "price": 0.5], ["when": ["resolution": "2k"], "price": 9999],
+                        // A catch-all row after the placeholder must not price 2k.
+                        ["when": [String: Any](), "price": 0.3],
                     ],
                 ],
                 ["endpoint": "a/fine", "pricing_type": "fixed", "price": 0.19, "unit": "/次"],
             ],
         ]
-        let catalog = try VendorRegistry.convert(registry: registry, pricing: pricing, file: "x.json").catalog()
+        let file = try VendorRegistry.convert(registry: registry, pricing: pricing, file: "x.json")
+        // As imported, and as written to a catalog file and read back: the same prices.
+        let reread = try CatalogFile.decode(try file.encoded(), file: "catalog.json", pricing: nil).catalog()
+        for catalog in [file.catalog(), reread] {
+            try Self.checkAnomalies(catalog)
+        }
+    }
+
+    static func checkAnomalies(_ catalog: ModelCatalog) throws {
         for name in ["a/placeholder", "a/zero", "a/blank"] {
             let model = try #require(catalog.model(named: name))
             #expect(model.price.unknown != nil, "\(name): \(model.price.summary)")
@@ -294,6 +304,8 @@ struct CatalogAnomalyTests {
         let partly = try #require(catalog.model(named: "a/partly"))
         #expect(partly.price.price(for: ["resolution": .string("1k")], promptLength: 10) == Money("0.5"))
         #expect(partly.price.price(for: ["resolution": .string("2k")], promptLength: 10) == nil)
+        #expect(partly.price.price(for: ["resolution": .string("4k")], promptLength: 10) == Money("0.3"))
+        #expect(partly.price.summary.contains("resolution=2k: unknown"), "\(partly.price.summary)")
         #expect(partly.price.note?.contains("placeholder") == true)
         #expect(catalog.model(named: "a/fine")?.price.price(for: [:], promptLength: 10) == Money("0.19"))
     }

@@ -111,6 +111,15 @@ struct CatalogUpdateTests {
                 let forced = try cli(["catalog", "update", "--from", base + "/few", "--force"])
                 #expect(forced.status == 0, "\(forced.stderr)")
                 #expect(try cli(["catalog", "status"]).stdout.contains("models: 10 "))
+                // A kill between the two writes: the catalog of a later update beside the origin
+                // of this one. The origin names its catalog by SHA-256, so it is not believed.
+                let cached = folder.path + "/cache/rh-batch/catalog.json"
+                var other = try Data(contentsOf: URL(fileURLWithPath: cached))
+                other.append(contentsOf: Array(" ".utf8))
+                try other.write(to: URL(fileURLWithPath: cached))
+                let unknownOrigin = try cli(["catalog", "status"])
+                #expect(unknownOrigin.stdout.contains("in use: the updated catalog"), "\(unknownOrigin.stdout)")
+                #expect(!unknownOrigin.stdout.contains("registry: \(base)/few"), "\(unknownOrigin.stdout)")
 
                 // Reset: the built-in catalog again.
                 let reset = try cli(["catalog", "reset"])

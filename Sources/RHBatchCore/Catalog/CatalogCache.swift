@@ -20,6 +20,9 @@ package struct CatalogCache: Sendable {
         /// SHA-256 of the two files as downloaded.
         package var registrySHA256: String
         package var pricingSHA256: String
+        /// SHA-256 of the stored catalog file: an origin whose catalog is not the one stored
+        /// (a kill between the two writes) is not believed.
+        package var catalogSHA256: String?
 
         package init(
             registryURL: String, pricingURL: String, fetchedAt: String, source: String, models: Int,
@@ -60,13 +63,20 @@ package struct CatalogCache: Sendable {
         return false
     }
 
-    /// Where the cached catalog came from, when known.
+    /// Where the cached catalog came from, when known: the origin written for the catalog
+    /// that is stored (its SHA-256), never one of an earlier or a later catalog.
     package func origin() -> Origin? {
-        guard let data = FileManager.default.contents(atPath: originPath) else { return nil }
-        return try? JSONDecoder().decode(Origin.self, from: data)
+        guard let data = FileManager.default.contents(atPath: originPath),
+            let origin = try? JSONDecoder().decode(Origin.self, from: data),
+            let stored = origin.catalogSHA256,
+            case .success(let bytes) = FileSystem.readAll(catalogPath), Self.sha256(bytes) == stored
+        else { return nil }
+        return origin
     }
 
-    /// Stores a catalog and its origin, each file written whole or not at all.
+    /// Stores a catalog and its origin, each file written whole or not at all. The origin names
+    /// the catalog by its SHA-256, so a kill between the two writes leaves a catalog of unknown
+    /// origin, never one labelled with another catalog's.
     package func store(_ file: CatalogFile, origin: Origin) throws(AtomicFile.Failure) {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -80,6 +90,8 @@ package struct CatalogCache: Sendable {
         let originData: Data
         do {
             data = try file.encoded()
+            var origin = origin
+            origin.catalogSHA256 = Self.sha256(Array(data))
             originData = try encoder.encode(origin)
         } catch {
             throw AtomicFile.Failure(description: "cannot encode the catalog: \(error)")

@@ -115,6 +115,9 @@ package struct CatalogFile: Codable, Sendable {
     package struct Rule: Codable, Sendable {
         var when: [String]
         var amount: String
+
+        /// The amount of a row whose price is unknown.
+        static let unknownAmount = "unknown"
     }
 }
 
@@ -382,7 +385,9 @@ extension CatalogFile.Field {
 
 extension CatalogFile.Price {
     var rule: PriceRule {
-        let parsedRules = (rules ?? []).compactMap { rule in Money(rule.amount).map { (when: rule.when, amount: $0) } }
+        // A row whose amount is not a number ("unknown": a placeholder of the vendor's table)
+        // stays, as a combination of unknown price: dropped, a wider row after it would price it.
+        let parsedRules = (rules ?? []).map { rule in (when: rule.when, amount: Money(rule.amount)) }
         return PriceRule(
             currency: currency,
             unit: unit.flatMap(PriceRule.Unit.init(rawValue:)) ?? .call,
@@ -400,7 +405,10 @@ extension CatalogFile.Price {
         dependsOn = rule.dependsOn.isEmpty ? nil : rule.dependsOn
         rules =
             rule.unknown != nil
-            ? nil : rule.rules.map { CatalogFile.Rule(when: $0.when, amount: $0.amount.description) }
+            ? nil
+            : rule.rules.map {
+                CatalogFile.Rule(when: $0.when, amount: $0.amount?.description ?? CatalogFile.Rule.unknownAmount)
+            }
         unknown = rule.unknown
         note = rule.note
     }

@@ -102,7 +102,7 @@ extension ModelSpec {
                             for (key, value) in zip(price.dependsOn, rule.when) {
                                 members.append((FieldSpec.snakeCase(key), .string(value.isEmpty ? "*" : value)))
                             }
-                            members.append(("price", .string(rule.amount.description)))
+                            members.append(("price", rule.amount.map { .string($0.description) } ?? .null))
                             return .object(members)
                         })
                 ))
@@ -153,7 +153,8 @@ extension ModelSpec {
 extension PriceRule {
     /// `0.14 CNY/call`, `from 0.29 CNY/call`, `0.52 CNY/s`, `unknown`.
     package var short: String {
-        guard unknown == nil, let low = rules.map(\.amount).min(), let high = rules.map(\.amount).max() else {
+        guard unknown == nil, let low = rules.compactMap(\.amount).min(), let high = rules.compactMap(\.amount).max()
+        else {
             return "price unknown"
         }
         let per: String =

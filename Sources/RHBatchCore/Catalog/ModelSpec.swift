@@ -366,8 +366,10 @@ package struct PriceRule: Sendable {
     package var unit: Unit
     /// Body keys the price depends on, in table-key order; empty for a fixed price.
     package var dependsOn: [String]
-    /// Rows: values in ``dependsOn`` order (an empty value matches anything) and the amount.
-    package var rules: [(when: [String], amount: Money)]
+    /// Rows: values in ``dependsOn`` order (an empty value matches anything) and the amount;
+    /// `nil`: that combination's price is unknown (a placeholder row of the vendor's table), so
+    /// a later, wider row never prices it.
+    package var rules: [(when: [String], amount: Money?)]
     /// Where the prices come from and when they were published.
     package var source: String
     /// Why the price is unknown (the vendor's table has no usable entry), or `nil`.
@@ -380,7 +382,7 @@ package struct PriceRule: Sendable {
         currency: String = "CNY",
         unit: Unit = .call,
         dependsOn: [String] = [],
-        rules: [(when: [String], amount: Money)],
+        rules: [(when: [String], amount: Money?)],
         source: String,
         unknown: String? = nil,
         note: String? = nil
@@ -410,7 +412,7 @@ package struct PriceRule: Sendable {
         let wanted = dependsOn.map { values[$0]?.text.lowercased() ?? "" }
         return rules.first { rule in
             zip(rule.when, wanted).allSatisfy { $0.isEmpty || $0.lowercased() == $1 }
-        }?.amount
+        }?.amount ?? nil
     }
 
     /// The price of one call with these final field values and prompt, or `nil` when unknown.
@@ -449,11 +451,11 @@ package struct PriceRule: Sendable {
             case .thousandCharacters: "per 1000 characters of text"
             }
         if dependsOn.isEmpty, let only = rules.first {
-            return "\(only.amount) \(currency) \(per)"
+            return "\(only.amount?.description ?? "unknown") \(currency) \(per)"
         }
         let rows = rules.map { rule in
             zip(dependsOn, rule.when).map { "\($0)=\($1.isEmpty ? "*" : $1)" }.joined(separator: ",")
-                + ": \(rule.amount)"
+                + ": \(rule.amount?.description ?? "unknown")"
         }
         return "\(currency) \(per) by \(dependsOn.joined(separator: ", ")): " + rows.joined(separator: "; ")
     }

@@ -270,14 +270,16 @@ package enum VendorRegistry {
             for case let rule as [String: Any] in (entry["rules"] as? [Any]) ?? [] {
                 guard let amount = decimal(rule["price"]) else { continue }
                 // A row priced 0 or 9999 is a placeholder: its combinations have no known price.
-                if isPlaceholder(amount) {
-                    placeholders += 1
-                    continue
-                }
+                // It stays as an unknown row: dropped, a wider row after it would price them.
+                let placeholder = isPlaceholder(amount)
+                if placeholder { placeholders += 1 }
                 let when = (rule["when"] as? [String: Any]) ?? [:]
-                rules.append(CatalogFile.Rule(when: dependsOn.map { when[$0].map(text) ?? "" }, amount: amount))
+                rules.append(
+                    CatalogFile.Rule(
+                        when: dependsOn.map { when[$0].map(text) ?? "" },
+                        amount: placeholder ? CatalogFile.Rule.unknownAmount : amount))
             }
-            guard !rules.isEmpty else {
+            guard rules.count > placeholders else {
                 return CatalogFile.Price(
                     currency: currency,
                     unknown: placeholders > 0
