@@ -152,7 +152,27 @@ struct MergeCommand: ParsableCommand {
         merged.durationSeconds = nil
         merged.stopReason = reports.compactMap(\.report.stopReason).first
         merged.merged = reports.map { ReportFile.Merged(folder: $0.relative, jobs: $0.report.jobs.count) }
+        // Currencies agree (checked before); drift and webhook counts add up across shards.
+        merged.currencies = reports.lazy.compactMap(\.report.currencies).first
+        let drift = reports.compactMap(\.report.priceDrift)
+        merged.priceDrift = drift.isEmpty ? nil : ReportFile.PriceDrift.merged(drift)
+        merged.webhook = Self.mergedWebhook(reports.compactMap(\.report.webhook))
         return merged
+    }
+
+    /// Webhook counts of the shards that listened, member by member (`nil` when none did).
+    static func mergedWebhook(_ counts: [JSONValue]) -> JSONValue? {
+        var totals: [(String, Int)] = []
+        for case .object(let members) in counts {
+            for case (let name, .integer(let count)) in members {
+                if let position = totals.firstIndex(where: { $0.0 == name }) {
+                    totals[position].1 += count
+                } else {
+                    totals.append((name, count))
+                }
+            }
+        }
+        return totals.isEmpty ? nil : .object(totals.map { ($0.0, .integer($0.1)) })
     }
 
     /// The shards' `index.jsonl` lines, paths made relative to the merge. (No metadata.jsonl:

@@ -41,8 +41,10 @@ struct PlanCommand: AsyncParsableCommand {
         let workflows = await WorkflowReading.definitions(
             manifest: manifest, output: nil, simulator: simulation.simulator, preferSource: true,
             writesOutputFolder: false)
-        let plan = try Console.loadPlan(
+        var plan = try Console.loadPlan(
             manifest, skipInvalid: skipInvalid, catalog: try catalogOption.load(), workflows: workflows)
+        // The account's currency as an earlier run into the output folder read it (no request).
+        plan.billed(in: FolderCurrency.read(plan.outputDirectory))
         if jobs {
             var out = ""
             for index in plan.jobs.indices.prefix(limit ?? plan.jobs.count) {

@@ -78,6 +78,12 @@ struct RunCommand: AsyncParsableCommand {
     var maxCost: Amount?
 
     @Option(
+        help: ArgumentHelp(
+            "The currency --max-cost is in (default: the account's). The catalog's currency on an account billed in another makes --max-cost count the catalog's estimates, not what was billed; any other currency stops the run before its first submit.",
+            valueName: "code"))
+    var maxCostCurrency: String?
+
+    @Option(
         help:
             "Stop submitting once the RH coins of workflow and app jobs (estimate_seconds, then as billed) would pass this."
     )
@@ -166,6 +172,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let queryRate, !(queryRate == 0 || (queryRate >= QueryBudget.minimumRate && queryRate <= 1_000_000)) {
             throw ValidationError("--query-rate must be 0 (no cap) or from 0.5 to 1000000 queries a second")
+        }
+        if let maxCostCurrency {
+            guard maxCost != nil else { throw ValidationError("--max-cost-currency goes with --max-cost") }
+            guard maxCostCurrency.utf8.count == 3, maxCostCurrency.unicodeScalars.allSatisfy(\.properties.isAlphabetic),
+                maxCostCurrency.allSatisfy(\.isASCII)
+            else {
+                throw ValidationError("--max-cost-currency must be a three-letter currency code such as CNY or USD")
+            }
         }
         guard taskTimeout > 0, drainTimeout >= 0, downloadConcurrency >= 1 else {
             throw ValidationError("--task-timeout, --drain-timeout and --download-concurrency must be positive")
@@ -329,6 +343,7 @@ struct RunCommand: AsyncParsableCommand {
         options.retryFailed = retryFailed
         options.resubmitUnknown = resubmitUnknown
         options.maxCost = maxCost?.money
+        options.maxCostCurrency = maxCostCurrency?.uppercased()
         options.maxCoins = maxCoins?.money
         options.shard = shard.map { ($0.index, $0.count) }
         options.downloadConcurrency = downloadConcurrency

@@ -71,9 +71,14 @@ final class RunPresenter: Sendable {
             write("error: \(message)\n")
         case .datasetCardKept:
             write("README.md: edited since rh-batch wrote it; the dataset card was not rewritten\n")
-        case .billingCurrency(let account, let catalog, let maxCost):
+        case .billingCurrency(let account, let catalog, let maxCost, let countsEstimates):
             currencyCode.withLock { $0 = account }
-            let budget = maxCost.map { "; --max-cost \($0) counts \(account) billed, not the estimates" } ?? ""
+            let budget =
+                maxCost.map {
+                    countsEstimates
+                        ? "; --max-cost \($0) counts the catalog's \(catalog) estimates (--max-cost-currency \(catalog)), not what was billed"
+                        : "; --max-cost \($0) counts \(account) billed, not the estimates"
+                } ?? ""
             write(
                 "this account is billed in \(account); the catalog's estimates are in \(catalog): spend counts what was billed, in \(account)\(budget)\n"
             )
@@ -159,6 +164,7 @@ extension RunOutcome {
         if let estimates = estimateCurrency {
             lines.append(
                 "this account is billed in \(currency): spend is what was billed, in \(currency); the catalog's estimates (plan) are in \(estimates)"
+                    + (maxCostCountsEstimates ? "; --max-cost counted the catalog's \(estimates) estimates" : "")
             )
         }
         if !totals.drift.isEmpty {

@@ -424,4 +424,109 @@ struct AccountCurrencyTests {
         #expect(result.outcome.totals.cost == Money("1.0"))
         #expect(result.outcome.currency == "USD")
     }
+
+    static let sixGrokJobs = """
+        version: 1
+        name: usd
+        output: out
+        concurrency: 1
+        matrix:
+          prompt: [One., Two., Three., Four., Five., Six.]
+          image: room.png
+          model: grok-imagine
+
+        """
+
+    /// `--max-cost-currency CNY` on a USD account: the limit counts the catalog's CNY estimates
+    /// (grok-imagine: 0.14 each), and the USD bills (0.5 each) do not count against it.
+    @Test func maxCostInTheCatalogsCurrencyCountsTheEstimates() async throws {
+        let harness = try RunHarness()
+        var simulator = PriceDriftTests.simulator(billing: 0.5)
+        simulator.currency = "USD"
+        let result = try await harness.run(Self.sixGrokJobs, simulator: simulator) {
+            $0.maxCost = Money("0.5")
+            $0.maxCostCurrency = "CNY"
+        }
+        #expect(result.outcome.exitCode == 2, "\(result.outcome.summary)")
+        #expect(result.ledger.billed.count == 3, "three estimates of 0.14 CNY fit in 0.5; a fourth does not")
+        #expect(result.outcome.currency == "USD")
+        #expect(
+            result.outcome.summary.contains("--max-cost counted the catalog's CNY estimates"),
+            "\(result.outcome.summary)")
+    }
+
+    /// A `--max-cost-currency` that is neither the account's nor the catalog's cannot be
+    /// counted: the run stops before its first submit.
+    @Test func aMaxCostInAThirdCurrencyStopsBeforeAnySubmit() async throws {
+        let harness = try RunHarness()
+        var simulator = PriceDriftTests.simulator(billing: 0.5)
+        simulator.currency = "USD"
+        let result = try await harness.run(Self.sixGrokJobs, simulator: simulator) {
+            $0.maxCost = Money("10")
+            $0.maxCostCurrency = "EUR"
+        }
+        #expect(result.outcome.exitCode == 2, "\(result.outcome.summary)")
+        #expect(result.ledger.billed.isEmpty && result.ledger.submitsAccepted == 0)
+        #expect(result.outcome.summary.contains("--max-cost-currency EUR"), "\(result.outcome.summary)")
+        // Stated in the account's own currency, the same limit runs.
+        let again = try await harness.run(Self.sixGrokJobs, simulator: simulator) {
+            $0.maxCost = Money("10")
+            $0.maxCostCurrency = "USD"
+        }
+        #expect(again.outcome.exitCode == 0, "\(again.outcome.summary)")
+        #expect(again.ledger.billed.count == 6)
+    }
+
+    /// `plan` says, from the folder an earlier run left, that the account bills in USD while the
+    /// estimates are in CNY.
+    @Test func planSaysTheEstimatesAreNotTheAccountsCurrency() async throws {
+        let harness = try RunHarness()
+        var simulator = PriceDriftTests.simulator(billing: 0.5)
+        simulator.currency = "USD"
+        let result = try await harness.run(Self.sixGrokJobs, simulator: simulator)
+        #expect(result.outcome.exitCode == 0)
+        let plan = try CLI.run(["plan", "manifest.yaml"], directory: harness.folder.path)
+        #expect(plan.status == 0, "\(plan.stderr)")
+        #expect(plan.stdout.contains("estimated cost 0.84 CNY"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("this folder's account is billed in USD"), "\(plan.stdout)")
+        #expect(plan.stdout.contains("--max-cost-currency CNY"))
+        let json = try CLI.run(["plan", "manifest.yaml", "--json"], directory: harness.folder.path)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect(object["billingCurrency"] as? String == "USD")
+        // A folder without an earlier run: nothing said.
+        try harness.folder.write(
+            "fresh.yaml", Self.sixGrokJobs.replacingOccurrences(of: "output: out", with: "output: fresh"))
+        let fresh = try CLI.run(["plan", "fresh.yaml", "--json"], directory: harness.folder.path)
+        let other = try #require(try JSONSerialization.jsonObject(with: Data(fresh.stdout.utf8)) as? [String: Any])
+        #expect(other["billingCurrency"] is NSNull)
+    }
+
+    /// `--max-cost-currency` is a currency code, and only goes with `--max-cost`.
+    @Test func maxCostCurrencyIsCheckedBeforeAnything() throws {
+        let alone = try CLI.run(["run", "m.yaml", "--simulate", "--max-cost-currency", "CNY"])
+        #expect(
+            alone.status == 64 && alone.stderr.contains("--max-cost-currency goes with --max-cost"), "\(alone.stderr)")
+        let bad = try CLI.run(["run", "m.yaml", "--simulate", "--max-cost", "5", "--max-cost-currency", "yuan"])
+        #expect(bad.status == 64 && bad.stderr.contains("three-letter currency code"), "\(bad.stderr)")
+    }
+
+    /// A resumed folder keeps the currency an earlier run read when this run's `accountStatus`
+    /// says none: its bills stay USD, never relabelled CNY.
+    @Test func aResumedFolderKeepsItsCurrencyWhenTheAccountSaysNone() async throws {
+        let harness = try RunHarness()
+        var simulator = PriceDriftTests.simulator(billing: 0.5)
+        simulator.currency = "USD"
+        let first = try await harness.run(Self.sixGrokJobs, simulator: simulator)
+        #expect(first.outcome.exitCode == 0)
+        #expect(try String(contentsOfFile: first.output + "/.rh-batch/currency", encoding: .utf8).contains("USD"))
+        simulator.currency = ""
+        let more = Self.sixGrokJobs.replacingOccurrences(of: "Six.]", with: "Six., Seven.]")
+        let second = try await harness.run(more, simulator: simulator)
+        #expect(second.outcome.exitCode == 0, "\(second.outcome.summary)")
+        #expect(second.ledger.billed.count == 1, "only the new job")
+        #expect(second.outcome.currency == "USD")
+        #expect(second.outcome.summary.contains("this account is billed in USD"), "\(second.outcome.summary)")
+        let report = try RunHarness.json(second.output + "/report.json")
+        #expect(report["currencies"] as? [String: String] == ["billed": "USD", "estimates": "CNY"])
+    }
 }

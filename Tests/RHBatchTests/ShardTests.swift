@@ -154,6 +154,41 @@ struct ShardTests {
         }
         #expect(localOutputs.count == 40 && localOutputs.allSatisfy { $0["local"] == nil })
 
+        // Currencies, price drift and webhook counts survive the merge, added up across shards.
+        #expect(localReport["currencies"] as? [String: String] == ["billed": "CNY", "estimates": "CNY"])
+        func drifted(_ shard: Int, tasks: Int, lowest: String, highest: String, billed: String) throws -> String {
+            let path = folder.path + "/back/shard\(shard).json"
+            var object = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+            object["priceDrift"] = [
+                [
+                    "model": "grok-imagine", "tasks": tasks, "estimate": "0.14", "billedLowest": lowest,
+                    "billedHighest": highest, "estimated": String(format: "%.2f", 0.14 * Double(tasks)),
+                    "billed": billed, "currency": "CNY",
+                ]
+            ]
+            object["webhook"] = [
+                "callbacks": tasks * 2, "used": tasks, "duplicates": 1, "ignored": 0, "foundByPolling": 0,
+            ]
+            let out = folder.path + "/back/drift\(shard).json"
+            try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: out))
+            return out
+        }
+        let first = try drifted(1, tasks: 2, lowest: "0.20", highest: "0.30", billed: "0.50")
+        let second = try drifted(2, tasks: 3, lowest: "0.10", highest: "0.25", billed: "0.60")
+        let withDrift = try await offPool {
+            try CLI.run(["merge", first, second, "-o", folder.path + "/all4"])
+        }
+        #expect(withDrift.status == 0, "\(withDrift.stderr)")
+        let driftReport = try RunHarness.json(folder.path + "/all4/report.json")
+        let drift = try #require(driftReport["priceDrift"] as? [[String: Any]])
+        #expect(drift.count == 1 && drift.first?["tasks"] as? Int == 5, "\(drift)")
+        func amount(_ key: String) -> Double? { (drift.first?[key] as? String).flatMap(Double.init) }
+        #expect(amount("billedLowest") == 0.1 && amount("billedHighest") == 0.3)
+        #expect(amount("billed") == 1.1 && amount("estimated") == 0.7)
+        let webhook = try #require(driftReport["webhook"] as? [String: Int])
+        #expect(webhook["callbacks"] == 10 && webhook["used"] == 5 && webhook["duplicates"] == 2)
+
         // Shards billed in two currencies do not add up: refused.
         var usd = try #require(
             try JSONSerialization.jsonObject(

@@ -188,7 +188,7 @@ _rh-batch_run() {
     repeating_flags=()
     non_repeating_flags=(--simulate --skip-invalid --retry-failed --resubmit-unknown --allow-unpriced --inputs-by-url --ignore-account-limit --no-progress --quiet -q --verbose -v --version -h --help)
     repeating_options=(--sim-workflow)
-    non_repeating_options=(--scenario --sim-latency --sim-concurrency-limit -j --concurrency -o --output --max-cost --max-coins --shard --poll-interval --task-timeout --drain-timeout --download-concurrency --query-rate --listen --webhook-url --max-file-mb --keys-file --catalog)
+    non_repeating_options=(--scenario --sim-latency --sim-concurrency-limit -j --concurrency -o --output --max-cost --max-cost-currency --max-coins --shard --poll-interval --task-timeout --drain-timeout --download-concurrency --query-rate --listen --webhook-url --max-file-mb --keys-file --catalog)
     __rh-batch_offer_flags_options 1
 
     # Offer option value completions
@@ -212,6 +212,9 @@ _rh-batch_run() {
         return
         ;;
     '--max-cost')
+        return
+        ;;
+    '--max-cost-currency')
         return
         ;;
     '--max-coins')

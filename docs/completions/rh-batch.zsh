@@ -94,6 +94,7 @@ _rh-batch_run() {
         '--retry-failed[Run again the jobs that ended failed in an earlier run of this output folder.]'
         '--resubmit-unknown[Resubmit jobs whose earlier submit had an unknown outcome (may bill twice).]'
         '--max-cost[Stop submitting once estimated plus actual spend would pass this amount, in the account'\''s currency (an account billed in another currency than the catalog'\''s counts only what was billed).]:max-cost:'
+        '--max-cost-currency[The currency --max-cost is in (default\: the account'\''s). The catalog'\''s currency on an account billed in another makes --max-cost count the catalog'\''s estimates, not what was billed; any other currency stops the run before its first submit.]:code:'
         '--max-coins[Stop submitting once the RH coins of workflow and app jobs (estimate_seconds, then as billed) would pass this.]:max-coins:'
         '--allow-unpriced[With --max-cost, run jobs whose price the catalog does not know; with --max-coins, workflow jobs without estimate_seconds (they count as zero).]'
         '--shard[Run only the jobs whose key falls in shard I of N (0-based), e.g. 0/4. auto/N reads I from the array-job engine (Kubernetes, Slurm, AWS Batch, Cloud Run, Google Batch, PBS Pro, Grid Engine); auto alone also reads N where the engine gives it.]:shard:'

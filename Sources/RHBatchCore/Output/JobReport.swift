@@ -298,8 +298,62 @@ package struct ReportFile: Codable, Sendable {
     package var keys: [Key]
     package var totals: Totals
     package var jobs: [JobReport]
+    /// Webhook mode's callback counts (`null` without `--listen`).
+    package var webhook: JSONValue?
+    /// The currency of billed amounts and of the catalog's estimates.
+    package var currencies: Currencies?
+    /// Models billed otherwise than the catalog estimates.
+    package var priceDrift: [PriceDrift]?
     /// The shard folders, in a report `merge` wrote.
     package var merged: [Merged]?
+
+    /// The currencies of a report's amounts.
+    package struct Currencies: Codable, Sendable, Hashable {
+        package var billed: String
+        package var estimates: String
+    }
+
+    /// A model billed otherwise than the catalog estimates (`priceDrift`).
+    package struct PriceDrift: Codable, Sendable, Hashable {
+        package var model: String
+        package var tasks: Int
+        package var estimate: String
+        package var billedLowest: String
+        package var billedHighest: String
+        package var estimated: String
+        package var billed: String
+        package var currency: String
+
+        /// The drift of several shards' reports as one: per model, estimate and currency, the
+        /// tasks and amounts added up and the lowest and highest bill kept.
+        package static func merged(_ lists: [[PriceDrift]]) -> [PriceDrift] {
+            func sum(_ left: String, _ right: String) -> String {
+                Money(micros: (Money(left)?.micros ?? 0) + (Money(right)?.micros ?? 0)).description
+            }
+            func pick(_ left: String, _ right: String, _ better: (Money, Money) -> Bool) -> String {
+                guard let a = Money(left), let b = Money(right) else { return left }
+                return better(b, a) ? right : left
+            }
+            var merged: [PriceDrift] = []
+            var positions: [String: Int] = [:]
+            for drift in lists.joined() {
+                let key = drift.model + "\u{0}" + drift.estimate + "\u{0}" + drift.currency
+                guard let position = positions[key] else {
+                    positions[key] = merged.count
+                    merged.append(drift)
+                    continue
+                }
+                var entry = merged[position]
+                entry.tasks += drift.tasks
+                entry.estimated = sum(entry.estimated, drift.estimated)
+                entry.billed = sum(entry.billed, drift.billed)
+                entry.billedLowest = pick(entry.billedLowest, drift.billedLowest, <)
+                entry.billedHighest = pick(entry.billedHighest, drift.billedHighest, >)
+                merged[position] = entry
+            }
+            return merged.sorted { ($0.model, $0.estimate) < ($1.model, $1.estimate) }
+        }
+    }
 
     /// Reads a `report.json`.
     package static func read(_ path: String) throws(ReportReadError) -> ReportFile {
@@ -342,7 +396,7 @@ package struct ReportFile: Codable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case schemaVersion, tool, manifest, apiBaseURL, simulated, startedAt, finishedAt, durationSeconds, exitCode
-        case stopReason, keys, totals, jobs, merged
+        case stopReason, keys, totals, jobs, webhook, currencies, priceDrift, merged
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -360,6 +414,9 @@ package struct ReportFile: Codable, Sendable {
         try container.encode(keys, forKey: .keys)
         try container.encode(totals, forKey: .totals)
         try container.encode(jobs, forKey: .jobs)
+        try container.encodeIfPresent(webhook, forKey: .webhook)
+        try container.encodeIfPresent(currencies, forKey: .currencies)
+        try container.encodeIfPresent(priceDrift, forKey: .priceDrift)
         try container.encodeIfPresent(merged, forKey: .merged)
     }
 }

@@ -83,6 +83,7 @@ struct RunFinish: Sendable {
             state: nil
         )
         if !plan.estimatesAreBilledMoney { outcome.estimateCurrency = plan.currency }
+        outcome.maxCostCountsEstimates = RunMachine.budgetCountsEstimates(plan: plan, options: machine.options)
         return outcome
     }
 

@@ -16,6 +16,7 @@ extension Plan {
 
     /// Reads the account's currency into the plan: kept only when it differs from the catalog's.
     package mutating func billed(in accountCurrency: String?) {
+        self.accountCurrency = accountCurrency
         guard let accountCurrency, accountCurrency != currency else {
             billingCurrency = nil
             return

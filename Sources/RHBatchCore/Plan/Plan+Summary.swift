@@ -61,6 +61,8 @@ extension Plan {
                 .object([("amount", .string(estimatedCost.description)), ("currency", .string(currency))])
             ),
             ("unpricedJobs", .integer(unpricedJobs)),
+            // The account's currency, when an earlier run into the folder read one unlike the catalog's.
+            ("billingCurrency", billingCurrency.map(JSONValue.string) ?? .null),
             ("estimatedCoins", .integer(coinEstimate.coins)),
             ("jobsWithoutCoinEstimate", .integer(coinEstimate.unknown)),
             ("exampleOutputs", .array(exampleOutputs(examples).map(JSONValue.string))),
@@ -105,6 +107,11 @@ extension Plan {
             )
         }
         lines.append("  local images: \(localImages.count), concurrency: \(manifest.concurrency)")
+        if let billed = billingCurrency {
+            lines.append(
+                "the estimates are in \(currency) (the catalog's prices); this folder's account is billed in \(billed) (an earlier run read it): run --max-cost counts \(billed) billed, or these estimates with --max-cost-currency \(currency)"
+            )
+        }
         if !merged.isEmpty {
             let reasons = mergedReasonCounts
             lines.append("merged \(merged.count) identical \(merged.count == 1 ? "combination" : "combinations"):")

@@ -230,6 +230,8 @@ package struct Plan: Sendable {
     /// the catalog's: billed amounts are in it, and the catalog's estimates (in ``currency``)
     /// are not money of that currency.
     package var billingCurrency: String?
+    /// The account's currency as the run read it (or the folder kept it); `nil` when not known.
+    package var accountCurrency: String?
     /// The tables the manifest's `rows` read, without their cells: where each row is.
     package var tables: [TableFile] = []
     /// The files other than the manifest that marks point into (its tables), by mark source from 1.

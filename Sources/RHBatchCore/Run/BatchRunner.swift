@@ -103,7 +103,12 @@ package struct BatchRunner: Sendable {
         plan.billed(in: answered ?? FolderCurrency.read(folder))
         if let answered { FolderCurrency.write(answered, in: folder) }
         if let account = plan.billingCurrency {
-            observer(.notice(.billingCurrency(account: account, catalog: plan.currency, maxCost: options.maxCost)))
+            let countsEstimates = RunMachine.budgetCountsEstimates(plan: plan, options: options)
+            observer(
+                .notice(
+                    .billingCurrency(
+                        account: account, catalog: plan.currency, maxCost: options.maxCost,
+                        countsEstimates: countsEstimates)))
         }
         var machine = RunMachine(plan: plan, options: options, history: ready.takeHistory())
         let facts = await startFacts(machine, ready, folder: folder)
@@ -627,6 +632,8 @@ package struct RunOutcome: Sendable {
     package var currency: String
     /// The currency of the catalog's estimates, when it is not the spend's.
     package var estimateCurrency: String? = nil
+    /// `--max-cost` counted the catalog's estimates (`--max-cost-currency` the catalog's).
+    package var maxCostCountsEstimates = false
     /// The output folder.
     package var folder: String
     /// How long the run took.

@@ -36,7 +36,7 @@ extension RunMachine {
             if let taskId = entry.taskId {
                 if keyGone[index] == nil {
                     scheduler.adopt(
-                        index, estimate: plan.moneyEstimate(index), coins: plan.jobs[index].shape.value.coinEstimate)
+                        index, estimate: budgetEstimate(index), coins: plan.jobs[index].shape.value.coinEstimate)
                 }
                 pollResumed(index, taskId: taskId, holdsSlot: true, keyID: entry.keyID)
             } else {
@@ -169,7 +169,7 @@ extension RunMachine {
         move(index, to: .queued)
         execute(
             scheduler.enqueue(
-                index, estimate: plan.moneyEstimate(index), coins: plan.jobs[index].shape.value.coinEstimate,
+                index, estimate: budgetEstimate(index), coins: plan.jobs[index].shape.value.coinEstimate,
                 now: now.elapsed))
     }
 

@@ -344,6 +344,7 @@ package struct RunMachine: Sendable {
                 retryBase: options.retryBase,
                 resubmitUnknown: options.resubmitUnknown,
                 maxCost: options.maxCost,
+                countsBills: !Self.budgetCountsEstimates(plan: plan, options: options),
                 maxCoins: options.maxCoins,
                 unreachableLimit: options.unreachableLimit
             ))
@@ -571,6 +572,27 @@ package struct RunMachine: Sendable {
         return actions
     }
 
+    /// Whether `--max-cost` counts the catalog's estimates rather than what was billed: its
+    /// stated currency is the catalog's, and the account is billed in another.
+    static func budgetCountsEstimates(plan: Plan, options: RunOptions) -> Bool {
+        guard options.maxCost != nil, let stated = options.maxCostCurrency else { return false }
+        return stated != plan.moneyCurrency && stated == plan.currency
+    }
+
+    /// A job's estimate as the `--max-cost` count takes it: its catalog price when the limit
+    /// counts estimates, else its estimate in the billing currency.
+    func budgetEstimate(_ index: Int) -> Money {
+        Self.budgetCountsEstimates(plan: plan, options: options) ? plan.jobs[index].price : plan.moneyEstimate(index)
+    }
+
+    /// A `--max-cost-currency` that is neither the billing currency nor the catalog's.
+    var uncountableBudget: SubmitScheduler.StopReason? {
+        guard options.maxCost != nil, let stated = options.maxCostCurrency,
+            stated != plan.moneyCurrency, stated != plan.currency
+        else { return nil }
+        return .uncountableBudget(currency: stated, account: plan.accountCurrency, catalog: plan.currency)
+    }
+
     mutating func start(_ facts: StartFacts) {
         verified = facts.verified
         keyGone = facts.keyGone
@@ -583,6 +605,11 @@ package struct RunMachine: Sendable {
                         limit: status.concurrencyLimit, running: status.running,
                         configured: scheduler.configuration.maxInFlight)))
             scheduler.limit(to: status.concurrencyLimit)
+        }
+        if let reason = uncountableBudget {
+            // Before any job is resumed: none is sent, and every one not already done ends
+            // "not submitted" with the reason.
+            execute(scheduler.refuseBudget(reason))
         }
         if let failure = facts.journalFailure {
             localFailure = failure
@@ -871,7 +898,8 @@ package enum RunNotice: Sendable, Hashable {
     case datasetCardKept
     /// The account is billed in another currency than the catalog's estimates: spend counts what
     /// was billed, in the account's currency.
-    case billingCurrency(account: String, catalog: String, maxCost: Money?)
+    /// `countsEstimates`: `--max-cost-currency` is the catalog's, so the limit counts estimates.
+    case billingCurrency(account: String, catalog: String, maxCost: Money?, countsEstimates: Bool)
 }
 
 extension SubmitScheduler.StopReason: CustomStringConvertible {
@@ -880,6 +908,8 @@ extension SubmitScheduler.StopReason: CustomStringConvertible {
         switch self {
         case .fatal(let failure): "the API refused the key or the account: \(failure)"
         case .budget(let limit): "the next submit would pass --max-cost \(limit)"
+        case .uncountableBudget(let currency, let account, let catalog):
+            "--max-cost-currency \(currency) is neither the account's currency (\(account ?? "not known: accountStatus did not say")) nor the catalog's (\(catalog)); nothing was submitted"
         case .coinBudget(let limit): "the next submit would pass --max-coins \(limit)"
         case .unreachable(let failure): "the API could not be reached for too long (\(failure.message))"
         case .interrupted: "interrupted"

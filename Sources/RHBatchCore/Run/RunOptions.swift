@@ -10,6 +10,9 @@ package struct RunOptions: Sendable {
     package var resubmitUnknown = false
     /// Stop submitting before estimated plus actual spend passes this.
     package var maxCost: Money?
+    /// The currency `maxCost` is in (`--max-cost-currency`); `nil`: the account's. The catalog's
+    /// currency on an account billed in another counts the catalog's estimates, not the bills.
+    package var maxCostCurrency: String?
     /// Stop submitting before the RH coins of workflow and app tasks (estimated, then as
     /// reported) would pass this.
     package var maxCoins: Money?

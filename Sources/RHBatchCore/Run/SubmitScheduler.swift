@@ -21,6 +21,9 @@ package struct SubmitScheduler: Sendable {
         package var resubmitUnknown: Bool
         /// Stop submitting before estimated plus actual spend would pass this.
         package var maxCost: Money?
+        /// Whether what a task was billed replaces its estimate in the `maxCost` count: not when
+        /// the limit is in the catalog's currency and the account is billed in another.
+        package var countsBills: Bool
         /// The same for the RH coins of workflow and app tasks.
         package var maxCoins: Money?
         /// Stop when the API cannot be reached for this long.
@@ -38,6 +41,7 @@ package struct SubmitScheduler: Sendable {
             raiseAfter: Int = 4,
             resubmitUnknown: Bool = false,
             maxCost: Money? = nil,
+            countsBills: Bool = true,
             maxCoins: Money? = nil,
             unreachableLimit: Duration = .seconds(300),
             maxRefusals: Int = 200,
@@ -49,6 +53,7 @@ package struct SubmitScheduler: Sendable {
             self.raiseAfter = raiseAfter
             self.resubmitUnknown = resubmitUnknown
             self.maxCost = maxCost
+            self.countsBills = countsBills
             self.maxCoins = maxCoins
             self.unreachableLimit = unreachableLimit
             self.maxRefusals = maxRefusals
@@ -64,6 +69,9 @@ package struct SubmitScheduler: Sendable {
         case budget(limit: Money)
         /// The next submit would pass `--max-coins`.
         case coinBudget(limit: Money)
+        /// `--max-cost-currency` is neither the account's currency nor the catalog's: the limit
+        /// cannot be counted, so nothing is submitted.
+        case uncountableBudget(currency: String, account: String?, catalog: String)
         /// The API could not be reached for too long.
         case unreachable(APIFailure)
         /// Ctrl-C.
@@ -187,7 +195,9 @@ package struct SubmitScheduler: Sendable {
             noteSuccess()
         case .acceptedFinished(let cost, let coins):
             inFlight -= 1
-            committed += (cost ?? estimates[job] ?? .zero) - (estimates[job] ?? .zero)
+            if configuration.countsBills {
+                committed += (cost ?? estimates[job] ?? .zero) - (estimates[job] ?? .zero)
+            }
             committedCoins += (coins ?? coinEstimates[job] ?? .zero) - (coinEstimates[job] ?? .zero)
             noteSuccess()
             forget(job)
@@ -260,7 +270,7 @@ package struct SubmitScheduler: Sendable {
     {
         inFlight -= 1
         accepted -= 1
-        if let actualCost { committed += actualCost - (estimates[job] ?? .zero) }
+        if let actualCost, configuration.countsBills { committed += actualCost - (estimates[job] ?? .zero) }
         if let actualCoins { committedCoins += actualCoins - (coinEstimates[job] ?? .zero) }
         forget(job)
         return pump(now: now)
@@ -289,6 +299,12 @@ package struct SubmitScheduler: Sendable {
     /// A fatal error met outside a submit (an upload or a query): no more submits.
     package mutating func stopFatal(_ failure: APIFailure) -> [Action] {
         stop(.fatal(failure))
+    }
+
+    /// A `--max-cost` this run cannot count (``StopReason/uncountableBudget(currency:account:catalog:)``):
+    /// no submits at all.
+    package mutating func refuseBudget(_ reason: StopReason) -> [Action] {
+        stop(reason)
     }
 
     /// Ctrl-C: no more submits.
