@@ -99,7 +99,7 @@ extension ManifestReader {
                 role = .field(FieldSpec.snakeCase(name))
             } else {
                 let hint = Suggestion.hint(
-                    for: name, in: ManifestDecoder.rowColumnRoles.map(\.name) + fieldNames.sorted())
+                    for: name, in: ManifestDecoder.rowColumnRoles.map(\.name) + sortedFieldNames())
                 diagnostics.error(
                     "the column '\(name)' matches no job field\(hint): rename it, or list the columns to use under 'columns:'",
                     at: table.mark(row: nil, column: index), path: "")
@@ -143,7 +143,7 @@ extension ManifestReader {
                 role = .field(FieldSpec.snakeCase(key))
             } else {
                 let hint = Suggestion.hint(
-                    for: key, in: ManifestDecoder.rowRoleKeys.keys.sorted() + fieldNames.sorted())
+                    for: key, in: ManifestDecoder.rowRoleKeys.keys.sorted() + sortedFieldNames())
                 diagnostics.error(
                     "unknown job field '\(key)'\(hint)", at: pair.key.mark, path: path.key(key).description)
                 failed = true

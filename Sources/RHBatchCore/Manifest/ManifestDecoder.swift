@@ -86,6 +86,16 @@ struct ManifestReader {
     var directory = "."
     /// The prompt library's ids (read before the matrix).
     var promptIDs: Set<String> = []
+    /// ``fieldNames`` sorted (the candidates of a hint, in a stable order), made at the first
+    /// unknown key: sorting them again for every typo was a tenth of checking such a manifest.
+    var sortedFieldNamesCache: [String]?
+
+    mutating func sortedFieldNames() -> [String] {
+        if let sorted = sortedFieldNamesCache { return sorted }
+        let sorted = fieldNames.sorted()
+        sortedFieldNamesCache = sorted
+        return sorted
+    }
 
     mutating func manifest(_ root: Node, file: String, directory: String) -> Manifest? {
         self.directory = directory
@@ -115,6 +125,7 @@ struct ManifestReader {
         }
         let workflows = fields["workflows"].map { workflowDeclarations($0) } ?? []
         for declaration in workflows { fieldNames.formUnion(declaration.fields.map(\.name)) }
+        sortedFieldNamesCache = nil
         var defaults = JobFields()
         if let node = fields["defaults"] {
             defaults = jobFields(node, .root.key("defaults"), allowLists: true) ?? JobFields()
@@ -537,7 +548,7 @@ struct ManifestReader {
                     }
                     hint = Suggestion.hint(for: key, in: ManifestDecoder.jobKeys + own)
                 }
-                if hint.isEmpty { hint = Suggestion.hint(for: key, in: ManifestDecoder.jobKeys + fieldNames.sorted()) }
+                if hint.isEmpty { hint = Suggestion.hint(for: key, in: ManifestDecoder.jobKeys + sortedFieldNames()) }
                 diagnostics.error(
                     "unknown key '\(key)'\(hint): no model of the catalog has such a field",
                     at: pair.key.mark,

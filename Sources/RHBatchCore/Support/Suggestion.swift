@@ -21,9 +21,26 @@ package enum Suggestion {
         guard target.count <= longestWord else { return nil }
         var best: (name: String, distance: Int)?
         var other: [Unicode.Scalar] = []
-        for candidate in candidates where candidate.utf8.count <= longestWord * 4 {
+        // No candidate is allowed a larger distance than this; a candidate has at most as many
+        // scalars as bytes, so one whose bytes are too few is skipped before it is read.
+        let widest = max(2, target.count / 3)
+        for candidate in candidates {
+            let bytes = candidate.utf8.count
+            guard bytes <= longestWord * 4, bytes + widest >= target.count else { continue }
+            // Names are ASCII: lowercased byte by byte, without making a string.
             other.removeAll(keepingCapacity: true)
-            other.append(contentsOf: candidate.lowercased().unicodeScalars)
+            var ascii = true
+            for byte in candidate.utf8 {
+                guard byte < 0x80 else {
+                    ascii = false
+                    break
+                }
+                other.append(Unicode.Scalar((0x41...0x5A).contains(byte) ? byte + 0x20 : byte))
+            }
+            if !ascii {
+                other.removeAll(keepingCapacity: true)
+                other.append(contentsOf: candidate.lowercased().unicodeScalars)
+            }
             // Allowed: the typo threshold, and below the best so far (the first of equals wins).
             let allowed = min(max(2, min(target.count, other.count) / 3), (best?.distance ?? Int.max) - 1)
             guard allowed >= 0, abs(target.count - other.count) <= allowed else { continue }
