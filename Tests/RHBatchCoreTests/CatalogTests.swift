@@ -279,7 +279,9 @@ struct CatalogAnomalyTests {
                     "depends_on": ["resolution"],
                     "rules": [
                         ["when": ["resolution": "1k"], "price": 0.5], ["when": ["resolution": "2k"], "price": 9999],
-                        // A catch-all row after the placeholder must not price 2k.
+                        // A row without a number is unknown too.
+                        ["when": ["resolution": "3k"], "price": NSNull()],
+                        // A catch-all row after the placeholders must not price 2k or 3k.
                         ["when": [String: Any](), "price": 0.3],
                     ],
                 ],
@@ -304,7 +306,9 @@ struct CatalogAnomalyTests {
         let partly = try #require(catalog.model(named: "a/partly"))
         #expect(partly.price.price(for: ["resolution": .string("1k")], promptLength: 10) == Money("0.5"))
         #expect(partly.price.price(for: ["resolution": .string("2k")], promptLength: 10) == nil)
+        #expect(partly.price.price(for: ["resolution": .string("3k")], promptLength: 10) == nil)
         #expect(partly.price.price(for: ["resolution": .string("4k")], promptLength: 10) == Money("0.3"))
+        #expect(partly.price.short == "0.30-0.50 CNY/call, some combinations unknown", "\(partly.price.short)")
         #expect(partly.price.summary.contains("resolution=2k: unknown"), "\(partly.price.summary)")
         #expect(partly.price.note?.contains("placeholder") == true)
         #expect(catalog.model(named: "a/fine")?.price.price(for: [:], promptLength: 10) == Money("0.19"))

@@ -120,6 +120,15 @@ struct CatalogUpdateTests {
                 let unknownOrigin = try cli(["catalog", "status"])
                 #expect(unknownOrigin.stdout.contains("in use: the updated catalog"), "\(unknownOrigin.stdout)")
                 #expect(!unknownOrigin.stdout.contains("registry: \(base)/few"), "\(unknownOrigin.stdout)")
+                // An origin written before origins named their catalog is taken as it is.
+                let originPath = folder.path + "/cache/rh-batch/catalog.origin.json"
+                var origin = try #require(
+                    try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: originPath)))
+                        as? [String: Any])
+                #expect(origin.removeValue(forKey: "catalogSHA256") != nil)
+                try JSONSerialization.data(withJSONObject: origin).write(to: URL(fileURLWithPath: originPath))
+                let legacy = try cli(["catalog", "status"])
+                #expect(legacy.stdout.contains("registry: \(base)/few"), "\(legacy.stdout)")
 
                 // Reset: the built-in catalog again.
                 let reset = try cli(["catalog", "reset"])

@@ -156,13 +156,15 @@ struct ShardTests {
 
         // Currencies, price drift and webhook counts survive the merge, added up across shards.
         #expect(localReport["currencies"] as? [String: String] == ["billed": "CNY", "estimates": "CNY"])
-        func drifted(_ shard: Int, tasks: Int, lowest: String, highest: String, billed: String) throws -> String {
+        func drifted(
+            _ shard: Int, tasks: Int, estimate: String, lowest: String, highest: String, billed: String
+        ) throws -> String {
             let path = folder.path + "/back/shard\(shard).json"
             var object = try #require(
                 try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
             object["priceDrift"] = [
                 [
-                    "model": "grok-imagine", "tasks": tasks, "estimate": "0.14", "billedLowest": lowest,
+                    "model": "grok-imagine", "tasks": tasks, "estimate": estimate, "billedLowest": lowest,
                     "billedHighest": highest, "estimated": String(format: "%.2f", 0.14 * Double(tasks)),
                     "billed": billed, "currency": "CNY",
                 ]
@@ -174,8 +176,9 @@ struct ShardTests {
             try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: out))
             return out
         }
-        let first = try drifted(1, tasks: 2, lowest: "0.20", highest: "0.30", billed: "0.50")
-        let second = try drifted(2, tasks: 3, lowest: "0.10", highest: "0.25", billed: "0.60")
+        // The shards met the model at different price rows first: still one entry for it.
+        let first = try drifted(1, tasks: 2, estimate: "0.14", lowest: "0.20", highest: "0.30", billed: "0.50")
+        let second = try drifted(2, tasks: 3, estimate: "0.28", lowest: "0.10", highest: "0.25", billed: "0.60")
         let withDrift = try await offPool {
             try CLI.run(["merge", first, second, "-o", folder.path + "/all4"])
         }
@@ -188,6 +191,8 @@ struct ShardTests {
         #expect(amount("billed") == 1.1 && amount("estimated") == 0.7)
         let webhook = try #require(driftReport["webhook"] as? [String: Int])
         #expect(webhook["callbacks"] == 10 && webhook["used"] == 5 && webhook["duplicates"] == 2)
+        // Shards that did not listen: `webhook` is null, as in a run's report.
+        #expect(localReport["webhook"] is NSNull, "\(String(describing: localReport["webhook"]))")
 
         // Shards billed in two currencies do not add up: refused.
         var usd = try #require(

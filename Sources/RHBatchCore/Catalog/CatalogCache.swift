@@ -64,13 +64,16 @@ package struct CatalogCache: Sendable {
     }
 
     /// Where the cached catalog came from, when known: the origin written for the catalog
-    /// that is stored (its SHA-256), never one of an earlier or a later catalog.
+    /// that is stored (its SHA-256), never one of an earlier or a later catalog. (An origin
+    /// written before origins named their catalog is taken as it is.)
     package func origin() -> Origin? {
         guard let data = FileManager.default.contents(atPath: originPath),
-            let origin = try? JSONDecoder().decode(Origin.self, from: data),
-            let stored = origin.catalogSHA256,
-            case .success(let bytes) = FileSystem.readAll(catalogPath), Self.sha256(bytes) == stored
+            let origin = try? JSONDecoder().decode(Origin.self, from: data)
         else { return nil }
+        guard let stored = origin.catalogSHA256 else { return origin }
+        guard case .success(let bytes) = FileSystem.readAll(catalogPath), Self.sha256(bytes) == stored else {
+            return nil
+        }
         return origin
     }
 

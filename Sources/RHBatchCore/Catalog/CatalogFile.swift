@@ -394,7 +394,8 @@ extension CatalogFile.Price {
             dependsOn: dependsOn ?? [],
             rules: parsedRules,
             source: "",
-            unknown: unknown ?? (parsedRules.isEmpty ? "no price published" : nil),
+            unknown: unknown
+                ?? (parsedRules.allSatisfy { $0.amount == nil } ? "no price published for any combination" : nil),
             note: note
         )
     }

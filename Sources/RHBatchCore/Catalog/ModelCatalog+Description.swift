@@ -151,7 +151,8 @@ extension ModelSpec {
 }
 
 extension PriceRule {
-    /// `0.14 CNY/call`, `from 0.29 CNY/call`, `0.52 CNY/s`, `unknown`.
+    /// `0.14 CNY/call`, `0.29-0.58 CNY/call`, `0.52 CNY/s`, `0.5 CNY/call, some combinations
+    /// unknown`, `price unknown`.
     package var short: String {
         guard unknown == nil, let low = rules.compactMap(\.amount).min(), let high = rules.compactMap(\.amount).max()
         else {
@@ -164,6 +165,7 @@ extension PriceRule {
             case .fiveSeconds: "5 s"
             case .thousandCharacters: "1000 chars"
             }
-        return low == high ? "\(low) \(currency)/\(per)" : "\(low)-\(high) \(currency)/\(per)"
+        let partly = rules.contains { $0.amount == nil } ? ", some combinations unknown" : ""
+        return (low == high ? "\(low) \(currency)/\(per)" : "\(low)-\(high) \(currency)/\(per)") + partly
     }
 }

@@ -268,9 +268,10 @@ package enum VendorRegistry {
             var rules: [CatalogFile.Rule] = []
             var placeholders = 0
             for case let rule as [String: Any] in (entry["rules"] as? [Any]) ?? [] {
-                guard let amount = decimal(rule["price"]) else { continue }
-                // A row priced 0 or 9999 is a placeholder: its combinations have no known price.
-                // It stays as an unknown row: dropped, a wider row after it would price them.
+                // A row priced 0 or 9999, or not a price at all (blank, text, null), is a
+                // placeholder: its combinations have no known price. It stays as an unknown row:
+                // dropped, a wider row after it would price them.
+                let amount = decimal(rule["price"]) ?? CatalogFile.Rule.unknownAmount
                 let placeholder = isPlaceholder(amount)
                 if placeholder { placeholders += 1 }
                 let when = (rule["when"] as? [String: Any]) ?? [:]
@@ -283,12 +284,12 @@ package enum VendorRegistry {
                 return CatalogFile.Price(
                     currency: currency,
                     unknown: placeholders > 0
-                        ? "the vendor's price table gives only placeholder prices (0 or 9999)"
+                        ? "the vendor's price table gives only placeholder prices (0, 9999 or no number)"
                         : "the price table has no usable rows")
             }
             if placeholders > 0 {
                 let unpriced =
-                    "\(placeholders) of its price rows are placeholders (0 or 9999): those combinations have no known price"
+                    "\(placeholders) of its price rows are placeholders (0, 9999 or no number): those combinations have no known price"
                 note = note.map { $0 + "; " + unpriced } ?? unpriced
             }
             return CatalogFile.Price(

@@ -324,8 +324,9 @@ package struct ReportFile: Codable, Sendable {
         package var billed: String
         package var currency: String
 
-        /// The drift of several shards' reports as one: per model, estimate and currency, the
-        /// tasks and amounts added up and the lowest and highest bill kept.
+        /// The drift of several shards' reports as one, per model as a run lists it: the tasks
+        /// and amounts added up, the lowest and highest bill kept, and the first shard's
+        /// estimate (a run's entry too keeps the first estimate it met).
         package static func merged(_ lists: [[PriceDrift]]) -> [PriceDrift] {
             func sum(_ left: String, _ right: String) -> String {
                 Money(micros: (Money(left)?.micros ?? 0) + (Money(right)?.micros ?? 0)).description
@@ -337,9 +338,8 @@ package struct ReportFile: Codable, Sendable {
             var merged: [PriceDrift] = []
             var positions: [String: Int] = [:]
             for drift in lists.joined() {
-                let key = drift.model + "\u{0}" + drift.estimate + "\u{0}" + drift.currency
-                guard let position = positions[key] else {
-                    positions[key] = merged.count
+                guard let position = positions[drift.model] else {
+                    positions[drift.model] = merged.count
                     merged.append(drift)
                     continue
                 }
@@ -351,7 +351,7 @@ package struct ReportFile: Codable, Sendable {
                 entry.billedHighest = pick(entry.billedHighest, drift.billedHighest, >)
                 merged[position] = entry
             }
-            return merged.sorted { ($0.model, $0.estimate) < ($1.model, $1.estimate) }
+            return merged.sorted { $0.model < $1.model }
         }
     }
 
@@ -414,7 +414,7 @@ package struct ReportFile: Codable, Sendable {
         try container.encode(keys, forKey: .keys)
         try container.encode(totals, forKey: .totals)
         try container.encode(jobs, forKey: .jobs)
-        try container.encodeIfPresent(webhook, forKey: .webhook)
+        try container.encode(webhook ?? .null, forKey: .webhook)
         try container.encodeIfPresent(currencies, forKey: .currencies)
         try container.encodeIfPresent(priceDrift, forKey: .priceDrift)
         try container.encodeIfPresent(merged, forKey: .merged)

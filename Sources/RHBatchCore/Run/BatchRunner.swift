@@ -107,7 +107,10 @@ package struct BatchRunner: Sendable {
             observer(
                 .notice(
                     .billingCurrency(
-                        account: account, catalog: plan.currency, maxCost: options.maxCost,
+                        account: account, catalog: plan.currency,
+                        // A limit in a third currency is refused at the start instead.
+                        maxCost: RunMachine.uncountableBudget(plan: plan, options: options) == nil
+                            ? options.maxCost : nil,
                         countsEstimates: countsEstimates)))
         }
         var machine = RunMachine(plan: plan, options: options, history: ready.takeHistory())

@@ -586,7 +586,10 @@ package struct RunMachine: Sendable {
     }
 
     /// A `--max-cost-currency` that is neither the billing currency nor the catalog's.
-    var uncountableBudget: SubmitScheduler.StopReason? {
+    var uncountableBudget: SubmitScheduler.StopReason? { Self.uncountableBudget(plan: plan, options: options) }
+
+    /// ``uncountableBudget`` for a plan and options.
+    static func uncountableBudget(plan: Plan, options: RunOptions) -> SubmitScheduler.StopReason? {
         guard options.maxCost != nil, let stated = options.maxCostCurrency,
             stated != plan.moneyCurrency, stated != plan.currency
         else { return nil }
