@@ -22,7 +22,7 @@ run() {
     set +e
     # halt_on_error=1: a report fails the run instead of scrolling past.
     ASAN_OPTIONS="detect_leaks=0" \
-        TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
+        TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/Scripts/tsan.supp" \
         swift test --scratch-path "$scratch" "$@" ${filter:+--filter "$filter"} >"$log" 2>&1
     local code=$?
     set -e

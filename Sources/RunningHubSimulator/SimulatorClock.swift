@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The simulator's sense of time: the real clock, or a clock that tests stop, move and restart.
 ///
@@ -14,11 +14,11 @@ package final class SimulatorClock: Sendable {
         var shift: Duration
     }
 
-    private let reading: Mutex<Reading>
+    private let reading: NIOLockedValueBox<Reading>
 
     /// A clock that runs with real time, or one that starts stopped when `stopped` is true.
     package init(stopped: Bool = false) {
-        reading = Mutex(Reading(stoppedAt: stopped ? ContinuousClock.now : nil, shift: .zero))
+        reading = NIOLockedValueBox(Reading(stoppedAt: stopped ? ContinuousClock.now : nil, shift: .zero))
     }
 
     /// The real clock, for everything but tests.
@@ -26,12 +26,12 @@ package final class SimulatorClock: Sendable {
 
     /// The instant the simulator sees now.
     package var now: ContinuousClock.Instant {
-        reading.withLock { $0.stoppedAt ?? (ContinuousClock.now + $0.shift) }
+        reading.withLockedValue { $0.stoppedAt ?? (ContinuousClock.now + $0.shift) }
     }
 
     /// Moves the clock forward, whether it stands or runs.
     package func advance(by duration: Duration) {
-        reading.withLock { reading in
+        reading.withLockedValue { reading in
             if let stopped = reading.stoppedAt {
                 reading.stoppedAt = stopped + duration
             } else {
@@ -42,14 +42,14 @@ package final class SimulatorClock: Sendable {
 
     /// Stops the clock where it is: tasks stay in their state until it moves.
     package func stop() {
-        reading.withLock { reading in
+        reading.withLockedValue { reading in
             if reading.stoppedAt == nil { reading.stoppedAt = ContinuousClock.now + reading.shift }
         }
     }
 
     /// Lets a stopped clock run on from the instant it shows.
     package func start() {
-        reading.withLock { reading in
+        reading.withLockedValue { reading in
             guard let stopped = reading.stoppedAt else { return }
             reading.shift = stopped - ContinuousClock.now
             reading.stoppedAt = nil

@@ -1,9 +1,9 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import ServiceLifecycle
-import Synchronization
 
 /// The receiver of RunningHub's webhook callbacks for one run: a small Hummingbird server that
 /// hands each callback's task id to the run and answers at once.
@@ -68,14 +68,14 @@ package enum WebhookReceiver {
             @Sendable (_ port: Int, _ callbacks: AsyncStream<String>, _ counts: @Sendable () -> Counts) async throws
             -> Result
     ) async throws -> Result {
-        let counts = Mutex(Counts())
+        let counts = NIOLockedValueBox(Counts())
         // Bounded: a flood of callbacks keeps the newest, never all of them in memory.
         let (callbacks, continuation) = AsyncStream.makeStream(
             of: String.self, bufferingPolicy: .bufferingNewest(100_000))
         let router = Router()
         router.post("**") { request, context -> Response in
             guard context.parameters.getCatchAll().last.map(String.init) == secret else {
-                counts.withLock { $0.wrongPath += 1 }
+                counts.withLockedValue { $0.wrongPath += 1 }
                 return Response(status: .notFound)
             }
             var request = request
@@ -83,19 +83,19 @@ package enum WebhookReceiver {
             do {
                 bytes = Array(buffer: try await request.collectBody(upTo: maximumBody))
             } catch {
-                counts.withLock { $0.tooLarge += 1 }
+                counts.withLockedValue { $0.tooLarge += 1 }
                 return Response(status: .contentTooLarge)
             }
             let (taskId, isTaskEnd) = parse(bytes)
             guard let taskId else {
-                counts.withLock { $0.malformed += 1 }
+                counts.withLockedValue { $0.malformed += 1 }
                 return Response(status: .badRequest)
             }
             if isTaskEnd {
-                counts.withLock { $0.accepted += 1 }
+                counts.withLockedValue { $0.accepted += 1 }
                 continuation.yield(taskId)
             } else {
-                counts.withLock { $0.otherEvents += 1 }
+                counts.withLockedValue { $0.otherEvents += 1 }
             }
             return Response(
                 status: .ok, headers: [.contentType: "application/json"],
@@ -126,7 +126,7 @@ package enum WebhookReceiver {
             }
             let result: Result
             do {
-                result = try await body(bound, callbacks) { counts.withLock { $0 } }
+                result = try await body(bound, callbacks) { counts.withLockedValue { $0 } }
             } catch {
                 continuation.finish()
                 await group.triggerGracefulShutdown()

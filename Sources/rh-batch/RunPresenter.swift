@@ -1,5 +1,5 @@
+import NIOConcurrencyHelpers
 import RHBatchCore
-import Synchronization
 
 /// How `rh-batch run` shows a run: the words of its notices, the progress display, the summary
 /// and the exit codes. The core reports facts (``RunUpdate``, ``RunOutcome``); this words them.
@@ -16,16 +16,16 @@ final class RunPresenter: Sendable {
 
     let mode: Mode
     let quiet: Bool
-    private let currencyCode: Mutex<String>
+    private let currencyCode: NIOLockedValueBox<String>
     /// The currency spend is shown in: the catalog's, until the run reads the account's.
-    var currency: String { currencyCode.withLock { $0 } }
+    var currency: String { currencyCode.withLockedValue { $0 } }
     let write: @Sendable (String) -> Void
-    private let lastLine = Mutex("")
+    private let lastLine = NIOLockedValueBox("")
 
     init(mode: Mode, quiet: Bool, currency: String, write: @escaping @Sendable (String) -> Void = { Console.out($0) }) {
         self.mode = mode
         self.quiet = quiet
-        self.currencyCode = Mutex(currency)
+        self.currencyCode = NIOLockedValueBox(currency)
         self.write = write
     }
 
@@ -72,7 +72,7 @@ final class RunPresenter: Sendable {
         case .datasetCardKept:
             write("README.md: edited since rh-batch wrote it; the dataset card was not rewritten\n")
         case .billingCurrency(let account, let catalog, let maxCost, let countsEstimates):
-            currencyCode.withLock { $0 = account }
+            currencyCode.withLockedValue { $0 = account }
             let budget =
                 maxCost.map {
                     countsEstimates
@@ -91,7 +91,7 @@ final class RunPresenter: Sendable {
             return
         case .live:
             let line = Self.line(progress, currency: currency)
-            let changed = lastLine.withLock { last in
+            let changed = lastLine.withLockedValue { last in
                 defer { last = line }
                 return last != line
             }

@@ -213,6 +213,51 @@ struct TableTests {
             ])
     }
 
+    /// A JSON Lines table of 20,000 lines or more is parsed in two halves at once: its rows come
+    /// out in the file's order, and of two bad lines the first is the one reported, whichever
+    /// half it is in.
+    @Test func aLargeJSONLinesTableIsReadInHalvesInOrder() throws {
+        func table(_ count: Int, bad: [Int: String] = [:]) -> [UInt8] {
+            var text = ""
+            for line in 1...count {
+                text += bad[line] ?? "{\"text\": \"Prompt \(line).\", \"file_name\": \"img\(line % 7).png\"}"
+                text += line % 1000 == 0 ? "\n\n" : "\n"
+            }
+            return Array(text.utf8)
+        }
+        func parse(_ bytes: [UInt8]) throws(TableFile.Problem) -> TableFile {
+            try TableFile.parse(bytes, kind: .jsonl, path: "big.jsonl", source: 1)
+        }
+        func problem(_ bytes: [UInt8]) -> String? {
+            do {
+                _ = try parse(bytes)
+                return nil
+            } catch {
+                return "\(error.mark?.line ?? 0):\(error.mark?.column ?? 0): \(error.message)"
+            }
+        }
+        let read = try parse(table(30_000))
+        #expect(read.rowCount == 30_000)
+        #expect(read.columns == ["text", "file_name"])
+        for row in [0, 14_999, 15_000, 29_999] {
+            #expect(read.cell(row, 0) == .text("Prompt \(row + 1)."))
+            #expect(read.cell(row, 1) == .text("img\((row + 1) % 7).png"))
+        }
+        // Line numbers count the blank lines (one after every thousandth row).
+        #expect(read.mark(row: 29_999).line == 30_029)
+
+        let notJSON = "{\"text\": "
+        let notObject = "[1, 2]"
+        let badMember = "{\"text\": \"A.\", \"file_name\": {\"nested\": 1}}"
+        #expect(
+            problem(table(30_000, bad: [12_000: notJSON, 25_000: notObject]))
+                == "12011:1: this line is not JSON: each line of a .jsonl table is one JSON object")
+        #expect(problem(table(30_000, bad: [25_000: notObject])) == "25024:1: this line is a list, not a JSON object")
+        #expect(
+            problem(table(30_000, bad: [20_001: badMember, 29_000: notJSON]))
+                == "20021:16: 'file_name' is a mapping; a cell is text, a number, true or false, or a list of texts")
+    }
+
     /// Hostile tables found in review: each an error at its place, never a crash or a hang.
     @Test func oddTablesAreErrorsNotCrashes() throws {
         let fixture = try fixture()

@@ -1,6 +1,6 @@
 import Foundation
 import Glibc
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// Waits for something another process brings about in a folder: a file appears, a line is
@@ -169,7 +169,7 @@ final class OutputCollector: Sendable {
         var waiters: [(needle: String?, continuation: CheckedContinuation<Bool, Never>)] = []
     }
 
-    private let collected = Mutex(State())
+    private let collected = NIOLockedValueBox(State())
 
     /// Starts reading `pipe` on a thread of its own until the writer closes it.
     init(_ pipe: Pipe) {
@@ -187,7 +187,7 @@ final class OutputCollector: Sendable {
 
     /// Appends output and wakes the waiters it satisfies: an event per chunk, no polling.
     private func arrived(_ text: String, closed: Bool) {
-        let ready = collected.withLock { state -> [(CheckedContinuation<Bool, Never>, Bool)] in
+        let ready = collected.withLockedValue { state -> [(CheckedContinuation<Bool, Never>, Bool)] in
             state.text += text
             state.closed = state.closed || closed
             var ready: [(CheckedContinuation<Bool, Never>, Bool)] = []
@@ -207,12 +207,12 @@ final class OutputCollector: Sendable {
     }
 
     /// What has arrived so far.
-    var text: String { collected.withLock { $0.text } }
+    var text: String { collected.withLockedValue { $0.text } }
 
     /// Waits until the output contains `needle`; fails if the writer closes the pipe first.
     func waitFor(_ needle: String) async throws {
         let found = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let now = collected.withLock { state -> Bool? in
+            let now = collected.withLockedValue { state -> Bool? in
                 if state.text.contains(needle) { return true }
                 if state.closed { return false }
                 state.waiters.append((needle, continuation))
@@ -226,7 +226,7 @@ final class OutputCollector: Sendable {
     /// Waits until the writer has closed the pipe, and returns everything it wrote.
     func waitForEnd() async throws -> String {
         _ = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-            let closed = collected.withLock { state -> Bool in
+            let closed = collected.withLockedValue { state -> Bool in
                 if state.closed { return true }
                 state.waiters.append((nil, continuation))
                 return false
@@ -258,10 +258,10 @@ extension Process {
 
 /// True the first time it is asked, false after.
 private final class Once: Sendable {
-    private let done = Mutex(false)
+    private let done = NIOLockedValueBox(false)
 
     func first() -> Bool {
-        done.withLock { done in
+        done.withLockedValue { done in
             defer { done = true }
             return !done
         }

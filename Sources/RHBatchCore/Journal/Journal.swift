@@ -1,5 +1,5 @@
 import Dispatch
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// `journal.jsonl` in an output folder: read at the start of a run, appended to during it,
 /// compacted at its end.
@@ -18,14 +18,14 @@ package final class Journal: Sendable {
     /// The journal's path.
     package let path: String
     /// The file appended to; replaced once when the journal is compacted while open.
-    private let descriptor: Mutex<Int32>
+    private let descriptor: NIOLockedValueBox<Int32>
     /// Why compacting while open did not happen, if it did not.
-    private let compactionProblem = Mutex<String?>(nil)
+    private let compactionProblem = NIOLockedValueBox<String?>(nil)
     /// Where the blocking `write` and `syncfs` calls run (one at a time).
     private let blockingIO = DispatchQueue(label: "rh-batch.journal.io")
-    private let state = Mutex(Pending())
+    private let state = NIOLockedValueBox(Pending())
 
-    private struct Pending: ~Copyable {
+    private struct Pending {
         /// Bytes queued and not written yet.
         var bytes: [UInt8] = []
         /// Bytes ever queued, and bytes written and synced: a ticket is a `queued` count.
@@ -40,7 +40,7 @@ package final class Journal: Sendable {
 
     /// How many records about jobs this journal object has written or queued.
     package var jobRecordsAppended: Int {
-        state.withLock { $0.jobRecords }
+        state.withLockedValue { $0.jobRecords }
     }
 
     private static func countsAsJobRecord(_ record: JournalRecord) -> Bool {
@@ -60,14 +60,14 @@ package final class Journal: Sendable {
         guard opened >= 0 else {
             throw JournalError(path: path, line: nil, message: "cannot open for writing: \(FileSystem.lastError)")
         }
-        descriptor = Mutex(opened)
+        descriptor = NIOLockedValueBox(opened)
         if let state {
             blockingIO.async { self.compactWhileOpen(state, folder: folder, at: time) }
         }
     }
 
     deinit {
-        FileSystem.closeFile(descriptor.withLock { $0 })
+        FileSystem.closeFile(descriptor.withLockedValue { $0 })
     }
 
     /// Rewrites the journal compactly and appends to the new file from then on (on the I/O queue,
@@ -77,7 +77,7 @@ package final class Journal: Sendable {
         do {
             try Self.compact(folder: folder, state: state, at: time)
         } catch {
-            compactionProblem.withLock { $0 = "\(error) (the run went on with the journal as it was)" }
+            compactionProblem.withLockedValue { $0 = "\(error) (the run went on with the journal as it was)" }
             return
         }
         let fresh = FileSystem.openForAppending(path)
@@ -88,7 +88,7 @@ package final class Journal: Sendable {
             settle(written: 0, failure: failure)
             return
         }
-        let old = descriptor.withLock { current in
+        let old = descriptor.withLockedValue { current in
             defer { current = fresh }
             return current
         }
@@ -101,19 +101,19 @@ package final class Journal: Sendable {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             blockingIO.async { continuation.resume() }
         }
-        return compactionProblem.withLock { $0 }
+        return compactionProblem.withLockedValue { $0 }
     }
 
     /// Runs `body` with this journal's writer beside it as a child task; when `body` returns,
     /// whatever it queued is written and synced, and the writer ends.
     package func serve<T>(_ body: () async -> T) async -> T {
         let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        state.withLock { $0.wake = wake }
+        state.withLockedValue { $0.wake = wake }
         return await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.writeLoop(wakeups) }
             let result = await body()
             try? await flushQueued()
-            state.withLock { $0.wake = nil }
+            state.withLockedValue { $0.wake = nil }
             wake.finish()
             await group.waitForAll()
             return result
@@ -135,7 +135,7 @@ package final class Journal: Sendable {
         var bytes: [UInt8] = []
         for record in records { bytes += record.line.utf8 }
         let jobRecords = records.reduce(0) { $0 + (Self.countsAsJobRecord($1) ? 1 : 0) }
-        let (ticket, wake) = state.withLock { pending -> (Ticket, AsyncStream<Void>.Continuation?) in
+        let (ticket, wake) = state.withLockedValue { pending -> (Ticket, AsyncStream<Void>.Continuation?) in
             pending.bytes += bytes
             pending.queued += UInt64(bytes.count)
             pending.jobRecords += jobRecords
@@ -148,13 +148,13 @@ package final class Journal: Sendable {
     /// Returns once everything queued up to `ticket` is written and synced; throws when the
     /// journal cannot be written.
     package func waitUntilDurable(_ ticket: Ticket) async throws {
-        guard let wake = state.withLock({ $0.wake }) else {
+        guard let wake = state.withLockedValue({ $0.wake }) else {
             // No writer task (a caller outside a run): write on this thread.
             try writeQueued()
             return
         }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let waiting = state.withLock { pending -> Bool in
+            let waiting = state.withLockedValue { pending -> Bool in
                 if let failure = pending.failure {
                     continuation.resume(throwing: failure)
                     return false
@@ -198,7 +198,7 @@ package final class Journal: Sendable {
         for await _ in wakeups {
             while true {
                 try? await Task.sleep(for: .milliseconds(1))
-                let bytes = state.withLock { pending -> [UInt8] in
+                let bytes = state.withLockedValue { pending -> [UInt8] in
                     defer { pending.bytes = [] }
                     return pending.failure == nil ? pending.bytes : []
                 }
@@ -216,7 +216,7 @@ package final class Journal: Sendable {
     private func writeQueued() throws {
         // On the I/O queue, so two callers write in the order they took their bytes.
         let failure = blockingIO.sync { () -> JournalError? in
-            let (bytes, failed) = state.withLock { pending -> ([UInt8], JournalError?) in
+            let (bytes, failed) = state.withLockedValue { pending -> ([UInt8], JournalError?) in
                 defer { pending.bytes = [] }
                 return (pending.bytes, pending.failure)
             }
@@ -229,7 +229,7 @@ package final class Journal: Sendable {
     }
 
     private func writeAndSync(_ bytes: [UInt8]) -> JournalError? {
-        let descriptor = descriptor.withLock { $0 }
+        let descriptor = descriptor.withLockedValue { $0 }
         if let problem = bytes.withUnsafeBytes({ FileSystem.writeAll(descriptor, $0) }) {
             return JournalError(path: path, line: nil, message: "write failed: \(problem)")
         }
@@ -241,7 +241,7 @@ package final class Journal: Sendable {
 
     /// Records what a write came to and releases the waiters it satisfied (all, on a failure).
     private func settle(written count: Int, failure: JournalError?) {
-        let released = state.withLock {
+        let released = state.withLockedValue {
             pending -> [(ticket: UInt64, continuation: CheckedContinuation<Void, any Error>)] in
             if let failure {
                 pending.failure = failure

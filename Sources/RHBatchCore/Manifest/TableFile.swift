@@ -414,7 +414,7 @@ private struct TableScanner {
             let to = end < records.count ? records[end].offset : bytes.count
             bounds.append(from..<to)
         }
-        let results = ParseResults(count: parts)
+        let results = ParseResults<[String]>(count: parts)
         let ranges = bounds
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let text = String(decoding: bytes[ranges[part]], as: UTF8.self)
@@ -436,13 +436,13 @@ private struct TableScanner {
         return all
     }
 
-    /// The rows each part parsed.
-    final class ParseResults: @unchecked Sendable {
+    /// What each part of a table parsed, one element a record or line.
+    final class ParseResults<Element>: @unchecked Sendable {
         private let lock = NSLock()
-        private var parts: [[[String]]]
+        private var parts: [[Element]]
         init(count: Int) { parts = Array(repeating: [], count: count) }
-        func set(_ part: Int, _ rows: [[String]]) { lock.withLock { parts[part] = rows } }
-        func take(_ part: Int) -> [[String]] {
+        func set(_ part: Int, _ elements: [Element]) { lock.withLock { parts[part] = elements } }
+        func take(_ part: Int) -> [Element] {
             lock.withLock {
                 defer { parts[part] = [] }
                 return parts[part]
@@ -482,41 +482,38 @@ private struct TableScanner {
         var rows: [[(Int, TableFile.Cell)]] = []
         var lines: [Int32] = []
         var offsets: [Int] = []
-        for (start, end, line) in textLines() {
-            let slice = bytes[start..<end]
-            if slice.contains(where: { $0 != 32 && $0 != 9 && $0 != 13 }) {
-                let value = try? JSONSerialization.jsonObject(with: Data(slice), options: [.fragmentsAllowed])
-                guard let members = value as? [String: Any] else {
-                    throw problem(
-                        value == nil
-                            ? "this line is not JSON: each line of a .jsonl table is one JSON object"
-                            : "this line is \(Self.typeName(value!)), not a JSON object",
-                        at: start)
-                }
-                func offset(of name: String) -> Int {
-                    let needle = Array(("\"" + name + "\"").utf8)
-                    return (start..<end).first { bytes[$0...].starts(with: needle) } ?? start
-                }
-                // New columns in the order the line writes them (a dictionary has no order).
-                let new = members.keys.filter { columnIndex[$0] == nil }
-                for name in new.count > 1 ? new.sorted(by: { offset(of: $0) < offset(of: $1) }) : new {
-                    columnIndex[name] = columns.count
-                    columns.append(name)
-                }
-                var row: [(Int, TableFile.Cell)] = []
-                row.reserveCapacity(members.count)
-                for (name, member) in members {
-                    guard let cell = Self.cell(member) else {
-                        throw problem(
-                            "'\(name)' is \(Self.typeName(member)); a cell is text, a number, true or false, or a list of texts",
-                            at: offset(of: name))
-                    }
-                    row.append((columnIndex[name]!, cell))
-                }
-                rows.append(row)
-                lines.append(line)
-                offsets.append(start)
+        let nonBlank = textLines().filter { line in
+            bytes[line.start..<line.end].contains(where: { $0 != 32 && $0 != 9 && $0 != 13 })
+        }
+        let parsed = Self.parseLines(bytes, nonBlank.map { $0.start..<$0.end })
+        rows.reserveCapacity(nonBlank.count)
+        for ((start, end, line), parsed) in zip(nonBlank, parsed) {
+            func offset(of name: String) -> Int {
+                let needle = Array(("\"" + name + "\"").utf8)
+                return (start..<end).first { bytes[$0...].starts(with: needle) } ?? start
             }
+            let members: [(name: String, cell: TableFile.Cell)]
+            switch parsed {
+            case .notJSON:
+                throw problem("this line is not JSON: each line of a .jsonl table is one JSON object", at: start)
+            case .notObject(let type):
+                throw problem("this line is \(type), not a JSON object", at: start)
+            case .badMember(let name, let type):
+                throw problem(
+                    "'\(name)' is \(type); a cell is text, a number, true or false, or a list of texts",
+                    at: offset(of: name))
+            case .members(let cells):
+                members = cells
+            }
+            // New columns in the order the line writes them (a dictionary has no order).
+            let new = members.map(\.name).filter { columnIndex[$0] == nil }
+            for name in new.count > 1 ? new.sorted(by: { offset(of: $0) < offset(of: $1) }) : new {
+                columnIndex[name] = columns.count
+                columns.append(name)
+            }
+            rows.append(members.map { (columnIndex[$0.name]!, $0.cell) })
+            lines.append(line)
+            offsets.append(start)
         }
         guard !rows.isEmpty else {
             throw TableFile.Problem(
@@ -534,6 +531,42 @@ private struct TableScanner {
         return TableFile(
             path: path, source: source, kind: .jsonl, columns: columns, cells: cells, lines: lines, offsets: offsets,
             headerLine: Int(lines[0]), headerOffset: 0, bytes: bytes)
+    }
+
+    /// What one line of a JSON Lines table holds: its members as cells, or why it has none.
+    enum ParsedLine: Sendable {
+        case members([(name: String, cell: TableFile.Cell)])
+        case notJSON
+        case notObject(String)
+        case badMember(name: String, type: String)
+    }
+
+    /// Each line parsed with `JSONSerialization` and its members made cells: a large table in two
+    /// halves at once (the parse is most of reading it), in the lines' order.
+    static func parseLines(_ bytes: [UInt8], _ lines: [Range<Int>]) -> [ParsedLine] {
+        @Sendable func parse(_ range: Range<Int>) -> ParsedLine {
+            let value = try? JSONSerialization.jsonObject(with: Data(bytes[range]), options: [.fragmentsAllowed])
+            guard let value else { return .notJSON }
+            guard let members = value as? [String: Any] else { return .notObject(typeName(value)) }
+            var cells: [(name: String, cell: TableFile.Cell)] = []
+            cells.reserveCapacity(members.count)
+            for (name, member) in members {
+                guard let cell = cell(member) else { return .badMember(name: name, type: typeName(member)) }
+                cells.append((name, cell))
+            }
+            return .members(cells)
+        }
+        let parts = lines.count >= 20_000 ? 2 : 1
+        if parts == 1 { return lines.map(parse) }
+        let results = ParseResults<ParsedLine>(count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let slice = lines[lines.count * part / parts..<lines.count * (part + 1) / parts]
+            results.set(part, slice.map(parse))
+        }
+        var all: [ParsedLine] = []
+        all.reserveCapacity(lines.count)
+        for part in 0..<parts { all += results.take(part) }
+        return all
     }
 
     /// A JSON value's text: a string as it is, a number as written, `true`/`false`; `nil` for

@@ -1,6 +1,6 @@
 import Logging
+import NIOConcurrencyHelpers
 import RunningHubModel
-import Synchronization
 
 /// Runs a plan: the driver of the ``RunMachine``.
 ///
@@ -559,7 +559,7 @@ package final class PreparedFolder: Sendable {
     /// Problems reading the journal that did not stop it.
     let warnings: [String]
     /// The journal's folded state, until the run takes it.
-    private let history: Mutex<JournalState?>
+    private let history: NIOLockedValueBox<JournalState?>
 
     /// Creates the folder if needed, takes its lock, reads its journal and clears the temporary
     /// files an interrupted run left at its top.
@@ -594,7 +594,7 @@ package final class PreparedFolder: Sendable {
             throw RunSetupError(message: error.description)
         }
         self.warnings = warnings
-        history = Mutex(contents.state)
+        history = NIOLockedValueBox(contents.state)
     }
 
     /// The files of the run itself at the folder's top, written through temporary files.
@@ -602,7 +602,7 @@ package final class PreparedFolder: Sendable {
 
     /// The journal's state, once: the run drops it when it has resumed every job from it.
     func takeHistory() -> JournalState {
-        history.withLock { state in
+        history.withLockedValue { state in
             defer { state = nil }
             return state ?? JournalState()
         }
