@@ -17,23 +17,31 @@ run() {
     local name="$1" scratch="$2"
     shift 2
     local log="$scratch.log"
+    # Every process's reports also go to files here (log_path): the tests' child binaries (each
+    # `rh-batch` the tests start, built with the same sanitizer) often have their standard error
+    # captured or discarded, and a report there would show only as a failed test (exit 66).
+    local reportsFolder="$PWD/$scratch.reports"
+    rm -rf "$reportsFolder" && mkdir -p "$reportsFolder"
     echo "== swift test $* (scratch $scratch)"
     local started=$SECONDS
     set +e
-    # halt_on_error=1: a report fails the run instead of scrolling past.
-    ASAN_OPTIONS="detect_leaks=0" \
-        TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/Scripts/tsan.supp" \
+    # halt_on_error=1: a report fails the run instead of scrolling past. The tests pass these
+    # options on to the binaries they start.
+    ASAN_OPTIONS="detect_leaks=0:log_path=$reportsFolder/asan" \
+        TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/Scripts/tsan.supp:log_path=$reportsFolder/tsan" \
         swift test --scratch-path "$scratch" "$@" ${filter:+--filter "$filter"} >"$log" 2>&1
     local code=$?
     set -e
     local reports
-    reports=$(grep -cE "ERROR: (AddressSanitizer|ThreadSanitizer)|WARNING: ThreadSanitizer|runtime error:" "$log" || true)
+    reports=$(cat "$log" "$reportsFolder"/* 2>/dev/null |
+        grep -cE "ERROR: (AddressSanitizer|ThreadSanitizer)|WARNING: ThreadSanitizer|runtime error:" || true)
     local summary
     summary=$(grep -E "Test run with .* (passed|failed)|Executed [0-9]+ tests" "$log" | tail -2 | tr '\n' ' ' || true)
     echo "   $name: exit $code, $((SECONDS - started)) s, sanitizer reports: $reports; $summary"
     if ((code != 0 || reports != 0)); then
         status=1
-        grep -E -A12 "ERROR: (AddressSanitizer|ThreadSanitizer)|WARNING: ThreadSanitizer|runtime error:" "$log" | head -60 || true
+        cat "$log" "$reportsFolder"/* 2>/dev/null |
+            grep -E -A12 "ERROR: (AddressSanitizer|ThreadSanitizer)|WARNING: ThreadSanitizer|runtime error:" | head -60 || true
         grep -E "✘|error:" "$log" | head -20 || true
     fi
 }

@@ -290,15 +290,29 @@ package struct RunningHubClient: Sendable {
     /// A finished workflow or app task's coins and seconds from `POST {host}/task/openapi/outputs`
     /// (every output item repeats the task's totals: the first is read); `nil` when the call
     /// fails or says nothing.
+    /// Asked up to 3 times, 0.5 s and then 1 s apart, while the call fails (a cut connection, a
+    /// 5xx) or answers that the task is still running or queued (804, 813: the legacy endpoint may
+    /// lag the v2 answer); once asked, a task's coins are not asked again, so one bad moment would
+    /// lose them.
     func legacyUsage(taskId: String) async throws(CancellationError) -> (coins: String?, seconds: String?)? {
         var request = jsonRequest(url: configuration.hostRoot + "/task/openapi/outputs", method: .POST)
         let key = String(configuration.apiKey.authorizationHeader.dropFirst("Bearer ".count))
         request.body = .bytes(
             ByteBuffer(bytes: Array("{\"apiKey\":\(Self.jsonString(key)),\"taskId\":\(Self.jsonString(taskId))}".utf8)))
-        guard case .success(let answer) = try await exchange(request, timeout: configuration.requestTimeout) else {
-            return nil
+        for attempt in 0..<3 {
+            if attempt > 0 {
+                do { try await Task.sleep(for: .milliseconds(500 * attempt)) } catch { throw CancellationError() }
+            }
+            switch try await exchange(request, timeout: configuration.requestTimeout) {
+            case .failure:
+                continue
+            case .success(let answer):
+                if let usage = Self.legacyUsage(body: answer.body) { return usage }
+                let code = Self.jsonObject(answer.body).flatMap { Self.string($0["code"]) }
+                guard (500...599).contains(answer.status) || code == "804" || code == "813" else { return nil }
+            }
         }
-        return Self.legacyUsage(body: answer.body)
+        return nil
     }
 
     /// Reads an outputs answer's coins and seconds (pure, for tests and the fuzz target).

@@ -69,6 +69,13 @@ enum CLI {
     /// A cache folder that is never made.
     static let noCache = FileManager.default.temporaryDirectory.path + "/rh-batch-tests-no-cache-" + UUID().uuidString
 
+    /// A child's environment: `base` and this test process's sanitizer options, so that a child
+    /// built with a sanitizer reports as `Scripts/sanitize.sh` asks (its suppressions, its log).
+    static func childEnvironment(_ base: [String: String]) -> [String: String] {
+        let sanitizers = ProcessInfo.processInfo.environment.filter { $0.key.hasSuffix("SAN_OPTIONS") }
+        return base.merging(sanitizers) { mine, _ in mine }
+    }
+
     /// Runs any program and collects its output.
     static func runTool(
         _ path: String,
@@ -80,7 +87,7 @@ enum CLI {
         let command = [path] + arguments
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
-        if let environment { process.environment = environment }
+        if let environment { process.environment = childEnvironment(environment) }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe()
         let err = Pipe()

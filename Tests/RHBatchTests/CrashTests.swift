@@ -124,7 +124,9 @@ struct CrashTests {
             [
                 "-n", "10", CLI.executable, "run", manifest, "--poll-interval", "0.05:0.2", "--no-progress", "-q",
             ] + extra
-        process.environment = ["RH_API_KEY": "crash-test-key", "RH_API_BASE_URL": baseURL, "PATH": "/usr/bin:/bin"]
+        process.environment = CLI.childEnvironment([
+            "RH_API_KEY": "crash-test-key", "RH_API_BASE_URL": baseURL, "PATH": "/usr/bin:/bin",
+        ])
         // Its output goes to a pipe whose end tells the watcher below that the process is gone.
         let output = Pipe()
         process.standardOutput = output

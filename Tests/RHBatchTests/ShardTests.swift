@@ -44,9 +44,10 @@ struct ShardTests {
                 "run", manifest, "--shard", shard, "-j", "2", "-o", folder.path + "/out/shard-\(number)",
                 "--poll-interval", "0.05:0.2", "-q", "--no-progress",
             ]
-            process.environment = [
-                "RH_API_KEY": "shard-key", "RH_API_BASE_URL": simulator.baseURL, "PATH": "/usr/bin:/bin",
-            ].merging(environment) { $1 }
+            process.environment = CLI.childEnvironment(
+                [
+                    "RH_API_KEY": "shard-key", "RH_API_BASE_URL": simulator.baseURL, "PATH": "/usr/bin:/bin",
+                ].merging(environment) { $1 })
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

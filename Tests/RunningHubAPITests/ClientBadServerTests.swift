@@ -45,6 +45,41 @@ struct ClientBadServerTests {
         #expect(failure.code == "bad-answer")
     }
 
+    /// A workflow task's v2 answer without coins: the legacy outputs call is asked again while it
+    /// fails or says the task is still running (it may lag the v2 answer), at most 3 times.
+    @Test func aWorkflowTasksCoinsAreAskedAgainWhileTheOutputsCallFails() async throws {
+        let finished = ScriptedServer.response(
+            status: "200 OK",
+            body:
+                #"{"taskId":"1","status":"SUCCESS","results":[{"url":"https://x/y.png","outputType":"png"}],"usage":{"consumeCoins":null}}"#
+        )
+        let badGateway = ScriptedServer.response(status: "502 Bad Gateway", body: "<html>502</html>")
+        let running = ScriptedServer.response(
+            status: "200 OK", body: #"{"code":804,"msg":"APIKEY_TASK_IS_RUNNING","data":null}"#)
+        let outputs = ScriptedServer.response(
+            status: "200 OK",
+            body:
+                #"{"code":0,"msg":"success","data":[{"fileUrl":"https://x/y.png","nodeId":"9","consumeCoins":"12","taskCostTime":"31"}]}"#
+        )
+        let server = try await ScriptedServer(.answers([finished, badGateway, running, outputs]))
+        let outcome = try await withClient(server) { try await $0.query(workflowTask: "1") }
+        guard case .task(let task) = outcome else {
+            Issue.record("got \(outcome)")
+            return
+        }
+        #expect(task.state == .succeeded && task.coins == "12" && task.costSeconds == "31")
+
+        // Failing every time: the task is still done, without coins, after 1 + 3 requests.
+        let failing = try await ScriptedServer(.answers([finished, badGateway]))
+        let second = try await withClient(failing) { try await $0.query(workflowTask: "1") }
+        guard case .task(let unpaid) = second else {
+            Issue.record("got \(second)")
+            return
+        }
+        #expect(unpaid.state == .succeeded && unpaid.coins == nil)
+        #expect(failing.answered == 4)
+    }
+
     @Test func htmlBadGatewayIsUnknownForSubmitAndTransientForQuery() async throws {
         let page = ScriptedServer.response(
             status: "502 Bad Gateway", headers: ["Content-Type": "text/html"], body: "<html><body>502</body></html>")

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 
@@ -10,6 +11,9 @@ final class ScriptedServer: Sendable {
         case raw([UInt8], close: Bool)
         /// Read the request and never answer.
         case silence
+        /// The first request (on any connection) gets the first answer, the next the next, and
+        /// every later one the last; the connection stays open.
+        case answers([[UInt8]])
     }
 
     let channel: any Channel
@@ -19,15 +23,21 @@ final class ScriptedServer: Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(channel.localAddress?.port ?? 0)" }
 
+    /// Requests answered under `.answers`, on every connection.
+    var answered: Int { served.withLockedValue { $0 } }
+    private let served = NIOLockedValueBox(0)
+
     init(_ script: Script) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let served = self.served
         let (requests, received) = AsyncStream.makeStream(of: Void.self)
         self.requests = requests
         channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ScriptHandler(script: script, received: received))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ScriptHandler(script: script, received: received, served: served))
                 }
             }
             .bind(host: "127.0.0.1", port: 0)
@@ -56,11 +66,14 @@ private final class ScriptHandler: ChannelInboundHandler {
 
     let script: ScriptedServer.Script
     let requestRead: AsyncStream<Void>.Continuation
+    /// Requests served by every connection (for `.answers`).
+    let served: NIOLockedValueBox<Int>
     private var received: [UInt8] = []
 
-    init(script: ScriptedServer.Script, received: AsyncStream<Void>.Continuation) {
+    init(script: ScriptedServer.Script, received: AsyncStream<Void>.Continuation, served: NIOLockedValueBox<Int>) {
         self.script = script
         self.requestRead = received
+        self.served = served
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -73,6 +86,13 @@ private final class ScriptHandler: ChannelInboundHandler {
         switch script {
         case .silence:
             break
+        case .answers(let answers):
+            let number = served.withLockedValue { count in
+                defer { count += 1 }
+                return count
+            }
+            let answer = answers[min(number, answers.count - 1)]
+            context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: answer)), promise: nil)
         case .raw(let answer, let close):
             let out = context.channel.allocator.buffer(bytes: answer)
             let promise: EventLoopPromise<Void>? = close ? context.eventLoop.makePromise() : nil

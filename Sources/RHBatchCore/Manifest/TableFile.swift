@@ -542,7 +542,8 @@ private struct TableScanner {
     }
 
     /// Each line parsed with `JSONSerialization` and its members made cells: a large table in two
-    /// halves at once (the parse is most of reading it), in the lines' order.
+    /// halves at once (the parse is most of reading it), in the lines' order, up to the first bad
+    /// line (the caller's error).
     static func parseLines(_ bytes: [UInt8], _ lines: [Range<Int>]) -> [ParsedLine] {
         @Sendable func parse(_ range: Range<Int>) -> ParsedLine {
             let value = try? JSONSerialization.jsonObject(with: Data(bytes[range]), options: [.fragmentsAllowed])
@@ -556,12 +557,23 @@ private struct TableScanner {
             }
             return .members(cells)
         }
+        // Each part stops at its first bad line: the caller throws at the first in order, which
+        // is the first of part 0's or, when part 0 has none, of part 1's.
+        @Sendable func parseUntilBad(_ slice: ArraySlice<Range<Int>>) -> [ParsedLine] {
+            var parsed: [ParsedLine] = []
+            parsed.reserveCapacity(slice.count)
+            for range in slice {
+                let line = parse(range)
+                parsed.append(line)
+                guard case .members = line else { break }
+            }
+            return parsed
+        }
         let parts = lines.count >= 20_000 ? 2 : 1
-        if parts == 1 { return lines.map(parse) }
+        if parts == 1 { return parseUntilBad(lines[...]) }
         let results = ParseResults<ParsedLine>(count: parts)
         DispatchQueue.concurrentPerform(iterations: parts) { part in
-            let slice = lines[lines.count * part / parts..<lines.count * (part + 1) / parts]
-            results.set(part, slice.map(parse))
+            results.set(part, parseUntilBad(lines[lines.count * part / parts..<lines.count * (part + 1) / parts]))
         }
         var all: [ParsedLine] = []
         all.reserveCapacity(lines.count)
