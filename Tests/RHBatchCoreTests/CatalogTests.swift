@@ -169,6 +169,33 @@ struct CatalogTests {
         #expect(file.models.allSatisfy { $0.price.unknown != nil })
     }
 
+    /// Found by the fuzzer (Tests/Fuzz/regressions/catalog): a blank `name_en` made a model named
+    /// "". The endpoint names it instead; a blank endpoint is refused; and an rh-batch catalog
+    /// with a blank alias, endpoint or name is a located error, not a model no one can name.
+    @Test func blankNamesAreNeverModelNames() throws {
+        let registry: [String: Any] = [
+            "version": "test",
+            "models": [["endpoint": "x/edit", "name_en": " ", "output_type": "image", "params": []]],
+        ]
+        let file = try VendorRegistry.convert(registry: registry, pricing: nil, file: "x.json")
+        #expect(file.models.map(\.name) == ["x/edit"])
+        #expect(file.models.map(\.alias) == ["x-edit"])
+        #expect {
+            _ = try VendorRegistry.convert(
+                registry: ["models": [["endpoint": "  ", "name_en": "A"]]], pricing: nil, file: "x.json")
+        } throws: { "\($0)" == "x.json:1:1: error: models[0]: a model entry needs an 'endpoint' string" }
+
+        let written = String(decoding: try file.encoded(), as: UTF8.self)
+        for (key, value) in [("alias", "x-edit"), ("endpoint", "x/edit"), ("name", "x/edit")] {
+            let blank = #""\#(key)":"\#(value)""#
+            #expect(written.contains(blank), "\(written)")
+            let broken = written.replacingOccurrences(of: blank, with: #""\#(key)":"""#)
+            #expect {
+                _ = try CatalogFile.decode(Data(broken.utf8), file: "catalog.json", pricing: nil)
+            } throws: { "\($0)" == "catalog.json:1:1: error: models[0].\(key): is empty" }
+        }
+    }
+
     @Test func anUnknownFieldKindMakesOnlyThatModelUnsupported() throws {
         let registry: [String: Any] = [
             "version": "test",

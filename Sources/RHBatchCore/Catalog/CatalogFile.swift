@@ -194,7 +194,7 @@ extension CatalogFile {
         if data.prefix(64).range(of: Data("{\"format\":\"\(formatName)\"".utf8)) != nil,
             let file = try? JSONDecoder().decode(CatalogFile.self, from: data)
         {
-            return file
+            return try file.named(file: path)
         }
         let object = try parse(data, file: path)
         guard let top = object as? [String: Any] else {
@@ -208,13 +208,15 @@ extension CatalogFile {
                     file: path, line: 1, column: 1, path: "format",
                     message: "unknown catalog format '\(format)'; this rh-batch reads \(formatName)")
             }
+            let decoded: CatalogFile
             do {
-                return try JSONDecoder().decode(CatalogFile.self, from: data)
+                decoded = try JSONDecoder().decode(CatalogFile.self, from: data)
             } catch {
                 throw CatalogError(
                     file: path, line: 1, column: 1, path: "",
                     message: "not a valid rh-batch catalog: \(Self.describe(error))")
             }
+            return try decoded.named(file: path)
         }
         guard top["models"] is [Any] else {
             throw CatalogError(
@@ -233,6 +235,19 @@ extension CatalogFile {
             prices = table
         }
         return try VendorRegistry.convert(registry: top, pricing: prices, file: path)
+    }
+
+    /// The catalog, when every model has an alias, an endpoint and a name (each is how a manifest
+    /// may name it, and a blank one would match a blank `model:`).
+    func named(file path: String) throws(CatalogError) -> CatalogFile {
+        for (position, model) in models.enumerated() {
+            for (key, value) in [("alias", model.alias), ("endpoint", model.endpoint), ("name", model.name)]
+            where value.allSatisfy(\.isWhitespace) {
+                throw CatalogError(
+                    file: path, line: 1, column: 1, path: "models[\(position)].\(key)", message: "is empty")
+            }
+        }
+        return self
     }
 
     static func read(_ path: String) throws(CatalogError) -> Data {

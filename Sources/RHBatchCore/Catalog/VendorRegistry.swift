@@ -69,7 +69,8 @@ package enum VendorRegistry {
         var models: [CatalogFile.Model] = []
         var seen: Set<String> = []
         for (position, item) in entries.enumerated() {
-            guard let entry = item as? [String: Any], let endpoint = entry["endpoint"] as? String, !endpoint.isEmpty
+            guard let entry = item as? [String: Any], let endpoint = entry["endpoint"] as? String,
+                !endpoint.allSatisfy(\.isWhitespace)
             else {
                 throw CatalogError(
                     file: file, line: 1, column: 1, path: "models[\(position)]",
@@ -152,7 +153,8 @@ package enum VendorRegistry {
         return CatalogFile.Model(
             alias: "",
             endpoint: endpoint,
-            name: (entry["name_en"] as? String) ?? endpoint,
+            // A blank `name_en` (seen by the fuzzer) would be a model named "": the endpoint names it.
+            name: (entry["name_en"] as? String).flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 } ?? endpoint,
             output: output,
             fields: fields,
             price: self.price(price),
