@@ -8,8 +8,9 @@
 #   .build-fuzz/corpus/TARGET; crash, timeout and out-of-memory inputs to .build-fuzz/findings.
 #   A finding ends the script with status 1 and prints the input (base64) and how to replay it:
 #   swift run rh-batch-fuzz TARGET FILE (an ordinary build: no fuzzer, the same checks).
-#   FUZZ_JOBS=N runs N workers per target (libFuzzer -fork); FUZZ_STATS=FILE appends
-#   "target executions seconds" lines. FUZZ_BUILD=0 runs the last build as it is (a long campaign
+#   FUZZ_JOBS=N runs N workers per target (libFuzzer -fork); FUZZ_STATS=FILE appends a line
+#   "date commit target executions seconds" (tab-separated) per target: the README's counts are
+#   the sums of Tests/Fuzz/campaigns.tsv. FUZZ_BUILD=0 runs the last build as it is (a long campaign
 #   beside work on the sources).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,7 +64,9 @@ for target in "${targets[@]}"; do
     runs=$(grep -E "^stat::number_of_executed_units" "$log" | awk '{s+=$2} END {print s+0}' || true)
     slow=$(grep -c "Slowest unit" "$log" || true)
     echo "   $runs executions; exit $code; slow-unit reports: $slow"
-    [[ -n "${FUZZ_STATS:-}" ]] && echo "$target $runs $seconds" >>"$FUZZ_STATS"
+    [[ -n "${FUZZ_STATS:-}" ]] &&
+        printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%F)" "$(git rev-parse --short HEAD 2>/dev/null || echo -)" \
+            "$target" "$runs" "$seconds" >>"$FUZZ_STATS"
     if ((code != 0)); then
         status=1
         grep -E "finding|ERROR|Fatal error|SUMMARY|Test unit written" "$log" | head -20 || true

@@ -32,16 +32,17 @@ run() {
         swift test --scratch-path "$scratch" "$@" ${filter:+--filter "$filter"} >"$log" 2>&1
     local code=$?
     set -e
+    # What the tests printed and what every process wrote to its report file.
+    output() { cat "$log" "$reportsFolder"/* 2>/dev/null; }
+    local report="ERROR: (AddressSanitizer|ThreadSanitizer)|WARNING: ThreadSanitizer|runtime error:"
     local reports
-    reports=$(cat "$log" "$reportsFolder"/* 2>/dev/null |
-        grep -cE "ERROR: (AddressSanitizer|ThreadSanitizer)|WARNING: ThreadSanitizer|runtime error:" || true)
+    reports=$(output | grep -cE "$report" || true)
     local summary
     summary=$(grep -E "Test run with .* (passed|failed)|Executed [0-9]+ tests" "$log" | tail -2 | tr '\n' ' ' || true)
     echo "   $name: exit $code, $((SECONDS - started)) s, sanitizer reports: $reports; $summary"
     if ((code != 0 || reports != 0)); then
         status=1
-        cat "$log" "$reportsFolder"/* 2>/dev/null |
-            grep -E -A12 "ERROR: (AddressSanitizer|ThreadSanitizer)|WARNING: ThreadSanitizer|runtime error:" | head -60 || true
+        output | grep -E -A12 "$report" | head -60 || true
         grep -E "✘|error:" "$log" | head -20 || true
     fi
 }

@@ -30,6 +30,9 @@ package struct RunningHubClient: Sendable {
         package var stallTimeout: Duration = .seconds(60)
         /// The largest result file accepted, in bytes (default 2 GiB).
         package var maxDownloadBytes: Int = 2 << 30
+        /// The pauses before the legacy outputs call that reports a workflow task's coins is asked
+        /// again (see ``RunningHubClient/query(workflowTask:)``): 0.5 s, then 1 s.
+        package var legacyRetryPauses: [Duration] = [.milliseconds(500), .seconds(1)]
 
         /// The default base URL.
         package static let defaultBaseURL = "https://www.runninghub.ai/openapi/v2"
@@ -224,7 +227,8 @@ package struct RunningHubClient: Sendable {
     }
 
     /// Queries a workflow or app task. A finished one whose v2 answer carries no usage (the
-    /// vendor's own app sample has none) gets its coins from the legacy outputs call, asked once.
+    /// vendor's own app sample has none) gets its coins from the legacy outputs call
+    /// (``legacyUsage(taskId:)``, asked up to 3 times).
     package func query(workflowTask taskId: String) async throws(CancellationError) -> QueryOutcome {
         let outcome = try await query(taskId: taskId)
         guard case .task(var task) = outcome, task.state == .succeeded, (Double(task.coins ?? "") ?? 0) == 0,
@@ -290,26 +294,29 @@ package struct RunningHubClient: Sendable {
     /// A finished workflow or app task's coins and seconds from `POST {host}/task/openapi/outputs`
     /// (every output item repeats the task's totals: the first is read); `nil` when the call
     /// fails or says nothing.
-    /// Asked up to 3 times, 0.5 s and then 1 s apart, while the call fails (a cut connection, a
-    /// 5xx) or answers that the task is still running or queued (804, 813: the legacy endpoint may
-    /// lag the v2 answer); once asked, a task's coins are not asked again, so one bad moment would
-    /// lose them.
+    ///
+    /// The call is asked again after each of ``Configuration/legacyRetryPauses`` while it fails
+    /// (a cut connection, a 5xx) or answers that the task is still running or queued (the legacy
+    /// endpoint may lag the v2 answer), but not after a timeout, which has already waited a whole
+    /// request timeout. The run machine asks for a task's coins once, when its query says it is
+    /// done, so this bounded retry is what stands between a passing fault and lost coins.
     func legacyUsage(taskId: String) async throws(CancellationError) -> (coins: String?, seconds: String?)? {
         var request = jsonRequest(url: configuration.hostRoot + "/task/openapi/outputs", method: .POST)
         let key = String(configuration.apiKey.authorizationHeader.dropFirst("Bearer ".count))
         request.body = .bytes(
             ByteBuffer(bytes: Array("{\"apiKey\":\(Self.jsonString(key)),\"taskId\":\(Self.jsonString(taskId))}".utf8)))
-        for attempt in 0..<3 {
-            if attempt > 0 {
-                do { try await Task.sleep(for: .milliseconds(500 * attempt)) } catch { throw CancellationError() }
+        for pause in [nil] + configuration.legacyRetryPauses {
+            if let pause {
+                do { try await Task.sleep(for: pause) } catch { throw CancellationError() }
             }
             switch try await exchange(request, timeout: configuration.requestTimeout) {
-            case .failure:
-                continue
+            case .failure(let failure):
+                if failure.code == "timeout" { return nil }
             case .success(let answer):
-                if let usage = Self.legacyUsage(body: answer.body) { return usage }
-                let code = Self.jsonObject(answer.body).flatMap { Self.string($0["code"]) }
-                guard (500...599).contains(answer.status) || code == "804" || code == "813" else { return nil }
+                let object = Self.jsonObject(answer.body)
+                if let object, let usage = Self.legacyUsage(object: object) { return usage }
+                let notDone = object.flatMap { Self.string($0["code"]) }.map(ErrorTable.meansTaskNotDone) ?? false
+                guard (500...599).contains(answer.status) || notDone else { return nil }
             }
         }
         return nil
@@ -317,8 +324,11 @@ package struct RunningHubClient: Sendable {
 
     /// Reads an outputs answer's coins and seconds (pure, for tests and the fuzz target).
     package static func legacyUsage(body: [UInt8]) -> (coins: String?, seconds: String?)? {
-        guard let object = jsonObject(body), string(object["code"]) == "0",
-            let first = (object["data"] as? [Any])?.first as? [String: Any],
+        jsonObject(body).flatMap(legacyUsage(object:))
+    }
+
+    static func legacyUsage(object: [String: Any]) -> (coins: String?, seconds: String?)? {
+        guard string(object["code"]) == "0", let first = (object["data"] as? [Any])?.first as? [String: Any],
             let coins = string(first["consumeCoins"]), !coins.isEmpty
         else { return nil }
         return (coins, string(first["taskCostTime"]))

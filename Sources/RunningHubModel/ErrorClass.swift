@@ -31,6 +31,12 @@ package enum ErrorTable {
         code == "1001" || code == "1009" || code == "http-404" || code == "http-405"
     }
 
+    /// Codes that say the task is still running or queued (`APIKEY_TASK_IS_RUNNING`,
+    /// `APIKEY_TASK_IS_QUEUED`): an answer about a task that is not done yet.
+    package static func meansTaskNotDone(code: String) -> Bool {
+        code == "804" || code == "813"
+    }
+
     /// The message for a wrong endpoint, naming what to fix.
     package static func wrongEndpointMessage(_ detail: String) -> String {
         "\(detail): the API says this path does not exist; check RH_API_BASE_URL (it must end in /openapi/v2)"

@@ -187,12 +187,18 @@ struct CatalogTests {
 
         let written = String(decoding: try file.encoded(), as: UTF8.self)
         for (key, value) in [("alias", "x-edit"), ("endpoint", "x/edit"), ("name", "x/edit")] {
-            let blank = #""\#(key)":"\#(value)""#
-            #expect(written.contains(blank), "\(written)")
-            let broken = written.replacingOccurrences(of: blank, with: #""\#(key)":"""#)
-            #expect {
-                _ = try CatalogFile.decode(Data(broken.utf8), file: "catalog.json", pricing: nil)
-            } throws: { "\($0)" == "catalog.json:1:1: error: models[0].\(key): is empty" }
+            let present = #""\#(key)":"\#(value)""#
+            #expect(written.contains(present), "\(written)")
+            let broken = written.replacingOccurrences(of: present, with: #""\#(key)":"""#)
+            // Compact, as rh-batch writes it (read in one pass), and spaced, as an editor may
+            // leave it (read after a look at its top level).
+            let spaced = broken.replacingOccurrences(of: #"{"format":"#, with: #"{"format": "#)
+            #expect(spaced != broken)
+            for text in [broken, spaced] {
+                #expect {
+                    _ = try CatalogFile.decode(Data(text.utf8), file: "catalog.json", pricing: nil)
+                } throws: { "\($0)" == "catalog.json:1:1: error: models[0].\(key): is empty" }
+            }
         }
     }
 

@@ -11,6 +11,7 @@ struct ClientBadServerTests {
         _ server: ScriptedServer,
         requestTimeout: Duration = .seconds(5),
         maxDownloadBytes: Int = 2 << 30,
+        legacyRetryPauses: [Duration]? = nil,
         _ body: (RunningHubClient) async throws -> Result
     ) async throws -> Result {
         var configuration = RunningHubClient.Configuration(
@@ -20,6 +21,7 @@ struct ClientBadServerTests {
             downloadTimeout: requestTimeout
         )
         configuration.maxDownloadBytes = maxDownloadBytes
+        if let legacyRetryPauses { configuration.legacyRetryPauses = legacyRetryPauses }
         do {
             let result = try await RunningHubClient.withClient(configuration, logger: Logger(label: "test")) {
                 try await body($0)
@@ -46,7 +48,8 @@ struct ClientBadServerTests {
     }
 
     /// A workflow task's v2 answer without coins: the legacy outputs call is asked again while it
-    /// fails or says the task is still running (it may lag the v2 answer), at most 3 times.
+    /// fails or says the task is still running (it may lag the v2 answer), at most 3 times, and
+    /// not after a timeout.
     @Test func aWorkflowTasksCoinsAreAskedAgainWhileTheOutputsCallFails() async throws {
         let finished = ScriptedServer.response(
             status: "200 OK",
@@ -61,8 +64,11 @@ struct ClientBadServerTests {
             body:
                 #"{"code":0,"msg":"success","data":[{"fileUrl":"https://x/y.png","nodeId":"9","consumeCoins":"12","taskCostTime":"31"}]}"#
         )
+        let pauses: [Duration] = [.milliseconds(10), .milliseconds(20)]
         let server = try await ScriptedServer(.answers([finished, badGateway, running, outputs]))
-        let outcome = try await withClient(server) { try await $0.query(workflowTask: "1") }
+        let outcome = try await withClient(server, legacyRetryPauses: pauses) {
+            try await $0.query(workflowTask: "1")
+        }
         guard case .task(let task) = outcome else {
             Issue.record("got \(outcome)")
             return
@@ -71,13 +77,27 @@ struct ClientBadServerTests {
 
         // Failing every time: the task is still done, without coins, after 1 + 3 requests.
         let failing = try await ScriptedServer(.answers([finished, badGateway]))
-        let second = try await withClient(failing) { try await $0.query(workflowTask: "1") }
+        let second = try await withClient(failing, legacyRetryPauses: pauses) {
+            try await $0.query(workflowTask: "1")
+        }
         guard case .task(let unpaid) = second else {
             Issue.record("got \(second)")
             return
         }
         #expect(unpaid.state == .succeeded && unpaid.coins == nil)
         #expect(failing.answered == 4)
+
+        // A legacy call that times out has waited a whole request timeout: it is not asked again.
+        let silent = try await ScriptedServer(.answers([finished, []]))
+        let third = try await withClient(silent, requestTimeout: .seconds(1), legacyRetryPauses: pauses) {
+            try await $0.query(workflowTask: "1")
+        }
+        guard case .task(let untimed) = third else {
+            Issue.record("got \(third)")
+            return
+        }
+        #expect(untimed.state == .succeeded && untimed.coins == nil)
+        #expect(silent.answered == 2)
     }
 
     @Test func htmlBadGatewayIsUnknownForSubmitAndTransientForQuery() async throws {

@@ -12,7 +12,7 @@ final class ScriptedServer: Sendable {
         /// Read the request and never answer.
         case silence
         /// The first request (on any connection) gets the first answer, the next the next, and
-        /// every later one the last; the connection stays open.
+        /// every later one the last; the connection stays open. An empty answer is silence.
         case answers([[UInt8]])
     }
 
@@ -92,6 +92,7 @@ private final class ScriptHandler: ChannelInboundHandler {
                 return count
             }
             let answer = answers[min(number, answers.count - 1)]
+            guard !answer.isEmpty else { return }
             context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: answer)), promise: nil)
         case .raw(let answer, let close):
             let out = context.channel.allocator.buffer(bytes: answer)

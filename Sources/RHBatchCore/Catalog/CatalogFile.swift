@@ -194,7 +194,7 @@ extension CatalogFile {
         if data.prefix(64).range(of: Data("{\"format\":\"\(formatName)\"".utf8)) != nil,
             let file = try? JSONDecoder().decode(CatalogFile.self, from: data)
         {
-            return try file.named(file: path)
+            return try file.checkingNames(file: path)
         }
         let object = try parse(data, file: path)
         guard let top = object as? [String: Any] else {
@@ -216,7 +216,7 @@ extension CatalogFile {
                     file: path, line: 1, column: 1, path: "",
                     message: "not a valid rh-batch catalog: \(Self.describe(error))")
             }
-            return try decoded.named(file: path)
+            return try decoded.checkingNames(file: path)
         }
         guard top["models"] is [Any] else {
             throw CatalogError(
@@ -239,10 +239,10 @@ extension CatalogFile {
 
     /// The catalog, when every model has an alias, an endpoint and a name (each is how a manifest
     /// may name it, and a blank one would match a blank `model:`).
-    func named(file path: String) throws(CatalogError) -> CatalogFile {
+    func checkingNames(file path: String) throws(CatalogError) -> CatalogFile {
         for (position, model) in models.enumerated() {
             for (key, value) in [("alias", model.alias), ("endpoint", model.endpoint), ("name", model.name)]
-            where value.allSatisfy(\.isWhitespace) {
+            where value.isBlank {
                 throw CatalogError(
                     file: path, line: 1, column: 1, path: "models[\(position)].\(key)", message: "is empty")
             }

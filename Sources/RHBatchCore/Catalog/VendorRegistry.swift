@@ -70,7 +70,7 @@ package enum VendorRegistry {
         var seen: Set<String> = []
         for (position, item) in entries.enumerated() {
             guard let entry = item as? [String: Any], let endpoint = entry["endpoint"] as? String,
-                !endpoint.allSatisfy(\.isWhitespace)
+                !endpoint.isBlank
             else {
                 throw CatalogError(
                     file: file, line: 1, column: 1, path: "models[\(position)]",
@@ -154,7 +154,7 @@ package enum VendorRegistry {
             alias: "",
             endpoint: endpoint,
             // A blank `name_en` (seen by the fuzzer) would be a model named "": the endpoint names it.
-            name: (entry["name_en"] as? String).flatMap { $0.allSatisfy(\.isWhitespace) ? nil : $0 } ?? endpoint,
+            name: (entry["name_en"] as? String).flatMap { $0.isBlank ? nil : $0 } ?? endpoint,
             output: output,
             fields: fields,
             price: self.price(price),

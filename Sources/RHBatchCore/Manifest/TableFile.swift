@@ -1,5 +1,6 @@
 import CSV
 import Foundation
+import NIOConcurrencyHelpers
 import YAML
 
 /// A table a manifest names (`rows: FILE`, `prompts: FILE`, `images: FILE`), read whole: its
@@ -414,20 +415,19 @@ private struct TableScanner {
             let to = end < records.count ? records[end].offset : bytes.count
             bounds.append(from..<to)
         }
-        let results = ParseResults<[String]>(count: parts)
         let ranges = bounds
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        let halves = inParts(parts) { (part: Int) -> [[String]] in
             let text = String(decoding: bytes[ranges[part]], as: UTF8.self)
             guard let reader = try? CSVReader(string: text, hasHeaderRow: false, delimiter: Unicode.Scalar(delimiter))
-            else { return }
+            else { return [] }
             var rows: [[String]] = []
             rows.reserveCapacity(records.count / parts + 1)
             while let row = reader.next() { rows.append(row) }
-            results.set(part, rows)
+            return rows
         }
         var all: [[String]] = []
         all.reserveCapacity(records.count)
-        for part in 0..<parts { all += results.take(part) }
+        for rows in halves { all += rows }
         guard all.count == records.count else {
             throw TableFile.Problem(
                 message: "cannot read the table: \(all.count) rows parsed for \(records.count) records",
@@ -436,9 +436,17 @@ private struct TableScanner {
         return all
     }
 
+    /// Parses `parts` slices of a table at once (one a core) and gives what each parsed, in order.
+    static func inParts<Element>(_ parts: Int, _ parse: @Sendable (Int) -> [Element]) -> [[Element]] {
+        if parts == 1 { return [parse(0)] }
+        let results = ParseResults<Element>(count: parts)
+        DispatchQueue.concurrentPerform(iterations: parts) { results.set($0, parse($0)) }
+        return (0..<parts).map(results.take)
+    }
+
     /// What each part of a table parsed, one element a record or line.
     final class ParseResults<Element>: @unchecked Sendable {
-        private let lock = NSLock()
+        private let lock = NIOLock()
         private var parts: [[Element]]
         init(count: Int) { parts = Array(repeating: [], count: count) }
         func set(_ part: Int, _ elements: [Element]) { lock.withLock { parts[part] = elements } }
@@ -570,14 +578,15 @@ private struct TableScanner {
             return parsed
         }
         let parts = lines.count >= 20_000 ? 2 : 1
-        if parts == 1 { return parseUntilBad(lines[...]) }
-        let results = ParseResults<ParsedLine>(count: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
-            results.set(part, parseUntilBad(lines[lines.count * part / parts..<lines.count * (part + 1) / parts]))
-        }
         var all: [ParsedLine] = []
         all.reserveCapacity(lines.count)
-        for part in 0..<parts { all += results.take(part) }
+        for parsed in inParts(
+            parts, { parseUntilBad(lines[lines.count * $0 / parts..<lines.count * ($0 + 1) / parts]) })
+        {
+            all += parsed
+            // A part that stopped at a bad line ends the answer there.
+            guard case .members? = parsed.last else { break }
+        }
         return all
     }
 

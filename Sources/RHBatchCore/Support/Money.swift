@@ -70,6 +70,9 @@ extension Substring {
 extension StringProtocol {
     /// The text without leading and trailing white space and newlines.
     package var trimmed: String { String(Substring(self).trimmingSpaces) }
+
+    /// True when the text is empty or only white space and newlines.
+    package var isBlank: Bool { allSatisfy(\.isWhitespace) }
 }
 
 extension String {
