@@ -28,7 +28,7 @@ run() {
     # halt_on_error=1: a report fails the run instead of scrolling past. The tests pass these
     # options on to the binaries they start.
     ASAN_OPTIONS="detect_leaks=0:log_path=$reportsFolder/asan" \
-        TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/Scripts/tsan.supp:log_path=$reportsFolder/tsan" \
+        TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/Scripts/tsan.supp:print_suppressions=1:log_path=$reportsFolder/tsan" \
         swift test --scratch-path "$scratch" "$@" ${filter:+--filter "$filter"} >"$log" 2>&1
     local code=$?
     set -e
@@ -37,9 +37,12 @@ run() {
     local report="ERROR: (AddressSanitizer|ThreadSanitizer)|WARNING: ThreadSanitizer|runtime error:"
     local reports
     reports=$(output | grep -cE "$report" || true)
+    # print_suppressions=1: each process that matched a suppression says how often, at its exit.
+    local suppressed
+    suppressed=$(output | grep -oE "Matched [0-9]+ suppressions" | awk '{s += $2} END {print s + 0}')
     local summary
     summary=$(grep -E "Test run with .* (passed|failed)|Executed [0-9]+ tests" "$log" | tail -2 | tr '\n' ' ' || true)
-    echo "   $name: exit $code, $((SECONDS - started)) s, sanitizer reports: $reports; $summary"
+    echo "   $name: exit $code, $((SECONDS - started)) s, sanitizer reports: $reports (suppressed: $suppressed); $summary"
     if ((code != 0 || reports != 0)); then
         status=1
         output | grep -E -A12 "$report" | head -60 || true
