@@ -98,6 +98,10 @@ package struct BatchRunner: Sendable {
         // The account's currency, read once: bills in another currency than the catalog's are
         // counted as they are, never mixed with estimates.
         var plan = plan
+        // The key's concurrency limit is asked beside the currency: on the real API each is a
+        // round trip of a fraction of a second, and the first submit waits for both. (A run that
+        // turns out to have nothing to submit has asked for nothing it pays for: it is a free read.)
+        let limitRequest = options.askAccountLimit ? Task { await accountLimit() } : nil
         let answered = await accountCurrency()
         // A resumed folder keeps the currency an earlier run read when this read fails.
         plan.billed(in: answered ?? FolderCurrency.read(folder))
@@ -114,7 +118,7 @@ package struct BatchRunner: Sendable {
                         countsEstimates: countsEstimates)))
         }
         var machine = RunMachine(plan: plan, options: options, history: ready.takeHistory())
-        let facts = await startFacts(machine, ready, folder: folder)
+        let facts = await startFacts(machine, ready, folder: folder, limitRequest: limitRequest)
         await loop(
             &machine, facts, journal: ready.journal, folder: folder, interrupts: interrupts, callbacks: callbacks)
         machine.note(clock.now())
@@ -132,9 +136,9 @@ package struct BatchRunner: Sendable {
     /// What the machine needs to know before the loop: the opening records written (a failure
     /// to write them stops the run before any submit), which recorded results are intact on disk,
     /// which tasks were made by a key this run lacks, and the key's concurrency limit.
-    private func startFacts(_ machine: RunMachine, _ ready: PreparedFolder, folder: String) async
-        -> RunMachine.StartFacts
-    {
+    private func startFacts(
+        _ machine: RunMachine, _ ready: PreparedFolder, folder: String, limitRequest: Task<QueueStatus?, Never>?
+    ) async -> RunMachine.StartFacts {
         var facts = RunMachine.StartFacts()
         do {
             let moment = clock.now()
@@ -167,8 +171,10 @@ package struct BatchRunner: Sendable {
         for task in machine.recordedTasks where !(await service.attach(taskId: task.taskId, keyID: task.keyID)) {
             facts.keyGone[task.job] = task.keyID
         }
-        if machine.needsSubmits, facts.journalFailure == nil, options.askAccountLimit {
-            facts.accountLimit = await accountLimit()
+        if machine.needsSubmits, facts.journalFailure == nil {
+            facts.accountLimit = await limitRequest?.value
+        } else {
+            limitRequest?.cancel()
         }
         return facts
     }
