@@ -9,8 +9,9 @@
 #   A finding ends the script with status 1 and prints the input (base64) and how to replay it:
 #   swift run rh-batch-fuzz TARGET FILE (an ordinary build: no fuzzer, the same checks).
 #   FUZZ_JOBS=N runs N workers per target (libFuzzer -fork); FUZZ_STATS=FILE appends a line
-#   "date commit target executions seconds" (tab-separated) per target: the README's counts are
-#   the sums of Tests/Fuzz/campaigns.tsv. FUZZ_BUILD=0 runs the last build as it is (a long campaign
+#   "date commit target executions seconds" (tab-separated) per target, the commit the fuzzer was
+#   built from ("-dirty" with uncommitted changes) and the seconds it ran: the README's counts
+#   are the sums of Tests/Fuzz/campaigns.tsv. FUZZ_BUILD=0 runs the last build as it is (a long campaign
 #   beside work on the sources).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,9 @@ if [[ "${FUZZ_BUILD:-1}" != 0 ]]; then
     echo "== building rh-batch-fuzz with -sanitize=fuzzer,address ($scratch)"
     RH_FUZZ=1 swift build -c release --scratch-path "$scratch" --product rh-batch-fuzz >"$scratch.log" 2>&1 \
         || { tail -40 "$scratch.log"; exit 2; }
+    commit=$(git rev-parse --short HEAD 2>/dev/null || echo -)
+    git diff --quiet HEAD -- Sources Package.swift 2>/dev/null || commit="$commit-dirty"
+    echo "$commit" >"$scratch.commit"
 fi
 bin="$(RH_FUZZ=1 swift build -c release --scratch-path "$scratch" --show-bin-path)/rh-batch-fuzz"
 mkdir -p .build-fuzz/findings
@@ -55,6 +59,7 @@ for target in "${targets[@]}"; do
     esac
     max_len="${FUZZ_MAX_LEN:-$max_len}"
     set +e
+    began=$SECONDS
     RH_FUZZ_TARGET="$target" ASAN_OPTIONS="detect_leaks=0:malloc_context_size=0:${ASAN_OPTIONS:-}" "$bin" "$corpus" "Tests/Fuzz/seeds/$target" \
         -max_total_time="$seconds" -timeout=10 -report_slow_units=1 -rss_limit_mb=2048 -max_len="$max_len" \
         -artifact_prefix=".build-fuzz/findings/$target-" -print_final_stats=1 ${FUZZ_JOBS:+-fork=$FUZZ_JOBS} \
@@ -65,8 +70,8 @@ for target in "${targets[@]}"; do
     slow=$(grep -c "Slowest unit" "$log" || true)
     echo "   $runs executions; exit $code; slow-unit reports: $slow"
     [[ -n "${FUZZ_STATS:-}" ]] &&
-        printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%F)" "$(git rev-parse --short HEAD 2>/dev/null || echo -)" \
-            "$target" "$runs" "$seconds" >>"$FUZZ_STATS"
+        printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%F)" "$(cat "$scratch.commit" 2>/dev/null || echo -)" \
+            "$target" "$runs" "$((SECONDS - began))" >>"$FUZZ_STATS"
     if ((code != 0)); then
         status=1
         grep -E "finding|ERROR|Fatal error|SUMMARY|Test unit written" "$log" | head -20 || true

@@ -89,7 +89,7 @@ struct ClientBadServerTests {
 
         // A legacy call that times out has waited a whole request timeout: it is not asked again.
         let silent = try await ScriptedServer(.answers([finished, []]))
-        let third = try await withClient(silent, requestTimeout: .seconds(1), legacyRetryPauses: pauses) {
+        let third = try await withClient(silent, requestTimeout: .seconds(3), legacyRetryPauses: pauses) {
             try await $0.query(workflowTask: "1")
         }
         guard case .task(let untimed) = third else {

@@ -584,8 +584,9 @@ private struct TableScanner {
             parts, { parseUntilBad(lines[lines.count * $0 / parts..<lines.count * ($0 + 1) / parts]) })
         {
             all += parsed
-            // A part that stopped at a bad line ends the answer there.
-            guard case .members? = parsed.last else { break }
+            // A part that stopped at a bad line ends the answer there (its last line).
+            if let last = parsed.last, case .members = last { continue }
+            if !parsed.isEmpty { break }
         }
         return all
     }

@@ -171,8 +171,13 @@ package struct BatchRunner: Sendable {
         for task in machine.recordedTasks where !(await service.attach(taskId: task.taskId, keyID: task.keyID)) {
             facts.keyGone[task.job] = task.keyID
         }
-        if machine.needsSubmits, facts.journalFailure == nil {
-            facts.accountLimit = await limitRequest?.value
+        if machine.needsSubmits, facts.journalFailure == nil, let limitRequest {
+            // An unstructured task does not follow this one's cancellation by itself.
+            facts.accountLimit = await withTaskCancellationHandler {
+                await limitRequest.value
+            } onCancel: {
+                limitRequest.cancel()
+            }
         } else {
             limitRequest?.cancel()
         }
