@@ -64,40 +64,32 @@ struct ClientBadServerTests {
             body:
                 #"{"code":0,"msg":"success","data":[{"fileUrl":"https://x/y.png","nodeId":"9","consumeCoins":"12","taskCostTime":"31"}]}"#
         )
-        let pauses: [Duration] = [.milliseconds(10), .milliseconds(20)]
-        let server = try await ScriptedServer(.answers([finished, badGateway, running, outputs]))
-        let outcome = try await withClient(server, legacyRetryPauses: pauses) {
-            try await $0.query(workflowTask: "1")
+        // The task the v2 query gives for these scripted answers, and how many requests were made.
+        func query(_ answers: [[UInt8]], requestTimeout: Duration = .seconds(5)) async throws -> (
+            task: TaskSnapshot?, requests: Int
+        ) {
+            let server = try await ScriptedServer(.answers(answers))
+            let outcome = try await withClient(
+                server, requestTimeout: requestTimeout, legacyRetryPauses: [.milliseconds(10), .milliseconds(20)]
+            ) { try await $0.query(workflowTask: "1") }
+            guard case .task(let task) = outcome else {
+                Issue.record("got \(outcome)")
+                return (nil, server.answered)
+            }
+            return (task, server.answered)
         }
-        guard case .task(let task) = outcome else {
-            Issue.record("got \(outcome)")
-            return
-        }
-        #expect(task.state == .succeeded && task.coins == "12" && task.costSeconds == "31")
+        let paid = try await query([finished, badGateway, running, outputs])
+        #expect(paid.task?.state == .succeeded && paid.task?.coins == "12" && paid.task?.costSeconds == "31")
 
         // Failing every time: the task is still done, without coins, after 1 + 3 requests.
-        let failing = try await ScriptedServer(.answers([finished, badGateway]))
-        let second = try await withClient(failing, legacyRetryPauses: pauses) {
-            try await $0.query(workflowTask: "1")
-        }
-        guard case .task(let unpaid) = second else {
-            Issue.record("got \(second)")
-            return
-        }
-        #expect(unpaid.state == .succeeded && unpaid.coins == nil)
-        #expect(failing.answered == 4)
+        let failing = try await query([finished, badGateway])
+        #expect(failing.task?.state == .succeeded && failing.task?.coins == nil)
+        #expect(failing.requests == 4)
 
         // A legacy call that times out has waited a whole request timeout: it is not asked again.
-        let silent = try await ScriptedServer(.answers([finished, []]))
-        let third = try await withClient(silent, requestTimeout: .seconds(3), legacyRetryPauses: pauses) {
-            try await $0.query(workflowTask: "1")
-        }
-        guard case .task(let untimed) = third else {
-            Issue.record("got \(third)")
-            return
-        }
-        #expect(untimed.state == .succeeded && untimed.coins == nil)
-        #expect(silent.answered == 2)
+        let silent = try await query([finished, []], requestTimeout: .seconds(3))
+        #expect(silent.task?.state == .succeeded && silent.task?.coins == nil)
+        #expect(silent.requests == 2)
     }
 
     @Test func htmlBadGatewayIsUnknownForSubmitAndTransientForQuery() async throws {
