@@ -2,7 +2,7 @@
 """Benchmarks rh-batch against the simulator running as its own process (issue 6).
 
 Usage: bench/runner.py [rows...]   (rows: throughput, large, downloads, resume, ratelimit, adaptive, realistic,
-keys, million, fixed, querylimit, webhook)
+keys, million, fixed, querylimit, webhook, memory)
 Builds nothing: bench/run.sh builds the release binary first and calls this.
 Prints a markdown table: wall time vs the ideal ceil(J/N)*L, submits and queries per job,
 CPU seconds per 1,000 jobs, peak RSS, and row-specific figures.
@@ -364,6 +364,25 @@ def keys_rows(jobs=640, latency=1.0, limit=16):
     return "\n".join(rows)
 
 
+def memory_rows(sizes=(2_000, 20_000)):
+    """The soak's manifests run once through a quiet simulator (webhook mode, no kill), beside
+    `plan` of them alone: how peak RSS grows with the job count when nothing goes wrong."""
+    rows = []
+    for jobs in sizes:
+        folder = fresh(f"memory{jobs}")
+        manifest = make_manifest(folder, jobs, 64)
+        plan = subprocess.run(["/usr/bin/time", "-f", "%M", BIN, "plan", manifest], capture_output=True, text=True)
+        plan_mb = int(plan.stderr.strip().splitlines()[-1]) / 1024
+        sim = Simulator("--latency", "0.2:1", "--result-side", "16")
+        try:
+            r = run(manifest, sim, "--listen", "127.0.0.1:0", defaults=True)
+        finally:
+            sim.stop()
+        rows.append(f"| quiet run of the soak's manifest: {jobs:,} jobs, 64 in flight, webhook mode | {r['wall']:.1f} s | — | "
+                    f"{r['cpu'] / jobs * 1000:.2f} CPU s per 1,000 jobs | peak RSS {r['rss_mb']:.0f} MB (`plan` alone {plan_mb:.0f} MB) | exit {r['exit']} |")
+    return "\n".join(rows)
+
+
 def main():
     rows = [a for a in sys.argv[1:] if not a.startswith("--")] or ["throughput", "large", "downloads", "resume", "ratelimit", "adaptive"]
     print("| scenario | time | API calls | CPU | memory | |")
@@ -391,6 +410,8 @@ def main():
             print(querylimit_row(), flush=True)
         elif row == "keys":
             print(keys_rows(), flush=True)
+        elif row == "memory":
+            print(memory_rows(), flush=True)
         elif row == "million":
             print(million_rows(), flush=True)
 
