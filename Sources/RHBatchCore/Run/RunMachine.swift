@@ -192,9 +192,9 @@ package struct RunMachine: Sendable {
         var hintedAt: Duration?
         /// A callback came while a query sent before it was out: ask again at once.
         var queryAgain = false
-        /// One of the first tasks of a model with no known task times (0..<`scoutCount`; -1:
-        /// not a scout): asked on a short growing schedule, each an eighth of a step after the
-        /// last, and the first time found moves the other tasks' queries.
+        /// One of the first 4 tasks of a model with no known task times (0...3; -1: not a
+        /// scout): asked on a short growing schedule, the four a quarter step apart, and the
+        /// first time found moves the other tasks' queries.
         var scout: Int8 = -1
         var random: SplitMix
     }
