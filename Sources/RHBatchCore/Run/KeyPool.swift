@@ -171,18 +171,29 @@ package actor KeyPool: RunningHubService {
         return nil
     }
 
+    /// Every key's queue status, asked at once; their limits are taken together, once all have
+    /// answered: submits run meanwhile, and a key whose limit was known while another's was not
+    /// (counted as free) would have drawn every submit to the other.
     package func queueStatus() async throws -> QueueStatus {
+        let asked = active.map { ($0, keys[$0].member.service) }
+        let answers = await withTaskGroup(of: (Int, QueueStatus?).self) { group in
+            for (index, service) in asked {
+                group.addTask { (index, try? await service.queueStatus()) }
+            }
+            var answers: [(Int, QueueStatus)] = []
+            for await (index, status) in group {
+                if let status { answers.append((index, status)) }
+            }
+            return answers.sorted { $0.0 < $1.0 }
+        }
         var total = QueueStatus(keyType: "POOL", concurrencyLimit: 0, running: 0, queued: 0)
-        var read = false
-        for index in active {
-            guard let status = try? await keys[index].member.service.queueStatus() else { continue }
+        for (index, status) in answers {
             keys[index].limit = status.concurrencyLimit
             total.concurrencyLimit += status.concurrencyLimit
             total.running += status.running
             total.queued += status.queued
-            read = true
         }
-        guard read else {
+        guard !answers.isEmpty else {
             throw APIFailure(code: "queue-status", message: "no key answered queue/status", errorClass: .transient)
         }
         return total
