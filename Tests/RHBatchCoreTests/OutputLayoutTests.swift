@@ -124,4 +124,67 @@ struct OutputLayoutTests {
             "version: 1\nlayout: \"{key}\"\njobs: [{prompt: A., image: living room.png, model: grok-imagine}]\n")
         #expect(plan.jobs[0].outputPath(fileExtension: "webp") == "\(plan.jobs[0].id).webp")
     }
+    /// A layout prepared once for a fitting's jobs renders each job's path exactly as the whole
+    /// layout does, over templates that put missing values next to literals, to each other and to
+    /// a job's own values (which are not prepared: rendered whole), and values that start with a
+    /// dot, are empty or end in a separator.
+    @Test func aPreparedLayoutRendersWhatTheWholeLayoutDoes() throws {
+        let templates = [
+            OutputLayout.defaultTemplate,
+            "{model}/{image}/{prompt}/{aspect_ratio}_{resolution}_{quality}_{sample}.{ext}",
+            "{quality}/{resolution}-{prompt}_{sample}",
+            "{model}_{quality}{resolution}/{key}-{index}.{ext}",
+            "{prompt}{quality}/{sample}",
+            "{quality}{image}/x_{resolution}_.{ext}",
+            "{node}/{endpoint}/{resolution}/{aspect_ratio}",
+            "a-{quality}-b/{quality}/{sample}-{resolution}-{key}",
+        ]
+        // Which shared values each fitting has (nil: the model does not take the field).
+        let fittings: [[OutputLayout.Placeholder: String?]] = [
+            [
+                .model: "grok-imagine", .endpoint: "e", .node: nil, .field("aspect_ratio"): "16x9",
+                .field("resolution"): nil, .field("quality"): nil,
+            ],
+            [
+                .model: "m", .endpoint: "e", .node: "{node}", .field("aspect_ratio"): nil,
+                .field("resolution"): "2k", .field("quality"): "high",
+            ],
+            [
+                .model: ".hidden", .endpoint: "e", .node: nil, .field("aspect_ratio"): nil,
+                .field("resolution"): nil, .field("quality"): nil,
+            ],
+            [
+                .model: "m", .endpoint: "-e_", .node: nil, .field("aspect_ratio"): "_a",
+                .field("resolution"): "r-", .field("quality"): nil,
+            ],
+        ]
+        let jobs: [[OutputLayout.Placeholder: String]] = [
+            [.image: "room", .prompt: "green-abc123", .sample: "1", .key: "0123456789ab"],
+            [.image: ".dot", .prompt: "ends-", .sample: "12", .key: "k"],
+            [.image: "_", .prompt: "-starts", .sample: "3", .key: ""],
+        ]
+        var prepared = 0
+        for template in templates {
+            let layout = try OutputLayout(template)
+            for fitting in fittings {
+                func shared(_ placeholder: OutputLayout.Placeholder) -> String? {
+                    switch placeholder {
+                    case .index, .ext: nil
+                    default: fitting[placeholder] ?? nil
+                    }
+                }
+                let ready = layout.prepared(shared)
+                if ready != nil { prepared += 1 }
+                for job in jobs {
+                    let whole = layout.render { job[$0] ?? shared($0) }
+                    if let ready {
+                        #expect(ready.render { job[$0] ?? "" } == whole, "\(template) \(fitting) \(job)")
+                    }
+                }
+            }
+        }
+        // Most are prepared; those with a missing value beside a job's own are not.
+        #expect(prepared >= 24)
+        #expect(try OutputLayout("{prompt}{quality}/{sample}").prepared { _ in nil } == nil)
+    }
 }

@@ -156,6 +156,99 @@ package struct OutputLayout: Sendable {
 
     private static let separators: Set<Character> = ["_", "-"]
 
+    /// The placeholders whose values differ from job to job of one fitting: everything else
+    /// (the model, the endpoint, the fields, the node) is the same for all of its jobs.
+    static let perJob: Set<Placeholder> = [.image, .prompt, .sample, .key]
+
+    /// The layout with the values that a fitting's jobs share already in place, and the
+    /// separators beside its missing values already dropped: what ``render(_:)`` does for each
+    /// job, done once. `nil` when a missing value sits next to a job's own value (which
+    /// separator goes then depends on the job): such a layout is rendered whole for each job.
+    package func prepared(_ shared: (Placeholder) -> String?) -> Prepared? {
+        var prepared: [[Prepared.Piece]] = []
+        for component in components {
+            var pieces: [Prepared.Piece] = []
+            var missing: [Bool] = []
+            for token in component {
+                switch token {
+                case .literal(let text): pieces.append(.text(text))
+                case .placeholder(.ext): pieces.append(.text("{ext}"))
+                case .placeholder(.index): pieces.append(.text("{index}"))
+                case .placeholder(let placeholder) where Self.perJob.contains(placeholder):
+                    pieces.append(.value(placeholder))
+                case .placeholder(let placeholder):
+                    let value = shared(placeholder)
+                    pieces.append(.text(value ?? ""))
+                    missing.append(value == nil)
+                    continue
+                }
+                missing.append(false)
+            }
+            // The same trimming as `render`, on pieces whose text is known.
+            for index in pieces.indices where missing[index] {
+                if index > 0 {
+                    guard case .text(var before) = pieces[index - 1] else { return nil }
+                    if let last = before.last, Self.separators.contains(last) {
+                        before.removeLast()
+                        pieces[index - 1] = .text(before)
+                        continue
+                    }
+                }
+                if index + 1 < pieces.count {
+                    guard case .text(var after) = pieces[index + 1] else { return nil }
+                    if let first = after.first, Self.separators.contains(first) {
+                        after.removeFirst()
+                        pieces[index + 1] = .text(after)
+                    }
+                }
+            }
+            // Neighbouring texts joined, empty ones left out.
+            var joined: [Prepared.Piece] = []
+            for piece in pieces {
+                if case .text(let text) = piece {
+                    if text.isEmpty { continue }
+                    if case .text(let previous)? = joined.last {
+                        joined[joined.count - 1] = .text(previous + text)
+                        continue
+                    }
+                }
+                joined.append(piece)
+            }
+            prepared.append(joined)
+        }
+        return Prepared(components: prepared)
+    }
+
+    /// A layout prepared for the jobs of one fitting (``prepared(_:)``).
+    package struct Prepared: Sendable {
+        enum Piece: Sendable {
+            case text(String)
+            /// One of ``OutputLayout/perJob``.
+            case value(Placeholder)
+        }
+
+        let components: [[Piece]]
+
+        /// A job's path: the same as ``OutputLayout/render(_:)`` with the shared values it was
+        /// prepared with; `value` gives the job's own (the image, the prompt, the sample, the key).
+        package func render(_ value: (Placeholder) -> String) -> String {
+            var path = ""
+            for (position, component) in components.enumerated() {
+                if position > 0 { path += "/" }
+                var rendered = ""
+                for piece in component {
+                    switch piece {
+                    case .text(let text): rendered += text
+                    case .value(let placeholder): rendered += value(placeholder)
+                    }
+                }
+                if rendered.isEmpty || rendered.utf8.first == UInt8(ascii: ".") { rendered = "_" + rendered }
+                path += rendered
+            }
+            return path
+        }
+    }
+
     /// True for short ASCII names that need no change: letters, digits, `.`, `_`, `-`, `+`, no `..`.
     static func isPlainSafe(_ text: String) -> Bool {
         let utf8 = text.utf8

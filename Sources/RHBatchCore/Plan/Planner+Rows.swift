@@ -111,7 +111,9 @@ extension PlanningRun {
                     let path = rowPath.key("prompt")
                     let trimmed = text.trimmed
                     if trimmed.isEmpty { break }
-                    if trimmed.count > ManifestDecoder.maxPromptLength {
+                    if trimmed.utf8.count > ManifestDecoder.maxPromptLength,
+                        trimmed.count > ManifestDecoder.maxPromptLength
+                    {
                         report(
                             "the prompt has \(trimmed.count) characters; the limit is \(ManifestDecoder.maxPromptLength)",
                             at: mark, path: path)

@@ -683,6 +683,9 @@ struct PlanningRun {
         var shapes: [Money?: Boxed<JobShape>] = [:]
         /// The identity text hashed up to the input, for the prompt it was made with.
         var identityPrefix: (prompt: PromptRef, hasher: SHA256)?
+        /// The layout with its jobs' shared values in place (`.some(nil)`: it cannot be
+        /// prepared, so each path is rendered whole).
+        var layout: OutputLayout.Prepared??
     }
 
     mutating func fitFields(model: ModelSpec, options: [String: Located<ImageValue>], origin: JobOrigin) -> FieldFit {
@@ -1060,8 +1063,11 @@ struct PlanningRun {
         SHA256.hash(data: Array(text.utf8)).hexString
     }
 
+    /// The first 6 hex digits of the text's SHA-256 (hashed in place, only 3 bytes written out).
     static func shortHash(_ text: String) -> String {
-        String(sha256(text).prefix(6))
+        var hasher = SHA256()
+        hasher.update(text: text)
+        return hasher.finalize().prefix(3).hexString
     }
 
     static func derivedID(_ sources: [ImageSource]) -> String {

@@ -132,7 +132,11 @@ extension PlanningRun {
                 at: combination.origin.mark, path: combination.origin.path)
             return nil
         }
-        if case .string(let maxLength?) = promptField.kind, use.prompt.text.count > maxLength {
+        // Characters are counted only when the bytes could pass the limit (a character is 1 byte
+        // or more): counting them is a walk over the text, and this runs once a job.
+        if case .string(let maxLength?) = promptField.kind, use.prompt.text.utf8.count > maxLength,
+            use.prompt.text.count > maxLength
+        {
             found.problems.append(
                 ("the prompt is longer than the \(maxLength) characters \(model.alias) accepts", use.mark, use.path))
         }
@@ -306,7 +310,7 @@ extension PlanningRun {
             merged.append(MergedJob(into: jobs[existing].id, reason: reason, origin: combination.origin))
             return
         }
-        var path = layout.render { placeholder in
+        func value(_ placeholder: OutputLayout.Placeholder) -> String? {
             switch placeholder {
             case .model: safeNames.name(for: model.alias)
             case .endpoint: safeNames.name(for: model.endpoint)
@@ -318,6 +322,14 @@ extension PlanningRun {
             case .node: model.workflow == nil ? nil : "{node}"
             case .index, .ext: nil
             }
+        }
+        // The values a fitting's jobs share are put in place once (a fitting has one model).
+        if fitted.fit.layout == nil { fitted.fit.layout = .some(layout.prepared(value)) }
+        var path: String
+        if case .some(.some(let prepared)) = fitted.fit.layout {
+            path = prepared.render { value($0) ?? "" }
+        } else {
+            path = layout.render(value)
         }
         // The job that wrote this path first, if one did (this job takes the path meanwhile).
         var clash = paths.updateValue(jobs.count, forKey: PathKey(path))
