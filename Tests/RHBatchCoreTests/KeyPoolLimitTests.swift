@@ -55,7 +55,7 @@ struct KeyPoolLimitTests {
     /// While one key's queue status is slow, the other's answer is not taken alone: a key whose
     /// limit is known beside one whose limit is not (counted as free) would draw every submit to
     /// the unknown one. Until both have answered, submits go to both keys in turn.
-    @Test func limitsAreTakenTogetherOnceEveryKeyHasAnswered() async throws {
+    @Test(.timeLimit(.minutes(1))) func limitsAreTakenTogetherOnceEveryKeyHasAnswered() async throws {
         let (events, continuation) = AsyncStream.makeStream(of: String.self)
         let quick = Key(gated: false, events: continuation)
         let gated = Key(gated: true, events: continuation)
@@ -70,12 +70,11 @@ struct KeyPoolLimitTests {
             seen.insert(event)
             if seen.isSuperset(of: ["quick answered", "gated asked"]) { break }
         }
+        var accepted = 0
         for _ in 0..<4 {
-            guard case .accepted = try await pool.submit(endpoint: "e", body: []) else {
-                Issue.record("a submit was not accepted")
-                return
-            }
+            if case .accepted = try await pool.submit(endpoint: "e", body: []) { accepted += 1 }
         }
+        #expect(accepted == 4)
         let split = (await quick.submits, await gated.submits)
         #expect(split == (2, 2), "both keys take submits while the limits are unknown")
         await gated.openGate()

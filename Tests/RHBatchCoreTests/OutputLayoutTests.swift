@@ -157,11 +157,17 @@ struct OutputLayoutTests {
                 .model: "m", .endpoint: "-e_", .node: nil, .field("aspect_ratio"): "_a",
                 .field("resolution"): "r-", .field("quality"): nil,
             ],
+            [
+                .model: ".\u{301}m", .endpoint: "e", .node: nil, .field("aspect_ratio"): ".\u{301}",
+                .field("resolution"): nil, .field("quality"): "q",
+            ],
         ]
         let jobs: [[OutputLayout.Placeholder: String]] = [
             [.image: "room", .prompt: "green-abc123", .sample: "1", .key: "0123456789ab"],
             [.image: ".dot", .prompt: "ends-", .sample: "12", .key: "k"],
             [.image: "_", .prompt: "-starts", .sample: "3", .key: ""],
+            // A dot with a combining mark is not a leading "." (as `hasPrefix` sees it).
+            [.image: ".\u{301}x", .prompt: ".\u{301}", .sample: "4", .key: "k"],
         ]
         var prepared = 0
         for template in templates {

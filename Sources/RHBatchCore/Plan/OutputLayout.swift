@@ -242,7 +242,8 @@ package struct OutputLayout: Sendable {
                     case .value(let placeholder): rendered += value(placeholder)
                     }
                 }
-                if rendered.isEmpty || rendered.utf8.first == UInt8(ascii: ".") { rendered = "_" + rendered }
+                // `hasPrefix` as `render` has it: by characters (a dot with a combining mark is not ".").
+                if rendered.isEmpty || rendered.hasPrefix(".") { rendered = "_" + rendered }
                 path += rendered
             }
             return path

@@ -323,8 +323,9 @@ extension PlanningRun {
             case .index, .ext: nil
             }
         }
-        // The values a fitting's jobs share are put in place once (a fitting has one model).
-        if fitted.fit.layout == nil { fitted.fit.layout = .some(layout.prepared(value)) }
+        // The values a fitting's jobs share are put in place once (a fitting has one model);
+        // a fitting of one combination alone (an entry of `jobs`) is rendered whole.
+        if fitted.fit.layout == nil, combination.fit != nil { fitted.fit.layout = .some(layout.prepared(value)) }
         var path: String
         if case .some(.some(let prepared)) = fitted.fit.layout {
             path = prepared.render { value($0) ?? "" }
