@@ -26,7 +26,18 @@ struct KeyPoolLimitTests {
 
         func queueStatus() async throws -> QueueStatus {
             events.yield(gated ? "gated asked" : "quick asked")
-            if gated && !open { await withCheckedContinuation { gate = $0 } }
+            if gated && !open {
+                // Cancelling the caller opens the gate (as a cancelled request ends), and the
+                // status is then an error.
+                await withTaskCancellationHandler {
+                    await withCheckedContinuation { continuation in
+                        if open { continuation.resume() } else { gate = continuation }
+                    }
+                } onCancel: {
+                    Task { await self.openGate() }
+                }
+                try Task.checkCancellation()
+            }
             events.yield(gated ? "gated answered" : "quick answered")
             return QueueStatus(keyType: "SHARED", concurrencyLimit: 8, running: 0, queued: 0)
         }
@@ -52,10 +63,9 @@ struct KeyPoolLimitTests {
         }
     }
 
-    /// While one key's queue status is slow, the other's answer is not taken alone: a key whose
-    /// limit is known beside one whose limit is not (counted as free) would draw every submit to
-    /// the unknown one. Until both have answered, submits go to both keys in turn.
-    @Test(.timeLimit(.minutes(1))) func limitsAreTakenTogetherOnceEveryKeyHasAnswered() async throws {
+    /// A pool of a quick key and a gated one, its queue status asked, once the quick key has
+    /// answered and the gated one has been asked.
+    func poolAskedForStatus() async -> (KeyPool, quick: Key, gated: Key, Task<QueueStatus, any Error>) {
         let (events, continuation) = AsyncStream.makeStream(of: String.self)
         let quick = Key(gated: false, events: continuation)
         let gated = Key(gated: true, events: continuation)
@@ -64,22 +74,48 @@ struct KeyPoolLimitTests {
             .init(name: "gated", key: "key-gated", service: gated),
         ])
         let status = Task { try await pool.queueStatus() }
-        // The quick key has answered and the gated one has been asked.
         var seen: Set<String> = []
         for await event in events {
             seen.insert(event)
             if seen.isSuperset(of: ["quick answered", "gated asked"]) { break }
         }
+        return (pool, quick, gated, status)
+    }
+
+    /// Four submits; how many each key took.
+    func submitFour(_ pool: KeyPool, _ quick: Key, _ gated: Key) async throws -> (Int, Int) {
         var accepted = 0
         for _ in 0..<4 {
             if case .accepted = try await pool.submit(endpoint: "e", body: []) { accepted += 1 }
         }
         #expect(accepted == 4)
-        let split = (await quick.submits, await gated.submits)
+        return (await quick.submits, await gated.submits)
+    }
+
+    /// While one key's queue status is slow, the other's answer is not taken alone: a key whose
+    /// limit is known beside one whose limit is not (counted as free) would draw every submit to
+    /// the unknown one. Until both have answered, submits go to both keys in turn.
+    @Test(.timeLimit(.minutes(1))) func limitsAreTakenTogetherOnceEveryKeyHasAnswered() async throws {
+        let (pool, quick, gated, status) = await poolAskedForStatus()
+        let split = try await submitFour(pool, quick, gated)
         #expect(split == (2, 2), "both keys take submits while the limits are unknown")
         await gated.openGate()
         let total = try await status.value
         #expect(total.concurrencyLimit == 16)
-        continuation.finish()
+        #expect(await pool.keyUsage().map(\.limit) == [8, 8])
+    }
+
+    /// The run waits at most 5 s for the status, then cancels it: a key that answered by then is
+    /// not taken alone (the limits are learnt from refusals), so submits still go to both keys.
+    /// Before, a slow answer of one key drew every submit to it, and the other key (in a test,
+    /// the one with no balance) was never tried.
+    @Test(.timeLimit(.minutes(1))) func noLimitIsTakenWhenAKeyHasNotAnswered() async throws {
+        let (pool, quick, gated, status) = await poolAskedForStatus()
+        status.cancel()
+        let answer = await status.result
+        #expect(throws: APIFailure.self) { try answer.get() }
+        #expect(await pool.keyUsage().map(\.limit) == [nil, nil])
+        let split = try await submitFour(pool, quick, gated)
+        #expect(split == (2, 2), "both keys take submits while the limits are unknown")
     }
 }

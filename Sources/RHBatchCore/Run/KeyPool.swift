@@ -171,9 +171,11 @@ package actor KeyPool: RunningHubService {
         return nil
     }
 
-    /// Every key's queue status, asked at once; their limits are taken together, once all have
-    /// answered: submits run meanwhile, and a key whose limit was known while another's was not
-    /// (counted as free) would have drawn every submit to the other.
+    /// Every key's queue status, asked at once; their limits are taken only together, when every
+    /// key has answered. A key whose limit is known beside one whose limit is not (counted as
+    /// free) would draw every submit to the other: so when a key does not answer (an error, or
+    /// the run's wait for the status ends first and cancels this), no limit is taken and this
+    /// throws; the limits are then learnt from refusals.
     package func queueStatus() async throws -> QueueStatus {
         let asked = active.map { ($0, keys[$0].member.service) }
         let answers = await withTaskGroup(of: (Int, QueueStatus?).self) { group in
@@ -186,15 +188,19 @@ package actor KeyPool: RunningHubService {
             }
             return answers.sorted { $0.0 < $1.0 }
         }
+        guard answers.count == asked.count, !answers.isEmpty else {
+            let message =
+                answers.isEmpty
+                ? "no key answered queue/status"
+                : "\(asked.count - answers.count) of \(asked.count) keys did not answer queue/status"
+            throw APIFailure(code: "queue-status", message: message, errorClass: .transient)
+        }
         var total = QueueStatus(keyType: "POOL", concurrencyLimit: 0, running: 0, queued: 0)
         for (index, status) in answers {
             keys[index].limit = status.concurrencyLimit
             total.concurrencyLimit += status.concurrencyLimit
             total.running += status.running
             total.queued += status.queued
-        }
-        guard !answers.isEmpty else {
-            throw APIFailure(code: "queue-status", message: "no key answered queue/status", errorClass: .transient)
         }
         return total
     }
