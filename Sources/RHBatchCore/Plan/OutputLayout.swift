@@ -112,8 +112,7 @@ package struct OutputLayout: Sendable {
                 }
             }
             if complete {
-                if rendered.isEmpty || rendered.hasPrefix(".") { rendered = "_" + rendered }
-                path += rendered
+                path += Self.component(rendered)
                 continue
             }
             var pieces: [String] = []
@@ -147,14 +146,18 @@ package struct OutputLayout: Sendable {
                     pieces[index + 1].removeFirst()
                 }
             }
-            rendered = pieces.joined()
-            if rendered.isEmpty || rendered.hasPrefix(".") { rendered = "_" + rendered }
-            path += rendered
+            path += Self.component(pieces.joined())
         }
         return path
     }
 
     private static let separators: Set<Character> = ["_", "-"]
+
+    /// A rendered path component as written: an empty one or one that starts with "." (by
+    /// characters: a dot with a combining mark is not ".") gets a leading "_".
+    static func component(_ rendered: String) -> String {
+        rendered.isEmpty || rendered.hasPrefix(".") ? "_" + rendered : rendered
+    }
 
     /// The placeholders whose values differ from job to job of one fitting: everything else
     /// (the model, the endpoint, the fields, the node) is the same for all of its jobs.
@@ -242,9 +245,7 @@ package struct OutputLayout: Sendable {
                     case .value(let placeholder): rendered += value(placeholder)
                     }
                 }
-                // `hasPrefix` as `render` has it: by characters (a dot with a combining mark is not ".").
-                if rendered.isEmpty || rendered.hasPrefix(".") { rendered = "_" + rendered }
-                path += rendered
+                path += OutputLayout.component(rendered)
             }
             return path
         }

@@ -186,7 +186,7 @@ package actor KeyPool: RunningHubService {
             for await (index, status) in group {
                 if let status { answers.append((index, status)) }
             }
-            return answers.sorted { $0.0 < $1.0 }
+            return answers
         }
         guard answers.count == asked.count, !answers.isEmpty else {
             let message =
