@@ -89,11 +89,25 @@ struct PlannedQueryTests {
         let sparse = durations.plannedQueries(minimumGap: .milliseconds(1000), steps: 10)
         #expect(sparse.count == 5)
         #expect(zip(sparse, sparse.dropFirst()).allSatisfy { $1 - $0 >= .milliseconds(1000) })
+        #expect(sparse.last == .milliseconds(8700))
     }
 
     @Test func tasksOfOneLengthAreAskedOnce() {
         var durations = TaskDurations()
         for _ in 0..<10 { durations.record(.seconds(5)) }
         #expect(durations.plannedQueries(minimumGap: .milliseconds(100)) == [.seconds(5)])
+    }
+
+    /// Times closer together than the gap are asked once, at the longest of them: one query finds
+    /// them all, where one at the shortest would find few and ask again a gap later.
+    @Test func timesWithinTheGapAreAskedOnceAtTheirLongest() {
+        var durations = TaskDurations()
+        // 1.000, 1.002, ... 1.018 s: one-second tasks seen with a little noise, all within the gap.
+        for step in 0..<10 { durations.record(.milliseconds(1000 + 2 * Int64(step))) }
+        #expect(durations.plannedQueries(minimumGap: .milliseconds(20)) == [.milliseconds(1018)])
+        #expect(durations.nextQuery(after: .zero) == .milliseconds(1018))
+        // Two clusters: each asked at its own longest.
+        for step in 0..<10 { durations.record(.milliseconds(2000 + 2 * Int64(step))) }
+        #expect(durations.plannedQueries(minimumGap: .milliseconds(20)) == [.milliseconds(1018), .milliseconds(2018)])
     }
 }

@@ -24,20 +24,23 @@ package struct TaskDurations: Sendable {
     /// task times (with 10: the 10th percentile, the 20th, ... the longest seen), so each query
     /// covers about the same chance that the task has just finished, and a result waits about
     /// 1/(2·steps) of the spread of task times to be seen; no query is spent before the shortest
-    /// tasks could be done. Offsets closer than `minimumGap` to the previous one are skipped.
-    /// Empty while no time is known.
+    /// tasks could be done. Offsets closer than `minimumGap` are one query, at the latest of them
+    /// (chosen from the longest down): a query a little later finds all the tasks the skipped
+    /// offsets would have found, where one at the earliest finds few and the rest wait a gap
+    /// more (tasks of one length are asked once, at the longest seen). Empty while no time is
+    /// known.
     package func plannedQueries(minimumGap: Duration, steps: Int = 10) -> [Duration] {
         guard !recent.isEmpty, steps >= 1 else { return [] }
         let sorted = recent.sorted()
         var offsets: [Duration] = []
-        for step in 1...steps {
+        for step in stride(from: steps, through: 1, by: -1) {
             let position = min(
                 sorted.count - 1, Int((Double(sorted.count) * Double(step) / Double(steps)).rounded(.up)) - 1)
             let offset = sorted[max(0, position)]
-            if let last = offsets.last, offset - last < minimumGap { continue }
+            if let last = offsets.last, last - offset < minimumGap { continue }
             offsets.append(offset)
         }
-        return offsets
+        return offsets.reversed()
     }
 
     /// A low estimate of how long a task takes: the 20th percentile of the last 64, once 8 are
