@@ -100,6 +100,24 @@ struct CatalogTests {
         #expect(regenerated == committed, "run Scripts/regenerate-docs.sh: the catalog is stale")
     }
 
+    /// The built-in catalog is read in two halves at once: the halves make the same catalog as one
+    /// decoder reading the whole file, and a file laid out otherwise is left to that one decoder.
+    @Test func theCatalogReadInHalvesIsTheWholeFile() throws {
+        let resource =
+            (Bundle.module.bundlePath as NSString).deletingLastPathComponent
+            + "/rh-batch_RHBatchCore.resources/catalog.json"
+        let data = try Data(contentsOf: URL(fileURLWithPath: resource))
+        let halves = try #require(CatalogFile.decodedInHalves(data))
+        let whole = try JSONDecoder().decode(CatalogFile.self, from: data)
+        #expect(halves.models.count == whole.models.count)
+        #expect(try halves.encoded() == whole.encoded())
+        #expect(try halves.encoded() == data)
+        // One model a line is the layout read in halves; the same JSON on one line is not.
+        let oneLine = try JSONSerialization.data(withJSONObject: JSONSerialization.jsonObject(with: data))
+        #expect(CatalogFile.decodedInHalves(oneLine) == nil)
+        #expect(try CatalogFile.decode(oneLine, file: "catalog.json", pricing: nil).models.count == whole.models.count)
+    }
+
     @Test func pricesOfEveryKind() throws {
         // Per second × the job's duration.
         let kling = try #require(catalog.model(named: "kling-v3.0-pro/image-to-video"))

@@ -1,4 +1,5 @@
 import Foundation
+import NIOConcurrencyHelpers
 import RunningHubModel
 
 /// rh-batch's own catalog format: facts only (endpoints, fields, limits, prices, output types),
@@ -190,9 +191,10 @@ extension CatalogFile {
     package static func decode(_ data: Data, file path: String, pricing: (data: Data, file: String)?)
         throws(CatalogError) -> CatalogFile
     {
-        // rh-batch's own files name their format first: decode them in one pass.
+        // rh-batch's own files name their format first: decode them in one pass (in two halves at
+        // once, when laid out as rh-batch writes them).
         if data.prefix(64).range(of: Data("{\"format\":\"\(formatName)\"".utf8)) != nil,
-            let file = try? JSONDecoder().decode(CatalogFile.self, from: data)
+            let file = decodedInHalves(data) ?? (try? JSONDecoder().decode(CatalogFile.self, from: data))
         {
             return try file.checkingNames(file: path)
         }
@@ -235,6 +237,45 @@ extension CatalogFile {
             prices = table
         }
         return try VendorRegistry.convert(registry: top, pricing: prices, file: path)
+    }
+
+    /// A file laid out as ``encoded()`` writes it (one model a line), its models decoded in two
+    /// halves on two threads: the built-in catalog is read by every command at start-up. `nil`
+    /// when the bytes are laid out otherwise or do not decode (one decoder then reads the whole
+    /// file, and says what is wrong).
+    static func decodedInHalves(_ data: Data) -> CatalogFile? {
+        let bytes = [UInt8](data)
+        let opening = Array(",\"models\":[\n".utf8)
+        let closing = Array("\n]}\n".utf8)
+        guard let start = bytes.firstRange(of: opening)?.upperBound, bytes.count - closing.count > start,
+            bytes.suffix(closing.count).elementsEqual(closing)
+        else { return nil }
+        let end = bytes.count - closing.count
+        // The line break nearest past the middle ends a model's line: "...},\n".
+        guard let middle = bytes[(start + end) / 2..<end].firstIndex(of: 0x0A), bytes[middle - 1] == UInt8(ascii: ",")
+        else { return nil }
+        let parts: [[UInt8]] = [
+            bytes[..<start] + Array("]}".utf8),
+            [UInt8(ascii: "[")] + bytes[start..<(middle - 1)] + [UInt8(ascii: "]")],
+            [UInt8(ascii: "[")] + bytes[(middle + 1)..<end] + [UInt8(ascii: "]")],
+        ]
+        let decoded = NIOLockedValueBox<(header: CatalogFile?, halves: [Int: [Model]])>((nil, [:]))
+        DispatchQueue.concurrentPerform(iterations: parts.count) { index in
+            let part = Data(parts[index])
+            if index == 0 {
+                let header = try? JSONDecoder().decode(CatalogFile.self, from: part)
+                decoded.withLockedValue { $0.header = header }
+            } else if let models = try? JSONDecoder().decode([Model].self, from: part) {
+                decoded.withLockedValue { $0.halves[index] = models }
+            }
+        }
+        return decoded.withLockedValue { decoded in
+            guard var file = decoded.header, file.models.isEmpty, let first = decoded.halves[1],
+                let second = decoded.halves[2]
+            else { return nil }
+            file.models = first + second
+            return file
+        }
     }
 
     /// The catalog, when every model has an alias, an endpoint and a name (each is how a manifest
