@@ -131,9 +131,8 @@ struct RunFinish: Sendable {
         return totals
     }
 
-    /// Writes what the run leaves: the journal's records first, then the index, the dataset, the
-    /// report and the page, in order, and the compacted journal beside them; returns what could
-    /// not be written.
+    /// Writes what the run leaves, in order (the journal's records first, then the index, the
+    /// dataset, the compacted journal, the report and the page); returns what could not be.
     mutating func writeFiles(
         startedAt: String, finishedAt: String, totals: RunTotals, exitCode: Int32, notice: (RunNotice) -> Void
     ) async -> [String] {
@@ -149,10 +148,6 @@ struct RunFinish: Sendable {
         }
         if let failure = machine.localFailure { problems.append("local failure: \(failure)") }
         if machine.interrupts < 2 { remoteInputs = await fetchRemoteInputs() }
-        // The compacted journal is a file of its own, made from the journal on disk: it is
-        // written beside the others, on another core.
-        let finish = self
-        async let compaction = finish.compactJournal(at: finishedAt)
         do {
             let changed = try writeIndexIfChanged()
             if try writeDatasetCard(resultsChanged: changed, date: String(finishedAt.prefix(10))) == .keptUsersFile {
@@ -161,6 +156,7 @@ struct RunFinish: Sendable {
         } catch {
             problems.append("index.jsonl, metadata.jsonl or README.md could not be written: \(error)")
         }
+        if let problem = await compactJournal(at: finishedAt) { problems.append(problem) }
         do {
             try await writeReport(startedAt: startedAt, finishedAt: finishedAt, totals: totals, exitCode: exitCode)
         } catch {
@@ -171,7 +167,6 @@ struct RunFinish: Sendable {
         } catch {
             problems.append("report.html could not be written: \(error)")
         }
-        if let problem = await compaction { problems.append(problem) }
         return problems
     }
 
