@@ -45,12 +45,19 @@ package enum FuzzTarget: String, CaseIterable, Sendable {
     // MARK: Manifest
 
     /// The folder the manifest target's input is read as if it were in (`manifests/fuzz.yaml`),
-    /// beside a link to the repository's `samples`, so the example manifests work as seeds.
+    /// beside a link to the repository's `samples`, so the example manifests work as seeds. The
+    /// folder is the process's own and goes when it exits.
     static let folder: String = {
         let folder = NSTemporaryDirectory() + "rh-batch-fuzz-\(getpid())"
         try? FileManager.default.createDirectory(atPath: folder + "/manifests", withIntermediateDirectories: true)
         let samples = FileManager.default.currentDirectoryPath + "/samples"
         try? FileManager.default.createSymbolicLink(atPath: folder + "/samples", withDestinationPath: samples)
+        atexit {
+            // The link alone, never the samples it points to; the manifests folder is empty.
+            unlink(FuzzTarget.folder + "/samples")
+            rmdir(FuzzTarget.folder + "/manifests")
+            rmdir(FuzzTarget.folder)
+        }
         return folder
     }()
 
