@@ -308,6 +308,27 @@ struct TableTests {
         #expect(plan.location(plan.skipped[0].mark).hasSuffix("data/ratio.csv:3:12"))
     }
 
+    /// A row whose image is missing or is not an image is an error at its cell, and with
+    /// `--skip-invalid` a skipped job there instead: the other rows still run.
+    @Test func skipInvalidSkipsTheRowsWhoseImageIsUnusable() throws {
+        let fixture = try fixture()
+        try text(fixture, "data/notes.txt", "not an image")
+        try text(
+            fixture, "data/t.csv", "prompt,image\nA.,sofa.png\nB.,missing.png\nC.,notes.txt\nD.,rug.png\n")
+        let manifest = "version: 1\nmatrix: {rows: data/t.csv, model: [grok-imagine, nano-banana-pro]}\n"
+        let errors = try self.errors(fixture, manifest)
+        #expect(errors.count == 2, "\(errors)")
+        #expect(errors.first?.hasPrefix("data/t.csv:3:4: error: matrix.rows[1].image: ") == true, "\(errors)")
+        #expect(errors.last?.hasPrefix("data/t.csv:4:4: error: matrix.rows[2].image: ") == true, "\(errors)")
+        let plan = try fixture.plan(manifest, options: .init(skipInvalid: true))
+        #expect(plan.jobs.map(\.prompt.text) == ["A.", "A.", "D.", "D."])
+        #expect(plan.skipped.count == 4, "two rows × two models")
+        #expect(plan.skipped.map { plan.location($0.mark) }.allSatisfy { $0.contains("data/t.csv:") })
+        #expect(plan.location(plan.skipped[0].mark).hasSuffix("data/t.csv:3:4"))
+        #expect(plan.skipped[0].path.description == "matrix.rows[1].image")
+        #expect(plan.warnings.allSatisfy { !$0.file.hasSuffix("t.csv") }, "the skipped rows' errors are not kept")
+    }
+
     @Test func librariesFromFiles() throws {
         let fixture = try fixture()
         try text(fixture, "lib/prompts.csv", "id,text\ngreen,Make it green.\nneon,\"Make it neon, bright.\"\n")
@@ -334,6 +355,27 @@ struct TableTests {
                 fixture,
                 "version: 1\nprompts: lib/dup.csv\nmatrix: {prompt: a, model: grok-imagine, image: data/sofa.png}\n")
                 == ["lib/dup.csv:3:1: error: prompts.a: the id 'a' is used twice"])
+        // A text file: one prompt a line, its id the line number (blank lines keep the count).
+        try text(fixture, "lib/prompts.txt", "Make it green.\n\nMake it neon, bright.\n")
+        let fromText = try fixture.plan(
+            "version: 1\nprompts: lib/prompts.txt\nmatrix: {prompt: ['1', '3'], image: data/sofa.png, model: grok-imagine}\n"
+        )
+        #expect(
+            fromText.jobs.map { "\($0.prompt.id): \($0.prompt.text)" } == [
+                "1: Make it green.", "3: Make it neon, bright.",
+            ])
+        // Line 2 is blank, so '2' is no id: sent as text, with a warning that names a near id
+        // ('1' and '3' are as near: the first in order, whatever the library's hashing).
+        let unknown = try fixture.plan(
+            "version: 1\nprompts: lib/prompts.txt\nmatrix: {prompt: '2', image: data/sofa.png, model: grok-imagine}\n")
+        #expect(unknown.warnings.contains { $0.message.contains("did you mean '1'?") }, "\(unknown.warnings)")
+        // An image library is a table of two columns, never a text file.
+        try text(fixture, "lib/images.txt", "../data/sofa.png\n")
+        #expect(
+            try errors(
+                fixture, "version: 1\nimages: lib/images.txt\nmatrix: {image: '1', model: grok-imagine, prompt: A.}\n"
+            )
+            .contains { $0.hasPrefix("lib/images.txt:1:1: error: images: ") && $0.hasSuffix("not a text file") })
     }
 
     @Test func theCommaTrapIsAWarningAtTheSplit() throws {

@@ -18,7 +18,7 @@ struct ManifestCommandTests {
         return folder
     }
 
-    @Test(arguments: ["quickstart.yaml", "rooms.yaml", "dataset.yaml", "mixed-media.yaml"])
+    @Test(arguments: ["quickstart.yaml", "rooms.yaml", "dataset.yaml", "mixed-media.yaml", "from-table.yaml"])
     func exampleManifestsAreValid(name: String) throws {
         let result = try CLI.run(["validate", "manifests/\(name)"], directory: repository)
         #expect(result.status == 0, "\(result.stderr)")
@@ -219,6 +219,30 @@ struct ManifestCommandTests {
         #expect(files.filter { $0.hasPrefix("nano-banana-pro/") && $0.hasSuffix(".png") }.count == 2)
         let report = try RunHarness.json(folder.path + "/out/report.json")
         #expect((report["jobs"] as? [[String: Any]])?.count == 14)
+    }
+
+    /// The table example runs as its comment says: each row's image with its own caption, under
+    /// both models of the block, named by the row's id.
+    @Test func theTableExampleRunsWithTheSimulator() throws {
+        let folder = try TempFolder()
+        let result = try CLI.run(
+            [
+                "run", "manifests/from-table.yaml", "--simulate", "--sim-latency", "0.05:0.2", "--poll-interval",
+                "0.05:0.2", "-o", folder.path + "/out", "--quiet",
+            ], directory: repository)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let report = try RunHarness.json(folder.path + "/out/report.json")
+        let jobs = try #require(report["jobs"] as? [[String: Any]])
+        #expect(jobs.count == 8, "4 rows × 2 models")
+        #expect(jobs.allSatisfy { $0["status"] as? String == "succeeded" })
+        let files = RunHarness.files(folder.path + "/out")
+        for id in ["greenhouse", "scandi-sofa", "studio-rug", "cozy-bedroom"] {
+            #expect(files.filter { $0.contains(id) && $0.hasSuffix(".png") }.count == 2, "\(id): \(files)")
+        }
+        // Row 1 pairs the living room with the greenhouse caption, not with another row's.
+        let greenhouse = jobs.filter { ($0["prompt"] as? [String: Any])?["id"] as? String == "greenhouse" }
+        #expect(greenhouse.count == 2)
+        #expect(greenhouse.allSatisfy { "\($0)".contains("living-room.png") }, "\(greenhouse)")
     }
 
     @Test func verboseSaysEachDecisionOnStandardErrorAndChangesNothingElse() throws {

@@ -180,6 +180,11 @@ package enum ManifestSchema {
         ("type", .string("string")), ("pattern", .string("\\.(csv|tsv|jsonl|txt)$")),
     ])
 
+    /// A table of id and image columns: `.csv`, `.tsv` or `.jsonl` (a text file has one column).
+    static let imageTableFile: JSONValue = .object([
+        ("type", .string("string")), ("pattern", .string("\\.(csv|tsv|jsonl)$")),
+    ])
+
     /// `rows`: a table whose every row is one value of the axis.
     static let rowsValue: JSONValue = .object([
         (
@@ -336,7 +341,7 @@ package enum ManifestSchema {
                                 .array([
                                     .object([("type", .string("object")), ("additionalProperties", .ref("imageValue"))]
                                     ),
-                                    tableFile,
+                                    imageTableFile,
                                 ])
                             ),
                         ])

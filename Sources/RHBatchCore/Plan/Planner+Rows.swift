@@ -140,7 +140,25 @@ extension PlanningRun {
                 do {
                     // Resolved before expansion (`resolveRowImages`), as image ids need.
                     let use = rowImages[table.source]?[cell] ?? nil
-                    guard var use else { continue }
+                    guard var use else {
+                        if let problem = rowImageProblems[table.source]?[cell] {
+                            let count = models.count * optionSets.count * prompts.count * shared.samples
+                            let image: String
+                            switch cell {
+                            case .text(let text): image = text.trimmed
+                            case .list(let items): image = items.joined(separator: " + ")
+                            case .empty: image = "-"
+                            }
+                            let summary = [models[0].model.alias, image, prompts[0]?.prompt.id ?? "-"]
+                            for _ in 0..<count {
+                                skipped.append(
+                                    SkippedJob(
+                                        summary: summary.joined(separator: " × "), reason: problem.message,
+                                        mark: problem.mark, path: rowPath.key("image")))
+                            }
+                        }
+                        continue
+                    }
                     if let id, !promptFromRow {
                         use.input = intern(inputs[use.input].sources, id: id)
                     }
@@ -168,8 +186,17 @@ extension PlanningRun {
                 let cell = table.cell(row, column)
                 if case .empty = cell { continue }
                 guard resolved.index(forKey: cell) == nil else { continue }
-                resolved[cell] = rowImage(
+                let before = diagnostics.all.count
+                let use = rowImage(
                     cell, rows, mark: table.mark(row: row, column: column), path: rows.path.index(row).key("image"))
+                resolved[cell] = .some(use)
+                // `--skip-invalid`: a cell that names no usable image skips its rows (each a
+                // skipped job, at the cell), where it would be an error.
+                if options.skipInvalid, use == nil,
+                    let problem = diagnostics.takeAll(after: before).first(where: { $0.severity == .error })
+                {
+                    rowImageProblems[table.source, default: [:]][cell] = problem
+                }
             }
         }
         rowImages[table.source] = resolved

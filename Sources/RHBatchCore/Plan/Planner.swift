@@ -118,6 +118,9 @@ struct PlanningRun {
     /// settled, so that two rows' `room.png` from different folders get distinct ids as matrix
     /// axes do.
     var rowImages: [Int32: [TableFile.Cell: ImageUse?]] = [:]
+    /// With `--skip-invalid`: why a table's image cell is unusable (a missing file, a file that
+    /// is not an image), so the rows that name it are skipped, not reported.
+    var rowImageProblems: [Int32: [TableFile.Cell: Diagnostic]] = [:]
 
     /// Names of media fields (other than a model's main image): their axis values are files.
     let mediaFieldNames: Set<String>
@@ -326,7 +329,7 @@ struct PlanningRun {
         }
         let text = value.value.trimmed
         if !manifest.prompts.isEmpty, !text.contains(where: \.isWhitespace),
-            let near = Suggestion.closest(to: text, in: manifest.prompts.keys)
+            let near = Suggestion.closest(to: text, in: manifest.prompts.keys.sorted())
         {
             diagnostics.warning(
                 "'\(text)' is not a prompt id, so it is sent as the prompt text itself (did you mean '\(near)'?)",

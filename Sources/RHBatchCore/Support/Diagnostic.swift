@@ -79,6 +79,16 @@ package struct Diagnostics: Sendable {
         if seen.insert(diagnostic).inserted { all.append(diagnostic) }
     }
 
+    /// Takes back what was recorded after the first `count` (a row that `--skip-invalid` skips
+    /// instead of reporting), and returns it.
+    package mutating func takeAll(after count: Int) -> [Diagnostic] {
+        guard count < all.count else { return [] }
+        let taken = Array(all[count...])
+        all.removeSubrange(count...)
+        for diagnostic in taken { seen.remove(diagnostic) }
+        return taken
+    }
+
     /// True when at least one error was recorded.
     package var hasErrors: Bool { all.contains { $0.severity == .error } }
 
