@@ -46,12 +46,16 @@ package struct Ledger: Sendable, Codable, Equatable {
     /// Queries refused for their rate (`--queries-per-second`): HTTP 429, `1003`.
     package var queriesRefused = 0
     /// Webhook callbacks: delivered (answered 2xx), answered otherwise (each attempt), dropped on
-    /// purpose, sent twice on purpose, forged (for a task id the simulator never issued).
+    /// purpose, sent twice on purpose, forged (for a task id the simulator never issued), sent
+    /// after a callback that was ready later (held back on purpose), and forged for a running
+    /// task (its own id, a false success).
     package var callbacksDelivered = 0
     package var callbacksFailed = 0
     package var callbacksDropped = 0
     package var callbacksDuplicated = 0
     package var callbacksForged = 0
+    package var callbacksReordered = 0
+    package var callbacksForgedRunning = 0
 
     /// RH coins billed for workflow and app tasks.
     package var totalCoins: Int { billed.reduce(0) { $0 + $1.coins } }

@@ -112,15 +112,26 @@ package struct WebhookFaults: Sendable, Hashable {
     /// The share of callbacks followed by a forged one: a callback for a task id the simulator
     /// never issued, to the same URL.
     package var forge = 0.0
+    /// The share of callbacks held back until another callback has been sent (at most 2 s): the
+    /// receiver sees them out of the order the tasks ended in.
+    package var reorder = 0.0
+    /// The share of tasks that get a forged callback while they still run: their own task id,
+    /// claiming success with a result at a foreign URL, sent 50 ms after the submit.
+    package var forgeRunning = 0.0
 
     /// The webhook faults of the `chaos` scenario.
     package static let chaos = WebhookFaults(drop: 0.1, duplicate: 0.2, delay: 2, forge: 0.05)
 
-    package init(drop: Double = 0, duplicate: Double = 0, delay: Double = 0, forge: Double = 0) {
+    package init(
+        drop: Double = 0, duplicate: Double = 0, delay: Double = 0, forge: Double = 0, reorder: Double = 0,
+        forgeRunning: Double = 0
+    ) {
         self.drop = drop
         self.duplicate = duplicate
         self.delay = delay
         self.forge = forge
+        self.reorder = reorder
+        self.forgeRunning = forgeRunning
     }
 }
 

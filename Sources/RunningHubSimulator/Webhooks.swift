@@ -11,6 +11,10 @@ struct CallbackPlan: Sendable {
     var delays: (Double, Double)
     /// A task id the simulator never issued, for a forged callback sent beside it.
     var forgedTaskId: String?
+    /// Held back until another callback has been sent.
+    var reorder: Bool
+    /// A forged success for the task itself, sent while it runs.
+    var forgeRunning: Bool
 }
 
 extension SimulatorState {
@@ -27,11 +31,30 @@ extension SimulatorState {
         if faults.forge > 0 && random.chance(faults.forge) {
             forged = String(UInt64.random(in: 1_000_000_000_000_000_000...1_999_999_999_999_999_999, using: &random))
         }
+        let reorder = faults.reorder > 0 && random.chance(faults.reorder)
+        let forgeRunning = faults.forgeRunning > 0 && random.chance(faults.forgeRunning)
         if drop { ledger.callbacksDropped += 1 }
         if duplicate && !drop { ledger.callbacksDuplicated += 1 }
         if forged != nil { ledger.callbacksForged += 1 }
         ledgerChanged()
-        return CallbackPlan(drop: drop, duplicate: duplicate, delays: delays, forgedTaskId: forged)
+        return CallbackPlan(
+            drop: drop, duplicate: duplicate, delays: delays, forgedTaskId: forged, reorder: reorder,
+            forgeRunning: forgeRunning)
+    }
+
+    /// Callback sends so far (each attempt), for holding one back until another has gone.
+    var callbackAttempts: Int { ledger.callbacksDelivered + ledger.callbacksFailed }
+
+    /// Counts a callback held back and sent after another.
+    func callbackReordered() {
+        ledger.callbacksReordered += 1
+        ledgerChanged()
+    }
+
+    /// Counts a forged success sent for a task that still runs.
+    func forgedRunningSent() {
+        ledger.callbacksForgedRunning += 1
+        ledgerChanged()
     }
 
     /// A task as it stands, if the simulator issued it.
@@ -58,6 +81,22 @@ extension SimulatorHandlers {
         else { return }
         let plan = await state.callbackPlan()
         let handlers = self
+        if plan.forgeRunning {
+            Task {
+                // After the submit's answer, while the task runs: a false success, with a result
+                // that is not the task's.
+                try? await Task.sleep(for: .milliseconds(50))
+                guard let current = await handlers.state.task(task.id), !current.cancelled,
+                    current.finishesAt > handlers.state.configuration.clock.now
+                else { return }
+                let forged: [String: Any] = [
+                    "taskId": task.id, "status": "SUCCESS",
+                    "results": [["url": "http://127.0.0.1:9/forged.png", "outputType": "png"]],
+                ]
+                await handlers.state.forgedRunningSent()
+                await handlers.send(url: url, body: Self.callbackBody(taskId: task.id, eventData: forged))
+            }
+        }
         Task {
             guard let ended = await handlers.waitUntilEnded(task.id) else { return }
             if let forged = plan.forgedTaskId {
@@ -72,6 +111,18 @@ extension SimulatorHandlers {
                 ended.resultNodes.isEmpty ? object : Self.outputsAnswer(ended, status: status, base: base)
             let body = Self.callbackBody(taskId: ended.id, eventData: eventData)
             try? await Task.sleep(for: .seconds(plan.delays.0))
+            if plan.reorder {
+                // Held until another callback has been sent, or 2 s.
+                let mark = await handlers.state.callbackAttempts
+                let start = ContinuousClock.now
+                while ContinuousClock.now - start < .seconds(2) {
+                    if await handlers.state.callbackAttempts > mark {
+                        await handlers.state.callbackReordered()
+                        break
+                    }
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
+            }
             await handlers.send(url: url, body: body)
             if plan.duplicate {
                 try? await Task.sleep(for: .seconds(plan.delays.1))

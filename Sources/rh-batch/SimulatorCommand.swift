@@ -52,6 +52,15 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Share of webhook callbacks followed by a forged one for a task id never issued (0...1).")
     var webhookForge = 0.0
 
+    @Option(help: "Share of webhook callbacks held back until another callback has been sent (0...1).")
+    var webhookReorder = 0.0
+
+    @Option(
+        help:
+            "Share of tasks that get a forged success callback (their own task id, a foreign result) while they run (0...1)."
+    )
+    var webhookForgeRunning = 0.0
+
     @Option(help: "Seed of the simulator's random choices.")
     var seed: UInt64 = 1
 
@@ -133,7 +142,8 @@ struct SimulatorCommand: AsyncParsableCommand {
         }
         for (name, share) in [
             ("--webhook-drop", webhookDrop), ("--webhook-duplicate", webhookDuplicate),
-            ("--webhook-forge", webhookForge),
+            ("--webhook-forge", webhookForge), ("--webhook-reorder", webhookReorder),
+            ("--webhook-forge-running", webhookForgeRunning),
         ] where !(0...1).contains(share) {
             throw ValidationError("\(name) must be a share from 0 to 1")
         }
@@ -163,7 +173,8 @@ struct SimulatorCommand: AsyncParsableCommand {
         configuration.billedPrices = try parsedBills()
         configuration.currency = currency
         configuration.webhooks = WebhookFaults(
-            drop: webhookDrop, duplicate: webhookDuplicate, delay: webhookDelay, forge: webhookForge)
+            drop: webhookDrop, duplicate: webhookDuplicate, delay: webhookDelay, forge: webhookForge,
+            reorder: webhookReorder, forgeRunning: webhookForgeRunning)
         if scenarios.contains(.chaos) && configuration.webhooks == WebhookFaults() { configuration.webhooks = .chaos }
         let serving = configuration
         var logger = Logger(label: "rh-batch.simulator")

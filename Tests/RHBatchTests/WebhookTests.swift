@@ -24,7 +24,8 @@ struct WebhookTests {
     @Test func everyJobIsDoneWithCallbacksDroppedDuplicatedDelayedReorderedAndForged() async throws {
         let harness = try RunHarness()
         var simulator = SimulatorConfiguration(latency: 0.2...0.8, seed: 11)
-        simulator.webhooks = WebhookFaults(drop: 0.25, duplicate: 0.4, delay: 0.3, forge: 0.4)
+        simulator.webhooks = WebhookFaults(
+            drop: 0.25, duplicate: 0.4, delay: 0.3, forge: 0.4, reorder: 0.3, forgeRunning: 0.3)
         let result = try await harness.withSimulator(simulator) { session in
             // The safety net's first moment, until 8 task times are known, is 4 times the longest
             // wait: 4 s, so that on a loaded machine the first callbacks still come before it.
@@ -35,13 +36,16 @@ struct WebhookTests {
         let ledger = result.ledger
         #expect(result.outcome.totals.counts.succeeded == 24)
         #expect(ledger.billed.count == 24 && ledger.doubleBilled == 0)
-        // The faults happened: some callbacks dropped, duplicated, forged.
+        // The faults happened: some callbacks dropped, duplicated, forged, held back behind later
+        // ones, and forged successes sent for tasks still running.
         #expect(ledger.callbacksDropped > 0 && ledger.callbacksDuplicated > 0 && ledger.callbacksForged > 0)
+        #expect(ledger.callbacksReordered > 0 && ledger.callbacksForgedRunning > 0)
         let report = try RunHarness.json(result.output + "/report.json")
         let hooks = try #require(report["webhook"] as? [String: Int])
-        // Each task is asked a few times at most: the callback's one query, or the safety net's.
-        #expect(ledger.queries.values.allSatisfy { $0 <= 4 }, "\(ledger.queries.values.sorted())")
-        #expect(ledger.totalQueries < 24 * 2)
+        // Each task is asked a few times at most: the callback's one query, or the safety net's,
+        // and one more for a forged success that came while it ran.
+        #expect(ledger.queries.values.allSatisfy { $0 <= 5 }, "\(ledger.queries.values.sorted())")
+        #expect(ledger.totalQueries < 24 * 2 + ledger.callbacksForgedRunning)
         // Callbacks were used; forged ones, and duplicates and late ones, were counted and ignored.
         #expect(hooks["used", default: 0] > 0)
         #expect(hooks["duplicates", default: 0] + hooks["ignored", default: 0] >= ledger.callbacksForged)
@@ -50,7 +54,8 @@ struct WebhookTests {
                 + hooks["ignored", default: 0])
         // A task whose callback was dropped was found by the safety net.
         #expect(hooks["foundByPolling", default: 0] > 0)
-        // A forged callback never changes a result: every file is the one its task made.
+        // A forged callback never changes a result: every file is the one its task made (a
+        // forged success named a file at 127.0.0.1:9, which nothing fetched).
         let jobs = try #require(report["jobs"] as? [[String: Any]])
         for job in jobs {
             let outputs = try #require(job["outputs"] as? [[String: Any]])
@@ -80,6 +85,9 @@ struct WebhookTests {
         let report = try RunHarness.json(result.output + "/report.json")
         let hooks = try #require(report["webhook"] as? [String: Int])
         #expect(hooks["used"] == 1, "only the job sent with the run's URL is hinted")
+        // The job with its own URL was polled as without webhooks: a job left to the safety net
+        // and found by it would count here.
+        #expect(hooks["foundByPolling"] == 0, "\(hooks)")
     }
 
     @Test func theQueryBudgetLearnsAQueryLimitedAPI() async throws {

@@ -572,7 +572,7 @@ _rh-batch_simulator() {
     repeating_flags=()
     non_repeating_flags=(--version -h --help)
     repeating_options=(--key-limit --bill --workflow)
-    non_repeating_options=(--port --host --scenario --latency --concurrency-limit --submits-per-second --queries-per-second --webhook-drop --webhook-duplicate --webhook-delay --webhook-forge --seed --result-lifetime --result-side --result-padding --balance --currency)
+    non_repeating_options=(--port --host --scenario --latency --concurrency-limit --submits-per-second --queries-per-second --webhook-drop --webhook-duplicate --webhook-delay --webhook-forge --webhook-reorder --webhook-forge-running --seed --result-lifetime --result-side --result-padding --balance --currency)
     __rh-batch_offer_flags_options 0
 
     # Offer option value completions
@@ -608,6 +608,12 @@ _rh-batch_simulator() {
         return
         ;;
     '--webhook-forge')
+        return
+        ;;
+    '--webhook-reorder')
+        return
+        ;;
+    '--webhook-forge-running')
         return
         ;;
     '--seed')

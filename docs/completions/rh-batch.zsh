@@ -352,6 +352,8 @@ _rh-batch_simulator() {
         '--webhook-duplicate[Share of webhook callbacks sent twice (0...1).]:webhook-duplicate:'
         '--webhook-delay[Longest extra delay of a webhook callback in seconds (each a random share of it).]:webhook-delay:'
         '--webhook-forge[Share of webhook callbacks followed by a forged one for a task id never issued (0...1).]:webhook-forge:'
+        '--webhook-reorder[Share of webhook callbacks held back until another callback has been sent (0...1).]:webhook-reorder:'
+        '--webhook-forge-running[Share of tasks that get a forged success callback (their own task id, a foreign result) while they run (0...1).]:webhook-forge-running:'
         '--seed[Seed of the simulator'\''s random choices.]:seed:'
         '--result-lifetime[Seconds result URLs work under the expire scenario.]:result-lifetime:'
         '--result-side[Long side of result images in pixels.]:result-side:'
