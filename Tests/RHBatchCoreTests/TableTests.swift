@@ -395,10 +395,18 @@ struct TableTests {
         #expect(warning.mark == Mark(line: 5, column: 45))
         #expect(warning.path == "matrix.prompt[1]")
         #expect(warning.message.contains("quote a prompt that has a comma"))
-        // Two whole prompts are no trap.
-        let two = try fixture.plan(
-            "version: 1\nmatrix: {model: grok-imagine, image: data/sofa.png, prompt: [A sofa., A rug.]}\n")
-        #expect(two.warnings.isEmpty)
+        // A split sentence whose second part starts in upper case: the first part ends no
+        // sentence, the second does.
+        let upper = try fixture.plan(
+            "version: 1\nmatrix: {model: grok-imagine, image: data/sofa.png, prompt: [A sofa in a room, Scandinavian style.]}\n"
+        )
+        #expect(upper.warnings.map(\.path) == ["matrix.prompt[1]"])
+        // Two whole prompts are no trap, with or without their full stops.
+        for prompts in ["[A sofa., A rug.]", "[A sofa at dusk, A rug at noon]", "[A sofa at dusk., A rug at noon]"] {
+            let two = try fixture.plan(
+                "version: 1\nmatrix: {model: grok-imagine, image: data/sofa.png, prompt: \(prompts)}\n")
+            #expect(two.warnings.isEmpty, "\(prompts)")
+        }
     }
 
     @Test func jobLinesSayWhereEachJobCameFrom() throws {

@@ -311,14 +311,16 @@ struct ManifestReader {
     }
 
     /// The comma trap: in `[A lighthouse at dawn, photorealistic.]` YAML splits the prompt at its
-    /// comma. An unquoted item that starts in lower case after one that does not end a sentence
-    /// is most likely such a split: a warning (it may be meant), naming the line.
+    /// comma. An unquoted item after one that does not end a sentence is most likely such a split
+    /// when it starts in lower case, or when it ends a sentence itself (`[A sofa in a room,
+    /// Scandinavian style.]`): a warning (it may be meant), naming the line.
     mutating func warnSplitPrompts(_ node: Node, _ path: KeyPath) {
         guard case .sequence(let items) = node.content, items.count > 1 else { return }
         for (index, (previous, item)) in zip(items, items.dropFirst()).enumerated() {
             guard let scalar = item.scalar, scalar.style == .plain, let before = previous.scalar,
                 before.style == .plain, let first = scalar.value.unicodeScalars.first,
-                first.properties.isLowercase, let last = before.value.last, !".!?;:".contains(last),
+                let last = before.value.last, !".!?;:".contains(last),
+                first.properties.isLowercase || scalar.value.last.map({ ".!?".contains($0) }) == true,
                 before.value.contains(" "), !promptIDs.contains(before.value), !promptIDs.contains(scalar.value)
             else { continue }
             diagnostics.warning(
