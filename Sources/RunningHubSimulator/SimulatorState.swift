@@ -12,6 +12,10 @@ package actor SimulatorState {
     var uploads: [String: [UInt8]] = [:]
     var ledger = Ledger()
     var billedBodies: Set<String> = []
+    /// Tasks' callbacks numbered as they became ready to send, and the latest number sent
+    /// (``WebhookFaults/reorder``).
+    var readyCallbacks = 0
+    var latestSentCallback = 0
     var balance: Double
     /// Balances of keys with their own account (``SimulatorConfiguration/keyBalances``).
     var keyBalances: [String: Double]

@@ -42,10 +42,24 @@ extension SimulatorState {
             forgeRunning: forgeRunning)
     }
 
-    /// Callback sends so far (each attempt), for holding one back until another has gone.
-    var callbackAttempts: Int { ledger.callbacksDelivered + ledger.callbacksFailed }
+    /// Numbers a task's callback as it becomes ready to send, in the order tasks' callbacks
+    /// become ready.
+    func callbackReady() -> Int {
+        readyCallbacks += 1
+        return readyCallbacks
+    }
 
-    /// Counts a callback held back and sent after another.
+    /// A task's callback, numbered by ``callbackReady()``, is being sent.
+    func callbackSending(_ number: Int) {
+        latestSentCallback = max(latestSentCallback, number)
+    }
+
+    /// Whether a callback that became ready after callback `number` has been sent.
+    func overtaken(_ number: Int) -> Bool {
+        latestSentCallback > number
+    }
+
+    /// Counts a callback held back and sent after one that became ready later.
     func callbackReordered() {
         ledger.callbacksReordered += 1
         ledgerChanged()
@@ -111,18 +125,19 @@ extension SimulatorHandlers {
                 ended.resultNodes.isEmpty ? object : Self.outputsAnswer(ended, status: status, base: base)
             let body = Self.callbackBody(taskId: ended.id, eventData: eventData)
             try? await Task.sleep(for: .seconds(plan.delays.0))
+            let number = await handlers.state.callbackReady()
             if plan.reorder {
-                // Held until another callback has been sent, or 2 s.
-                let mark = await handlers.state.callbackAttempts
+                // Held until a task's callback that became ready later has been sent, or 2 s.
                 let start = ContinuousClock.now
                 while ContinuousClock.now - start < .seconds(2) {
-                    if await handlers.state.callbackAttempts > mark {
+                    if await handlers.state.overtaken(number) {
                         await handlers.state.callbackReordered()
                         break
                     }
                     try? await Task.sleep(for: .milliseconds(10))
                 }
             }
+            await handlers.state.callbackSending(number)
             await handlers.send(url: url, body: body)
             if plan.duplicate {
                 try? await Task.sleep(for: .seconds(plan.delays.1))

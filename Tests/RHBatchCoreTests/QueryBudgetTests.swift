@@ -98,6 +98,21 @@ struct PlannedQueryTests {
         #expect(durations.plannedQueries(minimumGap: .milliseconds(100)) == [.seconds(5)])
     }
 
+    /// Offsets are not evenly spaced: after one, the next is the next planned, not one an average
+    /// spacing away; and a query sent a little early (its jitter) is not repeated at its offset.
+    @Test func theNextQueryIsTheNextPlannedOne() {
+        var durations = TaskDurations()
+        for _ in 0..<5 { durations.record(.seconds(1)) }
+        for _ in 0..<4 { durations.record(.milliseconds(1500)) }
+        durations.record(.seconds(10))
+        #expect(
+            durations.plannedQueries(minimumGap: durations.step!) == [.seconds(1), .milliseconds(1500), .seconds(10)])
+        #expect(durations.nextQuery(after: .milliseconds(300)) == .seconds(1))
+        #expect(durations.nextQuery(after: .seconds(1)) == .milliseconds(1500))
+        #expect(durations.nextQuery(after: .milliseconds(1490)) == .seconds(10), "1500 went 0.7% early")
+        #expect(durations.nextQuery(after: .seconds(10)) == nil)
+    }
+
     /// Times closer together than the gap are asked once, at the longest of them: one query finds
     /// them all, where one at the shortest would find few and ask again a gap later.
     @Test func timesWithinTheGapAreAskedOnceAtTheirLongest() {

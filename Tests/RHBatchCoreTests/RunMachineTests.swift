@@ -508,6 +508,34 @@ struct RunMachineTests {
         #expect(world.machine.callbacks.missed == 3)
     }
 
+    /// A forged callback while the task runs, then the real one whose confirming query the budget
+    /// holds back: the task's time is taken from the queries, not from the callback's moment
+    /// (a callback is trusted with "ask now", not with how long the task took).
+    @Test func aCallbackConfirmedLateTeachesNoTime() throws {
+        let (plan, _) = try Self.plan()
+        var world = World(
+            plan: plan,
+            options: World.options {
+                $0.webhookURL = "http://127.0.0.1:1/s"
+                $0.queryRate = 0.5
+            })
+        let succeeded = world.queryAnswer
+        world.queryAnswer = { taskId, query in query < 2 ? Self.running(taskId) : succeeded(taskId, query) }
+        world.send(.started(.init()))
+        world.runOn { $0.pending.isEmpty && $0.machine.tally[.polling] == 1 }
+        let start = world.now
+        world.send(.callback(taskId: "t1"))
+        world.runOn { $0.queries["t1"] == 1 && $0.pending.isEmpty }
+        // The second callback comes at once; its query waits 2 s for the budget (0.5 a second).
+        world.send(.callback(taskId: "t1"))
+        world.runOn { $0.machine.jobs[0].status != .pending }
+        #expect(world.machine.jobs[0].status == .succeeded)
+        #expect(world.now - start >= .seconds(1), "the confirming query waited for the budget")
+        let endpoint = plan.jobs[0].endpoint
+        let learnt = try #require(world.machine.durations[endpoint]?.median)
+        #expect(learnt >= .milliseconds(500), "learnt \(learnt): not the callback's moment")
+    }
+
     @Test func aCallbackBeforeItsSubmitsAnswerIsActedOnWhenTheAnswerComes() throws {
         let (plan, _) = try Self.plan()
         var world = World(plan: plan, options: World.options { $0.webhookURL = "http://127.0.0.1:1/s" })

@@ -314,7 +314,8 @@ struct TableTests {
         let fixture = try fixture()
         try text(fixture, "data/notes.txt", "not an image")
         try text(
-            fixture, "data/t.csv", "prompt,image\nA.,sofa.png\nB.,missing.png\nC.,notes.txt\nD.,rug.png\n")
+            fixture, "data/t.csv",
+            "prompt,image\nA.,sofa.png\nB.,missing.png\nC.,notes.txt\nD.,rug.png\nE.,missing.png\n")
         let manifest = "version: 1\nmatrix: {rows: data/t.csv, model: [grok-imagine, nano-banana-pro]}\n"
         let errors = try self.errors(fixture, manifest)
         #expect(errors.count == 2, "\(errors)")
@@ -322,10 +323,18 @@ struct TableTests {
         #expect(errors.last?.hasPrefix("data/t.csv:4:4: error: matrix.rows[2].image: ") == true, "\(errors)")
         let plan = try fixture.plan(manifest, options: .init(skipInvalid: true))
         #expect(plan.jobs.map(\.prompt.text) == ["A.", "A.", "D.", "D."])
-        #expect(plan.skipped.count == 4, "two rows × two models")
-        #expect(plan.skipped.map { plan.location($0.mark) }.allSatisfy { $0.contains("data/t.csv:") })
-        #expect(plan.location(plan.skipped[0].mark).hasSuffix("data/t.csv:3:4"))
-        #expect(plan.skipped[0].path.description == "matrix.rows[1].image")
+        #expect(plan.skipped.count == 6, "three rows × two models")
+        // Each at its own row's cell, rows 1 and 4 naming the same missing file.
+        #expect(
+            plan.skipped.map { plan.location($0.mark).split(separator: "/").last.map(String.init) ?? "" } == [
+                "t.csv:3:4", "t.csv:3:4", "t.csv:4:4", "t.csv:4:4", "t.csv:6:4", "t.csv:6:4",
+            ])
+        #expect(plan.skipped.map(\.path.description).last == "matrix.rows[4].image")
+        // Model, image, and the prompt's id (a slug with a short hash: "B." loses its stop).
+        #expect(
+            plan.skipped.map { $0.summary.split(separator: " × ").prefix(2).joined(separator: " × ") }.prefix(2) == [
+                "grok-imagine × missing.png", "nano-banana-pro × missing.png",
+            ])
         #expect(plan.warnings.allSatisfy { !$0.file.hasSuffix("t.csv") }, "the skipped rows' errors are not kept")
     }
 
@@ -402,7 +411,10 @@ struct TableTests {
         )
         #expect(upper.warnings.map(\.path) == ["matrix.prompt[1]"])
         // Two whole prompts are no trap, with or without their full stops.
-        for prompts in ["[A sofa., A rug.]", "[A sofa at dusk, A rug at noon]", "[A sofa at dusk., A rug at noon]"] {
+        for prompts in [
+            "[A sofa., A rug.]", "[A sofa at dusk, A rug at noon]", "[A sofa at dusk., A rug at noon]",
+            "[A cat on a mat, A dog in the park.]",
+        ] {
             let two = try fixture.plan(
                 "version: 1\nmatrix: {model: grok-imagine, image: data/sofa.png, prompt: \(prompts)}\n")
             #expect(two.warnings.isEmpty, "\(prompts)")

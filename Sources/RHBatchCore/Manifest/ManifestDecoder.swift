@@ -312,15 +312,18 @@ struct ManifestReader {
 
     /// The comma trap: in `[A lighthouse at dawn, photorealistic.]` YAML splits the prompt at its
     /// comma. An unquoted item after one that does not end a sentence is most likely such a split
-    /// when it starts in lower case, or when it ends a sentence itself (`[A sofa in a room,
-    /// Scandinavian style.]`): a warning (it may be meant), naming the line.
+    /// when it starts in lower case, or when it is a short tail (three words at most) that ends
+    /// the sentence (`[A sofa in a room, Scandinavian style.]`): a warning (it may be meant),
+    /// naming the line.
     mutating func warnSplitPrompts(_ node: Node, _ path: KeyPath) {
         guard case .sequence(let items) = node.content, items.count > 1 else { return }
         for (index, (previous, item)) in zip(items, items.dropFirst()).enumerated() {
             guard let scalar = item.scalar, scalar.style == .plain, let before = previous.scalar,
                 before.style == .plain, let first = scalar.value.unicodeScalars.first,
                 let last = before.value.last, !".!?;:".contains(last),
-                first.properties.isLowercase || scalar.value.last.map({ ".!?".contains($0) }) == true,
+                first.properties.isLowercase
+                    || (scalar.value.last.map({ ".!?".contains($0) }) == true
+                        && scalar.value.split(separator: " ").count <= 3),
                 before.value.contains(" "), !promptIDs.contains(before.value), !promptIDs.contains(scalar.value)
             else { continue }
             diagnostics.warning(

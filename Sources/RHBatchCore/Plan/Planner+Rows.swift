@@ -142,19 +142,26 @@ extension PlanningRun {
                     let use = rowImages[table.source]?[cell] ?? nil
                     guard var use else {
                         if let problem = rowImageProblems[table.source]?[cell] {
-                            let count = models.count * optionSets.count * prompts.count * shared.samples
+                            // Each job the row would have made, at this row's cell.
                             let image: String
                             switch cell {
                             case .text(let text): image = text.trimmed
                             case .list(let items): image = items.joined(separator: " + ")
                             case .empty: image = "-"
                             }
-                            let summary = [models[0].model.alias, image, prompts[0]?.prompt.id ?? "-"]
-                            for _ in 0..<count {
-                                skipped.append(
-                                    SkippedJob(
-                                        summary: summary.joined(separator: " × "), reason: problem.message,
-                                        mark: problem.mark, path: rowPath.key("image")))
+                            let mark = table.mark(row: row, column: column)
+                            for model in models {
+                                for _ in optionSets {
+                                    for prompt in prompts {
+                                        let summary = [model.model.alias, image, prompt?.prompt.id ?? "-"]
+                                        for _ in 0..<shared.samples {
+                                            skipped.append(
+                                                SkippedJob(
+                                                    summary: summary.joined(separator: " × "),
+                                                    reason: problem.message, mark: mark, path: rowPath.key("image")))
+                                        }
+                                    }
+                                }
                             }
                         }
                         continue
@@ -190,12 +197,18 @@ extension PlanningRun {
                 let use = rowImage(
                     cell, rows, mark: table.mark(row: row, column: column), path: rows.path.index(row).key("image"))
                 resolved[cell] = .some(use)
-                // `--skip-invalid`: a cell that names no usable image skips its rows (each a
-                // skipped job, at the cell), where it would be an error.
-                if options.skipInvalid, use == nil,
-                    let problem = diagnostics.takeAll(after: before).first(where: { $0.severity == .error })
-                {
-                    rowImageProblems[table.source, default: [:]][cell] = problem
+                // `--skip-invalid`: a cell that names no usable image (a missing file, one that
+                // is not an image, a glob that matches nothing, an incomplete URL) skips its rows,
+                // each a skipped job at its cell, where it would be an error. An error found
+                // elsewhere (a library entry the cell names) still stops the plan.
+                if options.skipInvalid, use == nil {
+                    let found = diagnostics.all[before...]
+                    if let problem = found.first(where: { $0.severity == .error }),
+                        found.allSatisfy({ $0.mark.source == table.source })
+                    {
+                        _ = diagnostics.takeAll(after: before)
+                        rowImageProblems[table.source, default: [:]][cell] = problem
+                    }
                 }
             }
         }

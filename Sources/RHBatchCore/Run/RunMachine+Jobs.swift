@@ -793,20 +793,28 @@ extension RunMachine {
         }
     }
 
-    /// Learns a succeeded task's time: when its callback came; else halfway between the last two
+    /// Learns a succeeded task's time: when its callback came, if the query that confirmed it went
+    /// at once (a callback is not trusted beyond "ask now": a forged one that came while the task
+    /// ran, its confirming query held back by the budget until the task really ended, would say
+    /// the task took 50 ms); else halfway between the last two
     /// queries (the time seen finished is late by up to a whole gap, and would push every later
-    /// query late); else, found on its first query, 5% before that query (it ended no later, and
+    /// query late); else, found on its first query, 1% before that query (it ended no later, and
     /// only an estimate below the last one lets the plan move earlier: tasks of one length are
     /// then asked within a few percent of it). While a model
     /// has fewer than 8 known times, the other tasks of its model are asked again by the new
     /// ones, so the tasks sent with the scout are fetched together with it.
+    /// How soon after a callback its confirming query must go for the callback's moment to be
+    /// taken as the task's end.
+    static let promptConfirmation: Duration = .milliseconds(250)
+
     mutating func learnTime(_ index: Int, _ poll: PollState) {
         let endpoint = plan.jobs[index].endpoint
         let known = durations[endpoint]?.count ?? 0
         let took: Duration
-        if let hinted = poll.hintedAt {
+        // A callback confirmed late is timed as if it had not come, by the queries.
+        if let hinted = poll.hintedAt, poll.sentAt - hinted <= Self.promptConfirmation {
             took = hinted - poll.started
-        } else if poll.expectsCallback {
+        } else if poll.expectsCallback, poll.hintedAt == nil {
             // Found by the safety net: its time says when the net asked, not when it ended.
             callbacks.missed += 1
             warnIfNoCallbacks()

@@ -75,15 +75,13 @@ package struct TaskDurations: Sendable {
     }
 
     /// The planned query offset after `elapsed`, or `nil` when none is known (no time known, or
-    /// past the longest seen). The plan moves a little as times are learnt, so the next offset
-    /// must lie at least half a step past `elapsed`: a query is never repeated just because its
-    /// quantile moved. Offsets closer than ``step`` are one.
+    /// past the longest seen). The plan moves a little as times are learnt, and a query is sent
+    /// up to 1% early (its jitter), so the next offset must lie at least half a gap past
+    /// `elapsed`, and 1.1% of it: a query is never repeated just because its quantile moved or
+    /// it went early. Offsets are at least a gap apart (``step``), so none is skipped.
     package func nextQuery(after elapsed: Duration) -> Duration? {
         guard let gap = step else { return nil }
-        let offsets = plannedQueries(minimumGap: gap)
-        guard let first = offsets.first, let last = offsets.last else { return nil }
-        let step = offsets.count > 1 ? (last - first) / (offsets.count - 1) : .zero
-        let earliest = elapsed < first ? elapsed : elapsed + step / 2
-        return offsets.first { $0 > earliest }
+        let earliest = elapsed + max(gap / 2, elapsed * 0.011)
+        return plannedQueries(minimumGap: gap).first { $0 > earliest }
     }
 }
