@@ -151,16 +151,12 @@ extension PlanningRun {
                             }
                             let mark = table.mark(row: row, column: column)
                             for model in models {
-                                for _ in optionSets {
-                                    for prompt in prompts {
-                                        let summary = [model.model.alias, image, prompt?.prompt.id ?? "-"]
-                                        for _ in 0..<shared.samples {
-                                            skipped.append(
-                                                SkippedJob(
-                                                    summary: summary.joined(separator: " × "),
-                                                    reason: problem.message, mark: mark, path: rowPath.key("image")))
-                                        }
-                                    }
+                                for prompt in prompts {
+                                    let job = SkippedJob(
+                                        summary: [model.model.alias, image, prompt?.prompt.id ?? "-"]
+                                            .joined(separator: " × "),
+                                        reason: problem.message, mark: mark, path: rowPath.key("image"))
+                                    skipped += repeatElement(job, count: optionSets.count * shared.samples)
                                 }
                             }
                         }
@@ -206,7 +202,7 @@ extension PlanningRun {
                     if let problem = found.first(where: { $0.severity == .error }),
                         found.allSatisfy({ $0.mark.source == table.source })
                     {
-                        _ = diagnostics.takeAll(after: before)
+                        diagnostics.removeAll(after: before)
                         rowImageProblems[table.source, default: [:]][cell] = problem
                     }
                 }

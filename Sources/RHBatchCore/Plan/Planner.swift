@@ -118,8 +118,8 @@ struct PlanningRun {
     /// settled, so that two rows' `room.png` from different folders get distinct ids as matrix
     /// axes do.
     var rowImages: [Int32: [TableFile.Cell: ImageUse?]] = [:]
-    /// With `--skip-invalid`: why a table's image cell is unusable (a missing file, a file that
-    /// is not an image), so the rows that name it are skipped, not reported.
+    /// With `--skip-invalid`: why a table's image cell names no usable image (the first error
+    /// found at the cell), so the rows that name it are skipped, not reported.
     var rowImageProblems: [Int32: [TableFile.Cell: Diagnostic]] = [:]
 
     /// Names of media fields (other than a model's main image): their axis values are files.

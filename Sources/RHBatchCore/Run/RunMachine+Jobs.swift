@@ -793,6 +793,10 @@ extension RunMachine {
         }
     }
 
+    /// How soon after a callback its confirming query must go for the callback's moment to be
+    /// taken as the task's end.
+    static let promptConfirmation: Duration = .milliseconds(250)
+
     /// Learns a succeeded task's time: when its callback came, if the query that confirmed it went
     /// at once (a callback is not trusted beyond "ask now": a forged one that came while the task
     /// ran, its confirming query held back by the budget until the task really ended, would say
@@ -803,10 +807,6 @@ extension RunMachine {
     /// then asked within a few percent of it). While a model
     /// has fewer than 8 known times, the other tasks of its model are asked again by the new
     /// ones, so the tasks sent with the scout are fetched together with it.
-    /// How soon after a callback its confirming query must go for the callback's moment to be
-    /// taken as the task's end.
-    static let promptConfirmation: Duration = .milliseconds(250)
-
     mutating func learnTime(_ index: Int, _ poll: PollState) {
         let endpoint = plan.jobs[index].endpoint
         let known = durations[endpoint]?.count ?? 0

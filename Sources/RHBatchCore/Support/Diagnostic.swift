@@ -80,13 +80,11 @@ package struct Diagnostics: Sendable {
     }
 
     /// Takes back what was recorded after the first `count` (a row that `--skip-invalid` skips
-    /// instead of reporting), and returns it.
-    package mutating func takeAll(after count: Int) -> [Diagnostic] {
-        guard count < all.count else { return [] }
-        let taken = Array(all[count...])
+    /// instead of reporting).
+    package mutating func removeAll(after count: Int) {
+        guard count < all.count else { return }
+        for diagnostic in all[count...] { seen.remove(diagnostic) }
         all.removeSubrange(count...)
-        for diagnostic in taken { seen.remove(diagnostic) }
-        return taken
     }
 
     /// True when at least one error was recorded.
