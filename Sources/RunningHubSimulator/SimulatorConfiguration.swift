@@ -116,7 +116,8 @@ package struct WebhookFaults: Sendable, Hashable {
     /// receiver sees them out of the order the tasks ended in.
     package var reorder = 0.0
     /// The share of tasks that get a forged callback while they still run: their own task id,
-    /// claiming success with a result at a foreign URL, sent 50 ms after the submit.
+    /// claiming success with a result at a foreign URL, sent 50 ms after the submit (the task
+    /// is kept running until it has been sent).
     package var forgeRunning = 0.0
 
     /// The webhook faults of the `chaos` scenario.

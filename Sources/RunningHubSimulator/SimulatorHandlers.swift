@@ -49,9 +49,10 @@ struct SimulatorHandlers: Sendable {
             response.status = HTTPResponse.Status(code: httpStatus)
             if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
             return response
-        case .accepted(let task, let loseAnswer):
+        case .accepted(var task, let loseAnswer):
             if let url = webhookURL {
-                await scheduleCallback(task, url: url, base: Self.baseURL(request, fallback: state.configuration))
+                task = await scheduleCallback(
+                    task, url: url, base: Self.baseURL(request, fallback: state.configuration))
             }
             let gatewayFailed = await state.roll(.flaky, 0.08)
             if loseAnswer || gatewayFailed {

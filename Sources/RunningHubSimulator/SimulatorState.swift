@@ -16,6 +16,8 @@ package actor SimulatorState {
     /// (``WebhookFaults/reorder``).
     var readyCallbacks = 0
     var latestSentCallback = 0
+    /// Tasks held running until their forged success is sent, with the time each ends on its own.
+    var heldFinishes: [String: ContinuousClock.Instant] = [:]
     var balance: Double
     /// Balances of keys with their own account (``SimulatorConfiguration/keyBalances``).
     var keyBalances: [String: Double]

@@ -71,6 +71,27 @@ extension SimulatorState {
         ledgerChanged()
     }
 
+    /// Holds a task `RUNNING` until ``releaseEnd(_:)``, so that a forged success sent "while it
+    /// runs" is sent while it runs however late a loaded machine lets it go. Returns the task as
+    /// held.
+    func holdEnd(_ taskId: String) -> SimulatedTask? {
+        guard var task = tasks[taskId], heldFinishes[taskId] == nil else { return tasks[taskId] }
+        heldFinishes[taskId] = task.finishesAt
+        task.finishesAt = clock.now + .seconds(3600)
+        tasks[taskId] = task
+        return task
+    }
+
+    /// Lets a held task end at its own time, or now if that has passed.
+    func releaseEnd(_ taskId: String) {
+        guard let original = heldFinishes.removeValue(forKey: taskId), var task = tasks[taskId] else { return }
+        task.finishesAt = max(original, clock.now)
+        tasks[taskId] = task
+        for (key, running) in activeFinishes {
+            activeFinishes[key] = running.map { $0.id == taskId ? (taskId, task.finishesAt) : $0 }
+        }
+    }
+
     /// A task as it stands, if the simulator issued it.
     func task(_ taskId: String) -> SimulatedTask? {
         tasks[taskId]
@@ -89,26 +110,29 @@ extension SimulatorHandlers {
     /// object as `eventData` (a workflow or app task's legacy outputs answer as a JSON string),
     /// retried 3 times a second apart when the receiver does not answer 2xx. Only to loopback
     /// addresses: the simulator never calls out.
-    func scheduleCallback(_ task: SimulatedTask, url: String, base: String) async {
+    /// Returns the task as it now stands (held running for a forged success, see
+    /// ``SimulatorState/holdEnd(_:)``), for the submit's answer.
+    func scheduleCallback(_ task: SimulatedTask, url: String, base: String) async -> SimulatedTask {
         guard let host = URLComponents(string: url)?.host,
             host.hasPrefix("127.") || host == "localhost" || host == "::1" || host == "[::1]"
-        else { return }
+        else { return task }
         let plan = await state.callbackPlan()
         let handlers = self
-        if plan.forgeRunning {
+        var answered = task
+        // Held from before its submit is answered, so no one can have seen it end.
+        if plan.forgeRunning, let held = await state.holdEnd(task.id) {
+            answered = held
             Task {
-                // After the submit's answer, while the task runs: a false success, with a result
-                // that is not the task's.
+                // After the submit's answer, while the task runs (it is held running until this
+                // is sent): a false success, with a result that is not the task's.
                 try? await Task.sleep(for: .milliseconds(50))
-                guard let current = await handlers.state.task(task.id), !current.cancelled,
-                    current.finishesAt > handlers.state.configuration.clock.now
-                else { return }
                 let forged: [String: Any] = [
                     "taskId": task.id, "status": "SUCCESS",
                     "results": [["url": "http://127.0.0.1:9/forged.png", "outputType": "png"]],
                 ]
                 await handlers.state.forgedRunningSent()
                 await handlers.send(url: url, body: Self.callbackBody(taskId: task.id, eventData: forged))
+                await handlers.state.releaseEnd(task.id)
             }
         }
         Task {
@@ -144,6 +168,7 @@ extension SimulatorHandlers {
                 await handlers.send(url: url, body: body)
             }
         }
+        return answered
     }
 
     /// Waits until a task has ended by the simulator's clock (which tests may stop and move);

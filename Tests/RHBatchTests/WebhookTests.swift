@@ -64,6 +64,33 @@ struct WebhookTests {
         }
     }
 
+    @Test func aForgedSuccessForATaskThatWouldEndAtOnceStillComesWhileItRuns() async throws {
+        // Tasks of no latency, each with a forged success 50 ms after its submit: the simulator
+        // keeps each running until its forged callback is answered, so the forgery is tested
+        // however late a loaded machine sends it (it once came after the task's end, and the
+        // end-to-end test above saw none).
+        let harness = try RunHarness()
+        var simulator = SimulatorConfiguration(latency: 0...0, seed: 5)
+        simulator.webhooks = WebhookFaults(forgeRunning: 1)
+        let manifest = """
+            version: 1
+            output: out
+            matrix: {model: grok-imagine, prompt: [One., Two., Three.], image: room.png}
+
+            """
+        let result = try await harness.withSimulator(simulator) { session in
+            try await session.run(manifest, listen: true)
+        }
+        #expect(result.outcome.totals.counts.succeeded == 3)
+        #expect(result.ledger.callbacksForgedRunning == 3)
+        let report = try RunHarness.json(result.output + "/report.json")
+        for job in try #require(report["jobs"] as? [[String: Any]]) {
+            let outputs = try #require(job["outputs"] as? [[String: Any]])
+            let url = try #require(outputs.first?["url"] as? String)
+            #expect(url.contains("/results/\(job["taskId"] as? String ?? "?")/"))
+        }
+    }
+
     @Test func aJobsOwnWebhookUrlPassesThroughAndTheJobIsPolled() async throws {
         let harness = try RunHarness()
         let manifest = """
