@@ -47,6 +47,9 @@ struct QueryBudgetTests {
         for step in 0..<31 {
             numbers.append(budget.spend(now: .milliseconds(Int64(2 * step)), waited: false))
         }
+        for number in numbers.prefix(30) {
+            budget.answered(number, refused: false, retryAfter: nil, now: .milliseconds(Int64(2 * number)))
+        }
         budget.answered(numbers[30], refused: true, retryAfter: .seconds(1), now: .milliseconds(62))
         #expect(budget.decreases == 1)
         #expect(budget.rate <= 27 && budget.rate >= 26, "0.9 of the 30 it accepted")
@@ -55,6 +58,28 @@ struct QueryBudgetTests {
         // A refusal of a query sent before the decrease is the same episode: no second decrease.
         budget.answered(numbers[29], refused: true, retryAfter: nil, now: .milliseconds(63))
         #expect(budget.decreases == 1 && budget.refusals == 2)
+    }
+
+    @Test func queriesStillOnTheirWayAreNotCountedAsAccepted() {
+        var budget = QueryBudget(rate: nil)
+        // 64 queries due at once go out a millisecond apart; answers take 10 ms. The API answers
+        // 30 and refuses the 31st: when that refusal comes, 41 have been sent and 10 of them are
+        // still on their way (and will be refused too). The limit it showed is 30, not 40.
+        var numbers: [Int] = []
+        for step in 0..<41 {
+            numbers.append(budget.spend(now: .milliseconds(Int64(step)), waited: false))
+        }
+        for (offset, number) in numbers.prefix(30).enumerated() {
+            budget.answered(number, refused: false, retryAfter: nil, now: .milliseconds(Int64(offset + 10)))
+        }
+        budget.answered(numbers[30], refused: true, retryAfter: .seconds(1), now: .milliseconds(40))
+        #expect(budget.decreases == 1)
+        #expect(budget.rate <= 27, "0.9 of the 30 answered, not of the 40 sent before the refusal")
+        // The refusals of the queries that were on their way are the same episode.
+        for number in numbers[31...] {
+            budget.answered(number, refused: true, retryAfter: .seconds(1), now: .milliseconds(45))
+        }
+        #expect(budget.decreases == 1 && budget.refusals == 11)
     }
 
     @Test func afterARefusalTheRateClimbsBackSlowly() {

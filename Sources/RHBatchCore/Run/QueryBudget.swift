@@ -5,7 +5,8 @@
 /// refuses a query, doubles after every second in which queries waited for it: no limit of
 /// rh-batch's own holds a run back. A refusal (`1003`, HTTP 429) is a new episode when the refused
 /// query was sent after the last decrease; the rate then falls to 0.85 of what it was, and to no
-/// more than 0.9 of the queries the API accepted in the second before (the limit it just showed).
+/// more than 0.9 of the queries the API answered in the second before (the limit it just showed:
+/// answers, not queries sent, since queries still on their way may be refused too).
 /// Every query waits out the refusal's `Retry-After`. After each quiet second in which queries
 /// waited, the rate climbs back by 1% (at least 0.5 a second), the same shape as the submit
 /// ceiling: down fast on a refusal, up slowly while it holds. A value: the caller says what time
@@ -34,11 +35,10 @@ package struct QueryBudget: Sendable, Hashable {
     private var lastChange: Duration = .zero
     /// Whether a refusal came since ``lastChange``.
     private var refusedSinceChange = false
-    /// The moments of the queries sent in the last second, accepted or not, and the refusals among
-    /// them: what the API just accepted.
+    /// The moments of the answers (not refusals) that came in the last second: what the API just
+    /// accepted.
     private var recent: [Duration] = []
     private var recentHead = 0
-    private var recentRefusals: [Duration] = []
 
     /// A budget capped at `rate` queries a second (no lower than ``minimumRate``); `nil` or 0 or
     /// less learns its rate from the API.
@@ -66,26 +66,26 @@ package struct QueryBudget: Sendable, Hashable {
         grow(now: now, waited: waited)
         next = max(next, now) + .nanoseconds(Int64(1e9 / rate))
         sent += 1
-        recent.append(now)
-        trim(now: now)
         return sent
     }
 
     /// A query's answer came: `refused` when the API refused it for its rate (`1003`, HTTP 429),
-    /// with the wait it asked for.
+    /// with the wait it asked for; else the API answered it (the task's state).
     package mutating func answered(_ number: Int, refused: Bool, retryAfter: Duration?, now: Duration) {
-        guard refused else { return }
+        trim(now: now)
+        guard refused else {
+            recent.append(now)
+            return
+        }
         refusals += 1
         refusedSinceChange = true
-        recentRefusals.append(now)
-        trim(now: now)
         let wait = retryAfter ?? .seconds(1)
         pausedUntil = max(pausedUntil, now + wait)
         next = max(next, pausedUntil)
         // Queries sent before the last decrease were paced by the old rate: their refusals are
         // the same episode.
         guard number > sentAtDecrease else { return }
-        let accepted = Double(max(0, recent.count - recentHead - recentRefusals.count))
+        let accepted = Double(recent.count - recentHead)
         var lowered = rate * 0.85
         if accepted >= 1 { lowered = min(lowered, accepted * 0.9) }
         rate = min(max(Self.minimumRate, lowered), cap ?? .infinity)
@@ -115,6 +115,5 @@ package struct QueryBudget: Sendable, Hashable {
             recent.removeFirst(recentHead)
             recentHead = 0
         }
-        recentRefusals.removeAll { now - $0 > .seconds(1) }
     }
 }

@@ -749,6 +749,9 @@ extension RunMachine {
             enqueueQuery(index)
             return
         }
+        if case .task = outcome {
+            budgets[key].answered(poll.budgetNumber, refused: false, retryAfter: nil, now: now.elapsed)
+        }
         switch outcome {
         case .task(let task) where task.state.isFinished:
             // A lost "finished" costs one more query on resume, never a result or a bill.
