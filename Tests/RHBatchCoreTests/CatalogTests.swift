@@ -118,6 +118,27 @@ struct CatalogTests {
         #expect(try CatalogFile.decode(oneLine, file: "catalog.json", pricing: nil).models.count == whole.models.count)
     }
 
+    /// The version line's source comes from the built-in file's header, without its models, and
+    /// says what decoding the whole file says.
+    @Test func theSourceIsReadFromTheHeaderAlone() throws {
+        let resource =
+            (Bundle.module.bundlePath as NSString).deletingLastPathComponent
+            + "/rh-batch_RHBatchCore.resources/catalog.json"
+        let data = try Data(contentsOf: URL(fileURLWithPath: resource))
+        let header = try #require(CatalogFile.source(header: data))
+        #expect(header.description == ModelCatalog.builtIn.source)
+        #expect(ModelCatalog.builtInSource == ModelCatalog.builtIn.source)
+        // The bytes before the models are all it reads: models that do not decode do not matter.
+        let end = try #require(data.range(of: Data(",\"models\":".utf8)))
+        #expect(
+            CatalogFile.source(header: data[..<end.upperBound] + Data("[{\"broken\"".utf8))?.registry == header.registry
+        )
+        // Another layout (the members in another order) is not read so.
+        let oneLine = try JSONSerialization.data(
+            withJSONObject: JSONSerialization.jsonObject(with: data), options: [.sortedKeys])
+        #expect(CatalogFile.source(header: oneLine) == nil)
+    }
+
     @Test func pricesOfEveryKind() throws {
         // Per second × the job's duration.
         let kling = try #require(catalog.model(named: "kling-v3.0-pro/image-to-video"))

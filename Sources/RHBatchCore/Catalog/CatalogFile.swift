@@ -16,13 +16,20 @@ package struct CatalogFile: Codable, Sendable {
     package static let formatName = "rh-batch-catalog/1"
 
     /// Where the facts come from.
-    package struct Source: Codable, Sendable {
+    package struct Source: Codable, Sendable, CustomStringConvertible {
         /// The registry's version: `public-2026-04-29`.
         package var registry: String
         /// The price table's version, when one was imported.
         package var pricing: String?
         /// Where the vendor publishes the files, and their licence.
         package var origin: String
+
+        /// `RunningHub model registry public-2026-04-29, price table public-2026-04-29`.
+        package var description: String {
+            var text = "RunningHub model registry \(registry)"
+            if let pricing { text += ", price table \(pricing)" }
+            return text
+        }
     }
 
     /// One model.
@@ -155,10 +162,21 @@ extension CatalogFile {
     }
 
     /// `RunningHub model registry public-2026-04-29, price table public-2026-04-29`.
-    package var sourceDescription: String {
-        var text = "RunningHub model registry \(source.registry)"
-        if let pricing = source.pricing { text += ", price table \(pricing)" }
-        return text
+    package var sourceDescription: String { source.description }
+
+    /// The ``Source`` of a file laid out as ``encoded()`` writes it, read from the bytes before its
+    /// models (the version line needs no more); `nil` for any other layout.
+    package static func source(header data: Data) -> Source? {
+        struct Header: Decodable {
+            var format: String
+            var source: Source
+        }
+        let prefix = data.prefix(4096)
+        guard prefix.starts(with: Data("{\"format\":\"\(formatName)\"".utf8)),
+            let end = prefix.range(of: Data(",\"models\":".utf8)),
+            let header = try? JSONDecoder().decode(Header.self, from: prefix[..<end.lowerBound] + Data("}".utf8))
+        else { return nil }
+        return header.source
     }
 
     /// The file as rh-batch writes it: compact JSON with sorted keys and one model a line, so that

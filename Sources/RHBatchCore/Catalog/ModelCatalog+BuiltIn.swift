@@ -5,12 +5,8 @@ extension ModelCatalog {
     /// from the vendor's registry and price table of 2026-04-29 (see NOTICE), read once.
     package static let builtIn: ModelCatalog = {
         let start = ContinuousClock.now
-        guard let url = Bundle.module.url(forResource: "catalog", withExtension: "json") else {
-            fatalError(
-                "rh-batch is installed without its catalog resource (rh-batch_RHBatchCore.resources/catalog.json)")
-        }
         do {
-            var catalog = try CatalogFile.load(url.path).catalog()
+            var catalog = try CatalogFile.load(builtInPath).catalog()
             catalog.loadTime = ContinuousClock.now - start
             return catalog
         } catch {
@@ -18,8 +14,26 @@ extension ModelCatalog {
         }
     }()
 
-    /// Where the built-in catalog's facts come from, and their date.
-    package static var builtInSource: String { builtIn.source }
+    /// The built-in catalog's file.
+    static let builtInPath: String = {
+        guard let url = Bundle.module.url(forResource: "catalog", withExtension: "json") else {
+            fatalError(
+                "rh-batch is installed without its catalog resource (rh-batch_RHBatchCore.resources/catalog.json)")
+        }
+        return url.path
+    }()
+
+    /// Where the built-in catalog's facts come from, and their date: read from the file's header,
+    /// so that `--version` (which every command's configuration carries) does not decode 299
+    /// models; the whole catalog when the header cannot be read so.
+    package static let builtInSource: String = {
+        if let data = FileManager.default.contents(atPath: builtInPath),
+            let source = CatalogFile.source(header: data)
+        {
+            return source.description
+        }
+        return builtIn.source
+    }()
 
     /// The catalog a command uses: `path` (from `--catalog`), else the `RH_CATALOG` file, else the
     /// catalog `rh-batch catalog update` stored, else the built-in one. A vendor registry file is
