@@ -74,11 +74,15 @@ extension SimulatorState {
     /// Holds a task `RUNNING` until ``releaseEnd(_:)``, so that a forged success sent "while it
     /// runs" is sent while it runs however late a loaded machine lets it go. Returns the task as
     /// held.
+    /// `nil` for a task that never runs (a workflow that failed validation: failed at submit),
+    /// which is not held. A held task counts against its key's concurrency while held.
     func holdEnd(_ taskId: String) -> SimulatedTask? {
-        guard var task = tasks[taskId], heldFinishes[taskId] == nil else { return tasks[taskId] }
+        guard var task = tasks[taskId], heldFinishes[taskId] == nil else { return nil }
+        if case .failure = task.outcome, task.finishesAt <= task.createdAt { return nil }
         heldFinishes[taskId] = task.finishesAt
         task.finishesAt = clock.now + .seconds(3600)
         tasks[taskId] = task
+        setActiveFinish(task)
         return task
     }
 
@@ -87,9 +91,16 @@ extension SimulatorState {
         guard let original = heldFinishes.removeValue(forKey: taskId), var task = tasks[taskId] else { return }
         task.finishesAt = max(original, clock.now)
         tasks[taskId] = task
-        for (key, running) in activeFinishes {
-            activeFinishes[key] = running.map { $0.id == taskId ? (taskId, task.finishesAt) : $0 }
-        }
+        setActiveFinish(task)
+    }
+
+    /// The task's entry among its key's running tasks, at its end as it now stands (none once it
+    /// has ended or was cancelled).
+    private func setActiveFinish(_ task: SimulatedTask) {
+        var running = activeFinishes[task.apiKey, default: []]
+        running.removeAll { $0.id == task.id }
+        if task.isActive(at: clock.now) { running.append((task.id, task.finishesAt)) }
+        activeFinishes[task.apiKey] = running
     }
 
     /// A task as it stands, if the simulator issued it.
@@ -126,6 +137,10 @@ extension SimulatorHandlers {
                 // After the submit's answer, while the task runs (it is held running until this
                 // is sent): a false success, with a result that is not the task's.
                 try? await Task.sleep(for: .milliseconds(50))
+                guard let current = await handlers.state.task(task.id), !current.cancelled else {
+                    await handlers.state.releaseEnd(task.id)
+                    return
+                }
                 let forged: [String: Any] = [
                     "taskId": task.id, "status": "SUCCESS",
                     "results": [["url": "http://127.0.0.1:9/forged.png", "outputType": "png"]],

@@ -62,7 +62,7 @@ struct QueryBudgetTests {
 
     @Test func queriesStillOnTheirWayAreNotCountedAsAccepted() {
         var budget = QueryBudget(rate: nil)
-        // 64 queries due at once go out a millisecond apart; answers take 10 ms. The API answers
+        // Queries due at once go out a millisecond apart; answers take 10 ms. The API answers
         // 30 and refuses the 31st: when that refusal comes, 41 have been sent and 10 of them are
         // still on their way (and will be refused too). The limit it showed is 30, not 40.
         var numbers: [Int] = []

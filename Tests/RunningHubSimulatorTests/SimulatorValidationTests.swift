@@ -219,6 +219,23 @@ struct SimulatorValidationTests {
         }
     }
 
+    /// A task held running for its forged success (even one of no latency) takes its key's slot
+    /// while held, as a running task does.
+    @Test func aTaskHeldForItsForgedSuccessTakesASlot() async throws {
+        var configuration = SimulatorConfiguration(latency: 0...0, concurrencyLimit: 1)
+        configuration.webhooks = WebhookFaults(forgeRunning: 1)
+        try await withSimulator(configuration) { client, state in
+            // Nothing listens on port 9: the forged callback's sends fail and are retried for
+            // seconds, and the task stays held meanwhile.
+            let body = #"{"prompt":"p","image":"https://example.com/in.png","webhookUrl":"http://127.0.0.1:9/hook"}"#
+            let first = try await Self.post(client, "/openapi/v2/rhart-image-x-official/edit", body)
+            #expect(first.object["status"] as? String == "RUNNING")
+            let second = try await Self.post(client, "/openapi/v2/rhart-image-x-official/edit", body)
+            #expect(second.object["errorCode"] as? String == "421")
+            #expect(await state.snapshot().peakConcurrent == 1)
+        }
+    }
+
     @Test func balanceRunsOut() async throws {
         try await withSimulator(.init(latency: 0.01...0.01, balance: 0.2)) { client, _ in
             let (endpoint, body) = Self.goodBodies[1]
