@@ -49,10 +49,10 @@ struct SimulatorHandlers: Sendable {
             response.status = HTTPResponse.Status(code: httpStatus)
             if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
             return response
-        case .accepted(var task, let loseAnswer):
-            if let url = webhookURL {
-                task = await scheduleCallback(
-                    task, url: url, base: Self.baseURL(request, fallback: state.configuration))
+        case .accepted(let task, let loseAnswer, let callback):
+            if let url = webhookURL, let callback {
+                scheduleCallback(
+                    task, plan: callback, url: url, base: Self.baseURL(request, fallback: state.configuration))
             }
             let gatewayFailed = await state.roll(.flaky, 0.08)
             if loseAnswer || gatewayFailed {

@@ -131,12 +131,38 @@ package actor SimulatorState {
     // MARK: Submit
 
     enum SubmitDecision {
-        /// A task was created; `loseAnswer` asks the handler to answer as if the gateway failed.
-        case accepted(SimulatedTask, loseAnswer: Bool)
+        /// A task was created; `loseAnswer` asks the handler to answer as if the gateway failed;
+        /// `callback` is what becomes of its callback, when it has a loopback `webhookUrl`.
+        case accepted(SimulatedTask, loseAnswer: Bool, callback: CallbackPlan? = nil)
         case refused(code: String, message: String, httpStatus: Int, retryAfter: Int?)
     }
 
+    /// A submit decided, and for a task with a loopback `webhookUrl` its callback's faults drawn
+    /// in the same step (so that a seed gives the same faults however submits interleave), the
+    /// task held running for a forged success before anyone can see it.
     func submit(key: String, endpoint: String, body: [String: Any], canonicalBody: String) -> SubmitDecision {
+        let decision = decideSubmit(key: key, endpoint: endpoint, body: body, canonicalBody: canonicalBody)
+        guard case .accepted(var task, let loseAnswer, _) = decision,
+            let url = body["webhookUrl"] as? String, Self.isLoopback(url)
+        else { return decision }
+        var plan = callbackPlan()
+        if plan.forgeRunning, let held = holdEnd(task.id) {
+            task = held
+        } else {
+            plan.forgeRunning = false
+        }
+        return .accepted(task, loseAnswer: loseAnswer, callback: plan)
+    }
+
+    /// Whether a callback URL is on this machine: the simulator never calls out.
+    static func isLoopback(_ url: String) -> Bool {
+        guard let host = URLComponents(string: url)?.host else { return false }
+        return host.hasPrefix("127.") || host == "localhost" || host == "::1" || host == "[::1]"
+    }
+
+    private func decideSubmit(key: String, endpoint: String, body: [String: Any], canonicalBody: String)
+        -> SubmitDecision
+    {
         let now = clock.now
         submitCount += 1
         let scripted = configuration.submitScript[submitCount]

@@ -13,7 +13,7 @@ struct CallbackPlan: Sendable {
     var forgedTaskId: String?
     /// Held back until another callback has been sent.
     var reorder: Bool
-    /// A forged success for the task itself, sent while it runs.
+    /// A forged success for the task itself, sent while it runs (the task is held running).
     var forgeRunning: Bool
 }
 
@@ -121,18 +121,11 @@ extension SimulatorHandlers {
     /// object as `eventData` (a workflow or app task's legacy outputs answer as a JSON string),
     /// retried 3 times a second apart when the receiver does not answer 2xx. Only to loopback
     /// addresses: the simulator never calls out.
-    /// Returns the task as it now stands (held running for a forged success, see
-    /// ``SimulatorState/holdEnd(_:)``), for the submit's answer.
-    func scheduleCallback(_ task: SimulatedTask, url: String, base: String) async -> SimulatedTask {
-        guard let host = URLComponents(string: url)?.host,
-            host.hasPrefix("127.") || host == "localhost" || host == "::1" || host == "[::1]"
-        else { return task }
-        let plan = await state.callbackPlan()
+    /// `plan` was drawn with the submit (``SimulatorState/submit(key:endpoint:body:canonicalBody:)``),
+    /// which also held the task running when it is to get a forged success.
+    func scheduleCallback(_ task: SimulatedTask, plan: CallbackPlan, url: String, base: String) {
         let handlers = self
-        var answered = task
-        // Held from before its submit is answered, so no one can have seen it end.
-        if plan.forgeRunning, let held = await state.holdEnd(task.id) {
-            answered = held
+        if plan.forgeRunning {
             Task {
                 // After the submit's answer, while the task runs (it is held running until this
                 // is sent): a false success, with a result that is not the task's.
@@ -183,7 +176,6 @@ extension SimulatorHandlers {
                 await handlers.send(url: url, body: body)
             }
         }
-        return answered
     }
 
     /// Waits until a task has ended by the simulator's clock (which tests may stop and move);

@@ -82,6 +82,31 @@ struct QueryBudgetTests {
         #expect(budget.decreases == 1 && budget.refusals == 11)
     }
 
+    @Test func answersThatComeAfterTheRefusalSetTheRateWhenItsWaitEnds() {
+        var budget = QueryBudget(rate: nil)
+        // 41 queries a millisecond apart. The refusal of the 31st comes back first, before any
+        // answer (refusing is quicker than answering): nothing accepted is known yet.
+        var numbers: [Int] = []
+        for step in 0..<41 {
+            numbers.append(budget.spend(now: .milliseconds(Int64(step)), waited: false))
+        }
+        budget.answered(numbers[30], refused: true, retryAfter: .seconds(1), now: .milliseconds(41))
+        #expect(budget.decreases == 1 && budget.rate > 100, "only 0.85 of the rate until answers come")
+        // Then the answers to the 30 it accepted, and the other refusals.
+        for number in numbers.prefix(30) {
+            budget.answered(number, refused: false, retryAfter: nil, now: .milliseconds(60))
+        }
+        for number in numbers[31...] {
+            budget.answered(number, refused: true, retryAfter: .seconds(1), now: .milliseconds(62))
+        }
+        // When the wait ends, the 30 answered set the pace: 0.9 of them a second.
+        let resume = budget.moment(now: .milliseconds(100))
+        #expect(resume == .milliseconds(1062))
+        _ = budget.spend(now: resume, waited: true)
+        #expect(budget.rate <= 27 && budget.rate >= 26)
+        #expect(budget.decreases == 1)
+    }
+
     @Test func afterARefusalTheRateClimbsBackSlowly() {
         var budget = QueryBudget(rate: nil)
         let first = budget.spend(now: .zero, waited: false)

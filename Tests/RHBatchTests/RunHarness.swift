@@ -65,6 +65,7 @@ struct RunHarness: Sendable {
         var merged = custom
         if custom.poll == PollSchedule.standard { merged.poll = base.poll }
         if custom.retryBase == .seconds(1) { merged.retryBase = base.retryBase }
+        if custom.accountLimitWait == .seconds(5) { merged.accountLimitWait = base.accountLimitWait }
         merged.simulated = true
         return merged
     }
@@ -101,6 +102,9 @@ struct RunHarness: Sendable {
             options.poll = PollSchedule(minimum: .milliseconds(50), maximum: .milliseconds(200))
             options.retryBase = .milliseconds(100)
             options.simulated = true
+            // As generous as the request timeout below: tests that check a limit read from queue
+            // status must not see it learnt from refusals because a loaded machine answered late.
+            options.accountLimitWait = .seconds(60)
             configure(&options)
             options.apiBaseURL = baseURL + apiPath
             let configurations = (keys.isEmpty ? [key] : keys).map { key in

@@ -102,7 +102,12 @@ struct WebhookTests {
 
             """
         let result = try await harness.withSimulator(.init(latency: 0.1...0.3)) { session in
-            try await session.run(manifest, listen: true)
+            // The safety net's first moment is 4 times the longest wait: 20 s here, so that on a
+            // loaded machine the callback of "Ours." still comes first (with the harness's 0.2 s
+            // it came at 0.8 s, and a late callback made this test fail by chance).
+            try await session.run(manifest, listen: true) {
+                $0.poll = PollSchedule(minimum: .milliseconds(50), maximum: .seconds(5))
+            }
         }
         #expect(result.outcome.totals.counts.succeeded == 2)
         let bodies = result.ledger.billed.map(\.body)

@@ -363,14 +363,16 @@ package struct BatchRunner: Sendable {
         await service.accountCurrency()
     }
 
-    /// Asks the API for the key's concurrency limit, waiting at most 5 s: the account's limit,
-    /// which other clients share, is the real ceiling, better read than learnt from refusals.
+    /// Asks the API for the key's concurrency limit, waiting at most ``RunOptions/accountLimitWait``
+    /// (5 s): the account's limit, which other clients share, is the real ceiling, better read than
+    /// learnt from refusals.
     func accountLimit() async -> QueueStatus? {
         let service = service
+        let wait = options.accountLimitWait
         return await withTaskGroup(of: QueueStatus?.self) { group -> QueueStatus? in
             group.addTask { try? await service.queueStatus() }
             group.addTask {
-                try? await Task.sleep(for: .seconds(5))
+                try? await Task.sleep(for: wait)
                 return nil
             }
             let first = await group.next() ?? nil

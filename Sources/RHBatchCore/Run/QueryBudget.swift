@@ -5,8 +5,10 @@
 /// refuses a query, doubles after every second in which queries waited for it: no limit of
 /// rh-batch's own holds a run back. A refusal (`1003`, HTTP 429) is a new episode when the refused
 /// query was sent after the last decrease; the rate then falls to 0.85 of what it was, and to no
-/// more than 0.9 of the queries the API answered in the second before (the limit it just showed:
-/// answers, not queries sent, since queries still on their way may be refused too).
+/// more than 0.9 of the queries sent in the second before the refused one that the API answered
+/// (the limit it just showed: answers, not queries sent, since queries still on their way may be
+/// refused too). That count is taken again when the refusal's wait ends, once the answers still
+/// on their way have come (a refusal may come back before answers to earlier queries).
 /// Every query waits out the refusal's `Retry-After`. After each quiet second in which queries
 /// waited, the rate climbs back by 1% (at least 0.5 a second), the same shape as the submit
 /// ceiling: down fast on a refusal, up slowly while it holds. A value: the caller says what time
@@ -35,10 +37,22 @@ package struct QueryBudget: Sendable, Hashable {
     private var lastChange: Duration = .zero
     /// Whether a refusal came since ``lastChange``.
     private var refusedSinceChange = false
-    /// The moments of the answers (not refusals) that came in the last second: what the API just
-    /// accepted.
-    private var recent: [Duration] = []
-    private var recentHead = 0
+    /// When each recent query was sent: query number `sendBase + 1 + i` at `sendTimes[i]`.
+    private var sendTimes: [Duration] = []
+    private var sendBase = 0
+    /// When the queries the API answered (not refused) were sent, for the last few seconds: what
+    /// it accepted.
+    private var accepted: [Duration] = []
+    private var acceptedKept = 0
+    /// The second of sends whose answers set the rate again when the refusal's wait ends.
+    private var review: Review?
+    private struct Review: Sendable, Hashable {
+        var at: Duration
+        var from: Duration
+        var to: Duration
+    }
+    /// How long send moments are kept: answers later than this do not count.
+    private static let memory: Duration = .seconds(5)
 
     /// A budget capped at `rate` queries a second (no lower than ``minimumRate``); `nil` or 0 or
     /// less learns its rate from the API.
@@ -63,18 +77,46 @@ package struct QueryBudget: Sendable, Hashable {
     /// says it had to wait for the budget (the rate, not the API, was holding it). Returns the
     /// query's number, for ``answered(_:refused:retryAfter:now:)``.
     package mutating func spend(now: Duration, waited: Bool) -> Int {
+        if let review, now >= review.at {
+            // The answers to the second of queries before the refusal are in by now.
+            let count = acceptedSent(from: review.from, to: review.to)
+            if count >= 1 { rate = min(rate, max(Self.minimumRate, Double(count) * 0.9)) }
+            self.review = nil
+        }
         grow(now: now, waited: waited)
         next = max(next, now) + .nanoseconds(Int64(1e9 / rate))
         sent += 1
+        sendTimes.append(now)
+        if let first = sendTimes.first, now - first > Self.memory * 2 {
+            let old = sendTimes.prefix { now - $0 > Self.memory }.count
+            sendTimes.removeFirst(old)
+            sendBase += old
+        }
         return sent
+    }
+
+    /// When query `number` was sent, if that was recent.
+    private func sendTime(of number: Int) -> Duration? {
+        let index = number - sendBase - 1
+        return sendTimes.indices.contains(index) ? sendTimes[index] : nil
+    }
+
+    /// How many of the queries sent from `from` to `to` the API answered.
+    private func acceptedSent(from: Duration, to: Duration) -> Int {
+        accepted.reduce(0) { $0 + (from <= $1 && $1 <= to ? 1 : 0) }
     }
 
     /// A query's answer came: `refused` when the API refused it for its rate (`1003`, HTTP 429),
     /// with the wait it asked for; else the API answered it (the task's state).
     package mutating func answered(_ number: Int, refused: Bool, retryAfter: Duration?, now: Duration) {
-        trim(now: now)
+        let sentAt = sendTime(of: number)
         guard refused else {
-            recent.append(now)
+            guard let sentAt else { return }
+            accepted.append(sentAt)
+            if accepted.count > 2 * acceptedKept + 256 {
+                accepted.removeAll { now - $0 > Self.memory }
+                acceptedKept = accepted.count
+            }
             return
         }
         refusals += 1
@@ -85,10 +127,12 @@ package struct QueryBudget: Sendable, Hashable {
         // Queries sent before the last decrease were paced by the old rate: their refusals are
         // the same episode.
         guard number > sentAtDecrease else { return }
-        let accepted = Double(recent.count - recentHead)
+        let to = sentAt ?? now
+        let count = acceptedSent(from: to - .seconds(1), to: to)
         var lowered = rate * 0.85
-        if accepted >= 1 { lowered = min(lowered, accepted * 0.9) }
+        if count >= 1 { lowered = min(lowered, Double(count) * 0.9) }
         rate = min(max(Self.minimumRate, lowered), cap ?? .infinity)
+        review = Review(at: pausedUntil, from: to - .seconds(1), to: to)
         decreases += 1
         sentAtDecrease = sent
         lastChange = now
@@ -106,14 +150,5 @@ package struct QueryBudget: Sendable, Hashable {
         guard waited, !refusedSinceChange else { return }
         let raised = decreases == 0 ? rate * 2 : rate + max(Self.minimumRate, rate * 0.01)
         rate = min(raised, cap ?? .infinity)
-    }
-
-    /// Drops what is older than a second.
-    private mutating func trim(now: Duration) {
-        while recentHead < recent.count, now - recent[recentHead] > .seconds(1) { recentHead += 1 }
-        if recentHead > 256, recentHead * 2 > recent.count {
-            recent.removeFirst(recentHead)
-            recentHead = 0
-        }
     }
 }

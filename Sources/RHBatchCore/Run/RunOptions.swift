@@ -49,6 +49,9 @@ package struct RunOptions: Sendable {
     package var unreachableLimit: Duration = .seconds(300)
     /// Ask the API for the key's concurrency limit before the first submit.
     package var askAccountLimit = true
+    /// How long the first submit waits for that answer before it goes without it (the limit is
+    /// then learnt from refusals).
+    package var accountLimitWait: Duration = .seconds(5)
     /// Whether the run is against the built-in simulator.
     package var simulated = false
     /// The API base URL, for the report.
