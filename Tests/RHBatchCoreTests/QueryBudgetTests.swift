@@ -107,6 +107,27 @@ struct QueryBudgetTests {
         #expect(budget.decreases == 1)
     }
 
+    @Test func aFewAnswersBeforeTheRefusalDoNotSetTheRateForGood() {
+        var budget = QueryBudget(rate: nil)
+        var numbers: [Int] = []
+        for step in 0..<41 {
+            numbers.append(budget.spend(now: .milliseconds(Int64(step)), waited: false))
+        }
+        // 5 answers are in when the refusal comes; 25 more come after it.
+        for number in numbers.prefix(5) {
+            budget.answered(number, refused: false, retryAfter: nil, now: .milliseconds(20))
+        }
+        budget.answered(numbers[30], refused: true, retryAfter: .seconds(1), now: .milliseconds(41))
+        #expect(budget.rate <= 4.5)
+        for number in numbers[5..<30] {
+            budget.answered(number, refused: false, retryAfter: nil, now: .milliseconds(60))
+        }
+        // When the wait ends the 30 answers set the rate, up from the 5 the refusal saw.
+        let resume = budget.moment(now: .milliseconds(100))
+        _ = budget.spend(now: resume, waited: true)
+        #expect(budget.rate <= 27 && budget.rate >= 26, "\(budget.rate)")
+    }
+
     @Test func afterARefusalTheRateClimbsBackSlowly() {
         var budget = QueryBudget(rate: nil)
         let first = budget.spend(now: .zero, waited: false)

@@ -7,8 +7,9 @@
 /// query was sent after the last decrease; the rate then falls to 0.85 of what it was, and to no
 /// more than 0.9 of the queries sent in the second before the refused one that the API answered
 /// (the limit it just showed: answers, not queries sent, since queries still on their way may be
-/// refused too). That count is taken again when the refusal's wait ends, once the answers still
-/// on their way have come (a refusal may come back before answers to earlier queries).
+/// refused too). When the refusal's wait ends (a second at the earliest), that count is taken
+/// again, with the answers that were still on their way (a refusal may come back before them),
+/// and sets the rate anew, up or down, to no more than 0.85 of the rate before the refusal.
 /// Every query waits out the refusal's `Retry-After`. After each quiet second in which queries
 /// waited, the rate climbs back by 1% (at least 0.5 a second), the same shape as the submit
 /// ceiling: down fast on a refusal, up slowly while it holds. A value: the caller says what time
@@ -50,6 +51,8 @@ package struct QueryBudget: Sendable, Hashable {
         var at: Duration
         var from: Duration
         var to: Duration
+        /// 0.85 of the rate before the refusal: the most the recount may set.
+        var ceiling: Double
     }
     /// How long send moments are kept: answers later than this do not count.
     private static let memory: Duration = .seconds(5)
@@ -78,10 +81,14 @@ package struct QueryBudget: Sendable, Hashable {
     /// query's number, for ``answered(_:refused:retryAfter:now:)``.
     package mutating func spend(now: Duration, waited: Bool) -> Int {
         if let review, now >= review.at {
-            // The answers to the second of queries before the refusal are in by now.
+            // The answers to the second of queries before the refusal are in by now: they set
+            // the rate, higher or lower than the count at the refusal made it.
             let count = acceptedSent(from: review.from, to: review.to)
-            if count >= 1 { rate = min(rate, max(Self.minimumRate, Double(count) * 0.9)) }
+            if count >= 1 {
+                rate = min(max(Self.minimumRate, min(review.ceiling, Double(count) * 0.9)), cap ?? .infinity)
+            }
             self.review = nil
+            lastChange = now
         }
         grow(now: now, waited: waited)
         next = max(next, now) + .nanoseconds(Int64(1e9 / rate))
@@ -127,12 +134,17 @@ package struct QueryBudget: Sendable, Hashable {
         // Queries sent before the last decrease were paced by the old rate: their refusals are
         // the same episode.
         guard number > sentAtDecrease else { return }
-        let to = sentAt ?? now
-        let count = acceptedSent(from: to - .seconds(1), to: to)
         var lowered = rate * 0.85
-        if count >= 1 { lowered = min(lowered, Double(count) * 0.9) }
+        if let sentAt {
+            let count = acceptedSent(from: sentAt - .seconds(1), to: sentAt)
+            if count >= 1 { lowered = min(lowered, Double(count) * 0.9) }
+            // Counted again a second from now at the earliest, once the answers on their way
+            // have come.
+            review = Review(
+                at: max(pausedUntil, now + .seconds(1)), from: sentAt - .seconds(1), to: sentAt,
+                ceiling: max(Self.minimumRate, rate * 0.85))
+        }
         rate = min(max(Self.minimumRate, lowered), cap ?? .infinity)
-        review = Review(at: pausedUntil, from: to - .seconds(1), to: to)
         decreases += 1
         sentAtDecrease = sent
         lastChange = now
