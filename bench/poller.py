@@ -16,17 +16,20 @@ import time
 import urllib.request
 import uuid
 
+HEADERS = {"Authorization": "Bearer bench-key"}
+
+
+def post(base, path, body):
+    """POSTs `body` as JSON to the API at `base` with the bench's key; the answer."""
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
+                                     headers={**HEADERS, "Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as answer:
+        return json.load(answer)
+
 
 def main():
     base, folder, jobs, slots, interval, out = sys.argv[1:7]
     jobs, slots, interval = int(jobs), int(slots), float(interval)
-    headers = {"Authorization": "Bearer bench-key"}
-
-    def post(path, body):
-        request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
-                                         headers={**headers, "Content-Type": "application/json"})
-        with urllib.request.urlopen(request) as answer:
-            return json.load(answer)
 
     def upload(path):
         boundary = uuid.uuid4().hex
@@ -35,7 +38,7 @@ def main():
         body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{os.path.basename(path)}\"\r\n"
                 f"Content-Type: image/png\r\n\r\n").encode() + content + f"\r\n--{boundary}--\r\n".encode()
         request = urllib.request.Request(base + "/media/upload/binary", data=body, method="POST",
-                                         headers={**headers, "Content-Type": f"multipart/form-data; boundary={boundary}"})
+                                         headers={**HEADERS, "Content-Type": f"multipart/form-data; boundary={boundary}"})
         with urllib.request.urlopen(request) as answer:
             return json.load(answer)["data"]["download_url"]
 
@@ -46,13 +49,13 @@ def main():
     def one(number):
         image = number % len(images)
         prompt = number // len(images)
-        task = post("/rhart-image-x-official/edit",
+        task = post(base, "/rhart-image-x-official/edit",
                     {"prompt": f"Variation {prompt}: restyle the room and keep its layout.", "image": urls[image]})["taskId"]
         while True:
             time.sleep(interval)
             with lock:
                 queries[0] += 1
-            answer = post("/query", {"taskId": task})
+            answer = post(base, "/query", {"taskId": task})
             if answer.get("status") in ("SUCCESS", "FAILED"):
                 for result in answer.get("results") or []:
                     data = urllib.request.urlopen(result["url"]).read()

@@ -18,6 +18,9 @@ import time
 import urllib.request
 import zlib
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import poller  # noqa: E402  (bench/poller.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("RH_BATCH_BIN") or os.path.join(ROOT, ".build", "release", "rh-batch")
 WORK = os.environ.get("RH_BENCH_WORK") or os.path.join(ROOT, "bench", "out")
@@ -207,10 +210,7 @@ def fixed_poller(base, jobs, slots, interval):
     lock = __import__("threading").Lock()
 
     def post(path, body):
-        request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method="POST",
-                                         headers={"Authorization": "Bearer bench-key", "Content-Type": "application/json"})
-        with urllib.request.urlopen(request) as answer:
-            return json.load(answer)
+        return poller.post(base, path, body)
 
     def one(number):
         task = post("/rhart-image-x-official/edit", {"prompt": f"Variation {number}: restyle the room.", "image": "https://x/y.png"})["taskId"]

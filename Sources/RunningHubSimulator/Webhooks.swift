@@ -72,10 +72,9 @@ extension SimulatorState {
     }
 
     /// Holds a task `RUNNING` until ``releaseEnd(_:)``, so that a forged success sent "while it
-    /// runs" is sent while it runs however late a loaded machine lets it go. Returns the task as
-    /// held.
-    /// `nil` for a task that never runs (a workflow that failed validation: failed at submit),
-    /// which is not held. A held task counts against its key's concurrency while held.
+    /// runs" is sent while it runs however late a loaded machine lets it go; it counts against its
+    /// key's concurrency meanwhile. Returns the task as held, or `nil` for a task that never runs
+    /// (a workflow that failed validation, failed at submit), which is not held.
     func holdEnd(_ taskId: String) -> SimulatedTask? {
         guard var task = tasks[taskId], heldFinishes[taskId] == nil else { return nil }
         if case .failure = task.outcome, task.finishesAt <= task.createdAt { return nil }
@@ -120,8 +119,7 @@ extension SimulatorHandlers {
     /// submit with a `webhookUrl`: `{"event":"TASK_END","taskId":…,"eventData":…}`, the v2 task
     /// object as `eventData` (a workflow or app task's legacy outputs answer as a JSON string),
     /// retried 3 times a second apart when the receiver does not answer 2xx. Only to loopback
-    /// addresses: the simulator never calls out.
-    /// `plan` was drawn with the submit (``SimulatorState/submit(key:endpoint:body:canonicalBody:)``),
+    /// addresses (the simulator never calls out): `plan` was drawn with the submit (``SimulatorState/submit(key:endpoint:body:canonicalBody:)``),
     /// which also held the task running when it is to get a forged success.
     func scheduleCallback(_ task: SimulatedTask, plan: CallbackPlan, url: String, base: String) {
         let handlers = self
@@ -130,16 +128,14 @@ extension SimulatorHandlers {
                 // After the submit's answer, while the task runs (it is held running until this
                 // is sent): a false success, with a result that is not the task's.
                 try? await Task.sleep(for: .milliseconds(50))
-                guard let current = await handlers.state.task(task.id), !current.cancelled else {
-                    await handlers.state.releaseEnd(task.id)
-                    return
+                if let current = await handlers.state.task(task.id), !current.cancelled {
+                    let forged: [String: Any] = [
+                        "taskId": task.id, "status": "SUCCESS",
+                        "results": [["url": "http://127.0.0.1:9/forged.png", "outputType": "png"]],
+                    ]
+                    await handlers.state.forgedRunningSent()
+                    await handlers.send(url: url, body: Self.callbackBody(taskId: task.id, eventData: forged))
                 }
-                let forged: [String: Any] = [
-                    "taskId": task.id, "status": "SUCCESS",
-                    "results": [["url": "http://127.0.0.1:9/forged.png", "outputType": "png"]],
-                ]
-                await handlers.state.forgedRunningSent()
-                await handlers.send(url: url, body: Self.callbackBody(taskId: task.id, eventData: forged))
                 await handlers.state.releaseEnd(task.id)
             }
         }

@@ -16,6 +16,17 @@ struct QueryBudgetTests {
         return moments
     }
 
+    /// Sends `count` queries `apart` from each other from time zero, without waiting; their
+    /// numbers.
+    static func burst(_ budget: inout QueryBudget, count: Int, apart: Duration) -> [Int] {
+        (0..<count).map { budget.spend(now: apart * $0, waited: false) }
+    }
+
+    /// The API answers `numbers` (not refused) at `now`.
+    static func answer(_ budget: inout QueryBudget, _ numbers: some Sequence<Int>, at now: Duration) {
+        for number in numbers { budget.answered(number, refused: false, retryAfter: nil, now: now) }
+    }
+
     @Test func aCapSpreadsQueriesAtItsRate() {
         var budget = QueryBudget(rate: 20)
         // 40 queries waiting at once at 20 a second: 50 ms apart, the last 1.95 s after the first.
@@ -43,10 +54,7 @@ struct QueryBudgetTests {
     @Test func aRefusalLowersTheRateBelowWhatTheAPIAcceptedAndHoldsEveryQueryBack() {
         var budget = QueryBudget(rate: nil)
         // 31 queries in 60 ms; the API took 30 of them and refused the 31st, asking for 1 s.
-        var numbers: [Int] = []
-        for step in 0..<31 {
-            numbers.append(budget.spend(now: .milliseconds(Int64(2 * step)), waited: false))
-        }
+        let numbers = Self.burst(&budget, count: 31, apart: .milliseconds(2))
         for number in numbers.prefix(30) {
             budget.answered(number, refused: false, retryAfter: nil, now: .milliseconds(Int64(2 * number)))
         }
@@ -65,10 +73,7 @@ struct QueryBudgetTests {
         // Queries due at once go out a millisecond apart; answers take 10 ms. The API answers
         // 30 and refuses the 31st: when that refusal comes, 41 have been sent and 10 of them are
         // still on their way (and will be refused too). The limit it showed is 30, not 40.
-        var numbers: [Int] = []
-        for step in 0..<41 {
-            numbers.append(budget.spend(now: .milliseconds(Int64(step)), waited: false))
-        }
+        let numbers = Self.burst(&budget, count: 41, apart: .milliseconds(1))
         for (offset, number) in numbers.prefix(30).enumerated() {
             budget.answered(number, refused: false, retryAfter: nil, now: .milliseconds(Int64(offset + 10)))
         }
@@ -86,16 +91,11 @@ struct QueryBudgetTests {
         var budget = QueryBudget(rate: nil)
         // 41 queries a millisecond apart. The refusal of the 31st comes back first, before any
         // answer (refusing is quicker than answering): nothing accepted is known yet.
-        var numbers: [Int] = []
-        for step in 0..<41 {
-            numbers.append(budget.spend(now: .milliseconds(Int64(step)), waited: false))
-        }
+        let numbers = Self.burst(&budget, count: 41, apart: .milliseconds(1))
         budget.answered(numbers[30], refused: true, retryAfter: .seconds(1), now: .milliseconds(41))
         #expect(budget.decreases == 1 && budget.rate > 100, "only 0.85 of the rate until answers come")
         // Then the answers to the 30 it accepted, and the other refusals.
-        for number in numbers.prefix(30) {
-            budget.answered(number, refused: false, retryAfter: nil, now: .milliseconds(60))
-        }
+        Self.answer(&budget, numbers.prefix(30), at: .milliseconds(60))
         for number in numbers[31...] {
             budget.answered(number, refused: true, retryAfter: .seconds(1), now: .milliseconds(62))
         }
@@ -109,19 +109,12 @@ struct QueryBudgetTests {
 
     @Test func aFewAnswersBeforeTheRefusalDoNotSetTheRateForGood() {
         var budget = QueryBudget(rate: nil)
-        var numbers: [Int] = []
-        for step in 0..<41 {
-            numbers.append(budget.spend(now: .milliseconds(Int64(step)), waited: false))
-        }
+        let numbers = Self.burst(&budget, count: 41, apart: .milliseconds(1))
         // 5 answers are in when the refusal comes; 25 more come after it.
-        for number in numbers.prefix(5) {
-            budget.answered(number, refused: false, retryAfter: nil, now: .milliseconds(20))
-        }
+        Self.answer(&budget, numbers.prefix(5), at: .milliseconds(20))
         budget.answered(numbers[30], refused: true, retryAfter: .seconds(1), now: .milliseconds(41))
         #expect(budget.rate <= 4.5)
-        for number in numbers[5..<30] {
-            budget.answered(number, refused: false, retryAfter: nil, now: .milliseconds(60))
-        }
+        Self.answer(&budget, numbers[5..<30], at: .milliseconds(60))
         // When the wait ends the 30 answers set the rate, up from the 5 the refusal saw.
         let resume = budget.moment(now: .milliseconds(100))
         _ = budget.spend(now: resume, waited: true)

@@ -114,7 +114,8 @@ package struct QueryBudget: Sendable, Hashable {
     }
 
     /// A query's answer came: `refused` when the API refused it for its rate (`1003`, HTTP 429),
-    /// with the wait it asked for; else the API answered it (the task's state).
+    /// with the wait it asked for; else the API answered it (the task's state, or any other code:
+    /// it reached the API and counted toward its limit).
     package mutating func answered(_ number: Int, refused: Bool, retryAfter: Duration?, now: Duration) {
         let sentAt = sendTime(of: number)
         guard refused else {

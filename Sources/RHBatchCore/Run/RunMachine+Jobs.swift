@@ -751,11 +751,9 @@ extension RunMachine {
         }
         // Every answer of the API's counts toward the limit it shows (an unknown task, a busy or
         // server code, a gateway's error page): only a query that never reached it does not.
-        switch outcome {
-        case .task: budgets[key].answered(poll.budgetNumber, refused: false, retryAfter: nil, now: now.elapsed)
-        case .failed(let failure) where !failure.isConnectionFailure:
+        if case .failed(let failure) = outcome, failure.isConnectionFailure {
+        } else {
             budgets[key].answered(poll.budgetNumber, refused: false, retryAfter: nil, now: now.elapsed)
-        case .failed: break
         }
         switch outcome {
         case .task(let task) where task.state.isFinished:
