@@ -257,6 +257,152 @@ struct TableTests {
                 == "20021:16: 'file_name' is a mapping; a cell is text, a number, true or false, or a list of texts")
     }
 
+    /// A record without a '"' is split at the delimiter, not read by CSV.swift: the cells are the
+    /// ones CSV.swift reads, for tables of every shape (seeded, so a failure can be replayed).
+    @Test func plainRecordsSplitAsCSVSwiftReadsThem() throws {
+        var generator = SplitMix(seed: 26)
+        let pieces = [
+            "a", "b c", "", " ", "é", "日本", "x\"y", "\"q\"", "\"a,b\"", "\"two\nlines\"", "\"say \"\"hi\"\"\"", "\t",
+            ",", ";", "\u{FEFF}", "\"\"",
+        ]
+        let ends = ["\n", "\r\n", "\r", "\n\n"]
+        var compared = 0
+        for round in 0..<400 {
+            for (kind, delimiter) in [(TableFile.Kind.csv, ","), (.tsv, "\t")] {
+                let columns = Int(generator.next() % 4) + 1
+                var text = (1...columns).map { "c\($0)" }.joined(separator: delimiter) + "\n"
+                // Large enough at times to be read in two halves.
+                let rows = round % 100 == 0 ? 60_000 : Int(generator.next() % 12)
+                // A large table without a bare delimiter in a cell, so that it reads.
+                let usable = rows > 100 ? pieces.filter { $0 != delimiter } : pieces
+                for _ in 0..<rows {
+                    let cells = (0..<columns).map { _ in usable[Int(generator.next() % UInt64(usable.count))] }
+                    text += cells.joined(separator: delimiter) + ends[Int(generator.next() % UInt64(ends.count))]
+                }
+                let bytes = Array(text.utf8)
+                let split = Result { () throws(TableFile.Problem) in
+                    try TableFile.parse(bytes, kind: kind, path: "t", source: 1)
+                }
+                let whole = Result { () throws(TableFile.Problem) in
+                    try TableFile.parse(bytes, kind: kind, path: "t", source: 1, splittingPlainRecords: false)
+                }
+                switch (split, whole) {
+                case (.success(let split), .success(let whole)):
+                    #expect(split.columns == whole.columns && split.cells == whole.cells, "round \(round)")
+                    compared += split.rowCount
+                case (.failure(let split), .failure(let whole)):
+                    #expect(split.message == whole.message && split.mark == whole.mark, "round \(round)")
+                default:
+                    Issue.record("round \(round): one reading failed, the other did not")
+                }
+            }
+        }
+        // Most tables read (not only errors), the large ones among them.
+        #expect(compared > 240_000)
+    }
+
+    /// A large table is planned in parts at once (one a core); the plan is the one a single pass
+    /// makes, also where the parts meet: a row that repeats a row of another part (merged), rows
+    /// of two parts that would write one path (moved aside, or an error with a layout), an error
+    /// or a skipped row in a later part, rows that make new inputs, and a block after the table.
+    @Test func aTablePlannedInPartsMakesThePlanOfOnePass() throws {
+        let fixture = try fixture()
+        let images = ["sofa.png", "rug.png", "room.png"]
+        /// A 60-row table (3 parts of 20), with `change` applied to some rows.
+        func table(_ name: String, header: String = "id,prompt,image,aspect_ratio", _ change: [Int: String] = [:])
+            throws
+        {
+            var text = header + "\n"
+            for row in 0..<60 {
+                text +=
+                    change[row] ?? "r\(row),Restyle room \(row).,\(images[row % 3]),\(row % 2 == 0 ? "1:1" : "16:9")"
+                text += "\n"
+            }
+            try self.text(fixture, "data/\(name).csv", text)
+        }
+        /// Everything a plan says (or every diagnostic), planned with `parts` parts.
+        func outcome(_ manifest: String, parts: Int?, skipInvalid: Bool = false) throws -> (lines: [String], taken: Int)
+        {
+            let options = Planner.Options(
+                skipInvalid: skipInvalid, parallelRows: parts == nil ? .max : 1, rowParts: parts)
+            let path = try fixture.manifest(manifest)
+            do {
+                let plan = try ManifestLoader(options: options).load(path)
+                var lines = plan.jobs.indices.map { plan.jobLine($0) }
+                lines += plan.merged.map { "merged into \($0.into): \($0.reason) at \($0.origin.path)" }
+                lines += plan.skipped.map { "skipped \($0.summary): \($0.reason) at \(plan.location($0.mark))" }
+                lines += plan.warnings.map(\.description)
+                lines += plan.localImages.map { "upload \($0.path)" }
+                return (lines, plan.rowPartsTaken)
+            } catch {
+                return (error.diagnostics.map(\.description), 0)
+            }
+        }
+        func compare(
+            _ manifest: String, skipInvalid: Bool = false, minimum: Int = 21, taken: Int,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) throws {
+            let single = try outcome(manifest, parts: nil, skipInvalid: skipInvalid)
+            let inParts = try outcome(manifest, parts: 3, skipInvalid: skipInvalid)
+            #expect(single.lines.count >= minimum, sourceLocation: sourceLocation)
+            #expect(inParts.lines == single.lines, sourceLocation: sourceLocation)
+            #expect(inParts.taken == taken, "parts taken as planned", sourceLocation: sourceLocation)
+        }
+        let manifest = { (name: String) in "version: 1\nmatrix:\n  rows: data/\(name).csv\n  model: gpt-image-2\n" }
+
+        // Rows that do not meet: both later parts are taken.
+        try table("clean")
+        try compare(manifest("clean") + "  quality: [low, high]\n", taken: 2)
+        // Row 50 repeats row 5: merged into it, as one pass merges it.
+        try table("repeat", [50: "r5,Restyle room 5.,\(images[5 % 3]),16:9"])
+        try compare(manifest("repeat"), taken: 1)
+        // Rows 5 and 45 share an id (one {prompt} in paths): the second moves aside by its key,
+        // mended as the parts are taken (so do rows 3 and 25); rows 44 and 46 share one in the
+        // same part.
+        try table(
+            "sharedID",
+            [
+                45: "r5,Another room.,\(images[5 % 3]),16:9", 25: "r3,Another sofa.,sofa.png,16:9",
+                44: "r44,Room 44.,sofa.png,1:1",
+                46: "r44,Room 46.,sofa.png,1:1",
+            ])
+        try compare(manifest("sharedID"), taken: 2)
+        // With a layout of the id alone, the same two rows are an error.
+        try compare(
+            "version: 1\nlayout: \"{prompt}.{ext}\"\n" + manifest("sharedID").dropFirst(11), minimum: 1, taken: 0)
+        // A value the model refuses in the third part: an error, or a skipped row.
+        try table("refused", [45: "r45,Restyle room 45.,sofa.png,7:5"])
+        try compare(manifest("refused"), minimum: 1, taken: 0)
+        #expect(try outcome(manifest("refused"), parts: 3).lines.first?.contains("data/refused.csv:47:") == true)
+        try compare(manifest("refused"), skipInvalid: true, taken: 2)
+        // Ids for images without a prompt column make new inputs in every part: planned again.
+        try table(
+            "inputs", header: "id,image",
+            Dictionary(uniqueKeysWithValues: (0..<60).map { ($0, "i\($0),\(images[$0 % 3])") }))
+        try compare(
+            "version: 1\nmatrix:\n  rows: data/inputs.csv\n  model: gpt-image-2\n  prompt: Make it blue.\n", taken: 0)
+        // A media field's files, one a row: each part finds its own (they are uploaded).
+        for row in 0..<60 { try fixture.png("data/last\(row).png", seed: UInt8(row + 10)) }
+        try table(
+            "media", header: "prompt,image,last_image_url",
+            Dictionary(uniqueKeysWithValues: (0..<60).map { ($0, "Move \($0).,\(images[$0 % 3]),last\($0).png") }))
+        try compare(
+            "version: 1\nmatrix:\n  rows: data/media.csv\n  model: kling-v3.0-pro/image-to-video\n", taken: 0)
+        // An unknown model in a row of the third part: an error found while planning it.
+        try table(
+            "models", header: "prompt,image,model",
+            Dictionary(
+                uniqueKeysWithValues: (0..<60).map {
+                    ($0, "Restyle \($0).,\(images[$0 % 3]),\($0 == 45 ? "gpt-image-9" : "gpt-image-2")")
+                }))
+        try compare("version: 1\nmatrix:\n  rows: data/models.csv\n", minimum: 1, taken: 0)
+        // A block after the table repeats its first row: merged into the table's job.
+        try compare(
+            "version: 1\nmatrix:\n- rows: data/clean.csv\n  model: gpt-image-2\n"
+                + "- {prompt: Restyle room 0., image: data/sofa.png, model: gpt-image-2, aspect_ratio: \"1:1\"}\n",
+            taken: 2)
+    }
+
     /// Hostile tables found in review: each an error at its place, never a crash or a hang.
     @Test func oddTablesAreErrorsNotCrashes() throws {
         let fixture = try fixture()

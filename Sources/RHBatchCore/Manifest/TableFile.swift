@@ -1,6 +1,5 @@
 import CSV
 import Foundation
-import NIOConcurrencyHelpers
 import YAML
 
 /// A table a manifest names (`rows: FILE`, `prompts: FILE`, `images: FILE`), read whole: its
@@ -123,12 +122,16 @@ package struct TableFile: Sendable {
     }
 
     /// Reads a table's bytes (``read(absolutePath:path:source:)`` after the read, and the table
-    /// fuzz target).
-    package static func parse(_ bytes: [UInt8], kind: Kind, path: String, source: Int32) throws(Problem) -> TableFile {
+    /// fuzz target). `splittingPlainRecords: false` has CSV.swift read every record of a CSV or
+    /// TSV, not only those with a '"' (for tests that the two readings agree).
+    package static func parse(
+        _ bytes: [UInt8], kind: Kind, path: String, source: Int32, splittingPlainRecords: Bool = true
+    ) throws(Problem) -> TableFile {
         var bytes = bytes
         // A UTF-8 byte order mark, as spreadsheets write it, is not part of the first column's name.
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
-        let reader = TableScanner(bytes: bytes, source: source)
+        var reader = TableScanner(bytes: bytes, source: source)
+        reader.splitsPlainRecords = splittingPlainRecords
         try reader.checkUTF8()
         switch kind {
         case .csv: return try reader.delimited(UInt8(ascii: ","), path: path, kind: kind)
@@ -197,6 +200,8 @@ package struct TableFile: Sendable {
 private struct TableScanner {
     let bytes: [UInt8]
     let source: Int32
+    /// Whether a record without a '"' is split at the delimiter here rather than read by CSV.swift.
+    var splitsPlainRecords = true
 
     func problem(_ message: String, at offset: Int) -> TableFile.Problem {
         let (line, lineStart) = lineOf(offset)
@@ -241,6 +246,8 @@ private struct TableScanner {
     }
 
     func checkUTF8() throws(TableFile.Problem) {
+        // The standard library checks valid text fast; only invalid text is walked to the offset.
+        if String(validating: bytes, as: UTF8.self) != nil { return }
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
         var offset = 0
@@ -298,14 +305,25 @@ private struct TableScanner {
         return starts
     }
 
+    /// One record of a delimited table: where it starts and ends (before its line break), its
+    /// line, and whether a '"' is in it (a record without one is its bytes split at the delimiter).
+    struct Record {
+        var offset: Int
+        var end: Int
+        var line: Int32
+        var quoted: Bool
+    }
+
     /// Where each record starts and on which line, checking the quoting.
-    func records(delimiter: UInt8) throws(TableFile.Problem) -> [(offset: Int, line: Int32)] {
-        var records: [(offset: Int, line: Int32)] = []
+    func records(delimiter: UInt8) throws(TableFile.Problem) -> [Record] {
+        var records: [Record] = []
+        records.reserveCapacity(bytes.count / 32 + 1)
         var index = 0
         var line: Int32 = 1
         var recordStart = 0
         var recordLine: Int32 = 1
         var fieldStart = true
+        var quoted = false
         let count = bytes.count
         let quote = UInt8(ascii: "\"")
         let lf = UInt8(ascii: "\n")
@@ -314,6 +332,7 @@ private struct TableScanner {
             let byte = bytes[index]
             if fieldStart && byte == quote {
                 let opened = index
+                quoted = true
                 index += 1
                 var closed = false
                 while index < count {
@@ -343,23 +362,31 @@ private struct TableScanner {
                 fieldStart = true
                 index += 1
             } else if byte == lf || byte == cr {
-                records.append((recordStart, recordLine))
+                records.append(Record(offset: recordStart, end: index, line: recordLine, quoted: quoted))
                 index += byte == cr && index + 1 < count && bytes[index + 1] == lf ? 2 : 1
                 line += 1
                 recordStart = index
                 recordLine = line
                 fieldStart = true
+                quoted = false
             } else {
+                // A '"' inside an unquoted cell is text; the record still goes to CSV.swift.
+                if byte == quote { quoted = true }
                 fieldStart = false
                 index += 1
             }
         }
-        if recordStart < count { records.append((recordStart, recordLine)) }
+        if recordStart < count {
+            records.append(Record(offset: recordStart, end: count, line: recordLine, quoted: quoted))
+        }
         return records
     }
 
     func delimited(_ delimiter: UInt8, path: String, kind: TableFile.Kind) throws(TableFile.Problem) -> TableFile {
-        let records = try records(delimiter: delimiter)
+        var records = try records(delimiter: delimiter)
+        if !splitsPlainRecords {
+            for index in records.indices { records[index].quoted = true }
+        }
         let parsed = try Self.parse(bytes, records, delimiter: delimiter)
         var header: [String]?
         var headerLine = 1
@@ -401,28 +428,37 @@ private struct TableScanner {
             headerLine: headerLine, headerOffset: headerOffset, bytes: bytes)
     }
 
-    /// The records' values, parsed by CSV.swift: a large table in two halves at once, split at
-    /// a record boundary (the two cores halve the time of a million rows).
-    static func parse(_ bytes: [UInt8], _ records: [(offset: Int, line: Int32)], delimiter: UInt8) throws(TableFile
-        .Problem) -> [[String]]
-    {
+    /// The records' values. A record with a '"' in it is parsed by CSV.swift (quotes, doubled
+    /// quotes, line breaks in a cell); one without is, by RFC 4180, its bytes split at the
+    /// delimiter, as CSV.swift would split it (`TableFileTests` checks the two agree), and that
+    /// split costs far less than the package's reading a scalar at a time. A large table is read
+    /// in two halves at once, split at a record boundary.
+    static func parse(_ bytes: [UInt8], _ records: [Record], delimiter: UInt8) throws(TableFile.Problem) -> [[String]] {
         let parts = records.count >= 50_000 ? 2 : 1
-        var bounds: [Range<Int>] = []
-        for part in 0..<parts {
-            let first = records.count * part / parts
-            let end = records.count * (part + 1) / parts
-            let from = first < records.count ? records[first].offset : bytes.count
-            let to = end < records.count ? records[end].offset : bytes.count
-            bounds.append(from..<to)
-        }
-        let ranges = bounds
         let halves = inParts(parts) { (part: Int) -> [[String]] in
-            let text = String(decoding: bytes[ranges[part]], as: UTF8.self)
-            guard let reader = try? CSVReader(string: text, hasHeaderRow: false, delimiter: Unicode.Scalar(delimiter))
-            else { return [] }
+            let slice = records[records.count * part / parts..<records.count * (part + 1) / parts]
+            // The quoted records of this part, one after another, for one reader.
+            var quotedText: [UInt8] = []
+            for record in slice where record.quoted {
+                quotedText += bytes[record.offset..<record.end]
+                quotedText.append(UInt8(ascii: "\n"))
+            }
+            var reader: CSVReader?
+            if !quotedText.isEmpty {
+                let text = String(decoding: quotedText, as: UTF8.self)
+                reader = try? CSVReader(string: text, hasHeaderRow: false, delimiter: Unicode.Scalar(delimiter))
+                if reader == nil { return [] }
+            }
             var rows: [[String]] = []
-            rows.reserveCapacity(records.count / parts + 1)
-            while let row = reader.next() { rows.append(row) }
+            rows.reserveCapacity(slice.count)
+            for record in slice {
+                if record.quoted {
+                    guard let row = reader?.next() else { return rows }
+                    rows.append(row)
+                } else {
+                    rows.append(split(bytes, record.offset..<record.end, at: delimiter))
+                }
+            }
             return rows
         }
         var all: [[String]] = []
@@ -436,26 +472,20 @@ private struct TableScanner {
         return all
     }
 
-    /// Parses `parts` slices of a table at once (one a core) and gives what each parsed, in order.
-    static func inParts<Element>(_ parts: Int, _ parse: @Sendable (Int) -> [Element]) -> [[Element]] {
-        if parts == 1 { return [parse(0)] }
-        let results = ParseResults<Element>(count: parts)
-        DispatchQueue.concurrentPerform(iterations: parts) { results.set($0, parse($0)) }
-        return (0..<parts).map(results.take)
-    }
-
-    /// What each part of a table parsed, one element a record or line.
-    final class ParseResults<Element>: @unchecked Sendable {
-        private let lock = NIOLock()
-        private var parts: [[Element]]
-        init(count: Int) { parts = Array(repeating: [], count: count) }
-        func set(_ part: Int, _ elements: [Element]) { lock.withLock { parts[part] = elements } }
-        func take(_ part: Int) -> [Element] {
-            lock.withLock {
-                defer { parts[part] = [] }
-                return parts[part]
+    /// A record without quotes: its cells are the text between delimiters.
+    static func split(_ bytes: [UInt8], _ range: Range<Int>, at delimiter: UInt8) -> [String] {
+        var cells: [String] = []
+        var start = range.lowerBound
+        var index = start
+        while index < range.upperBound {
+            if bytes[index] == delimiter {
+                cells.append(String(decoding: bytes[start..<index], as: UTF8.self))
+                start = index + 1
             }
+            index += 1
         }
+        cells.append(String(decoding: bytes[start..<range.upperBound], as: UTF8.self))
+        return cells
     }
 
     func checkHeader(_ names: [String], offset: Int, delimiter: UInt8) throws(TableFile.Problem) {

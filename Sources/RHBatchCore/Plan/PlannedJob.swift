@@ -236,6 +236,8 @@ package struct Plan: Sendable {
     package var tables: [TableFile] = []
     /// The files other than the manifest that marks point into (its tables), by mark source from 1.
     package var files: [String] = []
+    /// Parts of tables planned at once and taken as planned (a statistic: the plan is the same).
+    package var rowPartsTaken = 0
 
     /// Job counts per model alias, in catalog order of first appearance.
     package var jobsPerModel: [(model: String, jobs: Int, cost: Money)] {

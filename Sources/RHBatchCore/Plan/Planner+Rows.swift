@@ -1,3 +1,4 @@
+import Foundation
 import YAML
 
 /// A matrix block's `rows` axis: every row of a table is one value of the axis, setting the job
@@ -14,28 +15,194 @@ extension PlanningRun {
         var fits: [String: [[FieldFit?]]] = [:]
     }
 
+    /// What every row of a `rows` axis shares: the block's values and which column sets what.
+    struct RowContext {
+        let block: ResolvedBlock
+        let rows: RowSource
+        let defaults: ResolvedFields
+        let promptColumn: Int?
+        let imageColumns: [Int]
+        let modelColumn: Int?
+        let idColumn: Int?
+        let fieldColumns: [(column: Int, name: String)]
+        let axes: [(String, [Located<ImageValue>?])]
+        let base: [String: Located<ImageValue>]
+        let baseSets: [[String: Located<ImageValue>]]
+        let shared: Expansion
+    }
+
     mutating func expandRows(_ block: ResolvedBlock, _ rows: RowSource, defaults: ResolvedFields) {
         let table = rows.table
         let tableIndex = Int32(tables.count)
         tables.append(table)
-        let promptColumn = block.prompts == nil ? rows.column(for: .prompt) : nil
-        let imageColumns = block.images == nil ? rows.columns(for: .image) : []
-        let modelColumn = block.models == nil ? rows.column(for: .model) : nil
-        let idColumn = rows.column(for: .id)
         let varied = Set(block.options.map(\.0))
-        let fieldColumns: [(column: Int, name: String)] = rows.uses.compactMap { use in
-            guard case .field(let name) = use.role, !varied.contains(name) else { return nil }
-            return (use.column, name)
-        }
         let axes = Self.axes(block)
         let base = Self.fixed(block, defaults.options)
-        let baseSets = Self.product(axes, base: base)
-        var shared = Expansion(
-            samples: block.samples ?? defaults.samples ?? 1, params: Self.merge(defaults.params, block.block.params),
-            origin: JobOrigin(path: rows.path, mark: rows.mark), table: tableIndex)
-        var caches = RowCaches()
+        let context = RowContext(
+            block: block, rows: rows, defaults: defaults,
+            promptColumn: block.prompts == nil ? rows.column(for: .prompt) : nil,
+            imageColumns: block.images == nil ? rows.columns(for: .image) : [],
+            modelColumn: block.models == nil ? rows.column(for: .model) : nil,
+            idColumn: rows.column(for: .id),
+            fieldColumns: rows.uses.compactMap { use in
+                guard case .field(let name) = use.role, !varied.contains(name) else { return nil }
+                return (use.column, name)
+            },
+            axes: axes, base: base, baseSets: Self.product(axes, base: base),
+            shared: Expansion(
+                samples: block.samples ?? defaults.samples ?? 1,
+                params: Self.merge(defaults.params, block.block.params),
+                origin: JobOrigin(path: rows.path, mark: rows.mark), table: tableIndex))
+        let parts = Self.rowParts(
+            table.rowCount, minimum: options.parallelRows,
+            cores: options.rowParts ?? min(ProcessInfo.processInfo.activeProcessorCount, 8))
+        if parts.count > 1 {
+            expandRows(context, inParts: parts)
+        } else {
+            var caches = RowCaches()
+            expandRows(context, 0..<table.rowCount, caches: &caches)
+        }
+    }
 
-        for row in 0..<table.rowCount {
+    /// The rows a table is planned in at once: one part a core, when it is large enough.
+    static func rowParts(_ count: Int, minimum: Int, cores: Int) -> [Range<Int>] {
+        guard count >= minimum, count >= cores, cores > 1 else { return [0..<count] }
+        return (0..<cores).map { count * $0 / cores..<count * ($0 + 1) / cores }
+    }
+
+    /// Plans a table's parts at once, each on a copy of this run, and takes them in order as if
+    /// planned one after another. The first part is planned on a copy that has everything before
+    /// it: it is exactly the rows planned in order. A later part starts without the jobs and paths
+    /// of the parts before it, so it is taken only when it touched nothing those could change: no
+    /// diagnostic, no input, image or media value of its own, and none of its keys or paths
+    /// already taken (where one part merges a job into another's, or moves a path aside). A part
+    /// that is not taken is planned again, in order, after the ones taken: the plan is the one a
+    /// single pass makes, whichever way it was made (`TableTests` compares the two).
+    mutating func expandRows(_ context: RowContext, inParts parts: [Range<Int>]) {
+        let start = Unchecked(self)
+        let context = Unchecked(context)
+        let total = jobs.capacity
+        let perRow = max(1, context.value.baseSets.count * context.value.shared.samples)
+        let lastIsLookedUp = isLastExpansion
+        // Each part's run held once (not also by the parts' results), so that taking changes it
+        // in place rather than a copy of it.
+        var planned = inParts(parts.count) { part -> Unchecked<PlanningRun> in
+            var run = start.value
+            if part == 0 {
+                run.jobs.reserveCapacity(max(total, run.jobs.count + parts.count * parts[0].count * perRow))
+                if lastIsLookedUp {
+                    // Room for this part's keys and paths and the parts' taken into them (not
+                    // the last's, only looked up): a dictionary's memory is all touched.
+                    let expected = run.jobIndex.count + (parts.count - 1) * parts[0].count * perRow
+                    run.jobIndex = Self.reserved(run.jobIndex, expected)
+                    run.paths = Self.reserved(run.paths, expected)
+                }
+            } else {
+                // Only what this part adds: it is merged into the first.
+                let expected = parts[part].count * perRow
+                run.jobs = []
+                run.jobs.reserveCapacity(expected)
+                run.jobIndex = [:]
+                run.jobIndex.reserveCapacity(expected)
+                run.paths = [:]
+                run.paths.reserveCapacity(expected)
+                run.merged = []
+                run.skipped = []
+            }
+            var caches = RowCaches()
+            run.expandRows(context.value, parts[part], caches: &caches)
+            return Unchecked(run)
+        }.map { Optional($0.value) }
+        var run = planned[0]!
+        planned[0] = nil
+        for part in 1..<parts.count {
+            var other = planned[part]!
+            planned[part] = nil
+            let indexed = !lastIsLookedUp || part < parts.count - 1
+            if run.take(&other, plannedFrom: self, indexed: indexed) {
+                run.rowPartsTaken += 1
+            } else {
+                var caches = RowCaches()
+                run.expandRows(context.value, parts[part], caches: &caches)
+            }
+        }
+        self = run
+    }
+
+    /// Takes the jobs a later part planned from `start` (the run before the table), if it
+    /// touched nothing that the parts before it could change; `false` (and this run unchanged)
+    /// when it did. `indexed`: its keys and paths are added to `jobIndex` and `paths` (else they
+    /// are only looked up there: no later job looks for them).
+    ///
+    /// One meeting is mended rather than planned again, since a large table meets it by chance
+    /// (two prompts' slugs share their start and their 6-digit hash): with the default layout, a
+    /// job of the later part whose path an earlier job has gets its short key added, as one pass
+    /// gives it (`place`).
+    mutating func take(_ other: inout PlanningRun, plannedFrom start: PlanningRun, indexed: Bool) -> Bool {
+        guard other.diagnostics.all.count == start.diagnostics.all.count,
+            other.reported.count == start.reported.count, other.inputs.count == start.inputs.count,
+            other.localImages.count == start.localImages.count, other.seenImages.count == start.seenImages.count,
+            other.resolvedMedia.count == start.resolvedMedia.count, other.derivedIDs.count == start.derivedIDs.count
+        else { return false }
+        // A key taken before: one pass would have merged this part's job into the earlier one.
+        for key in other.jobIndex.keys where jobIndex[key] != nil { return false }
+        var movedAside: [(job: Int, path: String)] = []
+        for (path, index) in other.paths where paths[path] != nil {
+            let job = other.jobs[index]
+            guard manifest.layout == nil, job.outputTemplate == path.path else { return false }
+            let aside = path.path.replacingAll(".{ext}", with: "_\(job.digest.prefix(12)).{ext}")
+            let asideKey = PathKey(aside)
+            guard Self.reservedName(aside) == nil, paths[asideKey] == nil, other.paths[asideKey] == nil else {
+                return false
+            }
+            movedAside.append((index, aside))
+        }
+        let offset = jobs.count
+        if indexed {
+            for (key, index) in other.jobIndex { jobIndex[key] = offset + index }
+            var moved: Set<Int> = []
+            for (index, path) in movedAside {
+                paths[PathKey(path)] = offset + index
+                moved.insert(index)
+            }
+            for (path, index) in other.paths where !moved.contains(index) {
+                paths[path] = offset + index
+            }
+        }
+        // The part's own index is let go before its jobs are copied: less memory at once.
+        other.jobIndex = [:]
+        other.paths = [:]
+        jobs += other.jobs
+        for (index, path) in movedAside { jobs[offset + index].outputTemplate = path }
+        merged += other.merged
+        skipped += other.skipped
+        return true
+    }
+
+    /// A dictionary's entries in one with room for `capacity`.
+    static func reserved<Key, Value>(_ dictionary: [Key: Value], _ capacity: Int) -> [Key: Value] {
+        var copy: [Key: Value] = [:]
+        copy.reserveCapacity(capacity)
+        for (key, value) in dictionary { copy[key] = value }
+        return copy
+    }
+
+    /// Plans the rows `range` of a table, in order.
+    mutating func expandRows(_ context: RowContext, _ range: Range<Int>, caches: inout RowCaches) {
+        let block = context.block
+        let rows = context.rows
+        let defaults = context.defaults
+        let table = rows.table
+        let promptColumn = context.promptColumn
+        let imageColumns = context.imageColumns
+        let modelColumn = context.modelColumn
+        let idColumn = context.idColumn
+        let fieldColumns = context.fieldColumns
+        let axes = context.axes
+        let base = context.base
+        let baseSets = context.baseSets
+        var shared = context.shared
+        for row in range {
             let rowPath = rows.path.index(row)
             shared.row = Int32(row)
             var id: String?

@@ -14,11 +14,20 @@ package struct Planner {
         package var skipInvalid: Bool
         /// The most jobs a manifest may expand to.
         package var maxJobs: Int
+        /// The fewest rows of a table that are planned in parts at once, one a core (tests
+        /// lower it to compare the parts' plan with one pass's).
+        package var parallelRows: Int
+        /// How many parts such a table is planned in (`nil`: one a core, at most 8).
+        package var rowParts: Int?
 
         /// Makes options.
-        package init(skipInvalid: Bool = false, maxJobs: Int = 1_000_000) {
+        package init(
+            skipInvalid: Bool = false, maxJobs: Int = 1_000_000, parallelRows: Int = 20_000, rowParts: Int? = nil
+        ) {
             self.skipInvalid = skipInvalid
             self.maxJobs = maxJobs
+            self.parallelRows = parallelRows
+            self.rowParts = rowParts
         }
     }
 
@@ -121,6 +130,12 @@ struct PlanningRun {
     /// With `--skip-invalid`: why a table's image cell names no usable image (the first error
     /// found at the cell), so the rows that name it are skipped, not reported.
     var rowImageProblems: [Int32: [TableFile.Cell: Diagnostic]] = [:]
+    /// Parts of tables planned at once and taken as planned.
+    var rowPartsTaken = 0
+    /// Whether the block being expanded is the last thing that makes jobs: then a table's last
+    /// part is taken without adding its keys and paths to `jobIndex` and `paths`, which no job
+    /// will look in again.
+    var isLastExpansion = false
 
     /// Names of media fields (other than a model's main image): their axis values are files.
     let mediaFieldNames: Set<String>
@@ -165,9 +180,11 @@ struct PlanningRun {
         jobIndex.reserveCapacity(total)
         paths.reserveCapacity(total)
 
-        for block in blocks {
+        for (index, block) in blocks.enumerated() {
+            isLastExpansion = index == blocks.count - 1 && entries.isEmpty
             expand(block, defaults: defaults)
         }
+        isLastExpansion = false
         for (entry, fields) in entries {
             let origin = JobOrigin(path: entry.path, mark: entry.mark)
             if let combination = combine(fields, defaults: defaults, origin: origin) { add(combination) }
@@ -192,7 +209,7 @@ struct PlanningRun {
         for index in kept.matrix.indices {
             if let table = kept.matrix[index].rows?.table { kept.matrix[index].rows?.table = table.droppingContents() }
         }
-        return Plan(
+        var plan = Plan(
             manifest: kept,
             jobs: jobs,
             merged: merged,
@@ -206,6 +223,8 @@ struct PlanningRun {
             tables: tables.map { $0.droppingContents() },
             files: diagnostics.files
         )
+        plan.rowPartsTaken = rowPartsTaken
+        return plan
     }
 
     // MARK: Layout
