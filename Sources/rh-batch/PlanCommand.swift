@@ -43,6 +43,7 @@ struct PlanCommand: AsyncParsableCommand {
             writesOutputFolder: false)
         var plan = try Console.loadPlan(
             manifest, skipInvalid: skipInvalid, catalog: try catalogOption.load(), workflows: workflows)
+        defer { Console.keepUntilExit(plan) }
         // The account's currency as an earlier run into the output folder read it (no request).
         plan.billed(in: FolderCurrency.read(plan.outputDirectory))
         if jobs {

@@ -6,10 +6,13 @@ import YAML
 /// columns and each row's cells, with where every row starts so that a problem in a cell is
 /// reported at the cell (`captions.csv:17:3`).
 ///
-/// CSV and TSV values are parsed by CSV.swift; what that package does not do, and this type does,
-/// is find where each record and cell starts and refuse what RFC 4180 does not allow (a quoted
-/// cell that never closes, text after a closing quote), which the package would silently read as
-/// one long cell. JSON Lines are read a line at a time; text files are one prompt a line.
+/// This type finds where each CSV or TSV record and cell starts and refuses what RFC 4180 does
+/// not allow (a quoted cell that never closes, text after a closing quote), which CSV.swift would
+/// silently read as one long cell. CSV.swift reads the records with a '"' inside a cell (an
+/// escaped quote); the others, checked already, are split where the scan found their cells,
+/// which reads a million rows several times faster and gives the same cells (tests and the
+/// table fuzz target compare the two). JSON Lines are read a line at a time; text files are one
+/// prompt a line.
 package struct TableFile: Sendable {
     /// The kinds of table, by file extension.
     package enum Kind: String, Sendable, CaseIterable {
@@ -174,9 +177,10 @@ package struct TableFile: Sendable {
             return rowMark
         case .csv, .tsv:
             let delimiter = kind == .csv ? UInt8(ascii: ",") : UInt8(ascii: "\t")
-            let starts = TableScanner.fieldStarts(bytes, from: start, delimiter: delimiter)
-            guard column < starts.count else { return rowMark }
-            return TableScanner.mark(bytes, at: starts[column], lineStart: start, line: rowMark.line, source: source)
+            guard let at = TableScanner.fieldStart(bytes, from: start, column: column, delimiter: delimiter) else {
+                return rowMark
+            }
+            return TableScanner.mark(bytes, at: at, lineStart: start, line: rowMark.line, source: source)
         case .jsonl:
             guard column < columns.count else { return rowMark }
             // The member's name in the line (for a column: its first line).
@@ -270,7 +274,29 @@ private struct TableScanner {
 
     /// The start of each field of the record at `start`.
     static func fieldStarts(_ bytes: [UInt8], from start: Int, delimiter: UInt8) -> [Int] {
-        var starts = [start]
+        var starts: [Int] = []
+        forEachFieldStart(bytes, from: start, delimiter: delimiter) {
+            starts.append($0)
+            return true
+        }
+        return starts
+    }
+
+    /// The start of the field `column` of the record at `start`, if it has one.
+    static func fieldStart(_ bytes: [UInt8], from start: Int, column: Int, delimiter: UInt8) -> Int? {
+        var found: Int?
+        var seen = 0
+        forEachFieldStart(bytes, from: start, delimiter: delimiter) {
+            if seen == column { found = $0 }
+            seen += 1
+            return found == nil
+        }
+        return found
+    }
+
+    /// Calls `body` with the start of each field of the record at `start`, while it says `true`.
+    static func forEachFieldStart(_ bytes: [UInt8], from start: Int, delimiter: UInt8, _ body: (Int) -> Bool) {
+        guard body(start) else { return }
         var index = start
         var fieldStart = true
         while index < bytes.count {
@@ -293,7 +319,7 @@ private struct TableScanner {
             }
             if byte == delimiter {
                 index += 1
-                starts.append(index)
+                guard body(index) else { return }
                 fieldStart = true
             } else if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
                 break
@@ -302,16 +328,16 @@ private struct TableScanner {
                 index += 1
             }
         }
-        return starts
     }
 
     /// One record of a delimited table: where it starts and ends (before its line break), its
-    /// line, and whether a '"' is in it (a record without one is its bytes split at the delimiter).
+    /// line, and whether a '"' is in one of its cells (doubled in a quoted cell, or in an unquoted
+    /// one): CSV.swift reads such a record, and the others are split here.
     struct Record {
         var offset: Int
         var end: Int
         var line: Int32
-        var quoted: Bool
+        var escaped: Bool
     }
 
     /// Where each record starts and on which line, checking the quoting.
@@ -323,7 +349,7 @@ private struct TableScanner {
         var recordStart = 0
         var recordLine: Int32 = 1
         var fieldStart = true
-        var quoted = false
+        var escaped = false
         let count = bytes.count
         let quote = UInt8(ascii: "\"")
         let lf = UInt8(ascii: "\n")
@@ -332,13 +358,13 @@ private struct TableScanner {
             let byte = bytes[index]
             if fieldStart && byte == quote {
                 let opened = index
-                quoted = true
                 index += 1
                 var closed = false
                 while index < count {
                     let inner = bytes[index]
                     if inner == quote {
                         if index + 1 < count && bytes[index + 1] == quote {
+                            escaped = true
                             index += 2
                             continue
                         }
@@ -362,22 +388,22 @@ private struct TableScanner {
                 fieldStart = true
                 index += 1
             } else if byte == lf || byte == cr {
-                records.append(Record(offset: recordStart, end: index, line: recordLine, quoted: quoted))
+                records.append(Record(offset: recordStart, end: index, line: recordLine, escaped: escaped))
                 index += byte == cr && index + 1 < count && bytes[index + 1] == lf ? 2 : 1
                 line += 1
                 recordStart = index
                 recordLine = line
                 fieldStart = true
-                quoted = false
+                escaped = false
             } else {
-                // A '"' inside an unquoted cell is text; the record still goes to CSV.swift.
-                if byte == quote { quoted = true }
+                // A '"' inside an unquoted cell is text; the record goes to CSV.swift.
+                if byte == quote { escaped = true }
                 fieldStart = false
                 index += 1
             }
         }
         if recordStart < count {
-            records.append(Record(offset: recordStart, end: count, line: recordLine, quoted: quoted))
+            records.append(Record(offset: recordStart, end: count, line: recordLine, escaped: escaped))
         }
         return records
     }
@@ -385,7 +411,7 @@ private struct TableScanner {
     func delimited(_ delimiter: UInt8, path: String, kind: TableFile.Kind) throws(TableFile.Problem) -> TableFile {
         var records = try records(delimiter: delimiter)
         if !splitsPlainRecords {
-            for index in records.indices { records[index].quoted = true }
+            for index in records.indices { records[index].escaped = true }
         }
         let parsed = try Self.parse(bytes, records, delimiter: delimiter)
         var header: [String]?
@@ -428,31 +454,32 @@ private struct TableScanner {
             headerLine: headerLine, headerOffset: headerOffset, bytes: bytes)
     }
 
-    /// The records' values. A record with a '"' in it is parsed by CSV.swift (quotes, doubled
-    /// quotes, line breaks in a cell); one without is, by RFC 4180, its bytes split at the
-    /// delimiter, as CSV.swift would split it (`TableFileTests` checks the two agree), and that
-    /// split costs far less than the package's reading a scalar at a time. A large table is read
-    /// in two halves at once, split at a record boundary.
+    /// The records' values. A record with a '"' in a cell (a doubled quote in a quoted cell, a
+    /// quote in an unquoted one) is parsed by CSV.swift. The others, whose quoting `records`
+    /// checked, are split here: at the delimiter, and a quoted cell is its text between its
+    /// quotes, line breaks and all, as CSV.swift reads it (`TableTests` and the table fuzz target
+    /// check that the two agree); that costs far less than the package's reading a scalar at a
+    /// time. A large table is read in two halves at once, split at a record boundary.
     static func parse(_ bytes: [UInt8], _ records: [Record], delimiter: UInt8) throws(TableFile.Problem) -> [[String]] {
         let parts = records.count >= 50_000 ? 2 : 1
         let halves = inParts(parts) { (part: Int) -> [[String]] in
             let slice = records[records.count * part / parts..<records.count * (part + 1) / parts]
-            // The quoted records of this part, one after another, for one reader.
-            var quotedText: [UInt8] = []
-            for record in slice where record.quoted {
-                quotedText += bytes[record.offset..<record.end]
-                quotedText.append(UInt8(ascii: "\n"))
+            // The escaped records of this part, one after another, for one reader.
+            var escapedText: [UInt8] = []
+            for record in slice where record.escaped {
+                escapedText += bytes[record.offset..<record.end]
+                escapedText.append(UInt8(ascii: "\n"))
             }
             var reader: CSVReader?
-            if !quotedText.isEmpty {
-                let text = String(decoding: quotedText, as: UTF8.self)
+            if !escapedText.isEmpty {
+                let text = String(decoding: escapedText, as: UTF8.self)
                 reader = try? CSVReader(string: text, hasHeaderRow: false, delimiter: Unicode.Scalar(delimiter))
                 if reader == nil { return [] }
             }
             var rows: [[String]] = []
             rows.reserveCapacity(slice.count)
             for record in slice {
-                if record.quoted {
+                if record.escaped {
                     guard let row = reader?.next() else { return rows }
                     rows.append(row)
                 } else {
@@ -472,20 +499,28 @@ private struct TableScanner {
         return all
     }
 
-    /// A record without quotes: its cells are the text between delimiters.
+    /// A record without a '"' in a cell: the text between delimiters, or between the quotes of a
+    /// quoted cell (which `records` found closed, and followed by a delimiter or the record's end).
     static func split(_ bytes: [UInt8], _ range: Range<Int>, at delimiter: UInt8) -> [String] {
         var cells: [String] = []
-        var start = range.lowerBound
-        var index = start
-        while index < range.upperBound {
-            if bytes[index] == delimiter {
-                cells.append(String(decoding: bytes[start..<index], as: UTF8.self))
-                start = index + 1
+        var index = range.lowerBound
+        let quote = UInt8(ascii: "\"")
+        while true {
+            if index < range.upperBound && bytes[index] == quote {
+                let open = index + 1
+                var close = open
+                while bytes[close] != quote { close += 1 }
+                cells.append(String(decoding: bytes[open..<close], as: UTF8.self))
+                index = close + 1
+            } else {
+                var end = index
+                while end < range.upperBound && bytes[end] != delimiter { end += 1 }
+                cells.append(String(decoding: bytes[index..<end], as: UTF8.self))
+                index = end
             }
+            if index >= range.upperBound { return cells }
             index += 1
         }
-        cells.append(String(decoding: bytes[start..<range.upperBound], as: UTF8.self))
-        return cells
     }
 
     func checkHeader(_ names: [String], offset: Int, delimiter: UInt8) throws(TableFile.Problem) {

@@ -705,6 +705,10 @@ struct PlanningRun {
         var shapes: [Money?: Boxed<JobShape>] = [:]
         /// The identity text hashed up to the input, for the prompt it was made with.
         var identityPrefix: (prompt: PromptRef, hasher: SHA256)?
+        /// The identity text hashed up to the prompt (the endpoint's part, the same for all).
+        var identityHead: SHA256?
+        /// Inputs (by index) checked against the model's image field and found fine.
+        var inputsFine: Set<Int> = []
         /// The layout with its jobs' shared values in place (`.some(nil)`: it cannot be
         /// prepared, so each path is rendered whole).
         var layout: OutputLayout.Prepared??

@@ -159,7 +159,14 @@ extension PlanningRun {
             return nil
         }
         let input = inputs[use.input]
-        found.problems += check(input, field: imageField, model: model, mark: use.mark, path: use.path)
+        // An input is checked once per fitting (a model): a table's rows repeat few images.
+        if let fit = combination.fit, fit.inputsFine.contains(use.input) { return input }
+        let problems = check(input, field: imageField, model: model, mark: use.mark, path: use.path)
+        if problems.isEmpty {
+            combination.fit?.inputsFine.insert(use.input)
+        } else {
+            found.problems += problems
+        }
         return input
     }
 
@@ -256,18 +263,34 @@ extension PlanningRun {
     mutating func identityPrefix(of combination: Combination, _ fitted: FittedCombination) -> SHA256 {
         let fit = fitted.fit
         if let known = fit.identityPrefix, known.prompt == fitted.prompt { return known.hasher }
-        var text = "rh-batch/job/v1\nendpoint:" + combination.model.model.identityEndpoint + "\nprompt:"
-        JSONValue.writeString(fitted.prompt.text, to: &text)
-        text += "\n"
+        // The text is hashed a part after another (the same hash as of the whole text), from
+        // the head the fitting's jobs share: a table of a million prompts makes no text.
+        var identity: SHA256
+        if let head = fit.identityHead {
+            identity = head
+        } else {
+            identity = SHA256()
+            identity.update(text: "rh-batch/job/v1\nendpoint:" + combination.model.model.identityEndpoint + "\nprompt:")
+            fit.identityHead = identity
+        }
+        let prompt = fitted.prompt.text
+        if JSONValue.needsEscaping(prompt) {
+            var literal = ""
+            JSONValue.writeString(prompt, to: &literal)
+            identity.update(text: literal)
+        } else {
+            identity.update(text: "\"")
+            identity.update(text: prompt)
+            identity.update(text: "\"")
+        }
+        identity.update(text: "\n")
         // Params that fail their check are left out of `params`; the text made ahead assumed all
         // of them, so it is used only when every param passed.
         if let known = fit.identity, fitted.params.count == combination.params.count {
-            text += known
+            identity.update(text: known)
         } else {
-            text += Self.fieldsIdentity((fit.apiOptions + fitted.params).sorted { $0.key < $1.key })
+            identity.update(text: Self.fieldsIdentity((fit.apiOptions + fitted.params).sorted { $0.key < $1.key }))
         }
-        var identity = SHA256()
-        identity.update(text: text)
         fit.identityPrefix = (fitted.prompt, identity)
         return identity
     }

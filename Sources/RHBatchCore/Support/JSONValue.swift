@@ -88,7 +88,7 @@ package enum JSONValue: Sendable, Hashable {
 
     /// Whether a text has a byte JSON escapes: a million-job report asks this of every text, so
     /// it reads the bytes in place rather than through a generic sequence.
-    private static func needsEscaping(_ text: String) -> Bool {
+    package static func needsEscaping(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { bytes in
             for byte in bytes where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
