@@ -374,7 +374,15 @@ struct TableTests {
         try table("refused", [45: "r45,Restyle room 45.,sofa.png,7:5"])
         try compare(manifest("refused"), minimum: 1, taken: 0)
         #expect(try outcome(manifest("refused"), parts: 3).lines.first?.contains("data/refused.csv:47:") == true)
-        try compare(manifest("refused"), skipInvalid: true, taken: 2)
+        try compare(manifest("refused"), skipInvalid: true, taken: 1)
+        // The same refused value in every part: one pass reports it once, at its first row, and
+        // skips every such row at that first row's cell (the fitting is shared).
+        try table(
+            "refusedEverywhere",
+            Dictionary(uniqueKeysWithValues: [5, 25, 45].map { ($0, "r\($0),Restyle room \($0).,sofa.png,7:5") }))
+        try compare(manifest("refusedEverywhere"), minimum: 1, taken: 0)
+        #expect(try outcome(manifest("refusedEverywhere"), parts: 3).lines.count == 1)
+        try compare(manifest("refusedEverywhere"), skipInvalid: true, taken: 0)
         // Ids for images without a prompt column make new inputs in every part: planned again.
         try table(
             "inputs", header: "id,image",
@@ -388,14 +396,15 @@ struct TableTests {
             Dictionary(uniqueKeysWithValues: (0..<60).map { ($0, "Move \($0).,\(images[$0 % 3]),last\($0).png") }))
         try compare(
             "version: 1\nmatrix:\n  rows: data/media.csv\n  model: kling-v3.0-pro/image-to-video\n", taken: 0)
-        // An unknown model in a row of the third part: an error found while planning it.
+        // An unknown model in rows of every part: one error, at its first row, as one pass says.
         try table(
             "models", header: "prompt,image,model",
             Dictionary(
                 uniqueKeysWithValues: (0..<60).map {
-                    ($0, "Restyle \($0).,\(images[$0 % 3]),\($0 == 45 ? "gpt-image-9" : "gpt-image-2")")
+                    ($0, "Restyle \($0).,\(images[$0 % 3]),\([5, 25, 45].contains($0) ? "gpt-image-9" : "gpt-image-2")")
                 }))
         try compare("version: 1\nmatrix:\n  rows: data/models.csv\n", minimum: 1, taken: 0)
+        #expect(try outcome("version: 1\nmatrix:\n  rows: data/models.csv\n", parts: 3).lines.count == 1)
         // A block after the table repeats its first row: merged into the table's job.
         try compare(
             "version: 1\nmatrix:\n- rows: data/clean.csv\n  model: gpt-image-2\n"

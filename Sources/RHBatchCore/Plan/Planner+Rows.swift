@@ -86,7 +86,7 @@ extension PlanningRun {
         let lastIsLookedUp = isLastExpansion
         // Each part's run held once (not also by the parts' results), so that taking changes it
         // in place rather than a copy of it.
-        var planned = inParts(parts.count) { part -> Unchecked<PlanningRun> in
+        var planned = inParts(parts.count) { part -> Unchecked<(PlanningRun, RowCaches)> in
             var run = start.value
             if part == 0 {
                 run.jobs.reserveCapacity(max(total, run.jobs.count + parts.count * parts[0].count * perRow))
@@ -111,18 +111,21 @@ extension PlanningRun {
             }
             var caches = RowCaches()
             run.expandRows(context.value, parts[part], caches: &caches)
-            return Unchecked(run)
+            return Unchecked((run, caches))
         }.map { Optional($0.value) }
-        var run = planned[0]!
+        // The caches as one pass has them after each part: a part planned again uses them, since
+        // what they hold carries the location of the first row that made it.
+        var (run, caches) = planned[0]!
         planned[0] = nil
         for part in 1..<parts.count {
-            var other = planned[part]!
+            var (other, otherCaches) = planned[part]!
             planned[part] = nil
             let indexed = !lastIsLookedUp || part < parts.count - 1
-            if run.take(&other, plannedFrom: self, indexed: indexed) {
+            if Self.foundNoProblem(otherCaches), run.take(&other, plannedFrom: self, indexed: indexed) {
                 run.rowPartsTaken += 1
+                caches.models.merge(otherCaches.models) { earlier, _ in earlier }
+                caches.fits.merge(otherCaches.fits) { earlier, _ in earlier }
             } else {
-                var caches = RowCaches()
                 run.expandRows(context.value, parts[part], caches: &caches)
             }
         }
@@ -149,7 +152,10 @@ extension PlanningRun {
         var movedAside: [(job: Int, path: String)] = []
         for (path, index) in other.paths where paths[path] != nil {
             let job = other.jobs[index]
-            guard manifest.layout == nil, job.outputTemplate == path.path else { return false }
+            // A job the part moved aside already: one pass would report that path's clash.
+            guard manifest.layout == nil, !path.path.hasSuffix("_\(job.digest.prefix(12)).{ext}") else {
+                return false
+            }
             let aside = path.path.replacingAll(".{ext}", with: "_\(job.digest.prefix(12)).{ext}")
             let asideKey = PathKey(aside)
             guard Self.reservedName(aside) == nil, paths[asideKey] == nil, other.paths[asideKey] == nil else {
@@ -176,6 +182,18 @@ extension PlanningRun {
         for (index, path) in movedAside { jobs[offset + index].outputTemplate = path }
         merged += other.merged
         skipped += other.skipped
+        return true
+    }
+
+    /// Whether a part's models and fittings found nothing wrong. A fitting's problems are located
+    /// at the first row that made it, and one pass reuses them (each a skipped job at that row
+    /// with `--skip-invalid`) for the rows after it, in later parts too: a part whose fittings
+    /// have problems is planned again after the parts before it.
+    static func foundNoProblem(_ caches: RowCaches) -> Bool {
+        for (_, model) in caches.models where model == nil { return false }
+        for (_, fits) in caches.fits {
+            for fit in fits.joined() where fit.map({ !$0.problems.isEmpty || $0.stop }) ?? false { return false }
+        }
         return true
     }
 
