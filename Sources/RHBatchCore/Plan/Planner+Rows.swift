@@ -207,31 +207,21 @@ extension PlanningRun {
 
     /// Plans the rows `range` of a table, in order.
     mutating func expandRows(_ context: RowContext, _ range: Range<Int>, caches: inout RowCaches) {
-        let block = context.block
         let rows = context.rows
-        let defaults = context.defaults
         let table = rows.table
-        let promptColumn = context.promptColumn
-        let imageColumns = context.imageColumns
-        let modelColumn = context.modelColumn
-        let idColumn = context.idColumn
-        let fieldColumns = context.fieldColumns
-        let axes = context.axes
-        let base = context.base
-        let baseSets = context.baseSets
         var shared = context.shared
         for row in range {
             let rowPath = rows.path.index(row)
             shared.row = Int32(row)
             var id: String?
-            if let column = idColumn, case .text(let text) = table.cell(row, column) { id = text.trimmed }
+            if let column = context.idColumn, case .text(let text) = table.cell(row, column) { id = text.trimmed }
 
             // The model: the block's, else the row's, else the defaults'.
             var signature = ""
             let models: [ModelUse]
-            if let blockModels = block.models {
+            if let blockModels = context.block.models {
                 models = blockModels
-            } else if let column = modelColumn, case .text(let name) = table.cell(row, column) {
+            } else if let column = context.modelColumn, case .text(let name) = table.cell(row, column) {
                 signature = name
                 let model: ModelUse?
                 if let known = caches.models[name] {
@@ -244,7 +234,7 @@ extension PlanningRun {
                 }
                 guard let model else { continue }
                 models = [model]
-            } else if let model = defaults.model {
+            } else if let model = context.defaults.model {
                 models = [model]
             } else {
                 report(
@@ -254,10 +244,10 @@ extension PlanningRun {
             }
 
             // Field values: the block's axes and values, else the row's cells, else the defaults.
-            var optionSets = baseSets
-            if !fieldColumns.isEmpty {
-                var fixed = base
-                for (column, name) in fieldColumns {
+            var optionSets = context.baseSets
+            if !context.fieldColumns.isEmpty {
+                var fixed = context.base
+                for (column, name) in context.fieldColumns {
                     let cell = table.cell(row, column)
                     if case .empty = cell { continue }
                     let mark = table.mark(row: row, column: column)
@@ -277,13 +267,13 @@ extension PlanningRun {
                         signature += "\u{1}" + name + "=" + items.joined(separator: "\u{2}")
                     }
                 }
-                optionSets = Self.product(axes, base: fixed)
+                optionSets = Self.product(context.axes, base: fixed)
             }
 
             // The prompt.
-            var prompts: [PromptUse?] = block.prompts ?? [defaults.prompt]
+            var prompts: [PromptUse?] = context.block.prompts ?? [context.defaults.prompt]
             var promptFromRow = false
-            if let column = promptColumn {
+            if let column = context.promptColumn {
                 switch table.cell(row, column) {
                 case .empty: break
                 case .list:
@@ -312,8 +302,8 @@ extension PlanningRun {
             }
 
             // The main input.
-            var images: [ImageUse?] = block.images ?? [defaults.image]
-            let filled = imageColumns.filter { table.cell(row, $0) != .empty }
+            var images: [ImageUse?] = context.block.images ?? [context.defaults.image]
+            let filled = context.imageColumns.filter { table.cell(row, $0) != .empty }
             if filled.count > 1 {
                 report(
                     "this row sets both '\(table.columns[filled[0]])' and '\(table.columns[filled[1]])': one image column a row",
