@@ -304,7 +304,8 @@ struct TableTests {
     /// A large table is planned in parts at once (one a core); the plan is the one a single pass
     /// makes, also where the parts meet: a row that repeats a row of another part (merged), rows
     /// of two parts that would write one path (moved aside, or an error with a layout), an error
-    /// or a skipped row in a later part, rows that make new inputs, and a block after the table.
+    /// or a skipped row in a later part, rows that make new inputs, and a block after the table;
+    /// with 3 parts (and which of them are taken as planned), and with 2, 5 and 8.
     @Test func aTablePlannedInPartsMakesThePlanOfOnePass() throws {
         let fixture = try fixture()
         let images = ["sofa.png", "rug.png", "room.png"]
@@ -347,6 +348,11 @@ struct TableTests {
             #expect(single.lines.count >= minimum, sourceLocation: sourceLocation)
             #expect(inParts.lines == single.lines, sourceLocation: sourceLocation)
             #expect(inParts.taken == taken, "parts taken as planned", sourceLocation: sourceLocation)
+            // As many parts as cores up to 8 (`rowParts`): the same plan with 2, 5 and 8 parts.
+            for parts in [2, 5, 8] {
+                let other = try outcome(manifest, parts: parts, skipInvalid: skipInvalid)
+                #expect(other.lines == single.lines, "\(parts) parts", sourceLocation: sourceLocation)
+            }
         }
         let manifest = { (name: String) in "version: 1\nmatrix:\n  rows: data/\(name).csv\n  model: gpt-image-2\n" }
 
