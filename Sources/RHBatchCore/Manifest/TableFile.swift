@@ -483,7 +483,8 @@ private struct TableScanner {
                     guard let row = reader?.next() else { return rows }
                     rows.append(row)
                 } else {
-                    rows.append(split(bytes, record.offset..<record.end, at: delimiter))
+                    // Room for as many cells as the row before has: most rows have as many.
+                    rows.append(split(bytes, record.offset..<record.end, at: delimiter, columns: rows.last?.count ?? 0))
                 }
             }
             return rows
@@ -501,8 +502,9 @@ private struct TableScanner {
 
     /// A record without a '"' in a cell: the text between delimiters, or between the quotes of a
     /// quoted cell (which `records` found closed, and followed by a delimiter or the record's end).
-    static func split(_ bytes: [UInt8], _ range: Range<Int>, at delimiter: UInt8) -> [String] {
+    static func split(_ bytes: [UInt8], _ range: Range<Int>, at delimiter: UInt8, columns: Int = 0) -> [String] {
         var cells: [String] = []
+        cells.reserveCapacity(columns)
         var index = range.lowerBound
         let quote = UInt8(ascii: "\"")
         while true {

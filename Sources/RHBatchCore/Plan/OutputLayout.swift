@@ -235,17 +235,26 @@ package struct OutputLayout: Sendable {
         /// A job's path: the same as ``OutputLayout/render(_:)`` with the shared values it was
         /// prepared with; `value` gives the job's own (the image, the prompt, the sample, the key).
         package func render(_ value: (Placeholder) -> String) -> String {
+            // Made in one string (a million jobs make a million paths): each component is put
+            // in place, then given its `_` when ``OutputLayout/component(_:)`` would give it one.
             var path = ""
+            path.reserveCapacity(128)
             for (position, component) in components.enumerated() {
                 if position > 0 { path += "/" }
-                var rendered = ""
+                let start = path.utf8.count
                 for piece in component {
                     switch piece {
-                    case .text(let text): rendered += text
-                    case .value(let placeholder): rendered += value(placeholder)
+                    case .text(let text): path += text
+                    case .value(let placeholder): path += value(placeholder)
                     }
                 }
-                path += OutputLayout.component(rendered)
+                let first = path.utf8.index(path.utf8.startIndex, offsetBy: start)
+                // A leading "." as ``OutputLayout/component(_:)`` sees it: a character, so not
+                // one that a combining mark follows.
+                if first == path.utf8.endIndex || path.utf8[first] == UInt8(ascii: ".") && path[first...].hasPrefix(".")
+                {
+                    path.insert("_", at: first)
+                }
             }
             return path
         }

@@ -29,6 +29,9 @@ extension PlanningRun {
         let base: [String: Located<ImageValue>]
         let baseSets: [[String: Located<ImageValue>]]
         let shared: Expansion
+        /// The prompts and images of a row that sets none: the block's, else the defaults'.
+        let prompts: [PromptUse?]
+        let images: [ImageUse?]
     }
 
     mutating func expandRows(_ block: ResolvedBlock, _ rows: RowSource, defaults: ResolvedFields) {
@@ -52,7 +55,8 @@ extension PlanningRun {
             shared: Expansion(
                 samples: block.samples ?? defaults.samples ?? 1,
                 params: Self.merge(defaults.params, block.block.params),
-                origin: JobOrigin(path: rows.path, mark: rows.mark), table: tableIndex))
+                origin: JobOrigin(path: rows.path, mark: rows.mark), table: tableIndex),
+            prompts: block.prompts ?? [defaults.prompt], images: block.images ?? [defaults.image])
         let parts = Self.rowParts(
             table.rowCount, minimum: options.parallelRows,
             cores: options.rowParts ?? min(ProcessInfo.processInfo.activeProcessorCount, 8))
@@ -210,6 +214,10 @@ extension PlanningRun {
         let rows = context.rows
         let table = rows.table
         var shared = context.shared
+        // A row's own prompt and image, one element each: the same two arrays for every row (no
+        // other holds them once the row is planned), not two new ones a row.
+        var ownPrompt: [PromptUse?] = [nil]
+        var ownImage: [ImageUse?] = [nil]
         for row in range {
             let rowPath = rows.path.index(row)
             shared.row = Int32(row)
@@ -271,7 +279,7 @@ extension PlanningRun {
             }
 
             // The prompt.
-            var prompts: [PromptUse?] = context.block.prompts ?? [context.defaults.prompt]
+            var prompts = context.prompts
             var promptFromRow = false
             if let column = context.promptColumn {
                 switch table.cell(row, column) {
@@ -296,21 +304,26 @@ extension PlanningRun {
                     }
                     var use = resolvePrompt(Located(text, mark: mark, path: path))
                     if let id { use.prompt.id = id }
-                    prompts = [use]
+                    ownPrompt[0] = use
+                    prompts = ownPrompt
                     promptFromRow = true
                 }
             }
 
             // The main input.
-            var images: [ImageUse?] = context.block.images ?? [context.defaults.image]
-            let filled = context.imageColumns.filter { table.cell(row, $0) != .empty }
-            if filled.count > 1 {
+            var images = context.images
+            var filled: Int?
+            var twice: Int?
+            for column in context.imageColumns where table.cell(row, column) != .empty {
+                if filled == nil { filled = column } else if twice == nil { twice = column }
+            }
+            if let first = filled, let second = twice {
                 report(
-                    "this row sets both '\(table.columns[filled[0]])' and '\(table.columns[filled[1]])': one image column a row",
-                    at: table.mark(row: row, column: filled[1]), path: rowPath.key("image"))
+                    "this row sets both '\(table.columns[first])' and '\(table.columns[second])': one image column a row",
+                    at: table.mark(row: row, column: second), path: rowPath.key("image"))
                 continue
             }
-            if let column = filled.first {
+            if let column = filled {
                 let cell = table.cell(row, column)
                 do {
                     // Resolved before expansion (`resolveRowImages`), as image ids need.
@@ -340,7 +353,8 @@ extension PlanningRun {
                     if let id, !promptFromRow {
                         use.input = intern(inputs[use.input].sources, id: id)
                     }
-                    images = [use]
+                    ownImage[0] = use
+                    images = ownImage
                 }
             }
 

@@ -1115,27 +1115,50 @@ struct PlanningRun {
         text.utf8.allSatisfy({ $0 < 0x80 }) ? asciiSlug(text) : unicodeSlug(text)
     }
 
-    /// ``promptSlug(_:)`` of ASCII text.
+    /// ``promptSlug(_:)`` of ASCII text, made in one string: the letters and digits (at most 32),
+    /// a dash and the short hash's 6 hex digits (a table of a million prompts makes a million).
     static func asciiSlug(_ text: String) -> String {
-        do {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(33)
+        var hasher = SHA256()
+        hasher.update(text: text)
+        let digest = hasher.finalize()
+        return String(unsafeUninitializedCapacity: 32 + 1 + 6) { buffer in
+            var count = 0
             var lastWasDash = true
             for byte in text.utf8 {
                 let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
                 if lower >= UInt8(ascii: "a") && lower <= UInt8(ascii: "z")
                     || lower >= UInt8(ascii: "0") && lower <= UInt8(ascii: "9")
                 {
-                    bytes.append(lower)
+                    buffer[count] = lower
+                    count += 1
                     lastWasDash = false
                 } else if !lastWasDash {
-                    bytes.append(UInt8(ascii: "-"))
+                    buffer[count] = UInt8(ascii: "-")
+                    count += 1
                     lastWasDash = true
                 }
-                if bytes.count >= 32 { break }
+                if count >= 32 { break }
             }
-            while bytes.last == UInt8(ascii: "-") { bytes.removeLast() }
-            return (bytes.isEmpty ? "prompt" : String(decoding: bytes, as: UTF8.self)) + "-" + shortHash(text)
+            while count > 0 && buffer[count - 1] == UInt8(ascii: "-") { count -= 1 }
+            if count == 0 {
+                for byte in "prompt".utf8 {
+                    buffer[count] = byte
+                    count += 1
+                }
+            }
+            buffer[count] = UInt8(ascii: "-")
+            count += 1
+            let digits: StaticString = "0123456789abcdef"
+            digits.withUTF8Buffer { table in
+                digest.withUnsafeBytes { bytes in
+                    for byte in bytes.prefix(3) {
+                        buffer[count] = table[Int(byte >> 4)]
+                        buffer[count + 1] = table[Int(byte & 0x0F)]
+                        count += 2
+                    }
+                }
+            }
+            return count
         }
     }
 
