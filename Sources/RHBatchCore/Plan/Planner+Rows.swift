@@ -358,14 +358,12 @@ extension PlanningRun {
                 }
             }
 
-            if let known = caches.fits[signature], known.allSatisfy({ $0.allSatisfy { $0 != nil } }) {
-                var fits = known
-                combine(prompts, images, models, optionSets, shared, fits: &fits)
-            } else {
-                var fits = caches.fits[signature] ?? Self.noFits(models: models.count, sets: optionSets.count)
-                combine(prompts, images, models, optionSets, shared, fits: &fits)
-                caches.fits[signature] = fits
+            // The fittings are changed in place in the cache: a copy of them would be a copy a row.
+            if caches.fits.index(forKey: signature) == nil {
+                caches.fits[signature] = Self.noFits(models: models.count, sets: optionSets.count)
             }
+            let slot = caches.fits.index(forKey: signature)!
+            combine(prompts, images, models, optionSets, shared, fits: &caches.fits.values[slot])
         }
     }
 
