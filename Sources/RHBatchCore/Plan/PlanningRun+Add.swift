@@ -94,8 +94,9 @@ extension PlanningRun {
     /// the job's prompt. A job that also sets `prompt` (itself, not through `defaults`) sets one
     /// field twice: an error at the second name. `false` when reported.
     mutating func takePromptByVendorName(_ combination: inout Combination) -> Bool {
-        let model = combination.model.model
-        guard let field = model.prompt, field.apiKey != "prompt" else { return true }
+        // The model is read where it is held (here and below): a copy of its spec would be a copy a job.
+        let modelUse = combination.model
+        guard let field = modelUse.model.prompt, field.apiKey != "prompt" else { return true }
         for name in [field.apiKey, field.name] where name != "prompt" {
             guard let value = combination.options[name] else { continue }
             combination.options[name] = nil
@@ -104,7 +105,7 @@ extension PlanningRun {
             if let prompt = combination.prompt, fromDefaults(value.path), !fromDefaults(prompt.path) { continue }
             if let prompt = combination.prompt, fromDefaults(prompt.path) == fromDefaults(value.path) {
                 report(
-                    "'\(name)' and 'prompt' both set \(model.alias)'s prompt (its '\(field.apiKey)' field): set one of them",
+                    "'\(name)' and 'prompt' both set \(modelUse.model.alias)'s prompt (its '\(field.apiKey)' field): set one of them",
                     at: value.mark, path: value.path)
                 return false
             }
@@ -120,15 +121,15 @@ extension PlanningRun {
     /// The prompt, checked against the model's prompt field (dropped when it has none); `nil`
     /// when the model needs one and the combination has none (reported).
     mutating func fitPrompt(_ combination: Combination, _ found: inout FitProblems) -> PromptRef? {
-        let model = combination.model.model
-        guard let promptField = model.prompt else {
+        let modelUse = combination.model
+        guard let promptField = modelUse.model.prompt else {
             if combination.prompt != nil { found.dropped.append("prompt") }
             return PromptRef(id: PlanningRun.noPrompt, text: "")
         }
         guard let use = combination.prompt else {
             if !promptField.required { return PromptRef(id: PlanningRun.noPrompt, text: "") }
             report(
-                "\(model.alias) needs a prompt (its '\(promptField.apiKey)' field): set 'prompt' for these jobs",
+                "\(modelUse.model.alias) needs a prompt (its '\(promptField.apiKey)' field): set 'prompt' for these jobs",
                 at: combination.origin.mark, path: combination.origin.path)
             return nil
         }
@@ -138,7 +139,10 @@ extension PlanningRun {
             use.prompt.text.count > maxLength
         {
             found.problems.append(
-                ("the prompt is longer than the \(maxLength) characters \(model.alias) accepts", use.mark, use.path))
+                (
+                    "the prompt is longer than the \(maxLength) characters \(modelUse.model.alias) accepts", use.mark,
+                    use.path
+                ))
         }
         return use.prompt
     }
@@ -146,22 +150,22 @@ extension PlanningRun {
     /// The main input, checked against the model's image field (dropped when it has none); `nil`
     /// when the model needs one and the combination has none (reported).
     mutating func fitInput(_ combination: Combination, _ found: inout FitProblems) -> ImageInput? {
-        let model = combination.model.model
-        guard let imageField = model.image, let imageIndex = model.imageIndex else {
+        let modelUse = combination.model
+        guard let imageField = modelUse.model.image, let imageIndex = modelUse.model.imageIndex else {
             if combination.image != nil { found.dropped.append("image") }
             return ImageInput(id: PlanningRun.noImage, sources: [])
         }
         guard let use = combination.image else {
-            if !model.fields[imageIndex].required { return ImageInput(id: PlanningRun.noImage, sources: []) }
+            if !modelUse.model.fields[imageIndex].required { return ImageInput(id: PlanningRun.noImage, sources: []) }
             report(
-                "\(model.alias) needs an input image: set 'image' for these jobs", at: combination.origin.mark,
+                "\(modelUse.model.alias) needs an input image: set 'image' for these jobs", at: combination.origin.mark,
                 path: combination.origin.path)
             return nil
         }
         let input = inputs[use.input]
         // An input is checked once per fitting (a model): a table's rows repeat few images.
         if let fit = combination.fit, fit.inputsFine.contains(use.input) { return input }
-        let problems = check(input, field: imageField, model: model, mark: use.mark, path: use.path)
+        let problems = check(input, field: imageField, model: modelUse.model, mark: use.mark, path: use.path)
         if problems.isEmpty {
             combination.fit?.inputsFine.insert(use.input)
         } else {
@@ -176,30 +180,30 @@ extension PlanningRun {
     static let workflowBodyKeys: Set<String> = ["nodeInfoList", "instanceType", "workflowId", "webappId"]
 
     mutating func checkParams(_ combination: Combination, _ found: inout FitProblems) -> [Param]? {
-        let model = combination.model.model
+        let modelUse = combination.model
         var params: [Param] = []
         for param in combination.params {
             let key = param.value.key
             if let type = ModelSpec.commonParams[key], !Self.matches(param.value.value, type) {
                 found.problems.append(
                     (
-                        "\(model.alias) expects \(type.rawValue) for '\(key)', found \(param.value.value.typeName)",
+                        "\(modelUse.model.alias) expects \(type.rawValue) for '\(key)', found \(param.value.value.typeName)",
                         param.mark, param.path
                     ))
                 continue
             }
-            if model.workflow != nil, NodeField(key) != nil || Self.workflowBodyKeys.contains(key) {
+            if modelUse.model.workflow != nil, NodeField(key) != nil || Self.workflowBodyKeys.contains(key) {
                 let message =
                     NodeField(key) != nil
-                    ? "'\(key)' is an input of \(model.alias): set it as the field \"\(key)\" (checked against the graph) instead of params"
-                    : "'\(key)' is set by \(model.alias)'s workflows entry (instance) and its fields, not by params"
+                    ? "'\(key)' is an input of \(modelUse.model.alias): set it as the field \"\(key)\" (checked against the graph) instead of params"
+                    : "'\(key)' is set by \(modelUse.model.alias)'s workflows entry (instance) and its fields, not by params"
                 diagnostics.error(message, at: param.mark, path: param.path.description)
                 return nil
             }
-            if model.declares(key) {
-                let field = model.roleName(of: key) ?? FieldSpec.snakeCase(key)
+            if modelUse.model.declares(key) {
+                let field = modelUse.model.roleName(of: key) ?? FieldSpec.snakeCase(key)
                 diagnostics.error(
-                    "'\(key)' is a field of \(model.alias); set it as the job field '\(field)' instead of params.\(key)",
+                    "'\(key)' is a field of \(modelUse.model.alias); set it as the job field '\(field)' instead of params.\(key)",
                     at: param.mark, path: param.path.description)
                 return nil
             }
@@ -235,18 +239,19 @@ extension PlanningRun {
     mutating func shape(of combination: Combination, _ fitted: FittedCombination, layout: OutputLayout) -> Boxed<
         JobShape
     > {
-        let model = combination.model.model
+        let modelUse = combination.model
         let fit = fitted.fit
         let price =
-            fit.price ?? model.price.price(for: fit.finalValues, promptLength: fitted.prompt.text.count)
+            fit.price ?? modelUse.model.price.price(for: fit.finalValues, promptLength: fitted.prompt.text.count)
         if let known = fit.shapes[price] { return known }
         var jobShape = JobShape(
-            model: model.alias, endpoint: model.endpoint, options: fit.layoutValues, apiOptions: fit.apiOptions,
+            model: modelUse.model.alias, endpoint: modelUse.model.endpoint, options: fit.layoutValues,
+            apiOptions: fit.apiOptions,
             params: fitted.params, layoutHasIndex: layout.hasIndex, price: price ?? .zero,
-            priceKnown: price != nil, output: model.output, media: fit.media, origin: combination.origin
+            priceKnown: price != nil, output: modelUse.model.output, media: fit.media, origin: combination.origin
         )
         jobShape.table = combination.table
-        if let workflow = model.workflow {
+        if let workflow = modelUse.model.workflow {
             jobShape.sendsFileNames = true
             jobShape.graphSHA256 = workflow.graphSHA256
             jobShape.coinEstimate = Money(micros: Int64(workflow.estimatedCoins ?? 0) * 1_000_000)
@@ -323,26 +328,27 @@ extension PlanningRun {
         key: HexDigest, sample: Int, combination: Combination, fitted: FittedCombination, shape: Boxed<JobShape>,
         layout: OutputLayout, names: (prompt: String, image: String)
     ) {
-        let model = combination.model.model
+        let modelUse = combination.model
         // This job takes the key now; an earlier job that has it gets it back.
         if let existing = jobIndex.updateValue(jobs.count, forKey: key) {
             jobIndex[key] = existing
             let reason =
                 fitted.dropped.isEmpty
-                ? "the same job is written twice" : "\(model.alias) takes no \(fitted.dropped.joined(separator: ", "))"
+                ? "the same job is written twice"
+                : "\(modelUse.model.alias) takes no \(fitted.dropped.joined(separator: ", "))"
             merged.append(MergedJob(into: jobs[existing].id, reason: reason, origin: combination.origin))
             return
         }
         func value(_ placeholder: OutputLayout.Placeholder) -> String? {
             switch placeholder {
-            case .model: safeNames.name(for: model.alias)
-            case .endpoint: safeNames.name(for: model.endpoint)
+            case .model: safeNames.name(for: modelUse.model.alias)
+            case .endpoint: safeNames.name(for: modelUse.model.endpoint)
             case .image: names.image
             case .prompt: names.prompt
             case .field(let name): fitted.fit.layoutValues[name].map { safeNames.name(for: $0) }
             case .sample: String(sample)
             case .key: key.prefix(12)
-            case .node: model.workflow == nil ? nil : "{node}"
+            case .node: modelUse.model.workflow == nil ? nil : "{node}"
             case .index, .ext: nil
             }
         }
