@@ -502,7 +502,7 @@ private struct TableScanner {
 
     /// A record without a '"' in a cell: the text between delimiters, or between the quotes of a
     /// quoted cell (which `records` found closed, and followed by a delimiter or the record's end).
-    static func split(_ bytes: [UInt8], _ range: Range<Int>, at delimiter: UInt8, columns: Int = 0) -> [String] {
+    static func split(_ bytes: [UInt8], _ range: Range<Int>, at delimiter: UInt8, columns: Int) -> [String] {
         var cells: [String] = []
         cells.reserveCapacity(columns)
         var index = range.lowerBound

@@ -1091,9 +1091,25 @@ struct PlanningRun {
 
     /// The first 6 hex digits of the text's SHA-256 (hashed in place, only 3 bytes written out).
     static func shortHash(_ text: String) -> String {
+        String(unsafeUninitializedCapacity: 6) { writeShortHash(of: text, into: $0, at: 0) }
+    }
+
+    /// Writes ``shortHash(_:)`` of `text` into `buffer` from `start`; returns the index after it.
+    static func writeShortHash(of text: String, into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int) -> Int {
         var hasher = SHA256()
         hasher.update(text: text)
-        return hasher.finalize().prefix(3).hexString
+        let digits: StaticString = "0123456789abcdef"
+        return digits.withUTF8Buffer { table in
+            hasher.finalize().withUnsafeBytes { bytes in
+                var count = start
+                for byte in bytes.prefix(3) {
+                    buffer[count] = table[Int(byte >> 4)]
+                    buffer[count + 1] = table[Int(byte & 0x0F)]
+                    count += 2
+                }
+                return count
+            }
+        }
     }
 
     static func derivedID(_ sources: [ImageSource]) -> String {
@@ -1118,10 +1134,7 @@ struct PlanningRun {
     /// ``promptSlug(_:)`` of ASCII text, made in one string: the letters and digits (at most 32),
     /// a dash and the short hash's 6 hex digits (a table of a million prompts makes a million).
     static func asciiSlug(_ text: String) -> String {
-        var hasher = SHA256()
-        hasher.update(text: text)
-        let digest = hasher.finalize()
-        return String(unsafeUninitializedCapacity: 32 + 1 + 6) { buffer in
+        String(unsafeUninitializedCapacity: 32 + 1 + 6) { buffer in
             var count = 0
             var lastWasDash = true
             for byte in text.utf8 {
@@ -1147,18 +1160,7 @@ struct PlanningRun {
                 }
             }
             buffer[count] = UInt8(ascii: "-")
-            count += 1
-            let digits: StaticString = "0123456789abcdef"
-            digits.withUTF8Buffer { table in
-                digest.withUnsafeBytes { bytes in
-                    for byte in bytes.prefix(3) {
-                        buffer[count] = table[Int(byte >> 4)]
-                        buffer[count + 1] = table[Int(byte & 0x0F)]
-                        count += 2
-                    }
-                }
-            }
-            return count
+            return writeShortHash(of: text, into: buffer, at: count + 1)
         }
     }
 
