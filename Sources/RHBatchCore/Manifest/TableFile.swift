@@ -250,8 +250,9 @@ private struct TableScanner {
     }
 
     func checkUTF8() throws(TableFile.Problem) {
-        // The standard library checks valid text fast; only invalid text is walked to the offset.
-        if String(validating: bytes, as: UTF8.self) != nil { return }
+        // The standard library checks valid text fast, in place (a `String(validating:)` would
+        // copy the whole file first); only invalid text is walked to the offset.
+        if (try? UTF8Span(validating: bytes.span)) != nil { return }
         var iterator = bytes.makeIterator()
         var decoder = UTF8()
         var offset = 0
@@ -420,29 +421,37 @@ private struct TableScanner {
         var cells: [TableFile.Cell] = []
         var lines: [Int32] = []
         var offsets: [Int] = []
-        cells.reserveCapacity(records.count * 3)
+        cells.reserveCapacity(parsed.reduce(0) { $0 + $1.cells.count })
         lines.reserveCapacity(records.count)
         offsets.reserveCapacity(records.count)
-        for (record, row) in zip(records, parsed) {
-            // A blank line is no row.
-            if row.count == 1 && row[0].isEmpty { continue }
-            guard let columns = header else {
-                header = row
-                headerLine = Int(record.line)
-                headerOffset = record.offset
-                try checkHeader(row, offset: record.offset, delimiter: delimiter)
-                continue
+        var recordIndex = 0
+        for part in parsed {
+            var start = 0
+            for count in part.counts {
+                let record = records[recordIndex]
+                let row = part.cells[start..<start + Int(count)]
+                recordIndex += 1
+                start += Int(count)
+                // A blank line is no row.
+                if row.count == 1 && row.first!.isEmpty { continue }
+                guard let columns = header else {
+                    header = Array(row)
+                    headerLine = Int(record.line)
+                    headerOffset = record.offset
+                    try checkHeader(Array(row), offset: record.offset, delimiter: delimiter)
+                    continue
+                }
+                if row.count != columns.count {
+                    let starts = Self.fieldStarts(bytes, from: record.offset, delimiter: delimiter)
+                    let at = row.count > columns.count ? starts[min(columns.count, starts.count - 1)] : record.offset
+                    throw problem(
+                        "this row has \(row.count) cells and the header \(columns.count): a cell with a '\(delimiter == 9 ? "\\t" : ",")' in it must be quoted",
+                        at: at)
+                }
+                for value in row { cells.append(value.isEmpty ? .empty : .text(value)) }
+                lines.append(record.line)
+                offsets.append(record.offset)
             }
-            if row.count != columns.count {
-                let starts = Self.fieldStarts(bytes, from: record.offset, delimiter: delimiter)
-                let at = row.count > columns.count ? starts[min(columns.count, starts.count - 1)] : record.offset
-                throw problem(
-                    "this row has \(row.count) cells and the header \(columns.count): a cell with a '\(delimiter == 9 ? "\\t" : ",")' in it must be quoted",
-                    at: at)
-            }
-            for value in row { cells.append(value.isEmpty ? .empty : .text(value)) }
-            lines.append(record.line)
-            offsets.append(record.offset)
         }
         guard let columns = header else {
             throw TableFile.Problem(
@@ -454,15 +463,23 @@ private struct TableScanner {
             headerLine: headerLine, headerOffset: headerOffset, bytes: bytes)
     }
 
-    /// The records' values. A record with a '"' in a cell (a doubled quote in a quoted cell, a
-    /// quote in an unquoted one) is parsed by CSV.swift. The others, whose quoting `records`
-    /// checked, are split here: at the delimiter, and a quoted cell is its text between its
-    /// quotes, line breaks and all, as CSV.swift reads it (`TableTests` and the table fuzz target
-    /// check that the two agree); that costs far less than the package's reading a scalar at a
-    /// time. A large table is read in two halves at once, split at a record boundary.
-    static func parse(_ bytes: [UInt8], _ records: [Record], delimiter: UInt8) throws(TableFile.Problem) -> [[String]] {
+    /// The values of a run of records, one after another, and how many each record has.
+    struct Values {
+        var cells: [String] = []
+        var counts: [Int32] = []
+    }
+
+    /// The records' values, in parts of records one after another. A record with a '"' in a
+    /// cell (a doubled quote in a quoted cell, a quote in an unquoted one) is parsed by CSV.swift.
+    /// The others, whose quoting `records` checked, are split here: at the delimiter, and a quoted
+    /// cell is its text between its quotes, line breaks and all, as CSV.swift reads it
+    /// (`TableTests` and the table fuzz target check that the two agree); that costs far less than
+    /// the package's reading a scalar at a time. A large table is read in two halves at once,
+    /// split at a record boundary. The values go into one list a part, not a list a record (a
+    /// million records were a million lists).
+    static func parse(_ bytes: [UInt8], _ records: [Record], delimiter: UInt8) throws(TableFile.Problem) -> [Values] {
         let parts = records.count >= 50_000 ? 2 : 1
-        let halves = inParts(parts) { (part: Int) -> [[String]] in
+        let halves = inParts(parts) { (part: Int) -> Values in
             let slice = records[records.count * part / parts..<records.count * (part + 1) / parts]
             // The escaped records of this part, one after another, for one reader.
             var escapedText: [UInt8] = []
@@ -474,37 +491,41 @@ private struct TableScanner {
             if !escapedText.isEmpty {
                 let text = String(decoding: escapedText, as: UTF8.self)
                 reader = try? CSVReader(string: text, hasHeaderRow: false, delimiter: Unicode.Scalar(delimiter))
-                if reader == nil { return [] }
+                if reader == nil { return Values() }
             }
-            var rows: [[String]] = []
-            rows.reserveCapacity(slice.count)
+            var values = Values()
+            values.counts.reserveCapacity(slice.count)
             for record in slice {
+                let before = values.cells.count
                 if record.escaped {
-                    guard let row = reader?.next() else { return rows }
-                    rows.append(row)
+                    guard let row = reader?.next() else { return values }
+                    values.cells += row
                 } else {
-                    // Room for as many cells as the row before has: most rows have as many.
-                    rows.append(split(bytes, record.offset..<record.end, at: delimiter, columns: rows.last?.count ?? 0))
+                    split(bytes, record.offset..<record.end, at: delimiter, into: &values.cells)
                 }
+                if values.counts.isEmpty, let last = slice.last {
+                    // Room for as many cells a record as the first has (most records have as
+                    // many), and never for more than the part's bytes could hold.
+                    values.cells.reserveCapacity(
+                        min(values.cells.count * slice.count, last.end - record.offset + slice.count))
+                }
+                values.counts.append(Int32(values.cells.count - before))
             }
-            return rows
+            return values
         }
-        var all: [[String]] = []
-        all.reserveCapacity(records.count)
-        for rows in halves { all += rows }
-        guard all.count == records.count else {
+        let parsed = halves.reduce(0) { $0 + $1.counts.count }
+        guard parsed == records.count else {
             throw TableFile.Problem(
-                message: "cannot read the table: \(all.count) rows parsed for \(records.count) records",
+                message: "cannot read the table: \(parsed) rows parsed for \(records.count) records",
                 mark: nil)
         }
-        return all
+        return halves
     }
 
-    /// A record without a '"' in a cell: the text between delimiters, or between the quotes of a
-    /// quoted cell (which `records` found closed, and followed by a delimiter or the record's end).
-    static func split(_ bytes: [UInt8], _ range: Range<Int>, at delimiter: UInt8, columns: Int) -> [String] {
-        var cells: [String] = []
-        cells.reserveCapacity(columns)
+    /// Appends the values of a record without a '"' in a cell to `cells`: the text between
+    /// delimiters, or between the quotes of a quoted cell (which `records` found closed, and
+    /// followed by a delimiter or the record's end).
+    static func split(_ bytes: [UInt8], _ range: Range<Int>, at delimiter: UInt8, into cells: inout [String]) {
         var index = range.lowerBound
         let quote = UInt8(ascii: "\"")
         while true {
@@ -520,7 +541,7 @@ private struct TableScanner {
                 cells.append(String(decoding: bytes[index..<end], as: UTF8.self))
                 index = end
             }
-            if index >= range.upperBound { return cells }
+            if index >= range.upperBound { return }
             index += 1
         }
     }

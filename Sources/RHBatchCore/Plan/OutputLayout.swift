@@ -237,8 +237,19 @@ package struct OutputLayout: Sendable {
         package func render(_ value: (Placeholder) -> String) -> String {
             // Made in one string (a million jobs make a million paths): each component is put
             // in place, then given its `_` when ``OutputLayout/component(_:)`` would give it one.
+            // The string gets the room it needs and no more (the plan holds every path): the
+            // job's values are short texts it already has, so they are asked for twice.
+            var length = components.count * 2
+            for component in components {
+                for piece in component {
+                    switch piece {
+                    case .text(let text): length += text.utf8.count
+                    case .value(let placeholder): length += value(placeholder).utf8.count
+                    }
+                }
+            }
             var path = ""
-            path.reserveCapacity(128)
+            path.reserveCapacity(length)
             for (position, component) in components.enumerated() {
                 if position > 0 { path += "/" }
                 let start = path.utf8.count
