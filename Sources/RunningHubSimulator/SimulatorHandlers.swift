@@ -62,6 +62,10 @@ struct SimulatorHandlers: Sendable {
             // A task to be forgotten is answered as just queued, never with its result.
             let status = task.forgotten ? "QUEUED" : task.status(at: state.configuration.clock.now)
             var object = taskObject(task, status: status, request: request)
+            // A submit's answer names the task it made, even one that has already failed (on a
+            // loaded machine a short task can end before its submit is answered): the vendor's
+            // failure example without a task id is a query's answer, about a task already known.
+            if object["taskId"] == nil { object["taskId"] = task.id }
             if status != "SUCCESS" {
                 object["results"] = NSNull()
                 object["usage"] = nil

@@ -235,6 +235,26 @@ struct RunTests {
         }
     }
 
+    /// Tasks that end before their submit is answered (latency 0: every one): each answer
+    /// names its task, so a failed one is final for the journal, and the next run sends nothing.
+    /// (The simulator once answered such a submit as the vendor's failure example, without a task
+    /// id: rh-batch then counted the job failed but journaled it as refused, and the next run sent
+    /// it again; the test above met it on a loaded machine.)
+    @Test func aTaskThatFailedBeforeItsSubmitWasAnsweredIsNotSentAgain() async throws {
+        let harness = try RunHarness()
+        let manifest = RunHarness.threeModels.replacingOccurrences(
+            of: "neon: Make it neon.", with: "neon: Make it CRASH.")
+        try await harness.withSimulator(.init(scenarios: [.failing], latency: 0...0)) { session in
+            let first = try await session.run(manifest)
+            #expect(first.outcome.totals.succeeded == 5 && first.outcome.totals.failed == 5)
+            let second = try await session.run(manifest)
+            #expect(second.outcome.totals.failed == 5)
+            #expect(second.ledger.submitsAccepted == first.ledger.submitsAccepted)
+            #expect(second.ledger.totalQueries == first.ledger.totalQueries)
+            #expect(second.ledger.doubleBilled == 0)
+        }
+    }
+
     @Test func aTaskNotFoundJustAfterItsSubmitIsAskedAgain() async throws {
         let harness = try RunHarness()
         let result = try await harness.run(
