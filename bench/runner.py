@@ -2,7 +2,7 @@
 """Benchmarks rh-batch against the simulator running as its own process (issue 6).
 
 Usage: bench/runner.py [rows...]   (rows: throughput, large, downloads, resume, ratelimit, adaptive, realistic,
-keys, million, fixed, querylimit, webhook, memory)
+keys, million, fixed, fixed-offgrid, querylimit, webhook, memory)
 Builds nothing: bench/run.sh builds the release binary first and calls this.
 Prints a markdown table: wall time vs the ideal ceil(J/N)*L, submits and queries per job,
 CPU seconds per 1,000 jobs, peak RSS, and row-specific figures.
@@ -426,6 +426,9 @@ def main():
             print(realistic_row(), flush=True)
         elif row == "fixed":
             print(fixed_rows(), flush=True)
+        elif row == "fixed-offgrid":
+            # The same with tasks of 1.1 s: no longer a whole number of the poller's 0.5 s steps.
+            print(fixed_rows(latency=1.1), flush=True)
         elif row == "webhook":
             print(webhook_rows(), flush=True)
         elif row == "querylimit":
