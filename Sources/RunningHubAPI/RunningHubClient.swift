@@ -141,6 +141,15 @@ package struct RunningHubClient: Sendable {
             }
             if status == 429 { errorClass = .retryable }
             if (500...599).contains(status) && errorClass != .fatal { errorClass = .unknownOutcome }
+            // A server error in a submit's answer, with no task that ended: `1005`, `1010`,
+            // `1011` and `1012` ask to be sent again later (nothing was made), so the job waits
+            // and is sent again; `500`, `1000` ("unknown error") and the rest may have made a
+            // task, so the submit's outcome is unknown and it is never sent again by itself.
+            // (Counted failed for the run but left to do in the journal, as they were, the next
+            // run sent them again, and a task that had been made was paid for twice.)
+            if errorClass == .transient {
+                errorClass = ErrorTable.asksToRetryLater(code: code) ? .retryable : .unknownOutcome
+            }
             let text =
                 ErrorTable.meansWrongEndpoint(code: code)
                 ? ErrorTable.wrongEndpointMessage("\(code) \(message)") : message

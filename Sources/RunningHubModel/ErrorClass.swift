@@ -25,6 +25,11 @@ package enum ErrorTable {
         }
     }
 
+    /// Server codes that say "please retry later" (api.md §8): the request did nothing.
+    package static func asksToRetryLater(code: String) -> Bool {
+        code == "1005" || code == "1010" || code == "1011" || code == "1012"
+    }
+
     /// Codes and HTTP statuses that say the path does not exist: the base URL is wrong, and every
     /// call will fail the same way until it is fixed.
     package static func meansWrongEndpoint(code: String) -> Bool {

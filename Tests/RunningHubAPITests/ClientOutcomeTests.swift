@@ -45,6 +45,14 @@ struct ClientOutcomeTests {
         (#"{"errorCode":"416","errorMessage":"wallet"}"#, 200, "416", .fatal),
         (#"{"errorCode":"812","errorMessage":"no funds"}"#, 200, "812", .fatal),
         (#"{"errorCode":"1003","errorMessage":"slow down"}"#, 429, "1003", .retryable),
+        (
+            #"{"errorCode":"1011","errorMessage":"System is currently busy, please retry later"}"#, 200, "1011",
+            .retryable
+        ),
+        (
+            #"{"taskId":"","errorCode":1005,"errorMessage":"Internal server error, please retry later"}"#, 200, "1005",
+            .retryable
+        ),
     ])
     func refusalsAreClassified(body: String, status: Int, code: String, errorClass: ErrorClass) {
         guard case .refused(let failure) = submit(body, status: status) else {
@@ -53,6 +61,21 @@ struct ClientOutcomeTests {
         }
         #expect(failure.code == code)
         #expect(failure.errorClass == errorClass)
+    }
+
+    /// A server error in a submit's answer that does not ask to be retried later may have made a
+    /// task: the submit's outcome is unknown, never a refusal to send again (that paid twice).
+    @Test(arguments: [
+        #"{"errorCode":"1000","errorMessage":"unknown error"}"#,
+        #"{"status":"FAILED","errorCode":"1000","errorMessage":"unknown error","failedReason":{"node_id":"276"}}"#,
+        #"{"taskId":"","errorCode":"500","errorMessage":"UNKNOWN_ERROR"}"#,
+    ])
+    func serverErrorsThatMayHaveMadeATaskAreUnknown(body: String) {
+        guard case .unknown(let failure) = submit(body, status: 200) else {
+            Issue.record("expected an unknown outcome")
+            return
+        }
+        #expect(failure.errorClass == .unknownOutcome)
     }
 
     @Test func retryAfterIsRead() {
