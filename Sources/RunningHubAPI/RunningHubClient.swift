@@ -141,14 +141,22 @@ package struct RunningHubClient: Sendable {
             }
             if status == 429 { errorClass = .retryable }
             if (500...599).contains(status) && errorClass != .fatal { errorClass = .unknownOutcome }
-            // A server error in a submit's answer, with no task that ended: `1005`, `1010`,
-            // `1011` and `1012` ask to be sent again later (nothing was made), so the job waits
-            // and is sent again; `500`, `1000` ("unknown error") and the rest may have made a
-            // task, so the submit's outcome is unknown and it is never sent again by itself.
+            // A server error in a submit's answer (not a 5xx, not a 429), with no task that ended:
+            // without a task id, `1005`, `1010`, `1011` and `1012` ask to be sent again later
+            // (nothing was made), so the job waits and is sent again; `500`, `1000` ("unknown
+            // error"), `804` and `813` may have made a task, so the submit's outcome is unknown
+            // and it is never sent again by itself.
             // (Counted failed for the run but left to do in the journal, as they were, the next
             // run sent them again, and a task that had been made was paid for twice.)
+            // An answer that names a task made it: a live one is polled, one whose state cannot
+            // be read is unknown.
             if errorClass == .transient {
-                errorClass = ErrorTable.asksToRetryLater(code: code) ? .retryable : .unknownOutcome
+                if let taskId = Self.string(object["taskId"]), !taskId.isEmpty {
+                    if let live = Self.snapshot(object) { return .accepted(live) }
+                    errorClass = .unknownOutcome
+                } else {
+                    errorClass = ErrorTable.asksToRetryLater(code: code) ? .retryable : .unknownOutcome
+                }
             }
             let text =
                 ErrorTable.meansWrongEndpoint(code: code)

@@ -65,7 +65,9 @@ struct SimulatorHandlers: Sendable {
             // A submit's answer names the task it made, even one that has already failed (on a
             // loaded machine a short task can end before its submit is answered): the vendor's
             // failure example without a task id is a query's answer, about a task already known.
-            if object["taskId"] == nil { object["taskId"] = task.id }
+            if object["taskId"] == nil {
+                object["taskId"] = quirky ? (NSNumber(value: UInt64(task.id) ?? 0) as Any) : task.id
+            }
             if status != "SUCCESS" {
                 object["results"] = NSNull()
                 object["usage"] = nil

@@ -69,6 +69,7 @@ struct ClientOutcomeTests {
         #"{"errorCode":"1000","errorMessage":"unknown error"}"#,
         #"{"status":"FAILED","errorCode":"1000","errorMessage":"unknown error","failedReason":{"node_id":"276"}}"#,
         #"{"taskId":"","errorCode":"500","errorMessage":"UNKNOWN_ERROR"}"#,
+        #"{"taskId":"123","errorCode":"1011","errorMessage":"busy"}"#,
     ])
     func serverErrorsThatMayHaveMadeATaskAreUnknown(body: String) {
         guard case .unknown(let failure) = submit(body, status: 200) else {
@@ -76,6 +77,16 @@ struct ClientOutcomeTests {
             return
         }
         #expect(failure.errorClass == .unknownOutcome)
+    }
+
+    /// "Please retry later" beside a task that is running: the task was made, and is polled.
+    @Test func aRetryLaterCodeBesideALiveTaskIsTheTask() {
+        guard case .accepted(let task) = submit(#"{"taskId":"123","status":"QUEUED","errorCode":"1011"}"#, status: 200)
+        else {
+            Issue.record("expected the task")
+            return
+        }
+        #expect(task.taskId == "123" && task.state == .queued)
     }
 
     @Test func retryAfterIsRead() {
