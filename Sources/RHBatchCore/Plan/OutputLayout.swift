@@ -239,26 +239,18 @@ package struct OutputLayout: Sendable {
             // in place, then given its `_` when ``OutputLayout/component(_:)`` would give it one.
             // The string gets the room it needs and no more (the plan holds every path): the
             // job's values are short texts it already has, so they are asked for twice.
-            var length = components.count * 2
-            for component in components {
-                for piece in component {
-                    switch piece {
-                    case .text(let text): length += text.utf8.count
-                    case .value(let placeholder): length += value(placeholder).utf8.count
-                    }
+            func text(_ piece: Piece) -> String {
+                switch piece {
+                case .text(let text): text
+                case .value(let placeholder): value(placeholder)
                 }
             }
             var path = ""
-            path.reserveCapacity(length)
+            path.reserveCapacity(components.joined().reduce(components.count * 2) { $0 + text($1).utf8.count })
             for (position, component) in components.enumerated() {
                 if position > 0 { path += "/" }
                 let start = path.utf8.count
-                for piece in component {
-                    switch piece {
-                    case .text(let text): path += text
-                    case .value(let placeholder): path += value(placeholder)
-                    }
-                }
+                for piece in component { path += text(piece) }
                 let first = path.utf8.index(path.utf8.startIndex, offsetBy: start)
                 // A leading "." as ``OutputLayout/component(_:)`` sees it: a character, so not
                 // one that a combining mark follows.

@@ -359,6 +359,7 @@ extension PlanningRun {
             }
 
             // The fittings are changed in place in the cache: a copy of them would be a copy a row.
+            // (Through `caches.fits[signature, default: ...]` it made two allocations a row more.)
             if caches.fits.index(forKey: signature) == nil {
                 caches.fits[signature] = Self.noFits(models: models.count, sets: optionSets.count)
             }
