@@ -511,6 +511,36 @@ struct RunMachineTests {
     /// A forged callback while the task runs, then the real one whose confirming query the budget
     /// holds back: the task's time is taken from the queries, not from the callback's moment
     /// (a callback is trusted with "ask now", not with how long the task took).
+    @Test func theFirstEndAScoutFindsAsksEveryTaskOfItsModelAtOnce() throws {
+        let fixture = try Fixture()
+        try fixture.png("room.png")
+        let prompts = (1...8).map { "P\($0)." }.joined(separator: ", ")
+        let plan = try fixture.plan(
+            "version: 1\noutput: out\nconcurrency: 8\nmatrix: {prompt: [\(prompts)], image: room.png, model: grok-imagine}\n"
+        )
+        var world = World(plan: plan)
+        let succeeded = world.queryAnswer
+        // Eight tasks sent at once, each ending 1 s after its submit.
+        world.timedQueryAnswer = { taskId, query, now in
+            now < .seconds(1) ? Self.running(taskId) : succeeded(taskId, query)
+        }
+        world.run()
+        #expect(world.machine.jobs.allSatisfy { $0.status == .succeeded })
+        // The four scouts ask every 10.7% of time between them; the first to find its task done
+        // (at 1.03 s) has every other task asked at once: the other scouts too, not a step of
+        // their own coarse schedule later.
+        let found = try #require(world.queryTimes.first { $0 >= .seconds(1) })
+        #expect(found < .milliseconds(1040))
+        // (The budget's first rate sends them a millisecond apart.)
+        #expect(world.queryTimes.allSatisfy { $0 <= found + .milliseconds(8) }, "\(world.queryTimes)")
+        #expect(world.queryTimes.count == 14 + 8, "the scouts' 14 early queries, then one a task")
+        // The tasks found on their first query are timed halfway from the scouts' last "still
+        // running" (0.93 s) to that query, not 10% before it (0.93 s): the learnt times sit
+        // within a few percent of the 1 s the tasks took.
+        let median = try #require(world.machine.durations[plan.jobs[0].endpoint]?.median)
+        #expect(median > .milliseconds(970) && median < .seconds(1), "learnt \(median)")
+    }
+
     @Test func aCallbackConfirmedLateTeachesNoTime() throws {
         let (plan, _) = try Self.plan()
         var world = World(

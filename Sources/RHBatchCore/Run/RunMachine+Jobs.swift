@@ -558,9 +558,15 @@ extension RunMachine {
         }
         poll.growing += 1
         let jitter = 0.9 + 0.2 * poll.random.unit()
-        if let step = times?.step {
-            // Never asked and already past every known time (a scout's sibling): ask now.
-            if poll.attempt == 0 { return now.elapsed }
+        if let times, let step = times.step, let longest = times.longest {
+            // Already past every known time and never asked (a scout's sibling), or last asked
+            // by a scout's own coarse schedule before its model's first ends were known: ask
+            // now, and from there on the schedule's first step (not the scout's step count).
+            let lastAsked = poll.previousQuery.map { $0 - poll.started } ?? .zero
+            if poll.attempt == 0 || poll.scout >= 0 && lastAsked < longest * 0.98 {
+                poll.growing = 0
+                return now.elapsed
+            }
             let wait = min(step.grown(by: 1.5, times: poll.growing - 1), schedule.maximum)
             return now.elapsed + wait * jitter
         }
@@ -764,6 +770,9 @@ extension RunMachine {
         case .task:
             poll.notFound = nil
             poll.previousQuery = poll.sentAt
+            if !poll.immediately {
+                stillRunning[plan.jobs[index].endpoint, default: RunningOffsets()].record(poll.sentAt - poll.started)
+            }
             if poll.queryAgain {
                 poll.queryAgain = false
                 move(index, to: .polling(poll))
@@ -810,7 +819,10 @@ extension RunMachine {
     /// queries (the time seen finished is late by up to a whole gap, and would push every later
     /// query late); else, found on its first query, 1% before that query (it ended no later, and
     /// only an estimate below the last one lets the plan move earlier: tasks of one length are
-    /// then asked within a few percent of it). While a model
+    /// then asked within a few percent of it); while fewer than 64 are known, 10% before, or
+    /// halfway from the latest moment a task of its model was seen running if that is later (the
+    /// tasks a scout's find sent to ask at once are then timed within the scouts' step, not at
+    /// its lower end, and the next wave is not asked well before its tasks can end). While a model
     /// has fewer than 8 known times, the other tasks of its model are asked again by the new
     /// ones, so the tasks sent with the scout are fetched together with it.
     mutating func learnTime(_ index: Int, _ poll: PollState) {
@@ -828,10 +840,15 @@ extension RunMachine {
             took = ((previous - poll.started) + (poll.sentAt - poll.started)) / 2
         } else if let previous = poll.previousQuery {
             took = ((previous - poll.started) + (poll.sentAt - poll.started)) / 2
-        } else {
+        } else if known < 64 {
             // While few times are known, the queries that found them were placed by a scout's
-            // coarse step: 10% before.
-            took = (poll.sentAt - poll.started) * (known < 64 ? 0.9 : 0.99)
+            // coarse step: 10% before, or halfway from the latest moment a task of its model was
+            // seen still running, if later (the scouts' last "not yet").
+            let sent = poll.sentAt - poll.started
+            let notYet = stillRunning[endpoint]?.latest(below: sent) ?? .zero
+            took = max(sent * 0.9, (notYet + sent) / 2)
+        } else {
+            took = (poll.sentAt - poll.started) * 0.99
         }
         // A callback that came before its submit's answer says nothing of the task's time.
         guard took > .zero else { return }
@@ -849,7 +866,8 @@ extension RunMachine {
         else { return }
         let growing = poll.growing
         let due = nextQueryMoment(&poll, endpoint: plan.jobs[index].endpoint)
-        poll.growing = growing
+        // A step of the growing schedule taken here is undone; a fresh start is kept.
+        if poll.growing > 0 { poll.growing = growing }
         guard due < poll.due else { return }
         armTimer(index, &poll, due: due)
     }

@@ -1,20 +1,14 @@
 /// How long this run's tasks took, so polling can wait until a task could be done instead of
 /// asking early and often.
 package struct TaskDurations: Sendable {
-    private var recent: [Duration] = []
-    private var next = 0
-    private let capacity = 64
+    private var last = LastDurations()
+    private var recent: [Duration] { last.values }
 
     package init() {}
 
     /// Records a task's time from accepted submit to seen finished.
     package mutating func record(_ duration: Duration) {
-        if recent.count < capacity {
-            recent.append(duration)
-        } else {
-            recent[next] = duration
-            next = (next + 1) % capacity
-        }
+        last.record(duration)
     }
 
     /// How many durations are known.
@@ -83,5 +77,41 @@ package struct TaskDurations: Sendable {
         guard let gap = step else { return nil }
         let earliest = elapsed + max(gap / 2, elapsed * 0.011)
         return plannedQueries(minimumGap: gap).first { $0 > earliest }
+    }
+}
+
+/// When this run's tasks of one model were last seen still running, as offsets from their
+/// submits: a task found done by its first query ended somewhere between the latest of these
+/// below that query and the query itself, which says more than the query alone while few times
+/// are known (tasks of one length are then timed within the scouts' step).
+package struct RunningOffsets: Sendable {
+    private var last = LastDurations()
+
+    package init() {}
+
+    /// Records that a task was still running `offset` after its submit.
+    package mutating func record(_ offset: Duration) {
+        last.record(offset)
+    }
+
+    /// The latest offset of the last 64 below `limit`; `nil` when there is none.
+    package func latest(below limit: Duration) -> Duration? {
+        last.values.lazy.filter { $0 < limit }.max()
+    }
+}
+
+/// The last 64 durations recorded, in no particular order (a ring).
+struct LastDurations: Sendable {
+    private(set) var values: [Duration] = []
+    private var next = 0
+    private let capacity = 64
+
+    mutating func record(_ value: Duration) {
+        if values.count < capacity {
+            values.append(value)
+        } else {
+            values[next] = value
+            next = (next + 1) % capacity
+        }
     }
 }
