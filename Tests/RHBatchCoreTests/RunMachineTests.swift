@@ -508,9 +508,9 @@ struct RunMachineTests {
         #expect(world.machine.callbacks.missed == 3)
     }
 
-    /// A forged callback while the task runs, then the real one whose confirming query the budget
-    /// holds back: the task's time is taken from the queries, not from the callback's moment
-    /// (a callback is trusted with "ask now", not with how long the task took).
+    /// Tasks of one length, sent together: the first end a scout finds has every other task
+    /// asked at once, and those found by that first query are timed from the scouts' last
+    /// "still running", not 10% before the query.
     @Test func theFirstEndAScoutFindsAsksEveryTaskOfItsModelAtOnce() throws {
         let fixture = try Fixture()
         try fixture.png("room.png")
@@ -541,6 +541,39 @@ struct RunMachineTests {
         #expect(median > .milliseconds(970) && median < .seconds(1), "learnt \(median)")
     }
 
+    /// A scout whose queries fail once its model's first end is known is asked again on the
+    /// schedule's growing step, not at once over and over.
+    @Test func aScoutWhoseQueriesFailIsNotAskedAgainAtOnce() throws {
+        let fixture = try Fixture()
+        try fixture.png("room.png")
+        let prompts = (1...8).map { "P\($0)." }.joined(separator: ", ")
+        let plan = try fixture.plan(
+            "version: 1\noutput: out\nconcurrency: 8\nmatrix: {prompt: [\(prompts)], image: room.png, model: grok-imagine}\n"
+        )
+        var world = World(plan: plan)
+        let succeeded = world.queryAnswer
+        var scoutAsked: [Duration] = []
+        // The first scout's queries past 1 s fail four times with a server error.
+        world.timedQueryAnswer = { taskId, query, now in
+            if taskId == "t1" { scoutAsked.append(now) }
+            if now < .seconds(1) { return Self.running(taskId) }
+            if taskId == "t1" && query <= 8 {
+                return .failed(APIFailure(code: "500", message: "server error", errorClass: .retryable))
+            }
+            return succeeded(taskId, query)
+        }
+        world.run()
+        #expect(world.machine.jobs.allSatisfy { $0.status == .succeeded })
+        let late = scoutAsked.filter { $0 >= .seconds(1) }
+        #expect(late.count == 5, "\(late)")
+        for (earlier, later) in zip(late, late.dropFirst()) {
+            #expect(later - earlier >= .milliseconds(10), "\(late)")
+        }
+    }
+
+    /// A forged callback while the task runs, then the real one whose confirming query the budget
+    /// holds back: the task's time is taken from the queries, not from the callback's moment
+    /// (a callback is trusted with "ask now", not with how long the task took).
     @Test func aCallbackConfirmedLateTeachesNoTime() throws {
         let (plan, _) = try Self.plan()
         var world = World(

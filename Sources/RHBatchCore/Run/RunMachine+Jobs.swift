@@ -562,7 +562,9 @@ extension RunMachine {
             // Already past every known time and never asked (a scout's sibling), or last asked
             // by a scout's own coarse schedule before its model's first ends were known: ask
             // now, and from there on the schedule's first step (not the scout's step count).
-            let lastAsked = poll.previousQuery.map { $0 - poll.started } ?? .zero
+            // The last query sent, whatever its answer: a scout whose queries fail is not asked
+            // again and again at once.
+            let lastAsked = poll.attempt > 0 ? poll.sentAt - poll.started : .zero
             if poll.attempt == 0 || poll.scout >= 0 && lastAsked < longest * 0.98 {
                 poll.growing = 0
                 return now.elapsed
@@ -770,8 +772,8 @@ extension RunMachine {
         case .task:
             poll.notFound = nil
             poll.previousQuery = poll.sentAt
-            if !poll.immediately {
-                stillRunning[plan.jobs[index].endpoint, default: RunningOffsets()].record(poll.sentAt - poll.started)
+            if poll.scout >= 0 {
+                scoutsNotYet[plan.jobs[index].endpoint, default: RunningOffsets()].record(poll.sentAt - poll.started)
             }
             if poll.queryAgain {
                 poll.queryAgain = false
@@ -820,7 +822,7 @@ extension RunMachine {
     /// query late); else, found on its first query, 1% before that query (it ended no later, and
     /// only an estimate below the last one lets the plan move earlier: tasks of one length are
     /// then asked within a few percent of it); while fewer than 64 are known, 10% before, or
-    /// halfway from the latest moment a task of its model was seen running if that is later (the
+    /// halfway from the latest moment a scout of its model was seen running if that is later (the
     /// tasks a scout's find sent to ask at once are then timed within the scouts' step, not at
     /// its lower end, and the next wave is not asked well before its tasks can end). While a model
     /// has fewer than 8 known times, the other tasks of its model are asked again by the new
@@ -842,10 +844,10 @@ extension RunMachine {
             took = ((previous - poll.started) + (poll.sentAt - poll.started)) / 2
         } else if known < 64 {
             // While few times are known, the queries that found them were placed by a scout's
-            // coarse step: 10% before, or halfway from the latest moment a task of its model was
+            // coarse step: 10% before, or halfway from the latest moment a scout of its model was
             // seen still running, if later (the scouts' last "not yet").
             let sent = poll.sentAt - poll.started
-            let notYet = stillRunning[endpoint]?.latest(below: sent) ?? .zero
+            let notYet = scoutsNotYet[endpoint]?.latest(below: sent) ?? .zero
             took = max(sent * 0.9, (notYet + sent) / 2)
         } else {
             took = (poll.sentAt - poll.started) * 0.99

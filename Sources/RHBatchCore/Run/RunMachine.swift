@@ -266,8 +266,8 @@ package struct RunMachine: Sendable {
 
     /// Task times per endpoint: this run's, seeded from the journal of earlier runs.
     package internal(set) var durations: [String: TaskDurations] = [:]
-    /// When this run's tasks were last seen still running, per endpoint.
-    var stillRunning: [String: RunningOffsets] = [:]
+    /// When this run's scouts were seen still running, per endpoint.
+    var scoutsNotYet: [String: RunningOffsets] = [:]
     /// One query budget per API key (``budgetKeys``), shared by every poll of that key's tasks,
     /// with the polls waiting for it in order.
     package internal(set) var budgets: [QueryBudget] = []

@@ -80,10 +80,10 @@ package struct TaskDurations: Sendable {
     }
 }
 
-/// When this run's tasks of one model were last seen still running, as offsets from their
-/// submits: a task found done by its first query ended somewhere between the latest of these
-/// below that query and the query itself, which says more than the query alone while few times
-/// are known (tasks of one length are then timed within the scouts' step).
+/// When the scouts of one model were seen still running, as offsets from their submits: while
+/// few times are known, a task found done by its first query (the one a scout's find sent) ended
+/// somewhere between the latest of these below that query and the query itself, which says more
+/// than the scouts' coarse step alone (tasks of one length are then timed within the step).
 package struct RunningOffsets: Sendable {
     private var last = LastDurations()
 
