@@ -564,8 +564,7 @@ extension RunMachine {
             // now, and from there on the schedule's first step (not the scout's step count).
             // The last query sent, whatever its answer: a scout whose queries fail is not asked
             // again and again at once.
-            let lastAsked = poll.attempt > 0 ? poll.sentAt - poll.started : .zero
-            if poll.attempt == 0 || poll.scout >= 0 && lastAsked < longest * 0.98 {
+            if poll.attempt == 0 || poll.scout >= 0 && poll.sentAt - poll.started < longest * 0.98 {
                 poll.growing = 0
                 return now.elapsed
             }
@@ -773,7 +772,7 @@ extension RunMachine {
             poll.notFound = nil
             poll.previousQuery = poll.sentAt
             if poll.scout >= 0 {
-                scoutsNotYet[plan.jobs[index].endpoint, default: RunningOffsets()].record(poll.sentAt - poll.started)
+                scoutsNotYet[plan.jobs[index].endpoint, default: LastDurations()].record(poll.sentAt - poll.started)
             }
             if poll.queryAgain {
                 poll.queryAgain = false

@@ -266,8 +266,10 @@ package struct RunMachine: Sendable {
 
     /// Task times per endpoint: this run's, seeded from the journal of earlier runs.
     package internal(set) var durations: [String: TaskDurations] = [:]
-    /// When this run's scouts were seen still running, per endpoint.
-    var scoutsNotYet: [String: RunningOffsets] = [:]
+    /// When this run's scouts were seen still running, per endpoint, as offsets from their
+    /// submits: while few times are known, a task found done by its first query (the one a
+    /// scout's find sent) ended between the latest of these below that query and the query.
+    var scoutsNotYet: [String: LastDurations] = [:]
     /// One query budget per API key (``budgetKeys``), shared by every poll of that key's tasks,
     /// with the polls waiting for it in order.
     package internal(set) var budgets: [QueryBudget] = []

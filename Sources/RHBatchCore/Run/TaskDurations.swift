@@ -80,27 +80,8 @@ package struct TaskDurations: Sendable {
     }
 }
 
-/// When the scouts of one model were seen still running, as offsets from their submits: while
-/// few times are known, a task found done by its first query (the one a scout's find sent) ended
-/// somewhere between the latest of these below that query and the query itself, which says more
-/// than the scouts' coarse step alone (tasks of one length are then timed within the step).
-package struct RunningOffsets: Sendable {
-    private var last = LastDurations()
-
-    package init() {}
-
-    /// Records that a task was still running `offset` after its submit.
-    package mutating func record(_ offset: Duration) {
-        last.record(offset)
-    }
-
-    /// The latest offset of the last 64 below `limit`; `nil` when there is none.
-    package func latest(below limit: Duration) -> Duration? {
-        last.values.lazy.filter { $0 < limit }.max()
-    }
-}
-
-/// The last 64 durations recorded, in no particular order (a ring).
+/// The last 64 durations recorded, in no particular order (a ring). Also when the scouts of one
+/// model were seen still running, as offsets from their submits (``RunMachine/scoutsNotYet``).
 struct LastDurations: Sendable {
     private(set) var values: [Duration] = []
     private var next = 0
@@ -113,5 +94,10 @@ struct LastDurations: Sendable {
             values[next] = value
             next = (next + 1) % capacity
         }
+    }
+
+    /// The latest of the last 64 below `limit`; `nil` when there is none.
+    func latest(below limit: Duration) -> Duration? {
+        values.lazy.filter { $0 < limit }.max()
     }
 }
